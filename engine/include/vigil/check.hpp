@@ -1,0 +1,85 @@
+#pragma once
+// The static checker: names, types, schemas, lints. It takes parsed modules (never text) and
+// produces a checked_set: the same modules plus side tables keyed by node id.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "vigil/ast.hpp"
+#include "vigil/diagnostic.hpp"
+
+namespace vigil {
+
+/// The static type of an expression. `any` is a value whose type is only known at run time
+/// (a record field without a schema); it is compatible with everything.
+struct type {
+    enum class kind : std::uint8_t { any, null, boolean, number, string, list, object };
+    kind k = kind::any;
+    std::shared_ptr<const type> element;  // for lists, when known
+
+    static type any() { return {}; }
+    static type of(kind k) { return {k, nullptr}; }
+    static type list_of(type element) { return {kind::list, std::make_shared<const type>(std::move(element))}; }
+};
+
+/// Name of a type kind as shown in messages: "text", "number", "condition", "list", ...
+[[nodiscard]] std::string type_name(const type& t);
+
+/// What an identifier refers to.
+struct binding {
+    enum class kind : std::uint8_t { record_field, definition, variable };
+    kind k = kind::record_field;
+    const ast::definition* definition = nullptr;  // for kind::definition
+    const ast::quantifier* quantifier = nullptr;  // for kind::variable: the quantifier that binds it
+};
+
+/// The built-in functions: name, argument count. The checker and the compiler share this list.
+struct function_info {
+    std::string_view name;
+    std::size_t arity;
+    std::string_view summary;
+};
+[[nodiscard]] const std::vector<function_info>& builtin_functions();
+
+/// The remedy kinds the language knows; `notify` and `custom` take a string argument.
+[[nodiscard]] const std::vector<std::string>& remedy_kinds();
+/// Severity words in increasing order: info, low, medium, high, critical.
+[[nodiscard]] const std::vector<std::string>& severity_levels();
+
+/// A checked policy set. It owns the modules; the side tables point into them, so it is never
+/// copied, only moved.
+struct checked_set {
+    std::shared_ptr<const source_map> sources;
+    std::vector<ast::module> modules;
+    std::unordered_map<ast::node_id, binding> bindings;  // every ident expression
+    std::unordered_map<ast::node_id, type> types;        // every expression
+    std::map<std::string, nlohmann::json> schemas;
+    std::string hash;  // "sha256:<hex>" of every file's name and text, in load order
+
+    checked_set() = default;
+    checked_set(checked_set&&) = default;
+    checked_set& operator=(checked_set&&) = default;
+    checked_set(const checked_set&) = delete;
+    checked_set& operator=(const checked_set&) = delete;
+};
+
+/// Everything read for a policy set, before checking: every file once (given files first, in
+/// order, then the files they import), and the record schemas the policies declare. Built by
+/// the loader in grammar/.
+struct loaded_set {
+    std::shared_ptr<source_map> sources = std::make_shared<source_map>();
+    std::vector<ast::module> modules;
+    std::map<std::string, nlohmann::json> schemas;  // keyed by ast::policy::schema_key
+    ast::node_id next_id = 1;
+};
+
+/// Checks everything and returns all errors and warnings of the run, sorted by position.
+/// The value is present only when there are no errors.
+[[nodiscard]] result<checked_set> check(loaded_set&& loaded);
+
+}  // namespace vigil

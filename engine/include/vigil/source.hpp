@@ -1,0 +1,67 @@
+#pragma once
+// Source files and positions. Every diagnostic and every compiled node points back into a
+// source_map through a span, so a problem found at any stage can be shown in the policy text.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil {
+
+/// Index of a file inside a source_map.
+using file_id = std::uint32_t;
+
+/// A half-open byte range [begin, end) in one source file.
+struct span {
+    file_id file = 0;
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+
+    /// The smallest span covering both; both must lie in the same file.
+    [[nodiscard]] span to(const span& other) const { return {file, begin, other.end}; }
+    friend bool operator==(const span&, const span&) = default;
+};
+
+/// A 1-based line and column; the column counts UTF-8 code points, not bytes.
+struct location {
+    std::uint32_t line = 1;
+    std::uint32_t column = 1;
+};
+
+/// One loaded file: its name as the user gave it (or a pseudo-name such as `<string>`) and its text.
+struct source_file {
+    std::string name;
+    std::string text;
+    std::vector<std::uint32_t> line_starts;  // byte offset of each line's first byte
+};
+
+/// Owns the text of every file of a policy set. Files are never removed, so ids and
+/// string_views into the text stay valid for the map's lifetime.
+class source_map {
+public:
+    /// Adds a file and returns its id.
+    file_id add(std::string name, std::string text);
+
+    [[nodiscard]] const source_file& file(file_id id) const { return m_files.at(id); }
+    [[nodiscard]] std::size_t size() const { return m_files.size(); }
+
+    /// Line and column of a byte offset in a file.
+    [[nodiscard]] location locate(file_id id, std::uint32_t offset) const;
+    [[nodiscard]] location locate(const span& where) const { return locate(where.file, where.begin); }
+
+    /// The text a span covers.
+    [[nodiscard]] std::string_view text(const span& where) const;
+
+    /// The whole line (without its line break) that holds a byte offset.
+    [[nodiscard]] std::string_view line_text(file_id id, std::uint32_t line) const;
+
+private:
+    std::deque<source_file> m_files;
+};
+
+/// Number of UTF-8 code points in a byte string (continuation bytes are not counted).
+[[nodiscard]] std::uint32_t count_code_points(std::string_view text);
+
+}  // namespace vigil

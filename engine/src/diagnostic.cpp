@@ -1,0 +1,207 @@
+#include "vigil/diagnostic.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+namespace vigil {
+
+namespace {
+constexpr auto E = severity::error;
+constexpr auto W = severity::warning;
+}  // namespace
+
+const std::array<code_info, static_cast<std::size_t>(code::count_)> code_table{{
+    {code::syntax_expected, "V0101", "syntax-expected", E, "the text does not follow the grammar; the message says what was expected"},
+    {code::syntax_unterminated_string, "V0102", "unterminated-string", E, "a string literal has no closing quote on its line"},
+    {code::syntax_invalid_escape, "V0103", "invalid-escape", E, "a backslash in a string is followed by a character that is not an escape"},
+    {code::syntax_invalid_number, "V0104", "invalid-number", E, "a number literal cannot be represented"},
+    {code::syntax_duplicate_setting, "V0105", "duplicate-setting", E, "a setting that may appear once (severity, message, version, ...) appears twice"},
+    {code::syntax_invalid_template, "V0106", "invalid-template", E, "a `{...}` placeholder in a message template is not a valid expression or is not closed"},
+    {code::unknown_name, "V0201", "unknown-name", E, "a name is neither a definition, a quantifier variable nor a record field"},
+    {code::duplicate_rule, "V0202", "duplicate-rule", E, "two rules of one policy have the same name"},
+    {code::duplicate_definition, "V0203", "duplicate-definition", E, "two definitions visible in the same scope have the same name"},
+    {code::duplicate_policy, "V0204", "duplicate-policy", E, "two policies of one policy set have the same name"},
+    {code::unknown_function, "V0205", "unknown-function", E, "a call names a function the language does not have"},
+    {code::wrong_argument_count, "V0206", "wrong-argument-count", E, "a function is called with the wrong number of arguments"},
+    {code::unknown_severity, "V0207", "unknown-severity", E, "a severity is not one of info, low, medium, high, critical"},
+    {code::unknown_remedy, "V0208", "unknown-remedy", E, "a remedy is not one of block, disclose, handoff, review, notify, custom"},
+    {code::definition_cycle, "V0209", "definition-cycle", E, "definitions refer to each other in a cycle, which could never be evaluated"},
+    {code::rule_without_obligation, "V0210", "rule-without-obligation", E, "a rule has neither `require` nor `forbid`"},
+    {code::missing_remedy_argument, "V0211", "remedy-argument", E, "`notify` and `custom` need a string argument; other remedies take none"},
+    {code::type_mismatch, "V0301", "type-mismatch", E, "an operator or function is applied to values of types it cannot take"},
+    {code::invalid_regex, "V0302", "invalid-regex", E, "a `matches` pattern is not a valid RE2 regular expression"},
+    {code::expected_path, "V0303", "expected-path", E, "`exists` and `missing` take a field path"},
+    {code::not_a_list, "V0304", "not-a-list", E, "a quantifier or `in` ranges over something that is not a list"},
+    {code::not_a_condition, "V0305", "not-a-condition", E, "a `when`, `require`, `forbid` or `unless` clause is not a condition"},
+    {code::unknown_field, "V0401", "unknown-field", E, "a field path is not in the record schema the policy declares"},
+    {code::schema_invalid, "V0402", "schema-invalid", E, "a declared record schema cannot be read or is not a JSON Schema object"},
+    {code::value_not_in_schema, "V0403", "value-not-in-schema", W, "a field is compared with a value its schema never allows"},
+    {code::file_unreadable, "V0501", "file-unreadable", E, "a policy file cannot be read"},
+    {code::import_not_found, "V0502", "import-not-found", E, "an `import` names a file that does not exist"},
+    {code::import_cycle, "V0503", "import-cycle", E, "files import each other in a cycle"},
+    {code::unused_definition, "V0601", "unused-definition", W, "a definition is never used"},
+    {code::rule_never_applies, "V0602", "rule-never-applies", W, "a rule's `when` can never be true, so the rule never applies"},
+}};
+
+namespace {
+constexpr bool table_in_enum_order() {
+    for (std::size_t i = 0; i < code_table.size(); ++i) {
+        if (static_cast<std::size_t>(code_table[i].value) != i) return false;
+    }
+    return true;
+}
+}  // namespace
+static_assert(table_in_enum_order(), "code_table rows must follow the order of enum class code");
+
+const code_info& info(code c) { return code_table[static_cast<std::size_t>(c)]; }
+
+diagnostic make_diagnostic(code c, span where, std::string message, std::string help) {
+    return diagnostic{c, info(c).default_severity, where, std::move(message), {}, std::move(help)};
+}
+
+bool has_errors(const std::vector<diagnostic>& diagnostics) {
+    return std::any_of(diagnostics.begin(), diagnostics.end(),
+                       [](const diagnostic& d) { return d.level == severity::error; });
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+const char* severity_name(severity s) {
+    switch (s) {
+        case severity::error: return "error";
+        case severity::warning: return "warning";
+        case severity::note: return "note";
+    }
+    return "error";
+}
+
+// Display width of a line prefix: code points, with tabs expanded to the next multiple of 4.
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    for (unsigned char c : text) {
+        if (c == '\t') width += 4 - width % 4;
+        else if ((c & 0xC0) != 0x80) ++width;
+    }
+    return width;
+}
+
+std::string expand_tabs(std::string_view text) {
+    std::string out;
+    std::size_t width = 0;
+    for (unsigned char c : text) {
+        if (c == '\t') {
+            const std::size_t n = 4 - width % 4;
+            out.append(n, ' ');
+            width += n;
+        } else {
+            out.push_back(static_cast<char>(c));
+            if ((c & 0xC0) != 0x80) ++width;
+        }
+    }
+    return out;
+}
+
+void render_snippet(std::string& out, const span& where, const source_map& sources) {
+    const auto& file = sources.file(where.file);
+    const auto start = sources.locate(where);
+    const std::string_view line = sources.line_text(where.file, start.line);
+    const std::uint32_t line_begin = file.line_starts[start.line - 1];
+    const std::size_t col_bytes = std::min<std::size_t>(where.begin - line_begin, line.size());
+    const std::size_t end_bytes = std::clamp<std::size_t>(where.end > line_begin ? where.end - line_begin : 0,
+                                                          col_bytes, line.size());
+    const std::string number = std::to_string(start.line);
+    const std::string gutter(number.size(), ' ');
+    out += gutter + " |\n";
+    out += number + " | " + expand_tabs(line) + "\n";
+    const std::size_t pad = display_width(line.substr(0, col_bytes));
+    const std::size_t width = std::max<std::size_t>(1, display_width(line.substr(col_bytes, end_bytes - col_bytes)));
+    out += gutter + " | " + std::string(pad, ' ') + std::string(width, '^') + "\n";
+}
+
+}  // namespace
+
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    std::size_t best_distance = 0;
+    const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+    for (const auto& candidate : candidates) {
+        const std::size_t d = edit_distance(word, candidate);
+        if (d == 0 || d > limit) continue;
+        if (!best || d < best_distance || (d == best_distance && candidate < *best)) {
+            best = candidate;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+std::string render_text(const diagnostic& d, const source_map& sources) {
+    std::string out;
+    const auto& file = sources.file(d.where.file);
+    const auto at = sources.locate(d.where);
+    out += file.name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
+           severity_name(d.level) + "[" + std::string(info(d.value).id) + "]: " + d.message + "\n";
+    render_snippet(out, d.where, sources);
+    for (const auto& n : d.notes) {
+        if (n.where) {
+            const auto nat = sources.locate(*n.where);
+            out += "note: " + n.message + " (" + sources.file(n.where->file).name + ":" + std::to_string(nat.line) +
+                   ":" + std::to_string(nat.column) + ")\n";
+        } else {
+            out += "note: " + n.message + "\n";
+        }
+    }
+    if (!d.help.empty()) out += "help: " + d.help + "\n";
+    return out;
+}
+
+nlohmann::json render_json(const diagnostic& d, const source_map& sources) {
+    auto position = [&](const span& s) {
+        const auto b = sources.locate(s.file, s.begin);
+        const auto e = sources.locate(s.file, s.end);
+        return nlohmann::json{{"file", sources.file(s.file).name},
+                              {"line", b.line},
+                              {"column", b.column},
+                              {"end_line", e.line},
+                              {"end_column", e.column}};
+    };
+    nlohmann::json j{{"code", info(d.value).id},
+                     {"slug", info(d.value).slug},
+                     {"severity", severity_name(d.level)},
+                     {"message", d.message},
+                     {"location", position(d.where)},
+                     {"text", sources.text(d.where)}};
+    auto notes = nlohmann::json::array();
+    for (const auto& n : d.notes) {
+        nlohmann::json jn{{"message", n.message}};
+        if (n.where) jn["location"] = position(*n.where);
+        notes.push_back(std::move(jn));
+    }
+    j["notes"] = std::move(notes);
+    if (!d.help.empty()) j["help"] = d.help;
+    return j;
+}
+
+void sort_diagnostics(std::vector<diagnostic>& diagnostics) {
+    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const diagnostic& a, const diagnostic& b) {
+        return std::tie(a.where.file, a.where.begin, a.value) < std::tie(b.where.file, b.where.begin, b.value);
+    });
+}
+
+}  // namespace vigil

@@ -1,0 +1,51 @@
+#include "vigil/source.hpp"
+
+#include <algorithm>
+
+namespace vigil {
+
+file_id source_map::add(std::string name, std::string text) {
+    source_file file{std::move(name), std::move(text), {0}};
+    for (std::uint32_t i = 0; i < file.text.size(); ++i) {
+        if (file.text[i] == '\n') file.line_starts.push_back(i + 1);
+    }
+    m_files.push_back(std::move(file));
+    return static_cast<file_id>(m_files.size() - 1);
+}
+
+location source_map::locate(file_id id, std::uint32_t offset) const {
+    const auto& f = file(id);
+    offset = std::min<std::uint32_t>(offset, static_cast<std::uint32_t>(f.text.size()));
+    auto it = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), offset);
+    const auto line = static_cast<std::uint32_t>(it - f.line_starts.begin());
+    const std::uint32_t start = f.line_starts[line - 1];
+    std::string_view before(f.text.data() + start, offset - start);
+    return {line, count_code_points(before) + 1};
+}
+
+std::string_view source_map::text(const span& where) const {
+    const auto& t = file(where.file).text;
+    const auto begin = std::min<std::size_t>(where.begin, t.size());
+    const auto end = std::clamp<std::size_t>(where.end, begin, t.size());
+    return std::string_view(t).substr(begin, end - begin);
+}
+
+std::string_view source_map::line_text(file_id id, std::uint32_t line) const {
+    const auto& f = file(id);
+    if (line == 0 || line > f.line_starts.size()) return {};
+    const std::uint32_t start = f.line_starts[line - 1];
+    std::uint32_t end = line < f.line_starts.size() ? f.line_starts[line] - 1
+                                                    : static_cast<std::uint32_t>(f.text.size());
+    if (end > start && f.text[end - 1] == '\r') --end;
+    return std::string_view(f.text).substr(start, end - start);
+}
+
+std::uint32_t count_code_points(std::string_view text) {
+    std::uint32_t n = 0;
+    for (unsigned char c : text) {
+        if ((c & 0xC0) != 0x80) ++n;
+    }
+    return n;
+}
+
+}  // namespace vigil
