@@ -11,7 +11,8 @@ constexpr auto E = severity::error;
 constexpr auto W = severity::warning;
 }  // namespace
 
-const std::array<code_info, static_cast<std::size_t>(code::count_)> code_table{{
+namespace {
+constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::syntax_expected, "V0101", "syntax-expected", E, "the text does not follow the grammar; the message says what was expected"},
     {code::syntax_unterminated_string, "V0102", "unterminated-string", E, "a string literal has no closing quote on its line"},
     {code::syntax_invalid_escape, "V0103", "invalid-escape", E, "a backslash in a string is followed by a character that is not an escape"},
@@ -44,15 +45,16 @@ const std::array<code_info, static_cast<std::size_t>(code::count_)> code_table{{
     {code::rule_never_applies, "V0602", "rule-never-applies", W, "a rule's `when` can never be true, so the rule never applies"},
 }};
 
-namespace {
 constexpr bool table_in_enum_order() {
-    for (std::size_t i = 0; i < code_table.size(); ++i) {
-        if (static_cast<std::size_t>(code_table[i].value) != i) return false;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (static_cast<std::size_t>(rows[i].value) != i) return false;
     }
     return true;
 }
-}  // namespace
 static_assert(table_in_enum_order(), "code_table rows must follow the order of enum class code");
+}  // namespace
+
+const std::array<code_info, static_cast<std::size_t>(code::count_)> code_table = rows;
 
 const code_info& info(code c) { return code_table[static_cast<std::size_t>(c)]; }
 

@@ -1,0 +1,3 @@
+#include "vigil/cli.hpp"
+
+int main(int argc, char** argv) { return vigil::cli::run(argc, argv); }

@@ -1,0 +1,251 @@
+#include "vigil/cli.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "vigil/check.hpp"
+#include "vigil/parse.hpp"
+
+namespace vigil::cli {
+
+namespace {
+
+bool is_unreadable(const diagnostic& d) {
+    return d.value == code::file_unreadable;
+}
+
+std::size_t count_level(const std::vector<diagnostic>& diagnostics, severity level) {
+    return static_cast<std::size_t>(std::count_if(diagnostics.begin(), diagnostics.end(),
+                                                  [&](const diagnostic& d) { return d.level == level; }));
+}
+
+std::string plural(std::size_t n, const std::string& word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void print_diagnostics(std::FILE* out, const compiled_policies& policies, const std::string& format) {
+    if (format == "json") {
+        auto list = nlohmann::json::array();
+        for (const auto& d : policies.diagnostics) list.push_back(render_json(d, *policies.sources));
+        const nlohmann::json doc{{"diagnostics", list},
+                                 {"errors", count_level(policies.diagnostics, severity::error)},
+                                 {"warnings", count_level(policies.diagnostics, severity::warning)}};
+        std::fprintf(out, "%s\n", doc.dump(2).c_str());
+        return;
+    }
+    for (const auto& d : policies.diagnostics) {
+        std::fprintf(out, "%s\n", render_text(d, *policies.sources).c_str());
+    }
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& level) {
+    auto logger = spdlog::stderr_color_mt("vigil");
+    logger->set_pattern("vigil: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    return logger;
+}
+
+// ---- vigil check ------------------------------------------------------------------------------
+
+struct check_options {
+    std::vector<std::string> paths;
+    std::string format = "text";
+    bool deny_warnings = false;
+};
+
+int run_check(const check_options& options) {
+    const auto policies = compile_policies(options.paths);
+    print_diagnostics(stdout, policies, options.format);
+    const std::size_t errors = count_level(policies.diagnostics, severity::error);
+    const std::size_t warnings = count_level(policies.diagnostics, severity::warning);
+    if (options.format == "text") {
+        if (policies.set) {
+            std::size_t rules = 0;
+            const auto summary = summarize(*policies.set);
+            for (const auto& p : summary) rules += p.rules;
+            std::fprintf(stdout, "checked %s in %s: %s, %s\n", plural(summary.size(), "policy").c_str(),
+                         plural(policies.sources->size(), "file").c_str(), plural(rules, "rule").c_str(),
+                         plural(warnings, "warning").c_str());
+        } else {
+            std::fprintf(stdout, "%s, %s\n", plural(errors, "error").c_str(), plural(warnings, "warning").c_str());
+        }
+    }
+    if (policies.unreadable) return exit_bad_input;
+    if (errors > 0 || (options.deny_warnings && warnings > 0)) return exit_findings;
+    return exit_clean;
+}
+
+// ---- vigil eval -------------------------------------------------------------------------------
+
+struct eval_options {
+    std::vector<std::string> policies;
+    std::string input = "-";
+    std::string output = "-";
+    std::string log_level = "info";
+    bool fail_on_undetermined = false;
+};
+
+struct eval_tally {
+    std::size_t lines = 0;
+    std::size_t by_kind[3] = {0, 0, 0};
+    std::size_t violations = 0;
+    std::size_t undetermined = 0;
+    std::vector<std::size_t> malformed;
+};
+
+std::string malformed_line(std::size_t line, const std::string& reason) {
+    return nlohmann::json{{"line", line}, {"error", reason}}.dump();
+}
+
+void tally_decision(eval_tally& tally, const decision& d) {
+    ++tally.by_kind[static_cast<int>(d.kind)];
+    for (const auto& f : d.findings) {
+        if (f.result == outcome::violation) ++tally.violations;
+        else ++tally.undetermined;
+    }
+}
+
+std::string malformed_summary(const std::vector<std::size_t>& lines) {
+    std::string text;
+    const std::size_t shown = std::min<std::size_t>(lines.size(), 20);
+    for (std::size_t i = 0; i < shown; ++i) text += (i ? ", " : "") + std::to_string(lines[i]);
+    if (lines.size() > shown) text += ", ... (" + std::to_string(lines.size() - shown) + " more)";
+    return text;
+}
+
+int run_eval(const eval_options& options) {
+    auto logger = make_logger(options.log_level);
+    const auto policies = compile_policies(options.policies);
+    if (!policies.set) {
+        print_diagnostics(stderr, policies, "text");
+        logger->error("the policies do not check; nothing was evaluated");
+        return policies.unreadable ? exit_bad_input : exit_bad_policy;
+    }
+    for (const auto& d : policies.diagnostics) std::fprintf(stderr, "%s\n", render_text(d, *policies.sources).c_str());
+
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (options.input != "-") {
+        file.open(options.input, std::ios::binary);
+        if (!file) {
+            logger->error("cannot read input `{}`: {}", options.input, std::strerror(errno));
+            return exit_bad_input;
+        }
+        in = &file;
+    }
+    std::FILE* out = stdout;
+    if (options.output != "-") {
+        out = std::fopen(options.output.c_str(), "wb");
+        if (!out) {
+            logger->error("cannot write `{}`: {}", options.output, std::strerror(errno));
+            return exit_bad_input;
+        }
+    }
+
+    evaluator judge(policies.set);
+    decision d;
+    std::string error;
+    std::string line;
+    eval_tally tally;
+    while (std::getline(*in, line)) {
+        ++tally.lines;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::string answer;
+        if (line.find_first_not_of(" \t") == std::string::npos) {
+            tally.malformed.push_back(tally.lines);
+            answer = malformed_line(tally.lines, "empty line");
+        } else if (judge.decide(line, d, error)) {
+            tally_decision(tally, d);
+            answer = to_json(d).dump();
+        } else {
+            tally.malformed.push_back(tally.lines);
+            answer = malformed_line(tally.lines, error);
+        }
+        answer.push_back('\n');
+        std::fwrite(answer.data(), 1, answer.size(), out);
+    }
+    if (out != stdout) std::fclose(out);
+    else std::fflush(out);
+
+    const std::size_t records = tally.lines - tally.malformed.size();
+    logger->info("{} in, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
+                 plural(tally.lines, "line"), plural(records, "record"), tally.by_kind[0], tally.by_kind[1],
+                 tally.by_kind[2], plural(tally.violations, "violation"), tally.undetermined);
+    if (!tally.malformed.empty()) {
+        logger->warn("{} malformed (line {})", plural(tally.malformed.size(), "line"),
+                     malformed_summary(tally.malformed));
+        return exit_bad_input;
+    }
+    if (tally.violations > 0 || (options.fail_on_undetermined && tally.undetermined > 0)) return exit_findings;
+    return exit_clean;
+}
+
+}  // namespace
+
+compiled_policies compile_policies(const std::vector<std::string>& paths) {
+    compiled_policies out;
+    std::vector<policy_input> inputs;
+    for (const auto& p : paths) inputs.push_back({p, std::nullopt});
+    auto loaded = load(inputs);
+    out.diagnostics = std::move(loaded.diagnostics);
+    if (!loaded.value) return out;
+    out.sources = loaded.value->sources;
+    out.unreadable = std::any_of(out.diagnostics.begin(), out.diagnostics.end(), is_unreadable);
+    // Check even when loading found errors: one run reports every independent mistake.
+    auto checked = check(std::move(*loaded.value));
+    out.diagnostics.insert(out.diagnostics.end(), checked.diagnostics.begin(), checked.diagnostics.end());
+    if (checked.value && !has_errors(out.diagnostics)) {
+        auto compiled = compile(std::move(*checked.value));
+        out.diagnostics.insert(out.diagnostics.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
+        if (compiled.value && !has_errors(out.diagnostics)) out.set = *compiled.value;
+    }
+    sort_diagnostics(out.diagnostics);
+    return out;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"vigil: policies for the ethical oversight of AI conversations"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "vigil 0.1.0");
+
+    check_options check_opts;
+    auto* check_cmd = app.add_subcommand("check", "check policy files for mistakes without running them");
+    check_cmd->add_option("paths", check_opts.paths, "policy files or directories")->required();
+    check_cmd->add_option("--format", check_opts.format, "output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    check_cmd->add_flag("--deny-warnings", check_opts.deny_warnings, "treat warnings as errors (exit 1)");
+
+    eval_options eval_opts;
+    auto* eval_cmd = app.add_subcommand("eval", "decide every record of a JSON Lines file, one answer per line");
+    eval_cmd->add_option("--policy,-p", eval_opts.policies, "policy files or directories")->required();
+    eval_cmd->add_option("--input,-i", eval_opts.input, "JSON Lines records, or - for standard input")
+        ->capture_default_str();
+    eval_cmd->add_option("--output,-o", eval_opts.output, "where decisions go, or - for standard output")
+        ->capture_default_str();
+    eval_cmd->add_option("--log-level", eval_opts.log_level, "trace, debug, info, warn, error or off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    eval_cmd->add_flag("--fail-on-undetermined", eval_opts.fail_on_undetermined,
+                       "exit 1 when some rule could not be decided, as for violations");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? exit_clean : exit_bad_input;
+    }
+    if (check_cmd->parsed()) return run_check(check_opts);
+    return run_eval(eval_opts);
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,890 @@
+#include "vigil/check.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <unordered_set>
+
+#include <re2/re2.h>
+
+#include "sha256.hpp"
+
+namespace vigil {
+
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+using json = nlohmann::json;
+
+bool same_kind(const type& a, const type& b) { return a.k == b.k; }
+bool is(const type& t, type::kind k) { return t.k == type::kind::any || t.k == k; }
+
+std::string backticked(std::string_view s) { return "`" + std::string(s) + "`"; }
+
+std::string_view binary_symbol(ast::binary_op op) {
+    switch (op) {
+        case ast::binary_op::or_: return "or";
+        case ast::binary_op::and_: return "and";
+        case ast::binary_op::eq: return "==";
+        case ast::binary_op::ne: return "!=";
+        case ast::binary_op::lt: return "<";
+        case ast::binary_op::le: return "<=";
+        case ast::binary_op::gt: return ">";
+        case ast::binary_op::ge: return ">=";
+        case ast::binary_op::in: return "in";
+        case ast::binary_op::not_in: return "not in";
+        case ast::binary_op::add: return "+";
+        case ast::binary_op::sub: return "-";
+        case ast::binary_op::mul: return "*";
+        case ast::binary_op::div: return "/";
+        case ast::binary_op::mod: return "%";
+        case ast::binary_op::contains: return "contains";
+        case ast::binary_op::starts_with: return "starts with";
+        case ast::binary_op::ends_with: return "ends with";
+        case ast::binary_op::matches: return "matches";
+        case ast::binary_op::default_: return "default";
+    }
+    return "?";
+}
+
+std::string with_article(const type& t) {
+    const std::string name = type_name(t);
+    if (t.k == type::kind::list || t.k == type::kind::object || t.k == type::kind::null) return "a " + name;
+    if (t.k == type::kind::any) return "a value";
+    return name == "text" ? "a text" : (name == "condition" ? "a condition" : "a " + name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Record schemas: a JSON Schema node per path, following local `$ref`s.
+
+class schema_view {
+public:
+    explicit schema_view(const json* root) : m_root(root) {}
+
+    [[nodiscard]] const json* root() const { return m_root; }
+
+    [[nodiscard]] const json* resolve(const json* node) const {
+        for (int hops = 0; node && node->is_object() && node->contains("$ref") && hops < 16; ++hops) {
+            const auto& ref = (*node)["$ref"];
+            if (!ref.is_string()) return node;
+            std::string pointer = ref.get<std::string>();
+            if (pointer.rfind("#", 0) != 0) return nullptr;
+            try {
+                node = &m_root->at(json::json_pointer(pointer.substr(1)));
+            } catch (const json::exception&) {
+                return nullptr;
+            }
+        }
+        return node;
+    }
+
+    // The schema of `field` below `node`; `known` is false when the schema forbids the field.
+    [[nodiscard]] const json* field(const json* node, const std::string& name, bool& known,
+                                    std::vector<std::string>& siblings) const {
+        known = true;
+        node = resolve(node);
+        if (!node || !node->is_object()) return nullptr;
+        if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
+            if (auto it = props->find(name); it != props->end()) return resolve(&*it);
+            for (auto it = props->begin(); it != props->end(); ++it) siblings.push_back(it.key());
+        }
+        auto additional = node->find("additionalProperties");
+        if (additional != node->end() && additional->is_boolean() && !additional->get<bool>()) known = false;
+        if (additional != node->end() && additional->is_object()) return resolve(&*additional);
+        return nullptr;
+    }
+
+    [[nodiscard]] const json* items(const json* node) const {
+        node = resolve(node);
+        if (!node || !node->is_object()) return nullptr;
+        auto it = node->find("items");
+        return it != node->end() && it->is_object() ? resolve(&*it) : nullptr;
+    }
+
+    [[nodiscard]] type type_of(const json* node) const {
+        node = resolve(node);
+        if (!node || !node->is_object()) return type::any();
+        auto it = node->find("type");
+        if (it == node->end() || !it->is_string()) return type::any();
+        const std::string t = it->get<std::string>();
+        if (t == "string") return type::of(type::kind::string);
+        if (t == "number" || t == "integer") return type::of(type::kind::number);
+        if (t == "boolean") return type::of(type::kind::boolean);
+        if (t == "object") return type::of(type::kind::object);
+        if (t == "null") return type::of(type::kind::null);
+        if (t == "array") return type::list_of(type_of(items(node)));
+        return type::any();
+    }
+
+    // The enum of allowed values at a node, or its items' enum for arrays; null when none.
+    [[nodiscard]] const json* enumeration(const json* node) const {
+        node = resolve(node);
+        if (!node || !node->is_object()) return nullptr;
+        if (auto it = node->find("enum"); it != node->end() && it->is_array()) return &*it;
+        return nullptr;
+    }
+
+private:
+    const json* m_root;
+};
+
+// What the checker knows about an expression beyond its type: the schema node of a record path.
+struct info {
+    type t;
+    const json* schema = nullptr;  // when the expression is a record path and a schema is declared
+    bool is_path = false;          // a record path (field, variable, select/index chain on one)
+};
+
+// ---------------------------------------------------------------------------------------------
+
+struct scope {
+    // name -> definition, for file-level (own and imported) and policy-level definitions
+    std::map<std::string, const ast::definition*> definitions;
+    std::optional<schema_view> schema;
+};
+
+class checker {
+public:
+    explicit checker(checked_set& set) : m_set(set) {}
+
+    std::vector<diagnostic> run() {
+        collect_file_scopes();
+        check_policy_names();
+        for (const auto& module : m_set.modules) {
+            const scope& file_scope = m_file_scopes.at(module.file);
+            for (const auto& def : module.definitions) check_definition(def, file_scope);
+            for (const auto& policy : module.policies) check_policy(policy, file_scope);
+        }
+        report_unused();
+        deduplicate();
+        sort_diagnostics(m_diagnostics);
+        return std::move(m_diagnostics);
+    }
+
+private:
+    // ---- scopes --------------------------------------------------------------------------
+
+    void collect_file_scopes() {
+        std::map<file_id, const ast::module*> by_file;
+        for (const auto& module : m_set.modules) by_file[module.file] = &module;
+        for (const auto& module : m_set.modules) {
+            scope s;
+            add_definitions(s, module.definitions);
+            for (const auto& imp : module.imports) {
+                if (!imp.resolved) continue;
+                auto it = by_file.find(*imp.resolved);
+                if (it != by_file.end()) add_definitions(s, it->second->definitions);
+            }
+            for (const auto& def : module.definitions) m_definition_file[&def] = module.file;
+            m_file_scopes.emplace(module.file, std::move(s));
+        }
+    }
+
+    void add_definitions(scope& s, const std::vector<ast::definition>& definitions) {
+        for (const auto& def : definitions) {
+            auto [it, inserted] = s.definitions.emplace(def.name, &def);
+            if (!inserted && it->second != &def) duplicate_definition(def, *it->second);
+        }
+    }
+
+    void duplicate_definition(const ast::definition& def, const ast::definition& first) {
+        auto d = make_diagnostic(code::duplicate_definition, def.name_where,
+                                 "definition " + backticked(def.name) + " is defined twice");
+        d.notes.push_back({"first defined here", first.name_where});
+        report(std::move(d));
+    }
+
+    void check_policy_names() {
+        std::map<std::string, const ast::policy*> seen;
+        for (const auto& module : m_set.modules) {
+            for (const auto& policy : module.policies) {
+                auto [it, inserted] = seen.emplace(policy.name, &policy);
+                if (inserted) continue;
+                auto d = make_diagnostic(code::duplicate_policy, policy.name_where,
+                                         "policy " + backticked(policy.name) + " is defined twice in this policy set");
+                d.notes.push_back({"first defined here", it->second->name_where});
+                report(std::move(d));
+            }
+        }
+    }
+
+    // ---- policies and rules ------------------------------------------------------------
+
+    void check_policy(const ast::policy& policy, const scope& file_scope) {
+        scope s = file_scope;
+        if (!policy.schema_key.empty()) {
+            auto it = m_set.schemas.find(policy.schema_key);
+            if (it != m_set.schemas.end()) s.schema.emplace(&it->second);
+        }
+        for (const auto& def : policy.definitions) {
+            auto [it, inserted] = s.definitions.emplace(def.name, &def);
+            if (!inserted) {
+                duplicate_definition(def, *it->second);
+                it->second = &def;
+            }
+            m_policy_definitions.insert(&def);
+        }
+        const scope* previous = m_scope;
+        m_scope = &s;
+        for (const auto& def : policy.definitions) check_definition(def, s);
+        std::map<std::string, const ast::rule*> rules;
+        for (const auto& rule : policy.rules) {
+            auto [it, inserted] = rules.emplace(rule.name, &rule);
+            if (!inserted) {
+                auto d = make_diagnostic(code::duplicate_rule, rule.name_where,
+                                         "rule " + backticked(rule.name) + " is defined twice in policy " +
+                                             backticked(policy.name));
+                d.notes.push_back({"first defined here", it->second->name_where});
+                report(std::move(d));
+            }
+            check_rule(rule);
+        }
+        m_scope = previous;
+    }
+
+    void check_rule(const ast::rule& rule) {
+        if (rule.severity) {
+            const auto& levels = severity_levels();
+            if (std::find(levels.begin(), levels.end(), rule.severity->value) == levels.end()) {
+                report(unknown_word(code::unknown_severity, "severity", *rule.severity, levels,
+                                    "severities are info, low, medium, high, critical"));
+            }
+        }
+        for (const auto& remedy : rule.remedies) check_remedy(remedy);
+        bool has_obligation = false;
+        for (const auto& clause : rule.clauses) {
+            has_obligation |= clause.kind == ast::clause_kind::require || clause.kind == ast::clause_kind::forbid;
+            const info i = infer(*clause.condition);
+            if (!is(i.t, type::kind::boolean)) {
+                report(make_diagnostic(code::not_a_condition, clause.condition->where,
+                                       "expected a condition here, found " + with_article(i.t),
+                                       "a condition is a comparison, a test such as `exists(x)`, or `and`/`or`/`not` of them"));
+            }
+            if (clause.kind == ast::clause_kind::when) check_can_apply(rule, *clause.condition);
+        }
+        if (!has_obligation) {
+            report(make_diagnostic(code::rule_without_obligation, rule.name_where,
+                                   "rule " + backticked(rule.name) + " has no `require` or `forbid`",
+                                   "add `require <condition>` (what must hold) or `forbid <condition>` (what must not)"));
+        }
+        if (rule.message) {
+            for (const auto& part : rule.message->parts) {
+                if (part.value) infer(*part.value);
+            }
+        }
+    }
+
+    diagnostic unknown_word(code c, std::string_view what, const ast::word_item& word,
+                            const std::vector<std::string>& choices, std::string help) {
+        auto d = make_diagnostic(c, word.where, "unknown " + std::string(what) + " " + backticked(word.value), std::move(help));
+        if (auto guess = closest_match(word.value, choices)) d.help = "did you mean " + backticked(*guess) + "?";
+        return d;
+    }
+
+    void check_remedy(const ast::remedy& remedy) {
+        const auto& kinds = remedy_kinds();
+        if (std::find(kinds.begin(), kinds.end(), remedy.kind) == kinds.end()) {
+            report(unknown_word(code::unknown_remedy, "remedy", ast::word_item{remedy.kind, remedy.kind_where}, kinds,
+                                "remedies are block, disclose, handoff, review, notify \"team\", custom \"name\""));
+            return;
+        }
+        const bool takes_argument = remedy.kind == "notify" || remedy.kind == "custom";
+        if (takes_argument && !remedy.argument) {
+            report(make_diagnostic(code::missing_remedy_argument, remedy.kind_where,
+                                   "remedy " + backticked(remedy.kind) + " needs a name in quotes",
+                                   remedy.kind == "notify" ? "for example `notify \"trust-and-safety\"`"
+                                                           : "for example `custom \"escalate-legal\"`"));
+        } else if (!takes_argument && remedy.argument) {
+            report(make_diagnostic(code::missing_remedy_argument, remedy.argument->where,
+                                   "remedy " + backticked(remedy.kind) + " takes no argument"));
+        }
+    }
+
+    // ---- rules that can never apply -------------------------------------------------------
+
+    // The conjuncts of `a and b and c`.
+    static void conjuncts(const ast::expr& e, std::vector<const ast::expr*>& out) {
+        if (auto b = std::get_if<ast::binary>(&e.kind); b && b->op == ast::binary_op::and_) {
+            conjuncts(*b->lhs, out);
+            conjuncts(*b->rhs, out);
+        } else {
+            out.push_back(&e);
+        }
+    }
+
+    // `path == "literal"` as (path text, literal), else nullopt.
+    std::optional<std::pair<std::string, json>> equality_with_literal(const ast::expr& e) const {
+        auto b = std::get_if<ast::binary>(&e.kind);
+        if (!b || b->op != ast::binary_op::eq) return std::nullopt;
+        auto lit = std::get_if<ast::literal>(&b->rhs->kind);
+        if (!lit || !is_record_path(*b->lhs)) return std::nullopt;
+        json value = std::visit(overloaded{[](std::monostate) { return json(); }, [](bool v) { return json(v); },
+                                           [](double v) { return json(v); },
+                                           [](const std::string& v) { return json(v); }},
+                                lit->value);
+        return std::make_pair(std::string(m_set.sources->text(b->lhs->where)), std::move(value));
+    }
+
+    bool is_record_path(const ast::expr& e) const {
+        return std::visit(overloaded{[&](const ast::ident&) {
+                                         auto it = m_set.bindings.find(e.id);
+                                         return it != m_set.bindings.end() &&
+                                                it->second.k == binding::kind::record_field;
+                                     },
+                                     [&](const ast::select& s) { return is_record_path(*s.operand); },
+                                     [](const auto&) { return false; }},
+                          e.kind);
+    }
+
+    void check_can_apply(const ast::rule& rule, const ast::expr& when) {
+        if (auto lit = std::get_if<ast::literal>(&when.kind); lit && std::holds_alternative<bool>(lit->value) &&
+                                                               !std::get<bool>(lit->value)) {
+            report(make_diagnostic(code::rule_never_applies, when.where,
+                                   "rule " + backticked(rule.name) + " never applies: its `when` is always false"));
+            return;
+        }
+        std::vector<const ast::expr*> parts;
+        conjuncts(when, parts);
+        std::map<std::string, std::pair<json, const ast::expr*>> required;
+        for (const ast::expr* part : parts) {
+            auto eq = equality_with_literal(*part);
+            if (!eq) continue;
+            auto [it, inserted] = required.emplace(eq->first, std::make_pair(eq->second, part));
+            if (!inserted && it->second.first != eq->second) {
+                auto d = make_diagnostic(code::rule_never_applies, part->where,
+                                         "rule " + backticked(rule.name) + " never applies: " + backticked(eq->first) +
+                                             " cannot equal both " + it->second.first.dump() + " and " +
+                                             eq->second.dump());
+                d.notes.push_back({"the other comparison is here", it->second.second->where});
+                report(std::move(d));
+            }
+        }
+    }
+
+    // ---- definitions -------------------------------------------------------------------------
+
+    void check_definition(const ast::definition& def, const scope& s) {
+        const scope* previous = m_scope;
+        m_scope = &s;
+        definition_type(def);
+        m_scope = previous;
+    }
+
+    // The type of a definition in the current scope's schema; reports cycles.
+    info definition_type(const ast::definition& def) {
+        const auto key = std::make_pair(&def, m_scope->schema ? m_scope->schema->root() : nullptr);
+        if (auto it = m_definition_types.find(key); it != m_definition_types.end()) return it->second;
+        if (std::find(m_in_progress.begin(), m_in_progress.end(), &def) != m_in_progress.end()) {
+            if (m_reported_cycles.insert(&def).second) {
+                auto d = make_diagnostic(code::definition_cycle, def.name_where,
+                                         "definition " + backticked(def.name) + " refers to itself");
+                for (auto it = std::find(m_in_progress.begin(), m_in_progress.end(), &def); it != m_in_progress.end();
+                     ++it) {
+                    d.notes.push_back({"through " + backticked((*it)->name), (*it)->name_where});
+                }
+                d.help = "a definition may use other definitions, but not in a circle";
+                report(std::move(d));
+            }
+            return {};
+        }
+        // File-level definitions are checked in the scope of their own file (plus the schema of
+        // whichever policy uses them), so names inside them resolve where they were written.
+        const scope* previous = m_scope;
+        scope borrowed;
+        if (auto it = m_definition_file.find(&def); it != m_definition_file.end()) {
+            borrowed = m_file_scopes.at(it->second);
+            borrowed.schema = m_scope->schema;
+            m_scope = &borrowed;
+        }
+        std::vector<std::vector<std::pair<std::string, info>>> saved_variables;
+        std::swap(saved_variables, m_variables);
+        m_in_progress.push_back(&def);
+        info result = infer(*def.value);
+        m_in_progress.pop_back();
+        std::swap(saved_variables, m_variables);
+        m_scope = previous;
+        m_definition_types[key] = result;
+        return result;
+    }
+
+    // ---- expressions ---------------------------------------------------------------------------
+
+    info infer(const ast::expr& e) {
+        info i = std::visit([&](const auto& node) { return infer_node(e, node); }, e.kind);
+        m_set.types[e.id] = i.t;
+        return i;
+    }
+
+    info infer_node(const ast::expr&, const ast::literal& lit) {
+        return std::visit(overloaded{[](std::monostate) { return info{type::of(type::kind::null)}; },
+                                     [](bool) { return info{type::of(type::kind::boolean)}; },
+                                     [](double) { return info{type::of(type::kind::number)}; },
+                                     [](const std::string&) { return info{type::of(type::kind::string)}; }},
+                          lit.value);
+    }
+
+    info infer_node(const ast::expr& e, const ast::ident& id) {
+        for (auto frame = m_variables.rbegin(); frame != m_variables.rend(); ++frame) {
+            for (const auto& [name, variable] : *frame) {
+                if (name == id.name) {
+                    m_set.bindings[e.id] = binding{binding::kind::variable, nullptr, m_variable_owner.at(name)};
+                    return variable;
+                }
+            }
+        }
+        if (auto it = m_scope->definitions.find(id.name); it != m_scope->definitions.end()) {
+            m_set.bindings[e.id] = binding{binding::kind::definition, it->second, nullptr};
+            m_used.insert(it->second);
+            info i = definition_type(*it->second);
+            return i;
+        }
+        m_set.bindings[e.id] = binding{binding::kind::record_field, nullptr, nullptr};
+        if (m_scope->schema) {
+            bool known = true;
+            std::vector<std::string> fields;
+            const json* node = m_scope->schema->field(m_scope->schema->root(), id.name, known, fields);
+            if (!known) {
+                report(unknown_name(e.where, id.name, fields, true));
+                return {};
+            }
+            return {m_scope->schema->type_of(node), node, true};
+        }
+        if (auto guess = closest_match(id.name, names_in_scope())) {
+            auto d = make_diagnostic(code::unknown_name, e.where, "unknown name " + backticked(id.name),
+                                     "did you mean " + backticked(*guess) + "?");
+            d.notes.push_back({"without a declared schema, names that are not definitions are read as record fields; "
+                               "this one is too close to a definition to be a field by intent"});
+            report(std::move(d));
+        }
+        return {type::any(), nullptr, true};
+    }
+
+    std::vector<std::string> names_in_scope() const {
+        std::vector<std::string> names;
+        for (const auto& [name, def] : m_scope->definitions) names.push_back(name);
+        for (const auto& frame : m_variables) {
+            for (const auto& variable : frame) names.push_back(variable.first);
+        }
+        return names;
+    }
+
+    diagnostic unknown_name(span where, const std::string& name, std::vector<std::string> candidates, bool top) {
+        if (top) {
+            auto extra = names_in_scope();
+            candidates.insert(candidates.end(), extra.begin(), extra.end());
+        }
+        auto d = make_diagnostic(top ? code::unknown_name : code::unknown_field, where,
+                                 top ? "unknown name " + backticked(name) : "unknown field " + backticked(name));
+        if (auto guess = closest_match(name, candidates)) {
+            d.help = "did you mean " + backticked(*guess) + "?";
+        } else if (top) {
+            d.help = "it is not a definition, a quantifier variable, or a field of the declared record schema";
+        }
+        return d;
+    }
+
+    info infer_node(const ast::expr&, const ast::select& s) {
+        const info operand = infer(*s.operand);
+        if (operand.t.k != type::kind::any && operand.t.k != type::kind::object) {
+            report(make_diagnostic(code::type_mismatch, s.field_where,
+                                   "cannot read field " + backticked(s.field) + " of " + with_article(operand.t)));
+            return {};
+        }
+        if (operand.schema && m_scope->schema) {
+            bool known = true;
+            std::vector<std::string> siblings;
+            const json* node = m_scope->schema->field(operand.schema, s.field, known, siblings);
+            if (!known) {
+                auto d = unknown_name(s.field_where, s.field, siblings, false);
+                d.message += " in " + backticked(std::string(m_set.sources->text(s.operand->where)));
+                report(std::move(d));
+                return {};
+            }
+            return {m_scope->schema->type_of(node), node, operand.is_path};
+        }
+        return {type::any(), nullptr, operand.is_path};
+    }
+
+    info infer_node(const ast::expr&, const ast::index& ix) {
+        const info operand = infer(*ix.operand);
+        const info subscript = infer(*ix.subscript);
+        if (!is(subscript.t, type::kind::number)) {
+            report(make_diagnostic(code::type_mismatch, ix.subscript->where,
+                                   "a list index must be a number, found " + with_article(subscript.t)));
+        }
+        if (!is(operand.t, type::kind::list)) {
+            report(make_diagnostic(code::not_a_list, ix.operand->where,
+                                   "only lists can be indexed, found " + with_article(operand.t)));
+            return {};
+        }
+        const json* element = operand.schema && m_scope->schema ? m_scope->schema->items(operand.schema) : nullptr;
+        return {operand.t.element ? *operand.t.element : type::any(), element, operand.is_path};
+    }
+
+    info infer_node(const ast::expr&, const ast::list& l) {
+        std::optional<type> element;
+        bool mixed = false;
+        for (const auto& item : l.items) {
+            const info i = infer(*item);
+            if (!element) element = i.t;
+            else if (!same_kind(*element, i.t)) mixed = true;
+        }
+        return {type::list_of(element && !mixed ? *element : type::any())};
+    }
+
+    info infer_node(const ast::expr&, const ast::unary& u) {
+        const info operand = infer(*u.operand);
+        if (u.op == ast::unary_op::not_) {
+            if (!is(operand.t, type::kind::boolean)) {
+                report(make_diagnostic(code::type_mismatch, u.operand->where,
+                                       "`not` needs a condition, found " + with_article(operand.t)));
+            }
+            return {type::of(type::kind::boolean)};
+        }
+        if (!is(operand.t, type::kind::number)) {
+            report(make_diagnostic(code::type_mismatch, u.operand->where,
+                                   "`-` needs a number, found " + with_article(operand.t)));
+        }
+        return {type::of(type::kind::number)};
+    }
+
+    void mismatch(const ast::expr& e, ast::binary_op op, const type& lhs, const type& rhs, std::string help = {}) {
+        report(make_diagnostic(code::type_mismatch, e.where,
+                               backticked(binary_symbol(op)) + " cannot combine " + with_article(lhs) + " with " +
+                                   with_article(rhs),
+                               std::move(help)));
+    }
+
+    info infer_node(const ast::expr& e, const ast::binary& b) {
+        using op = ast::binary_op;
+        const info lhs = infer(*b.lhs);
+        const info rhs = b.op == op::matches ? info{} : infer(*b.rhs);
+        const type boolean = type::of(type::kind::boolean);
+        const auto known = [](const type& t) { return t.k != type::kind::any; };
+        switch (b.op) {
+            case op::or_:
+            case op::and_:
+                if (!is(lhs.t, type::kind::boolean) || !is(rhs.t, type::kind::boolean)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "both sides of `and` and `or` must be conditions");
+                }
+                return {boolean};
+            case op::eq:
+            case op::ne:
+                if (known(lhs.t) && known(rhs.t) && !same_kind(lhs.t, rhs.t) && lhs.t.k != type::kind::null &&
+                    rhs.t.k != type::kind::null) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "values of different types are never equal");
+                } else if (b.op == op::eq) {
+                    check_enum(lhs, *b.rhs);
+                }
+                return {boolean};
+            case op::lt:
+            case op::le:
+            case op::gt:
+            case op::ge: {
+                const bool ok = (is(lhs.t, type::kind::number) && is(rhs.t, type::kind::number)) ||
+                                (is(lhs.t, type::kind::string) && is(rhs.t, type::kind::string));
+                if (!ok) mismatch(e, b.op, lhs.t, rhs.t, "only two numbers or two texts can be ordered");
+                return {boolean};
+            }
+            case op::in:
+            case op::not_in:
+                if (rhs.t.k == type::kind::string) {
+                    if (!is(lhs.t, type::kind::string)) mismatch(e, b.op, lhs.t, rhs.t, "`in` a text looks for a text inside it");
+                } else if (rhs.t.k == type::kind::list) {
+                    if (rhs.t.element && known(*rhs.t.element) && known(lhs.t) && !same_kind(*rhs.t.element, lhs.t)) {
+                        mismatch(e, b.op, lhs.t, rhs.t, "the list holds " + with_article(*rhs.t.element) + " values");
+                    } else {
+                        check_enum_list(lhs, *b.rhs);
+                    }
+                } else if (known(rhs.t)) {
+                    report(make_diagnostic(code::not_a_list, b.rhs->where,
+                                           backticked(binary_symbol(b.op)) + " needs a list or a text on its right, found " +
+                                               with_article(rhs.t)));
+                }
+                return {boolean};
+            case op::contains:
+                if (lhs.t.k == type::kind::list) {
+                    if (lhs.t.element && known(*lhs.t.element) && known(rhs.t) && !same_kind(*lhs.t.element, rhs.t)) {
+                        mismatch(e, b.op, lhs.t, rhs.t, "the list holds " + with_article(*lhs.t.element) + " values");
+                    }
+                } else if (!is(lhs.t, type::kind::string) || !is(rhs.t, type::kind::string)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "`contains` looks for a text in a text, or a value in a list");
+                }
+                return {boolean};
+            case op::starts_with:
+            case op::ends_with:
+                if (!is(lhs.t, type::kind::string) || !is(rhs.t, type::kind::string)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "both sides must be texts");
+                }
+                return {boolean};
+            case op::matches:
+                check_pattern(lhs, *b.rhs);
+                return {boolean};
+            case op::add:
+                if (!((is(lhs.t, type::kind::number) && is(rhs.t, type::kind::number)) ||
+                      (is(lhs.t, type::kind::string) && is(rhs.t, type::kind::string)))) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "`+` adds two numbers or joins two texts");
+                    return {};
+                }
+                return {known(lhs.t) ? lhs.t : rhs.t};
+            case op::sub:
+            case op::mul:
+            case op::div:
+            case op::mod:
+                if (!is(lhs.t, type::kind::number) || !is(rhs.t, type::kind::number)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "arithmetic works on numbers");
+                }
+                return {type::of(type::kind::number)};
+            case op::default_:
+                if (known(lhs.t) && known(rhs.t) && !same_kind(lhs.t, rhs.t)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "the default must have the type of the value it stands in for");
+                }
+                return {known(lhs.t) ? lhs.t : rhs.t, lhs.schema, false};
+        }
+        return {};
+    }
+
+    void check_pattern(const info& subject, const ast::expr& pattern) {
+        if (!is(subject.t, type::kind::string)) {
+            report(make_diagnostic(code::type_mismatch, pattern.where,
+                                   "`matches` tests a text, found " + with_article(subject.t)));
+        }
+        auto lit = std::get_if<ast::literal>(&pattern.kind);
+        if (!lit || !std::holds_alternative<std::string>(lit->value)) {
+            infer(pattern);
+            report(make_diagnostic(code::invalid_regex, pattern.where,
+                                   "the pattern after `matches` must be a text in quotes",
+                                   "patterns are compiled once, when the policy is loaded"));
+            return;
+        }
+        m_set.types[pattern.id] = type::of(type::kind::string);
+        RE2::Options options;
+        options.set_log_errors(false);
+        RE2 re(std::get<std::string>(lit->value), options);
+        if (!re.ok()) {
+            report(make_diagnostic(code::invalid_regex, pattern.where, "invalid regular expression: " + re.error(),
+                                   "the syntax is RE2's: https://github.com/google/re2/wiki/Syntax"));
+        }
+    }
+
+    // `speaker == "bot"` where the schema's enum for speaker has no "bot".
+    void check_enum(const info& subject, const ast::expr& value) {
+        if (!subject.schema || !m_scope->schema) return;
+        const json* allowed = m_scope->schema->enumeration(subject.schema);
+        if (!allowed) return;
+        auto lit = std::get_if<ast::literal>(&value.kind);
+        if (!lit || !std::holds_alternative<std::string>(lit->value)) return;
+        const auto& word = std::get<std::string>(lit->value);
+        std::vector<std::string> choices;
+        for (const auto& v : *allowed) {
+            if (v.is_string()) choices.push_back(v.get<std::string>());
+        }
+        if (std::find(choices.begin(), choices.end(), word) != choices.end()) return;
+        auto d = make_diagnostic(code::value_not_in_schema, value.where,
+                                 backticked(word) + " is never a value of this field, so this is always false");
+        std::string all;
+        for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+        d.notes.push_back({"the schema allows: " + all});
+        if (auto guess = closest_match(word, choices)) d.help = "did you mean " + backticked(*guess) + "?";
+        report(std::move(d));
+    }
+
+    void check_enum_list(const info& subject, const ast::expr& list) {
+        if (auto l = std::get_if<ast::list>(&list.kind)) {
+            for (const auto& item : l->items) check_enum(subject, *item);
+        }
+    }
+
+    bool is_path_argument(const ast::expr& e) const {
+        return std::visit(overloaded{[&](const ast::ident&) {
+                                         auto it = m_set.bindings.find(e.id);
+                                         return it != m_set.bindings.end() &&
+                                                it->second.k != binding::kind::definition;
+                                     },
+                                     [&](const ast::select& s) { return is_path_argument(*s.operand); },
+                                     [&](const ast::index& i) { return is_path_argument(*i.operand); },
+                                     [](const auto&) { return false; }},
+                          e.kind);
+    }
+
+    info infer_node(const ast::expr& e, const ast::call& c) {
+        const auto& functions = builtin_functions();
+        auto fn = std::find_if(functions.begin(), functions.end(), [&](const auto& f) { return f.name == c.function; });
+        std::vector<info> args;
+        for (const auto& arg : c.args) args.push_back(infer(*arg));
+        if (fn == functions.end()) {
+            std::vector<std::string> names;
+            for (const auto& f : functions) names.emplace_back(f.name);
+            auto d = make_diagnostic(code::unknown_function, c.function_where, "unknown function " + backticked(c.function));
+            if (auto guess = closest_match(c.function, names)) d.help = "did you mean " + backticked(*guess) + "?";
+            else d.help = "the functions are lower, upper, length, exists, missing";
+            report(std::move(d));
+            return {};
+        }
+        if (args.size() != fn->arity) {
+            report(make_diagnostic(code::wrong_argument_count, e.where,
+                                   backticked(c.function) + " takes " + std::to_string(fn->arity) + " argument" +
+                                       (fn->arity == 1 ? "" : "s") + ", found " + std::to_string(args.size())));
+            return {};
+        }
+        const std::string_view name = fn->name;
+        if (name == "exists" || name == "missing") {
+            if (!is_path_argument(*c.args[0])) {
+                report(make_diagnostic(code::expected_path, c.args[0]->where,
+                                       backticked(name) + " takes a field path such as `signals.distress`"));
+            }
+            return {type::of(type::kind::boolean)};
+        }
+        if (name == "length") {
+            if (!is(args[0].t, type::kind::string) && !is(args[0].t, type::kind::list)) {
+                report(make_diagnostic(code::type_mismatch, c.args[0]->where,
+                                       "`length` takes a text or a list, found " + with_article(args[0].t)));
+            }
+            return {type::of(type::kind::number)};
+        }
+        // lower, upper
+        if (!is(args[0].t, type::kind::string)) {
+            report(make_diagnostic(code::type_mismatch, c.args[0]->where,
+                                   backticked(name) + " takes a text, found " + with_article(args[0].t)));
+        }
+        return {type::of(type::kind::string)};
+    }
+
+    info infer_node(const ast::expr& e, const ast::quantifier& q) {
+        const info range = infer(*q.range);
+        if (!is(range.t, type::kind::list)) {
+            report(make_diagnostic(code::not_a_list, q.range->where,
+                                   "a quantifier ranges over a list, found " + with_article(range.t)));
+        }
+        info element{range.t.element ? *range.t.element : type::any(),
+                     range.schema && m_scope->schema ? m_scope->schema->items(range.schema) : nullptr, range.is_path};
+        m_variables.push_back({{q.variable, element}});
+        const ast::quantifier* previous_owner = nullptr;
+        if (auto it = m_variable_owner.find(q.variable); it != m_variable_owner.end()) previous_owner = it->second;
+        m_variable_owner[q.variable] = &q;
+        if (q.body) {
+            const info body = infer(*q.body);
+            if (!is(body.t, type::kind::boolean)) {
+                report(make_diagnostic(code::not_a_condition, q.body->where,
+                                       "the part after `:` must be a condition, found " + with_article(body.t)));
+            }
+        } else if (q.kind != ast::quantifier_kind::count) {
+            report(make_diagnostic(code::syntax_expected, e.where, "expected `:` and a condition after the list"));
+        }
+        if (previous_owner) m_variable_owner[q.variable] = previous_owner;
+        else m_variable_owner.erase(q.variable);
+        m_variables.pop_back();
+        return {q.kind == ast::quantifier_kind::count ? type::of(type::kind::number) : type::of(type::kind::boolean)};
+    }
+
+    // ---- lints and bookkeeping ------------------------------------------------------------
+
+    void report_unused() {
+        for (const auto& module : m_set.modules) {
+            auto unused = [&](const ast::definition& def) {
+                if (m_used.count(&def)) return;
+                report(make_diagnostic(code::unused_definition, def.name_where,
+                                       "definition " + backticked(def.name) + " is never used",
+                                       "remove it, or use it in a rule"));
+            };
+            for (const auto& def : module.definitions) unused(def);
+            for (const auto& policy : module.policies) {
+                for (const auto& def : policy.definitions) unused(def);
+            }
+        }
+    }
+
+    void report(diagnostic d) { m_diagnostics.push_back(std::move(d)); }
+
+    // A shared definition checked under two schemas may report the same problem twice.
+    void deduplicate() {
+        std::set<std::tuple<file_id, std::uint32_t, std::uint32_t, code, std::string>> seen;
+        std::vector<diagnostic> unique;
+        for (auto& d : m_diagnostics) {
+            if (seen.emplace(d.where.file, d.where.begin, d.where.end, d.value, d.message).second) {
+                unique.push_back(std::move(d));
+            }
+        }
+        m_diagnostics = std::move(unique);
+    }
+
+    checked_set& m_set;
+    std::vector<diagnostic> m_diagnostics;
+    std::map<file_id, scope> m_file_scopes;
+    std::map<const ast::definition*, file_id> m_definition_file;
+    std::set<const ast::definition*> m_policy_definitions;
+    std::map<std::pair<const ast::definition*, const json*>, info> m_definition_types;
+    std::vector<const ast::definition*> m_in_progress;
+    std::set<const ast::definition*> m_reported_cycles;
+    std::set<const ast::definition*> m_used;
+    std::vector<std::vector<std::pair<std::string, info>>> m_variables;
+    std::map<std::string, const ast::quantifier*> m_variable_owner;
+    const scope* m_scope = nullptr;
+};
+
+std::string hash_sources(const source_map& sources) {
+    sha256 h;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& text = sources.file(static_cast<file_id>(i)).text;
+        h.update(std::to_string(text.size()));
+        h.update(":");
+        h.update(text);
+    }
+    return "sha256:" + h.hex();
+}
+
+}  // namespace
+
+std::string type_name(const type& t) {
+    switch (t.k) {
+        case type::kind::any: return "value";
+        case type::kind::null: return "null";
+        case type::kind::boolean: return "condition";
+        case type::kind::number: return "number";
+        case type::kind::string: return "text";
+        case type::kind::list: return t.element && t.element->k != type::kind::any ? "list of " + type_name(*t.element) : "list";
+        case type::kind::object: return "object";
+    }
+    return "value";
+}
+
+const std::vector<function_info>& builtin_functions() {
+    static const std::vector<function_info> functions{
+        {"lower", 1, "the text in lower case (full Unicode case mapping)"},
+        {"upper", 1, "the text in upper case (full Unicode case mapping)"},
+        {"length", 1, "the number of characters of a text, or of elements of a list"},
+        {"exists", 1, "true when the field is present and not null"},
+        {"missing", 1, "true when the field is absent or null"},
+    };
+    return functions;
+}
+
+const std::vector<std::string>& remedy_kinds() {
+    static const std::vector<std::string> kinds{"block", "disclose", "handoff", "review", "notify", "custom"};
+    return kinds;
+}
+
+const std::vector<std::string>& severity_levels() {
+    static const std::vector<std::string> levels{"info", "low", "medium", "high", "critical"};
+    return levels;
+}
+
+result<checked_set> check(loaded_set&& loaded) {
+    result<checked_set> out;
+    checked_set set;
+    set.sources = loaded.sources;
+    set.modules = std::move(loaded.modules);
+    set.schemas = std::move(loaded.schemas);
+    set.hash = hash_sources(*set.sources);
+    out.diagnostics = checker(set).run();
+    if (!has_errors(out.diagnostics)) out.value.emplace(std::move(set));
+    return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,24 @@
+#pragma once
+// SHA-256 (FIPS 180-4), for the policy-set hash that every decision names.
+
+#include <string>
+#include <string_view>
+
+namespace vigil {
+
+/// Incremental SHA-256; `hex()` finishes and returns the digest as 64 lowercase hex digits.
+class sha256 {
+public:
+    sha256();
+    void update(std::string_view data);
+    [[nodiscard]] std::string hex();
+
+private:
+    void compress(const unsigned char* block);
+    unsigned int m_state[8];
+    unsigned char m_buffer[64];
+    unsigned long long m_length = 0;  // bytes seen
+    unsigned m_used = 0;              // bytes in m_buffer
+};
+
+}  // namespace vigil

@@ -1,0 +1,117 @@
+#include "text.hpp"
+
+#include <array>
+#include <clocale>
+#include <cstdint>
+#include <cwctype>
+#include <locale.h>
+
+namespace vigil::text {
+
+namespace {
+
+// One locale for the whole process, created on first use; glibc's locale_t is safe to share
+// between threads for towlower_l/towupper_l.
+locale_t utf8_locale() {
+    static const locale_t loc = [] {
+        locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+        if (l == static_cast<locale_t>(nullptr)) {
+            l = newlocale(LC_CTYPE_MASK, "C.utf8", static_cast<locale_t>(nullptr));
+        }
+        return l;
+    }();
+    return loc;
+}
+
+constexpr std::array<unsigned char, 256> ascii_table(bool to_lower) {
+    std::array<unsigned char, 256> t{};
+    for (int i = 0; i < 256; ++i) {
+        int c = i;
+        if (to_lower && c >= 'A' && c <= 'Z') c += 32;
+        if (!to_lower && c >= 'a' && c <= 'z') c -= 32;
+        t[static_cast<std::size_t>(i)] = static_cast<unsigned char>(c);
+    }
+    return t;
+}
+constexpr auto lower_ascii = ascii_table(true);
+constexpr auto upper_ascii = ascii_table(false);
+
+// Decodes one code point at in[i] (a lead byte >= 0x80). Returns its length, or 0 when the bytes
+// are not a valid, shortest-form UTF-8 sequence.
+std::size_t decode(std::string_view in, std::size_t i, char32_t& cp) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[i + k]); };
+    unsigned char lead = b(0);
+    std::size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+    if (n == 0 || lead > 0xF4 || i + n > in.size()) return 0;
+    cp = lead & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((b(k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b(k) & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+std::size_t encode(char32_t cp, char* out) {
+    if (cp < 0x80) {
+        out[0] = static_cast<char>(cp);
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = static_cast<char>(0xC0 | (cp >> 6));
+        out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = static_cast<char>(0xE0 | (cp >> 12));
+        out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = static_cast<char>(0xF0 | (cp >> 18));
+    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+template <bool Lower>
+std::size_t map_utf8(std::string_view in, char* out) {
+    const auto& table = Lower ? lower_ascii : upper_ascii;
+    const locale_t loc = utf8_locale();
+    std::size_t o = 0;
+    std::size_t i = 0;
+    while (i < in.size()) {
+        auto c = static_cast<unsigned char>(in[i]);
+        if (c < 0x80) {
+            out[o++] = static_cast<char>(table[c]);
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        std::size_t n = decode(in, i, cp);
+        if (n == 0 || loc == static_cast<locale_t>(nullptr)) {
+            out[o++] = static_cast<char>(c);  // invalid byte, or no locale: pass it through
+            ++i;
+            continue;
+        }
+        auto mapped = static_cast<char32_t>(Lower ? towlower_l(static_cast<wint_t>(cp), loc)
+                                                  : towupper_l(static_cast<wint_t>(cp), loc));
+        // Simple case mapping can change the encoded length (U+023A is 2 bytes, U+2C65 is 3); the
+        // output capacity allows for 3/2 of the input.
+        o += encode(mapped, out + o);
+        i += n;
+    }
+    return o;
+}
+
+}  // namespace
+
+std::size_t lower_utf8(std::string_view in, char* out) { return map_utf8<true>(in, out); }
+std::size_t upper_utf8(std::string_view in, char* out) { return map_utf8<false>(in, out); }
+
+bool full_case_mapping() { return utf8_locale() != static_cast<locale_t>(nullptr); }
+
+}  // namespace vigil::text

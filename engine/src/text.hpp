@@ -1,0 +1,22 @@
+#pragma once
+// UTF-8 case mapping for `lower()` and `upper()`: Unicode simple case mapping per code point, taken
+// from the C library's C.UTF-8 locale. Bytes that are not valid UTF-8 pass through unchanged.
+
+#include <cstddef>
+#include <string_view>
+
+namespace vigil::text {
+
+/// Largest number of bytes lower_utf8/upper_utf8 write for an input of `n` bytes.
+[[nodiscard]] constexpr std::size_t mapped_capacity(std::size_t n) { return n * 3 / 2 + 4; }
+
+/// Writes the lowercase form of `in` to `out`, which has room for mapped_capacity(in.size())
+/// bytes; returns the number of bytes written.
+std::size_t lower_utf8(std::string_view in, char* out);
+/// The same for uppercase.
+std::size_t upper_utf8(std::string_view in, char* out);
+
+/// True when the C.UTF-8 locale was available; otherwise only ASCII letters are mapped.
+[[nodiscard]] bool full_case_mapping();
+
+}  // namespace vigil::text

@@ -1,0 +1,220 @@
+// The static checker: every semantic diagnostic class, asserted on the text it underlines.
+#define BOOST_TEST_MODULE check
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "support/golden.hpp"
+#include "vigil/check.hpp"
+#include "vigil/parse.hpp"
+
+namespace {
+
+const std::string schema_line =
+    "  schema \"" + std::string(VIGIL_SOURCE_DIR) + "/policies/schema/interaction-record.v1.json\"\n";
+
+struct checked {
+    std::vector<vigil::diagnostic> diagnostics;
+    std::shared_ptr<const vigil::source_map> sources;
+    std::optional<vigil::checked_set> set;
+
+    // "V0201 `distresed`" for each diagnostic: the code and the text it underlines.
+    [[nodiscard]] std::vector<std::string> summary() const {
+        std::vector<std::string> out;
+        for (const auto& d : diagnostics) {
+            out.push_back(std::string(vigil::info(d.value).id) + " `" + std::string(sources->text(d.where)) + "`");
+        }
+        return out;
+    }
+    [[nodiscard]] bool has(const std::string& entry) const {
+        const auto s = summary();
+        return std::find(s.begin(), s.end(), entry) != s.end();
+    }
+    [[nodiscard]] std::string dump() const {
+        std::string out;
+        for (const auto& s : summary()) out += s + "\n";
+        return out;
+    }
+};
+
+checked check_text(const std::string& text) {
+    auto loaded = vigil::load({{"<test>", text}});
+    checked out;
+    out.diagnostics = loaded.diagnostics;
+    BOOST_REQUIRE(loaded.value);
+    out.sources = loaded.value->sources;
+    auto result = vigil::check(std::move(*loaded.value));
+    out.diagnostics.insert(out.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
+    if (result.value) out.set.emplace(std::move(*result.value));
+    return out;
+}
+
+std::string policy(const std::string& body, bool with_schema = true) {
+    return "policy \"p\" {\n" + (with_schema ? schema_line : std::string()) + body + "\n}\n";
+}
+
+std::string rule(const std::string& clauses) { return "  rule r {\n" + clauses + "\n  }"; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(clean_policy_has_no_diagnostics) {
+    const auto c = check_text(policy("  let distressed = signals.distress >= 0.6\n" +
+                                     rule("when speaker == \"ai\" and distressed\nforbid any a in actions: a.type == "
+                                          "\"offer\"\nremedy block, notify \"team\"")));
+    BOOST_TEST(c.diagnostics.empty(), c.dump());
+    BOOST_TEST(c.set.has_value());
+    BOOST_TEST(c.set->hash.rfind("sha256:", 0) == 0);
+    BOOST_TEST(c.set->hash.size() == 7u + 64u);
+}
+
+BOOST_AUTO_TEST_CASE(identifiers_are_bound) {
+    const auto c = check_text(policy("  let d = signals.distress > 0.5\n" +
+                                     rule("when d\nrequire all a in actions: a.type != \"offer\"")));
+    BOOST_REQUIRE(c.set);
+    std::size_t definitions = 0, variables = 0, fields = 0;
+    for (const auto& [id, b] : c.set->bindings) {
+        if (b.k == vigil::binding::kind::definition) ++definitions;
+        if (b.k == vigil::binding::kind::variable) ++variables;
+        if (b.k == vigil::binding::kind::record_field) ++fields;
+    }
+    BOOST_TEST(definitions == 1u);
+    BOOST_TEST(variables == 1u);
+    BOOST_TEST(fields == 2u);  // signals, actions
+}
+
+BOOST_AUTO_TEST_CASE(unknown_field_suggests_the_closest) {
+    const auto c = check_text(policy(rule("when speaker == \"ai\"\nrequire signals.distres > 0.5")));
+    BOOST_TEST(c.has("V0401 `distres`"), c.dump());
+    BOOST_TEST(c.diagnostics.at(0).help == "did you mean `distress`?");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_name_with_schema) {
+    const auto c = check_text(policy("  let distressed = signals.distress > 0.5\n" + rule("require distresed")));
+    BOOST_TEST(c.has("V0201 `distresed`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_name_close_to_a_definition_without_schema) {
+    const auto c = check_text(policy("  let distressed = signals.distress > 0.5\n" + rule("require distresed"), false));
+    BOOST_TEST(c.has("V0201 `distresed`"), c.dump());
+    const auto fine = check_text(policy(rule("require anything_else"), false));
+    BOOST_TEST(!vigil::has_errors(fine.diagnostics), fine.dump());
+}
+
+BOOST_AUTO_TEST_CASE(meta_is_free_form) {
+    const auto c = check_text(policy(rule("require meta.anything.goes == \"x\"")));
+    BOOST_TEST(c.diagnostics.empty(), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_rules_definitions_and_policies) {
+    const auto c = check_text("policy \"p\" {\n  let a = 1 > 0\n  let a = 2 > 0\n" + rule("require a") + "\n" +
+                              rule("require a") + "\n}\npolicy \"p\" {\n" + rule("require true") + "\n}\n");
+    BOOST_TEST(c.has("V0202 `r`"), c.dump());
+    BOOST_TEST(c.has("V0203 `a`"), c.dump());
+    BOOST_TEST(c.has("V0204 `\"p\"`") || c.has("V0204 `p`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(type_mismatches) {
+    const auto c = check_text(policy(rule("when speaker > 3\nrequire text == 5 and turn + \"x\" > 1")));
+    BOOST_TEST(c.has("V0301 `speaker > 3`"), c.dump());
+    BOOST_TEST(c.has("V0301 `text == 5`"), c.dump());
+    BOOST_TEST(c.has("V0301 `turn + \"x\"`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(field_of_a_scalar) {
+    const auto c = check_text(policy(rule("require speaker.name == \"x\"")));
+    BOOST_TEST(c.has("V0301 `name`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_regex) {
+    const auto c = check_text(policy(rule("require text matches \"(unclosed\"")));
+    BOOST_TEST(c.has("V0302 `\"(unclosed\"`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(exists_needs_a_path) {
+    const auto c = check_text(policy(rule("require exists(1 + 2) and missing(signals.distress)")));
+    BOOST_TEST(c.has("V0303 `1 + 2`"), c.dump());
+    BOOST_TEST(c.diagnostics.size() == 1u, c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(quantifier_over_non_list) {
+    const auto c = check_text(policy(rule("require any x in speaker: x == \"a\"")));
+    BOOST_TEST(c.has("V0304 `speaker`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(clause_must_be_a_condition) {
+    const auto c = check_text(policy(rule("when turn\nrequire text")));
+    BOOST_TEST(c.has("V0305 `turn`"), c.dump());
+    BOOST_TEST(c.has("V0305 `text`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(functions_checked) {
+    const auto c = check_text(policy(rule("require lenght(text) > 0 and lower(text, 2) == \"\" and length(turn) > 1")));
+    BOOST_TEST(c.has("V0205 `lenght`"), c.dump());
+    BOOST_TEST(c.diagnostics.at(0).help == "did you mean `length`?");
+    BOOST_TEST(c.has("V0206 `lower(text, 2)`"), c.dump());
+    BOOST_TEST(c.has("V0301 `turn`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(severity_and_remedy_words) {
+    const auto c = check_text(policy(rule("severity hihg\nrequire true\nremedy blok, notify, review \"x\"")));
+    BOOST_TEST(c.has("V0207 `hihg`"), c.dump());
+    BOOST_TEST(c.has("V0208 `blok`"), c.dump());
+    BOOST_TEST(c.has("V0211 `notify`"), c.dump());
+    BOOST_TEST(c.has("V0211 `\"x\"`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(definition_cycles_are_errors) {
+    const auto c = check_text(policy("  let a = b\n  let b = a\n" + rule("require a"), false));
+    BOOST_TEST(c.has("V0209 `a`") || c.has("V0209 `b`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(rule_without_obligation) {
+    const auto c = check_text(policy(rule("when speaker == \"ai\"")));
+    BOOST_TEST(c.has("V0210 `r`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(unused_definitions_warn) {
+    const auto c = check_text(policy("  let unused = 1\n" + rule("require true")));
+    BOOST_TEST(c.has("V0601 `unused`"), c.dump());
+    BOOST_TEST(!vigil::has_errors(c.diagnostics));
+    BOOST_TEST(c.set.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(rules_that_never_apply_warn) {
+    const auto contradiction = check_text(policy(rule("when speaker == \"ai\" and speaker == \"user\"\nrequire true")));
+    BOOST_TEST(contradiction.has("V0602 `speaker == \"user\"`"), contradiction.dump());
+    const auto constant = check_text(policy(rule("when false\nrequire true")));
+    BOOST_TEST(constant.has("V0602 `false`"), constant.dump());
+}
+
+BOOST_AUTO_TEST_CASE(values_outside_the_schema_enum_warn) {
+    const auto c = check_text(policy(rule("when speaker == \"bot\" or speaker in [\"ai\", \"humn_agent\"]\nrequire true")));
+    BOOST_TEST(c.has("V0403 `\"bot\"`"), c.dump());
+    BOOST_TEST(c.has("V0403 `\"humn_agent\"`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(every_mistake_of_a_run_is_reported) {
+    const auto c = check_text(policy(rule("severity hihg\nwhen speaker > 3\nrequire signals.distres > 0.5")));
+    BOOST_TEST(c.diagnostics.size() == 3u, c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(shipped_policies_check_without_errors) {
+    auto loaded = vigil::load({{std::string(VIGIL_SOURCE_DIR) + "/policies", std::nullopt}});
+    BOOST_REQUIRE(loaded.value);
+    auto sources = loaded.value->sources;
+    auto result = vigil::check(std::move(*loaded.value));
+    std::vector<vigil::diagnostic> all = loaded.diagnostics;
+    all.insert(all.end(), result.diagnostics.begin(), result.diagnostics.end());
+    BOOST_TEST(all.empty(), render_all(all, *sources));
+}
+
+// docs/diagnostics.md lists every code of the table, with its slug.
+BOOST_AUTO_TEST_CASE(docs_list_every_code) {
+    const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");
+    for (const auto& row : vigil::code_table) {
+        const std::string entry = "| " + std::string(row.id) + " | " + std::string(row.slug) + " |";
+        BOOST_TEST(doc.find(entry) != std::string::npos, "docs/diagnostics.md lacks " << entry);
+    }
+}
