@@ -29,7 +29,9 @@ std::size_t count_level(const std::vector<diagnostic>& diagnostics, severity lev
 }
 
 std::string plural(std::size_t n, const std::string& word) {
-    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    if (n == 1) return "1 " + word;
+    if (word.back() == 'y') return std::to_string(n) + " " + word.substr(0, word.size() - 1) + "ies";
+    return std::to_string(n) + " " + word + "s";
 }
 
 void print_diagnostics(std::FILE* out, const compiled_policies& policies, const std::string& format) {

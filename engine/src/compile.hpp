@@ -13,6 +13,7 @@
 // "take slot i of this object"; a path of reads (`user.consent.marketing`) is one `path` node.
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -32,6 +33,7 @@ inline constexpr std::uint32_t none = 0xFFFFFFFFu;
 
 enum class op : std::uint8_t {
     constant,     // a: index into constants
+    field,        // a: root slot; c: its schema node (a top-level field: the common case of root_path)
     root_path,    // steps[a .. a+b): root slot, then field positions; c: target schema node
     sub_path,     // base node d, then steps[a .. a+b): field positions; c: target schema node
     variable,     // a: variable index; c: the element schema node it ranges over (or none)
@@ -43,6 +45,9 @@ enum class op : std::uint8_t {
     and_,         // a, b
     or_,          // a, b
     eq, ne, lt, le, gt, ge,  // a, b
+    eq_const, ne_const,      // a == constants[b], a != constants[b]
+    in_const, not_in_const,  // a in constants[b], a list of texts, numbers or booleans
+    lt_const, le_const, gt_const, ge_const,  // a < constants[b] (a number or a text), ...
     in, not_in, contains, starts_with, ends_with,  // a, b
     matches,      // a: text; b: index into regexes
     add, sub, mul, div, mod,  // a, b
@@ -86,7 +91,12 @@ struct schema_node {
     std::uint32_t element_schema = none;
 
     // Key lookup: open addressing over the field names, sized to a power of two.
-    std::vector<std::uint32_t> table;  // positions, `none` when empty
+    struct key_slot {
+        const char* name = nullptr;  // the field's name (points into its schema node)
+        std::uint32_t size = 0;
+        std::uint32_t position = 0xFFFFFFFFu;  // `none` when the slot is empty
+    };
+    std::vector<key_slot> table;
     std::uint32_t table_mask = 0;
 };
 
@@ -96,12 +106,19 @@ struct message_part {
     std::uint32_t node = none;
 };
 
+/// A `require` (violated when false) or `forbid` (violated when true) clause.
+struct obligation {
+    std::uint32_t node = none;
+    bool forbid = false;
+};
+
 struct compiled_rule {
     std::string policy;
     std::string policy_version;
     std::string name;
     std::string severity;
     std::vector<std::uint32_t> when, unless, require, forbid;  // clause roots, in source order
+    std::vector<obligation> obligations;  // require and forbid clauses together, in source order
     std::vector<message_part> message;  // empty when the rule has no template
     std::string fallback_message;       // the description, else the name
     std::vector<remedy_out> remedies;
@@ -126,26 +143,39 @@ enum class fault : std::uint8_t {
     text_kind,        // `starts with` needs texts, got ...
 };
 
-/// Hash of a key for the schema lookup tables (FNV-1a over the bytes).
-[[nodiscard]] inline std::uint32_t key_hash(std::string_view s) {
-    std::uint32_t h = 2166136261u;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    return h;
+/// Hash of a key for the schema lookup tables: cheap (length and three bytes), because records
+/// have few keys and a collision only costs one more comparison.
+[[nodiscard]] inline std::uint32_t key_hash(const char* key, std::size_t size) {
+    if (size == 0) return 0;
+    std::uint32_t h = static_cast<std::uint32_t>(size) * 0x9E3779B1u;
+    h ^= static_cast<unsigned char>(key[0]) * 0x85EBCA6Bu;
+    h ^= static_cast<unsigned char>(key[size - 1]) * 0xC2B2AE35u;
+    h ^= static_cast<unsigned char>(key[size / 2]) * 0x27D4EB2Fu;
+    return h ^ (h >> 15);
 }
 
 /// Position of field `key` in an object schema, or `none`.
-[[nodiscard]] inline std::uint32_t find_field(const std::vector<schema_node>& schema,
-                                              const schema_node& s, std::string_view key) {
+[[nodiscard]] [[gnu::always_inline]] inline std::uint32_t find_field(const schema_node& s, const char* key, std::size_t size) {
     if (s.table.empty()) return none;
-    std::uint32_t i = key_hash(key) & s.table_mask;
+    std::uint32_t i = key_hash(key, size) & s.table_mask;
     for (;;) {
-        std::uint32_t pos = s.table[i];
-        if (pos == none) return none;
-        if (schema[s.fields[pos]].name == key) return pos;
+        const schema_node::key_slot& slot = s.table[i];
+        if (slot.position == none) return none;
+        if (slot.size == size && bytes_equal(slot.name, key, size)) return slot.position;
         i = (i + 1) & s.table_mask;
     }
 }
 
+}  // namespace vigil::eval
+
+namespace vigil {
+class compiled_set;
+}
+
+namespace vigil::eval {
+/// Calls f(child) for every child node index of n.
+template <typename F>
+void for_each_child(const compiled_set& set, const node& n, F&& f);
 }  // namespace vigil::eval
 
 namespace vigil {
@@ -170,3 +200,49 @@ public:
 };
 
 }  // namespace vigil
+
+namespace vigil::eval {
+
+template <typename F>
+void for_each_child(const compiled_set& set, const node& n, F&& f) {
+    switch (n.code) {
+        case op::constant:
+        case op::field:
+        case op::root_path:
+        case op::variable: return;
+        case op::eq_const:
+        case op::ne_const:
+        case op::in_const:
+        case op::not_in_const:
+        case op::lt_const:
+        case op::le_const:
+        case op::gt_const:
+        case op::ge_const: f(n.a); return;
+        case op::sub_path: f(n.d); return;
+        case op::memo:
+        case op::not_:
+        case op::negate:
+        case op::matches:
+        case op::present:
+        case op::absent:
+        case op::lower:
+        case op::upper:
+        case op::length: f(n.a); return;
+        case op::make_list:
+            for (std::uint32_t i = 0; i < n.b; ++i) f(set.operands[n.a + i]);
+            return;
+        case op::any:
+        case op::all:
+        case op::none_:
+        case op::count:
+            f(n.a);
+            if (n.b != none) f(n.b);
+            return;
+        default:
+            f(n.a);
+            f(n.b);
+            return;
+    }
+}
+
+}  // namespace vigil::eval

@@ -69,19 +69,22 @@ bool has_errors(const std::vector<diagnostic>& diagnostics) {
 
 namespace {
 
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+// neighbouring characters each cost one, so `hihg` is one step from `high`.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
         }
     }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
 const char* severity_name(severity s) {
@@ -159,7 +162,7 @@ std::string render_text(const diagnostic& d, const source_map& sources) {
     const auto at = sources.locate(d.where);
     out += file.name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
            severity_name(d.level) + "[" + std::string(info(d.value).id) + "]: " + d.message + "\n";
-    render_snippet(out, d.where, sources);
+    if (!file.text.empty()) render_snippet(out, d.where, sources);
     for (const auto& n : d.notes) {
         if (n.where) {
             const auto nat = sources.locate(*n.where);

@@ -3,6 +3,7 @@
 #include <array>
 #include <clocale>
 #include <cstdint>
+#include <cstring>
 #include <cwctype>
 #include <locale.h>
 
@@ -77,13 +78,65 @@ std::size_t encode(char32_t cp, char* out) {
     return 4;
 }
 
+// Case mappings of the code points most texts use beyond ASCII, computed once from the locale:
+// U+0080..U+07FF (two-byte UTF-8: Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, ...) and
+// U+1E00..U+1EFF (Latin Extended Additional, e.g. Vietnamese). Others ask the locale each time.
+struct case_tables {
+    char32_t lower2[0x800];
+    char32_t upper2[0x800];
+    char32_t lower_ext[0x100];
+    char32_t upper_ext[0x100];
+};
+
+const case_tables& tables() {
+    static const case_tables t = [] {
+        case_tables c{};
+        const locale_t loc = utf8_locale();
+        auto map = [loc](char32_t cp, bool lower) -> char32_t {
+            if (loc == static_cast<locale_t>(nullptr)) return cp;
+            return static_cast<char32_t>(lower ? towlower_l(static_cast<wint_t>(cp), loc)
+                                               : towupper_l(static_cast<wint_t>(cp), loc));
+        };
+        for (char32_t cp = 0; cp < 0x800; ++cp) {
+            c.lower2[cp] = map(cp, true);
+            c.upper2[cp] = map(cp, false);
+        }
+        for (char32_t cp = 0; cp < 0x100; ++cp) {
+            c.lower_ext[cp] = map(0x1E00 + cp, true);
+            c.upper_ext[cp] = map(0x1E00 + cp, false);
+        }
+        return c;
+    }();
+    return t;
+}
+
 template <bool Lower>
 std::size_t map_utf8(std::string_view in, char* out) {
     const auto& table = Lower ? lower_ascii : upper_ascii;
     const locale_t loc = utf8_locale();
+    const case_tables& known = tables();
     std::size_t o = 0;
     std::size_t i = 0;
     while (i < in.size()) {
+        // Eight ASCII bytes at a time: flip the case bit of the letters (SWAR).
+        if (i + 8 <= in.size()) {
+            std::uint64_t w;
+            std::memcpy(&w, in.data() + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                constexpr std::uint64_t ones = 0x0101010101010101ull;
+                const std::uint64_t first = (Lower ? 'A' : 'a') * ones;
+                const std::uint64_t last = (Lower ? 'Z' : 'z') * ones;
+                // high bit of each byte: byte >= first, and byte > last
+                const std::uint64_t ge_first = w + (0x80 * ones - first);
+                const std::uint64_t gt_last = w + (0x7F * ones - last);
+                const std::uint64_t letters = ge_first & ~gt_last & 0x8080808080808080ull;
+                w ^= letters >> 2;  // 0x80 >> 2 == 0x20, the case bit
+                std::memcpy(out + o, &w, 8);
+                o += 8;
+                i += 8;
+                continue;
+            }
+        }
         auto c = static_cast<unsigned char>(in[i]);
         if (c < 0x80) {
             out[o++] = static_cast<char>(table[c]);
@@ -97,8 +150,15 @@ std::size_t map_utf8(std::string_view in, char* out) {
             ++i;
             continue;
         }
-        auto mapped = static_cast<char32_t>(Lower ? towlower_l(static_cast<wint_t>(cp), loc)
-                                                  : towupper_l(static_cast<wint_t>(cp), loc));
+        char32_t mapped;
+        if (cp < 0x800) {
+            mapped = Lower ? known.lower2[cp] : known.upper2[cp];
+        } else if (cp >= 0x1E00 && cp < 0x1F00) {
+            mapped = Lower ? known.lower_ext[cp - 0x1E00] : known.upper_ext[cp - 0x1E00];
+        } else {
+            mapped = static_cast<char32_t>(Lower ? towlower_l(static_cast<wint_t>(cp), loc)
+                                                 : towupper_l(static_cast<wint_t>(cp), loc));
+        }
         // Simple case mapping can change the encoded length (U+023A is 2 bytes, U+2C65 is 3); the
         // output capacity allows for 3/2 of the input.
         o += encode(mapped, out + o);

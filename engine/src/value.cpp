@@ -91,8 +91,8 @@ std::string_view json_extent(const char* json) {
 namespace {
 
 nlohmann::json object_json(const value& v) {
-    if (v.raw == nullptr) return nlohmann::json::object();
-    return nlohmann::json::parse(json_extent(v.raw), nullptr, false);
+    if (v.raw() == nullptr) return nlohmann::json::object();
+    return nlohmann::json::parse(json_extent(v.raw()), nullptr, false);
 }
 
 }  // namespace

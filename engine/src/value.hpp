@@ -38,7 +38,9 @@ struct value {
         const char* text;
         const value* items;  // list elements, or an object's projected fields (schema order)
     };
-    const char* raw = nullptr;  // object: the first byte (`{`) of its JSON text in the record
+    // An object's `items` is preceded by one header value whose `text` is the first byte (`{`) of
+    // the object's JSON text in the record; see object_of() and raw(). This keeps a value at 16
+    // bytes, so it is passed and returned in registers.
 
     value() : number(0) {}
 
@@ -74,19 +76,23 @@ struct value {
         v.size = n;
         return v;
     }
-    static value object_of(const value* fields, std::uint32_t n, const char* raw) {
+    /// `block` holds n + 1 values: the header, then the n fields; the header gets `raw`.
+    static value object_of(value* block, std::uint32_t n, const char* raw) {
+        block[0] = value{};
+        block[0].text = raw;
         value v;
         v.k = kind::object;
-        v.items = fields;
+        v.items = block + 1;
         v.size = n;
-        v.raw = raw;
         return v;
     }
 
     [[nodiscard]] bool known() const { return k != kind::unknown; }
     [[nodiscard]] std::string_view sv() const { return {text, size}; }
+    /// An object's JSON text starts here.
+    [[nodiscard]] const char* raw() const { return items[-1].text; }
 };
-static_assert(sizeof(value) == 24);
+static_assert(sizeof(value) == 16);
 static_assert(std::is_trivially_copyable_v<value>);
 
 /// A bump allocator for the values computed while evaluating one record. reset() keeps the memory,
@@ -128,6 +134,31 @@ private:
     std::size_t m_current = 0;
     std::size_t m_offset = 0;
 };
+
+/// Byte equality for the short strings of keys and constants, without a library call.
+[[nodiscard]] inline bool bytes_equal(const char* a, const char* b, std::size_t n) {
+    if (n >= 8) {
+        if (n > 16) return std::memcmp(a, b, n) == 0;
+        std::uint64_t a0, b0, a1, b1;  // two overlapping 8-byte loads cover 8..16 bytes
+        std::memcpy(&a0, a, 8);
+        std::memcpy(&b0, b, 8);
+        std::memcpy(&a1, a + n - 8, 8);
+        std::memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        std::uint32_t a0, b0, a1, b1;
+        std::memcpy(&a0, a, 4);
+        std::memcpy(&b0, b, 4);
+        std::memcpy(&a1, a + n - 4, 4);
+        std::memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) return false;
+    }
+    return true;
+}
 
 /// Kleene truth values.
 enum class tri : std::uint8_t { false_, true_, unknown };

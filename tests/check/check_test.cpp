@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(duplicate_rules_definitions_and_policies) {
                               rule("require a") + "\n}\npolicy \"p\" {\n" + rule("require true") + "\n}\n");
     BOOST_TEST(c.has("V0202 `r`"), c.dump());
     BOOST_TEST(c.has("V0203 `a`"), c.dump());
-    BOOST_TEST(c.has("V0204 `\"p\"`") || c.has("V0204 `p`"), c.dump());
+    BOOST_TEST((c.has("V0204 `\"p\"`") || c.has("V0204 `p`")), c.dump());
 }
 
 BOOST_AUTO_TEST_CASE(type_mismatches) {
@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(severity_and_remedy_words) {
 
 BOOST_AUTO_TEST_CASE(definition_cycles_are_errors) {
     const auto c = check_text(policy("  let a = b\n  let b = a\n" + rule("require a"), false));
-    BOOST_TEST(c.has("V0209 `a`") || c.has("V0209 `b`"), c.dump());
+    BOOST_TEST((c.has("V0209 `a`") || c.has("V0209 `b`")), c.dump());
 }
 
 BOOST_AUTO_TEST_CASE(rule_without_obligation) {

@@ -24,7 +24,7 @@ struct run_result {
 };
 
 // Runs `vigil ARGS` from the source directory, so paths in the output are relative.
-run_result vigil(const std::string& args, const std::string& stdin_file = "") {
+run_result run_vigil(const std::string& args, const std::string& stdin_file = "") {
     std::string command = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY) + "' " + args;
     if (!stdin_file.empty()) command += " < " + stdin_file;
     command += " 2>&1";
@@ -41,7 +41,7 @@ run_result vigil(const std::string& args, const std::string& stdin_file = "") {
 
 // The golden holds the command, its output and its exit status.
 void golden(const std::string& name, const std::string& args, const std::string& stdin_file = "") {
-    const auto r = vigil(args, stdin_file);
+    const auto r = run_vigil(args, stdin_file);
     check_golden("cli/" + name + ".golden",
                  "$ vigil " + args + (stdin_file.empty() ? "" : " < " + stdin_file) + "\n" + r.output +
                      "[exit " + std::to_string(r.status) + "]\n");
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(eval_examples) {
 
 BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
     golden("eval_malformed", "eval --policy policies/ --input tests/golden/cli/malformed.jsonl");
-    const auto r = vigil("eval --policy policies/ --input tests/golden/cli/malformed.jsonl --log-level off");
+    const auto r = run_vigil("eval --policy policies/ --input tests/golden/cli/malformed.jsonl --log-level off");
     const auto lines = lines_of(r.output);
     std::ifstream input(std::string(VIGIL_SOURCE_DIR) + "/tests/golden/cli/malformed.jsonl");
     std::size_t input_lines = 0;
@@ -103,8 +103,8 @@ BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
 }
 
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
-    const auto from_file = vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
-    const auto from_stdin = vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");
+    const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
+    const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");
     BOOST_TEST(from_file.output == from_stdin.output);
     BOOST_TEST(from_file.status == from_stdin.status);
 }
@@ -114,10 +114,10 @@ BOOST_AUTO_TEST_CASE(eval_refuses_policies_that_do_not_check) {
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
-    BOOST_TEST(vigil("").status == 2);
-    BOOST_TEST(vigil("frobnicate").status == 2);
-    BOOST_TEST(vigil("eval --input examples/records.jsonl").status == 2);
-    BOOST_TEST(vigil("check --format yaml policies/").status == 2);
+    BOOST_TEST(run_vigil("").status == 2);
+    BOOST_TEST(run_vigil("frobnicate").status == 2);
+    BOOST_TEST(run_vigil("eval --input examples/records.jsonl").status == 2);
+    BOOST_TEST(run_vigil("check --format yaml policies/").status == 2);
 }
 
 // Every ```vigil block in docs/ is a complete policy file that checks without errors, so the
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(every_docs_example_checks) {
                 ++blocks;
                 const auto file = scratch / (entry.path().stem().string() + "-" + std::to_string(start) + ".vigil");
                 std::ofstream(file) << block;
-                const auto r = vigil("check '" + file.string() + "'");
+                const auto r = run_vigil("check '" + file.string() + "'");
                 BOOST_TEST(r.status == 0, entry.path().string() << ":" << start << " does not check:\n" << r.output);
             } else if (inside) {
                 block += line + "\n";

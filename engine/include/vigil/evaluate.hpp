@@ -81,6 +81,10 @@ public:
     /// not a JSON object.
     [[nodiscard]] bool decide(std::string_view json, decision& out, std::string& error);
 
+    /// Parses and projects one record as decide() does, without evaluating any rule; for
+    /// benchmarks and tools. Returns false with `error` set as decide() does.
+    [[nodiscard]] bool project_only(std::string_view json, std::string& error);
+
     [[nodiscard]] const compiled_set& policies() const;
 
 private:

@@ -1,0 +1,39 @@
+#pragma once
+// Small writers for the JSON text of a record. Numbers are written from integers, never
+// through floating-point formatting, so that output is the same everywhere.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vigil::datagen::detail {
+
+/// Appends `text` as the content of a JSON string (no quotes): `"`, `\` and control
+/// characters are escaped, everything else (UTF-8 included) is copied.
+void append_escaped(std::string& out, std::string_view text);
+
+/// Appends a non-negative integer in decimal.
+void append_uint(std::string& out, std::uint64_t value);
+
+/// Appends a non-negative integer in decimal, left-padded with zeros to `width` digits.
+void append_padded(std::string& out, std::uint64_t value, int width);
+
+/// Appends `hundredths / 100` as a JSON number without trailing zeros: -70 -> -0.7,
+/// 982 -> 9.82, 100 -> 1, 0 -> 0.
+void append_hundredths(std::string& out, std::int64_t hundredths);
+
+/// Appends `bits` as 16 lower-case hex digits.
+void append_hex64(std::string& out, std::uint64_t bits);
+
+/// Appends the RFC 3339 UTC form of a Unix time: `2026-01-05T08:00:00Z`.
+void append_timestamp(std::string& out, std::int64_t unix_seconds);
+
+/// Appends the RFC 3339 UTC form with milliseconds: `2026-01-05T08:00:00.250Z`.
+void append_timestamp_millis(std::string& out, std::int64_t unix_millis);
+
+/// Reads `YYYY-MM-DDTHH:MM:SSZ` (the form append_timestamp writes) into a Unix time;
+/// nothing for any other text or an impossible date.
+std::optional<std::int64_t> parse_timestamp(std::string_view text);
+
+}  // namespace vigil::datagen::detail

@@ -1,0 +1,693 @@
+// Checked AST -> compiled_set. See compile.hpp for the shape of the result.
+
+#include "compile.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <type_traits>
+#include <unordered_set>
+#include <variant>
+
+namespace vigil::eval {
+
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+/// What compiling an expression produced.
+struct compiled_expr {
+    std::uint32_t node = none;
+    std::uint32_t schema = none;  // the projection schema node this expression denotes, if any
+    bool concrete = false;        // ... and that node is at a fixed record position
+    std::uint32_t min_variable = none;  // smallest quantifier variable it depends on
+};
+
+std::uint32_t min_of(std::uint32_t a, std::uint32_t b) { return a < b ? a : b; }
+
+class compiler {
+public:
+    explicit compiler(compiled_set& set) : m_set(set) {
+        schema_node root;
+        root.concrete = true;
+        m_set.schema.push_back(std::move(root));
+    }
+
+    void run() {
+        m_set.id_slot = m_set.schema[field_of(0, "id")].position;
+        m_set.conversation_id_slot = m_set.schema[field_of(0, "conversation_id")].position;
+        for (const ast::module& mod : m_set.checked.modules) {
+            for (const ast::policy& pol : mod.policies) compile_policy(pol);
+        }
+        build_lookup_tables();
+    }
+
+    std::vector<diagnostic> take_diagnostics() { return std::move(m_diagnostics); }
+
+private:
+    // ----- schema -----------------------------------------------------------------------------
+
+    std::uint32_t field_of(std::uint32_t parent, const std::string& name) {
+        for (std::uint32_t child : m_set.schema[parent].fields) {
+            if (m_set.schema[child].name == name) return child;
+        }
+        schema_node s;
+        s.name = name;
+        const schema_node& p = m_set.schema[parent];
+        s.path = p.path.empty() ? name : p.path + "." + name;
+        s.parent = parent;
+        s.position = static_cast<std::uint32_t>(p.fields.size());
+        s.concrete = p.concrete;
+        auto id = static_cast<std::uint32_t>(m_set.schema.size());
+        m_set.schema.push_back(std::move(s));
+        m_set.schema[parent].fields.push_back(id);
+        return id;
+    }
+
+    std::uint32_t element_of(std::uint32_t parent) {
+        if (m_set.schema[parent].element_schema != none) return m_set.schema[parent].element_schema;
+        schema_node s;
+        s.name = "[]";
+        s.path = m_set.schema[parent].path + "[]";
+        s.parent = parent;
+        s.element = true;
+        s.concrete = false;
+        auto id = static_cast<std::uint32_t>(m_set.schema.size());
+        m_set.schema.push_back(std::move(s));
+        m_set.schema[parent].element_schema = id;
+        return id;
+    }
+
+    void build_lookup_tables() {
+        for (schema_node& s : m_set.schema) {
+            if (s.fields.empty()) continue;
+            std::uint32_t size = 4;
+            while (size < s.fields.size() * 2) size *= 2;
+            s.table.assign(size, {});
+            s.table_mask = size - 1;
+            for (std::uint32_t pos = 0; pos < s.fields.size(); ++pos) {
+                const std::string& name = m_set.schema[s.fields[pos]].name;
+                std::uint32_t i = key_hash(name.data(), name.size()) & s.table_mask;
+                while (s.table[i].position != none) i = (i + 1) & s.table_mask;
+                s.table[i] = {name.data(), static_cast<std::uint32_t>(name.size()), pos};
+            }
+        }
+    }
+
+    // ----- nodes ------------------------------------------------------------------------------
+
+    /// Adds a node, or returns the index of an identical one (same operation, same children, same
+    /// operand list). `extra` is the node's operand list (path steps or list items), if it has one.
+    std::uint32_t emit(node n, const std::vector<std::uint32_t>* extra = nullptr) {
+        std::string key;
+        key.reserve(32);
+        auto put = [&key](const auto& x) {
+            key.append(reinterpret_cast<const char*>(&x), sizeof x);
+        };
+        put(n.code);
+        put(n.flags);
+        if (extra == nullptr) put(n.a);
+        put(n.b);
+        put(n.c);
+        put(n.d);
+        if (extra != nullptr) {
+            for (std::uint32_t x : *extra) put(x);
+        }
+        auto found = m_interned.find(key);
+        if (found != m_interned.end()) return found->second;
+        if (extra != nullptr) {
+            n.a = static_cast<std::uint32_t>(m_set.operands.size());
+            m_set.operands.insert(m_set.operands.end(), extra->begin(), extra->end());
+        }
+        auto index = static_cast<std::uint32_t>(m_set.nodes.size());
+        m_set.nodes.push_back(n);
+        m_interned.emplace(std::move(key), index);
+        return index;
+    }
+
+    node make(op code, const ast::expr& e) {
+        node n;
+        n.code = code;
+        n.id = e.id;
+        n.where = e.where;
+        return n;
+    }
+
+    std::uint32_t constant(const ast::expr& e, const eval::value& v, const std::string& key) {
+        auto found = m_constants.find(key);
+        std::uint32_t index;
+        if (found != m_constants.end()) {
+            index = found->second;
+        } else {
+            index = static_cast<std::uint32_t>(m_set.constants.size());
+            m_set.constants.push_back(v);
+            m_constants.emplace(key, index);
+        }
+        node n = make(op::constant, e);
+        n.a = index;
+        return emit(n);
+    }
+
+    std::uint32_t unknown_constant(const ast::expr& e) { return constant(e, value::unknown(), "?"); }
+
+    /// Wraps a node that is worth computing once per record (its value depends on the record only).
+    std::uint32_t memoize(std::uint32_t inner) {
+        const node& in = m_set.nodes[inner];
+        if (in.code == op::memo || in.code == op::constant || in.code == op::root_path) return inner;
+        auto found = m_memo_of.find(inner);
+        if (found != m_memo_of.end()) return found->second;
+        node n = in;
+        n.code = op::memo;
+        n.flags = 0;
+        n.a = inner;
+        n.b = m_set.memo_count++;
+        n.c = none;
+        n.d = none;
+        std::uint32_t index = emit(n);
+        m_memo_of.emplace(inner, index);
+        return index;
+    }
+
+    void error(code c, span where, std::string message) {
+        m_diagnostics.push_back(make_diagnostic(c, where, std::move(message)));
+    }
+
+    // ----- expressions ------------------------------------------------------------------------
+
+    compiled_expr compile(const ast::expr& e) {
+        return std::visit(
+            overloaded{
+                [&](const ast::literal& x) { return compile_literal(e, x); },
+                [&](const ast::ident& x) { return compile_ident(e, x); },
+                [&](const ast::select&) { return compile_path(e); },
+                [&](const ast::index& x) { return compile_index(e, x); },
+                [&](const ast::list& x) { return compile_list(e, x); },
+                [&](const ast::unary& x) { return compile_unary(e, x); },
+                [&](const ast::binary& x) { return compile_binary(e, x); },
+                [&](const ast::call& x) { return compile_call(e, x); },
+                [&](const ast::quantifier& x) { return compile_quantifier(e, x); },
+            },
+            e.kind);
+    }
+
+    compiled_expr compile_literal(const ast::expr& e, const ast::literal& x) {
+        compiled_expr out;
+        out.node = std::visit(
+            overloaded{
+                [&](std::monostate) { return constant(e, value::null(), "z"); },
+                [&](bool b) { return constant(e, value::boolean(b), b ? "b1" : "b0"); },
+                [&](double d) {
+                    std::string key = "n";
+                    key.append(reinterpret_cast<const char*>(&d), sizeof d);
+                    return constant(e, value::num(d), key);
+                },
+                [&](const std::string& s) {
+                    std::string key = "s" + s;
+                    if (auto found = m_constants.find(key); found != m_constants.end()) {
+                        return constant(e, value{}, key);
+                    }
+                    const std::string& stored = m_set.constant_texts.emplace_back(s);
+                    return constant(e, value::str(stored), key);
+                },
+            },
+            x.value);
+        return out;
+    }
+
+    compiled_expr compile_ident(const ast::expr& e, const ast::ident& x) {
+        const binding* b = find_binding(e);
+        if (b == nullptr) {
+            error(code::unknown_name, e.where, "`" + x.name + "` was not resolved by the checker");
+            return {unknown_constant(e)};
+        }
+        switch (b->k) {
+            case binding::kind::record_field: return compile_path(e);
+            case binding::kind::definition: return compile_definition(e, *b->definition);
+            case binding::kind::variable: {
+                auto found = m_variables.find(b->quantifier);
+                if (found == m_variables.end()) {
+                    error(code::unknown_name, e.where, "`" + x.name + "` is used outside its quantifier");
+                    return {unknown_constant(e)};
+                }
+                node n = make(op::variable, e);
+                n.a = found->second.index;
+                n.c = found->second.element;
+                compiled_expr out;
+                out.node = emit(n);
+                out.schema = found->second.element;
+                out.min_variable = found->second.index;
+                return out;
+            }
+        }
+        return {unknown_constant(e)};
+    }
+
+    const binding* find_binding(const ast::expr& e) const {
+        auto found = m_set.checked.bindings.find(e.id);
+        return found == m_set.checked.bindings.end() ? nullptr : &found->second;
+    }
+
+    /// A chain of field reads: `a.b.c` where `a` is a record field, a definition, a variable, or
+    /// any expression that denotes a place in the record.
+    compiled_expr compile_path(const ast::expr& e) {
+        std::vector<const ast::select*> selects;
+        const ast::expr* base = &e;
+        while (const auto* s = std::get_if<ast::select>(&base->kind)) {
+            selects.push_back(s);
+            base = s->operand.get();
+        }
+        std::reverse(selects.begin(), selects.end());
+
+        std::vector<std::uint32_t> steps;
+        std::uint32_t schema = none;
+        compiled_expr base_expr;
+        bool from_root = false;
+        if (const auto* id = std::get_if<ast::ident>(&base->kind)) {
+            const binding* b = find_binding(*base);
+            if (b != nullptr && b->k == binding::kind::record_field) {
+                from_root = true;
+                schema = field_of(0, id->name);
+                steps.push_back(m_set.schema[schema].position);
+            }
+        }
+        if (!from_root) {
+            base_expr = compile(*base);
+            schema = base_expr.schema;
+            if (selects.empty()) return base_expr;
+            if (schema == none) {
+                error(code::type_mismatch, selects.front()->field_where,
+                      "cannot read field `" + selects.front()->field + "` of a computed value");
+                return {unknown_constant(e)};
+            }
+        }
+        for (const ast::select* s : selects) {
+            schema = field_of(schema, s->field);
+            steps.push_back(m_set.schema[schema].position);
+        }
+        m_set.schema[schema].read = true;
+
+        compiled_expr out;
+        out.schema = schema;
+        out.min_variable = base_expr.min_variable;
+        node n = make(from_root ? op::root_path : op::sub_path, e);
+        n.b = static_cast<std::uint32_t>(steps.size());
+        n.c = schema;
+        if (!from_root) n.d = base_expr.node;
+        out.concrete = m_set.schema[schema].concrete && (from_root || base_expr.concrete);
+        if (out.concrete) n.flags |= node_concrete;
+        if (from_root && steps.size() == 1) {
+            n.code = op::field;
+            n.a = steps[0];
+            n.b = none;
+            out.node = emit(n);
+            return out;
+        }
+        out.node = emit(n, &steps);
+        return out;
+    }
+
+    compiled_expr compile_definition(const ast::expr& e, const ast::definition& def) {
+        auto found = m_definitions.find(&def);
+        if (found != m_definitions.end()) {
+            if (found->second.node == none) {
+                error(code::definition_cycle, e.where, "definition `" + def.name + "` refers to itself");
+                return {unknown_constant(e)};
+            }
+            return found->second;
+        }
+        m_definitions.emplace(&def, compiled_expr{});  // in progress
+        compiled_expr value = compile(*def.value);
+        // Definitions never depend on quantifier variables (the checker sees to it), so their value
+        // is the same for the whole record: computed at most once per record.
+        value.node = memoize(value.node);
+        value.min_variable = none;
+        m_definitions[&def] = value;
+        return value;
+    }
+
+    compiled_expr compile_index(const ast::expr& e, const ast::index& x) {
+        compiled_expr operand = compile(*x.operand);
+        compiled_expr subscript = compile(*x.subscript);
+        node n = make(op::index, e);
+        n.a = operand.node;
+        n.b = subscript.node;
+        compiled_expr out;
+        if (operand.schema != none) {
+            out.schema = element_of(operand.schema);
+            n.c = out.schema;
+        }
+        out.min_variable = min_of(operand.min_variable, subscript.min_variable);
+        out.node = emit(n);
+        return out;
+    }
+
+    compiled_expr compile_list(const ast::expr& e, const ast::list& x) {
+        std::vector<std::uint32_t> items;
+        std::uint32_t min_variable = none;
+        bool all_constant = true;
+        for (const ast::expr_ptr& item : x.items) {
+            compiled_expr c = compile(*item);
+            items.push_back(c.node);
+            min_variable = min_of(min_variable, c.min_variable);
+            all_constant = all_constant && m_set.nodes[c.node].code == op::constant;
+        }
+        compiled_expr out;
+        out.min_variable = min_variable;
+        if (all_constant) {
+            std::vector<value> values;
+            std::string key = "l";
+            for (std::uint32_t item : items) {
+                values.push_back(m_set.constants[m_set.nodes[item].a]);
+                key.append(reinterpret_cast<const char*>(&m_set.nodes[item].a), sizeof(std::uint32_t));
+            }
+            if (m_constants.find(key) == m_constants.end()) {
+                const std::vector<value>& stored = m_set.constant_lists.emplace_back(std::move(values));
+                out.node = constant(e, value::list_of(stored.data(), static_cast<std::uint32_t>(stored.size())),
+                                    key);
+            } else {
+                out.node = constant(e, value{}, key);
+            }
+            return out;
+        }
+        node n = make(op::make_list, e);
+        n.b = static_cast<std::uint32_t>(items.size());
+        out.node = emit(n, &items);
+        return out;
+    }
+
+    compiled_expr compile_unary(const ast::expr& e, const ast::unary& x) {
+        compiled_expr operand = compile(*x.operand);
+        node n = make(x.op == ast::unary_op::not_ ? op::not_ : op::negate, e);
+        n.a = operand.node;
+        compiled_expr out;
+        out.min_variable = operand.min_variable;
+        out.node = emit(n);
+        return out;
+    }
+
+    static bool is_null_literal(const ast::expr& e) {
+        const auto* lit = std::get_if<ast::literal>(&e.kind);
+        return lit != nullptr && std::holds_alternative<std::monostate>(lit->value);
+    }
+
+    compiled_expr compile_binary(const ast::expr& e, const ast::binary& x) {
+        // `x == null` tests absence, `x != null` presence.
+        if ((x.op == ast::binary_op::eq || x.op == ast::binary_op::ne) &&
+            (is_null_literal(*x.lhs) != is_null_literal(*x.rhs))) {
+            const ast::expr& other = is_null_literal(*x.lhs) ? *x.rhs : *x.lhs;
+            compiled_expr operand = compile(other);
+            node n = make(x.op == ast::binary_op::eq ? op::absent : op::present, e);
+            n.a = operand.node;
+            compiled_expr out;
+            out.min_variable = operand.min_variable;
+            out.node = emit(n);
+            return out;
+        }
+        compiled_expr lhs = compile(*x.lhs);
+        compiled_expr out;
+        if (x.op == ast::binary_op::matches) {
+            node n = make(op::matches, e);
+            n.a = lhs.node;
+            const auto* lit = std::get_if<ast::literal>(&x.rhs->kind);
+            const std::string* pattern = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+            if (pattern == nullptr) {
+                error(code::type_mismatch, x.rhs->where, "the pattern of `matches` must be a string literal");
+                return {unknown_constant(e)};
+            }
+            n.b = regex(*pattern, x.rhs->where);
+            out.min_variable = lhs.min_variable;
+            out.node = emit(n);
+            if (out.min_variable == none) out.node = memoize(out.node);
+            return out;
+        }
+        compiled_expr rhs = compile(*x.rhs);
+        static constexpr op ops[] = {
+            op::or_, op::and_, op::eq, op::ne, op::lt, op::le, op::gt, op::ge, op::in, op::not_in,
+            op::add, op::sub, op::mul, op::div, op::mod, op::contains, op::starts_with, op::ends_with,
+            op::matches, op::default_,
+        };
+        static_assert(std::size(ops) == static_cast<std::size_t>(ast::binary_op::default_) + 1);
+        node n = make(ops[static_cast<std::size_t>(x.op)], e);
+        n.a = lhs.node;
+        n.b = rhs.node;
+        out.min_variable = min_of(lhs.min_variable, rhs.min_variable);
+        specialize(n);
+        out.node = emit(n);
+        // `actions default []` still denotes `actions`: its fields can be read (a list literal holds no
+        // objects, so a field read on one of its elements is a run-time kind error, never a wrong slot).
+        if (x.op == ast::binary_op::default_ && lhs.schema != none &&
+            (m_set.nodes[rhs.node].code == op::constant || rhs.schema == lhs.schema)) {
+            out.schema = lhs.schema;
+        }
+        return out;
+    }
+
+    /// Comparisons with a constant, the most common shape of condition, get their own operations
+    /// (`speaker == "ai"`, `topic in ["debt", "health"]`).
+    void specialize(node& n) {
+        const auto is_constant = [this](std::uint32_t i) { return m_set.nodes[i].code == op::constant; };
+        if ((n.code == op::eq || n.code == op::ne) && is_constant(n.a) != is_constant(n.b)) {
+            if (is_constant(n.a)) std::swap(n.a, n.b);
+            const value& c = m_set.constants[m_set.nodes[n.b].a];
+            if (c.k == kind::text || c.k == kind::number || c.k == kind::boolean) {
+                n.code = n.code == op::eq ? op::eq_const : op::ne_const;
+                n.b = m_set.nodes[n.b].a;
+            }
+            return;
+        }
+        const bool order = n.code == op::lt || n.code == op::le || n.code == op::gt || n.code == op::ge;
+        if (order && is_constant(n.b) && !is_constant(n.a)) {
+            const value& c = m_set.constants[m_set.nodes[n.b].a];
+            if (c.k != kind::number && c.k != kind::text) return;
+            n.code = n.code == op::lt ? op::lt_const : n.code == op::le ? op::le_const : n.code == op::gt ? op::gt_const : op::ge_const;
+            n.b = m_set.nodes[n.b].a;
+            return;
+        }
+        if ((n.code == op::in || n.code == op::not_in) && is_constant(n.b)) {
+            const value& c = m_set.constants[m_set.nodes[n.b].a];
+            if (c.k != kind::list) return;
+            for (std::uint32_t i = 0; i < c.size; ++i) {
+                kind k = c.items[i].k;
+                if (k != kind::text && k != kind::number && k != kind::boolean) return;
+            }
+            n.code = n.code == op::in ? op::in_const : op::not_in_const;
+            n.b = m_set.nodes[n.b].a;
+        }
+    }
+
+    std::uint32_t regex(const std::string& pattern, span where) {
+        auto found = m_regexes.find(pattern);
+        if (found != m_regexes.end()) return found->second;
+        RE2::Options options;
+        options.set_encoding(RE2::Options::EncodingUTF8);
+        options.set_log_errors(false);
+        auto re = std::make_unique<RE2>(pattern, options);
+        if (!re->ok()) {
+            error(code::invalid_regex, where, "invalid regular expression: " + re->error());
+        }
+        auto index = static_cast<std::uint32_t>(m_set.regexes.size());
+        m_set.regexes.push_back(std::move(re));
+        m_regexes.emplace(pattern, index);
+        return index;
+    }
+
+    compiled_expr compile_call(const ast::expr& e, const ast::call& x) {
+        struct fn {
+            std::string_view name;
+            op code;
+        };
+        static constexpr fn functions[] = {
+            {"lower", op::lower}, {"upper", op::upper}, {"length", op::length},
+            {"exists", op::present}, {"missing", op::absent},
+        };
+        const fn* f = nullptr;
+        for (const fn& candidate : functions) {
+            if (candidate.name == x.function) f = &candidate;
+        }
+        if (f == nullptr) {
+            error(code::unknown_function, x.function_where, "unknown function `" + x.function + "`");
+            return {unknown_constant(e)};
+        }
+        if (x.args.size() != 1) {
+            error(code::wrong_argument_count, x.function_where,
+                  "`" + x.function + "` takes 1 argument, got " + std::to_string(x.args.size()));
+            return {unknown_constant(e)};
+        }
+        compiled_expr arg = compile(*x.args[0]);
+        node n = make(f->code, e);
+        n.a = arg.node;
+        compiled_expr out;
+        out.min_variable = arg.min_variable;
+        out.node = emit(n);
+        if ((f->code == op::lower || f->code == op::upper) && out.min_variable == none) {
+            out.node = memoize(out.node);
+        }
+        return out;
+    }
+
+    compiled_expr compile_quantifier(const ast::expr& e, const ast::quantifier& x) {
+        compiled_expr range = compile(*x.range);
+        variable_info var;
+        var.index = m_set.variable_count++;
+        if (range.schema != none) var.element = element_of(range.schema);
+        m_variables[&x] = var;
+        static constexpr op ops[] = {op::any, op::all, op::none_, op::count};
+        node n = make(ops[static_cast<std::size_t>(x.kind)], e);
+        n.a = range.node;
+        n.c = var.index;
+        compiled_expr out;
+        out.min_variable = range.min_variable;
+        if (x.body) {
+            compiled_expr body = compile(*x.body);
+            n.b = body.node;
+            if (body.min_variable < var.index) out.min_variable = min_of(out.min_variable, body.min_variable);
+        } else if (x.kind != ast::quantifier_kind::count) {
+            error(code::type_mismatch, e.where, "this quantifier needs a condition after `:`");
+            return {unknown_constant(e)};
+        }
+        out.node = emit(n);
+        return out;
+    }
+
+    // ----- rules ------------------------------------------------------------------------------
+
+    void compile_policy(const ast::policy& pol) {
+        policy_summary summary;
+        summary.name = pol.name;
+        summary.version = pol.version ? pol.version->value : std::string();
+        summary.rules = pol.rules.size();
+        m_set.summaries.push_back(summary);
+        for (const ast::rule& r : pol.rules) {
+            compiled_rule out;
+            out.policy = pol.name;
+            out.policy_version = summary.version;
+            out.name = r.name;
+            out.severity = r.severity ? r.severity->value : "medium";
+            for (const ast::clause& c : r.clauses) {
+                // `when a and b` is `when a` plus `when b` (likewise `unless a or b`, `require a and b`,
+                // `forbid a or b`): the same three-valued result, but the rule stops at the first
+                // false `when` without evaluating an `and`.
+                const bool conjunctive = c.kind == ast::clause_kind::when || c.kind == ast::clause_kind::require;
+                std::vector<const ast::expr*> parts;
+                split(*c.condition, conjunctive ? ast::binary_op::and_ : ast::binary_op::or_, parts);
+                for (const ast::expr* part : parts) {
+                    std::uint32_t root = compile(*part).node;
+                    switch (c.kind) {
+                        case ast::clause_kind::when: out.when.push_back(root); break;
+                        case ast::clause_kind::unless: out.unless.push_back(root); break;
+                        case ast::clause_kind::require: out.require.push_back(root); break;
+                        case ast::clause_kind::forbid: out.forbid.push_back(root); break;
+                    }
+                    if (c.kind == ast::clause_kind::require || c.kind == ast::clause_kind::forbid) {
+                        out.obligations.push_back({root, c.kind == ast::clause_kind::forbid});
+                    }
+                }
+            }
+            if (r.message) {
+                for (const ast::template_part& part : r.message->parts) {
+                    message_part p;
+                    if (part.value) p.node = compile(*part.value).node;
+                    else p.text = part.text;
+                    out.message.push_back(std::move(p));
+                }
+                if (out.message.empty()) out.message.push_back({});
+            }
+            out.fallback_message = r.description ? r.description->value : r.name;
+            for (const ast::remedy& rem : r.remedies) {
+                out.remedies.push_back({rem.kind, rem.argument ? rem.argument->value : std::string()});
+                if (rem.kind == "block") out.blocks = true;
+            }
+            collect_evidence(out);
+            m_set.rules.push_back(std::move(out));
+        }
+    }
+
+    /// The operands of a chain of one operator: `a and (b and c)` -> a, b, c, in order.
+    static void split(const ast::expr& e, ast::binary_op op, std::vector<const ast::expr*>& out) {
+        if (const auto* b = std::get_if<ast::binary>(&e.kind); b != nullptr && b->op == op) {
+            split(*b->lhs, op, out);
+            split(*b->rhs, op, out);
+            return;
+        }
+        out.push_back(&e);
+    }
+
+    /// Every concrete record path reachable from the rule's clauses and message.
+    void collect_evidence(compiled_rule& r) {
+        std::vector<std::uint32_t> todo;
+        for (const obligation& o : r.obligations) todo.push_back(o.node);
+        todo.insert(todo.end(), r.when.begin(), r.when.end());
+        todo.insert(todo.end(), r.unless.begin(), r.unless.end());
+        for (const message_part& p : r.message) {
+            if (p.node != none) todo.push_back(p.node);
+        }
+        std::unordered_set<std::uint32_t> seen;
+        std::vector<std::uint32_t> paths;
+        while (!todo.empty()) {
+            std::uint32_t i = todo.back();
+            todo.pop_back();
+            if (i == none || !seen.insert(i).second) continue;
+            const node& n = m_set.nodes[i];
+            if ((n.flags & node_concrete) != 0) paths.push_back(n.c);
+            for_each_child(m_set, n, [&todo](std::uint32_t child) { todo.push_back(child); });
+        }
+        std::sort(paths.begin(), paths.end(), [this](std::uint32_t a, std::uint32_t b) {
+            return m_set.schema[a].path < m_set.schema[b].path;
+        });
+        paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+        r.evidence = std::move(paths);
+    }
+
+    struct variable_info {
+        std::uint32_t index = none;
+        std::uint32_t element = none;
+    };
+
+    compiled_set& m_set;
+    std::vector<diagnostic> m_diagnostics;
+    std::unordered_map<std::string, std::uint32_t> m_interned;
+    std::unordered_map<std::string, std::uint32_t> m_constants;
+    std::unordered_map<std::string, std::uint32_t> m_regexes;
+    std::unordered_map<std::uint32_t, std::uint32_t> m_memo_of;
+    std::unordered_map<const ast::definition*, compiled_expr> m_definitions;
+    std::unordered_map<const ast::quantifier*, variable_info> m_variables;
+};
+
+}  // namespace
+
+}  // namespace vigil::eval
+
+namespace vigil {
+
+result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked) {
+    auto set = std::make_shared<compiled_set>();
+    set->checked = std::move(checked);
+    eval::compiler c(*set);
+    c.run();
+    result<std::shared_ptr<const compiled_set>> out;
+    out.diagnostics = c.take_diagnostics();
+    sort_diagnostics(out.diagnostics);
+    if (!has_errors(out.diagnostics)) out.value = std::move(set);
+    return out;
+}
+
+std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
+
+const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
+
+std::vector<std::string> projected_paths(const compiled_set& set) {
+    std::vector<std::string> out;
+    for (const eval::schema_node& s : set.schema) {
+        if (s.read) out.push_back(s.path);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+}  // namespace vigil

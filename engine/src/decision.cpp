@@ -1,0 +1,57 @@
+// Names of outcomes and decisions, and decisions as JSON.
+
+#include <nlohmann/json.hpp>
+
+#include "vigil/evaluate.hpp"
+
+namespace vigil {
+
+std::string_view outcome_name(outcome o) {
+    switch (o) {
+        case outcome::violation: return "violation";
+        case outcome::undetermined: return "undetermined";
+    }
+    return "?";
+}
+
+std::string_view decision_name(decision_kind k) {
+    switch (k) {
+        case decision_kind::allow: return "allow";
+        case decision_kind::allow_with_remedies: return "allow_with_remedies";
+        case decision_kind::deny: return "deny";
+    }
+    return "?";
+}
+
+nlohmann::json to_json(const decision& d) {
+    auto findings = nlohmann::json::array();
+    for (const finding& f : d.findings) {
+        auto remedies = nlohmann::json::array();
+        for (const remedy_out& r : f.remedies) {
+            nlohmann::json rem = {{"type", r.kind}};
+            if (!r.argument.empty()) rem["argument"] = r.argument;
+            remedies.push_back(std::move(rem));
+        }
+        findings.push_back({
+            {"policy", f.policy},
+            {"version", f.policy_version},
+            {"rule", f.rule},
+            {"severity", f.severity},
+            {"outcome", outcome_name(f.result)},
+            {"message", f.message},
+            {"evidence", f.evidence.is_object() ? f.evidence : nlohmann::json::object()},
+            {"missing", f.missing},
+            {"errors", f.errors},
+            {"remedies", std::move(remedies)},
+        });
+    }
+    return {
+        {"record_id", d.record_id},
+        {"conversation_id", d.conversation_id},
+        {"decision", decision_name(d.kind)},
+        {"findings", std::move(findings)},
+        {"policy_hash", d.policy_hash},
+    };
+}
+
+}  // namespace vigil

@@ -1,0 +1,298 @@
+#include "project.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <simdjson.h>
+
+#include "compile.hpp"
+
+namespace vigil::eval {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// The first `"` or `\` at or after p, eight bytes at a time. Reading past the key is safe: the
+// record is followed by SIMDJSON_PADDING bytes in the buffer.
+const char* key_end(const char* p) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    for (;;) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        const std::uint64_t quote = v ^ (ones * '"');
+        const std::uint64_t slash = v ^ (ones * '\\');
+        const std::uint64_t hit = (((quote - ones) & ~quote) | ((slash - ones) & ~slash)) & highs;
+        if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
+        p += 8;
+    }
+}
+
+}  // namespace
+
+struct projector::state {
+    const compiled_set* set = nullptr;
+    od::parser parser;
+    std::unique_ptr<char[]> buffer;
+    std::size_t capacity = 0;  // bytes in buffer, including the padding
+    std::vector<value> root;
+    std::vector<value> stack;  // array elements being collected, for all nesting levels at once
+    arena* mem = nullptr;
+
+    // Copies the record into the padded buffer; returns the document or an error.
+    simdjson::error_code load(std::string_view json, od::document& doc) {
+        std::size_t need = json.size() + simdjson::SIMDJSON_PADDING;
+        if (need > capacity) {
+            std::size_t size = std::max<std::size_t>(need, capacity * 2);
+            size = std::max<std::size_t>(size, 4096);
+            buffer.reset(new char[size]);
+            capacity = size;
+        }
+        std::memcpy(buffer.get(), json.data(), json.size());
+        std::memset(buffer.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+        return parser.iterate(buffer.get(), json.size(), capacity).get(doc);
+    }
+
+    simdjson::error_code project_object(od::object obj, const schema_node& s, value* fields) {
+        for (auto result : obj) {
+            od::field field;
+            if (auto err = std::move(result).get(field)) return err;
+            // Match the key as it is in the buffer; only a key with an escape is unescaped first.
+            const char* key = field.key().raw();
+            const char* end = key_end(key);
+            std::uint32_t pos;
+            if (*end == '"') {
+                pos = find_field(s, key, static_cast<std::size_t>(end - key));
+            } else {
+                std::string_view unescaped;
+                if (auto err = field.unescaped_key().get(unescaped)) return err;
+                pos = find_field(s, unescaped.data(), unescaped.size());
+            }
+            if (pos == none) continue;  // not read by any rule: skipped by the parser
+            if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) return err;
+        }
+        return simdjson::SUCCESS;
+    }
+
+    simdjson::error_code project_value(od::value v, std::uint32_t schema, value& out) {
+        od::json_type type;
+        if (auto err = v.type().get(type)) return err;
+        switch (type) {
+            case od::json_type::object: {
+                const char* raw = v.raw_json_token().data();
+                const schema_node* s = schema == none ? nullptr : &set->schema[schema];
+                if (s == nullptr || s->fields.empty()) {
+                    out = value::object_of(mem->allocate_array<value>(1), 0, raw);
+                    return simdjson::SUCCESS;
+                }
+                auto n = static_cast<std::uint32_t>(s->fields.size());
+                value* block = mem->allocate_array<value>(n + 1);
+                std::fill(block + 1, block + 1 + n, value{});
+                od::object obj;
+                if (auto err = v.get_object().get(obj)) return err;
+                if (auto err = project_object(obj, *s, block + 1)) return err;
+                out = value::object_of(block, n, raw);
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::array: {
+                std::uint32_t element = schema == none ? none : set->schema[schema].element_schema;
+                od::array arr;
+                if (auto err = v.get_array().get(arr)) return err;
+                std::size_t base = stack.size();
+                for (auto item : arr) {
+                    od::value iv;
+                    if (auto err = item.get(iv)) return err;
+                    value x;
+                    if (auto err = project_value(iv, element, x)) return err;
+                    stack.push_back(x);
+                }
+                auto n = static_cast<std::uint32_t>(stack.size() - base);
+                value* items = mem->allocate_array<value>(n);
+                std::copy(stack.begin() + static_cast<std::ptrdiff_t>(base), stack.end(), items);
+                stack.resize(base);
+                out = value::list_of(items, n);
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::string: {
+                std::string_view s;
+                if (auto err = v.get_string().get(s)) return err;
+                out = value::str(s);
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::number: {
+                double d;
+                if (auto err = v.get_double().get(d)) return err;
+                out = value::num(d);
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::boolean: {
+                bool b;
+                if (auto err = v.get_bool().get(b)) return err;
+                out = value::boolean(b);
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::null: {
+                bool is_null = false;
+                if (auto err = v.is_null().get(is_null)) return err;
+                if (!is_null) return simdjson::N_ATOM_ERROR;
+                out = value::unknown();  // JSON null is unknown, like an absent field
+                return simdjson::SUCCESS;
+            }
+        }
+        return simdjson::INCORRECT_TYPE;
+    }
+
+    // Full walk of a value without storing anything.
+    simdjson::error_code walk(od::value v) {
+        od::json_type type;
+        if (auto err = v.type().get(type)) return err;
+        switch (type) {
+            case od::json_type::object: {
+                od::object obj;
+                if (auto err = v.get_object().get(obj)) return err;
+                for (auto field : obj) {
+                    std::string_view key;
+                    if (auto err = field.unescaped_key().get(key)) return err;
+                    od::value fv;
+                    if (auto err = field.value().get(fv)) return err;
+                    if (auto err = walk(fv)) return err;
+                }
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::array: {
+                od::array arr;
+                if (auto err = v.get_array().get(arr)) return err;
+                for (auto item : arr) {
+                    od::value iv;
+                    if (auto err = item.get(iv)) return err;
+                    if (auto err = walk(iv)) return err;
+                }
+                return simdjson::SUCCESS;
+            }
+            case od::json_type::string: {
+                std::string_view s;
+                return v.get_string().get(s);
+            }
+            case od::json_type::number: {
+                double d;
+                return v.get_double().get(d);
+            }
+            case od::json_type::boolean: {
+                bool b;
+                return v.get_bool().get(b);
+            }
+            case od::json_type::null: {
+                bool b;
+                return v.is_null().get(b);
+            }
+        }
+        return simdjson::INCORRECT_TYPE;
+    }
+};
+
+namespace {
+
+std::string invalid(simdjson::error_code err) {
+    return std::string("invalid JSON: ") + simdjson::error_message(err);
+}
+
+// The reason a document that is not an object is refused: its kind when it is a valid JSON value,
+// otherwise why it is not JSON.
+std::string not_an_object(od::document& doc) {
+    od::json_type type;
+    if (auto err = doc.type().get(type)) return invalid(err);
+    switch (type) {
+        case od::json_type::array: return "expected a JSON object, got an array";
+        case od::json_type::string: {
+            std::string_view s;
+            if (auto err = doc.get_string().get(s)) return invalid(err);
+            return "expected a JSON object, got a string";
+        }
+        case od::json_type::number: {
+            double d;
+            if (auto err = doc.get_double().get(d)) return invalid(err);
+            return "expected a JSON object, got a number";
+        }
+        case od::json_type::boolean: {
+            bool b;
+            if (auto err = doc.get_bool().get(b)) return invalid(err);
+            return "expected a JSON object, got a boolean";
+        }
+        case od::json_type::null: {
+            bool b = false;
+            if (auto err = doc.is_null().get(b)) return invalid(err);
+            if (!b) return invalid(simdjson::N_ATOM_ERROR);
+            return "expected a JSON object, got null";
+        }
+        case od::json_type::object: break;
+    }
+    return "expected a JSON object";
+}
+
+bool is_blank(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+}  // namespace
+
+projector::projector(const compiled_set& set) : m(std::make_unique<state>()) {
+    m->set = &set;
+    m->root.assign(set.schema[0].fields.size(), value{});
+}
+projector::~projector() = default;
+projector::projector(projector&&) noexcept = default;
+projector& projector::operator=(projector&&) noexcept = default;
+
+const value* projector::root() const { return m->root.data(); }
+
+bool projector::project(std::string_view json, arena& mem, std::string& error) {
+    m->mem = &mem;
+    std::fill(m->root.begin(), m->root.end(), value{});
+    m->stack.clear();
+    if (is_blank(json)) {
+        error = "invalid JSON: the line is empty";
+        return false;
+    }
+    od::document doc;
+    if (auto err = m->load(json, doc)) {
+        error = invalid(err);
+        return false;
+    }
+    od::object obj;
+    if (auto err = doc.get_object().get(obj)) {
+        error = err == simdjson::INCORRECT_TYPE ? not_an_object(doc) : invalid(err);
+        return false;
+    }
+    if (auto err = m->project_object(obj, m->set->schema[0], m->root.data())) {
+        error = invalid(err);
+        return false;
+    }
+    // Anything after the object's closing brace is an error (On Demand stops at the brace).
+    const char* end = nullptr;
+    if (doc.current_location().get(end) == simdjson::SUCCESS && end != nullptr) {
+        error = "invalid JSON: unexpected text after the record's closing brace";
+        return false;
+    }
+    return true;
+}
+
+bool projector::iterate_only(std::string_view json, std::string& error) {
+    od::document doc;
+    if (auto err = m->load(json, doc)) {
+        error = invalid(err);
+        return false;
+    }
+    od::value root;
+    if (auto err = doc.get_value().get(root)) {
+        error = invalid(err);
+        return false;
+    }
+    if (auto err = m->walk(root)) {
+        error = invalid(err);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace vigil::eval

@@ -1,0 +1,44 @@
+#pragma once
+// Record projection: parse one JSON record with simdjson On Demand and store the fields the
+// compiled rules read into slots, following the compiled projection schema. Keys of every object
+// on the way are matched against the schema's fields; nothing else is looked up by name, and
+// values the schema does not mention are skipped without being materialized.
+//
+// Duplicate keys: the last occurrence wins (as in nlohmann::json and most JSON libraries).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "value.hpp"
+
+namespace vigil {
+class compiled_set;
+}
+
+namespace vigil::eval {
+
+class projector {
+public:
+    explicit projector(const compiled_set& set);
+    ~projector();
+    projector(projector&&) noexcept;
+    projector& operator=(projector&&) noexcept;
+
+    /// Parses `json` (copied into a reusable padded buffer) and fills the root slots; arrays and
+    /// objects are stored in `mem`, strings stay in the parser's buffer. Everything stays valid until
+    /// the next call. Returns false with a one-line reason when the text is not a JSON object.
+    [[nodiscard]] bool project(std::string_view json, arena& mem, std::string& error);
+
+    /// The record's fields, in the positions of the schema root (compiled_set::schema[0].fields).
+    [[nodiscard]] const value* root() const;
+
+    /// Parses and walks the whole record without projecting anything (the benchmark's floor).
+    [[nodiscard]] bool iterate_only(std::string_view json, std::string& error);
+
+private:
+    struct state;
+    std::unique_ptr<state> m;
+};
+
+}  // namespace vigil::eval

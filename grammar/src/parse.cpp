@@ -1,0 +1,60 @@
+// Entry points of the parser: run the grammar of rules.hpp with the actions of actions.hpp and
+// the error control of errors.hpp over one file of a source map.
+
+#include <tao/pegtl.hpp>
+
+#include "actions.hpp"
+#include "errors.hpp"
+#include "rules.hpp"
+#include "vigil/parse.hpp"
+
+namespace vigil {
+
+namespace {
+
+// Runs `Grammar` over the whole file; false when it failed (the builder then holds the reason).
+template <typename Grammar>
+bool run(const source_map& sources, file_id file, grammar::builder& state) {
+    const source_file& source = sources.file(file);
+    tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy> in(source.text.data(), source.text.size(), source.name);
+    try {
+        return tao::pegtl::parse<Grammar, grammar::action, grammar::control>(in, state);
+    } catch (const grammar::syntax_error&) {
+        return false;  // already reported: only items recover, so a raise outside them ends the parse
+    }
+}
+
+// A failed parse always says why: should the grammar ever fail without reporting, this says so.
+std::vector<diagnostic> ensure_reported(bool ok, std::vector<diagnostic> diagnostics, const source_map& sources,
+                                        file_id file) {
+    if (!ok && !has_errors(diagnostics)) {
+        diagnostics.push_back(make_diagnostic(code::syntax_expected, {file, 0, 0},
+                                              "cannot parse `" + sources.file(file).name + "`"));
+    }
+    sort_diagnostics(diagnostics);
+    return diagnostics;
+}
+
+}  // namespace
+
+result<ast::module> parse(const source_map& sources, file_id file, ast::node_id& next_id) {
+    grammar::builder state(sources, file, next_id);
+    const bool ok = run<grammar::rules::file>(sources, file, state);
+    result<ast::module> out;
+    out.value = state.take_module();
+    out.diagnostics = ensure_reported(ok, state.take_diagnostics(), sources, file);
+    return out;
+}
+
+result<ast::expr_ptr> parse_expression(const source_map& sources, file_id file, ast::node_id& next_id) {
+    grammar::builder state(sources, file, next_id);
+    const bool ok = run<grammar::rules::whole_expression>(sources, file, state);
+    result<ast::expr_ptr> out;
+    if (ok) {
+        if (ast::expr_ptr e = state.take_expression()) out.value = std::move(e);
+    }
+    out.diagnostics = ensure_reported(out.value.has_value(), state.take_diagnostics(), sources, file);
+    return out;
+}
+
+}  // namespace vigil

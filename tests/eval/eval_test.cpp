@@ -1,0 +1,483 @@
+// Evaluator tests: outcomes, decisions, findings (missing paths, evidence, messages, remedies),
+// records the evaluator refuses, and the JSON form of a decision. Operators are in
+// operators_test.cpp, concurrency in threads_test.cpp.
+#define BOOST_TEST_MODULE eval
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "eval_helpers.hpp"
+
+using namespace eval_test;
+using nlohmann::json;
+
+namespace {
+
+const char* const disclosure_policy = R"(
+policy "transparency" {
+  version "2.1"
+  rule disclose_when_asked {
+    severity high
+    description "When asked, the AI says it is an AI"
+    when speaker == "ai" and signals.intent == "ask_if_ai"
+    require ai.disclosed
+    remedy disclose
+  }
+}
+)";
+
+std::vector<std::string> strings(std::initializer_list<const char*> list) { return {list.begin(), list.end()}; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(outcomes)
+
+BOOST_AUTO_TEST_CASE(violation_pass_and_undetermined) {
+    auto set = compile_policy(disclosure_policy);
+
+    auto violated = decide(set, R"({"id":"r1","speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":false}})");
+    BOOST_REQUIRE_EQUAL(violated.findings.size(), 1u);
+    const auto& f = violated.findings[0];
+    BOOST_TEST(f.result == vigil::outcome::violation);
+    BOOST_TEST(f.policy == "transparency");
+    BOOST_TEST(f.policy_version == "2.1");
+    BOOST_TEST(f.rule == "disclose_when_asked");
+    BOOST_TEST(f.severity == "high");
+    BOOST_TEST(f.message == "When asked, the AI says it is an AI");  // no template: the description
+    BOOST_TEST(f.missing.empty());
+    BOOST_REQUIRE_EQUAL(f.remedies.size(), 1u);
+    BOOST_TEST(f.remedies[0].kind == "disclose");
+    BOOST_TEST(violated.kind == vigil::decision_kind::allow_with_remedies);
+
+    auto passed = decide(set, R"({"id":"r2","speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":true}})");
+    BOOST_TEST(passed.findings.empty());
+    BOOST_TEST(passed.kind == vigil::decision_kind::allow);
+
+    // `when` false: nothing else matters, even absent fields.
+    auto not_applicable = decide(set, R"({"id":"r3","speaker":"user"})");
+    BOOST_TEST(not_applicable.findings.empty());
+
+    auto open = decide(set, R"({"id":"r4","speaker":"ai","signals":{"intent":"ask_if_ai"}})");
+    BOOST_REQUIRE_EQUAL(open.findings.size(), 1u);
+    BOOST_TEST(open.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(open.findings[0].missing == strings({"ai.disclosed"}), boost::test_tools::per_element());
+    BOOST_TEST(open.findings[0].remedies.empty());  // remedies only for violations
+    BOOST_TEST(open.kind == vigil::decision_kind::allow);
+
+    // Absent in both `when` and `require`: both paths left it open.
+    auto both = decide(set, R"({"id":"r5","speaker":"ai"})");
+    BOOST_REQUIRE_EQUAL(both.findings.size(), 1u);
+    BOOST_TEST(both.findings[0].missing == strings({"signals.intent", "ai.disclosed"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(null_counts_as_absent) {
+    auto set = compile_policy(disclosure_policy);
+    auto d = decide(set, R"({"speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":null}})");
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    BOOST_TEST(d.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(d.findings[0].missing == strings({"ai.disclosed"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(missing_lists_only_what_left_the_rule_open) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule r {
+    when (a or b) and c
+    forbid d
+  }
+  rule s {
+    when missing(x) and y
+    forbid true
+  }
+  rule t {
+    when speaker == "ai"
+    require any act in actions: act.type == "offer"
+  }
+}
+)");
+    // a is absent but b is true: only c and d left it open.
+    auto d = decide(set, R"({"b":true,"x":null,"speaker":"ai","actions":[{"type":"refund"},{"kind":"x"}]})");
+    const auto* r = find(d, "r");
+    BOOST_REQUIRE(r);
+    BOOST_TEST(r->result == vigil::outcome::undetermined);
+    BOOST_TEST(r->missing == strings({"c", "d"}), boost::test_tools::per_element());
+    // missing(x) decides about x; only y is open.
+    const auto* s = find(d, "s");
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->missing == strings({"y"}), boost::test_tools::per_element());
+    // an element without `type`: the path is named with [] for the array element.
+    const auto* t = find(d, "t");
+    BOOST_REQUIRE(t);
+    BOOST_TEST(t->result == vigil::outcome::undetermined);
+    BOOST_TEST(t->missing == strings({"actions[].type"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(definitions_are_shared_and_keep_their_missing_paths) {
+    auto set = compile_policy(R"(
+let distressed = signals.distress >= 0.6 or any e in signals.emotions: e in ["fear", "anger"]
+policy "p" {
+  let offer = any a in actions: a.type == "offer"
+  rule one {
+    when distressed
+    forbid offer
+  }
+  rule two {
+    when speaker == "ai" and distressed
+    forbid offer
+  }
+  rule three {
+    forbid distressed and speaker == "user"
+  }
+}
+)");
+    auto hit = decide(set, R"({"speaker":"ai","signals":{"distress":0.9},"actions":[{"type":"offer"}]})");
+    BOOST_TEST(hit.findings.size() == 2u);
+    BOOST_TEST(find(hit, "one")->result == vigil::outcome::violation);
+    BOOST_TEST(find(hit, "two")->result == vigil::outcome::violation);
+
+    auto by_emotion = decide(set, R"({"speaker":"user","signals":{"distress":0.1,"emotions":["joy","anger"]}})");
+    BOOST_REQUIRE(find(by_emotion, "three"));
+    BOOST_TEST(find(by_emotion, "three")->result == vigil::outcome::violation);
+    BOOST_TEST(find(by_emotion, "one")->missing == strings({"actions"}), boost::test_tools::per_element());
+
+    // Every rule that reads the (memoized) definition names the paths it could not read.
+    auto open = decide(set, R"({"speaker":"ai","actions":[{"type":"offer"}]})");
+    BOOST_REQUIRE_EQUAL(open.findings.size(), 2u);
+    for (const auto& f : open.findings) {
+        BOOST_TEST_CONTEXT(f.rule) {
+            BOOST_TEST(f.result == vigil::outcome::undetermined);
+            BOOST_TEST(f.missing == strings({"signals.distress", "signals.emotions"}), boost::test_tools::per_element());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unless_and_several_obligations) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule r {
+    when speaker == "ai"
+    unless review.human_reviewed
+    require ai.disclosed
+    forbid any a in actions: a.urgency
+  }
+}
+)");
+    BOOST_TEST(decide(set, R"({"speaker":"ai","ai":{"disclosed":true},"actions":[]})").findings.empty());
+    BOOST_TEST(decide(set, R"({"speaker":"ai","review":{"human_reviewed":true},"ai":{"disclosed":false}})").findings.empty());
+    auto urgent = decide(set, R"({"speaker":"ai","review":{"human_reviewed":false},"ai":{"disclosed":true},"actions":[{"urgency":true}]})");
+    BOOST_REQUIRE_EQUAL(urgent.findings.size(), 1u);
+    BOOST_TEST(urgent.findings[0].result == vigil::outcome::violation);
+    // unless unknown and an obligation broken: undetermined, because review could excuse it.
+    auto open = decide(set, R"({"speaker":"ai","ai":{"disclosed":false}})");
+    BOOST_REQUIRE_EQUAL(open.findings.size(), 1u);
+    BOOST_TEST(open.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(open.findings[0].missing == strings({"review.human_reviewed"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(decisions)
+
+BOOST_AUTO_TEST_CASE(decision_kinds) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule blocking {
+    severity critical
+    forbid kind == "block"
+    remedy block, notify "safety"
+  }
+  rule reviewing {
+    forbid kind == "review" or kind == "block"
+    remedy review
+  }
+  rule plain {
+    forbid kind == "plain"
+  }
+}
+)");
+    auto deny = decide(set, R"({"kind":"block"})");
+    BOOST_TEST(deny.kind == vigil::decision_kind::deny);
+    BOOST_TEST(deny.findings.size() == 2u);
+    auto remedies = decide(set, R"({"kind":"review"})");
+    BOOST_TEST(remedies.kind == vigil::decision_kind::allow_with_remedies);
+    auto plain = decide(set, R"({"kind":"plain"})");
+    BOOST_TEST(plain.kind == vigil::decision_kind::allow);
+    BOOST_TEST(plain.findings.size() == 1u);
+    BOOST_TEST(plain.findings[0].severity == "medium");  // the default severity
+    // Undetermined rules do not deny.
+    auto open = decide(set, R"({})");
+    BOOST_TEST(open.kind == vigil::decision_kind::allow);
+    BOOST_TEST(open.findings.size() == 3u);
+    BOOST_TEST(vigil::decision_name(deny.kind) == "deny");
+    BOOST_TEST(vigil::decision_name(remedies.kind) == "allow_with_remedies");
+    BOOST_TEST(vigil::decision_name(plain.kind) == "allow");
+}
+
+BOOST_AUTO_TEST_CASE(findings_in_policy_set_order) {
+    auto set = compile_policy(R"(
+policy "b_first" {
+  rule z { forbid true }
+  rule a { forbid true }
+}
+policy "a_second" {
+  rule m { forbid true }
+}
+)");
+    auto d = decide(set, "{}");
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 3u);
+    BOOST_TEST(d.findings[0].policy + "/" + d.findings[0].rule == "b_first/z");
+    BOOST_TEST(d.findings[1].policy + "/" + d.findings[1].rule == "b_first/a");
+    BOOST_TEST(d.findings[2].policy + "/" + d.findings[2].rule == "a_second/m");
+    BOOST_TEST(d.findings[0].policy_version == "");
+}
+
+BOOST_AUTO_TEST_CASE(record_and_conversation_ids) {
+    auto set = compile_policy(disclosure_policy);
+    auto d = decide(set, R"({"id":"r-9","conversation_id":"c-1","speaker":"user"})");
+    BOOST_TEST(d.record_id == json("r-9"));
+    BOOST_TEST(d.conversation_id == json("c-1"));
+    BOOST_TEST(d.policy_hash == vigil::policy_hash(*set));
+    BOOST_TEST(d.policy_hash.rfind("sha256:", 0) == 0u);
+    auto numeric = decide(set, R"({"id":42,"speaker":"user"})");
+    BOOST_TEST(numeric.record_id == json(42));
+    BOOST_TEST(numeric.conversation_id.is_null());
+
+    // One evaluator, one decision object reused: nothing leaks from record to record.
+    vigil::evaluator judge(set);
+    vigil::decision out;
+    std::string error;
+    BOOST_REQUIRE(judge.decide(R"({"id":"x","conversation_id":"c","speaker":"ai","signals":{"intent":"ask_if_ai"}})", out, error));
+    BOOST_TEST(out.findings.size() == 1u);
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"user"})", out, error));
+    BOOST_TEST(out.findings.empty());
+    BOOST_TEST(out.record_id.is_null());
+    BOOST_TEST(out.conversation_id.is_null());
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_keys_last_wins) {
+    auto set = compile_policy(R"(policy "p" { rule r { forbid speaker == "ai" } })");
+    BOOST_TEST(decide(set, R"({"speaker":"user","speaker":"ai"})").findings.size() == 1u);
+    BOOST_TEST(decide(set, R"({"speaker":"ai","speaker":"user"})").findings.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(messages_and_evidence)
+
+BOOST_AUTO_TEST_CASE(message_rendering) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule r {
+    description "not used: the template wins"
+    forbid true
+    message "n={n} x={x} s={s} b={b} list={list} obj={obj} absent={nope} sum={n + 0.5}"
+  }
+  rule named {
+    forbid true
+  }
+}
+)");
+    auto d = decide(set, R"({"n":3,"x":0.25,"s":"text","b":false,"list":[1,"two",null],"obj":{"k": [1, 2]}})");
+    BOOST_REQUIRE(find(d, "r"));
+    BOOST_TEST(find(d, "r")->message ==
+               R"(n=3 x=0.25 s=text b=false list=[1,"two",null] obj={"k":[1,2]} absent=unknown sum=3.5)");
+    BOOST_TEST(find(d, "named")->message == "named");  // no template, no description: the name
+}
+
+BOOST_AUTO_TEST_CASE(evidence_holds_concrete_paths) {
+    auto set = compile_policy(R"(
+policy "p" {
+  let sales = any a in actions: a.category == "upsell"
+  let anonymous = "anonymous"
+  rule r {
+    when speaker == "ai" and signals.distress > 0.5
+    forbid sales
+    unless exists(review.reviewer)
+    message "{user.id default anonymous}"
+  }
+}
+)");
+    auto d = decide(set, R"({"speaker":"ai","signals":{"distress":0.82,"sentiment":-1},
+        "actions":[{"type":"offer","category":"upsell","amount":9.99,"meta":{"a":[1,{"b":null}]}}],"text":"not read"})");
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    const json expected = {
+        {"speaker", "ai"},
+        {"signals.distress", 0.82},
+        {"actions", json::array({{{"type", "offer"}, {"category", "upsell"}, {"amount", 9.99},
+                                  {"meta", {{"a", json::array({1, {{"b", nullptr}}})}}}}})},
+    };  // review.reviewer and user.id are absent: omitted
+    BOOST_TEST(d.findings[0].evidence == expected, d.findings[0].evidence.dump());
+    BOOST_TEST(d.findings[0].message == "anonymous");
+}
+
+BOOST_AUTO_TEST_CASE(projected_paths_are_what_rules_read) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule r {
+    when speaker == "ai" and signals.distress > 0.5
+    forbid any a in actions: a.type == "offer"
+  }
+}
+)");
+    auto paths = vigil::projected_paths(*set);
+    BOOST_TEST(paths == strings({"actions", "actions[].type", "signals.distress", "speaker"}),
+               boost::test_tools::per_element());
+    auto summary = vigil::summarize(*set);
+    BOOST_REQUIRE_EQUAL(summary.size(), 1u);
+    BOOST_TEST(summary[0].name == "p");
+    BOOST_TEST(summary[0].rules == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(decision_as_json) {
+    auto set = compile_policy(R"(
+policy "care" {
+  version "1.0"
+  rule no_upsell {
+    severity critical
+    when speaker == "ai"
+    forbid any a in actions: a.category == "upsell"
+    message "offer of {actions[0].product}"
+    remedy block, notify "trust-and-safety"
+  }
+  rule disclosed {
+    severity low
+    require ai.disclosed
+  }
+}
+)");
+    auto d = decide(set, R"({"id":"r-1","conversation_id":"c-1","speaker":"ai","actions":[{"category":"upsell","product":"premium"}]})");
+    json expected = {
+        {"record_id", "r-1"},
+        {"conversation_id", "c-1"},
+        {"decision", "deny"},
+        {"findings",
+         json::array({
+             {{"policy", "care"},
+              {"version", "1.0"},
+              {"rule", "no_upsell"},
+              {"severity", "critical"},
+              {"outcome", "violation"},
+              {"message", "offer of premium"},
+              {"evidence", {{"speaker", "ai"}, {"actions", json::array({{{"category", "upsell"}, {"product", "premium"}}})}}},
+              {"missing", json::array()},
+              {"errors", json::array()},
+              {"remedies", json::array({{{"type", "block"}}, {{"type", "notify"}, {"argument", "trust-and-safety"}}})}},
+             {{"policy", "care"},
+              {"version", "1.0"},
+              {"rule", "disclosed"},
+              {"severity", "low"},
+              {"outcome", "undetermined"},
+              {"message", "disclosed"},
+              {"evidence", json::object()},
+              {"missing", json::array({"ai.disclosed"})},
+              {"errors", json::array()},
+              {"remedies", json::array()}},
+         })},
+        {"policy_hash", vigil::policy_hash(*set)},
+    };
+    BOOST_TEST(vigil::to_json(d) == expected, vigil::to_json(d).dump(2));
+    BOOST_TEST(vigil::outcome_name(vigil::outcome::undetermined) == "undetermined");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(records)
+
+BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
+    auto set = compile_policy(disclosure_policy);
+    vigil::evaluator judge(set);
+    struct bad {
+        const char* text;
+        const char* reason;  // expected prefix of the error
+    } cases[] = {
+        {"not json", "invalid JSON"},
+        {"", "invalid JSON"},
+        {"   ", "invalid JSON"},
+        {"[1, 2]", "expected a JSON object, got an array"},
+        {R"("text")", "expected a JSON object, got a string"},
+        {"42", "expected a JSON object, got a number"},
+        {"null", "expected a JSON object, got null"},
+        {R"({"id":"a","speaker":"ai")", "invalid JSON"},
+        {R"({"id":"a","speaker":"ai)", "invalid JSON"},
+        {R"({"id":"a" "speaker":"ai"})", "invalid JSON"},
+        {R"({"speaker":"ai"} {"speaker":"user"})", "invalid JSON"},
+        {R"({"speaker":tru})", "invalid JSON"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.text) {
+            vigil::decision d;
+            std::string error;
+            BOOST_TEST(!judge.decide(c.text, d, error));
+            BOOST_TEST(error.rfind(c.reason, 0) == 0u, error);
+            BOOST_TEST(error.find('\n') == std::string::npos);
+        }
+    }
+    // The evaluator is still fine afterwards.
+    vigil::decision d;
+    std::string error;
+    BOOST_TEST(judge.decide(R"({"speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":false}})", d, error));
+    BOOST_TEST(d.findings.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(whitespace_escapes_and_unread_fields) {
+    auto set = compile_policy(R"(policy "p" { rule r { forbid text == "a \"quoted\" word" and user.id == "é" } })");
+    auto d = decide(set, "\n { \"meta\" : {\"deep\": [[{\"x\": 1}], \"s\"]},\n \"text\" : \"a \\\"quoted\\\" word\", "
+                         "\"user\": {\"\\u0069d\": \"\\u00e9\"}, \"extra\": [1, 2.5e3, true, null] } \n");
+    BOOST_TEST(d.findings.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(compilation)
+
+BOOST_AUTO_TEST_CASE(field_of_a_computed_value_is_a_diagnostic) {
+    std::string problems;
+    auto set = try_compile(R"(
+policy "p" {
+  rule r {
+    forbid [a, b][0].x == 1
+  }
+}
+)",
+                           problems);
+    BOOST_TEST(set == nullptr);
+    BOOST_TEST(problems.find("cannot read field `x` of a computed value") != std::string::npos, problems);
+}
+
+BOOST_AUTO_TEST_CASE(field_of_a_defaulted_path_is_fine) {
+    auto set = compile_policy(R"(
+policy "p" {
+  rule r {
+    forbid any a in (actions default []): a.type == "offer"
+  }
+}
+)");
+    BOOST_TEST(decide(set, R"({"actions":[{"type":"offer"}]})").findings.size() == 1u);
+    BOOST_TEST(decide(set, R"({})").findings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(shipped_policies_compile) {
+    auto set = compile_policy(R"P(
+let distressed = signals.distress >= 0.6
+                 or any e in signals.emotions: e in ["anxiety", "fear", "sadness", "anger", "frustration"]
+                 or signals.sentiment <= -0.5
+let sales_categories = ["upsell", "cross_sell", "retention"]
+policy "customer-care" {
+  let sales_offer = any a in actions: a.type == "offer" and a.category in sales_categories
+  rule no_upsell_when_distressed {
+    severity critical
+    when speaker == "ai" and distressed
+    forbid sales_offer
+    message "sales offer to a distressed person (distress {signals.distress default 0})"
+    remedy block, notify "trust-and-safety"
+  }
+}
+)P");
+    auto d = decide(set, R"({"id":"r-1003","speaker":"ai","signals":{"sentiment":-0.8,"emotions":["frustration"],"distress":0.72},
+      "actions":[{"type":"offer","category":"upsell","product":"premium-delivery","amount":9.99,"urgency":true}]})");
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    BOOST_TEST(d.kind == vigil::decision_kind::deny);
+    BOOST_TEST(d.findings[0].message == "sales offer to a distressed person (distress 0.72)");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

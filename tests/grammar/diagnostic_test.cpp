@@ -1,0 +1,412 @@
+// Syntax errors: the code, the underlined text and the message of each kind of mistake, and
+// recovery (one run reports every independent mistake and drops what a failed item built).
+
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+#include "helpers.hpp"
+
+using grammar_test::expression_problems;
+using grammar_test::parse_file;
+using Problems = std::vector<std::string>;
+
+namespace {
+
+Problems file_problems(const std::string& text) {
+    auto parsed = parse_file(text);
+    return grammar_test::problems(parsed->result.diagnostics, parsed->sources);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(diagnostics)
+
+BOOST_AUTO_TEST_CASE(missing_operands) {
+    BOOST_TEST(expression_problems("a ==") == Problems{"V0101 `` expected an expression after `==`"});
+    BOOST_TEST(expression_problems("a or ) b") == Problems{"V0101 `)` expected an expression after `or`"});
+    BOOST_TEST(expression_problems("a and") == Problems{"V0101 `` expected an expression after `and`"});
+    BOOST_TEST(expression_problems("not") == Problems{"V0101 `` expected an expression after `not`"});
+    BOOST_TEST(expression_problems("x not in") == Problems{"V0101 `` expected an expression after `not in`"});
+    BOOST_TEST(expression_problems("x starts with ,") == Problems{"V0101 `,` expected an expression after `starts with`"});
+    BOOST_TEST(expression_problems("1 + * 2") == Problems{"V0101 `*` expected an expression after `+`"});
+    BOOST_TEST(expression_problems("a default") == Problems{"V0101 `` expected an expression after `default`"});
+    BOOST_TEST(expression_problems("-") == Problems{"V0101 `` expected an expression after `-`"});
+    BOOST_TEST(expression_problems("") == Problems{"V0101 `` expected an expression"});
+    BOOST_TEST(expression_problems("a b") == Problems{"V0101 `b` expected an operator or the end of the expression"});
+}
+
+BOOST_AUTO_TEST_CASE(operator_mistakes) {
+    BOOST_TEST(expression_problems("a < b < c") ==
+               Problems{"V0101 `<` comparisons cannot be chained"});
+    BOOST_TEST(expression_problems(R"(count a in actions: a.type == "offer" >= 2)") ==
+               Problems{"V0101 `>` comparisons cannot be chained"});
+    BOOST_TEST(expression_problems("a == b not in c") == Problems{"V0101 `not` comparisons cannot be chained"});
+    BOOST_TEST(expression_problems("x = 1") == Problems{"V0101 `=` `=` does not compare values"});
+    BOOST_TEST(expression_problems("x not y") == Problems{"V0101 `y` expected `in` after `not`"});
+    BOOST_TEST(expression_problems(R"(x starts "a")") == Problems{R"(V0101 `"a"` expected `with` after `starts`)"});
+    BOOST_TEST(expression_problems(R"(x ends "a")") == Problems{R"(V0101 `"a"` expected `with` after `ends`)"});
+}
+
+BOOST_AUTO_TEST_CASE(bracket_mistakes) {
+    BOOST_TEST(expression_problems("(a or b") == Problems{"V0101 `` expected `)` to close `(`"});
+    BOOST_TEST(expression_problems("()") == Problems{"V0101 `)` expected an expression after `(`"});
+    BOOST_TEST(expression_problems("[1 2]") == Problems{"V0101 `2` expected `,` or `]` after the list item"});
+    BOOST_TEST(expression_problems("[1, , 2]") == Problems{"V0101 `,` expected an expression or `]` in the list"});
+    BOOST_TEST(expression_problems("[,]") == Problems{"V0101 `,` expected an expression or `]` in the list"});
+    BOOST_TEST(expression_problems("f(a b)") == Problems{"V0101 `b` expected `,` or `)` after the argument"});
+    BOOST_TEST(expression_problems("f(,)") == Problems{"V0101 `,` expected an argument or `)` after `(`"});
+    BOOST_TEST(expression_problems("f(a,)") == Problems{"V0101 `)` expected an expression after `,`"});
+    BOOST_TEST(expression_problems("a[]") == Problems{"V0101 `]` expected an expression after `[`"});
+    BOOST_TEST(expression_problems("a[1") == Problems{"V0101 `` expected `]` to close the index"});
+    BOOST_TEST(expression_problems("a.") == Problems{"V0101 `` expected a field name after `.`"});
+    BOOST_TEST(expression_problems("a.1") == Problems{"V0101 `1` expected a field name after `.`"});
+}
+
+BOOST_AUTO_TEST_CASE(unclosed_brackets_point_at_their_opening) {
+    auto note_of = [](const std::string& text) {
+        auto parsed = grammar_test::parse_expr(text);
+        BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+        const auto& d = parsed->result.diagnostics[0];
+        BOOST_REQUIRE(d.notes.size() == 1u);
+        const auto at = parsed->sources.locate(*d.notes[0].where);
+        return d.notes[0].message + " at " + std::to_string(at.column) + " `" +
+               std::string(parsed->sources.text(*d.notes[0].where)) + "`";
+    };
+    BOOST_TEST(note_of("a and (b or [c, (d)]") == "the `(` is here at 7 `(`");
+    BOOST_TEST(note_of("[1, (2), f(3) 4]") == "the list starts here at 1 `[`");
+    BOOST_TEST(note_of("lower (x y)") == "the call starts here at 7 `(`");
+}
+
+BOOST_AUTO_TEST_CASE(quantifier_mistakes) {
+    BOOST_TEST(expression_problems("any in xs: a") == Problems{"V0101 `in` expected a variable name after `any`"});
+    BOOST_TEST(expression_problems("count (x)") == Problems{"V0101 `(` expected a variable name after `count`"});
+    BOOST_TEST(expression_problems("all a xs: a") == Problems{"V0101 `xs` expected `in` after the variable of the quantifier"});
+    BOOST_TEST(expression_problems("none a in : a") == Problems{"V0101 `:` expected a list after `in`"});
+    BOOST_TEST(expression_problems("any a in xs") == Problems{"V0101 `` expected `:` and a condition after the list"});
+    BOOST_TEST(expression_problems("any a in xs a") == Problems{"V0101 `a` expected `:` and a condition after the list"});
+    BOOST_TEST(expression_problems("count a in xs:") == Problems{"V0101 `` expected a condition after `:`"});
+}
+
+BOOST_AUTO_TEST_CASE(string_mistakes) {
+    BOOST_TEST(expression_problems(R"(x == "abc)") == Problems{"V0102 `\"` unterminated string"});
+    BOOST_TEST(expression_problems("x == \"abc\n\"") == Problems{"V0102 `\"` unterminated string"});
+    BOOST_TEST(expression_problems(R"(x == r"abc)") == Problems{"V0102 `r\"` unterminated string"});
+    BOOST_TEST(expression_problems(R"("a\qb")") == Problems{R"(V0103 `\q` invalid escape `\q`)"});
+    BOOST_TEST(expression_problems(R"("a\u12G4")") == Problems{R"(V0103 `\u12G4` invalid escape `\u12G4`)"});
+    BOOST_TEST(expression_problems(R"("a\)") == Problems{R"(V0103 `\` invalid escape `\`)"});
+    BOOST_TEST(expression_problems(R"("\uD800")") ==
+               Problems{R"(V0103 `\uD800` invalid escape `\uD800`: a lone surrogate is not a character)"});
+    BOOST_TEST(expression_problems(R"("ok \uDE00")") ==
+               Problems{R"(V0103 `\uDE00` invalid escape `\uDE00`: a lone surrogate is not a character)"});
+}
+
+BOOST_AUTO_TEST_CASE(escaped_quotes_outside_a_message) {
+    BOOST_TEST(expression_problems(R"(a == \"x\")") ==
+               Problems{R"(V0101 `\` `\"` starts a string only inside a `{...}` placeholder of a message)"});
+}
+
+BOOST_AUTO_TEST_CASE(number_mistakes) {
+    BOOST_TEST(expression_problems("1e999") == Problems{"V0104 `1e999` the number `1e999` is out of range"});
+    BOOST_TEST(expression_problems("x > 12abc") == Problems{"V0104 `12abc` invalid number `12abc`"});
+    BOOST_TEST(expression_problems("1.2.3") == Problems{"V0104 `1.2.3` invalid number `1.2.3`"});
+    BOOST_TEST(expression_problems("1e+") == Problems{"V0104 `1e+` invalid number `1e+`"});
+    // A bad number is a mistake in a token, not in the structure: the rest still parses.
+    BOOST_TEST(expression_problems("1e999 + 0x1F") ==
+               (Problems{"V0104 `1e999` the number `1e999` is out of range", "V0104 `0x1F` invalid number `0x1F`"}));
+}
+
+BOOST_AUTO_TEST_CASE(template_mistakes) {
+    auto in_rule = [](const std::string& message) {
+        return file_problems("policy \"p\" {\n  rule r {\n    forbid f\n    message " + message + "\n  }\n}\n");
+    };
+    BOOST_TEST(in_rule(R"("a {} b")") == Problems{"V0106 `}` expected an expression after `{` in the message"});
+    BOOST_TEST(in_rule(R"("a {x b")") == Problems{"V0106 `b` expected `}` to close the placeholder"});
+    BOOST_TEST(in_rule(R"("a {x ==} b")") == Problems{"V0106 `}` expected an expression after `==`"});
+    BOOST_TEST(in_rule(R"("a } b")") == Problems{"V0106 `}` unmatched `}` in the message"});
+    BOOST_TEST(in_rule(R"("a {x} b)") == Problems{"V0102 `\"` unterminated string"});
+    BOOST_TEST(in_rule(R"("a {x default \"none} b")") == Problems{R"(V0102 `\"` unterminated string)"});
+    BOOST_TEST(in_rule("r\"raw\"") == Problems{"V0101 `r` expected the message in double quotes after `message`"});
+}
+
+BOOST_AUTO_TEST_CASE(item_mistakes) {
+    BOOST_TEST(file_problems("junk") == Problems{"V0101 `junk` expected `import`, `let` or `policy`"});
+    BOOST_TEST(file_problems("import lists") == Problems{"V0101 `lists` expected a file name in double quotes after `import`"});
+    BOOST_TEST(file_problems("let = 1") == Problems{"V0101 `=` expected a name after `let`"});
+    BOOST_TEST(file_problems("let count = 1") == Problems{"V0101 `count` expected a name after `let`"});
+    BOOST_TEST(file_problems("let x 1") == Problems{"V0101 `1` expected `=` after the name of the definition"});
+    BOOST_TEST(file_problems("let x =") == Problems{"V0101 `` expected an expression after `=`"});
+    BOOST_TEST(file_problems("policy p {}") == Problems{"V0101 `p` expected the policy name in double quotes after `policy`"});
+    BOOST_TEST(file_problems("policy \"p\" }") == Problems{"V0101 `}` expected `{` after the policy name"});
+    BOOST_TEST(file_problems("policy \"p\" { version 1 }") == Problems{"V0101 `1` expected a string after `version`"});
+    BOOST_TEST(file_problems("policy \"p\" { owner }") == Problems{"V0101 `}` expected a string after `owner`"});
+    BOOST_TEST(file_problems("policy \"p\" { effective }") == Problems{"V0101 `}` expected `from` or `until` after `effective`"});
+    BOOST_TEST(file_problems("policy \"p\" { effective from }") == Problems{"V0101 `}` expected a string after `from`"});
+    BOOST_TEST(file_problems("policy \"p\" { when x }") ==
+               Problems{"V0101 `when` expected a policy setting (version, owner, description, reference, schema, effective), `let`, `rule` or `}`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule {} }") == Problems{"V0101 `{` expected a rule name after `rule`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule no-dash {} }") == Problems{"V0101 `-` expected `{` after the rule name"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { forbid x") ==
+               Problems{"V0101 `` expected `}` to close rule `r`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { forbid x }") == Problems{"V0101 `` expected `}` to close policy `p`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { severity \"high\" } }") ==
+               Problems{"V0101 `\"high\"` expected a severity (info, low, medium, high, critical) after `severity`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { tags } }") == Problems{"V0101 `}` expected a string after `tags`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { tags \"a\", } }") == Problems{"V0101 `}` expected a string after `,`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { remedy } }") ==
+               Problems{"V0101 `}` expected a remedy (block, disclose, handoff, review, notify, custom) after `remedy`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { remedy block, } }") ==
+               Problems{"V0101 `}` expected a remedy (block, disclose, handoff, review, notify, custom) after `,`"});
+    BOOST_TEST(file_problems("policy \"p\" { rule r { forbid a b } }") ==
+               Problems{"V0101 `b` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, message, remedy) or `}`"});
+}
+
+BOOST_AUTO_TEST_CASE(unclosed_blocks_name_what_they_close) {
+    auto parsed = parse_file("policy \"p\" {\n  rule first {\n    forbid x\n  rule second {\n    forbid y\n  }\n}\n");
+    BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+    const auto& d = parsed->result.diagnostics[0];
+    BOOST_TEST(d.message == "expected `}` to close rule `first`");
+    BOOST_TEST(parsed->text(d.where) == "rule");
+    BOOST_TEST(parsed->sources.locate(d.where).line == 4u);
+    BOOST_REQUIRE(d.notes.size() == 1u);
+    BOOST_TEST(d.notes[0].message == "rule `first` starts here");
+    BOOST_TEST(parsed->text(*d.notes[0].where) == "first");
+    // The unclosed rule is dropped; the next one is read.
+    const auto& rules = parsed->module().policies[0].rules;
+    BOOST_REQUIRE(rules.size() == 1u);
+    BOOST_TEST(rules[0].name == "second");
+}
+
+BOOST_AUTO_TEST_CASE(suggestions_for_misspelt_keywords) {
+    auto help = [](const std::string& text) {
+        auto parsed = parse_file(text);
+        BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+        return parsed->result.diagnostics[0].help;
+    };
+    BOOST_TEST(help("polcy \"p\" {}") == "did you mean `policy`?");
+    BOOST_TEST(help("policy \"p\" { verison \"1\" }") == "did you mean `version`?");
+    BOOST_TEST(help("policy \"p\" { rule r { severty high forbid x } }") == "did you mean `severity`?");
+    BOOST_TEST(help("policy \"p\" { rule r { forbidd x } }") == "did you mean `forbid`?");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_settings_keep_the_first) {
+    auto parsed = parse_file(R"(policy "p" {
+  version "1"
+  version "2"
+  owner "a"
+  owner "b"
+  description "first"
+  description "second"
+  schema "a.json"
+  schema "b.json"
+  effective from "2025-01-01"
+  effective until "2026-01-01"
+  rule r {
+    severity high
+    severity low
+    description "one"
+    description "two"
+    message "m1"
+    message "m2"
+    forbid x
+  }
+})");
+    const Problems expected{
+        "V0105 `version \"2\"` duplicate `version` in policy `p`",
+        "V0105 `owner \"b\"` duplicate `owner` in policy `p`",
+        "V0105 `description \"second\"` duplicate `description` in policy `p`",
+        "V0105 `schema \"b.json\"` duplicate `schema` in policy `p`",
+        "V0105 `effective until \"2026-01-01\"` duplicate `effective` in policy `p`",
+        "V0105 `severity low` duplicate `severity` in rule `r`",
+        "V0105 `description \"two\"` duplicate `description` in rule `r`",
+        "V0105 `message \"m2\"` duplicate `message` in rule `r`",
+    };
+    BOOST_TEST(grammar_test::problems(parsed->result.diagnostics, parsed->sources) == expected,
+               boost::test_tools::per_element());
+    const auto& d = parsed->result.diagnostics[5];
+    BOOST_REQUIRE(d.notes.size() == 1u);
+    BOOST_TEST(parsed->text(*d.notes[0].where) == "high");
+
+    const auto& p = parsed->module().policies[0];
+    BOOST_TEST(p.version->value == "1");
+    BOOST_TEST(p.owner->value == "a");
+    BOOST_TEST(p.description->value == "first");
+    BOOST_TEST(p.schema->value == "a.json");
+    BOOST_TEST(p.effective->from.has_value());
+    const auto& r = p.rules[0];
+    BOOST_TEST(r.severity->value == "high");
+    BOOST_TEST(r.description->value == "one");
+    BOOST_TEST(r.message->parts[0].text == "m1");
+    BOOST_TEST(r.clauses.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(three_independent_mistakes_are_all_reported) {
+    auto parsed = parse_file(R"(policy "p" {
+  rule one {
+    when
+    forbid a
+  }
+  rule two {
+    forbid b
+    message "unterminated
+  }
+  rule three {
+    forbid c ==
+    severity high
+  }
+  rule four {
+    forbid d
+  }
+}
+)");
+    const auto& ds = parsed->result.diagnostics;
+    BOOST_REQUIRE(ds.size() == 3u);
+    auto at = [&](std::size_t i) {
+        const auto l = parsed->sources.locate(ds[i].where);
+        return std::to_string(l.line) + ":" + std::to_string(l.column) + " " + std::string(parsed->text(ds[i].where));
+    };
+    BOOST_TEST(at(0) == "4:5 forbid");
+    BOOST_TEST(ds[0].message == "expected an expression after `when`");
+    BOOST_TEST(at(1) == "8:13 \"");
+    BOOST_TEST((ds[1].value == vigil::code::syntax_unterminated_string));
+    BOOST_TEST(at(2) == "12:5 severity");
+    BOOST_TEST(ds[2].message == "expected an expression after `==`");
+
+    // Failed settings are dropped; what did parse is kept.
+    const auto& rules = parsed->module().policies[0].rules;
+    BOOST_REQUIRE(rules.size() == 4u);
+    BOOST_TEST(rules[0].clauses.size() == 1u);  // `forbid a`; the broken `when` is gone
+    BOOST_TEST(grammar_test::show(*rules[0].clauses[0].condition) == "a");
+    BOOST_TEST(rules[1].clauses.size() == 1u);
+    BOOST_TEST(!rules[1].message.has_value());
+    BOOST_TEST(rules[2].clauses.empty());
+    BOOST_TEST(rules[2].severity->value == "high");
+    BOOST_TEST(rules[3].clauses.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(recovery_skips_strings_and_groups_whole) {
+    // The mistake is in the rule's header; everything up to its matching `}` is skipped, even
+    // a `}` inside a string or a comment.
+    auto parsed = parse_file(R"(policy "p" {
+  rule bad name {
+    message "a } b {x}"   # } here too
+    forbid x
+  }
+  rule good {
+    forbid y
+  }
+}
+)");
+    BOOST_TEST(grammar_test::problems(parsed->result.diagnostics, parsed->sources) ==
+               Problems{"V0101 `name` expected `{` after the rule name"});
+    const auto& rules = parsed->module().policies[0].rules;
+    BOOST_REQUIRE(rules.size() == 1u);
+    BOOST_TEST(rules[0].name == "good");
+}
+
+BOOST_AUTO_TEST_CASE(a_let_inside_a_rule_is_reported_and_skipped) {
+    auto parsed = parse_file(R"(policy "p" {
+  rule r {
+    let x = a
+      or b
+    forbid x
+  }
+})");
+    BOOST_TEST(grammar_test::problems(parsed->result.diagnostics, parsed->sources) ==
+               Problems{"V0101 `let` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, message, remedy) or `}`"});
+    BOOST_TEST(parsed->module().policies[0].rules[0].clauses.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_file_reports_once) {
+    BOOST_TEST(file_problems("policy \"p\" {\n  rule r {\n    when") ==
+               Problems{"V0101 `` expected an expression after `when`"});
+    BOOST_TEST(file_problems("policy \"p\" {\n  rule r {\n    message \"abc") ==
+               (Problems{"V0102 `\"` unterminated string", "V0101 `` expected `}` to close rule `r`"}));
+}
+
+BOOST_AUTO_TEST_CASE(diagnostics_point_at_one_character_at_least) {
+    auto parsed = parse_file("policy \"p\" {\n  rule r {\n    when x ==\n\n    # a comment\n    forbid y\n  }\n}\n");
+    BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+    const auto& d = parsed->result.diagnostics[0];
+    BOOST_TEST(parsed->text(d.where) == "forbid");  // after blank lines and comments
+    BOOST_TEST(parsed->sources.locate(d.where).line == 6u);
+}
+
+// A broken file never crashes the parser, never fails without a diagnostic, and every span lies
+// inside the file: check every prefix of a real policy and every one-character deletion.
+BOOST_AUTO_TEST_CASE(every_damaged_variant_is_reported_or_parses) {
+    const std::string text = R"(import "x.vigil"
+let cats = ["upsell", "cross_sell",]
+policy "p" {
+  version "1.0"
+  effective from "2025-01-01" until "2026-01-01"
+  let distressed = signals.distress >= 0.6 or "anxiety" in signals.emotions
+  rule r {
+    severity high
+    tags "a", "b"
+    when speaker == "ai" and (count a in actions: a.urgent) > 0
+    forbid any a in actions: a.category in cats and not exists(a.note)
+    unless review.human_reviewed default false
+    message "caf\u00e9 {signals.distress default 0} {{x}}"
+    remedy block, notify "t"
+  }
+}
+)";
+    auto check = [](const std::string& variant) {
+        vigil::source_map sources;
+        const auto id = sources.add("<variant>", variant);
+        vigil::ast::node_id next = 1;
+        const auto parsed = vigil::parse(sources, id, next);
+        BOOST_REQUIRE(parsed.value.has_value());
+        for (const auto& d : parsed.diagnostics) {
+            BOOST_TEST(d.where.begin <= d.where.end);
+            BOOST_TEST(d.where.end <= variant.size());
+            BOOST_TEST(!d.message.empty());
+        }
+        return parsed.diagnostics.size();
+    };
+    BOOST_TEST(check(text) == 0u);
+    std::size_t broken = 0;
+    for (std::size_t n = 0; n < text.size(); ++n) {
+        check(text.substr(0, n));
+        broken += check(text.substr(0, n) + text.substr(n + 1)) > 0;
+    }
+    BOOST_TEST(broken > text.size() / 3);  // most deletions break something (not those in spaces or text)
+
+    std::mt19937 random(7);
+    const std::string alphabet = "{}[]()\"\\:,.=<>!+-*/%#\n abc01";
+    for (int round = 0; round < 500; ++round) {
+        std::string variant = text;
+        variant[random() % variant.size()] = alphabet[random() % alphabet.size()];
+        check(variant);
+    }
+}
+
+// Every later stage recurses on an expression's depth: the parser bounds it instead of letting
+// a hostile or generated file overflow the stack.
+BOOST_AUTO_TEST_CASE(expressions_are_not_nested_without_bound) {
+    auto repeat = [](const std::string& piece, int n) {
+        std::string out;
+        for (int i = 0; i < n; ++i) out += piece;
+        return out;
+    };
+    const Problems too_deep{"V0101 `(` the expression is nested too deeply"};
+    BOOST_TEST(expression_problems(repeat("(", 100) + "1" + repeat(")", 100)).empty());
+    BOOST_TEST(expression_problems(repeat("(", 100000) + "1" + repeat(")", 100000)) == too_deep);
+    BOOST_TEST(expression_problems(repeat("- ", 100000) + "1") == Problems{"V0101 `-` the expression is nested too deeply"});
+    BOOST_TEST(expression_problems(repeat("a and ", 400) + "a").empty());
+    BOOST_TEST(expression_problems(repeat("a and ", 100000) + "a") == Problems{"V0101 `a` the expression is nested too deeply"});
+    BOOST_TEST(expression_problems("a" + repeat(".b", 100000)) == Problems{"V0101 `a` the expression is nested too deeply"});
+    BOOST_TEST(expression_problems(repeat("[", 100000)) == Problems{"V0101 `[` the expression is nested too deeply"});
+    // In a file the mistake is recovered from like any other.
+    BOOST_TEST(file_problems("let x = " + repeat("(", 5000) + "\nlet y = 1\npolicy \"p\" {}\n") ==
+               Problems{"V0101 `(` the expression is nested too deeply"});
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_expression_has_no_value) {
+    auto parsed = grammar_test::parse_expr("a +");
+    BOOST_TEST(!parsed->result.value.has_value());
+    BOOST_TEST(vigil::has_errors(parsed->result.diagnostics));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
