@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "vigil/check.hpp"
+#include "vigil/datagen.hpp"
 #include "vigil/parse.hpp"
 
 namespace vigil::cli {
@@ -191,6 +192,31 @@ int run_eval(const eval_options& options) {
     return exit_clean;
 }
 
+// ---- vigil generate ---------------------------------------------------------------------------
+
+struct generate_options {
+    datagen::options data;
+    std::string output = "-";
+};
+
+int run_generate(const generate_options& options) {
+    try {
+        if (options.output == "-") {
+            datagen::generate(options.data, [](std::string_view line) {
+                std::fwrite(line.data(), 1, line.size(), stdout);
+                std::fputc('\n', stdout);
+            });
+            std::fflush(stdout);
+        } else {
+            datagen::write_file(options.data, options.output);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "vigil: %s\n", e.what());
+        return exit_bad_input;
+    }
+    return exit_clean;
+}
+
 }  // namespace
 
 compiled_policies compile_policies(const std::vector<std::string>& paths) {
@@ -240,6 +266,20 @@ int run(int argc, char** argv) {
     eval_cmd->add_flag("--fail-on-undetermined", eval_opts.fail_on_undetermined,
                        "exit 1 when some rule could not be decided, as for violations");
 
+    generate_options gen_opts;
+    auto* gen_cmd = app.add_subcommand("generate", "write a deterministic log of realistic interaction records");
+    gen_cmd->add_option("--records,-n", gen_opts.data.records, "how many lines")->capture_default_str();
+    gen_cmd->add_option("--seed", gen_opts.data.seed, "the same seed gives the same log")->capture_default_str();
+    gen_cmd->add_option("--concurrent", gen_opts.data.concurrent, "conversations open at once")->capture_default_str();
+    gen_cmd->add_option("--start", gen_opts.data.start, "log time of the first record (YYYY-MM-DDTHH:MM:SSZ)")
+        ->capture_default_str();
+    gen_cmd->add_option("--out-of-order", gen_opts.data.out_of_order, "share of records that arrive a little late");
+    gen_cmd->add_option("--duplicates", gen_opts.data.duplicates, "share of records written twice");
+    gen_cmd->add_option("--gaps", gen_opts.data.gaps, "share of turns skipped");
+    gen_cmd->add_option("--malformed", gen_opts.data.malformed, "share of lines that are not valid JSON");
+    gen_cmd->add_option("--output,-o", gen_opts.output, "file to write (.gz compresses), or - for standard output")
+        ->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -247,6 +287,7 @@ int run(int argc, char** argv) {
         return code == 0 ? exit_clean : exit_bad_input;
     }
     if (check_cmd->parsed()) return run_check(check_opts);
+    if (gen_cmd->parsed()) return run_generate(gen_opts);
     return run_eval(eval_opts);
 }
 

@@ -455,7 +455,11 @@ private:
             }
             return {m_scope->schema->type_of(node), node, true};
         }
-        if (auto guess = closest_match(id.name, names_in_scope())) {
+        // Short names (`n`, `id`) are too often one letter from another name to call it a typo.
+        std::vector<std::string> definitions;
+        for (const auto& entry : m_scope->definitions) definitions.push_back(entry.first);
+        auto guess = id.name.size() >= 4 ? closest_match(id.name, definitions) : std::nullopt;
+        if (guess) {
             auto d = make_diagnostic(code::unknown_name, e.where, "unknown name " + backticked(id.name),
                                      "did you mean " + backticked(*guess) + "?");
             d.notes.push_back({"without a declared schema, names that are not definitions are read as record fields; "
@@ -613,7 +617,9 @@ private:
                     if (lhs.t.element && known(*lhs.t.element) && known(rhs.t) && !same_kind(*lhs.t.element, rhs.t)) {
                         mismatch(e, b.op, lhs.t, rhs.t, "the list holds " + with_article(*lhs.t.element) + " values");
                     }
-                } else if (!is(lhs.t, type::kind::string) || !is(rhs.t, type::kind::string)) {
+                } else if (lhs.t.k == type::kind::string && !is(rhs.t, type::kind::string)) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "`contains` looks for a text in a text, or a value in a list");
+                } else if (known(lhs.t) && lhs.t.k != type::kind::string) {
                     mismatch(e, b.op, lhs.t, rhs.t, "`contains` looks for a text in a text, or a value in a list");
                 }
                 return {boolean};

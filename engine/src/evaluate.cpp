@@ -704,7 +704,16 @@ struct evaluator::impl {
             if (v.k != kind::unknown) f.evidence[set.schema[s].path] = eval::to_json(v);
         }
 
-        if (r.message.empty()) {
+        if (result == tri::unknown) {
+            // The rule's own message states a violation; an undetermined finding says what is open.
+            f.message = "cannot decide `" + r.fallback_message + "`";
+            if (!f.missing.empty()) {
+                f.message += ": absent ";
+                for (std::size_t i = 0; i < f.missing.size(); ++i) f.message += (i ? ", " : "") + f.missing[i];
+            } else if (!f.errors.empty()) {
+                f.message += ": " + f.errors.front();
+            }
+        } else if (r.message.empty()) {
             f.message = r.fallback_message;
         } else {
             // Placeholders may read more fields; what they find absent does not change the outcome.

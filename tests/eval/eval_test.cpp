@@ -151,6 +151,31 @@ policy "p" {
     }
 }
 
+BOOST_AUTO_TEST_CASE(run_time_errors_of_a_shared_definition_reach_every_rule) {
+    auto set = compile_policy(R"(
+policy "p" {
+  let hours_per_day = workload.hours / workload.days
+  rule long_days {
+    forbid hours_per_day > 10
+  }
+  rule short_days {
+    forbid hours_per_day < 2
+  }
+}
+)");
+    auto d = decide(set, R"({"workload":{"hours":50,"days":0}})");
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 2u);
+    for (const auto& f : d.findings) {
+        BOOST_TEST_CONTEXT(f.rule) {
+            BOOST_TEST(f.result == vigil::outcome::undetermined);
+            BOOST_TEST(f.missing.empty());
+            BOOST_REQUIRE_EQUAL(f.errors.size(), 1u);
+            BOOST_TEST(f.errors[0].find("division by zero") != std::string::npos, f.errors[0]);
+        }
+    }
+    BOOST_TEST(decide(set, R"({"workload":{"hours":50,"days":5}})").findings.empty());
+}
+
 BOOST_AUTO_TEST_CASE(unless_and_several_obligations) {
     auto set = compile_policy(R"(
 policy "p" {
@@ -367,7 +392,7 @@ policy "care" {
               {"rule", "disclosed"},
               {"severity", "low"},
               {"outcome", "undetermined"},
-              {"message", "disclosed"},
+              {"message", "cannot decide `disclosed`: absent ai.disclosed"},
               {"evidence", json::object()},
               {"missing", json::array({"ai.disclosed"})},
               {"errors", json::array()},
