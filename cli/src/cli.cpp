@@ -15,6 +15,8 @@
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/parse.hpp"
+#include "replay_command.hpp"
+#include "test_command.hpp"
 
 namespace vigil::cli {
 
@@ -280,6 +282,11 @@ int run(int argc, char** argv) {
     gen_cmd->add_option("--output,-o", gen_opts.output, "file to write (.gz compresses), or - for standard output")
         ->capture_default_str();
 
+    replay_command_options replay_opts;
+    auto* replay_cmd = add_replay_command(app, replay_opts);
+    test_command_options test_opts;
+    auto* test_cmd = add_test_command(app, test_opts);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -288,6 +295,8 @@ int run(int argc, char** argv) {
     }
     if (check_cmd->parsed()) return run_check(check_opts);
     if (gen_cmd->parsed()) return run_generate(gen_opts);
+    if (replay_cmd->parsed()) return run_replay(replay_opts);
+    if (test_cmd->parsed()) return run_test(test_opts);
     return run_eval(eval_opts);
 }
 

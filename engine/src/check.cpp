@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
 #include <unordered_set>
+#include <utility>
 
 #include <re2/re2.h>
 
 #include "sha256.hpp"
+#include "timestamp.hpp"
 
 namespace vigil {
 
@@ -200,18 +203,61 @@ private:
         report(std::move(d));
     }
 
+    // Names are unique in a policy set, except that versions of one policy may share it when their
+    // effective periods do not overlap. Dates are validated here, once per policy.
     void check_policy_names() {
-        std::map<std::string, const ast::policy*> seen;
+        std::map<std::string, std::vector<std::pair<const ast::policy*, period>>> seen;
         for (const auto& module : m_set.modules) {
             for (const auto& policy : module.policies) {
-                auto [it, inserted] = seen.emplace(policy.name, &policy);
-                if (inserted) continue;
-                auto d = make_diagnostic(code::duplicate_policy, policy.name_where,
-                                         "policy " + backticked(policy.name) + " is defined twice in this policy set");
-                d.notes.push_back({"first defined here", it->second->name_where});
-                report(std::move(d));
+                period p = policy_period(policy);
+                auto& versions = seen[policy.name];
+                for (const auto& [other, other_period] : versions) {
+                    const bool both_limited = policy.effective && other->effective;
+                    if (both_limited && (!p.valid || !other_period.valid)) continue;  // already reported
+                    if (both_limited && !(p.from < other_period.until && other_period.from < p.until)) continue;
+                    auto d = make_diagnostic(code::duplicate_policy, policy.name_where,
+                                             "policy " + backticked(policy.name) + " is defined twice in this policy set",
+                                             "policies may share a name only when their `effective` periods do not overlap");
+                    d.notes.push_back({both_limited ? "its effective period overlaps this one" : "first defined here",
+                                       other->effective && both_limited ? other->effective->where : other->name_where});
+                    report(std::move(d));
+                    break;
+                }
+                versions.emplace_back(&policy, p);
             }
         }
+    }
+
+    // An effective period, [from, until); `valid` is false when a date was reported.
+    struct period {
+        double from = -std::numeric_limits<double>::infinity();
+        double until = std::numeric_limits<double>::infinity();
+        bool valid = true;
+    };
+
+    // The period of a policy, reporting dates that are not dates and periods that are empty.
+    period policy_period(const ast::policy& policy) {
+        period p;
+        if (!policy.effective) return p;
+        auto bound = [&](const std::optional<ast::string_item>& item, double& out) {
+            if (!item) return;
+            if (auto t = timestamp::parse_date(item->value)) {
+                out = *t;
+                return;
+            }
+            p.valid = false;
+            report(make_diagnostic(code::invalid_date, item->where, "invalid date " + backticked(item->value),
+                                   "write a date as `2025-01-01`, or a time as `2025-01-01T09:00:00Z`"));
+        };
+        bound(policy.effective->from, p.from);
+        bound(policy.effective->until, p.until);
+        if (p.valid && policy.effective->from && policy.effective->until && !(p.from < p.until)) {
+            p.valid = false;
+            report(make_diagnostic(code::invalid_date, policy.effective->where,
+                                   "the effective period of policy " + backticked(policy.name) + " is empty",
+                                   "`from` must come before `until`"));
+        }
+        return p;
     }
 
     // ---- policies and rules ------------------------------------------------------------
@@ -268,15 +314,47 @@ private:
             }
             if (clause.kind == ast::clause_kind::when) check_can_apply(rule, *clause.condition);
         }
-        if (!has_obligation) {
+        if (rule.then) check_then(rule, has_obligation);
+        if (!has_obligation && !rule.then) {
             report(make_diagnostic(code::rule_without_obligation, rule.name_where,
-                                   "rule " + backticked(rule.name) + " has no `require` or `forbid`",
-                                   "add `require <condition>` (what must hold) or `forbid <condition>` (what must not)"));
+                                   "rule " + backticked(rule.name) + " has no `require`, `forbid` or `then`",
+                                   "add `require <condition>` (what must hold), `forbid <condition>` (what must not), "
+                                   "or `then within <n> turns require <condition>` (what must follow)"));
         }
         if (rule.message) {
             for (const auto& part : rule.message->parts) {
                 if (part.value) infer(*part.value);
             }
+        }
+    }
+
+    void check_then(const ast::rule& rule, bool has_obligation) {
+        const ast::deferred& then = *rule.then;
+        if (then.turns < 1 || then.turns > max_window_turns) {
+            report(make_diagnostic(code::invalid_window, then.turns_where,
+                                   "a deferred obligation spans 1 to " + std::to_string(max_window_turns) +
+                                       " turns, found " + std::to_string(then.turns)));
+        }
+        auto condition = [&](const ast::expr& e, std::string_view what) {
+            const info i = infer(e);
+            if (!is(i.t, type::kind::boolean)) {
+                report(make_diagnostic(code::not_a_condition, e.where,
+                                       "expected a condition " + std::string(what) + ", found " + with_article(i.t)));
+            }
+        };
+        if (then.filter) condition(*then.filter, "after `where`");
+        condition(*then.condition, then.kind == ast::clause_kind::forbid ? "after `forbid`" : "after `require`");
+        if (!has_obligation) return;
+        for (const auto& clause : rule.clauses) {
+            if (clause.kind != ast::clause_kind::require && clause.kind != ast::clause_kind::forbid) continue;
+            auto d = make_diagnostic(code::then_with_obligation, clause.where,
+                                     "rule " + backticked(rule.name) + " has both `then` and " +
+                                         backticked(clause.kind == ast::clause_kind::require ? "require" : "forbid"),
+                                     "a rule states what must hold on the turn itself (`require`, `forbid`) or what "
+                                     "must follow it (`then`); split it into two rules");
+            d.notes.push_back({"the deferred obligation is here", then.where});
+            report(std::move(d));
+            break;
         }
     }
 
@@ -404,9 +482,11 @@ private:
         }
         std::vector<std::vector<std::pair<std::string, info>>> saved_variables;
         std::swap(saved_variables, m_variables);
+        const std::size_t saved_barrier = std::exchange(m_history_barrier, 0);
         m_in_progress.push_back(&def);
         info result = infer(*def.value);
         m_in_progress.pop_back();
+        m_history_barrier = saved_barrier;
         std::swap(saved_variables, m_variables);
         m_scope = previous;
         m_definition_types[key] = result;
@@ -430,10 +510,19 @@ private:
     }
 
     info infer_node(const ast::expr& e, const ast::ident& id) {
-        for (auto frame = m_variables.rbegin(); frame != m_variables.rend(); ++frame) {
-            for (const auto& [name, variable] : *frame) {
+        for (std::size_t frame = m_variables.size(); frame-- > 0;) {
+            for (const auto& [name, variable] : m_variables[frame]) {
                 if (name == id.name) {
                     m_set.bindings[e.id] = binding{binding::kind::variable, nullptr, m_variable_owner.at(name)};
+                    if (frame < m_history_barrier) {
+                        auto d = make_diagnostic(code::variable_across_turns, e.where,
+                                                 backticked(id.name) + " is bound outside " +
+                                                     backticked(std::string(m_history_function) + "(...)") +
+                                                     ", which looks at other turns of the conversation",
+                                                 "the argument of a conversation function is evaluated on every turn, "
+                                                 "where the variable has no value; move the quantifier inside the call");
+                        report(std::move(d));
+                    }
                     return variable;
                 }
             }
@@ -719,17 +808,32 @@ private:
                           e.kind);
     }
 
+    static bool is_conversation_function(std::string_view name) {
+        return name == "earlier" || name == "first" || name == "previous" || name == "turns_since" ||
+               name == "count_last" || name == "count_within" || name == "streak";
+    }
+
     info infer_node(const ast::expr& e, const ast::call& c) {
         const auto& functions = builtin_functions();
         auto fn = std::find_if(functions.begin(), functions.end(), [&](const auto& f) { return f.name == c.function; });
         std::vector<info> args;
-        for (const auto& arg : c.args) args.push_back(infer(*arg));
+        if (fn != functions.end() && is_conversation_function(fn->name)) {
+            // The arguments are evaluated on every turn: variables bound outside have no value there.
+            const std::size_t saved_barrier = std::exchange(m_history_barrier, m_variables.size());
+            const std::string_view saved_function = std::exchange(m_history_function, fn->name);
+            for (const auto& arg : c.args) args.push_back(infer(*arg));
+            m_history_barrier = saved_barrier;
+            m_history_function = saved_function;
+        } else {
+            for (const auto& arg : c.args) args.push_back(infer(*arg));
+        }
         if (fn == functions.end()) {
             std::vector<std::string> names;
             for (const auto& f : functions) names.emplace_back(f.name);
             auto d = make_diagnostic(code::unknown_function, c.function_where, "unknown function " + backticked(c.function));
             if (auto guess = closest_match(c.function, names)) d.help = "did you mean " + backticked(*guess) + "?";
-            else d.help = "the functions are lower, upper, length, exists, missing";
+            else d.help = "the functions are lower, upper, length, exists, missing, earlier, first, previous, "
+                          "turns_since, count_last, count_within, streak";
             report(std::move(d));
             return {};
         }
@@ -740,6 +844,7 @@ private:
             return {};
         }
         const std::string_view name = fn->name;
+        if (is_conversation_function(name)) return infer_conversation_call(c, name, args);
         if (name == "exists" || name == "missing") {
             if (!is_path_argument(*c.args[0])) {
                 report(make_diagnostic(code::expected_path, c.args[0]->where,
@@ -760,6 +865,55 @@ private:
                                    backticked(name) + " takes a text, found " + with_article(args[0].t)));
         }
         return {type::of(type::kind::string)};
+    }
+
+    // earlier, first, previous, turns_since, count_last, count_within, streak (arity already checked).
+    info infer_conversation_call(const ast::call& c, std::string_view name, const std::vector<info>& args) {
+        const type number = type::of(type::kind::number);
+        auto condition = [&](std::size_t i) {
+            if (!is(args[i].t, type::kind::boolean)) {
+                report(make_diagnostic(code::type_mismatch, c.args[i]->where,
+                                       backticked(name) + " takes a condition here, found " + with_article(args[i].t)));
+            }
+        };
+        if (name == "previous") {
+            const type::kind k = args[0].t.k;
+            if (k != type::kind::any && k != type::kind::number && k != type::kind::string && k != type::kind::boolean) {
+                report(make_diagnostic(code::type_mismatch, c.args[0]->where,
+                                       "`previous` keeps a number, a text or a condition, found " + with_article(args[0].t),
+                                       "the state of a conversation keeps small values only, never lists or objects"));
+                return {};
+            }
+            return {args[0].t};
+        }
+        if (name == "count_last") {
+            const auto* lit = std::get_if<ast::literal>(&c.args[0]->kind);
+            const double* n = lit ? std::get_if<double>(&lit->value) : nullptr;
+            if (!n || *n < 1 || *n > max_window_turns || *n != static_cast<double>(static_cast<long>(*n))) {
+                report(make_diagnostic(code::invalid_window, c.args[0]->where,
+                                       "`count_last` needs a whole number of turns from 1 to " +
+                                           std::to_string(max_window_turns) + " as its first argument",
+                                       "write it as a number, such as `count_last(5, signals.distress > 0.5)`"));
+            }
+            condition(1);
+            return {number};
+        }
+        if (name == "count_within") {
+            const auto* lit = std::get_if<ast::literal>(&c.args[0]->kind);
+            const std::string* text = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+            const auto seconds = text ? timestamp::parse_duration(*text) : std::nullopt;
+            if (!seconds || *seconds > max_window_seconds) {
+                report(make_diagnostic(code::invalid_window, c.args[0]->where,
+                                       "`count_within` needs a duration of at most 366 days as its first argument",
+                                       "write it in quotes as a whole number and a unit: \"90s\", \"10m\", \"2h\", \"1d\""));
+            }
+            condition(1);
+            return {number};
+        }
+        condition(0);
+        if (name == "streak") condition(1);
+        if (name == "earlier" || name == "first") return {type::of(type::kind::boolean)};
+        return {number};  // turns_since, streak
     }
 
     info infer_node(const ast::expr& e, const ast::quantifier& q) {
@@ -831,6 +985,10 @@ private:
     std::set<const ast::definition*> m_used;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;
+    // Inside the argument of a conversation function: frames of m_variables below the barrier
+    // belong to quantifiers outside the call.
+    std::size_t m_history_barrier = 0;
+    std::string_view m_history_function;
     const scope* m_scope = nullptr;
 };
 
@@ -867,6 +1025,13 @@ const std::vector<function_info>& builtin_functions() {
         {"length", 1, "the number of characters of a text, or of elements of a list"},
         {"exists", 1, "true when the field is present and not null"},
         {"missing", 1, "true when the field is absent or null"},
+        {"earlier", 1, "the condition held on an earlier turn of the conversation"},
+        {"first", 1, "the condition holds on this turn and held on no earlier turn"},
+        {"previous", 1, "the value on the previous turn of the conversation"},
+        {"turns_since", 1, "the number of turns since the condition last held"},
+        {"count_last", 2, "the number of the last n turns, this one included, where the condition held"},
+        {"count_within", 2, "the number of turns within a log-time window, this one included, where the condition held"},
+        {"streak", 2, "the number of most recent consecutive turns, among those that match, where the condition held"},
     };
     return functions;
 }

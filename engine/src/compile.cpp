@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <type_traits>
 #include <unordered_set>
 #include <variant>
+
+#include "timestamp.hpp"
 
 namespace vigil::eval {
 
@@ -496,7 +499,120 @@ private:
         return index;
     }
 
+    /// The root field `timestamp`, read by count_within and by policies with an effective period.
+    void use_timestamp() {
+        if (m_set.timestamp_schema != none) return;
+        m_set.timestamp_schema = field_of(0, "timestamp");
+        m_set.schema[m_set.timestamp_schema].read = true;
+        m_set.timestamp_slot = m_set.schema[m_set.timestamp_schema].position;
+    }
+
+    /// A condition or value that a conversation function remembers: computed once per record, as it
+    /// is read both while the rules are judged and when the state advances.
+    std::uint32_t history_argument(const ast::expr& arg) {
+        compiled_expr c = compile(arg);
+        if (c.min_variable != none) {
+            error(code::variable_across_turns, arg.where, "a quantifier variable is used across turns");
+        }
+        return memoize(c.node);
+    }
+
+    /// The tracker for (kind, arguments): one per distinct use, shared by every rule that makes it.
+    std::uint32_t tracker_for(tracker t, span where) {
+        std::string key;
+        auto put = [&key](const auto& v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+        put(t.kind);
+        put(t.node);
+        put(t.among);
+        put(t.turns);
+        put(t.seconds);
+        if (auto found = m_trackers.find(key); found != m_trackers.end()) return found->second;
+        switch (t.kind) {
+            case op::count_last:
+                t.slot = m_set.ring_bytes;
+                m_set.ring_bytes += t.turns - 1;  // the earlier turns; this one is read from the record
+                break;
+            case op::previous: t.slot = m_set.text_slots++; break;
+            case op::count_within: t.slot = m_set.window_slots++; break;
+            default: break;
+        }
+        schema_node pseudo;
+        pseudo.name = std::string(m_set.checked.sources->text(where));
+        pseudo.path = pseudo.name;
+        t.pseudo = static_cast<std::uint32_t>(m_set.schema.size());
+        m_set.schema.push_back(std::move(pseudo));
+        auto index = static_cast<std::uint32_t>(m_set.trackers.size());
+        m_set.trackers.push_back(t);
+        m_trackers.emplace(std::move(key), index);
+        return index;
+    }
+
+    compiled_expr compile_history(const ast::expr& e, const ast::call& x) {
+        const std::string& name = x.function;
+        const std::size_t arity = name == "count_last" || name == "count_within" || name == "streak" ? 2 : 1;
+        if (x.args.size() != arity) {
+            error(code::wrong_argument_count, x.function_where, "`" + name + "` takes " + std::to_string(arity) +
+                                                                    " argument" + (arity == 1 ? "" : "s"));
+            return {unknown_constant(e)};
+        }
+        tracker t;
+        if (name == "earlier" || name == "first") {
+            t.kind = op::earlier;
+        } else if (name == "previous") {
+            t.kind = op::previous;
+        } else if (name == "turns_since") {
+            t.kind = op::turns_since;
+        } else if (name == "streak") {
+            t.kind = op::streak;
+        } else if (name == "count_last") {
+            t.kind = op::count_last;
+            const auto* lit = std::get_if<ast::literal>(&x.args[0]->kind);
+            const double* n = lit ? std::get_if<double>(&lit->value) : nullptr;
+            if (!n || !(*n >= 1 && *n <= max_window_turns)) {
+                error(code::invalid_window, x.args[0]->where, "`count_last` needs a constant number of turns");
+                return {unknown_constant(e)};
+            }
+            t.turns = static_cast<std::uint32_t>(*n);
+        } else {
+            t.kind = op::count_within;
+            const auto* lit = std::get_if<ast::literal>(&x.args[0]->kind);
+            const std::string* text = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+            const auto seconds = text ? timestamp::parse_duration(*text) : std::nullopt;
+            if (!seconds) {
+                error(code::invalid_window, x.args[0]->where, "`count_within` needs a constant duration");
+                return {unknown_constant(e)};
+            }
+            t.seconds = *seconds;
+            use_timestamp();
+        }
+        const bool counted = t.kind == op::count_last || t.kind == op::count_within;
+        t.node = history_argument(*x.args[counted ? 1 : 0]);
+        if (t.kind == op::streak) t.among = history_argument(*x.args[1]);
+
+        node n = make(t.kind, e);
+        n.a = tracker_for(t, e.where);
+        n.b = t.node;
+        n.c = t.among;
+        compiled_expr out;
+        out.node = emit(n);
+        if (name == "first") {
+            // first(c) = c and not earlier(c), with the same three-valued logic.
+            node negated = make(op::not_, e);
+            negated.a = out.node;
+            node both = make(op::and_, e);
+            both.a = t.node;
+            both.b = emit(negated);
+            out.node = emit(both);
+        }
+        return out;
+    }
+
     compiled_expr compile_call(const ast::expr& e, const ast::call& x) {
+        if (x.function == "earlier" || x.function == "first" || x.function == "previous" ||
+            x.function == "turns_since" || x.function == "count_last" || x.function == "count_within" ||
+            x.function == "streak") {
+            return compile_history(e, x);
+        }
         struct fn {
             std::string_view name;
             op code;
@@ -562,6 +678,19 @@ private:
         summary.version = pol.version ? pol.version->value : std::string();
         summary.rules = pol.rules.size();
         m_set.summaries.push_back(summary);
+        struct {
+            bool limited = false;
+            double from = -std::numeric_limits<double>::infinity();
+            double until = std::numeric_limits<double>::infinity();
+        } period;
+        if (pol.effective) {
+            // The checker validated the dates.
+            period.limited = true;
+            if (pol.effective->from) period.from = timestamp::parse_date(pol.effective->from->value).value_or(period.from);
+            if (pol.effective->until) {
+                period.until = timestamp::parse_date(pol.effective->until->value).value_or(period.until);
+            }
+        }
         for (const ast::rule& r : pol.rules) {
             compiled_rule out;
             out.policy = pol.name;
@@ -597,6 +726,22 @@ private:
                 }
                 if (out.message.empty()) out.message.push_back({});
             }
+            if (r.then) {
+                out.deferred = true;
+                out.then_.turns = r.then->turns;
+                if (r.then->filter) out.then_.filter = compile(*r.then->filter).node;
+                out.then_.condition = compile(*r.then->condition).node;
+                out.then_.forbid = r.then->kind == ast::clause_kind::forbid;
+                out.then_.slot = m_set.deferred_rules++;
+            }
+            if (period.limited) {
+                out.limited = true;
+                out.from = period.from;
+                out.until = period.until;
+                use_timestamp();
+            }
+            out.special = out.deferred || out.limited;
+            m_set.special_rules = m_set.special_rules || out.special;
             out.fallback_message = r.description ? r.description->value : r.name;
             for (const ast::remedy& rem : r.remedies) {
                 out.remedies.push_back({rem.kind, rem.argument ? rem.argument->value : std::string()});
@@ -626,6 +771,10 @@ private:
         for (const message_part& p : r.message) {
             if (p.node != none) todo.push_back(p.node);
         }
+        if (r.deferred) {
+            todo.push_back(r.then_.filter);
+            todo.push_back(r.then_.condition);
+        }
         std::unordered_set<std::uint32_t> seen;
         std::vector<std::uint32_t> paths;
         while (!todo.empty()) {
@@ -654,6 +803,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> m_constants;
     std::unordered_map<std::string, std::uint32_t> m_regexes;
     std::unordered_map<std::uint32_t, std::uint32_t> m_memo_of;
+    std::unordered_map<std::string, std::uint32_t> m_trackers;
     std::unordered_map<const ast::definition*, compiled_expr> m_definitions;
     std::unordered_map<const ast::quantifier*, variable_info> m_variables;
 };

@@ -56,6 +56,9 @@ enum class op : std::uint8_t {
     absent,       // a: missing(a), `a == null`
     lower, upper, length,  // a
     any, all, none_, count,  // a: range, b: body (or none for count), c: variable index
+    // Conversation functions: a is the tracker (compiled_set::trackers), b its condition or value
+    // (a memo node), c the `among` condition of streak. They read the state of earlier turns.
+    earlier, previous, turns_since, count_last, count_within, streak,
 };
 
 /// Flags on nodes.
@@ -106,6 +109,29 @@ struct message_part {
     std::uint32_t node = none;
 };
 
+/// `then within N turns [where F] require|forbid C` of a rule.
+struct deferred_rule {
+    std::uint32_t turns = 0;
+    std::uint32_t filter = none;     // none: every later turn counts
+    std::uint32_t condition = none;
+    bool forbid = false;
+    std::uint32_t slot = 0;          // index of its obligation in the conversation state
+};
+
+/// What a conversation function remembers from turn to turn: the compiler lays the state out, the
+/// evaluator advances it after every turn (see state.hpp for the per-turn fields).
+struct tracker {
+    op kind = op::earlier;         // earlier, previous, turns_since, count_last, count_within, streak
+    std::uint32_t node = none;     // the memoized argument: a condition, or previous()'s value
+    std::uint32_t among = none;    // streak: the memoized condition that selects the turns
+    std::uint32_t turns = 0;       // count_last: n
+    double seconds = 0;            // count_within: the window
+    std::uint32_t slot = 0;        // count_last: offset of its ring in the state's bytes;
+                                   // previous: its text; count_within: its window
+    std::uint32_t pseudo = none;   // a schema node outside the record whose path is the call's text:
+                                   // named as missing when no earlier turn gives a value
+};
+
 /// A `require` (violated when false) or `forbid` (violated when true) clause.
 struct obligation {
     std::uint32_t node = none;
@@ -124,6 +150,11 @@ struct compiled_rule {
     std::vector<remedy_out> remedies;
     bool blocks = false;                   // one of the remedies is `block`
     std::vector<std::uint32_t> evidence;   // concrete schema nodes the rule reads, sorted by path
+    bool special = false;                  // deferred or limited: judged off the common path
+    bool deferred = false;                 // the rule has `then`: `then_` holds it
+    deferred_rule then_;
+    bool limited = false;                  // the policy has an `effective` period: [from, until)
+    double from = 0, until = 0;
 };
 
 /// A run-time error kind; the note's wording is produced from it, the node and the kinds involved.
@@ -141,6 +172,9 @@ enum class fault : std::uint8_t {
     range_kind,       // `any` ranges over a list, got a text
     membership_kind,  // `in` needs a list or a text on the right, got a number
     text_kind,        // `starts with` needs texts, got ...
+    history_kind,     // previous() of a list or an object
+    timestamp_format, // the record's `timestamp` is not RFC 3339
+    window_full,      // count_within(): more turns in the window than it remembers
 };
 
 /// Hash of a key for the schema lookup tables: cheap (length and three bytes), because records
@@ -197,6 +231,19 @@ public:
     std::vector<policy_summary> summaries;
     std::uint32_t id_slot = 0;               // root positions of `id` and `conversation_id`
     std::uint32_t conversation_id_slot = 0;
+
+    // Conversations: what the state of one conversation holds (state.hpp). All empty or zero when no
+    // rule looks beyond its own turn, and then a decision never touches a state.
+    std::vector<eval::tracker> trackers;
+    std::uint32_t ring_bytes = 0;     // count_last histories, one byte per remembered turn
+    std::uint32_t text_slots = 0;     // previous() texts
+    std::uint32_t window_slots = 0;   // count_within windows
+    std::uint32_t deferred_rules = 0; // rules with `then`
+    bool special_rules = false;       // some rule has `then` or an effective period
+    std::uint32_t timestamp_schema = eval::none;  // schema node of `timestamp`, when a rule reads time
+    std::uint32_t timestamp_slot = eval::none;    // ... and its root position
+
+    [[nodiscard]] bool conversational() const { return !trackers.empty() || deferred_rules > 0; }
 };
 
 }  // namespace vigil
@@ -237,6 +284,17 @@ void for_each_child(const compiled_set& set, const node& n, F&& f) {
         case op::count:
             f(n.a);
             if (n.b != none) f(n.b);
+            return;
+        case op::earlier:
+        case op::previous:
+        case op::turns_since:
+        case op::count_last:
+        case op::count_within:
+            f(n.b);
+            return;
+        case op::streak:
+            f(n.b);
+            f(n.c);
             return;
         default:
             f(n.a);

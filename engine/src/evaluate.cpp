@@ -7,16 +7,28 @@
 // `exists(x)`, `x default v`, `any` with a true element). So when a rule ends undetermined,
 // `m_absent` holds exactly the absent paths that left it open. This costs a size comparison per
 // node; the paths are only turned into strings when a finding is made.
+//
+// Conversations (state.hpp): when the set has conversation functions or `then` rules, a turn is
+// decided with the state of its conversation. The rules read the state as the earlier turns left
+// it; deferred obligations take the turn in rule order; then advance() feeds the turn to every
+// tracker, reading all their inputs first (memoized, so nothing is computed twice) and only then
+// changing the state, so no tracker sees another's update of this turn. A set without them never
+// touches a state: decide() costs what it did before.
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "compile.hpp"
 #include "project.hpp"
+#include "state.hpp"
 #include "text.hpp"
+#include "timestamp.hpp"
 #include "value.hpp"
 
 namespace vigil {
@@ -50,6 +62,26 @@ struct memo_entry {
 tri truth_of(bool b) { return b ? tri::true_ : tri::false_; }
 tri not3(tri t) { return t == tri::unknown ? t : (t == tri::true_ ? tri::false_ : tri::true_); }
 value from_tri(tri t) { return t == tri::unknown ? value::unknown() : value::boolean(t == tri::true_); }
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+
+/// One step of streak(c, among): the lowest and highest streak the turns so far allow, given
+/// whether this turn is among the counted ones (`a`) and whether it holds (`c`).
+std::pair<std::int64_t, std::int64_t> streak_step(std::int64_t low, std::int64_t high, tri a, tri c) {
+    if (a == tri::false_) return {low, high};
+    if (a == tri::true_) {
+        if (c == tri::true_) return {low + 1, high + 1};
+        if (c == tri::false_) return {0, 0};
+        return {0, high + 1};
+    }
+    // Unknown whether this turn counts: either it does, or the streak stays as it was.
+    if (c == tri::true_) return {low, high + 1};
+    if (c == tri::false_) return {0, high};
+    return {0, high + 1};
+}
+
+/// The truth value kept in a count_last history byte.
+std::uint8_t tri_byte(tri t) { return static_cast<std::uint8_t>(t); }
 
 std::string_view op_symbol(op code) {
     switch (code) {
@@ -85,6 +117,12 @@ std::string_view op_symbol(op code) {
         case op::all: return "all";
         case op::none_: return "none";
         case op::count: return "count";
+        case op::earlier: return "earlier";
+        case op::previous: return "previous";
+        case op::turns_since: return "turns_since";
+        case op::count_last: return "count_last";
+        case op::count_within: return "count_within";
+        case op::streak: return "streak";
         default: return "?";
     }
 }
@@ -107,6 +145,22 @@ struct evaluator::impl {
     std::vector<std::uint32_t> memo_absent;
     std::vector<error_note> memo_errors;
 
+    // Conversations (only used when the set is conversational).
+    rule_state::data* st = nullptr;                // the state of the conversation being decided
+    std::unique_ptr<rule_state::data> scratch;     // decide() without a state: a one-turn conversation
+    std::vector<value> empty_root;                 // finish(): a record whose every field is absent
+    std::uint32_t time_generation = 0;             // the record whose time is cached
+    std::optional<double> time;                    // ... its timestamp, when it has a valid one
+    struct pending_turn {
+        tri c = tri::unknown;
+        tri a = tri::unknown;
+        value v;
+        std::uint32_t absent_begin = 0, absent_end = 0;
+    };
+    std::vector<pending_turn> pending;             // advance(): every tracker's input of this turn
+    std::vector<std::uint32_t> pending_absent;
+    std::vector<std::string> pending_texts;
+
     explicit impl(std::shared_ptr<const compiled_set> s)
         : owner(std::move(s)),
           set(*owner),
@@ -114,7 +168,10 @@ struct evaluator::impl {
           operands(set.operands.data()),
           projector(set),
           variables(set.variable_count),
-          memos(set.memo_count) {
+          memos(set.memo_count),
+          empty_root(set.schema[0].fields.size()),
+          pending(set.trackers.size()),
+          pending_texts(set.text_slots) {
         absent.reserve(64);
         errors.reserve(16);
     }
@@ -400,7 +457,225 @@ struct evaluator::impl {
             case op::all:
             case op::none_:
             case op::count: return eval_quantifier(x, n);
+            case op::earlier:
+            case op::previous:
+            case op::turns_since:
+            case op::count_last:
+            case op::count_within:
+            case op::streak: return eval_history(x, n);
             default: return value::unknown();  // the hot operations never get here
+        }
+    }
+
+    // ----- conversations ------------------------------------------------------------------------
+
+    /// Names what left a remembered value unknown: the absent paths noted when it was remembered.
+    template <std::size_t N>
+    void replay(const eval::missing_paths<N>& m) {
+        absent.insert(absent.end(), m.schema.begin(), m.schema.begin() + m.size);
+    }
+
+    /// The record's timestamp, parsed once per record; nullopt when it is absent or not RFC 3339.
+    const std::optional<double>& record_time() {
+        if (time_generation != generation) {
+            time_generation = generation;
+            time.reset();
+            const value& v = root[set.timestamp_slot];
+            if (v.k == kind::text) time = timestamp::parse_rfc3339(v.sv());
+        }
+        return time;
+    }
+
+    /// record_time(), noting why it is missing for the node being evaluated.
+    const std::optional<double>& record_time_for(std::uint32_t n) {
+        const std::optional<double>& t = record_time();
+        if (!t) {
+            const value& v = root[set.timestamp_slot];
+            if (v.k == kind::unknown) absent.push_back(set.timestamp_schema);
+            else fault(n, eval::fault::timestamp_format, v.k);
+        }
+        return t;
+    }
+
+    // A conversation function on this turn: the state of the earlier turns, and for the functions
+    // that include this turn, the record.
+    value eval_history(const node& x, std::uint32_t n) {
+        const eval::tracker& t = set.trackers[x.a];
+        const eval::tracker_state& s = st->trackers[x.a];
+        switch (x.code) {
+            case op::earlier:
+                if (s.seen == tri::unknown) replay(s.missing);
+                return from_tri(s.seen);
+            case op::previous:
+                if (st->turns == 0) {
+                    absent.push_back(t.pseudo);
+                    return value::unknown();
+                }
+                switch (s.k) {
+                    case kind::unknown: replay(s.missing); return value::unknown();
+                    case kind::number: return value::num(s.number);
+                    case kind::boolean: return value::boolean(s.flag);
+                    case kind::text: return value::str(st->texts[t.slot]);
+                    default: fault(n, eval::fault::history_kind, s.k); return value::unknown();
+                }
+            case op::turns_since:
+                if (s.count == 0 || s.unsure) {
+                    if (s.missing.size > 0) replay(s.missing);
+                    else absent.push_back(t.pseudo);  // the condition never held
+                    return value::unknown();
+                }
+                return value::num(static_cast<double>(s.count));
+            case op::count_last: {
+                const tri c = truth(eval(t.node), t.node);
+                if (s.unknowns > 0) replay(s.missing);
+                if (c == tri::unknown || s.unknowns > 0) return value::unknown();
+                return value::num(static_cast<double>(s.count + (c == tri::true_ ? 1 : 0)));
+            }
+            case op::count_within: return eval_window(t, s, n);
+            case op::streak: {
+                const tri c = truth(eval(t.node), t.node);
+                const tri a = truth(eval(t.among), t.among);
+                const auto [low, high] = streak_step(s.count, s.high, a, c);
+                if (low == high) return value::num(static_cast<double>(low));
+                if (s.count != s.high) replay(s.missing);
+                return value::unknown();
+            }
+            default: return value::unknown();
+        }
+    }
+
+    value eval_window(const eval::tracker& t, const eval::tracker_state& s, std::uint32_t n) {
+        const std::optional<double>& now = record_time_for(n);
+        if (!now) return value::unknown();
+        const double start = *now - t.seconds;
+        const eval::time_window& w = st->windows[t.slot];
+        std::int64_t count = 0;
+        bool unsure = false;
+        for (const eval::timed_entry& e : w.entries) {
+            if (e.until < start) continue;                   // surely before the window
+            if (e.from >= start && e.held) ++count;          // surely inside, and it held
+            else unsure = true;                              // unknown, or maybe inside
+        }
+        const tri c = truth(eval(t.node), t.node);
+        if (c == tri::true_) ++count;
+        if (w.dropped_until >= start) fault(n, eval::fault::window_full);
+        if (unsure) replay(s.missing);
+        if (unsure || c == tri::unknown || w.dropped_until >= start) return value::unknown();
+        return value::num(static_cast<double>(count));
+    }
+
+    /// After the rules of a turn: every tracker takes this turn in. All inputs are read first, so
+    /// each one sees the state of the earlier turns only, whatever the order of the trackers.
+    void advance() {
+        pending_absent.clear();
+        for (std::size_t i = 0; i < set.trackers.size(); ++i) {
+            const eval::tracker& t = set.trackers[i];
+            pending_turn& p = pending[i];
+            absent.clear();
+            errors.clear();
+            if (t.kind == op::previous) {
+                p.v = eval(t.node);
+                if (p.v.k == kind::text) pending_texts[t.slot].assign(p.v.text, p.v.size);
+            } else {
+                p.c = truth(eval(t.node), t.node);
+                if (t.kind == op::streak) p.a = truth(eval(t.among), t.among);
+            }
+            p.absent_begin = static_cast<std::uint32_t>(pending_absent.size());
+            pending_absent.insert(pending_absent.end(), absent.begin(), absent.end());
+            p.absent_end = static_cast<std::uint32_t>(pending_absent.size());
+        }
+        const std::optional<double> now = set.timestamp_slot != none ? record_time() : std::nullopt;
+        for (std::size_t i = 0; i < set.trackers.size(); ++i) {
+            take_turn(set.trackers[i], st->trackers[i], pending[i], now);
+        }
+        if (now) st->last_time = *now;
+        ++st->turns;
+    }
+
+    void take_turn(const eval::tracker& t, eval::tracker_state& s, const pending_turn& p,
+                   const std::optional<double>& now) {
+        const std::uint32_t* missing_begin = pending_absent.data() + p.absent_begin;
+        const std::uint32_t* missing_end = pending_absent.data() + p.absent_end;
+        switch (t.kind) {
+            case op::earlier:
+                if (p.c == tri::true_) {
+                    s.seen = tri::true_;
+                    s.missing.clear();
+                } else if (p.c == tri::unknown && s.seen != tri::true_) {
+                    s.seen = tri::unknown;
+                    s.missing.add(missing_begin, missing_end);
+                }
+                return;
+            case op::previous:
+                s.k = p.v.k;
+                s.missing.clear();
+                if (p.v.k == kind::number) s.number = p.v.number;
+                else if (p.v.k == kind::boolean) s.flag = p.v.flag;
+                else if (p.v.k == kind::text) std::swap(st->texts[t.slot], pending_texts[t.slot]);
+                else if (p.v.k == kind::unknown) s.missing.add(missing_begin, missing_end);
+                return;
+            case op::turns_since:
+                if (p.c == tri::true_) {
+                    s.count = 1;
+                    s.unsure = false;
+                    s.missing.clear();
+                    return;
+                }
+                if (s.count > 0) ++s.count;
+                if (p.c == tri::unknown) {
+                    s.unsure = true;
+                    s.missing.add(missing_begin, missing_end);
+                }
+                return;
+            case op::count_last: {
+                const std::uint32_t size = t.turns - 1;  // earlier turns remembered
+                if (size == 0) return;
+                std::uint8_t& slot = st->rings[t.slot + s.next];
+                if (s.filled == size) {  // the oldest turn leaves the window
+                    if (slot == tri_byte(tri::true_)) --s.count;
+                    if (slot == tri_byte(tri::unknown)) --s.unknowns;
+                } else {
+                    ++s.filled;
+                }
+                slot = tri_byte(p.c);
+                if (p.c == tri::true_) ++s.count;
+                if (p.c == tri::unknown) ++s.unknowns;
+                s.next = s.next + 1 == size ? 0 : s.next + 1;
+                if (s.unknowns == 0) s.missing.clear();
+                if (p.c == tri::unknown) s.missing.add(missing_begin, missing_end);
+                return;
+            }
+            case op::count_within: {
+                eval::time_window& w = st->windows[t.slot];
+                if (now) {
+                    for (auto e = w.entries.rbegin(); e != w.entries.rend() && e->until == infinity; ++e) e->until = *now;
+                    const double start = *now - t.seconds;
+                    while (!w.entries.empty() && w.entries.front().until < start) w.entries.pop_front();
+                }
+                if (p.c != tri::false_) {
+                    w.entries.push_back({now ? *now : st->last_time, now ? *now : infinity, p.c == tri::true_});
+                    if (w.entries.size() > max_window_entries) {
+                        w.dropped_until = std::max(w.dropped_until, w.entries.front().until);
+                        w.entries.pop_front();
+                    }
+                }
+                const bool uncertain = std::any_of(w.entries.begin(), w.entries.end(), [](const eval::timed_entry& e) {
+                    return !e.held || e.from != e.until;
+                });
+                if (!uncertain) s.missing.clear();
+                if (p.c == tri::unknown) s.missing.add(missing_begin, missing_end);
+                if (!now && p.c != tri::false_) s.missing.add(&set.timestamp_schema, &set.timestamp_schema + 1);
+                return;
+            }
+            case op::streak: {
+                const auto [low, high] = streak_step(s.count, s.high, p.a, p.c);
+                s.count = low;
+                s.high = high;
+                if (low == high) s.missing.clear();
+                else if (p.a == tri::unknown || p.c == tri::unknown) s.missing.add(missing_begin, missing_end);
+                return;
+            }
+            default: return;
         }
     }
 
@@ -599,9 +874,124 @@ struct evaluator::impl {
         return tri::unknown;
     }
 
+    /// A rule's trigger: every `when` holds and no `unless` does.
+    tri trigger(const eval::compiled_rule& r) {
+        absent.clear();
+        errors.clear();
+        tri when = tri::true_;
+        for (std::uint32_t n : r.when) {
+            tri t = clause(n);
+            if (t == tri::false_) return tri::false_;
+            if (t == tri::unknown) when = tri::unknown;
+        }
+        for (std::uint32_t n : r.unless) {
+            tri t = clause(n);
+            if (t == tri::true_) return tri::false_;
+            if (t == tri::unknown) when = tri::unknown;
+        }
+        return when;
+    }
+
+    /// Whether the record falls in the rule's effective period; unknown without a valid timestamp.
+    tri in_period(const eval::compiled_rule& r) {
+        absent.clear();
+        errors.clear();
+        const std::optional<double>& t = record_time();
+        if (!t) {
+            const value& v = root[set.timestamp_slot];
+            if (v.k == kind::unknown) absent.push_back(set.timestamp_schema);
+            else errors.push_back({none, eval::fault::timestamp_format, v.k});
+            return tri::unknown;
+        }
+        return truth_of(*t >= r.from && *t < r.until);
+    }
+
+    /// A rule with `then` on this turn: first the obligation it has open, if any, takes this turn
+    /// (and may close with a finding); then, when none is open, the trigger may open one. Findings
+    /// are appended to `out`.
+    void deferred_turn(const eval::compiled_rule& r, std::vector<finding>& out) {
+        const eval::deferred_rule& d = r.then_;
+        eval::obligation_state& o = st->obligations[d.slot];
+        if (o.open) {
+            absent.clear();
+            errors.clear();
+            const tri filter = d.filter == none ? tri::true_ : clause(d.filter);
+            tri closed = tri::false_;  // the outcome when the obligation closes on this turn
+            bool closes = false;
+            if (filter == tri::true_) {
+                ++o.counted;
+                const tri met = clause(d.condition);
+                if (met == tri::true_) {
+                    closes = true;
+                    closed = d.forbid ? tri::true_ : tri::false_;
+                } else if (met == tri::unknown) {
+                    o.uncertain = true;
+                    o.missing.add(absent.data(), absent.data() + absent.size());
+                }
+                if (!closes && o.counted >= d.turns) {
+                    closes = true;
+                    closed = o.uncertain ? tri::unknown : (d.forbid ? tri::false_ : tri::true_);
+                }
+            } else if (filter == tri::unknown) {
+                // Not counted: it may or may not be a window turn. It can only make the end uncertain.
+                if (d.forbid && clause(d.condition) == tri::false_) {
+                    // a forbid that cannot have been broken on this turn
+                } else {
+                    o.uncertain = true;
+                    o.missing.add(absent.data(), absent.data() + absent.size());
+                }
+            }
+            if (closes) {
+                o.open = false;
+                if (closed != tri::false_) {
+                    if (closed == tri::unknown) {
+                        absent.assign(o.missing.schema.begin(), o.missing.schema.begin() + o.missing.size);
+                    }
+                    make_finding(r, closed, out);
+                }
+            }
+        }
+        if (o.open) return;  // a trigger while an obligation is open opens no other
+        if (r.limited) {
+            const tri in = in_period(r);
+            if (in == tri::false_) return;
+            if (in == tri::unknown) {
+                make_finding(r, tri::unknown, out);
+                return;
+            }
+        }
+        const tri t = trigger(r);
+        if (t == tri::true_) {
+            o = eval::obligation_state{};
+            o.open = true;
+        } else if (t == tri::unknown) {
+            make_finding(r, tri::unknown, out);
+        }
+    }
+
+    /// The findings of the obligations still open when the conversation ends, without a record.
+    void finish(rule_state::data& state, std::vector<finding>& out) {
+        st = &state;
+        mem.reset();
+        root = empty_root.data();
+        begin_record();
+        for (const eval::compiled_rule& r : set.rules) {
+            if (!r.deferred) continue;
+            eval::obligation_state& o = state.obligations[r.then_.slot];
+            if (!o.open) continue;
+            o.open = false;
+            const tri result = o.uncertain ? tri::unknown : (r.then_.forbid ? tri::false_ : tri::true_);
+            if (result == tri::false_) continue;
+            absent.assign(o.missing.schema.begin(), o.missing.schema.begin() + o.missing.size);
+            errors.clear();
+            make_finding(r, result, out);
+        }
+    }
+
     void begin_record() {
         if (++generation == 0) {  // wrapped: forget every memo explicitly once
             for (memo_entry& m : memos) m.generation = 0;
+            time_generation = 0;
             generation = 1;
         }
         memo_absent.clear();
@@ -628,6 +1018,10 @@ struct evaluator::impl {
     }
 
     std::string describe(const error_note& e) const {
+        if (e.what == eval::fault::timestamp_format) {
+            if (e.k1 == kind::text) return "the record's `timestamp` is not an RFC 3339 time";
+            return "the record's `timestamp` is " + std::string(eval::kind_name_a(e.k1)) + ", not an RFC 3339 time";
+        }
         const node& x = nodes[e.node];
         std::string sym(op_symbol(x.code));
         std::string k1(eval::kind_name_a(e.k1));
@@ -664,11 +1058,17 @@ struct evaluator::impl {
             case eval::fault::text_kind:
                 if (x.code == op::matches) return "`matches` needs a text, got " + k1;
                 return "`" + sym + "` needs two texts, got " + k1 + " and " + k2;
+            case eval::fault::history_kind: return "`previous` keeps numbers, texts and conditions, got " + k1;
+            case eval::fault::window_full:
+                return "`count_within` remembers " + std::to_string(max_window_entries) +
+                       " turns, and more of them fell in this window";
+            case eval::fault::timestamp_format: return "the record's `timestamp` is not an RFC 3339 time";
         }
         return "run-time error";
     }
 
     std::string located(const error_note& e) const {
+        if (e.node == none) return describe(e);
         const node& x = nodes[e.node];
         const source_map& sources = *set.checked.sources;
         std::string out;
@@ -679,8 +1079,8 @@ struct evaluator::impl {
         return out + describe(e);
     }
 
-    void make_finding(const eval::compiled_rule& r, tri result, decision& out) {
-        finding& f = out.findings.emplace_back();
+    void make_finding(const eval::compiled_rule& r, tri result, std::vector<finding>& out) {
+        finding& f = out.emplace_back();
         f.policy = r.policy;
         f.policy_version = r.policy_version;
         f.rule = r.name;
@@ -737,7 +1137,9 @@ struct evaluator::impl {
         }
     }
 
-    bool decide(std::string_view json, decision& out, std::string& error) {
+    /// Decides one turn; `conversation` is the state of its conversation, or null when the set
+    /// keeps none.
+    bool decide_turn(std::string_view json, rule_state::data* conversation, decision& out, std::string& error) {
         mem.reset();
         out.findings.clear();
         out.kind = decision_kind::allow;
@@ -747,25 +1149,95 @@ struct evaluator::impl {
             return false;
         }
         root = projector.root();
+        st = conversation;
         begin_record();
         set_json(out.record_id, root[set.id_slot]);
         set_json(out.conversation_id, root[set.conversation_id_slot]);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
+        const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
+        out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
+        if (st != nullptr) advance();
+        return true;
+    }
+
+    /// Judges every rule in order, adding findings to `out`; returns (some violation has remedies,
+    /// some violation blocks). `Special`: the set has rules with `then` or an effective period (a
+    /// set without them runs the plain loop).
+    template <bool Special>
+    std::pair<bool, bool> judge_rules(decision& out) {
         bool remedies = false;
         bool block = false;
         for (const eval::compiled_rule& r : set.rules) {
+            if constexpr (Special) {
+                if (r.special) {
+                    const std::size_t before = out.findings.size();
+                    special_rule(r, out.findings);
+                    for (std::size_t i = before; i < out.findings.size(); ++i) {
+                        if (out.findings[i].result != outcome::violation) continue;
+                        remedies = remedies || !r.remedies.empty();
+                        block = block || r.blocks;
+                    }
+                    continue;
+                }
+            }
             tri result = evaluate(r);
             if (result == tri::false_) continue;
-            make_finding(r, result, out);
+            make_finding(r, result, out.findings);
             if (result == tri::true_) {
                 remedies = remedies || !r.remedies.empty();
                 block = block || r.blocks;
             }
         }
-        out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
+        return {remedies, block};
+    }
+
+    /// A rule with `then`, or of a policy with an effective period.
+    [[gnu::noinline]] void special_rule(const eval::compiled_rule& r, std::vector<finding>& out) {
+        if (r.deferred) {
+            deferred_turn(r, out);
+            return;
+        }
+        const tri in = in_period(r);
+        if (in == tri::false_) return;
+        if (in == tri::unknown) {
+            make_finding(r, tri::unknown, out);
+            return;
+        }
+        const tri result = evaluate(r);
+        if (result != tri::false_) make_finding(r, result, out);
+    }
+
+    /// decide() without a state: a conversation of this one turn.
+    bool decide(std::string_view json, decision& out, std::string& error) {
+        if (!set.conversational()) return decide_turn(json, nullptr, out, error);
+        if (!scratch) scratch = std::make_unique<rule_state::data>(set);
+        else scratch->reset();
+        if (!decide_turn(json, scratch.get(), out, error)) return false;
+        const std::size_t before = out.findings.size();
+        finish(*scratch, out.findings);
+        if (out.findings.size() != before) out.kind = combined_decision(out.findings);
         return true;
     }
+
+    /// The state's data, created for this set when the state is empty.
+    rule_state::data& bind(std::unique_ptr<rule_state::data>& state) const {
+        if (!state) state = std::make_unique<rule_state::data>(set);
+        if (state->set != &set) throw std::invalid_argument("this rule_state belongs to another compiled policy set");
+        return *state;
+    }
 };
+
+decision_kind combined_decision(const std::vector<finding>& findings) {
+    bool remedies = false;
+    for (const finding& f : findings) {
+        if (f.result != outcome::violation) continue;
+        for (const remedy_out& r : f.remedies) {
+            if (r.kind == "block") return decision_kind::deny;
+            remedies = true;
+        }
+    }
+    return remedies ? decision_kind::allow_with_remedies : decision_kind::allow;
+}
 
 evaluator::evaluator(std::shared_ptr<const compiled_set> set) : m_impl(std::make_unique<impl>(std::move(set))) {}
 evaluator::~evaluator() = default;
@@ -774,6 +1246,55 @@ evaluator& evaluator::operator=(evaluator&&) noexcept = default;
 
 bool evaluator::decide(std::string_view json, decision& out, std::string& error) {
     return m_impl->decide(json, out, error);
+}
+
+bool evaluator::decide(std::string_view json, rule_state& state, decision& out, std::string& error) {
+    rule_state::data& data = m_impl->bind(state.m);
+    return m_impl->decide_turn(json, &data, out, error);
+}
+
+void evaluator::finish(rule_state& state, std::vector<finding>& out) {
+    rule_state::data& data = m_impl->bind(state.m);
+    if (data.obligations.empty()) return;
+    m_impl->finish(data, out);
+}
+
+rule_state evaluator::new_state() const {
+    rule_state state;
+    (void)m_impl->bind(state.m);
+    return state;
+}
+
+bool is_conversational(const compiled_set& set) { return set.conversational(); }
+
+// ---------------------------------------------------------------------------------- rule_state
+
+rule_state::rule_state() = default;
+rule_state::~rule_state() = default;
+rule_state::rule_state(const rule_state& other) : m(other.m ? std::make_unique<data>(*other.m) : nullptr) {}
+rule_state& rule_state::operator=(const rule_state& other) {
+    if (this != &other) m = other.m ? std::make_unique<data>(*other.m) : nullptr;
+    return *this;
+}
+rule_state::rule_state(rule_state&& other) noexcept = default;
+rule_state& rule_state::operator=(rule_state&& other) noexcept = default;
+
+std::uint64_t rule_state::turns() const { return m ? m->turns : 0; }
+
+bool rule_state::has_open_obligations() const {
+    return m && std::any_of(m->obligations.begin(), m->obligations.end(),
+                            [](const eval::obligation_state& o) { return o.open; });
+}
+
+std::size_t rule_state::memory_bytes() const {
+    if (!m) return sizeof(rule_state);
+    std::size_t bytes = sizeof(rule_state) + sizeof(data);
+    bytes += m->trackers.capacity() * sizeof(eval::tracker_state);
+    bytes += m->rings.capacity();
+    for (const std::string& t : m->texts) bytes += sizeof(std::string) + (t.capacity() > 15 ? t.capacity() : 0);
+    for (const eval::time_window& w : m->windows) bytes += sizeof(w) + w.entries.size() * sizeof(eval::timed_entry);
+    bytes += m->obligations.capacity() * sizeof(eval::obligation_state);
+    return bytes;
 }
 
 bool evaluator::project_only(std::string_view json, std::string& error) {

@@ -108,6 +108,10 @@ public:
     void remedy_kind(std::string kind, span where);
     void remedy_argument();
     void remedies();
+    void then_count(std::string_view digits, span where);
+    void then_filter();
+    void then_obligation(ast::clause_kind kind);
+    void then_setting(span where);
 
     // Errors and recovery.
     /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`.
@@ -164,6 +168,7 @@ private:
     std::vector<ast::string_item> m_strings;
     std::vector<ast::remedy> m_remedies;
     std::optional<ast::effective_period> m_effective;
+    std::optional<ast::deferred> m_then;  // the `then ...` setting being read
     std::optional<ast::message_template> m_message;
     std::vector<ast::template_part> m_parts;
 
@@ -621,6 +626,37 @@ struct action<rules::remedy_argument> {
 template <>
 struct action<rules::remedy_setting> {
     static void apply0(builder& b) { b.remedies(); }
+};
+
+template <>
+struct action<rules::then_count> {
+    template <typename ActionInput>
+    static void apply(const ActionInput& in, builder& b) {
+        b.then_count(in.string_view(), b.where(in));
+    }
+};
+
+template <>
+struct action<rules::then_filter> {
+    static void apply0(builder& b) { b.then_filter(); }
+};
+
+template <>
+struct action<rules::then_require> {
+    static void apply0(builder& b) { b.then_obligation(ast::clause_kind::require); }
+};
+
+template <>
+struct action<rules::then_forbid> {
+    static void apply0(builder& b) { b.then_obligation(ast::clause_kind::forbid); }
+};
+
+template <>
+struct action<rules::then_setting> {
+    template <typename ActionInput>
+    static void apply(const ActionInput& in, builder& b) {
+        b.then_setting(b.where(in));
+    }
 };
 
 }  // namespace vigil::grammar

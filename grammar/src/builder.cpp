@@ -437,6 +437,39 @@ void builder::remedies() {
     m_remedies.clear();
 }
 
+void builder::then_count(std::string_view digits, span where) {
+    // The grammar allows digits only; a count too large for 32 bits is clamped (the checker bounds it).
+    std::uint64_t value = 0;
+    for (char c : digits) {
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+        if (value > 0xFFFFFFFFull) {
+            value = 0xFFFFFFFFull;
+            break;
+        }
+    }
+    m_then.emplace();
+    m_then->turns = static_cast<std::uint32_t>(value);
+    m_then->turns_where = where;
+}
+
+void builder::then_filter() {
+    assert(m_then);
+    m_then->filter = take();
+}
+
+void builder::then_obligation(ast::clause_kind kind) {
+    assert(m_then);
+    m_then->kind = kind;
+    m_then->condition = take();
+}
+
+void builder::then_setting(span where) {
+    assert(m_rule && m_then);
+    m_then->where = where;
+    set_once(m_rule->then, std::move(*m_then), "then", where);
+    m_then.reset();
+}
+
 // ------------------------------------------------------------------- errors and recovery
 
 std::uint32_t builder::skip_trivia(std::uint32_t at) const {
@@ -547,6 +580,7 @@ void builder::restore(const checkpoint& saved) {
     if (!saved.policy_open) m_policy.reset();
     if (!saved.rule_open) m_rule.reset();
     m_effective.reset();
+    m_then.reset();
     m_message.reset();
     m_parts.clear();
     m_buffer.clear();

@@ -79,6 +79,7 @@ template <> inline constexpr std::string_view spelling<rules::key_from> = "from"
 template <> inline constexpr std::string_view spelling<rules::key_until> = "until";
 template <> inline constexpr std::string_view spelling<rules::key_tags> = "tags";
 template <> inline constexpr std::string_view spelling<rules::key_remedy> = "remedy";
+template <> inline constexpr std::string_view spelling<rules::key_where> = "where";
 template <> inline constexpr std::string_view spelling<rules::op_eq> = "==";
 template <> inline constexpr std::string_view spelling<rules::op_ne> = "!=";
 template <> inline constexpr std::string_view spelling<rules::op_le> = "<=";
@@ -112,10 +113,14 @@ template <typename Key> inline constexpr error_info error_message<rules::setting
 // Rules.
 template <> inline constexpr error_info error_message<rules::rule_name>{.message = "expected a rule name after `rule`", .help = detail::name_help};
 template <> inline constexpr error_info error_message<rules::rule_open>{.message = "expected `{` after the rule name"};
-template <> inline constexpr error_info error_message<rules::rule_item>{.message = "expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, message, remedy) or `}`", .suggest = "severity description tags reference when require forbid unless message remedy"};
+template <> inline constexpr error_info error_message<rules::rule_item>{.message = "expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, then, message, remedy) or `}`", .suggest = "severity description tags reference when require forbid unless then message remedy"};
 template <> inline constexpr error_info error_message<rules::rule_close>{.message = "expected `}` to close rule `{rule}`"};
 template <> inline constexpr error_info error_message<rules::severity_value>{.message = "expected a severity (info, low, medium, high, critical) after `severity`"};
 template <> inline constexpr error_info error_message<rules::message_template>{.message = "expected the message in double quotes after `message`"};
+template <> inline constexpr error_info error_message<rules::then_within>{.message = "expected `within` after `then`", .help = "a deferred obligation reads `then within 2 turns where speaker == \"ai\" require handoff.offered`"};
+template <> inline constexpr error_info error_message<rules::then_count>{.message = "expected a whole number of turns after `within`"};
+template <> inline constexpr error_info error_message<rules::then_unit>{.message = "expected `turns` after the number of turns"};
+template <> inline constexpr error_info error_message<rules::then_obligation>{.message = "expected `require` or `forbid` and the condition of the deferred obligation", .help = "filter the turns that count with `where <condition>` before it"};
 template <typename Key> inline constexpr error_info error_message<rules::remedy_kind<Key>>{.message = "expected a remedy (block, disclose, handoff, review, notify, custom) after `{op}`"};
 
 // Expressions.

@@ -15,6 +15,8 @@
 //                   | 'reference' string | 'when' expression | 'require' expression
 //                   | 'forbid' expression | 'unless' expression | 'message' template
 //                   | 'remedy' remedy (',' remedy)*
+//                   | 'then' 'within' digits ('turns' | 'turn') ('where' expression)?
+//                     ('require' | 'forbid') expression
 //   remedy         := name string?
 //
 //   expression     := and ('or' and)*
@@ -117,9 +119,15 @@ struct key_forbid : TAO_PEGTL_KEYWORD("forbid") {};
 struct key_unless : TAO_PEGTL_KEYWORD("unless") {};
 struct key_message : TAO_PEGTL_KEYWORD("message") {};
 struct key_remedy : TAO_PEGTL_KEYWORD("remedy") {};
+struct key_then : TAO_PEGTL_KEYWORD("then") {};
+// Words that only mean something inside `then ...`, so they stay free as names elsewhere.
+struct key_within : TAO_PEGTL_KEYWORD("within") {};
+struct key_turns : TAO_PEGTL_KEYWORD("turns") {};
+struct key_turn : TAO_PEGTL_KEYWORD("turn") {};
+struct key_where : TAO_PEGTL_KEYWORD("where") {};
 
 struct expression_keyword : sor<key_and, key_or, key_not, key_in, key_contains, key_starts, key_ends, key_with, key_matches, key_default, key_any, key_all, key_none, key_count, key_true, key_false, key_null> {};
-struct statement_keyword : sor<key_import, key_let, key_policy, key_rule, key_version, key_owner, key_description, key_reference, key_schema, key_effective, key_from, key_until, key_severity, key_tags, key_when, key_require, key_forbid, key_unless, key_message, key_remedy> {};
+struct statement_keyword : sor<key_import, key_let, key_policy, key_rule, key_version, key_owner, key_description, key_reference, key_schema, key_effective, key_from, key_until, key_severity, key_tags, key_when, key_require, key_forbid, key_unless, key_message, key_remedy, key_then> {};
 
 /// A name the user chooses (definition, rule, quantifier variable, severity, remedy): any
 /// identifier that is not a keyword.
@@ -404,9 +412,20 @@ struct remedy_argument : string_literal {};
 struct remedy_setting : seq<key_remedy, sep, must<remedy_kind<key_remedy>>, opt<sep, remedy_argument>,
                             star<sep, op_comma, sep, must<remedy_kind<op_comma>>, opt<sep, remedy_argument>>> {};
 
-struct rule_item : sor<severity_setting, description_setting, tags_setting, reference_setting, when_clause, require_clause, forbid_clause, unless_clause, message_setting, remedy_setting> {};
+/// `then within 2 turns where speaker == "ai" require handoff.offered`: a deferred obligation.
+struct then_within : key_within {};
+struct then_count : seq<plus<digit>, not_at<sor<identifier_other, one<'.'>>>> {};
+struct then_unit : sor<key_turns, key_turn> {};
+struct then_filter : seq<key_where, sep, must<operand<key_where, expression>>> {};
+struct then_require : seq<key_require, sep, must<operand<key_require, expression>>> {};
+struct then_forbid : seq<key_forbid, sep, must<operand<key_forbid, expression>>> {};
+struct then_obligation : sor<then_require, then_forbid> {};
+struct then_setting : seq<key_then, sep, must<then_within>, sep, must<then_count>, sep, must<then_unit>, sep,
+                          opt<then_filter, sep>, must<then_obligation>> {};
+
+struct rule_item : sor<severity_setting, description_setting, tags_setting, reference_setting, when_clause, require_clause, forbid_clause, unless_clause, message_setting, remedy_setting, then_setting> {};
 struct rule_end : sor<one<'}'>, eof, key_rule, key_policy, key_import> {};
-struct rule_sync : sor<key_severity, key_description, key_tags, key_reference, key_when, key_require, key_forbid, key_unless, key_message, key_remedy, key_let, key_rule, key_policy, key_import> {};
+struct rule_sync : sor<key_severity, key_description, key_tags, key_reference, key_when, key_require, key_forbid, key_unless, key_message, key_remedy, key_then, key_let, key_rule, key_policy, key_import> {};
 struct rule_name : name {};
 struct rule_open : one<'{'> {};
 struct rule_close : one<'}'> {};

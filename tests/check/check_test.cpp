@@ -210,6 +210,93 @@ BOOST_AUTO_TEST_CASE(shipped_policies_check_without_errors) {
     BOOST_TEST(all.empty(), render_all(all, *sources));
 }
 
+BOOST_AUTO_TEST_CASE(conversation_functions_check_their_arguments) {
+    const auto fine = check_text(policy(rule(
+        "when speaker == \"ai\" and first(speaker == \"ai\") and earlier(signals.distress >= 0.7)\n"
+        "when previous(signals.sentiment) default 0 < 0 and previous(speaker) == \"user\" and previous(ai.disclosed) default false\n"
+        "when turns_since(handoff.offered == true) default 99 > 3 and count_last(5, \"anger\" in signals.emotions) >= 2\n"
+        "when count_within(\"10m\", speaker == \"user\") > 3 and count_within(\"1h30m\", true) < 100\n"
+        "when streak(\"anger\" in signals.emotions, speaker == \"user\") >= 2\n"
+        "forbid any a in actions: a.type == \"offer\" and earlier(any b in actions: b.type == \"offer\")")));
+    BOOST_TEST(fine.diagnostics.empty(), fine.dump());
+
+    const auto c = check_text(policy(rule(
+        "when earlier(signals.distress) and first(1) and turns_since(\"x\") > 1\n"
+        "when count_last(0, true) > 1 and count_last(1001, true) > 1 and count_last(2.5, true) > 1 and count_last(turn, true) > 1\n"
+        "when count_within(\"10x\", true) > 1 and count_within(\"0s\", true) > 1 and count_within(\"400d\", true) > 1 and count_within(10, true) > 1\n"
+        "when previous(actions) == 1 and streak(true, speaker) > 1\n"
+        "forbid earlier(1, 2)")));
+    BOOST_TEST(c.has("V0301 `signals.distress`"), c.dump());
+    BOOST_TEST(c.has("V0301 `1`"), c.dump());
+    BOOST_TEST(c.has("V0301 `\"x\"`"), c.dump());
+    BOOST_TEST(c.has("V0306 `0`"), c.dump());
+    BOOST_TEST(c.has("V0306 `1001`"), c.dump());
+    BOOST_TEST(c.has("V0306 `2.5`"), c.dump());
+    BOOST_TEST(c.has("V0306 `turn`"), c.dump());
+    BOOST_TEST(c.has("V0306 `\"10x\"`"), c.dump());
+    BOOST_TEST(c.has("V0306 `\"0s\"`"), c.dump());
+    BOOST_TEST(c.has("V0306 `\"400d\"`"), c.dump());
+    BOOST_TEST(c.has("V0306 `10`"), c.dump());
+    BOOST_TEST(c.has("V0301 `actions`"), c.dump());
+    BOOST_TEST(c.has("V0301 `speaker`"), c.dump());
+    BOOST_TEST(c.has("V0206 `earlier(1, 2)`"), c.dump());
+}
+
+BOOST_AUTO_TEST_CASE(conversation_functions_cannot_use_outer_variables) {
+    const auto c = check_text(policy(rule(
+        "forbid any a in actions: earlier(a.type == \"offer\") or count_last(3, any b in actions: b.category == a.category) > 1")));
+    BOOST_TEST(c.has("V0213 `a`"), c.dump());
+    BOOST_TEST(c.diagnostics.size() == 2u, c.dump());  // `a` in each call; `b` is bound inside
+    // A definition used inside the call is fine: definitions never see variables.
+    const auto fine = check_text(policy("  let offer = any a in actions: a.type == \"offer\"\n" +
+                                        rule("forbid any a in actions: a.type == \"offer\" and earlier(offer)")));
+    BOOST_TEST(fine.diagnostics.empty(), fine.dump());
+}
+
+BOOST_AUTO_TEST_CASE(deferred_obligations_are_checked) {
+    const auto fine = check_text(policy(rule(
+        "when speaker == \"user\"\nthen within 2 turns where speaker == \"ai\" require handoff.offered == true")));
+    BOOST_TEST(fine.diagnostics.empty(), fine.dump());  // no require or forbid needed
+
+    const auto both = check_text(policy(rule("when speaker == \"user\"\nrequire true\nthen within 2 turns forbid false")));
+    BOOST_TEST(both.has("V0212 `require`"), both.dump());
+
+    const auto c = check_text(policy(rule("then within 0 turns where speaker require signals.distres")));
+    BOOST_TEST(c.has("V0306 `0`"), c.dump());
+    BOOST_TEST(c.has("V0305 `speaker`"), c.dump());
+    BOOST_TEST(c.has("V0401 `distres`"), c.dump());
+    BOOST_TEST(!c.has("V0210 `r`"), c.dump());
+    const auto many = check_text(policy(rule("then within 1001 turns forbid false")));
+    BOOST_TEST(many.has("V0306 `1001`"), many.dump());
+}
+
+BOOST_AUTO_TEST_CASE(effective_dates_are_validated) {
+    auto with_period = [](const std::string& period) {
+        return "policy \"p\" {\n  effective " + period + "\n" + rule("forbid false") + "\n}\n";
+    };
+    BOOST_TEST(check_text(with_period("from \"2025-01-01\" until \"2026-01-01T12:00:00+02:00\"")).diagnostics.empty());
+    BOOST_TEST(check_text(with_period("from \"2025-02-29\"")).has("V0307 `\"2025-02-29\"`"));
+    BOOST_TEST(check_text(with_period("until \"next year\"")).has("V0307 `\"next year\"`"));
+    const auto empty = check_text(with_period("from \"2026-01-01\" until \"2025-01-01\""));
+    BOOST_TEST(empty.has("V0307 `effective from \"2026-01-01\" until \"2025-01-01\"`"), empty.dump());
+}
+
+BOOST_AUTO_TEST_CASE(policies_share_a_name_only_across_periods) {
+    auto version = [](const std::string& v, const std::string& period) {
+        return "policy \"p\" {\n  version \"" + v + "\"\n" + (period.empty() ? "" : "  effective " + period + "\n") +
+               rule("forbid false") + "\n}\n";
+    };
+    const auto apart = check_text(version("1", "until \"2025-01-01\"") + version("2", "from \"2025-01-01\" until \"2026-01-01\"") +
+                                  version("3", "from \"2026-01-01\""));
+    BOOST_TEST(apart.diagnostics.empty(), apart.dump());
+    const auto overlap = check_text(version("1", "until \"2025-06-01\"") + version("2", "from \"2025-01-01\""));
+    BOOST_TEST(overlap.diagnostics.size() == 1u, overlap.dump());
+    BOOST_TEST(overlap.has("V0204 `\"p\"`"), overlap.dump());
+    const auto unlimited = check_text(version("1", "") + version("2", "from \"2025-01-01\""));
+    BOOST_TEST(unlimited.diagnostics.size() == 1u, unlimited.dump());
+    BOOST_TEST(unlimited.has("V0204 `\"p\"`"), unlimited.dump());
+}
+
 // docs/diagnostics.md lists every code of the table, with its slug.
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");

@@ -154,3 +154,107 @@ BOOST_AUTO_TEST_CASE(every_docs_example_checks) {
     }
     BOOST_TEST(blocks > 10u);
 }
+
+// `vigil replay` end to end: a generated gzip log, 1 and 2 threads give the same findings file
+// and summary, and the exit codes mean what docs/cli.md says.
+BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-replay";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string log = (dir / "log.jsonl.gz").string();
+    const std::string broken = (dir / "broken.jsonl").string();
+    BOOST_REQUIRE(run_vigil("generate -n 5000 --seed 3 --out-of-order 0.02 --duplicates 0.01 --gaps 0.01 -o '" + log +
+                            "'")
+                      .status == 0);
+    BOOST_REQUIRE(run_vigil("generate -n 500 --malformed 0.02 -o '" + broken + "'").status == 0);
+
+    const auto replay = [&](int threads) {
+        const std::string findings = (dir / ("findings-" + std::to_string(threads) + ".jsonl")).string();
+        const std::string summary = (dir / ("summary-" + std::to_string(threads) + ".json")).string();
+        const auto r = run_vigil("replay --policy policies/ '" + log + "' --threads " + std::to_string(threads) +
+                                 " --findings '" + findings + "' --summary-json '" + summary + "'");
+        BOOST_TEST(r.status == 1, r.output);  // violations, nothing malformed
+        BOOST_TEST(r.output.find("vigil: replayed 5000 lines") != std::string::npos, r.output);
+        auto summary_json = nlohmann::json::parse(read_file(summary));
+        BOOST_TEST(summary_json["run"]["threads"] == threads);
+        summary_json.erase("run");
+        return std::make_pair(read_file(findings), summary_json);
+    };
+    const auto one = replay(1);
+    const auto two = replay(2);
+    BOOST_TEST(!one.first.empty());
+    BOOST_TEST((one.first == two.first), "1 and 2 threads give different findings files");
+    BOOST_TEST(one.second == two.second);
+    BOOST_TEST(one.second["lines"] == 5000);
+
+    // Findings go to standard output by default.
+    const auto to_stdout = run_vigil("replay --policy policies/ '" + log + "' --threads 2 --log-level off");
+    BOOST_TEST((to_stdout.output == one.first));
+
+    BOOST_TEST(run_vigil("replay --policy policies/ '" + broken + "' --log-level off").status == 2);
+    BOOST_TEST(run_vigil("replay --policy policies/ " + (dir / "missing.jsonl").string() + " --log-level off").status ==
+               2);
+    BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --idle 30 --log-level off").status == 2);
+    BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
+                   .status == 3);
+}
+
+// ---- vigil test -------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(test_passing_run) {
+    golden("test_pass", "test tests/golden/policytest/cli/pass/");
+}
+
+BOOST_AUTO_TEST_CASE(test_failing_run_shows_the_differences) {
+    golden("test_fail", "test tests/golden/policytest/cli/fail/care.tests");
+}
+
+BOOST_AUTO_TEST_CASE(test_broken_test_file) {
+    golden("test_broken", "test tests/golden/policytest/cli/broken/care.vigil");
+}
+
+BOOST_AUTO_TEST_CASE(test_paths_without_test_files) {
+    golden("test_no_tests", "test tests/golden/policytest/no_such_folder policies/common.vigil");
+}
+
+BOOST_AUTO_TEST_CASE(test_policies_that_do_not_check_exit_3) {
+    const auto r = run_vigil("test tests/golden/policytest/names/bad_policy.tests");
+    BOOST_TEST(r.status == 3, r.output);
+}
+
+// The shipped policies come with test files, and every case passes with every rule covered.
+BOOST_AUTO_TEST_CASE(test_shipped_policies_pass) {
+    const auto r = run_vigil("test --coverage-strict policies/");
+    BOOST_TEST(r.status == 0, r.output);
+    const auto lines = lines_of(r.output);
+    BOOST_REQUIRE(!lines.empty());
+    BOOST_TEST(std::regex_match(lines.back(), std::regex("[1-9][0-9]* passed, 0 failed")), lines.back());
+    for (const auto& policy : {"customer-care", "workplace"}) {
+        BOOST_TEST(r.output.find(std::string("PASS policies/") + policy + ".tests: ") != std::string::npos, policy);
+    }
+    BOOST_TEST(r.output.find("coverage: ") != std::string::npos);
+    BOOST_TEST(r.output.find("missing:") == std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(test_writes_junit) {
+    const fs::path xml = fs::temp_directory_path() / "vigil-test-junit.xml";
+    fs::remove(xml);
+    const auto r = run_vigil("test --junit '" + xml.string() + "' tests/golden/policytest/cli/fail/");
+    BOOST_TEST(r.status == 1, r.output);
+    const std::string text = read_file(xml.string());
+    BOOST_TEST(text.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", 0) == 0u, text);
+    BOOST_TEST(text.find("<testsuites name=\"vigil test\" tests=\"4\" failures=\"3\" errors=\"0\">") != std::string::npos,
+               text);
+    BOOST_TEST(text.find("<failure message=\"1 expectation not met\" type=\"expectation\">") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(test_exit_codes) {
+    BOOST_TEST(run_vigil("test").status == 2);
+    BOOST_TEST(run_vigil("test --frobnicate policies/").status == 2);
+    BOOST_TEST(run_vigil("test tests/golden/policytest/cli/pass/").status == 0);
+    // The passing fixture leaves a rule without a violating case.
+    BOOST_TEST(run_vigil("test --coverage-strict tests/golden/policytest/cli/pass/").status == 1);
+    BOOST_TEST(run_vigil("test tests/golden/policytest/cli/fail/").status == 1);
+    BOOST_TEST(run_vigil("test tests/golden/policytest/cli/broken/").status == 2);
+    BOOST_TEST(run_vigil("test tests/golden/policytest/names/no_policy_file.tests").status == 2);
+}

@@ -506,3 +506,58 @@ policy "customer-care" {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(effective_periods)
+
+BOOST_AUTO_TEST_CASE(a_policy_applies_within_its_period) {
+    auto set = compile_policy(R"(
+policy "p" {
+  version "1"
+  effective until "2025-01-01"
+  rule r {
+    forbid x == 1
+  }
+}
+policy "p" {
+  version "2"
+  effective from "2025-01-01" until "2026-01-01"
+  rule r {
+    forbid x == 1
+    remedy block
+  }
+}
+policy "always" {
+  rule s {
+    forbid x == 2
+  }
+}
+)");
+    auto v1 = decide(set, R"({"x":1,"timestamp":"2024-12-31T23:59:59Z"})");
+    BOOST_REQUIRE_EQUAL(v1.findings.size(), 1u);
+    BOOST_TEST(v1.findings[0].policy_version == "1");
+    BOOST_TEST(v1.kind == vigil::decision_kind::allow);
+
+    auto v2 = decide(set, R"({"x":1,"timestamp":"2025-01-01T01:00:00+01:00"})");  // midnight UTC: the start of v2
+    BOOST_REQUIRE_EQUAL(v2.findings.size(), 1u);
+    BOOST_TEST(v2.findings[0].policy_version == "2");
+    BOOST_TEST(v2.kind == vigil::decision_kind::deny);
+
+    BOOST_TEST(decide(set, R"({"x":1,"timestamp":"2026-01-01T00:00:00Z"})").findings.empty());  // `until` is excluded
+
+    // Without a usable timestamp, neither version can be ruled out: undetermined, for each.
+    auto none = decide(set, R"({"x":1})");
+    BOOST_REQUIRE_EQUAL(none.findings.size(), 2u);
+    for (const auto& f : none.findings) {
+        BOOST_TEST(f.result == vigil::outcome::undetermined);
+        BOOST_TEST(f.missing == strings({"timestamp"}), boost::test_tools::per_element());
+    }
+    auto bad = decide(set, R"({"x":2,"timestamp":"2025-13-01T00:00:00Z"})");
+    BOOST_REQUIRE_EQUAL(bad.findings.size(), 3u);
+    BOOST_TEST(bad.findings[0].result == vigil::outcome::undetermined);
+    BOOST_REQUIRE_EQUAL(bad.findings[0].errors.size(), 1u);
+    BOOST_TEST(bad.findings[0].errors[0] == "the record's `timestamp` is not an RFC 3339 time");
+    BOOST_TEST(bad.findings[2].rule == "s");
+    BOOST_TEST(bad.findings[2].result == vigil::outcome::violation);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

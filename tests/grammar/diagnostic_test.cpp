@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(item_mistakes) {
     BOOST_TEST(file_problems("policy \"p\" { rule r { remedy block, } }") ==
                Problems{"V0101 `}` expected a remedy (block, disclose, handoff, review, notify, custom) after `,`"});
     BOOST_TEST(file_problems("policy \"p\" { rule r { forbid a b } }") ==
-               Problems{"V0101 `b` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, message, remedy) or `}`"});
+               Problems{"V0101 `b` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, then, message, remedy) or `}`"});
 }
 
 BOOST_AUTO_TEST_CASE(unclosed_blocks_name_what_they_close) {
@@ -313,7 +313,7 @@ BOOST_AUTO_TEST_CASE(a_let_inside_a_rule_is_reported_and_skipped) {
   }
 })");
     BOOST_TEST(grammar_test::problems(parsed->result.diagnostics, parsed->sources) ==
-               Problems{"V0101 `let` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, message, remedy) or `}`"});
+               Problems{"V0101 `let` expected a rule setting (severity, description, tags, reference, when, require, forbid, unless, then, message, remedy) or `}`"});
     BOOST_TEST(parsed->module().policies[0].rules[0].clauses.size() == 1u);
 }
 
@@ -407,6 +407,31 @@ BOOST_AUTO_TEST_CASE(a_failed_expression_has_no_value) {
     auto parsed = grammar_test::parse_expr("a +");
     BOOST_TEST(!parsed->result.value.has_value());
     BOOST_TEST(vigil::has_errors(parsed->result.diagnostics));
+}
+
+BOOST_AUTO_TEST_CASE(deferred_obligation_mistakes) {
+    auto rule = [](const std::string& body) { return "policy \"p\" {\n  rule r {\n    when a\n    " + body + "\n  }\n}\n"; };
+    BOOST_TEST(file_problems(rule("then 2 turns require b")) == Problems{"V0101 `2` expected `within` after `then`"});
+    BOOST_TEST(file_problems(rule("then within two turns require b")) ==
+               Problems{"V0101 `two` expected a whole number of turns after `within`"});
+    BOOST_TEST(file_problems(rule("then within 2.5 turns require b")) ==
+               Problems{"V0101 `2` expected a whole number of turns after `within`"});
+    BOOST_TEST(file_problems(rule("then within 2 require b")) ==
+               Problems{"V0101 `require` expected `turns` after the number of turns"});
+    BOOST_TEST(file_problems(rule("then within 2 turns where b")) ==
+               Problems{"V0101 `}` expected `require` or `forbid` and the condition of the deferred obligation"});
+    BOOST_TEST(file_problems(rule("then within 2 turns where require b")) ==
+               Problems{"V0101 `require` expected an expression after `where`"});
+    BOOST_TEST(file_problems(rule("then within 2 turns require")) ==
+               Problems{"V0101 `}` expected an expression after `require`"});
+    BOOST_TEST(file_problems(rule("then within 2 turns require b\n    then within 3 turns forbid c")) ==
+               Problems{"V0105 `then within 3 turns forbid c` duplicate `then` in rule `r`"});
+    // A broken `then` is dropped and reading goes on with the next setting.
+    auto parsed = parse_file(rule("then within x turns require b\n    forbid c"));
+    BOOST_TEST(parsed->result.diagnostics.size() == 1u);
+    const auto& r = parsed->module().policies[0].rules[0];
+    BOOST_TEST(!r.then.has_value());
+    BOOST_TEST(r.clauses.size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -345,4 +345,47 @@ BOOST_AUTO_TEST_CASE(crlf_line_endings) {
     BOOST_TEST(show(*parsed->module().policies[0].rules[0].clauses[0].condition) == "(or a b)");
 }
 
+BOOST_AUTO_TEST_CASE(deferred_obligations) {
+    auto parsed = parse_file(R"(policy "p" {
+  rule r {
+    when speaker == "user" and streak(frustrated, speaker == "user") >= 2
+    then within 2 turns where speaker == "ai" require handoff.offered
+    message "no human offered"
+  }
+  rule s {
+    when x
+    then within 1 turn forbid y or z
+    remedy block
+  }
+})");
+    BOOST_TEST(grammar_test::problems(parsed->result.diagnostics, parsed->sources).empty());
+    const auto& rules = parsed->module().policies[0].rules;
+    BOOST_REQUIRE(rules.size() == 2u);
+    const auto& r = rules[0];
+    BOOST_REQUIRE(r.clauses.size() == 1u);
+    BOOST_TEST(show(*r.clauses[0].condition) ==
+               R"((and (== speaker "user") (>= streak(frustrated, (== speaker "user")) 2)))");
+    BOOST_REQUIRE(r.then.has_value());
+    BOOST_TEST(r.then->turns == 2u);
+    BOOST_TEST(parsed->text(r.then->turns_where) == "2");
+    BOOST_REQUIRE(r.then->filter);
+    BOOST_TEST(show(*r.then->filter) == R"((== speaker "ai"))");
+    BOOST_TEST((r.then->kind == ast::clause_kind::require));
+    BOOST_TEST(show(*r.then->condition) == "handoff.offered");
+    BOOST_TEST(parsed->text(r.then->where) == R"(then within 2 turns where speaker == "ai" require handoff.offered)");
+    BOOST_TEST(r.message.has_value());
+
+    const auto& s = rules[1];
+    BOOST_REQUIRE(s.then.has_value());
+    BOOST_TEST(s.then->turns == 1u);
+    BOOST_TEST(!s.then->filter);
+    BOOST_TEST((s.then->kind == ast::clause_kind::forbid));
+    BOOST_TEST(show(*s.then->condition) == "(or y z)");
+    BOOST_TEST(s.remedies.size() == 1u);
+
+    // `within`, `turns` and `where` mean something only after `then`: elsewhere they are names.
+    auto names = parse_file("policy \"p\" { rule r { forbid within.x or turns > 1 or where == \"a\" or turn > 2 } }");
+    BOOST_TEST(grammar_test::problems(names->result.diagnostics, names->sources).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -139,6 +139,18 @@ struct clause {
     span where;  // the keyword
 };
 
+/// `then within 2 turns where speaker == "ai" require handoff.offered`: a deferred obligation.
+/// When the rule's trigger (every `when`, no `unless`) holds on a turn, the obligation opens over
+/// the next `turns` turns after it for which `filter` holds (every turn when there is no filter).
+struct deferred {
+    std::uint32_t turns = 0;  // the integer literal after `within` (the checker bounds it)
+    span turns_where;
+    expr_ptr filter;            // may be null: every later turn counts
+    clause_kind kind = clause_kind::require;  // require or forbid
+    expr_ptr condition;
+    span where;  // from `then` to the end of the condition
+};
+
 /// A piece of a message template: literal text, or a `{expr}` placeholder.
 struct template_part {
     std::string text;  // used when value is null
@@ -167,6 +179,7 @@ struct rule {
     std::vector<string_item> tags;
     std::vector<string_item> references;
     std::vector<clause> clauses;  // in source order
+    std::optional<deferred> then;  // `then within ...`; a rule with it has no require or forbid
     std::optional<message_template> message;
     std::vector<remedy> remedies;
 };

@@ -2,6 +2,7 @@
 // The static checker: names, types, schemas, lints. It takes parsed modules (never text) and
 // produces a checked_set: the same modules plus side tables keyed by node id.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,14 @@ struct function_info {
     std::string_view summary;
 };
 [[nodiscard]] const std::vector<function_info>& builtin_functions();
+
+/// Limits of the conversation functions and deferred obligations, enforced by the checker so the
+/// state a conversation keeps stays small: `count_last(n, c)` and `then within n turns` take n from
+/// 1 to max_window_turns; `count_within(d, c)` takes a duration of at most max_window_seconds and
+/// remembers at most max_window_entries turns (see docs/language.md, Conversations).
+inline constexpr std::uint32_t max_window_turns = 1000;
+inline constexpr double max_window_seconds = 366.0 * 86400.0;
+inline constexpr std::uint32_t max_window_entries = 1024;
 
 /// The remedy kinds the language knows; `notify` and `custom` take a string argument.
 [[nodiscard]] const std::vector<std::string>& remedy_kinds();

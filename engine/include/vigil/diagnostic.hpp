@@ -38,12 +38,16 @@ enum class code : std::uint16_t {
     definition_cycle,
     rule_without_obligation,
     missing_remedy_argument,
+    then_with_obligation,
+    variable_across_turns,
     // V03xx: types
     type_mismatch,
     invalid_regex,
     expected_path,
     not_a_list,
     not_a_condition,
+    invalid_window,
+    invalid_date,
     // V04xx: record schema
     unknown_field,
     schema_invalid,
@@ -55,6 +59,14 @@ enum class code : std::uint16_t {
     // V06xx: warnings about policies that check but are probably wrong
     unused_definition,
     rule_never_applies,
+    // V07xx: policy test files (`vigil test`)
+    test_syntax,
+    test_invalid_json,
+    test_unknown_policy,
+    test_unknown_rule,
+    test_no_such_turn,
+    test_invalid_case,
+    test_file_unreadable,
     count_  // not a code: the number of codes
 };
 

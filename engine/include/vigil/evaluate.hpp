@@ -8,6 +8,7 @@
 //   when-clauses (all) and not unless-clauses (any) and (some require is false or some forbid is true)
 // is true; passes when it is false; and is `undetermined` when it is unknown.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -62,10 +63,51 @@ struct decision {
     std::string policy_hash;
 };
 
+/// The decision a set of findings makes: deny when a violation has a `block` remedy, else
+/// allow_with_remedies when a violation has any remedy, else allow.
+[[nodiscard]] decision_kind combined_decision(const std::vector<finding>& findings);
+
 /// One decision as a JSON object: {"record_id", "conversation_id", "decision", "findings": [...],
 /// "policy_hash"}; each finding {"policy", "version", "rule", "severity", "outcome", "message",
 /// "evidence", "missing", "errors", "remedies": [{"type","argument"?}]}.
 [[nodiscard]] nlohmann::json to_json(const decision& d);
+
+/// What one conversation's rules remember from turn to turn: the state of the conversation
+/// functions (`earlier`, `previous`, `count_last`, ...) and the deferred obligations (`then`) of one
+/// compiled set, laid out by the compiler. Small and bounded: counters, flags, short histories of
+/// truth values, the last value of each `previous`, and at most 1024 remembered turns per
+/// `count_within` window; never the conversation's records. Copyable (a snapshot) and movable.
+///
+/// A default-constructed state is empty and binds to the compiled set of the first evaluator that
+/// decides with it; evaluator::new_state() returns one already bound. A state may not be used with
+/// another compiled set (std::invalid_argument).
+class rule_state {
+public:
+    rule_state();
+    ~rule_state();
+    rule_state(const rule_state& other);
+    rule_state& operator=(const rule_state& other);
+    rule_state(rule_state&& other) noexcept;
+    rule_state& operator=(rule_state&& other) noexcept;
+
+    /// The turns decided with this state so far.
+    [[nodiscard]] std::uint64_t turns() const;
+    /// True when some deferred obligation is open, so finish() would report it.
+    [[nodiscard]] bool has_open_obligations() const;
+    /// The bytes the state holds, heap included (for accounting by a conversation tracker).
+    [[nodiscard]] std::size_t memory_bytes() const;
+
+    struct data;  // the layout; defined inside the engine (engine/src/state.hpp)
+
+private:
+    friend class evaluator;
+    std::unique_ptr<data> m;
+};
+
+/// True when some rule of the set looks beyond its own turn (a conversation function or `then`).
+/// When false, deciding with a state is the same as deciding without one and the state only counts
+/// turns.
+[[nodiscard]] bool is_conversational(const compiled_set& set);
 
 /// Evaluates records against one compiled set. Holds per-thread scratch space (the JSON parser,
 /// the projection buffers), so each thread uses its own evaluator; the compiled set is shared.
@@ -76,10 +118,30 @@ public:
     evaluator(evaluator&&) noexcept;
     evaluator& operator=(evaluator&&) noexcept;
 
-    /// Parses one JSON record, projects it into the compiled slots and evaluates every rule.
-    /// Returns false, with `error` set to a one-line reason, when the text is not valid JSON or
-    /// not a JSON object.
+    /// Parses one JSON record, projects it into the compiled slots and evaluates every rule, as the
+    /// only turn of a conversation: decide(json, state, ...) with a new state, then finish(state),
+    /// whose findings are added to `out` (the decision accounts for them). Returns false, with
+    /// `error` set to a one-line reason, when the text is not valid JSON or not a JSON object.
     [[nodiscard]] bool decide(std::string_view json, decision& out, std::string& error);
+
+    /// Decides one turn of a conversation whose earlier turns were decided, in `turn` order, with
+    /// `state`. Every rule is judged on this turn with the state of the earlier turns only (the
+    /// functions that include this turn read it from the record); deferred obligations that close
+    /// on this turn are reported among the findings, in rule order, with the rule's outcome,
+    /// message, evidence and remedies (the decision accounts for them). Then the state advances
+    /// past this turn. A record that is refused (false, `error` set) leaves the state unchanged.
+    [[nodiscard]] bool decide(std::string_view json, rule_state& state, decision& out, std::string& error);
+
+    /// Ends the conversation of `state`: appends to `out` a finding for every deferred obligation
+    /// still open (a `require` never met is a violation, or undetermined when a window turn left it
+    /// open; a `forbid` is undetermined when a window turn left it open, and otherwise passes), in
+    /// rule order. The caller attributes them to the conversation's last turn. Their messages and
+    /// evidence cannot read a record: placeholders render as `unknown`, evidence is empty. The
+    /// obligations are closed; the state may go on with more turns.
+    void finish(rule_state& state, std::vector<finding>& out);
+
+    /// A state for a new conversation, bound to this evaluator's compiled set.
+    [[nodiscard]] rule_state new_state() const;
 
     /// Parses and projects one record as decide() does, without evaluating any rule; for
     /// benchmarks and tools. Returns false with `error` set as decide() does.

@@ -1,0 +1,143 @@
+#include "replay_command.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "vigil/cli.hpp"
+#include "vigil/replay.hpp"
+
+namespace vigil::cli {
+
+namespace {
+
+// Not registered with spdlog: several commands may make their own in one process (tests).
+std::shared_ptr<spdlog::logger> make_replay_logger(const std::string& level) {
+    auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    logger->set_pattern("vigil: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    return logger;
+}
+
+void print_policy_diagnostics(const compiled_policies& policies) {
+    for (const auto& d : policies.diagnostics) {
+        const std::string text = policies.sources ? render_text(d, *policies.sources) : d.message;
+        std::fprintf(stderr, "%s\n", text.c_str());
+    }
+}
+
+struct file_closer {
+    void operator()(std::FILE* f) const {
+        if (f && f != stdout) std::fclose(f);
+    }
+};
+
+}  // namespace
+
+CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
+    auto* cmd = app.add_subcommand("replay",
+                                   "judge historical logs (plain or .gz) conversation by conversation, in turn order");
+    cmd->add_option("--policy,-p", o.policies, "a policy file or directory (repeat for several)")
+        ->required()
+        ->allow_extra_args(false);
+    cmd->add_option("logs", o.logs, "JSON Lines logs, plain or .gz, read in this order as one stream")->required();
+    cmd->add_option("--threads,-j", o.threads, "worker threads (0: one per core); the output does not depend on it")
+        ->capture_default_str();
+    cmd->add_option("--idle", o.idle,
+                    "a conversation closes after this much log time without a record (90s, 30m, 2h, 1d)")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                return replay::parse_duration(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
+            },
+            "DURATION"))
+        ->capture_default_str();
+    cmd->add_option("--reorder-window", o.reorder_window,
+                    "records a conversation holds back while it waits for a missing turn")
+        ->capture_default_str();
+    cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")
+        ->capture_default_str();
+    cmd->add_option("--summary-json", o.summary_json, "also write the summary as JSON to this file");
+    cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    return cmd;
+}
+
+int run_replay(const replay_command_options& o) {
+    auto logger = make_replay_logger(o.log_level);
+    const auto policies = compile_policies(o.policies);
+    if (!policies.set) {
+        print_policy_diagnostics(policies);
+        logger->error("the policies do not check; nothing was evaluated");
+        return policies.unreadable ? exit_bad_input : exit_bad_policy;
+    }
+    print_policy_diagnostics(policies);  // warnings
+
+    std::unique_ptr<std::FILE, file_closer> out(stdout);
+    if (o.findings != "-") {
+        out.reset(std::fopen(o.findings.c_str(), "wb"));
+        if (!out) {
+            logger->error("cannot write `{}`: {}", o.findings, std::strerror(errno));
+            return exit_bad_input;
+        }
+    }
+
+    replay::options options;
+    options.logs = o.logs;
+    options.threads = o.threads;
+    options.tracking.reorder_window = o.reorder_window;
+    options.tracking.idle_gap_ms = *replay::parse_duration(o.idle);
+    options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
+
+    replay::summary summary;
+    const std::string findings_name = o.findings == "-" ? "standard output" : "`" + o.findings + "`";
+    try {
+        summary = replay::run(policies.set, options, [&](std::string_view chunk) {
+            if (std::fwrite(chunk.data(), 1, chunk.size(), out.get()) != chunk.size())
+                throw std::runtime_error("cannot write " + findings_name + ": " + std::strerror(errno));
+        });
+        if (std::fflush(out.get()) != 0)
+            throw std::runtime_error("cannot write " + findings_name + ": " + std::strerror(errno));
+        if (out.get() != stdout && std::fclose(out.release()) != 0)
+            throw std::runtime_error("cannot write " + findings_name + ": " + std::strerror(errno));
+    } catch (const std::exception& e) {
+        logger->error("{}", e.what());
+        return exit_bad_input;
+    }
+
+    if (!summary.unreadable.empty() && summary.lines == 0 && summary.files.empty()) {
+        for (const auto& p : summary.unreadable) logger->error("cannot read `{}`: {}", p.file, p.error);
+        logger->error("nothing was evaluated");
+        return exit_bad_input;
+    }
+    for (const auto& line : replay::render_text(summary)) {
+        if (line.problem)
+            logger->warn("{}", line.text);
+        else
+            logger->info("{}", line.text);
+    }
+
+    if (!o.summary_json.empty()) {
+        std::unique_ptr<std::FILE, file_closer> file(std::fopen(o.summary_json.c_str(), "wb"));
+        const std::string text = replay::to_json(summary).dump(2) + "\n";
+        if (!file || std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
+            std::fclose(file.release()) != 0) {
+            logger->error("cannot write `{}`: {}", o.summary_json, std::strerror(errno));
+            return exit_bad_input;
+        }
+    }
+
+    if (!summary.unreadable.empty() || summary.malformed > 0) return exit_bad_input;
+    if (summary.violations > 0) return exit_findings;
+    return exit_clean;
+}
+
+}  // namespace vigil::cli

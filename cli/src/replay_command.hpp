@@ -1,0 +1,32 @@
+#pragma once
+// `vigil replay`: historical logs through conversation trackers (replay/), findings to a file,
+// a summary to standard error.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace vigil::cli {
+
+struct replay_command_options {
+    std::vector<std::string> policies;
+    std::vector<std::string> logs;
+    std::size_t threads = 0;  // 0: one per core
+    std::string idle = "30m";
+    std::size_t reorder_window = 16;
+    std::string findings = "-";
+    std::string summary_json;
+    std::string log_level = "info";
+};
+
+/// Adds the `replay` subcommand to `app`, parsing into `options`.
+CLI::App* add_replay_command(CLI::App& app, replay_command_options& options);
+
+/// Runs it; returns the exit code (docs/cli.md).
+int run_replay(const replay_command_options& options);
+
+}  // namespace vigil::cli

@@ -1,0 +1,217 @@
+#pragma once
+// Conversations over a stream of interaction records. Logs interleave the turns of many
+// conversations and deliver some of them late, twice or never; a conversation_tracker puts each
+// conversation's turns back in turn order and evaluates them one by one with the conversation's
+// own state, so that conversation-aware rules see turn 3 before turn 4. A live service feeds
+// turns one at a time and gets the same events as `vigil replay` does for the same sequence.
+//
+// The tracker never looks at the clock: idleness is measured in log time (the records'
+// timestamps) through expire(), so the events depend only on the sequence of calls.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "vigil/evaluate.hpp"
+
+namespace vigil {
+
+// ---- the three fields that place a record in its conversation ----------------------------------
+
+/// What peek() reads from a record. A field that is absent or unusable has its flag false.
+struct record_key {
+    /// The record's `conversation_id`: a string as it is (unescaped), a number as written in the
+    /// record (so `7` and `"7"` name the same conversation).
+    std::string conversation_id;
+    bool has_conversation = false;
+    /// The record's `turn`, an integer >= 1.
+    std::int64_t turn = 0;
+    bool has_turn = false;
+    /// The record's `timestamp` text as written (kept even when it does not parse) ...
+    std::string timestamp;
+    /// ... and as milliseconds since 1970-01-01T00:00:00Z, when it is a valid RFC 3339 time.
+    std::int64_t time_ms = 0;
+    bool has_time = false;
+
+    /// True when the record can take its place in a conversation: it has both a conversation id
+    /// and a turn. Other records are evaluated as a conversation of their own.
+    [[nodiscard]] bool ordered() const { return has_conversation && has_turn; }
+};
+
+/// Reads `conversation_id`, `turn` and `timestamp` from one JSON record with a light simdjson
+/// On Demand pass that stops as soon as it has seen all three (so a record with the same key
+/// twice is placed by the first occurrence, and a record broken after the three fields passes;
+/// the evaluator finds that later). `json` needs no padding.
+///
+/// Returns false, with `error` set to a one-line reason, only when the line is not a JSON object
+/// (empty, not JSON, another JSON value, or broken before the three fields were found). Returns
+/// true otherwise; when a field is absent or unusable its flag in `key` is false and `error`
+/// names it (for example "no `turn`; `timestamp` is not an RFC 3339 time"), else `error` is empty.
+/// Thread-safe: each thread uses its own parser.
+[[nodiscard]] bool peek(std::string_view json, record_key& key, std::string& error);
+
+/// Parses an RFC 3339 date-time strictly: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`
+/// with a real calendar date (`T` and `Z` may be lowercase and `T` a space, as RFC 3339 allows;
+/// a second of 60, a leap second, counts as the next second). Returns milliseconds since the Unix epoch in UTC,
+/// with the fraction truncated to milliseconds, or nothing when the text is not such a time.
+[[nodiscard]] std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+
+/// peek()'s answer for one line, computed ahead of feeding (by a thread that routes lines to
+/// trackers by conversation).
+struct peeked_line {
+    bool object = false;  // peek() returned true
+    record_key key;
+    std::string error;  // peek()'s error: why the line is refused, or which fields are unusable
+};
+
+/// Runs peek() into a peeked_line.
+[[nodiscard]] peeked_line peek_line(std::string_view json);
+
+// ---- conversations ------------------------------------------------------------------------------
+
+/// The rule state of one conversation, kept while it is open and handed to every evaluation of
+/// its turns in turn order: what conversation-aware rules remember between turns.
+struct conversation_state {
+    rule_state rules;
+};
+
+/// How a tracker orders and closes conversations.
+struct tracker_options {
+    /// The most records one conversation may hold back while it waits for a missing turn. When a
+    /// record would make it hold more, the missing turns are given up (a `gap` event) and the held
+    /// records are evaluated. 0 gives up on a missing turn at once.
+    std::size_t reorder_window = 16;
+    /// A conversation whose last record is older than this, in log time, is closed by expire().
+    std::int64_t idle_gap_ms = 30 * 60 * 1000;
+};
+
+/// What happened to a record or a conversation.
+enum class event_kind : std::uint8_t {
+    decided,       // a record was evaluated, in turn order; `verdict` holds the decision
+    malformed,     // a line is not a JSON object, or not valid JSON; it is not evaluated
+    gap,           // turns missing_first..missing_last never arrived; the record after them follows
+    duplicate,     // a turn that was already evaluated or held arrived again; not evaluated again
+    out_of_order,  // a turn arrived after it had been given up for missing; not evaluated
+    closed,        // a conversation ended (idle, end of input, or a record without a place)
+};
+
+/// "decided", "malformed", "gap", "duplicate", "out_of_order", "closed".
+[[nodiscard]] std::string_view event_name(event_kind k);
+
+/// One event. Views and pointers are valid only during the sink call that receives it.
+struct conversation_event {
+    event_kind kind = event_kind::decided;
+    /// The line the event is about, as the caller numbered it in feed(): the record decided,
+    /// refused, duplicated or late; for a gap the record right after the missing turns; for
+    /// closed the last line fed to the conversation.
+    std::uint64_t line = 0;
+    /// The line whose feed() caused the event; for events of expire() and finish(), the last line
+    /// fed to the conversation being closed. Every cause belongs to one conversation, and the
+    /// events of one cause are emitted together. So when several trackers share the conversations
+    /// of one stream and get the same expire() and finish() calls at the same points, merging the
+    /// events of each step (the lines fed between two expire() calls; one expire(); finish()) by
+    /// cause, with a stable sort, gives exactly the events one tracker fed everything would emit.
+    std::uint64_t cause = 0;
+    /// The conversation's id (empty for a record without one, or a malformed line).
+    std::string_view conversation_id;
+    /// The record's key (decided, gap, duplicate, out_of_order; malformed when peek() worked;
+    /// closed: the last turn evaluated, null when none was); null otherwise.
+    const record_key* record = nullptr;
+    /// decided: the record's decision. closed: the findings about the whole conversation, with the
+    /// record id of its last turn evaluated (no findings yet: the evaluator will add them).
+    const decision* verdict = nullptr;
+    /// malformed: why the line was refused.
+    std::string_view reason;
+    /// gap: the turns that never arrived, inclusive.
+    std::int64_t missing_first = 0;
+    std::int64_t missing_last = 0;
+    /// gap: the missing turns are the conversation's first ones (missing_first is 1): its start is
+    /// not in the input, or it came back after expire() had closed it (its earlier turns then
+    /// belong to the closed conversation).
+    bool at_start = false;
+    /// duplicate: the line that first had this turn.
+    std::uint64_t first_line = 0;
+    /// out_of_order: the turn the conversation had moved on to when this one arrived.
+    std::int64_t expected_turn = 0;
+    /// closed: the records of the conversation that were evaluated, and the line of the last one
+    /// in turn order (0 when none was), to which the conversation's own findings are attributed.
+    std::size_t turns = 0;
+    std::uint64_t last_turn_line = 0;
+};
+
+/// Receives events. It must not call back into the tracker that emits them.
+using event_sink = std::function<void(const conversation_event&)>;
+
+/// Puts interleaved records back into conversations and evaluates each conversation's turns in
+/// turn order. One tracker per thread (it owns an evaluator); the compiled set is shared.
+///
+/// Each conversation (keyed by `conversation_id` as text) waits for turn 1 first, then for the
+/// turn after the last one it evaluated. When feed() gets a record:
+///   - not a JSON object, or not valid JSON: `malformed`, with the evaluator's reason; the
+///     conversation does not move (a line peek() refuses but the evaluator accepts is evaluated
+///     as a record without a conversation);
+///   - without a conversation id or a turn: it is evaluated at once as a conversation of its own
+///     and closed at once: `decided`, `closed`;
+///   - the expected turn: `decided`, then every held record that now follows without a hole,
+///     in turn order, each `decided`;
+///   - a later turn: held back. When the conversation would then hold more than reorder_window
+///     records, it gives up on the missing turns before the first held one: `gap` (naming them),
+///     then the held records that follow without a hole, `decided` in turn order;
+///   - a turn already evaluated, or already held: `duplicate` (naming the line that first had
+///     it); the record is not evaluated again;
+///   - an earlier turn that was given up in a gap: `out_of_order`; it is not evaluated, because
+///     the conversation's state has moved past it.
+/// A record whose turn makes it wait is validated when it arrives, so a broken line is reported
+/// `malformed` at its own feed() whatever its turn. Every record placed in a conversation
+/// (evaluated, held, duplicate or late) is activity for expire() and becomes its last line.
+///
+/// Closing a conversation (expire(), finish()) evaluates what it still holds, in turn order, each
+/// run after a hole preceded by its `gap`, then emits `closed` and frees its state. expire() and
+/// finish() close conversations in the order of the line numbers of their last records.
+///
+/// Events depend only on the calls made (the records, their line numbers, the `now` values),
+/// never on timing. Memory grows with the conversations open at once and the records they hold,
+/// and with the turns evaluated in each open conversation (a line number per turn, to name the
+/// first line of a duplicate).
+class conversation_tracker {
+public:
+    conversation_tracker(std::shared_ptr<const compiled_set> set, tracker_options options = {});
+    ~conversation_tracker();
+    conversation_tracker(conversation_tracker&&) noexcept;
+    conversation_tracker& operator=(conversation_tracker&&) noexcept;
+
+    /// Feeds one line (one JSON record). `line` numbers it in the events; callers give increasing
+    /// numbers (for replay, the position in the log). Emits the events the record causes, in the
+    /// order given above.
+    void feed(std::string_view json, std::uint64_t line, const event_sink& sink);
+
+    /// The same, with the line already peeked by peek_line().
+    void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
+
+    /// Closes every conversation idle for longer than idle_gap_ms at log time `now_ms`, that is
+    /// whose latest record timestamp is more than idle_gap_ms before `now_ms`. A conversation
+    /// whose records carry no usable timestamp starts aging at the first expire() after it was
+    /// last fed. `now_ms` is the caller's log time (replay: the latest timestamp seen).
+    void expire(std::int64_t now_ms, const event_sink& sink);
+
+    /// Closes every open conversation: the end of the input.
+    void finish(const event_sink& sink);
+
+    /// Conversations open now (fed and not yet closed).
+    [[nodiscard]] std::size_t open_conversations() const;
+    /// Records held back, in all open conversations, waiting for a missing turn.
+    [[nodiscard]] std::size_t held_records() const;
+
+    [[nodiscard]] const tracker_options& options() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> m_impl;
+};
+
+}  // namespace vigil

@@ -1,0 +1,372 @@
+// conversation_tracker: interleaved records back into conversations, each conversation's turns
+// evaluated in turn order with the conversation's state. The header states the event order; the
+// code below is written so that each path emits exactly what it says there.
+
+#include "vigil/conversation.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace vigil {
+
+std::string_view event_name(event_kind k) {
+    switch (k) {
+        case event_kind::decided:
+            return "decided";
+        case event_kind::malformed:
+            return "malformed";
+        case event_kind::gap:
+            return "gap";
+        case event_kind::duplicate:
+            return "duplicate";
+        case event_kind::out_of_order:
+            return "out_of_order";
+        case event_kind::closed:
+            return "closed";
+    }
+    return "?";
+}
+
+namespace {
+
+// A record that arrived ahead of a missing turn: kept whole until its turn comes.
+struct held_record {
+    std::uint64_t line = 0;
+    record_key key;
+    std::string json;
+};
+
+// One open conversation.
+struct conversation {
+    std::string id;
+    std::int64_t next_turn = 1;                                     // the turn it waits for
+    std::vector<held_record> held;                                  // sorted by turn, all > next_turn
+    std::vector<std::pair<std::int64_t, std::uint64_t>> evaluated;  // (turn, line), by turn
+    bool timed = false;                                             // some record had a usable timestamp
+    std::int64_t last_time = 0;                                     // the latest of them, in ms
+    bool aging = false;                                             // untimed: expire() has started its clock ...
+    std::int64_t aging_from = 0;                                    // ... at this log time
+    std::uint64_t last_line = 0;                                    // the last line fed to it
+    std::size_t turns = 0;                                          // records evaluated
+    // The last turn evaluated, to which end-of-conversation findings are attributed.
+    std::uint64_t last_turn_line = 0;
+    record_key last_key;
+    nlohmann::json last_record_id;
+    conversation_state state;  // the rules' memory of this conversation
+};
+
+}  // namespace
+
+struct conversation_tracker::impl {
+    tracker_options options;
+    evaluator judge;
+    std::unordered_map<std::string, std::unique_ptr<conversation>> open;
+    std::size_t held = 0;
+    decision verdict;  // reused: the evaluator keeps its buffers
+    decision closing;  // the end-of-conversation findings of the conversation being closed
+    std::string error;
+
+    impl(std::shared_ptr<const compiled_set> set, tracker_options o) : options(o), judge(std::move(set)) {}
+
+    // ---- the two places where conversation-aware rules plug in ----------------------------------
+
+    // Every record the tracker evaluates goes through here, in turn order for its conversation,
+    // with that conversation's state.
+    bool evaluate_turn(conversation_state& state, std::string_view json, decision& out, std::string& why) {
+        return judge.decide(json, state.rules, out, why);
+    }
+
+    // Runs once per conversation, after its last record was evaluated and before its state is
+    // freed. Findings about the whole conversation (obligations still open) go into
+    // `closing.findings`, attributed to the conversation's last evaluated turn.
+    void close_conversation(conversation& c, std::uint64_t cause, const event_sink& sink) {
+        closing.findings.clear();
+        closing.kind = decision_kind::allow;
+        closing.record_id = c.last_record_id;
+        closing.conversation_id = c.id;
+        if (closing.policy_hash.empty()) closing.policy_hash = policy_hash(judge.policies());
+        judge.finish(c.state.rules, closing.findings);
+        closing.kind = combined_decision(closing.findings);
+        conversation_event e;
+        e.kind = event_kind::closed;
+        e.line = c.last_line;
+        e.cause = cause;
+        e.conversation_id = c.id;
+        e.record = c.turns > 0 ? &c.last_key : nullptr;
+        e.last_turn_line = c.last_turn_line;
+        e.verdict = &closing;
+        e.turns = c.turns;
+        sink(e);
+    }
+
+    // ---- events ---------------------------------------------------------------------------------
+
+    void malformed(std::uint64_t line, const record_key* key, std::string_view reason, const event_sink& sink) {
+        conversation_event e;
+        e.kind = event_kind::malformed;
+        e.line = line;
+        e.cause = line;
+        e.record = key;
+        if (key && key->has_conversation) e.conversation_id = key->conversation_id;
+        e.reason = reason;
+        sink(e);
+    }
+
+    void decided(const conversation& c, std::uint64_t line, std::uint64_t cause, const record_key& key,
+                 const event_sink& sink) {
+        conversation_event e;
+        e.kind = event_kind::decided;
+        e.line = line;
+        e.cause = cause;
+        e.conversation_id = c.id;
+        e.record = &key;
+        e.verdict = &verdict;
+        sink(e);
+    }
+
+    // ---- turn order -----------------------------------------------------------------------------
+
+    void remember_last_turn(conversation& c, const record_key& key, std::uint64_t line) {
+        ++c.turns;
+        c.last_turn_line = line;
+        c.last_key = key;
+        c.last_record_id = verdict.record_id;
+    }
+
+    // Evaluates one record in its turn; on success the conversation moves to the next turn.
+    void evaluate_in_turn(conversation& c, std::string_view json, const record_key& key, std::uint64_t line,
+                          std::uint64_t cause, const event_sink& sink) {
+        if (!evaluate_turn(c.state, json, verdict, error)) {
+            malformed(line, &key, error, sink);
+            return;
+        }
+        c.evaluated.emplace_back(key.turn, line);
+        c.next_turn = key.turn + 1;
+        remember_last_turn(c, key, line);
+        decided(c, line, cause, key, sink);
+    }
+
+    // Evaluates the held records that now follow without a hole.
+    void release_ready(conversation& c, std::uint64_t cause, const event_sink& sink) {
+        std::size_t n = 0;
+        while (n < c.held.size() && c.held[n].key.turn == c.next_turn) {
+            held_record& h = c.held[n];
+            const std::int64_t before = c.next_turn;
+            evaluate_in_turn(c, h.json, h.key, h.line, cause, sink);
+            ++n;
+            if (c.next_turn == before) break;  // refused by the evaluator (validated on arrival: not expected)
+        }
+        c.held.erase(c.held.begin(), c.held.begin() + static_cast<std::ptrdiff_t>(n));
+        held -= n;
+    }
+
+    // Gives up on the turns missing before the first held record, then releases what follows.
+    void skip_to_first_held(conversation& c, std::uint64_t cause, const event_sink& sink) {
+        const held_record& first = c.held.front();
+        conversation_event e;
+        e.kind = event_kind::gap;
+        e.line = first.line;
+        e.cause = cause;
+        e.conversation_id = c.id;
+        e.record = &first.key;
+        e.missing_first = c.next_turn;
+        e.missing_last = first.key.turn - 1;
+        e.at_start = c.turns == 0 && c.next_turn == 1;
+        sink(e);
+        c.next_turn = first.key.turn;
+        release_ready(c, cause, sink);
+    }
+
+    void close(conversation& c, const event_sink& sink) {
+        const std::uint64_t cause = c.last_line;
+        while (!c.held.empty()) skip_to_first_held(c, cause, sink);
+        close_conversation(c, cause, sink);
+    }
+
+    // ---- feeding --------------------------------------------------------------------------------
+
+    // A record without a conversation id or a turn: a conversation of its own, opened, evaluated
+    // and closed at once.
+    void feed_alone(std::string_view json, const record_key& key, std::uint64_t line, const event_sink& sink) {
+        conversation c;
+        if (key.has_conversation) c.id = key.conversation_id;
+        c.last_line = line;
+        if (!evaluate_turn(c.state, json, verdict, error)) {
+            malformed(line, &key, error, sink);
+            return;
+        }
+        remember_last_turn(c, key, line);
+        decided(c, line, line, key, sink);
+        close_conversation(c, line, sink);
+    }
+
+    void touch(conversation& c, const record_key& key, std::uint64_t line) {
+        c.last_line = line;
+        if (key.has_time) {
+            c.last_time = c.timed ? std::max(c.last_time, key.time_ms) : key.time_ms;
+            c.timed = true;
+        } else if (!c.timed) {
+            c.aging = false;  // fed again: the untimed clock starts over at the next expire()
+        }
+    }
+
+    void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
+        if (!peeked.object) {
+            // The evaluator has the last word on what is malformed, and its wording (as in eval).
+            if (judge.project_only(json, error)) {
+                feed_alone(json, peeked.key, line, sink);
+            } else {
+                malformed(line, nullptr, error, sink);
+            }
+            return;
+        }
+        const record_key& key = peeked.key;
+        if (!key.ordered()) {
+            feed_alone(json, key, line, sink);
+            return;
+        }
+        auto found = open.find(key.conversation_id);
+        const bool fresh = found == open.end();
+        if (fresh) {
+            auto c = std::make_unique<conversation>();
+            c->id = key.conversation_id;
+            found = open.emplace(key.conversation_id, std::move(c)).first;
+        }
+        conversation& c = *found->second;
+
+        if (key.turn == c.next_turn) {
+            const std::int64_t before = c.next_turn;
+            evaluate_in_turn(c, json, key, line, line, sink);
+            if (c.next_turn == before) {  // malformed: the conversation does not move
+                if (fresh) open.erase(found);
+                return;
+            }
+            touch(c, key, line);
+            release_ready(c, line, sink);
+            return;
+        }
+
+        // Every other record is validated now, so that a broken line is reported at its own line
+        // whatever its turn, and a duplicate or late copy never hides a broken one.
+        if (!judge.project_only(json, error)) {
+            malformed(line, &key, error, sink);
+            if (fresh) open.erase(found);
+            return;
+        }
+        touch(c, key, line);
+
+        if (key.turn < c.next_turn) {
+            const auto at =
+                std::lower_bound(c.evaluated.begin(), c.evaluated.end(), std::make_pair(key.turn, std::uint64_t{0}));
+            conversation_event e;
+            e.line = line;
+            e.cause = line;
+            e.conversation_id = c.id;
+            e.record = &key;
+            if (at != c.evaluated.end() && at->first == key.turn) {
+                e.kind = event_kind::duplicate;
+                e.first_line = at->second;
+            } else {
+                e.kind = event_kind::out_of_order;
+                e.expected_turn = c.next_turn;
+            }
+            sink(e);
+            return;
+        }
+
+        const auto at = std::lower_bound(c.held.begin(), c.held.end(), key.turn,
+                                         [](const held_record& h, std::int64_t turn) { return h.key.turn < turn; });
+        if (at != c.held.end() && at->key.turn == key.turn) {
+            conversation_event e;
+            e.kind = event_kind::duplicate;
+            e.line = line;
+            e.cause = line;
+            e.conversation_id = c.id;
+            e.record = &key;
+            e.first_line = at->line;
+            sink(e);
+            return;
+        }
+        c.held.insert(at, held_record{line, key, std::string(json)});
+        ++held;
+        if (c.held.size() > options.reorder_window) skip_to_first_held(c, line, sink);
+    }
+
+    // Closes the given conversations in the order of their last lines, and forgets them.
+    void close_all(std::vector<conversation*>& ending, const event_sink& sink) {
+        std::sort(ending.begin(), ending.end(), [](const conversation* a, const conversation* b) {
+            return std::tie(a->last_line, a->id) < std::tie(b->last_line, b->id);
+        });
+        for (conversation* c : ending) {
+            close(*c, sink);
+            const std::string id = c->id;
+            open.erase(id);  // frees *c
+        }
+    }
+
+    void expire(std::int64_t now, const event_sink& sink) {
+        std::vector<conversation*> idle;
+        for (auto& [id, c] : open) {
+            std::int64_t since = c->last_time;
+            if (!c->timed) {
+                if (!c->aging) {
+                    c->aging = true;
+                    c->aging_from = now;
+                }
+                since = c->aging_from;
+            }
+            // now - since > gap, without overflow for times far apart
+            if (now > since && static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(since) >
+                                   static_cast<std::uint64_t>(options.idle_gap_ms))
+                idle.push_back(c.get());
+        }
+        close_all(idle, sink);
+    }
+
+    void finish(const event_sink& sink) {
+        std::vector<conversation*> all;
+        all.reserve(open.size());
+        for (auto& entry : open) all.push_back(entry.second.get());
+        close_all(all, sink);
+    }
+};
+
+conversation_tracker::conversation_tracker(std::shared_ptr<const compiled_set> set, tracker_options options)
+    : m_impl(std::make_unique<impl>(std::move(set), options)) {}
+conversation_tracker::~conversation_tracker() = default;
+conversation_tracker::conversation_tracker(conversation_tracker&&) noexcept = default;
+conversation_tracker& conversation_tracker::operator=(conversation_tracker&&) noexcept = default;
+
+void conversation_tracker::feed(std::string_view json, std::uint64_t line, const event_sink& sink) {
+    m_impl->feed(json, peek_line(json), line, sink);
+}
+
+void conversation_tracker::feed(std::string_view json, const peeked_line& peeked, std::uint64_t line,
+                                const event_sink& sink) {
+    m_impl->feed(json, peeked, line, sink);
+}
+
+void conversation_tracker::expire(std::int64_t now_ms, const event_sink& sink) {
+    m_impl->expire(now_ms, sink);
+}
+
+void conversation_tracker::finish(const event_sink& sink) {
+    m_impl->finish(sink);
+}
+
+std::size_t conversation_tracker::open_conversations() const {
+    return m_impl->open.size();
+}
+
+std::size_t conversation_tracker::held_records() const {
+    return m_impl->held;
+}
+
+const tracker_options& conversation_tracker::options() const {
+    return m_impl->options;
+}
+
+}  // namespace vigil

@@ -1,0 +1,293 @@
+// What a run of `vigil test` shows: the text report for people and JUnit XML for CI systems.
+
+#include <cstdint>
+
+#include "vigil/policytest.hpp"
+
+namespace vigil::policytest {
+
+namespace {
+
+std::string plural(std::size_t n, const std::string& word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+std::string render_all(const std::vector<diagnostic>& diagnostics, const source_map& sources) {
+    std::string out;
+    // As `vigil check` prints them: a blank line after each.
+    for (const diagnostic& d : diagnostics) out += render_text(d, sources) + "\n";
+    return out;
+}
+
+std::size_t count_errors(const std::vector<diagnostic>& diagnostics) {
+    std::size_t n = 0;
+    for (const diagnostic& d : diagnostics) n += d.level == severity::error ? 1 : 0;
+    return n;
+}
+
+/// Why the cases of a file did not run, for the ERROR line and JUnit.
+std::string not_run_reason(const file_result& f) {
+    switch (f.status) {
+        case file_status::ran:
+            return {};
+        case file_status::malformed:
+            return "the test file has " + plural(count_errors(f.diagnostics), "error") +
+                   (has_errors(f.policy_diagnostics) ? " and the policies in `" + f.policy_path + "` do not check"
+                                                     : "") +
+                   "; no case was run";
+        case file_status::policy_unreadable:
+            return "`" + f.policy_path + "` or a file it imports cannot be read; no case was run";
+        case file_status::policy_invalid:
+            return "the policies in `" + f.policy_path + "` do not check; no case was run";
+    }
+    return {};
+}
+
+/// The diagnostics that explain why the cases of a file did not run.
+std::string not_run_diagnostics(const file_result& f) {
+    std::string out;
+    if (f.status == file_status::malformed) out += render_all(f.diagnostics, *f.sources);
+    if (f.policy_sources && has_errors(f.policy_diagnostics))
+        out += render_all(f.policy_diagnostics, *f.policy_sources);
+    return out;
+}
+
+std::string missing_reason(const rule_coverage& r) {
+    if (!r.violating && !r.passing) return "no violating and no passing case";
+    return !r.violating ? "no violating case" : "no passing case";
+}
+
+std::string case_failure_summary(const case_result& c) {
+    std::size_t expected = 0, unexpected = 0, other = 0;
+    for (const difference& d : c.differences) {
+        if (d.k == difference::kind::expected)
+            ++expected;
+        else if (d.k == difference::kind::unexpected)
+            ++unexpected;
+        else if (d.text.find("could not be evaluated") != std::string::npos)
+            ++other;
+    }
+    std::string out;
+    auto part = [&](std::string text) { out += (out.empty() ? "" : ", ") + text; };
+    if (expected) part(plural(expected, "expectation") + " not met");
+    if (unexpected) part(plural(unexpected, "unexpected violation"));
+    if (other) part(plural(other, "turn") + " not evaluated");
+    return out;
+}
+
+// Appends the UTF-8 sequence at `text[i]` to `out` if it is a character XML allows; otherwise
+// U+FFFD. Returns the number of bytes read.
+std::size_t xml_char(std::string_view text, std::size_t i, std::string& out) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    std::size_t n = 0;
+    char32_t cp = 0;
+    if (c < 0x80) {
+        n = 1;
+        cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        cp = c & 0x07;
+    }
+    bool well_formed = n > 0 && i + n <= text.size();
+    for (std::size_t k = 1; well_formed && k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            well_formed = false;
+        else
+            cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    // A broken sequence is replaced byte by byte, so the bytes after it are read again.
+    if (!well_formed) {
+        out += "\xEF\xBF\xBD";
+        return 1;
+    }
+    // Overlong forms, surrogates, and code points XML 1.0 excludes.
+    static constexpr char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    const bool valid = cp >= least[n] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && cp != 0xFFFE &&
+                       cp != 0xFFFF && (cp >= 0x20 || cp == 0x9 || cp == 0xA || cp == 0xD);
+    if (!valid) {
+        out += "\xEF\xBF\xBD";
+        return n;
+    }
+    out.append(text.substr(i, n));
+    return n;
+}
+
+}  // namespace
+
+std::string xml_escape(std::string_view text, bool attribute) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        switch (text[i]) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += attribute ? "&quot;" : "\"";
+                break;
+            case '\'':
+                out += attribute ? "&apos;" : "'";
+                break;
+            case '\n':
+                out += attribute ? "&#10;" : "\n";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            case '\t':
+                out += attribute ? "&#9;" : "\t";
+                break;
+            default:
+                i += xml_char(text, i, out);
+                continue;
+        }
+        ++i;
+    }
+    return out;
+}
+
+std::string coverage_line(const std::vector<rule_coverage>& coverage) {
+    if (coverage.empty()) return {};
+    std::size_t complete = 0;
+    std::string missing;
+    for (const rule_coverage& r : coverage) {
+        if (r.complete()) {
+            ++complete;
+            continue;
+        }
+        missing += (missing.empty() ? "" : ", ") + r.policy + "/" + r.rule + " (" + missing_reason(r) + ")";
+    }
+    std::string out = "coverage: " + std::to_string(complete) + "/" + std::to_string(coverage.size()) +
+                      (coverage.size() == 1 ? " rule has" : " rules have") + " a violating and a passing case";
+    if (!missing.empty()) out += "; missing: " + missing;
+    return out;
+}
+
+std::string report_text(const run_result& run) {
+    std::string out;
+    if (run.sources) out += render_all(run.diagnostics, *run.sources);
+    for (const file_result& f : run.files) {
+        if (f.status != file_status::ran) {
+            out += not_run_diagnostics(f);
+            out += "ERROR " + f.path + ": " + not_run_reason(f) + "\n";
+            continue;
+        }
+        for (const case_result& c : f.cases) {
+            out += (c.passed ? "PASS " : "FAIL ") + f.path + ": " + c.name + "\n";
+            for (const difference& d : c.differences) out += "  " + d.line() + "\n";
+        }
+    }
+    if (const std::string coverage = coverage_line(run.coverage()); !coverage.empty()) out += coverage + "\n";
+    out += std::to_string(run.passed()) + " passed, " + std::to_string(run.failed()) + " failed\n";
+    return out;
+}
+
+std::string report_junit(const run_result& run, const options& opts) {
+    struct suite {
+        std::string name;
+        std::size_t tests = 0, failures = 0, errors = 0;
+        std::string body;
+    };
+    std::vector<suite> suites;
+    auto testcase = [](const std::string& classname, const std::string& name, const std::string& file,
+                       std::uint32_t line, const std::string& inner) {
+        std::string out = "    <testcase classname=\"" + xml_escape(classname, true) + "\" name=\"" +
+                          xml_escape(name, true) + "\" file=\"" + xml_escape(file, true) + "\"";
+        if (line) out += " line=\"" + std::to_string(line) + "\"";
+        if (inner.empty()) return out + "/>\n";
+        return out + ">\n" + inner + "    </testcase>\n";
+    };
+
+    if (!run.diagnostics.empty() && run.sources) {
+        suite s{"vigil test", 1, 0, 1, {}};
+        std::string detail;
+        for (const diagnostic& d : run.diagnostics) detail += render_text(d, *run.sources);
+        s.body = testcase("vigil test", "paths", "", 0,
+                          "      <error message=\"" + xml_escape("some paths name no test file", true) +
+                              "\" type=\"V0707\">" + xml_escape(detail, false) + "</error>\n");
+        suites.push_back(std::move(s));
+    }
+    for (const file_result& f : run.files) {
+        suite s{f.path, 0, 0, 0, {}};
+        std::string classname;
+        for (const std::string& p : f.policies) classname += (classname.empty() ? "" : ",") + p;
+        if (classname.empty()) classname = f.path;
+        if (f.status != file_status::ran) {
+            s.tests = 1;
+            s.errors = 1;
+            const diagnostic* first = nullptr;
+            const auto& list = f.status == file_status::malformed ? f.diagnostics : f.policy_diagnostics;
+            for (const diagnostic& d : list) {
+                if (d.level == severity::error) {
+                    first = &d;
+                    break;
+                }
+            }
+            const std::string type = first ? std::string(info(first->value).id) : "error";
+            s.body = testcase(classname, "(test file)", f.path, 0,
+                              "      <error message=\"" + xml_escape(not_run_reason(f), true) + "\" type=\"" + type +
+                                  "\">" + xml_escape(not_run_diagnostics(f), false) + "</error>\n");
+        } else {
+            for (const case_result& c : f.cases) {
+                ++s.tests;
+                std::string inner;
+                if (!c.passed) {
+                    ++s.failures;
+                    std::string diff;
+                    for (const difference& d : c.differences) diff += d.line() + "\n";
+                    inner = "      <failure message=\"" + xml_escape(case_failure_summary(c), true) +
+                            "\" type=\"expectation\">" + xml_escape(diff, false) + "</failure>\n";
+                }
+                s.body += testcase(classname, c.name, f.path, f.sources->locate(c.where).line, inner);
+            }
+        }
+        suites.push_back(std::move(s));
+    }
+    if (opts.coverage_strict) {
+        suite s{"coverage", 0, 0, 0, {}};
+        for (const rule_coverage& r : run.coverage()) {
+            ++s.tests;
+            std::string inner;
+            if (!r.complete()) {
+                ++s.failures;
+                inner = "      <failure message=\"" + xml_escape(missing_reason(r), true) + "\" type=\"coverage\"/>\n";
+            }
+            s.body += testcase("coverage", r.policy + "/" + r.rule, "", 0, inner);
+        }
+        suites.push_back(std::move(s));
+    }
+
+    std::size_t tests = 0, failures = 0, errors = 0;
+    for (const suite& s : suites) {
+        tests += s.tests;
+        failures += s.failures;
+        errors += s.errors;
+    }
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out += "<testsuites name=\"vigil test\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
+           std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\">\n";
+    for (const suite& s : suites) {
+        out += "  <testsuite name=\"" + xml_escape(s.name, true) + "\" tests=\"" + std::to_string(s.tests) +
+               "\" failures=\"" + std::to_string(s.failures) + "\" errors=\"" + std::to_string(s.errors) +
+               "\" skipped=\"0\">\n";
+        out += s.body;
+        out += "  </testsuite>\n";
+    }
+    out += "</testsuites>\n";
+    return out;
+}
+
+}  // namespace vigil::policytest

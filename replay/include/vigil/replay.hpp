@@ -1,0 +1,134 @@
+#pragma once
+// Replay: evaluate months of historical JSON Lines logs (plain or gzip) in which the records of
+// many conversations interleave, the way `vigil replay` does for auditors.
+//
+// The logs are read in the order given, as one stream. A reader thread peeks at every line
+// (vigil::peek) and routes it by a hash of its conversation id to one of N worker threads; each
+// worker owns a vigil::conversation_tracker, so every conversation is put back in turn order and
+// evaluated by one thread. Lines travel in batches of `batch_lines`; after each batch every
+// worker expires idle conversations at the same log time (the latest record timestamp seen so
+// far), and the writer merges the workers' events of the batch into the order one tracker fed
+// the whole stream would give. The findings file and the summary are therefore byte-identical
+// whatever the number of threads. Memory is bounded by the batches in flight (a few per thread)
+// and by the conversations open at once.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "vigil/conversation.hpp"
+#include "vigil/evaluate.hpp"
+
+namespace vigil::replay {
+
+/// What to replay and how.
+struct options {
+    /// Log files, read in this order as one stream; each plain or gzip-compressed (detected from
+    /// the content), `-` for standard input. Line numbers count from 1 in each file.
+    std::vector<std::string> logs;
+    /// Worker threads; 0 means one per core. The output does not depend on it.
+    std::size_t threads = 0;
+    /// The reorder window and the idle gap of every conversation (conversation.hpp).
+    tracker_options tracking;
+    /// Lines per batch: idle conversations are expired at every batch boundary, so this is part
+    /// of the result's definition (keep the default to compare runs).
+    std::size_t batch_lines = 8192;
+    /// Draws a progress bar with rate and ETA on standard error (the caller checks it is a
+    /// terminal).
+    bool progress = false;
+};
+
+/// Receives the findings file in chunks, in order. May throw (a write error); the replay then
+/// stops and run() rethrows.
+using output = std::function<void(std::string_view chunk)>;
+
+/// A line that could not be evaluated, or a file that could not be read.
+struct problem {
+    std::string file;
+    std::uint64_t line = 0;  // 0 for a file problem
+    std::string error;
+};
+
+/// Findings of one rule.
+struct rule_tally {
+    std::string policy;
+    std::string rule;
+    std::string severity;
+    std::size_t violations = 0;
+    std::size_t undetermined = 0;
+};
+
+/// One log file as read.
+struct file_tally {
+    std::string path;
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;  // uncompressed bytes read, newlines included
+};
+
+/// Everything counted during a replay. All fields but `threads` and `elapsed_seconds` depend only
+/// on the input, the policies and the tracking options.
+struct summary {
+    std::vector<file_tally> files;
+    std::vector<problem> unreadable;  // files that could not be opened or read to the end
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t decided = 0;             // records evaluated
+    std::uint64_t malformed = 0;           // lines refused (not a JSON object, or not valid JSON)
+    std::vector<problem> first_malformed;  // the first 20 of them, in log order
+    std::uint64_t duplicates = 0;
+    std::uint64_t out_of_order = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t gaps_at_start = 0;         // gaps before a conversation's first turn seen
+    std::uint64_t missing_turns = 0;         // turns named by the gaps
+    std::uint64_t conversations = 0;         // conversations closed (one reopened after idling counts twice)
+    std::uint64_t peak_open = 0;             // most conversations open at a batch boundary
+    std::uint64_t alone = 0;                 // records evaluated without a conversation id or turn
+    std::uint64_t untimed = 0;               // records evaluated without a usable timestamp
+    std::uint64_t decisions[3] = {0, 0, 0};  // by decision_kind
+    std::uint64_t violations = 0;
+    std::uint64_t undetermined = 0;
+    std::map<std::string, std::uint64_t> by_severity;  // findings (both outcomes) by severity
+    std::vector<rule_tally> by_rule;                   // sorted by policy, then rule
+    std::string policy_hash;
+    tracker_options tracking;
+    std::size_t batch_lines = 0;
+    // how the run went (not part of the result)
+    std::size_t threads = 0;
+    double elapsed_seconds = 0;
+};
+
+/// Replays `opts.logs` against `set`, writing the findings file to `findings` (null: nowhere).
+/// The findings file has one JSON object per line: one per finding (a violated or undetermined
+/// rule) with the record's `file`, `line`, `record_id`, `conversation_id`, `turn`, `timestamp`,
+/// `decision`, the finding's fields as in vigil::to_json and `policy_hash`; and one per event
+/// that is not a decision: `{"event": "malformed" | "gap" | "duplicate" | "out_of_order", ...}`.
+/// A file that cannot be opened stops the replay before anything is evaluated (it is listed in
+/// `unreadable`); a read error in the middle of a file ends that file (listed too) and the replay
+/// goes on with the next. Throws what `findings` throws, and std::bad_alloc.
+[[nodiscard]] summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings);
+
+/// The summary as JSON, members in a fixed order. Everything but the "run" member (threads,
+/// elapsed seconds, rates) depends only on the input, the policies and the settings.
+[[nodiscard]] nlohmann::ordered_json to_json(const summary& s);
+
+/// One line of the summary for a person (no trailing newline); `problem` marks the lines about
+/// malformed lines and unreadable files, which a log shows as warnings.
+struct summary_line {
+    bool problem = false;
+    std::string text;
+};
+[[nodiscard]] std::vector<summary_line> render_text(const summary& s);
+
+/// Parses a duration such as `90s`, `30m`, `2h`, `1d` or `500ms` (a whole number and a unit) into
+/// milliseconds; nothing when the text is not one.
+[[nodiscard]] std::optional<std::int64_t> parse_duration(std::string_view text);
+
+}  // namespace vigil::replay

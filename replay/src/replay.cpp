@@ -1,0 +1,466 @@
+// The replay pipeline: one reader (the calling thread), N workers, one writer.
+//
+//   reader:  reads lines, peeks each, fills a batch of `batch_lines` lines, routes every line to
+//            the worker that owns its conversation (FNV-1a of the id; lines without one by their
+//            position), notes the log time (the latest timestamp so far), and hands the batch to
+//            every worker and to the writer. At most `in_flight` batches exist at once.
+//   worker:  feeds its lines of the batch to its tracker (phase feed), records how many
+//            conversations are open, expires the idle ones at the batch's log time (phase expire)
+//            and, after the last batch, closes the rest (phase finish). Every event is rendered and
+//            counted at once; its text is filed under (phase, cause).
+//   writer:  takes batches in order, waits until every worker is done with one, and writes the
+//            texts sorted by (phase, cause). Each cause belongs to one conversation, hence to one
+//            worker, and within a worker the texts of a cause are contiguous, so this is the
+//            order a single tracker fed the whole stream gives, whatever the number of workers.
+
+#include "vigil/replay.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "reader.hpp"
+#include "tally.hpp"
+
+namespace vigil::replay {
+
+namespace {
+
+using detail::line_id;
+using detail::tally;
+
+enum class phase : std::uint8_t { feed, expire, finish };
+
+struct line_slot {
+    std::size_t offset = 0;  // into batch::text
+    std::size_t length = 0;
+    line_id id = 0;
+    peeked_line peeked;
+};
+
+// The text of one cause's events, in emission order.
+struct filed_text {
+    phase when = phase::feed;
+    std::uint64_t cause = 0;
+    std::string text;
+};
+
+struct worker_output {
+    std::vector<filed_text> texts;
+    std::size_t open_after_feed = 0;
+};
+
+struct batch {
+    std::string text;
+    std::vector<line_slot> lines;
+    std::vector<std::vector<std::uint32_t>> routes;  // per worker: indices into lines
+    bool timed = false;                              // some timestamp was seen so far ...
+    std::int64_t now = 0;                            // ... the latest, in ms
+    bool last = false;
+    std::vector<worker_output> out;  // per worker
+    std::size_t pending = 0;         // workers not done with it (guarded by pipeline::done_mutex)
+};
+
+using batch_ptr = std::shared_ptr<batch>;
+
+// A queue of batches for one consumer. Its length is bounded by the batches in flight.
+class batch_queue {
+public:
+    void push(batch_ptr b) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_items.push_back(std::move(b));
+        }
+        m_ready.notify_one();
+    }
+    // Null once closed and empty.
+    batch_ptr pop() {
+        std::unique_lock lock(m_mutex);
+        m_ready.wait(lock, [&] { return !m_items.empty() || m_closed; });
+        if (m_items.empty()) return nullptr;
+        batch_ptr b = std::move(m_items.front());
+        m_items.pop_front();
+        return b;
+    }
+    void close() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+        }
+        m_ready.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<batch_ptr> m_items;
+    bool m_closed = false;
+};
+
+std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (const char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+std::uint64_t file_size(const std::string& path) {
+    struct stat st {};
+    if (path == "-" || ::stat(path.c_str(), &st) != 0) return 0;
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::string human_count(double n) {
+    char buf[32];
+    if (n >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.1fG", n / 1e9);
+    else if (n >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.1fM", n / 1e6);
+    else if (n >= 1e3)
+        std::snprintf(buf, sizeof buf, "%.1fk", n / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f", n);
+    return buf;
+}
+
+// A one-line progress bar on stderr, redrawn at most five times a second.
+class progress_bar {
+public:
+    progress_bar(bool on, std::uint64_t total_bytes) : m_on(on), m_total(total_bytes) {}
+
+    void update(std::uint64_t raw_bytes, std::uint64_t lines, double elapsed, bool force = false) {
+        if (!m_on || (!force && elapsed - m_drawn < 0.2)) return;
+        m_drawn = elapsed;
+        const double fraction =
+            m_total ? std::min(1.0, static_cast<double>(raw_bytes) / static_cast<double>(m_total)) : 0;
+        constexpr int width = 30;
+        const int filled = static_cast<int>(fraction * width);
+        std::string bar(static_cast<std::size_t>(filled), '=');
+        if (filled < width) bar += '>';
+        bar.resize(width, ' ');
+        const double rate = elapsed > 0 ? static_cast<double>(lines) / elapsed : 0;
+        char eta[32] = "--:--";
+        if (fraction > 0.001 && elapsed > 0.5) {
+            const auto left = static_cast<long>(elapsed * (1 - fraction) / fraction);
+            std::snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
+        }
+        std::fprintf(stderr, "\r[%s] %3.0f%%  %s lines  %s lines/s  ETA %s   ", bar.c_str(), fraction * 100,
+                     human_count(static_cast<double>(lines)).c_str(), human_count(rate).c_str(), eta);
+        std::fflush(stderr);
+    }
+
+    void clear() {
+        if (!m_on) return;
+        std::fprintf(stderr, "\r%*s\r", 90, "");
+        std::fflush(stderr);
+    }
+
+private:
+    bool m_on;
+    std::uint64_t m_total;
+    double m_drawn = -1;
+};
+
+class pipeline {
+public:
+    pipeline(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings, std::size_t threads)
+        : m_set(std::move(set)),
+          m_opts(opts),
+          m_findings(findings),
+          m_threads(threads),
+          m_in_flight_limit(threads + 2),
+          m_queues(threads) {
+        m_files = opts.logs;
+    }
+
+    summary run() {
+        const auto start = std::chrono::steady_clock::now();
+        summary s;
+        s.policy_hash = policy_hash(*m_set);
+        s.tracking = m_opts.tracking;
+        s.batch_lines = m_opts.batch_lines;
+        s.threads = m_threads;
+
+        // Every file must open before anything is evaluated.
+        for (const auto& path : m_files) {
+            detail::line_reader probe;
+            std::string error;
+            if (!probe.open(path, error)) s.unreadable.push_back({path, 0, error});
+        }
+        if (!s.unreadable.empty()) return s;
+
+        m_tallies.resize(m_threads);
+        std::vector<std::thread> workers;
+        for (std::size_t w = 0; w < m_threads; ++w) workers.emplace_back([this, w] { work(w); });
+        std::thread writer([this] { write(); });
+
+        try {
+            read(s, start);
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        for (auto& q : m_queues) q.close();
+        m_writer_queue.close();
+        for (auto& t : workers) t.join();
+        writer.join();
+        if (m_error) std::rethrow_exception(m_error);
+
+        tally total;
+        for (const auto& t : m_tallies) total.merge(t);
+        s.decided = total.decided;
+        s.malformed = total.malformed;
+        for (const auto& [id, error] : total.first_malformed)
+            s.first_malformed.push_back({m_files[detail::file_of(id)], detail::line_of(id), error});
+        s.duplicates = total.duplicates;
+        s.out_of_order = total.out_of_order;
+        s.gaps = total.gaps;
+        s.gaps_at_start = total.gaps_at_start;
+        s.missing_turns = total.missing_turns;
+        s.conversations = total.conversations;
+        s.alone = total.alone;
+        s.untimed = total.untimed;
+        std::copy(std::begin(total.decisions), std::end(total.decisions), std::begin(s.decisions));
+        s.violations = total.violations;
+        s.undetermined = total.undetermined;
+        s.by_severity = total.by_severity;
+        for (const auto& entry : total.by_rule) s.by_rule.push_back(entry.second);
+        s.peak_open = m_peak_open;
+        s.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return s;
+    }
+
+private:
+    // ---- reader ---------------------------------------------------------------------------------
+
+    batch_ptr new_batch() {
+        auto b = std::make_shared<batch>();
+        b->lines.reserve(m_opts.batch_lines);
+        b->routes.resize(m_threads);
+        b->out.resize(m_threads);
+        return b;
+    }
+
+    void dispatch(batch_ptr b) {
+        {
+            std::unique_lock lock(m_flight_mutex);
+            m_flight_free.wait(lock, [&] { return m_in_flight < m_in_flight_limit; });
+            ++m_in_flight;
+        }
+        b->pending = m_threads;
+        b->timed = m_timed;
+        b->now = m_now;
+        m_writer_queue.push(b);
+        for (auto& q : m_queues) q.push(b);
+    }
+
+    void add_line(batch& b, std::string_view text, line_id id) {
+        line_slot slot;
+        slot.offset = b.text.size();
+        slot.length = text.size();
+        slot.id = id;
+        slot.peeked = peek_line(text);
+        b.text.append(text);
+        std::size_t worker = 0;
+        if (slot.peeked.object && slot.peeked.key.ordered()) {
+            worker = fnv1a(slot.peeked.key.conversation_id) % m_threads;
+        } else {
+            worker = static_cast<std::size_t>(id % m_threads);
+        }
+        if (slot.peeked.object && slot.peeked.key.has_time) {
+            m_now = m_timed ? std::max(m_now, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
+            m_timed = true;
+        }
+        b.routes[worker].push_back(static_cast<std::uint32_t>(b.lines.size()));
+        b.lines.push_back(std::move(slot));
+    }
+
+    void read(summary& s, std::chrono::steady_clock::time_point start) {
+        std::uint64_t total_raw = 0;
+        for (const auto& path : m_files) total_raw += file_size(path);
+        progress_bar bar(m_opts.progress, total_raw);
+        std::uint64_t raw_done = 0;
+
+        batch_ptr b = new_batch();
+        for (std::size_t f = 0; f < m_files.size() && !failed(); ++f) {
+            detail::line_reader reader;
+            std::string error;
+            file_tally file{m_files[f], 0, 0};
+            if (!reader.open(m_files[f], error)) {
+                s.unreadable.push_back({m_files[f], 0, error});
+                s.files.push_back(file);
+                continue;
+            }
+            std::string_view line;
+            while (reader.next(line)) {
+                ++file.lines;
+                file.bytes += line.size() + 1;
+                add_line(*b, line, detail::make_line_id(f, file.lines));
+                if (b->lines.size() >= m_opts.batch_lines) {
+                    dispatch(std::move(b));
+                    b = new_batch();
+                    if (failed()) break;
+                    const double elapsed =
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    bar.update(raw_done + reader.raw_offset(), s.lines + file.lines, elapsed);
+                }
+            }
+            if (reader.failed()) s.unreadable.push_back({m_files[f], file.lines, reader.error()});
+            raw_done += file_size(m_files[f]);
+            s.lines += file.lines;
+            s.bytes += file.bytes;
+            s.files.push_back(file);
+        }
+        b->last = true;
+        dispatch(std::move(b));
+        bar.clear();
+    }
+
+    // ---- workers --------------------------------------------------------------------------------
+
+    void work(std::size_t w) {
+        conversation_tracker tracker(m_set, m_opts.tracking);
+        detail::event_renderer renderer(m_files);
+        tally& counts = m_tallies[w];
+        worker_output* out = nullptr;
+        phase when = phase::feed;
+        const event_sink sink = [&](const conversation_event& e) {
+            auto& texts = out->texts;
+            if (!texts.empty() && texts.back().when == when && texts.back().cause == e.cause) {
+                renderer.render(e, texts.back().text, counts);
+                return;
+            }
+            std::string text;
+            renderer.render(e, text, counts);
+            if (!text.empty()) texts.push_back({when, e.cause, std::move(text)});
+        };
+        while (batch_ptr b = m_queues[w].pop()) {
+            if (!failed()) {
+                try {
+                    out = &b->out[w];
+                    when = phase::feed;
+                    for (const std::uint32_t i : b->routes[w]) {
+                        const line_slot& slot = b->lines[i];
+                        tracker.feed(std::string_view(b->text).substr(slot.offset, slot.length), slot.peeked, slot.id,
+                                     sink);
+                    }
+                    out->open_after_feed = tracker.open_conversations();
+                    when = phase::expire;
+                    if (b->timed) tracker.expire(b->now, sink);
+                    when = phase::finish;
+                    if (b->last) tracker.finish(sink);
+                } catch (...) {
+                    fail(std::current_exception());
+                }
+            }
+            {
+                std::lock_guard lock(m_done_mutex);
+                --b->pending;
+            }
+            m_done.notify_all();
+        }
+    }
+
+    // ---- writer ---------------------------------------------------------------------------------
+
+    void write() {
+        std::string chunk;
+        const auto flush = [&] {
+            if (!chunk.empty() && m_findings && !failed()) m_findings(chunk);
+            chunk.clear();
+        };
+        std::vector<const filed_text*> order;
+        while (batch_ptr b = m_writer_queue.pop()) {
+            {
+                std::unique_lock lock(m_done_mutex);
+                m_done.wait(lock, [&] { return b->pending == 0; });
+            }
+            try {
+                order.clear();
+                std::size_t open = 0;
+                for (const auto& out : b->out) {
+                    open += out.open_after_feed;
+                    for (const auto& t : out.texts) order.push_back(&t);
+                }
+                m_peak_open = std::max<std::uint64_t>(m_peak_open, open);
+                std::stable_sort(order.begin(), order.end(), [](const filed_text* a, const filed_text* b2) {
+                    return std::tie(a->when, a->cause) < std::tie(b2->when, b2->cause);
+                });
+                for (const filed_text* t : order) chunk += t->text;
+                if (chunk.size() >= (1u << 20)) flush();
+                if (b->last) flush();
+            } catch (...) {
+                fail(std::current_exception());
+            }
+            b.reset();
+            {
+                std::lock_guard lock(m_flight_mutex);
+                --m_in_flight;
+            }
+            m_flight_free.notify_one();
+        }
+        try {
+            flush();
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    // ---- failures -------------------------------------------------------------------------------
+
+    void fail(std::exception_ptr e) {
+        std::lock_guard lock(m_error_mutex);
+        if (!m_error) m_error = std::move(e);
+        m_failed.store(true);
+    }
+    bool failed() const { return m_failed.load(std::memory_order_relaxed); }
+
+    std::shared_ptr<const compiled_set> m_set;
+    const options& m_opts;
+    const output& m_findings;
+    std::vector<std::string> m_files;
+    std::size_t m_threads;
+
+    // reader state
+    bool m_timed = false;
+    std::int64_t m_now = 0;
+
+    std::size_t m_in_flight_limit;
+    std::size_t m_in_flight = 0;
+    std::mutex m_flight_mutex;
+    std::condition_variable m_flight_free;
+
+    std::vector<batch_queue> m_queues;  // one per worker
+    batch_queue m_writer_queue;
+    std::mutex m_done_mutex;
+    std::condition_variable m_done;
+
+    std::vector<tally> m_tallies;   // one per worker
+    std::uint64_t m_peak_open = 0;  // writer only
+
+    std::mutex m_error_mutex;
+    std::exception_ptr m_error;
+    std::atomic<bool> m_failed{false};
+};
+
+}  // namespace
+
+summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings) {
+    std::size_t threads = opts.threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    options checked = opts;
+    checked.batch_lines = std::max<std::size_t>(1, opts.batch_lines);
+    pipeline p(std::move(set), checked, findings, threads);
+    return p.run();
+}
+
+}  // namespace vigil::replay

@@ -1,0 +1,177 @@
+// The summary of a replay, for people (stderr) and for tools (--summary-json); durations.
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "vigil/check.hpp"
+#include "vigil/replay.hpp"
+
+namespace vigil::replay {
+
+namespace {
+
+using ordered = nlohmann::ordered_json;
+
+std::string plural(std::uint64_t n, std::string_view word, std::string_view words) {
+    return std::to_string(n) + " " + std::string(n == 1 ? word : words);
+}
+
+std::string format(const char* fmt, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, value);
+    return buf;
+}
+
+double per_second(double amount, double seconds) {
+    return seconds > 0 ? amount / seconds : 0;
+}
+
+// Severity words from the most to the least severe.
+std::vector<std::string> severities_down() {
+    auto levels = severity_levels();
+    std::reverse(levels.begin(), levels.end());
+    return levels;
+}
+
+std::uint64_t count_of(const std::map<std::string, std::uint64_t>& m, const std::string& key) {
+    const auto it = m.find(key);
+    return it == m.end() ? 0 : it->second;
+}
+
+ordered problems_json(const std::vector<problem>& list) {
+    auto out = ordered::array();
+    for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
+    return out;
+}
+
+}  // namespace
+
+ordered to_json(const summary& s) {
+    ordered j;
+    auto files = ordered::array();
+    for (const auto& f : s.files) files.push_back({{"path", f.path}, {"lines", f.lines}, {"bytes", f.bytes}});
+    j["files"] = std::move(files);
+    j["unreadable"] = problems_json(s.unreadable);
+    j["lines"] = s.lines;
+    j["bytes"] = s.bytes;
+    j["records"] = s.decided + s.duplicates + s.out_of_order;
+    j["decided"] = s.decided;
+    j["conversations"] = s.conversations;
+    j["peak_open_conversations"] = s.peak_open;
+    j["records_alone"] = s.alone;
+    j["records_without_timestamp"] = s.untimed;
+    j["malformed"] = {{"count", s.malformed}, {"first", problems_json(s.first_malformed)}};
+    j["gaps"] = s.gaps;
+    j["gaps_at_start"] = s.gaps_at_start;
+    j["missing_turns"] = s.missing_turns;
+    j["duplicates"] = s.duplicates;
+    j["out_of_order"] = s.out_of_order;
+    ordered decisions;
+    for (int k = 0; k < 3; ++k) decisions[std::string(decision_name(static_cast<decision_kind>(k)))] = s.decisions[k];
+    j["decisions"] = std::move(decisions);
+    ordered by_severity;
+    for (const auto& level : severities_down()) by_severity[level] = count_of(s.by_severity, level);
+    auto by_rule = ordered::array();
+    for (const auto& r : s.by_rule)
+        by_rule.push_back({{"policy", r.policy},
+                           {"rule", r.rule},
+                           {"severity", r.severity},
+                           {"violation", r.violations},
+                           {"undetermined", r.undetermined}});
+    j["findings"] = {{"total", s.violations + s.undetermined},
+                     {"by_outcome", {{"violation", s.violations}, {"undetermined", s.undetermined}}},
+                     {"by_severity", std::move(by_severity)},
+                     {"by_rule", std::move(by_rule)}};
+    j["policy_hash"] = s.policy_hash;
+    j["settings"] = {{"reorder_window", s.tracking.reorder_window},
+                     {"idle_ms", s.tracking.idle_gap_ms},
+                     {"batch_lines", s.batch_lines}};
+    j["run"] = {{"threads", s.threads},
+                {"elapsed_seconds", s.elapsed_seconds},
+                {"records_per_second", per_second(static_cast<double>(s.decided), s.elapsed_seconds)},
+                {"megabytes_per_second", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)}};
+    return j;
+}
+
+std::vector<summary_line> render_text(const summary& s) {
+    std::vector<summary_line> out;
+    out.push_back({false, "replayed " + plural(s.lines, "line", "lines") + " (" +
+                              format("%.1f", static_cast<double>(s.bytes) / 1e6) + " MB) from " +
+                              plural(s.files.size(), "file", "files") + " in " + format("%.2f", s.elapsed_seconds) +
+                              " s: " + format("%.0f", per_second(static_cast<double>(s.decided), s.elapsed_seconds)) +
+                              " records/s, " +
+                              format("%.1f", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)) +
+                              " MB/s, " + plural(s.threads, "thread", "threads")});
+    out.push_back({false, plural(s.decided, "record", "records") + " decided in " +
+                              plural(s.conversations, "conversation", "conversations") + " (at most " +
+                              std::to_string(s.peak_open) + " open at once); " + std::to_string(s.alone) +
+                              " without conversation id or turn, " + std::to_string(s.untimed) + " without timestamp"});
+    out.push_back({false, "decisions: " + std::to_string(s.decisions[0]) + " allow, " + std::to_string(s.decisions[1]) +
+                              " allow_with_remedies, " + std::to_string(s.decisions[2]) + " deny"});
+    std::string findings = "findings: " + plural(s.violations, "violation", "violations") + ", " +
+                           std::to_string(s.undetermined) + " undetermined";
+    std::string severities;
+    for (const auto& level : severities_down()) {
+        if (const auto n = count_of(s.by_severity, level)) {
+            severities += (severities.empty() ? "" : ", ") + std::to_string(n) + " " + level;
+        }
+    }
+    if (!severities.empty()) findings += "; by severity: " + severities;
+    out.push_back({false, findings});
+    for (const auto& r : s.by_rule) {
+        out.push_back({false, "  " + r.policy + "/" + r.rule + " (" + r.severity +
+                                  "): " + plural(r.violations, "violation", "violations") + ", " +
+                                  std::to_string(r.undetermined) + " undetermined"});
+    }
+    out.push_back({false, "turn order: " + plural(s.gaps, "gap", "gaps") + " (" +
+                              plural(s.missing_turns, "missing turn", "missing turns") + "; " +
+                              std::to_string(s.gaps_at_start) + " at a conversation's start), " +
+                              plural(s.duplicates, "duplicate", "duplicates") + ", " + std::to_string(s.out_of_order) +
+                              " out of order"});
+    if (s.malformed > 0) {
+        std::string where;
+        for (const auto& p : s.first_malformed) {
+            where += (where.empty() ? "" : ", ") + p.file + ":" + std::to_string(p.line);
+        }
+        if (s.malformed > s.first_malformed.size())
+            where += ", ... (" + std::to_string(s.malformed - s.first_malformed.size()) + " more)";
+        out.push_back({true, plural(s.malformed, "malformed line", "malformed lines") + ": " + where});
+    }
+    for (const auto& p : s.unreadable) {
+        out.push_back({true, "cannot read `" + p.file + "`" + (p.line ? " after line " + std::to_string(p.line) : "") +
+                                 ": " + p.error});
+    }
+    return out;
+}
+
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+    std::size_t at = 0;
+    std::int64_t n = 0;
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+        const int digit = text[at] - '0';
+        if (n > (max - digit) / 10) return std::nullopt;
+        n = n * 10 + digit;
+        ++at;
+    }
+    if (at == 0) return std::nullopt;
+    const std::string_view unit = text.substr(at);
+    std::int64_t scale = 0;
+    if (unit == "ms")
+        scale = 1;
+    else if (unit == "s")
+        scale = 1000;
+    else if (unit == "m")
+        scale = 60 * 1000;
+    else if (unit == "h")
+        scale = 3600 * 1000;
+    else if (unit == "d")
+        scale = 86400 * 1000;
+    else
+        return std::nullopt;
+    if (n > max / scale) return std::nullopt;
+    return n * scale;
+}
+
+}  // namespace vigil::replay

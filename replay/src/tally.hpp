@@ -1,0 +1,61 @@
+#pragma once
+// What a worker makes of the events of its tracker: the lines of the findings file, and the
+// counts of the summary. Each worker has its own; the counts are merged at the end.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vigil/conversation.hpp"
+#include "vigil/replay.hpp"
+
+namespace vigil::replay::detail {
+
+/// A line's place in the stream: the file's index in the high bits, its line number (from 1) in
+/// the low 40. Increasing along the stream, so it orders lines across files.
+using line_id = std::uint64_t;
+constexpr unsigned line_bits = 40;
+constexpr line_id make_line_id(std::size_t file, std::uint64_t line) {
+    return (static_cast<line_id>(file) << line_bits) | line;
+}
+constexpr std::size_t file_of(line_id id) {
+    return static_cast<std::size_t>(id >> line_bits);
+}
+constexpr std::uint64_t line_of(line_id id) {
+    return id & ((line_id{1} << line_bits) - 1);
+}
+
+/// How many malformed lines the summary names.
+constexpr std::size_t malformed_shown = 20;
+
+/// The counts of one worker.
+struct tally {
+    std::uint64_t decided = 0, malformed = 0, duplicates = 0, out_of_order = 0, gaps = 0, gaps_at_start = 0;
+    std::uint64_t missing_turns = 0;
+    std::uint64_t conversations = 0, alone = 0, untimed = 0;
+    std::uint64_t decisions[3] = {0, 0, 0};
+    std::uint64_t violations = 0, undetermined = 0;
+    std::map<std::string, std::uint64_t> by_severity;
+    std::map<std::pair<std::string, std::string>, rule_tally> by_rule;
+    std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
+
+    void merge(const tally& other);
+};
+
+/// Renders the events of one worker's tracker into findings-file lines and counts them.
+class event_renderer {
+public:
+    explicit event_renderer(const std::vector<std::string>& files) : m_files(files) {}
+
+    /// Appends the lines `e` stands for to `text` (nothing for most decisions) and counts it.
+    void render(const conversation_event& e, std::string& text, tally& t);
+
+private:
+    void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
+
+    const std::vector<std::string>& m_files;
+};
+
+}  // namespace vigil::replay::detail

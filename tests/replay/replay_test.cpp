@@ -1,0 +1,311 @@
+// Replay of generated logs (vigil::datagen) with every kind of fault: every line accounted for,
+// the same output whatever the number of threads, plain or gzip, one file or several.
+#define BOOST_TEST_MODULE replay
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.hpp"
+#include "vigil/datagen.hpp"
+#include "vigil/replay.hpp"
+
+namespace fs = std::filesystem;
+using namespace replay_test;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t log_lines = 30000;
+
+// A generated log with out-of-order records, duplicates, gaps and malformed lines, written once
+// as plain text and as gzip.
+struct generated_log {
+    fs::path dir;
+    std::string plain;
+    std::string gz;
+    std::vector<std::string> lines;
+
+    generated_log() {
+        dir = scratch_dir("log");
+        vigil::datagen::options opts;
+        opts.records = log_lines;
+        opts.seed = 7;
+        opts.out_of_order = 0.02;
+        opts.duplicates = 0.01;
+        opts.gaps = 0.01;
+        opts.malformed = 0.005;
+        plain = (dir / "log.jsonl").string();
+        gz = (dir / "log.jsonl.gz").string();
+        vigil::datagen::write_file(opts, plain);
+        vigil::datagen::write_file(opts, gz);
+        std::ifstream in(plain);
+        for (std::string line; std::getline(in, line);) lines.push_back(line);
+    }
+};
+
+const generated_log& the_log() {
+    static const generated_log log;
+    return log;
+}
+
+const compiled& policies() {
+    static const compiled set = shipped_policies();
+    return set;
+}
+
+struct replayed {
+    vigil::replay::summary summary;
+    std::string findings;
+};
+
+replayed replay(const std::vector<std::string>& logs, std::size_t threads, std::size_t window = 16,
+                std::size_t batch = 1000, const compiled& set = policies()) {
+    vigil::replay::options opts;
+    opts.logs = logs;
+    opts.threads = threads;
+    opts.batch_lines = batch;
+    opts.tracking.reorder_window = window;
+    replayed r;
+    r.summary = vigil::replay::run(set, opts, [&](std::string_view chunk) { r.findings.append(chunk); });
+    return r;
+}
+
+// The summary without how the run went.
+std::string result_of(const vigil::replay::summary& s) {
+    auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j.contains("run"));
+    j.erase("run");
+    return j.dump(2);
+}
+
+std::vector<json> parse_lines(const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+}
+
+std::string replace_all(const std::string& text, const std::string& from, const std::string& to) {
+    std::string out;
+    std::size_t done = 0;
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, done)) {
+        out.append(text, done, at - done);
+        out += to;
+        done = at + from.size();
+    }
+    out.append(text, done);
+    return out;
+}
+
+void check_accounting(const replayed& r) {
+    const auto& s = r.summary;
+    BOOST_TEST(s.lines == log_lines);
+    BOOST_TEST(s.decided + s.malformed + s.duplicates + s.out_of_order == s.lines);
+    std::map<std::string, std::uint64_t> events;
+    std::uint64_t findings = 0;
+    for (const auto& line : parse_lines(r.findings)) {
+        if (line.contains("event"))
+            ++events[line["event"].get<std::string>()];
+        else
+            ++findings;
+    }
+    BOOST_TEST(events["malformed"] == s.malformed);
+    BOOST_TEST(events["duplicate"] == s.duplicates);
+    BOOST_TEST(events["out_of_order"] == s.out_of_order);
+    BOOST_TEST(events["gap"] == s.gaps);
+    BOOST_TEST(findings == s.violations + s.undetermined);
+    BOOST_TEST(s.decisions[0] + s.decisions[1] + s.decisions[2] == s.decided);
+    BOOST_TEST(s.first_malformed.size() == std::min<std::uint64_t>(s.malformed, 20));
+    BOOST_TEST(std::is_sorted(s.first_malformed.begin(), s.first_malformed.end(),
+                              [](const auto& a, const auto& b) { return a.line < b.line; }));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_line_is_accounted_for) {
+    const auto r = replay({the_log().plain}, 2);
+    check_accounting(r);
+    const auto& s = r.summary;
+    BOOST_TEST(s.malformed > 0u);
+    BOOST_TEST(s.duplicates > 0u);
+    BOOST_TEST(s.gaps > 0u);
+    BOOST_TEST(s.violations > 0u);
+    BOOST_TEST(s.unreadable.empty());
+    // Memory follows the conversations open at once, not the log.
+    BOOST_TEST(s.peak_open > 0u);
+    BOOST_TEST(s.peak_open < s.conversations / 2);
+    // Every malformed line of the input is named, with the evaluator's reason.
+    for (const auto& p : s.first_malformed) {
+        BOOST_TEST(!json::accept(the_log().lines.at(p.line - 1)), p.line);
+        BOOST_TEST(p.error.find("invalid JSON") == 0u, p.error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(late_turns_after_a_gap_are_out_of_order) {
+    // With no reorder window, every swapped pair gives up a turn that then arrives late.
+    const auto r = replay({the_log().plain}, 2, 0);
+    check_accounting(r);
+    BOOST_TEST(r.summary.out_of_order > 0u);
+    BOOST_TEST(r.summary.gaps > replay({the_log().plain}, 2).summary.gaps);
+}
+
+BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_number_of_threads) {
+    const auto one = replay({the_log().plain}, 1);
+    BOOST_TEST(one.summary.threads == 1u);
+    for (std::size_t threads : {2u, 3u, 4u}) {
+        const auto many = replay({the_log().plain}, threads);
+        BOOST_TEST(many.summary.threads == threads);
+        BOOST_TEST((many.findings == one.findings), threads << " threads give other findings");
+        BOOST_TEST(result_of(many.summary) == result_of(one.summary));
+    }
+    // The same holds with the default batch size and with tiny batches (idle expiry at every line).
+    BOOST_TEST(replay({the_log().plain}, 1, 16, 8192).findings == replay({the_log().plain}, 4, 16, 8192).findings);
+    BOOST_TEST(replay({the_log().plain}, 1, 4, 7).findings == replay({the_log().plain}, 3, 4, 7).findings);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_and_plain_give_the_same_output) {
+    const auto plain = replay({the_log().plain}, 2);
+    const auto gz = replay({the_log().gz}, 2);
+    BOOST_TEST(fs::file_size(the_log().gz) < fs::file_size(the_log().plain));
+    BOOST_TEST(replace_all(gz.findings, the_log().gz, the_log().plain) == plain.findings);
+    BOOST_TEST(gz.summary.bytes == plain.summary.bytes);
+    BOOST_TEST(replace_all(result_of(gz.summary), the_log().gz, the_log().plain) == result_of(plain.summary));
+}
+
+BOOST_AUTO_TEST_CASE(several_files_are_one_stream) {
+    // The log cut in two: conversations go on across the cut, line numbers start again.
+    const auto dir = scratch_dir("split");
+    const std::size_t cut = 12345;
+    const std::string first = (dir / "a.jsonl").string(), second = (dir / "b.jsonl").string();
+    {
+        std::ofstream a(first), b(second);
+        for (std::size_t i = 0; i < the_log().lines.size(); ++i) (i < cut ? a : b) << the_log().lines[i] << "\n";
+    }
+    const auto whole = replay({the_log().plain}, 2);
+    const auto split = replay({first, second}, 2);
+    BOOST_TEST(result_of(split.summary).size() > 0u);
+    BOOST_TEST(split.summary.files.size() == 2u);
+    BOOST_TEST(split.summary.files[0].lines == cut);
+    // Renumber the split output into the whole file's lines: it must then be the same.
+    auto renumber = [&](json line, const char* file, const char* number) {
+        if (!line.contains(file)) return line;
+        const bool in_second = line[file] == second;
+        line[file] = the_log().plain;
+        if (in_second) line[number] = line[number].get<std::size_t>() + cut;
+        return line;
+    };
+    const auto whole_lines = parse_lines(whole.findings);
+    auto split_lines = parse_lines(split.findings);
+    BOOST_REQUIRE(whole_lines.size() == split_lines.size());
+    for (std::size_t i = 0; i < split_lines.size(); ++i) {
+        const json fixed = renumber(renumber(split_lines[i], "file", "line"), "first_file", "first_line");
+        BOOST_TEST(fixed == whole_lines[i], "line " << i + 1);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(findings_carry_the_fields_of_a_decision) {
+    // A single-turn policy whose messages quote record text, so escaping is exercised too.
+    const auto set = compile_text(R"(
+policy "p" {
+  version "2"
+  rule offer_at_distress {
+    severity critical
+    when speaker == "ai" and signals.distress >= 0.5
+    forbid any a in actions: a.type == "offer"
+    message "offer at distress {signals.distress}: {text}"
+    remedy block, notify "trust-and-safety"
+  }
+  rule disclosed {
+    severity high
+    when speaker == "ai"
+    require ai.disclosed
+    message "not disclosed: {text}"
+    remedy disclose
+  }
+}
+)");
+    const auto r = replay({the_log().plain}, 2, 16, 1000, set);
+    vigil::evaluator judge(set);
+    std::size_t checked = 0;
+    for (const auto& line : parse_lines(r.findings)) {
+        if (line.contains("event")) continue;
+        BOOST_REQUIRE(line["file"] == the_log().plain);
+        const std::string& record = the_log().lines.at(line["line"].get<std::size_t>() - 1);
+        vigil::decision d;
+        std::string error;
+        BOOST_REQUIRE(judge.decide(record, d, error));
+        const json expected = vigil::to_json(d);
+        const auto record_json = json::parse(record);
+        BOOST_TEST(line["record_id"] == expected["record_id"]);
+        BOOST_TEST(line["conversation_id"] == expected["conversation_id"]);
+        BOOST_TEST(line["decision"] == expected["decision"]);
+        BOOST_TEST(line["policy_hash"] == expected["policy_hash"]);
+        BOOST_TEST(line["turn"] == record_json["turn"]);
+        BOOST_TEST(line["timestamp"] == record_json["timestamp"]);
+        bool found = false;
+        for (const auto& f : expected["findings"]) {
+            if (f["rule"] != line["rule"]) continue;
+            found = true;
+            for (const auto& [field, value] : f.items()) BOOST_TEST(line[field] == value, field);
+        }
+        BOOST_TEST(found);
+        if (++checked == 2000) break;
+    }
+    BOOST_TEST(checked == 2000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluated) {
+    const auto r = replay({the_log().plain, "/nonexistent/vigil/log.jsonl"}, 2);
+    BOOST_REQUIRE(r.summary.unreadable.size() == 1u);
+    BOOST_TEST(r.summary.unreadable[0].file == "/nonexistent/vigil/log.jsonl");
+    BOOST_TEST(r.summary.decided == 0u);
+    BOOST_TEST(r.findings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_gzip_file_is_read_up_to_the_damage) {
+    const auto dir = scratch_dir("truncated");
+    const auto damaged = (dir / "damaged.jsonl.gz").string();
+    fs::copy_file(the_log().gz, damaged);
+    fs::resize_file(damaged, fs::file_size(damaged) / 2);
+    const auto r = replay({damaged, the_log().plain}, 2);
+    BOOST_REQUIRE(r.summary.unreadable.size() == 1u);
+    BOOST_TEST(r.summary.unreadable[0].file == damaged);
+    BOOST_TEST(r.summary.unreadable[0].line > 0u);
+    BOOST_TEST(r.summary.files.size() == 2u);
+    BOOST_TEST(r.summary.files[1].lines == log_lines);
+    BOOST_TEST(r.summary.decided + r.summary.malformed + r.summary.duplicates + r.summary.out_of_order ==
+               r.summary.lines);
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
+    const auto r = replay({the_log().plain}, 2);
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(r.summary)) text += line.text + "\n";
+    BOOST_TEST(text.find("replayed 30000 lines") != std::string::npos, text);
+    BOOST_TEST(text.find("malformed lines: " + the_log().plain + ":") != std::string::npos, text);
+    BOOST_TEST(text.find("customer-care/no_upsell_when_distressed (critical)") != std::string::npos, text);
+    const auto j = vigil::replay::to_json(r.summary);
+    BOOST_TEST(j["records"] == r.summary.lines - r.summary.malformed);
+    BOOST_TEST(j["findings"]["total"] == r.summary.violations + r.summary.undetermined);
+    BOOST_TEST(j["run"]["threads"] == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(durations) {
+    using vigil::replay::parse_duration;
+    BOOST_TEST(parse_duration("90s").value() == 90000);
+    BOOST_TEST(parse_duration("30m").value() == 1800000);
+    BOOST_TEST(parse_duration("2h").value() == 7200000);
+    BOOST_TEST(parse_duration("1d").value() == 86400000);
+    BOOST_TEST(parse_duration("250ms").value() == 250);
+    BOOST_TEST(parse_duration("0s").value() == 0);
+    for (const char* bad : {"", "30", "m", "1.5h", "-1h", "1w", "30 m", "99999999999999999999d", "9999999999999999d"})
+        BOOST_TEST(!parse_duration(bad).has_value(), bad);
+}
