@@ -1297,6 +1297,10 @@ std::size_t rule_state::memory_bytes() const {
     return bytes;
 }
 
+bool evaluator::parse_only(std::string_view json, std::string& error) {
+    return m_impl->projector.iterate_only(json, error);
+}
+
 bool evaluator::project_only(std::string_view json, std::string& error) {
     m_impl->mem.reset();
     return m_impl->projector.project(json, m_impl->mem, error);

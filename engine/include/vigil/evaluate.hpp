@@ -145,6 +145,10 @@ public:
 
     /// Parses and projects one record as decide() does, without evaluating any rule; for
     /// benchmarks and tools. Returns false with `error` set as decide() does.
+    /// Parses the whole record and walks every value without projecting or evaluating anything:
+    /// the floor of decide()'s cost, for benchmarks. Returns false with a reason as decide() does.
+    [[nodiscard]] bool parse_only(std::string_view json, std::string& error);
+
     [[nodiscard]] bool project_only(std::string_view json, std::string& error);
 
     [[nodiscard]] const compiled_set& policies() const;

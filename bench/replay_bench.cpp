@@ -1,0 +1,94 @@
+// What a replay costs, beside the floor of parsing the same log: records/s and MB/s of
+// `vigil replay` with the shipped policies on a generated log, for 1 and 2 threads, and of a
+// parse-only pass (read every line, parse and walk it with simdjson, evaluate nothing).
+//
+//   replay_bench [--records=N] [benchmark flags]     (default N = 200000)
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "vigil/check.hpp"
+#include "vigil/datagen.hpp"
+#include "vigil/evaluate.hpp"
+#include "vigil/parse.hpp"
+#include "vigil/replay.hpp"
+
+namespace {
+
+std::size_t record_count = 200000;
+
+const std::string& log_file() {
+    static const std::string path = [] {
+        const auto p = std::filesystem::temp_directory_path() /
+                       ("vigil-replay-bench-" + std::to_string(record_count) + ".jsonl");
+        vigil::datagen::options opts;
+        opts.records = record_count;
+        opts.seed = 2026;
+        vigil::datagen::write_file(opts, p.string());
+        return p.string();
+    }();
+    return path;
+}
+
+std::shared_ptr<const vigil::compiled_set> shipped_policies() {
+    static const auto set = [] {
+        auto loaded = vigil::load({{std::string(VIGIL_SOURCE_DIR) + "/policies", std::nullopt}});
+        auto checked = vigil::check(std::move(*loaded.value));
+        if (!checked.ok()) throw std::runtime_error("the shipped policies do not check");
+        auto compiled = vigil::compile(std::move(*checked.value));
+        if (!compiled.ok()) throw std::runtime_error("the shipped policies do not compile");
+        return *compiled.value;
+    }();
+    return set;
+}
+
+void BM_ParseOnlyLog(benchmark::State& state) {
+    vigil::evaluator judge(shipped_policies());
+    std::string error;
+    std::size_t lines = 0, bytes = 0;
+    for (auto _ : state) {
+        std::ifstream in(log_file());
+        for (std::string line; std::getline(in, line);) {
+            if (!judge.parse_only(line, error)) state.SkipWithError("parse");
+            ++lines;
+            bytes += line.size() + 1;
+        }
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(lines));
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_ParseOnlyLog)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+void BM_Replay(benchmark::State& state) {
+    vigil::replay::options opts;
+    opts.logs = {log_file()};
+    opts.threads = static_cast<std::size_t>(state.range(0));
+    std::size_t lines = 0, bytes = 0, written = 0;
+    for (auto _ : state) {
+        const auto summary =
+            vigil::replay::run(shipped_policies(), opts, [&](std::string_view chunk) { written += chunk.size(); });
+        lines += summary.lines;
+        bytes += summary.bytes;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(lines));
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["findings_MB"] = static_cast<double>(written) / 1e6 / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_Replay)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--records=", 10) == 0) record_count = std::stoul(argv[i] + 10);
+    }
+    benchmark::Initialize(&argc, argv);
+    std::printf("log: %zu generated records in %s\n", record_count, log_file().c_str());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
