@@ -63,18 +63,6 @@ std::vector<policy_info> policies_of(const loaded_set& loaded, const std::string
     return out;
 }
 
-decision_kind decision_of(const std::vector<finding>& findings) {
-    bool remedies = false;
-    for (const finding& f : findings) {
-        if (f.result != outcome::violation) continue;
-        for (const remedy_out& r : f.remedies) {
-            if (r.kind == "block") return decision_kind::deny;
-            remedies = true;
-        }
-    }
-    return remedies ? decision_kind::allow_with_remedies : decision_kind::allow;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -327,7 +315,7 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
         turn.number = static_cast<std::uint32_t>(i + 1);
         if (ev.decide(text, state, d, error)) {
             turn.findings = relevant(d.findings);
-            turn.decision = decision_of(turn.findings);
+            turn.decision = combined_decision(turn.findings);
         } else {
             refused.push_back(
                 {difference::kind::actual, "turn " + std::to_string(i + 1) + " could not be evaluated: " + error});
@@ -339,7 +327,7 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
     turn_outcome last;
     last.number = 0;
     last.findings = relevant(end);
-    last.decision = decision_of(last.findings);
+    last.decision = combined_decision(last.findings);
     result.turns.push_back(std::move(last));
 
     judge(c, sources, result).run();
