@@ -1,52 +1,10 @@
 #include "json_text.hpp"
 
+#include "vigil/calendar.hpp"
+
 #include <array>
 
 namespace vigil::datagen::detail {
-namespace {
-
-// Howard Hinnant's civil-date algorithms (proleptic Gregorian, no time zones).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct civil {
-    std::int64_t year;
-    unsigned month;
-    unsigned day;
-};
-
-constexpr civil civil_from_days(std::int64_t z) noexcept {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
-
-static_assert(days_from_civil(1970, 1, 1) == 0);
-static_assert(days_from_civil(2026, 1, 5) == 20458);
-static_assert(civil_from_days(20458).year == 2026 && civil_from_days(20458).day == 5);
-
-constexpr bool leap(std::int64_t y) noexcept {
-    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-
-constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
-    constexpr std::array<unsigned, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-}  // namespace
 
 void append_escaped(std::string& out, std::string_view text) {
     constexpr std::string_view hex = "0123456789abcdef";
@@ -118,7 +76,7 @@ void append_timestamp(std::string& out, std::int64_t unix_seconds) {
         rest += 86400;
         --days;
     }
-    const civil date = civil_from_days(days);
+    const civil_date date = vigil::civil_from_days(days);
     append_padded(out, static_cast<std::uint64_t>(date.year), 4);
     out += '-';
     append_padded(out, date.month, 2);

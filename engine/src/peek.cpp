@@ -15,37 +15,6 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-// Days from 1970-01-01 to year-month-day in the proleptic Gregorian calendar (H. Hinnant's
-// days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool leap_year(std::int64_t y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-    static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
-// Reads exactly `n` digits at `at`; false when one is not a digit.
-bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) {
-    if (at + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + static_cast<unsigned>(s[i] - '0');
-    }
-    return true;
-}
-
 // One parser and one padded buffer per thread: peek() is called for every line of a log.
 struct peeker {
     od::parser parser;
@@ -130,48 +99,6 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
 }
 
 }  // namespace
-
-std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
-    // 2026-01-05T08:00:00Z is the shortest form: 20 characters.
-    unsigned year, month, day, hour, minute, second;
-    if (s.size() < 20 || !digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-        !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-        s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second))
-        return std::nullopt;
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 60)
-        return std::nullopt;
-    std::size_t at = 19;
-    std::int64_t millis = 0;
-    if (s[at] == '.') {
-        ++at;
-        const std::size_t first = at;
-        while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
-            if (at - first < 3) millis = millis * 10 + (s[at] - '0');
-            ++at;
-        }
-        if (at == first) return std::nullopt;
-        for (std::size_t n = at - first; n < 3; ++n) millis *= 10;
-    }
-    if (at >= s.size()) return std::nullopt;
-    std::int64_t offset_minutes = 0;
-    if (s[at] == 'Z' || s[at] == 'z') {
-        ++at;
-    } else if (s[at] == '+' || s[at] == '-') {
-        unsigned oh, om;
-        if (!digits(s, at + 1, 2, oh) || at + 3 >= s.size() || s[at + 3] != ':' || !digits(s, at + 4, 2, om) ||
-            oh > 23 || om > 59)
-            return std::nullopt;
-        offset_minutes = (s[at] == '-' ? -1 : 1) * static_cast<std::int64_t>(oh * 60 + om);
-        at += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (at != s.size()) return std::nullopt;
-    const std::int64_t seconds =
-        days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    return seconds * 1000 + millis;
-}
 
 bool peek(std::string_view json, record_key& key, std::string& error) {
     thread_local peeker p;

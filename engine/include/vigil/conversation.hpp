@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/calendar.hpp"
 #include "vigil/evaluate.hpp"
 
 namespace vigil {
@@ -55,11 +56,6 @@ struct record_key {
 /// Thread-safe: each thread uses its own parser.
 [[nodiscard]] bool peek(std::string_view json, record_key& key, std::string& error);
 
-/// Parses an RFC 3339 date-time strictly: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`
-/// with a real calendar date (`T` and `Z` may be lowercase and `T` a space, as RFC 3339 allows;
-/// a second of 60, a leap second, counts as the next second). Returns milliseconds since the Unix epoch in UTC,
-/// with the fraction truncated to milliseconds, or nothing when the text is not such a time.
-[[nodiscard]] std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 /// peek()'s answer for one line, computed ahead of feeding (by a thread that routes lines to
 /// trackers by conversation).
