@@ -6,19 +6,16 @@
 #include <charconv>
 #include <sstream>
 
+#include "scan.hpp"
 #include "actions.hpp"
 
 namespace vigil::grammar {
 
+using scan::is_continuation;
+using scan::is_space;
+using scan::is_word_char;
+
 namespace {
-
-bool is_word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 // Strict form of a number: digits ('.' digits)? ([eE] [+-]? digits)?
 bool well_formed_number(std::string_view text) {
@@ -472,34 +469,9 @@ void builder::then_setting(span where) {
 
 // ------------------------------------------------------------------- errors and recovery
 
-std::uint32_t builder::skip_trivia(std::uint32_t at) const {
-    while (at < m_text.size()) {
-        if (is_space(m_text[at])) {
-            ++at;
-        } else if (m_text[at] == '#' || m_text.substr(at, 2) == "//") {
-            while (at < m_text.size() && m_text[at] != '\n') ++at;
-        } else {
-            break;
-        }
-    }
-    return at;
-}
+std::uint32_t builder::skip_trivia(std::uint32_t at) const { return scan::skip_trivia(m_text, at); }
 
-span builder::token_at(std::uint32_t at) const {
-    const auto size = static_cast<std::uint32_t>(m_text.size());
-    if (at >= size) return {m_file, size, size};
-    std::uint32_t end = at + 1;
-    if (is_word_char(m_text[at])) {
-        end = word_at(at).end;
-    } else if (m_text[at] == '"') {
-        // The whole string, up to its closing quote or the end of the line.
-        while (end < size && m_text[end] != '"' && m_text[end] != '\n') end += m_text[end] == '\\' ? 2 : 1;
-        end = std::min(end < size && m_text[end] == '"' ? end + 1 : end, size);
-    } else {
-        while (end < size && is_continuation(m_text[end])) ++end;
-    }
-    return {m_file, at, end};
-}
+span builder::token_at(std::uint32_t at) const { return scan::token_at(m_text, m_file, at); }
 
 span builder::escape_at(std::uint32_t backslash) const {
     const auto size = static_cast<std::uint32_t>(m_text.size());

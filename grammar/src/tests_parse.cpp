@@ -10,6 +10,7 @@
 
 #include <tao/pegtl.hpp>
 
+#include "scan.hpp"
 #include "tests_actions.hpp"
 #include "tests_errors.hpp"
 #include "tests_rules.hpp"
@@ -17,19 +18,11 @@
 
 namespace vigil::grammar::tests {
 
+using scan::is_continuation;
+using scan::is_space;
+using scan::is_word_char;
+
 namespace {
-
-bool is_word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-bool is_continuation(char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
 
 // Replaces every `{name}` in `text` by `value`.
 void substitute(std::string& text, std::string_view name, std::string_view value) {
@@ -252,34 +245,9 @@ void builder::expect(span where) {
 
 // ------------------------------------------------------------------- errors and recovery
 
-std::uint32_t builder::skip_trivia(std::uint32_t at) const {
-    while (at < m_text.size()) {
-        if (is_space(m_text[at])) {
-            ++at;
-        } else if (m_text[at] == '#' || m_text.substr(at, 2) == "//") {
-            while (at < m_text.size() && m_text[at] != '\n') ++at;
-        } else {
-            break;
-        }
-    }
-    return at;
-}
+std::uint32_t builder::skip_trivia(std::uint32_t at) const { return scan::skip_trivia(m_text, at); }
 
-span builder::token_at(std::uint32_t at) const {
-    const auto size = static_cast<std::uint32_t>(m_text.size());
-    if (at >= size) return {m_file, size, size};
-    std::uint32_t end = at + 1;
-    if (is_word_char(m_text[at])) {
-        while (end < size && is_word_char(m_text[end])) ++end;
-    } else if (m_text[at] == '"') {
-        // The whole string, up to its closing quote or the end of the line.
-        while (end < size && m_text[end] != '"' && m_text[end] != '\n') end += m_text[end] == '\\' ? 2 : 1;
-        end = std::min(end < size && m_text[end] == '"' ? end + 1 : end, size);
-    } else {
-        while (end < size && is_continuation(m_text[end])) ++end;
-    }
-    return {m_file, at, end};
-}
+span builder::token_at(std::uint32_t at) const { return scan::token_at(m_text, m_file, at); }
 
 void builder::raise(const error_info& error, std::uint32_t at, std::string_view op) {
     const span where = error.at == anchor::string_open ? m_string_open : token_at(skip_trivia(at));
