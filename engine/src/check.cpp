@@ -16,12 +16,7 @@ namespace vigil {
 
 namespace {
 
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
+using ast::overloaded;
 
 using json = nlohmann::json;
 

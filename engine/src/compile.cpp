@@ -16,12 +16,7 @@ namespace vigil::eval {
 
 namespace {
 
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
+using ast::overloaded;
 
 /// What compiling an expression produced.
 struct compiled_expr {

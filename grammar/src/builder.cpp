@@ -67,15 +67,7 @@ span builder::word_at(std::uint32_t begin) const {
     return {m_file, begin, end};
 }
 
-bool builder::starts_line(std::uint32_t at) const {
-    while (at > 0) {
-        const char c = m_text[at - 1];
-        if (c == '\n') return true;
-        if (c != ' ' && c != '\t') return false;
-        --at;
-    }
-    return true;
-}
+bool builder::starts_line(std::uint32_t at) const { return scan::starts_line(m_text, at); }
 
 // -------------------------------------------------------------------------------- strings
 

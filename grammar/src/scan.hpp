@@ -33,6 +33,17 @@ inline std::uint32_t skip_trivia(std::string_view text, std::uint32_t at) {
     return at;
 }
 
+/// Whether only spaces and tabs stand between the start of the line and `at`.
+inline bool starts_line(std::string_view text, std::uint32_t at) {
+    while (at > 0) {
+        const char c = text[at - 1];
+        if (c == '\n') return true;
+        if (c != ' ' && c != '\t') return false;
+        --at;
+    }
+    return true;
+}
+
 /// The token that starts at `at`: a word, a whole string literal (to its closing quote or the end
 /// of its line), or one UTF-8 character; an empty span at the end of the text.
 inline span token_at(std::string_view text, file_id file, std::uint32_t at) {

@@ -60,15 +60,7 @@ builder::builder(const source_map& sources, file_id file)
     m_file_ast.file = file;
 }
 
-bool builder::starts_line(std::uint32_t at) const {
-    while (at > 0) {
-        const char c = m_text[at - 1];
-        if (c == '\n') return true;
-        if (c != ' ' && c != '\t') return false;
-        --at;
-    }
-    return true;
-}
+bool builder::starts_line(std::uint32_t at) const { return scan::starts_line(m_text, at); }
 
 // ------------------------------------------------------------------------ strings and objects
 

@@ -14,6 +14,15 @@
 
 namespace vigil::ast {
 
+/// Visits a variant with a set of lambdas: `std::visit(overloaded{[](const ident&) {...}, ...}, e.kind)`,
+/// so a forgotten alternative fails to compile.
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
 /// Unique across every module of one load (the loader hands parse() a shared counter).
 using node_id = std::uint32_t;
 
