@@ -62,6 +62,8 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--reorder-window", o.reorder_window,
                     "records a conversation holds back while it waits for a missing turn")
         ->capture_default_str();
+    cmd->add_option("--record-member", o.record_member,
+                    "each line wraps its record in this member (`record` for a decision log of vigil serve)");
     cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")
         ->capture_default_str();
     cmd->add_option("--summary-json", o.summary_json, "also write the summary as JSON to this file");
@@ -94,6 +96,7 @@ int run_replay(const replay_command_options& o) {
     options.logs = o.logs;
     options.threads = o.threads;
     options.tracking.reorder_window = o.reorder_window;
+    options.record_member = o.record_member;
     options.tracking.idle_gap_ms = *replay::parse_duration(o.idle);
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 

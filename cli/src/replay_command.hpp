@@ -18,6 +18,7 @@ struct replay_command_options {
     std::size_t threads = 0;  // 0: one per core
     std::string idle = "30m";
     std::size_t reorder_window = 16;
+    std::string record_member;  // empty: the lines are the records
     std::string findings = "-";
     std::string summary_json;
     std::string log_level = "info";

@@ -661,8 +661,45 @@ private:
             error(code::type_mismatch, e.where, "this quantifier needs a condition after `:`");
             return {unknown_constant(e)};
         }
+        if (n.code == op::any || n.code == op::none_) n.d = phrase_set(n);
         out.node = emit(n);
         return out;
+    }
+
+    /// The phrase set of `any p in [texts]: t contains p`, or none when the quantifier has another
+    /// shape. It must answer exactly as the loop does whenever `t` is a text: true when some
+    /// phrase occurs in it (the empty phrase always does).
+    std::uint32_t phrase_set(const node& quantifier) {
+        const node& range = m_set.nodes[quantifier.a];
+        if (range.code != op::constant || quantifier.b == none) return none;
+        const value& phrases = m_set.constants[range.a];
+        if (phrases.k != kind::list || phrases.size == 0) return none;
+        const node& body = m_set.nodes[quantifier.b];
+        if (body.code != op::contains) return none;
+        const node& item = m_set.nodes[body.b];
+        if (item.code != op::variable || item.a != quantifier.c || uses_variable(body.a, quantifier.c)) return none;
+        std::string pattern;
+        for (std::uint32_t i = 0; i < phrases.size; ++i) {
+            const value& p = phrases.items[i];
+            if (p.k != kind::text) return none;
+            if (i) pattern += '|';
+            pattern += RE2::QuoteMeta(re2::StringPiece(p.text, p.size));
+        }
+        RE2::Options options;
+        options.set_encoding(RE2::Options::EncodingUTF8);
+        options.set_log_errors(false);
+        auto re = std::make_unique<RE2>(pattern, options);
+        if (!re->ok()) return none;  // too large: the loop still answers
+        m_set.phrase_sets.push_back(std::move(re));
+        return static_cast<std::uint32_t>(m_set.phrase_sets.size() - 1);
+    }
+
+    bool uses_variable(std::uint32_t n, std::uint32_t variable) const {
+        const node& x = m_set.nodes[n];
+        if (x.code == op::variable) return x.a == variable;
+        bool used = false;
+        for_each_child(m_set, x, [&](std::uint32_t child) { used = used || uses_variable(child, variable); });
+        return used;
     }
 
     // ----- rules ------------------------------------------------------------------------------

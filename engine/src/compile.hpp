@@ -55,7 +55,7 @@ enum class op : std::uint8_t {
     present,      // a: exists(a), `a != null`
     absent,       // a: missing(a), `a == null`
     lower, upper, length,  // a
-    any, all, none_, count,  // a: range, b: body (or none for count), c: variable index
+    any, all, none_, count,  // a: range, b: body (or none for count), c: variable index; d: see phrase_sets
     // Conversation functions: a is the tracker (compiled_set::trackers), b its condition or value
     // (a memo node), c the `among` condition of streak. They read the state of earlier turns.
     earlier, previous, turns_since, count_last, count_within, streak,
@@ -224,6 +224,11 @@ public:
     std::deque<std::string> constant_texts;               // storage behind text constants
     std::deque<std::vector<eval::value>> constant_lists;  // storage behind list constants
     std::vector<std::unique_ptr<RE2>> regexes;
+    /// `any p in [texts]: t contains p` (and `none`), where `t` does not depend on `p`: one search
+    /// for all the phrases at once when `t` is a text (a quantifier's `d` indexes this). Phrase
+    /// lists in several languages are the common shape of manipulation rules, and a search per
+    /// phrase cost most of a decision.
+    std::vector<std::unique_ptr<RE2>> phrase_sets;
     std::vector<eval::schema_node> schema;  // [0] is the record
     std::uint32_t memo_count = 0;
     std::uint32_t variable_count = 0;

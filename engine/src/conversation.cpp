@@ -30,6 +30,18 @@ std::string_view event_name(event_kind k) {
     return "?";
 }
 
+turn_fit fit_turn(std::int64_t turn, std::int64_t next_turn,
+                  std::span<const std::pair<std::int64_t, std::uint64_t>> evaluated, std::uint64_t& first_line) {
+    if (turn == next_turn) return turn_fit::expected;
+    if (turn > next_turn) return turn_fit::ahead;
+    const auto at = std::lower_bound(evaluated.begin(), evaluated.end(), std::make_pair(turn, std::uint64_t{0}));
+    if (at != evaluated.end() && at->first == turn) {
+        first_line = at->second;
+        return turn_fit::duplicate;
+    }
+    return turn_fit::out_of_order;
+}
+
 namespace {
 
 // A record that arrived ahead of a missing turn: kept whole until its turn comes.
@@ -214,6 +226,10 @@ struct conversation_tracker::impl {
     }
 
     void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
+        if (peeked.refused) {
+            malformed(line, nullptr, peeked.error, sink);
+            return;
+        }
         if (!peeked.object) {
             // The evaluator has the last word on what is malformed, and its wording (as in eval).
             if (judge.project_only(json, error)) {
@@ -237,7 +253,9 @@ struct conversation_tracker::impl {
         }
         conversation& c = *found->second;
 
-        if (key.turn == c.next_turn) {
+        std::uint64_t first_line = 0;
+        const turn_fit fit = fit_turn(key.turn, c.next_turn, c.evaluated, first_line);
+        if (fit == turn_fit::expected) {
             const std::int64_t before = c.next_turn;
             evaluate_in_turn(c, json, key, line, line, sink);
             if (c.next_turn == before) {  // malformed: the conversation does not move
@@ -258,17 +276,15 @@ struct conversation_tracker::impl {
         }
         touch(c, key, line);
 
-        if (key.turn < c.next_turn) {
-            const auto at =
-                std::lower_bound(c.evaluated.begin(), c.evaluated.end(), std::make_pair(key.turn, std::uint64_t{0}));
+        if (fit != turn_fit::ahead) {
             conversation_event e;
             e.line = line;
             e.cause = line;
             e.conversation_id = c.id;
             e.record = &key;
-            if (at != c.evaluated.end() && at->first == key.turn) {
+            if (fit == turn_fit::duplicate) {
                 e.kind = event_kind::duplicate;
-                e.first_line = at->second;
+                e.first_line = first_line;
             } else {
                 e.kind = event_kind::out_of_order;
                 e.expected_turn = c.next_turn;

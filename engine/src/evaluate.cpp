@@ -149,6 +149,7 @@ struct evaluator::impl {
     rule_state::data* st = nullptr;                // the state of the conversation being decided
     std::unique_ptr<rule_state::data> scratch;     // decide() without a state: a one-turn conversation
     std::vector<value> empty_root;                 // finish(): a record whose every field is absent
+    std::vector<finding> spare;                    // findings of the last decision, their buffers reused
     std::uint32_t time_generation = 0;             // the record whose time is cached
     std::optional<double> time;                    // ... its timestamp, when it has a valid one
     struct pending_turn {
@@ -805,6 +806,13 @@ struct evaluator::impl {
             return value::unknown();
         }
         if (x.b == none) return value::num(range.size);  // `count x in list`
+        if (x.d != none) {  // `any p in [phrases]: t contains p`: one search when t is a text
+            const value within = eval(nodes[x.b].a);
+            if (within.k == kind::text) {
+                const bool found = RE2::PartialMatch(re2::StringPiece(within.text, within.size), *set.phrase_sets[x.d]);
+                return value::boolean(found == (x.code == op::any));
+            }
+        }
         bool unknown = false;
         std::uint32_t trues = 0;
         for (std::uint32_t i = 0; i < range.size; ++i) {
@@ -1079,13 +1087,32 @@ struct evaluator::impl {
         return out + describe(e);
     }
 
+    // A decision's findings are kept for the next one, so that a finding costs no allocation once
+    // the buffers of its strings have grown.
+    void recycle(std::vector<finding>& findings) {
+        for (finding& f : findings) spare.push_back(std::move(f));
+        findings.clear();
+    }
+
+    finding& new_finding(std::vector<finding>& out) {
+        if (spare.empty()) return out.emplace_back();
+        finding& f = out.emplace_back(std::move(spare.back()));
+        spare.pop_back();
+        f.message.clear();
+        f.missing.clear();
+        f.errors.clear();
+        f.remedies.clear();
+        return f;
+    }
+
     void make_finding(const eval::compiled_rule& r, tri result, std::vector<finding>& out) {
-        finding& f = out.emplace_back();
+        finding& f = new_finding(out);
         f.policy = r.policy;
         f.policy_version = r.policy_version;
         f.rule = r.name;
         f.severity = r.severity;
         f.result = result == tri::true_ ? outcome::violation : outcome::undetermined;
+        f.rule_index = static_cast<std::uint32_t>(&r - set.rules.data());
 
         if (result == tri::unknown) {
             for (std::uint32_t s : absent) {
@@ -1098,7 +1125,10 @@ struct evaluator::impl {
             if (std::find(f.errors.begin(), f.errors.end(), text) == f.errors.end()) f.errors.push_back(std::move(text));
         }
 
-        f.evidence = nlohmann::json::object();
+        if (f.evidence.is_object())
+            f.evidence.clear();
+        else
+            f.evidence = nlohmann::json::object();
         for (std::uint32_t s : r.evidence) {
             value v = at_path(s);
             if (v.k != kind::unknown) f.evidence[set.schema[s].path] = eval::to_json(v);
@@ -1106,15 +1136,21 @@ struct evaluator::impl {
 
         if (result == tri::unknown) {
             // The rule's own message states a violation; an undetermined finding says what is open.
-            f.message = "cannot decide `" + r.fallback_message + "`";
+            f.message += "cannot decide `";
+            f.message += r.fallback_message;
+            f.message += '`';
             if (!f.missing.empty()) {
                 f.message += ": absent ";
-                for (std::size_t i = 0; i < f.missing.size(); ++i) f.message += (i ? ", " : "") + f.missing[i];
+                for (std::size_t i = 0; i < f.missing.size(); ++i) {
+                    if (i) f.message += ", ";
+                    f.message += f.missing[i];
+                }
             } else if (!f.errors.empty()) {
-                f.message += ": " + f.errors.front();
+                f.message += ": ";
+                f.message += f.errors.front();
             }
         } else if (r.message.empty()) {
-            f.message = r.fallback_message;
+            f.message += r.fallback_message;
         } else {
             // Placeholders may read more fields; what they find absent does not change the outcome.
             const std::size_t absent_mark = absent.size();
@@ -1141,7 +1177,7 @@ struct evaluator::impl {
     /// keeps none.
     bool decide_turn(std::string_view json, rule_state::data* conversation, decision& out, std::string& error) {
         mem.reset();
-        out.findings.clear();
+        recycle(out.findings);
         out.kind = decision_kind::allow;
         if (!projector.project(json, mem, error)) {
             out.record_id = nullptr;

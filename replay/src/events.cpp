@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tally.hpp"
+#include "vigil/json_text.hpp"
 
 namespace vigil::replay::detail {
 
@@ -20,79 +21,6 @@ void keep_smallest(std::vector<std::pair<line_id, std::string>>& list, line_id i
                                      [](const auto& entry, line_id value) { return entry.first < value; });
     list.insert(at, {id, std::string(error)});
     if (list.size() > malformed_shown) list.pop_back();
-}
-
-// A JSON string as nlohmann::json dumps it: `"`, `\\` and control characters escaped (the
-// short forms where JSON has them, \u00xx otherwise), everything else as it is.
-void put_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    std::size_t plain = 0;
-    std::size_t i = 0;
-    for (;; ++i) {
-        // Eight bytes at a time while none needs escaping (the common case: whole messages): a
-        // byte below 0x20, `"` or `\\`, found with the has-zero-byte trick (a false alarm only
-        // sends one byte through the check below).
-        constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-        while (i + 8 <= s.size()) {
-            std::uint64_t v;
-            std::memcpy(&v, s.data() + i, 8);
-            const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
-            const std::uint64_t hit = ((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v & highs;
-            if (hit != 0) break;
-            i += 8;
-        }
-        if (i >= s.size()) break;
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(s.data() + plain, i - plain);
-        plain = i + 1;
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-        }
-    }
-    out.append(s.data() + plain, s.size() - plain);
-    out += '"';
-}
-
-void put_json(std::string& out, const nlohmann::json& j) {
-    if (j.is_string())
-        put_string(out, j.get_ref<const std::string&>());
-    else
-        out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-void put_strings(std::string& out, const std::vector<std::string>& list) {
-    out += '[';
-    for (std::size_t i = 0; i < list.size(); ++i) {
-        if (i) out += ',';
-        put_string(out, list[i]);
-    }
-    out += ']';
 }
 
 void append_line(std::string& text, const ordered& j) {
@@ -126,79 +54,96 @@ void tally::merge(const tally& o) {
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
 }
 
+event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) {
+    if (f.rule_index >= m_rules.size()) m_rules.resize(f.rule_index + 1);
+    rule_entry& r = m_rules[f.rule_index];
+    if (r.counts != &t) {
+        r.counts = &t;
+        r.counter = &t.by_rule[{f.policy, f.rule}];
+        if (r.counter->rule.empty()) *r.counter = rule_tally{f.policy, f.rule, f.severity, 0, 0};
+        r.severity = &t.by_severity[f.severity];
+        r.fields.clear();
+        r.fields += ",\"policy\":";
+        append_json_string(r.fields, f.policy);
+        r.fields += ",\"version\":";
+        append_json_string(r.fields, f.policy_version);
+        r.fields += ",\"rule\":";
+        append_json_string(r.fields, f.rule);
+        r.fields += ",\"severity\":";
+        append_json_string(r.fields, f.severity);
+    }
+    return r;
+}
+
 void event_renderer::findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t) {
     // Written by hand rather than through nlohmann::json: most of a replay's time went into
     // building and dumping these objects. The finding fields are those of vigil::to_json, in its
-    // order and with its escaping (a test compares them).
-    for (const finding& f : d.findings) {
-        if (f.result == outcome::violation)
-            ++t.violations;
-        else
-            ++t.undetermined;
-        ++t.by_severity[f.severity];
-        rule_tally& r = t.by_rule[{f.policy, f.rule}];
-        if (r.rule.empty()) r = rule_tally{f.policy, f.rule, f.severity, 0, 0};
-        if (f.result == outcome::violation)
-            ++r.violations;
-        else
-            ++r.undetermined;
+    // order and with its escaping (a test compares them). What all findings of the decision share,
+    // and what all findings of a rule share, is rendered once.
+    if (d.findings.empty()) return;
+    std::string& record = m_record;
+    record.clear();
+    record += "{\"file\":";
+    append_json_string(record, m_files[file_of(line)]);
+    record += ",\"line\":";
+    record += std::to_string(line_of(line));
+    record += ",\"record_id\":";
+    append_json(record, d.record_id);
+    record += ",\"conversation_id\":";
+    append_json(record, d.conversation_id);
+    record += ",\"turn\":";
+    if (key && key->has_turn)
+        record += std::to_string(key->turn);
+    else
+        record += "null";
+    record += ",\"timestamp\":";
+    if (key && !key->timestamp.empty())
+        append_json_string(record, key->timestamp);
+    else
+        record += "null";
+    record += ",\"decision\":";
+    append_json_string(record, decision_name(d.kind));
 
-        text += "{\"file\":";
-        put_string(text, m_files[file_of(line)]);
-        text += ",\"line\":";
-        text += std::to_string(line_of(line));
-        text += ",\"record_id\":";
-        put_json(text, d.record_id);
-        text += ",\"conversation_id\":";
-        put_json(text, d.conversation_id);
-        text += ",\"turn\":";
-        if (key && key->has_turn)
-            text += std::to_string(key->turn);
-        else
-            text += "null";
-        text += ",\"timestamp\":";
-        if (key && !key->timestamp.empty())
-            put_string(text, key->timestamp);
-        else
-            text += "null";
-        text += ",\"decision\":";
-        put_string(text, decision_name(d.kind));
-        text += ",\"policy\":";
-        put_string(text, f.policy);
-        text += ",\"version\":";
-        put_string(text, f.policy_version);
-        text += ",\"rule\":";
-        put_string(text, f.rule);
-        text += ",\"severity\":";
-        put_string(text, f.severity);
+    for (const finding& f : d.findings) {
+        rule_entry& r = rule_of(f, t);
+        ++*r.severity;
+        if (f.result == outcome::violation) {
+            ++t.violations;
+            ++r.counter->violations;
+        } else {
+            ++t.undetermined;
+            ++r.counter->undetermined;
+        }
+        text += record;
+        text += r.fields;
         text += ",\"outcome\":";
-        put_string(text, outcome_name(f.result));
+        append_json_string(text, outcome_name(f.result));
         text += ",\"message\":";
-        put_string(text, f.message);
+        append_json_string(text, f.message);
         text += ",\"evidence\":";
         if (f.evidence.is_object())
-            put_json(text, f.evidence);
+            append_json(text, f.evidence);
         else
             text += "{}";
         text += ",\"missing\":";
-        put_strings(text, f.missing);
+        append_json_strings(text, f.missing);
         text += ",\"errors\":";
-        put_strings(text, f.errors);
+        append_json_strings(text, f.errors);
         text += ",\"remedies\":[";
         for (std::size_t i = 0; i < f.remedies.size(); ++i) {
             if (i) text += ',';
             text += '{';  // keys sorted, as nlohmann::json holds them
             if (!f.remedies[i].argument.empty()) {
                 text += "\"argument\":";
-                put_string(text, f.remedies[i].argument);
+                append_json_string(text, f.remedies[i].argument);
                 text += ',';
             }
             text += "\"type\":";
-            put_string(text, f.remedies[i].kind);
+            append_json_string(text, f.remedies[i].kind);
             text += '}';
         }
         text += "],\"policy_hash\":";
-        put_string(text, d.policy_hash);
+        append_json_string(text, d.policy_hash);
         text += "}\n";
     }
 }

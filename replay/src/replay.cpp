@@ -46,14 +46,16 @@ struct line_slot {
     peeked_line peeked;
 };
 
-// The text of one cause's events, in emission order.
+// Where the text of one cause's events is in its worker's output, in emission order.
 struct filed_text {
     phase when = phase::feed;
     std::uint64_t cause = 0;
-    std::string text;
+    std::size_t offset = 0;
+    std::size_t length = 0;
 };
 
 struct worker_output {
+    std::string text;  // every event text of the batch, one allocation for all
     std::vector<filed_text> texts;
     std::size_t open_after_feed = 0;
 };
@@ -219,6 +221,7 @@ public:
         for (const auto& t : m_tallies) total.merge(t);
         s.decided = total.decided;
         s.malformed = total.malformed;
+        s.without_record = m_without_record;
         for (const auto& [id, error] : total.first_malformed)
             s.first_malformed.push_back({m_files[detail::file_of(id)], detail::line_of(id), error});
         s.duplicates = total.duplicates;
@@ -245,12 +248,14 @@ private:
     batch_ptr new_batch() {
         auto b = std::make_shared<batch>();
         b->lines.reserve(m_opts.batch_lines);
+        b->text.reserve(m_batch_bytes);  // the size of the largest batch so far: no regrowth
         b->routes.resize(m_threads);
         b->out.resize(m_threads);
         return b;
     }
 
     void dispatch(batch_ptr b) {
+        m_batch_bytes = std::max(m_batch_bytes, b->text.size());
         {
             std::unique_lock lock(m_flight_mutex);
             m_flight_free.wait(lock, [&] { return m_in_flight < m_in_flight_limit; });
@@ -265,11 +270,20 @@ private:
 
     void add_line(batch& b, std::string_view text, line_id id) {
         line_slot slot;
-        slot.offset = b.text.size();
-        slot.length = text.size();
         slot.id = id;
-        slot.peeked = peek_line(text);
-        b.text.append(text);
+        std::string_view record = text;
+        if (!m_opts.record_member.empty() && !member_json(text, m_opts.record_member, record, slot.peeked.error)) {
+            if (has_member(text, "event")) {  // a service's note about a conversation, not a record
+                ++m_without_record;
+                return;
+            }
+            slot.peeked.refused = true;
+        } else {
+            slot.peeked = peek_line(record);
+        }
+        slot.offset = b.text.size();
+        slot.length = record.size();
+        b.text.append(record);
         std::size_t worker = 0;
         if (slot.peeked.object && slot.peeked.key.ordered()) {
             worker = fnv1a(slot.peeked.key.conversation_id) % m_threads;
@@ -335,13 +349,14 @@ private:
         phase when = phase::feed;
         const event_sink sink = [&](const conversation_event& e) {
             auto& texts = out->texts;
-            if (!texts.empty() && texts.back().when == when && texts.back().cause == e.cause) {
-                renderer.render(e, texts.back().text, counts);
-                return;
-            }
-            std::string text;
-            renderer.render(e, text, counts);
-            if (!text.empty()) texts.push_back({when, e.cause, std::move(text)});
+            const std::size_t before = out->text.size();
+            renderer.render(e, out->text, counts);
+            const std::size_t added = out->text.size() - before;
+            if (added == 0) return;
+            if (!texts.empty() && texts.back().when == when && texts.back().cause == e.cause)
+                texts.back().length += added;  // contiguous: the previous event's text ends at `before`
+            else
+                texts.push_back({when, e.cause, before, added});
         };
         while (batch_ptr b = m_queues[w].pop()) {
             if (!failed()) {
@@ -378,7 +393,7 @@ private:
             if (!chunk.empty() && m_findings && !failed()) m_findings(chunk);
             chunk.clear();
         };
-        std::vector<const filed_text*> order;
+        std::vector<std::pair<const filed_text*, const std::string*>> order;
         while (batch_ptr b = m_writer_queue.pop()) {
             {
                 std::unique_lock lock(m_done_mutex);
@@ -389,13 +404,13 @@ private:
                 std::size_t open = 0;
                 for (const auto& out : b->out) {
                     open += out.open_after_feed;
-                    for (const auto& t : out.texts) order.push_back(&t);
+                    for (const auto& t : out.texts) order.emplace_back(&t, &out.text);
                 }
                 m_peak_open = std::max<std::uint64_t>(m_peak_open, open);
-                std::stable_sort(order.begin(), order.end(), [](const filed_text* a, const filed_text* b2) {
-                    return std::tie(a->when, a->cause) < std::tie(b2->when, b2->cause);
+                std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b2) {
+                    return std::tie(a.first->when, a.first->cause) < std::tie(b2.first->when, b2.first->cause);
                 });
-                for (const filed_text* t : order) chunk += t->text;
+                for (const auto& [t, text] : order) chunk.append(*text, t->offset, t->length);
                 if (chunk.size() >= (1u << 20)) flush();
                 if (b->last) flush();
             } catch (...) {
@@ -431,6 +446,8 @@ private:
     std::size_t m_threads;
 
     // reader state
+    std::size_t m_batch_bytes = 0;
+    std::uint64_t m_without_record = 0;
     bool m_timed = false;
     std::int64_t m_now = 0;
 

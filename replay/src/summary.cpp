@@ -62,6 +62,7 @@ ordered to_json(const summary& s) {
     j["records_alone"] = s.alone;
     j["records_without_timestamp"] = s.untimed;
     j["malformed"] = {{"count", s.malformed}, {"first", problems_json(s.first_malformed)}};
+    j["without_record"] = s.without_record;
     j["gaps"] = s.gaps;
     j["gaps_at_start"] = s.gaps_at_start;
     j["missing_turns"] = s.missing_turns;
@@ -129,6 +130,10 @@ std::vector<summary_line> render_text(const summary& s) {
                               std::to_string(s.gaps_at_start) + " at a conversation's start), " +
                               plural(s.duplicates, "duplicate", "duplicates") + ", " + std::to_string(s.out_of_order) +
                               " out of order"});
+    if (s.without_record > 0) {
+        out.push_back({false, plural(s.without_record, "line", "lines") +
+                                  " without a record (a service's notes such as conversation_closed), not evaluated"});
+    }
     if (s.malformed > 0) {
         std::string where;
         for (const auto& p : s.first_malformed) {

@@ -53,9 +53,20 @@ public:
     void render(const conversation_event& e, std::string& text, tally& t);
 
 private:
+    // What every finding of one rule shares: its counters in the tally, and its rendered fields.
+    struct rule_entry {
+        const tally* counts = nullptr;  // the tally the pointers below point into
+        rule_tally* counter = nullptr;
+        std::uint64_t* severity = nullptr;
+        std::string fields;  // ,"policy":..,"version":..,"rule":..,"severity":..
+    };
+
     void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
+    rule_entry& rule_of(const finding& f, tally& t);
 
     const std::vector<std::string>& m_files;
+    std::vector<rule_entry> m_rules;  // by finding::rule_index
+    std::string m_record;             // the fields of the record being rendered
 };
 
 }  // namespace vigil::replay::detail

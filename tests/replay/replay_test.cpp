@@ -211,6 +211,57 @@ BOOST_AUTO_TEST_CASE(several_files_are_one_stream) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_log_that_wraps_its_records_replays_as_the_records_do) {
+    // A decision log of `vigil serve`: {"received_at": ..., "record": <the record>, ...}. Members
+    // before and after the record, and a malformed record line, must not change anything.
+    const auto dir = scratch_dir("wrapped");
+    const std::string wrapped = (dir / "decisions.jsonl").string();
+    {
+        std::ofstream out(wrapped);
+        for (const auto& line : the_log().lines)
+            out << R"({"received_at":"2026-11-21T10:00:00Z","record":)" << line << R"(,"decision":{"x":[1,{"y":2}]}})"
+                << "\n";
+    }
+    vigil::replay::options opts;
+    opts.logs = {wrapped};
+    opts.threads = 2;
+    opts.batch_lines = 1000;
+    opts.record_member = "record";
+    std::string findings;
+    const auto s = vigil::replay::run(policies(), opts, [&](std::string_view chunk) { findings.append(chunk); });
+    const auto plain = replay({the_log().plain}, 2);
+    // Malformed records make malformed wrappers, which are refused with the parser's reason.
+    BOOST_TEST(s.malformed == plain.summary.malformed);
+    BOOST_TEST(s.decided == plain.summary.decided);
+    const auto strip_errors = [](const std::string& text) {
+        std::string out;
+        for (auto line : parse_lines(text)) {
+            for (const char* name : {"file", "first_file", "error"})
+                if (line.contains(name)) line.erase(name);
+            out += line.dump() + "\n";
+        }
+        return out;
+    };
+    BOOST_TEST(strip_errors(findings) == strip_errors(plain.findings));
+
+    // A line without the member, or with a member that is not an object, is malformed and says so.
+    const std::string broken = (dir / "broken.jsonl").string();
+    {
+        std::ofstream out(broken);
+        out << R"({"decision":{}})" << "\n" << R"({"record":[1]})" << "\n" << "[1,2]\n" << the_log().lines[0] << "\n";
+        out << R"({"event":"conversation_closed","decision":{}})" << "\n";
+    }
+    opts.logs = {broken};
+    const auto b = vigil::replay::run(policies(), opts, [](std::string_view) {});
+    BOOST_TEST(b.lines == 5u);
+    BOOST_TEST(b.without_record == 1u);  // a service's note: counted, not evaluated, not malformed
+    BOOST_TEST(b.malformed == 4u);
+    BOOST_REQUIRE(b.first_malformed.size() == 4u);
+    BOOST_TEST(b.first_malformed[0].error == "no `record` member");
+    BOOST_TEST(b.first_malformed[1].error == "`record` is not a JSON object");
+    BOOST_TEST(b.first_malformed[2].error == "expected a JSON object");
+}
+
 BOOST_AUTO_TEST_CASE(findings_carry_the_fields_of_a_decision) {
     // A single-turn policy whose messages quote record text, so escaping is exercised too.
     const auto set = compile_text(R"(
@@ -291,7 +342,7 @@ BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
     for (const auto& line : vigil::replay::render_text(r.summary)) text += line.text + "\n";
     BOOST_TEST(text.find("replayed 30000 lines") != std::string::npos, text);
     BOOST_TEST(text.find("malformed lines: " + the_log().plain + ":") != std::string::npos, text);
-    BOOST_TEST(text.find("customer-care/no_upsell_when_distressed (critical)") != std::string::npos, text);
+    BOOST_TEST(text.find("manipulation/no_sales_to_distressed (critical)") != std::string::npos, text);
     const auto j = vigil::replay::to_json(r.summary);
     BOOST_TEST(j["records"] == r.summary.lines - r.summary.malformed);
     BOOST_TEST(j["findings"]["total"] == r.summary.violations + r.summary.undetermined);

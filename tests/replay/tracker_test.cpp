@@ -377,6 +377,41 @@ BOOST_AUTO_TEST_CASE(stops_once_it_has_the_three_fields) {
     BOOST_TEST(error.find("invalid JSON") == 0u, error);
 }
 
+BOOST_AUTO_TEST_CASE(reads_only_the_leading_members_when_they_hold_the_three_fields) {
+    // Whatever the layout, the answer is the one a parse of the whole record gives: nested objects
+    // and strings with braces, commas and the field names before the fields, escaped keys,
+    // duplicates (the first one counts), and fields at the very end.
+    const std::string tail = R"(,"text":"x","meta":{"a":[1,{"b":"}"}]}})";
+    const std::vector<std::pair<std::string, std::string>> lines = {
+        {R"({"conversation_id":"c","turn":2,"timestamp":"2026-01-05T08:00:00Z")" + tail, "c"},
+        {R"({"meta":{"conversation_id":"nested","turn":9},"note":"\"turn\", {","conversation_id":"c","turn":2,"timestamp":"2026-01-05T08:00:00Z")" +
+             tail,
+         "c"},
+        {R"({"conversation_\u0069d":"c","turn":2,"timestamp":"2026-01-05T08:00:00Z")" + tail, "c"},
+        {R"({"conversation_id":"c","turn":2,"conversation_id":"d","timestamp":"2026-01-05T08:00:00Z")" + tail, "c"},
+        {R"({"text":"x","conversation_id":"c","turn":2,"timestamp":"2026-01-05T08:00:00Z"})", "c"},
+        {R"( {"conversation_id" : "c" , "turn" : 2 , "timestamp" : "2026-01-05T08:00:00Z" , "x":[]} )", "c"},
+    };
+    for (const auto& [line, id] : lines) {
+        vigil::record_key key;
+        std::string error;
+        BOOST_TEST(vigil::peek(line, key, error), line);
+        BOOST_TEST(error.empty(), line << ": " << error);
+        BOOST_TEST(key.conversation_id == id, line);
+        BOOST_TEST(key.turn == 2, line);
+        BOOST_TEST(key.time_ms == base_ms, line);
+    }
+    // Invalid UTF-8 after the three fields passes, like any damage there; the evaluator refuses it.
+    vigil::record_key key;
+    std::string error;
+    BOOST_TEST(vigil::peek(std::string(R"({"conversation_id":"c","turn":2,"timestamp":"2026-01-05T08:00:00Z","text":")") +
+                               "\xff\xfe\"}",
+                           key, error));
+    // A field of the wrong type among the leading members is reported as for a whole parse.
+    BOOST_TEST(vigil::peek(R"({"conversation_id":"c","turn":"2","timestamp":"2026-01-05T08:00:00Z","x":1})", key, error));
+    BOOST_TEST(error == "`turn` is not an integer >= 1");
+}
+
 BOOST_AUTO_TEST_CASE(refuses_what_is_not_an_object) {
     vigil::record_key key;
     std::string error;

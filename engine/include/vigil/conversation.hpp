@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "vigil/calendar.hpp"
 #include "vigil/evaluate.hpp"
@@ -46,8 +47,9 @@ struct record_key {
 
 /// Reads `conversation_id`, `turn` and `timestamp` from one JSON record with a light simdjson
 /// On Demand pass that stops as soon as it has seen all three (so a record with the same key
-/// twice is placed by the first occurrence, and a record broken after the three fields passes;
-/// the evaluator finds that later). `json` needs no padding.
+/// twice is placed by the first occurrence, and a record broken after the three fields passes,
+/// even with invalid UTF-8 there; the evaluator finds that later). When the three fields are among
+/// the record's first members, only those members are parsed. `json` needs no padding.
 ///
 /// Returns false, with `error` set to a one-line reason, only when the line is not a JSON object
 /// (empty, not JSON, another JSON value, or broken before the three fields were found). Returns
@@ -63,10 +65,24 @@ struct peeked_line {
     bool object = false;  // peek() returned true
     record_key key;
     std::string error;  // peek()'s error: why the line is refused, or which fields are unusable
+    /// The caller refuses the line itself, for the reason in `error` (for example a decision-log
+    /// line without its record): the tracker reports it as malformed without evaluating it.
+    bool refused = false;
 };
 
 /// Runs peek() into a peeked_line.
 [[nodiscard]] peeked_line peek_line(std::string_view json);
+
+/// The text of member `name` of the JSON object `json`, when it is itself an object: how a log
+/// whose lines wrap the record (a decision log: {"record": {...}, "decision": ...}) is read.
+/// `inner` views into `json`. Returns false, with `error` set to a one-line reason, when the line
+/// is not a JSON object, has no such member, or the member is not an object. `json` needs no
+/// padding. Thread-safe as peek() is.
+[[nodiscard]] bool member_json(std::string_view json, std::string_view name, std::string_view& inner,
+                               std::string& error);
+
+/// True when `json` is a JSON object with a top-level member `name` (of any type).
+[[nodiscard]] bool has_member(std::string_view json, std::string_view name);
 
 // ---- conversations ------------------------------------------------------------------------------
 
@@ -142,6 +158,24 @@ struct conversation_event {
 
 /// Receives events. It must not call back into the tracker that emits them.
 using event_sink = std::function<void(const conversation_event&)>;
+
+// ---- where a turn fits ----------------------------------------------------------------------------
+
+/// How a record's turn fits a conversation that waits for `next_turn`.
+enum class turn_fit : std::uint8_t {
+    expected,      // the turn the conversation waits for: evaluate it
+    ahead,         // a later turn: the turns before it are missing (hold it, or give them up)
+    duplicate,     // an earlier turn that was evaluated: not evaluated again
+    out_of_order,  // an earlier turn that was given up as missing: not evaluated
+};
+
+/// The placement rule every conversation_tracker applies, and a live session table too (service/),
+/// so that both call the same records duplicates or late. `evaluated` holds (turn, line) for every
+/// turn the conversation evaluated, sorted by turn (the line is the caller's: for a duplicate it is
+/// copied to `first_line`). Records held back for a missing turn are the caller's business.
+[[nodiscard]] turn_fit fit_turn(std::int64_t turn, std::int64_t next_turn,
+                                std::span<const std::pair<std::int64_t, std::uint64_t>> evaluated,
+                                std::uint64_t& first_line);
 
 /// Puts interleaved records back into conversations and evaluates each conversation's turns in
 /// turn order. One tracker per thread (it owns an evaluator); the compiled set is shared.

@@ -52,6 +52,9 @@ struct finding {
     std::vector<std::string> missing;  // for undetermined: the absent paths that left it open
     std::vector<std::string> errors;   // run-time problems (a text where a number was expected, ...)
     std::vector<remedy_out> remedies;  // for violations only
+    /// The rule's position among the compiled set's rules (files, policies, rules as written):
+    /// the same rule always has the same index in one set, so tools can tally and cache by it.
+    std::uint32_t rule_index = 0;
 };
 
 /// The answer for one record.

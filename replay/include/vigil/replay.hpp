@@ -41,6 +41,13 @@ struct options {
     /// Lines per batch: idle conversations are expired at every batch boundary, so this is part
     /// of the result's definition (keep the default to compare runs).
     std::size_t batch_lines = 8192;
+    /// When not empty, every line is a JSON object whose member of this name is the record (a
+    /// decision log of `vigil serve` has {"record": {...}, "decision": {...}, ...}); a line
+    /// without it is malformed, except a line with an `event` member instead (a decision log's
+    /// `conversation_closed` lines), which carries no record: it is counted in
+    /// summary::without_record and not evaluated (replay closes conversations itself). Line
+    /// numbers, and the findings' `file` and `line`, are the log's.
+    std::string record_member;
     /// Draws a progress bar with rate and ETA on standard error (the caller checks it is a
     /// terminal).
     bool progress = false;
@@ -82,6 +89,7 @@ struct summary {
     std::uint64_t bytes = 0;
     std::uint64_t decided = 0;             // records evaluated
     std::uint64_t malformed = 0;           // lines refused (not a JSON object, or not valid JSON)
+    std::uint64_t without_record = 0;      // with record_member: event lines that carry no record
     std::vector<problem> first_malformed;  // the first 20 of them, in log order
     std::uint64_t duplicates = 0;
     std::uint64_t out_of_order = 0;

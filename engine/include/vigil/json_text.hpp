@@ -1,0 +1,26 @@
+#pragma once
+// JSON text written straight into a string, byte for byte as nlohmann::json's dump() writes it
+// (compact, `error_handler_t::replace`, object members in its sorted order), without building a
+// string per value: the findings file of `vigil replay` and the answers of `vigil serve` are
+// written this way, and tests compare them with dump().
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vigil {
+
+/// Appends `text` as a JSON string, quotes included: `"`, `\`, control characters escaped (the
+/// short forms where JSON has them, \u00xx otherwise), everything else as it is. `text` must be
+/// valid UTF-8 (as every text from a parsed record or a policy is).
+void append_json_string(std::string& out, std::string_view text);
+
+/// Appends a JSON array of the strings.
+void append_json_strings(std::string& out, const std::vector<std::string>& items);
+
+/// Appends `value` as dump() would.
+void append_json(std::string& out, const nlohmann::json& value);
+
+}  // namespace vigil

@@ -1,0 +1,118 @@
+#include "vigil/json_text.hpp"
+
+#include <cstdint>
+#include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace vigil {
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0;
+    std::size_t i = 0;
+    for (;; ++i) {
+        // Eight bytes at a time while none needs escaping (the common case: whole messages): a
+        // byte below 0x20, `"` or `\\`, found with the has-zero-byte trick (a false alarm only
+        // sends one byte through the check below).
+#ifdef __SSE2__
+        // Sixteen bytes at a time where SSE2 is there (every x86-64): the same test, exactly.
+        const __m128i quote16 = _mm_set1_epi8('"'), slash16 = _mm_set1_epi8('\\'), space16 = _mm_set1_epi8(0x1f);
+        while (i + 16 <= s.size()) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            // Bytes below 0x20 are those equal to min(v, 0x1f) as unsigned.
+            const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, space16), v);
+            const __m128i hit = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote16), _mm_cmpeq_epi8(v, slash16)));
+            if (_mm_movemask_epi8(hit) != 0) break;
+            i += 16;
+        }
+#endif
+        constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        while (i + 8 <= s.size()) {
+            std::uint64_t v;
+            std::memcpy(&v, s.data() + i, 8);
+            const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+            const std::uint64_t hit = ((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v & highs;
+            if (hit != 0) break;
+            i += 8;
+        }
+        if (i >= s.size()) break;
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 15];
+        }
+    }
+    out.append(s.data() + plain, s.size() - plain);
+    out += '"';
+}
+
+void append_json(std::string& out, const nlohmann::json& j) {
+    switch (j.type()) {
+        case nlohmann::json::value_t::string: append_json_string(out, j.get_ref<const std::string&>()); return;
+        case nlohmann::json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return;
+        case nlohmann::json::value_t::null: out += "null"; return;
+        case nlohmann::json::value_t::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, value] : j.items()) {
+                if (!first) out += ',';
+                first = false;
+                append_json_string(out, key);
+                out += ':';
+                append_json(out, value);
+            }
+            out += '}';
+            return;
+        }
+        case nlohmann::json::value_t::array: {
+            out += '[';
+            for (std::size_t i = 0; i < j.size(); ++i) {
+                if (i) out += ',';
+                append_json(out, j[i]);
+            }
+            out += ']';
+            return;
+        }
+        default: out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); return;  // numbers
+    }
+}
+
+void append_json_strings(std::string& out, const std::vector<std::string>& items) {
+    out += '[';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, items[i]);
+    }
+    out += ']';
+}
+
+}  // namespace vigil
