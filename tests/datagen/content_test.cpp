@@ -37,7 +37,8 @@ bool is_true(const json& value) {
     return value.is_boolean() && value.get<bool>();
 }
 
-// The definitions of policies/common.vigil, with missing facts counted as not there.
+// The definitions of policies/common.vigil and policies/manipulation.vigil, with missing facts
+// counted as not there.
 bool distressed(const json& r) {
     if (!r.contains("signals")) return false;
     const json& s = r["signals"];

@@ -1,6 +1,7 @@
 // Conversations: the conversation functions (earlier, first, previous, turns_since, count_last,
 // count_within, streak), deferred obligations (`then`), the rule_state API, and the shipped
-// policies/conversation.vigil (C1, C2, C3) on hand-built conversations fed in turn order.
+// conversation rules C1 (policies/disclosure.vigil), C2 (policies/human-oversight.vigil) and C3
+// (policies/manipulation.vigil) on hand-built conversations fed in turn order.
 
 #include <boost/test/unit_test.hpp>
 
@@ -111,8 +112,10 @@ compiled load_policy_file(const std::string& relative) {
     return *result.value;
 }
 
+// The whole shipped library: the tests below look at the findings of C1, C2 and C3 by rule name
+// (unique across the library) and ignore the other rules.
 compiled shipped_conversation_policy() {
-    return load_policy_file("policies/conversation.vigil");
+    return load_policy_file("policies");
 }
 
 const vigil::finding* rule_finding(const vigil::decision& d, std::string_view rule) {
@@ -643,7 +646,7 @@ BOOST_AUTO_TEST_CASE(sets_without_conversation_functions_keep_no_state) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// ------------------------------------------------------------------- policies/conversation.vigil
+// -------------------------------------------- C1, C2 and C3 of the shipped policies in policies/
 
 BOOST_AUTO_TEST_SUITE(shipped_conversation_policy_suite)
 
@@ -779,7 +782,7 @@ BOOST_AUTO_TEST_CASE(c3_an_offer_before_the_distress_is_not_flagged) {
     auto ds = c.turns({ai(1, cross_sell), rec(2, "user", {{"signals", {{"distress", 0.95}}}}),
                        ai(3, {{"actions", json::array()}, {"handoff", {{"offered", true}}}})});
     for (const auto& d : ds) BOOST_TEST(!rule_finding(d, c3));
-    // Distress and the offer on the same turn is not C3's ("later"): customer-care covers it.
+    // Distress and the offer on the same turn is not C3's ("later"): no_sales_to_distressed covers it.
     conversation same(set);
     BOOST_TEST(!rule_finding(same.turn(ai(1, {{"signals", {{"distress", 0.9}}},
                                               {"actions", {{{"type", "offer"}, {"category", "upsell"}}}}})),
@@ -791,7 +794,7 @@ BOOST_AUTO_TEST_CASE(c3_missing_distress_is_undetermined_only_when_an_offer_is_m
     conversation c(set);
     auto ds = c.turns({rec(1, "user", {{"signals", {{"distress", 0.2}}}}), rec(2, "user"),
                        ai(3, {{"actions", json::array()}}),
-                       ai(4, {{"actions", {{{"type", "offer"}, {"category", "retention"}}}}}),
+                       ai(4, {{"actions", {{{"type", "offer"}, {"category", "retention"}, {"urgency", false}}}}}),
                        ai(5, {{"actions", {{{"type", "offer"}, {"category", "upsell"}}}}})});
     for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(!rule_finding(ds[i], c3), "turn " << i + 1);
     const auto* f = rule_finding(ds[4], c3);

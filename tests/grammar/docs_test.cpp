@@ -1,10 +1,14 @@
 // The language reference: every ```vigil block of docs/language.md is a complete file that
-// parses without a diagnostic, and docs/examples holds exactly those blocks, in order.
+// parses without a diagnostic, and docs/examples holds exactly those blocks, in order. The
+// cookbook: a page per shipped policy file, and every ```vigil block of docs/cookbook/*.md is the
+// file under docs/cookbook/examples/ that its first line names. (tests/cli/cli_test.cpp checks
+// every block of docs/ with `vigil check`, and runs the cases beside the cookbook's examples.)
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "helpers.hpp"
 #include "support/golden.hpp"
@@ -49,4 +53,42 @@ BOOST_AUTO_TEST_CASE(language_reference_examples_parse_and_are_saved) {
             BOOST_TEST(!parsed->module().policies.empty());
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(cookbook_has_a_page_per_policy_file_and_its_examples_are_saved) {
+    const fs::path root = VIGIL_SOURCE_DIR;
+    const fs::path cookbook = root / "docs" / "cookbook";
+
+    // Every shipped file that defines a policy has its page (common.vigil only shares definitions).
+    for (const auto& entry : fs::directory_iterator(root / "policies")) {
+        if (entry.path().extension() != ".vigil" || entry.path().filename() == "common.vigil") continue;
+        const fs::path page = cookbook / (entry.path().stem().string() + ".md");
+        BOOST_TEST(fs::exists(page), "no cookbook page " << page.string() << " for " << entry.path().string());
+    }
+
+    const std::string prefix = "# docs/cookbook/examples/";
+    std::set<std::string> shown;
+    for (const auto& entry : fs::directory_iterator(cookbook)) {
+        if (entry.path().extension() != ".md") continue;
+        for (const auto& block : vigil_blocks(read_file(entry.path().string()))) {
+            BOOST_TEST_CONTEXT(entry.path().filename().string() << ": block " << block.substr(0, 60)) {
+                BOOST_REQUIRE_MESSAGE(block.rfind(prefix, 0) == 0,
+                                      "a cookbook block starts with `" << prefix << "NAME.vigil:`");
+                const std::string name = block.substr(2, block.find(':') - 2);
+                shown.insert(name);
+                BOOST_REQUIRE(fs::exists(root / name));
+                BOOST_TEST(read_file((root / name).string()) == block, "the block differs from " << name);
+                auto parsed = grammar_test::parse_file(block, name);
+                BOOST_TEST(parsed->result.diagnostics.empty(), render_all(parsed->result.diagnostics, parsed->sources));
+                BOOST_TEST(!parsed->module().policies.empty());
+            }
+        }
+    }
+    // And every example file is shown on a page.
+    for (const auto& entry : fs::directory_iterator(cookbook / "examples")) {
+        if (entry.path().extension() != ".vigil") continue;
+        const std::string name = "docs/cookbook/examples/" + entry.path().filename().string();
+        BOOST_TEST(shown.count(name) == 1u, name << " is on no cookbook page");
+    }
+    BOOST_TEST(shown.size() >= 6u);
 }

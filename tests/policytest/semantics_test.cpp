@@ -273,7 +273,8 @@ BOOST_AUTO_TEST_CASE(discovery) {
     vigil::source_map sources;
     std::vector<vigil::diagnostic> problems;
     const auto found = pt::discover(
-        {std::string(VIGIL_SOURCE_DIR) + "/policies", std::string(VIGIL_SOURCE_DIR) + "/policies/workplace.vigil",
+        {std::string(VIGIL_SOURCE_DIR) + "/policies",
+         std::string(VIGIL_SOURCE_DIR) + "/policies/workplace-wellbeing.vigil",
          std::string(VIGIL_SOURCE_DIR) + "/policies/common.vigil", std::string(VIGIL_SOURCE_DIR) + "/no/such/path"},
         sources, problems);
     BOOST_TEST(found.size() >= 2u);
