@@ -15,16 +15,14 @@
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/parse.hpp"
+#include "vigil/service.hpp"
 #include "replay_command.hpp"
+#include "serve_command.hpp"
 #include "test_command.hpp"
 
 namespace vigil::cli {
 
 namespace {
-
-bool is_unreadable(const diagnostic& d) {
-    return d.value == code::file_unreadable;
-}
 
 std::size_t count_level(const std::vector<diagnostic>& diagnostics, severity level) {
     return static_cast<std::size_t>(std::count_if(diagnostics.begin(), diagnostics.end(),
@@ -222,24 +220,11 @@ int run_generate(const generate_options& options) {
 }  // namespace
 
 compiled_policies compile_policies(const std::vector<std::string>& paths) {
-    compiled_policies out;
     std::vector<policy_input> inputs;
+    inputs.reserve(paths.size());
     for (const auto& p : paths) inputs.push_back({p, std::nullopt});
-    auto loaded = load(inputs);
-    out.diagnostics = std::move(loaded.diagnostics);
-    if (!loaded.value) return out;
-    out.sources = loaded.value->sources;
-    out.unreadable = std::any_of(out.diagnostics.begin(), out.diagnostics.end(), is_unreadable);
-    // Check even when loading found errors: one run reports every independent mistake.
-    auto checked = check(std::move(*loaded.value));
-    out.diagnostics.insert(out.diagnostics.end(), checked.diagnostics.begin(), checked.diagnostics.end());
-    if (checked.value && !has_errors(out.diagnostics)) {
-        auto compiled = compile(std::move(*checked.value));
-        out.diagnostics.insert(out.diagnostics.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
-        if (compiled.value && !has_errors(out.diagnostics)) out.set = *compiled.value;
-    }
-    sort_diagnostics(out.diagnostics);
-    return out;
+    policy_bundle bundle = load_policies(inputs);
+    return {std::move(bundle.set), std::move(bundle.sources), std::move(bundle.diagnostics), bundle.unreadable};
 }
 
 int run(int argc, char** argv) {
@@ -286,6 +271,8 @@ int run(int argc, char** argv) {
     auto* replay_cmd = add_replay_command(app, replay_opts);
     test_command_options test_opts;
     auto* test_cmd = add_test_command(app, test_opts);
+    serve_command_options serve_opts;
+    auto* serve_cmd = add_serve_command(app, serve_opts);
 
     try {
         app.parse(argc, argv);
@@ -297,6 +284,7 @@ int run(int argc, char** argv) {
     if (gen_cmd->parsed()) return run_generate(gen_opts);
     if (replay_cmd->parsed()) return run_replay(replay_opts);
     if (test_cmd->parsed()) return run_test(test_opts);
+    if (serve_cmd->parsed()) return run_serve(serve_opts);
     return run_eval(eval_opts);
 }
 

@@ -21,8 +21,9 @@ enum exit_code : int {
 /// Runs the command line; returns the process exit code.
 int run(int argc, char** argv);
 
-/// Loads, checks and compiles policy files or directories. `diagnostics` receives every error
-/// and warning; `sources` the text they point into. Returns null when there are errors.
+/// Loads, checks and compiles policy files or directories: vigil::load_policies (service.hpp) on
+/// these paths. `diagnostics` receives every error and warning; `sources` the text they point
+/// into. Returns null when there are errors.
 struct compiled_policies {
     std::shared_ptr<const compiled_set> set;
     std::shared_ptr<const source_map> sources;

@@ -1,0 +1,121 @@
+#include "serve_command.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "vigil/cli.hpp"
+#include "vigil/replay.hpp"
+#include "vigil/server.hpp"
+
+namespace vigil::cli {
+
+namespace {
+
+CLI::Validator size_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            return server::parse_size(text) ? "" : "expected a size such as 1048576, 512KiB or 1MiB";
+        },
+        "SIZE");
+}
+
+// The token is a secret: the file's first line, without surrounding white space.
+bool read_token(const std::string& path, std::string& token, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = std::strerror(errno);
+        return false;
+    }
+    std::getline(in, token);
+    const auto first = token.find_first_not_of(" \t\r");
+    const auto last = token.find_last_not_of(" \t\r");
+    token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
+    if (token.empty()) {
+        error = "the file's first line is empty";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
+    auto* cmd = app.add_subcommand("serve", "decide live turns over HTTP/JSON (docs/server.md)");
+    cmd->add_option("--policy,-p", o.policies, "a policy file or directory (repeat for several)")
+        ->required()
+        ->allow_extra_args(false);
+    cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port, printed at start)")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                return server::parse_listen(text) ? "" : "expected HOST:PORT such as 127.0.0.1:8181";
+            },
+            "HOST:PORT"))
+        ->capture_default_str();
+    cmd->add_option("--token-file", o.token_file,
+                    "a file whose first line is the bearer token POST /v1/policies/reload requires "
+                    "(default: the VIGIL_TOKEN environment variable; none: no token)");
+    cmd->add_option("--decision-log", o.decision_log,
+                    "append every decision to this file as JSON Lines (replay it with --record-member record)");
+    cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
+    cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                const auto ms = replay::parse_duration(text);
+                return ms && *ms > 0 ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
+            },
+            "DURATION"))
+        ->capture_default_str();
+    cmd->add_option("--max-session-bytes", o.max_session_bytes,
+                    "the most memory the state of open conversations may hold; the least recently fed are "
+                    "closed first")
+        ->check(size_validator())
+        ->capture_default_str();
+    cmd->add_option("--max-body", o.max_body, "the largest request body accepted (413 above)")
+        ->check(size_validator())
+        ->capture_default_str();
+    cmd->add_option("--threads", o.threads,
+                    "HTTP worker threads, which is also the most connections served at once "
+                    "(0: 32)")
+        ->capture_default_str();
+    cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    return cmd;
+}
+
+int run_serve(const serve_command_options& o) {
+    auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z vigil %l: %v");
+    logger->set_level(spdlog::level::from_str(o.log_level));
+
+    server::options opts;
+    opts.policies = o.policies;
+    const auto listen = server::parse_listen(o.listen);
+    opts.host = listen->first;
+    opts.port = listen->second;
+    opts.decision_log = o.decision_log;
+    opts.watch = o.watch;
+    opts.idle = std::chrono::milliseconds(*replay::parse_duration(o.idle));
+    opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
+    opts.max_body = *server::parse_size(o.max_body);
+    opts.threads = o.threads;
+    if (!o.token_file.empty()) {
+        std::string error;
+        if (!read_token(o.token_file, opts.token, error)) {
+            logger->error("cannot read the token file `{}`: {}", o.token_file, error);
+            return exit_bad_input;
+        }
+    } else if (const char* env = std::getenv("VIGIL_TOKEN"); env && *env) {
+        opts.token = env;
+    }
+    return server::serve(opts, logger);
+}
+
+}  // namespace vigil::cli

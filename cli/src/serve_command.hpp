@@ -1,0 +1,34 @@
+#pragma once
+// `vigil serve`: live decisions over HTTP/JSON. The server lives in server/ (vigil/server.hpp);
+// this file only turns the command line into its options.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace vigil::cli {
+
+struct serve_command_options {
+    std::vector<std::string> policies;
+    std::string listen = "127.0.0.1:8181";
+    std::string token_file;  // empty: the token comes from VIGIL_TOKEN, if set
+    std::string decision_log;
+    bool watch = false;
+    std::string idle = "30m";
+    std::string max_session_bytes = "256MiB";
+    std::string max_body = "1MiB";
+    std::size_t threads = 0;  // 0: the server's default
+    std::string log_level = "info";
+};
+
+/// Adds the `serve` subcommand to `app`, parsing into `options`.
+CLI::App* add_serve_command(CLI::App& app, serve_command_options& options);
+
+/// Runs it until SIGTERM or SIGINT; returns the exit code (docs/cli.md).
+int run_serve(const serve_command_options& options);
+
+}  // namespace vigil::cli

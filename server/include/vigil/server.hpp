@@ -1,0 +1,100 @@
+#pragma once
+// `vigil serve`: live decisions over HTTP/JSON for chat services, on cpp-httplib (Debian's
+// libcpp-httplib-dev); docs/server.md describes the endpoints, errors, metrics and the decision
+// log for the people who run it.
+//
+// The server owns a policy_store and a session_table (service/): every POST /v1/decide is one turn
+// of a live conversation, judged as `vigil replay --reorder-window 0` judges the same turn in a log,
+// and every decision is appended to an optional decision log by one writer thread. Reloads (HTTP or
+// the file watcher) swap the compiled set atomically; a set that does not check never replaces the
+// running one.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace vigil::server {
+
+/// How to run a server. The defaults are those of `vigil serve`.
+struct options {
+    /// Policy files or directories, loaded as `vigil check` loads them; reloads read them again.
+    std::vector<std::string> policies;
+    /// Where to listen (see parse_listen); port 0 takes any free port (port() tells which).
+    std::string host = "127.0.0.1";
+    int port = 8181;
+    /// When not empty, POST /v1/policies/reload requires `Authorization: Bearer <token>`.
+    std::string token;
+    /// When not empty, every decision is appended to this file as one JSON line.
+    std::string decision_log;
+    /// Reload when a policy file (or a file under a policy directory) changes.
+    bool watch = false;
+    /// How often the watcher looks at the files; a change is reloaded once the files have stayed
+    /// the same for one more interval (so an editor's several writes make one reload).
+    std::chrono::milliseconds watch_interval{1000};
+    /// A conversation not fed for this long is closed (session_options::idle).
+    std::chrono::milliseconds idle{30 * 60 * 1000};
+    /// The most bytes the state of all open conversations may hold (session_options::max_bytes).
+    std::size_t max_session_bytes = std::size_t{256} << 20;
+    /// The largest request body accepted; a larger one gets a 413.
+    std::size_t max_body = std::size_t{1} << 20;
+    /// HTTP worker threads. cpp-httplib serves one connection per thread for the connection's
+    /// life (keep-alive), so this is also the most clients served at once. 0: 32.
+    std::size_t threads = 0;
+};
+
+/// Parses `host:port` (`127.0.0.1:8181`, `[::1]:8181`, `localhost:0`); nothing when malformed.
+[[nodiscard]] std::optional<std::pair<std::string, int>> parse_listen(std::string_view text);
+
+/// Parses a size in bytes: `1048576`, `512KiB`, `1MiB`, `2GiB` (also KB/MB/GB as powers of 1000);
+/// nothing when the text is not one.
+[[nodiscard]] std::optional<std::size_t> parse_size(std::string_view text);
+
+/// Exit codes of serve() (the same as every `vigil` command: docs/cli.md).
+enum exit_code : int {
+    exit_clean = 0,       // served until SIGTERM/SIGINT and shut down cleanly
+    exit_bad_input = 2,   // bad settings, an unreadable policy file, a port or log that cannot be opened
+    exit_bad_policy = 3,  // the policies do not check
+};
+
+/// One server. start() loads the policies, opens the decision log and binds the socket; run()
+/// serves until stop(); then run() closes every conversation (their end-of-conversation decisions
+/// go to the decision log) and flushes and closes the decision log.
+class server {
+public:
+    server(options opts, std::shared_ptr<spdlog::logger> logger);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /// Returns exit_clean when the server is ready to run(), or the exit code of the reason it is
+    /// not (already logged, with the policy diagnostics).
+    [[nodiscard]] int start();
+    /// The port bound by start() (useful with port 0).
+    [[nodiscard]] int port() const;
+    /// Serves until stop(), then shuts down: in-flight requests finish, conversations are closed,
+    /// the decision log is flushed and closed. Returns exit_clean, or exit_bad_input when the
+    /// decision log could not be written.
+    int run();
+    /// Asks run() to return; callable from any thread, any number of times, before or during run().
+    void stop();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> m_impl;
+};
+
+/// `vigil serve`: start(), run() until SIGTERM or SIGINT, shut down; returns the exit code. Blocks
+/// SIGTERM and SIGINT in every thread it starts and waits for them on one thread of its own;
+/// ignores SIGPIPE (a client that hangs up mid-answer must not end the process).
+[[nodiscard]] int serve(const options& opts, std::shared_ptr<spdlog::logger> logger);
+
+}  // namespace vigil::server

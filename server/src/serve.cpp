@@ -1,0 +1,56 @@
+// serve(): one server run until SIGTERM or SIGINT.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "vigil/server.hpp"
+
+namespace vigil::server {
+
+int serve(const options& opts, std::shared_ptr<spdlog::logger> logger) {
+    // A client that hangs up while its answer is written must not end the process.
+    ::signal(SIGPIPE, SIG_IGN);
+    // Every thread started from here on inherits the mask, so only the waiter below sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigset_t previous;
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+
+    server s(opts, logger);
+    int code = s.start();
+    if (code == exit_clean) {
+        std::atomic<bool> done{false};
+        std::thread waiter([&] {
+            const timespec tick{0, 100'000'000};
+            while (!done.load()) {
+                const int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+                if (sig == SIGTERM || sig == SIGINT) {
+                    logger->info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                    // run() may not have started listening yet: ask until it has returned.
+                    while (!done.load()) {
+                        s.stop();
+                        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                    }
+                    return;
+                }
+            }
+        });
+        code = s.run();
+        done.store(true);
+        waiter.join();
+        logger->info("stopped");
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return code;
+}
+
+}  // namespace vigil::server

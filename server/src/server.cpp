@@ -1,0 +1,756 @@
+#include "vigil/server.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "vigil/calendar.hpp"
+#include "vigil/evaluate.hpp"
+#include "vigil/parse.hpp"
+#include "vigil/service.hpp"
+
+#include "answer.hpp"
+#include "decision_log.hpp"
+#include "file_watch.hpp"
+#include "json_input.hpp"
+#include "metrics.hpp"
+
+namespace vigil::server {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+constexpr const char* json_type = "application/json";
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::int64_t days = (ms >= 0 ? ms : ms - 86'399'999) / 86'400'000;
+    const std::int64_t in_day = ms - days * 86'400'000;
+    const civil_date date = civil_from_days(days);
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(date.year), date.month, date.day, static_cast<long long>(in_day / 3'600'000),
+                  static_cast<long long>(in_day / 60'000 % 60), static_cast<long long>(in_day / 1000 % 60),
+                  static_cast<long long>(in_day % 1000));
+    return buffer;
+}
+
+std::string now_rfc3339() {
+    return rfc3339(std::chrono::system_clock::now());
+}
+
+json error_body(std::string_view code, std::string_view message) {
+    return json{{"error", json{{"code", code}, {"message", message}}}};
+}
+
+void answer(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), json_type);
+}
+
+void answer_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+    answer(res, status, error_body(code, message));
+}
+
+// Compares without an early exit, so the time taken does not tell how much of a guess was right.
+bool same_secret(std::string_view given, std::string_view expected) {
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const char g = i < given.size() ? given[i] : '\0';
+        diff |= static_cast<unsigned char>(g ^ expected[i]);
+    }
+    return diff == 0;
+}
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// The media type of a Content-Type header, without parameters, lowercase.
+std::string media_type(const std::string& content_type) {
+    std::string_view t = content_type;
+    if (const auto semicolon = t.find(';'); semicolon != std::string_view::npos) t = t.substr(0, semicolon);
+    const auto first = t.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    t = t.substr(first, t.find_last_not_of(" \t") - first + 1);
+    return lowercase(t);
+}
+
+std::string quoted_id(const record_facts& facts) {
+    return "`" + facts.conversation_id + "`";
+}
+
+std::size_t stripe_of(const record_facts& facts, std::size_t stripes) {
+    return facts.has_conversation ? std::hash<std::string>{}(facts.conversation_id) % stripes : 0;
+}
+
+// ---- the running policy set's description -------------------------------------------------------------
+
+struct loaded_info {
+    std::shared_ptr<const compiled_set> set;
+    std::string hash;
+    std::uint64_t generation = 1;
+    std::string loaded_at;
+    std::vector<std::string> files;  // every file the load read, policy files and imports
+    json policies = json::array();
+    std::size_t rules = 0;
+    json diagnostics = json::array();  // warnings of the load
+};
+
+std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::uint64_t generation) {
+    auto info = std::make_shared<loaded_info>();
+    info->set = bundle.set;
+    info->hash = policy_hash(*bundle.set);
+    info->generation = generation;
+    info->loaded_at = now_rfc3339();
+    if (bundle.sources) {
+        for (std::size_t i = 0; i < bundle.sources->size(); ++i)
+            info->files.push_back(bundle.sources->file(static_cast<file_id>(i)).name);
+    }
+    for (const auto& p : summarize(*bundle.set)) {
+        info->policies.push_back(json{{"name", p.name}, {"version", p.version}, {"rules", p.rules}});
+        info->rules += p.rules;
+    }
+    info->diagnostics = bundle.render_json();
+    return info;
+}
+
+std::size_t count_errors(const policy_bundle& bundle) {
+    return static_cast<std::size_t>(std::count_if(bundle.diagnostics.begin(), bundle.diagnostics.end(),
+                                                  [](const diagnostic& d) { return d.level == severity::error; }));
+}
+
+}  // namespace
+
+// ---- parsing settings ---------------------------------------------------------------------------------
+
+std::optional<std::pair<std::string, int>> parse_listen(std::string_view text) {
+    std::string host;
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+        host = std::string(text.substr(1, close - 1));
+        port_text = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+        host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+    }
+    int port = -1;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (host.empty() || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+        port < 0 || port > 65535)
+        return std::nullopt;
+    return std::pair{host, port};
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end == text.data()) return std::nullopt;
+    const std::string unit =
+        lowercase(std::string_view(end, static_cast<std::size_t>(text.data() + text.size() - end)));
+    std::uint64_t scale = 0;
+    if (unit.empty() || unit == "b")
+        scale = 1;
+    else if (unit == "kib" || unit == "k")
+        scale = 1ull << 10;
+    else if (unit == "mib" || unit == "m")
+        scale = 1ull << 20;
+    else if (unit == "gib" || unit == "g")
+        scale = 1ull << 30;
+    else if (unit == "kb")
+        scale = 1000;
+    else if (unit == "mb")
+        scale = 1000 * 1000;
+    else if (unit == "gb")
+        scale = 1000 * 1000 * 1000;
+    else
+        return std::nullopt;
+    if (n > std::numeric_limits<std::size_t>::max() / scale) return std::nullopt;
+    return static_cast<std::size_t>(n * scale);
+}
+
+// ---- the server -------------------------------------------------------------------------------------
+
+struct server::impl {
+    options opts;
+    std::shared_ptr<spdlog::logger> log;
+    std::vector<policy_input> inputs;
+
+    std::unique_ptr<policy_store> store;
+    std::unique_ptr<session_table> sessions;
+    metrics counters;
+    decision_log decisions;
+    steady::time_point started = steady::now();
+
+    // The description of the running set; replaced whole by a reload.
+    mutable std::mutex info_lock;
+    std::shared_ptr<const loaded_info> info;
+    json last_reload;  // null until the first reload
+
+    // One reload at a time (HTTP and watcher); the watcher's baseline changes with it.
+    std::mutex reload_lock;
+    change_detector watcher;
+
+    // Turns of one conversation are decided and logged under one stripe's lock, so the decision log
+    // has them in the order the session table decided them (replay reads them in that order).
+    std::array<std::mutex, 64> stripes;
+
+    httplib::Server http;
+    int bound_port = 0;
+
+    std::thread maintenance;
+    std::mutex maintenance_lock;
+    std::condition_variable maintenance_wake;
+    bool maintenance_stop = false;
+
+    std::atomic<bool> stop_requested{false};
+
+    impl(options o, std::shared_ptr<spdlog::logger> l) : opts(std::move(o)), log(std::move(l)), decisions(log) {
+        for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});
+    }
+
+    std::shared_ptr<const loaded_info> current_info() const {
+        std::lock_guard lock(info_lock);
+        return info;
+    }
+
+    // ---- the decision log -------------------------------------------------------------------------
+
+    void log_decision(std::string_view record, const std::string& decision_text, const live_result& r,
+                      const std::string& received_at) {
+        std::string line;
+        line.reserve(record.size() + decision_text.size() + 160);
+        line.append("{\"record\":").append(one_line(record));
+        line.append(",\"decision\":").append(decision_text);
+        line.append(",\"placement\":\"").append(r.placement).append("\"");
+        line.append(",\"policy_hash\":");
+        append_json_string(line, r.verdict.policy_hash);
+        line.append(",\"received_at\":\"").append(received_at).append("\"}");
+        decisions.append(line);
+    }
+
+    void log_closed(const std::vector<decision>& closed, std::string_view reason) {
+        if (closed.empty()) return;
+        const std::string at = now_rfc3339();
+        for (const auto& d : closed) {
+            counters.closing(d);
+            if (!decisions.is_open()) continue;
+            // Members in reading order (nlohmann::json would sort them).
+            nlohmann::ordered_json line;
+            line["event"] = "conversation_closed";
+            line["reason"] = reason;
+            line["decision"] = to_json(d);
+            line["policy_hash"] = d.policy_hash;
+            line["closed_at"] = at;
+            decisions.append(line.dump());
+        }
+    }
+
+    // ---- deciding -----------------------------------------------------------------------------------
+
+    // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
+    int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
+        const auto t0 = steady::now();
+        record_facts facts;
+        input_error bad;
+        if (!inspect_record(text, facts, bad)) {
+            json body = error_body(bad.code, bad.message);
+            if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
+            out = body.dump();
+            return 400;
+        }
+
+        live_result r;
+        std::string error;
+        std::string decision_text;
+        {
+            std::unique_lock<std::mutex> ordered;
+            if (decisions.is_open()) ordered = std::unique_lock(stripes[stripe_of(facts, stripes.size())]);
+            if (!sessions->decide(text, steady::now(), r, error)) {
+                out = error_body("invalid_record", error).dump();
+                return 400;
+            }
+            if (r.decided) {
+                append_decision(decision_text, r.verdict);
+                if (decisions.is_open()) log_decision(text, decision_text, r, received_at);
+            }
+        }
+        log_closed(r.closed, "evicted");
+
+        if (!r.decided) {
+            const bool duplicate = r.placement == "duplicate";
+            json body =
+                error_body(duplicate ? "duplicate_turn" : "out_of_order_turn",
+                           duplicate ? "turn " + std::to_string(facts.turn) + " of conversation " + quoted_id(facts) +
+                                           " was already decided; it is not decided again"
+                                     : "turn " + std::to_string(facts.turn) + " of conversation " + quoted_id(facts) +
+                                           " arrived after the conversation moved past it; it is not decided");
+            body["error"]["placement"] = r.placement;
+            body["error"]["conversation_id"] = facts.conversation_id;
+            body["error"]["turn"] = facts.turn;
+            out = body.dump();
+            return 409;
+        }
+
+        counters.decision(r.verdict);
+        // The decision object with the placement added before its closing brace.
+        out = std::move(decision_text);
+        out.pop_back();
+        out.append(",\"placement\":\"").append(r.placement).append("\"");
+        if (r.placement == "gap") {
+            out.append(",\"missing_turns\":{\"first\":")
+                .append(std::to_string(r.missing_first))
+                .append(",\"last\":")
+                .append(std::to_string(r.missing_last))
+                .append("}");
+        }
+        out.push_back('}');
+        counters.decide_latency(steady::now() - t0);
+        return 200;
+    }
+
+    // A body must be JSON; no Content-Type is taken as JSON too.
+    bool accepts_json(const httplib::Request& req, httplib::Response& res) {
+        const std::string header = req.get_header_value("Content-Type");
+        const std::string type = media_type(header);
+        if (type.empty() || type == json_type) return true;
+        answer_error(res, 415, "unsupported_media_type",
+                     "expected `Content-Type: application/json`, got `" + header + "`");
+        return false;
+    }
+
+    void handle_decide(const httplib::Request& req, httplib::Response& res) {
+        if (!accepts_json(req, res)) return;
+        std::string out;
+        const int status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), out);
+        res.status = status;
+        res.set_content(std::move(out), json_type);
+    }
+
+    void handle_batch(const httplib::Request& req, httplib::Response& res) {
+        if (!accepts_json(req, res)) return;
+        std::vector<batch_item> items;
+        input_error bad;
+        if (!split_batch(req.body, items, bad)) {
+            json body = error_body(bad.code, bad.message);
+            if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
+            answer(res, 400, body);
+            return;
+        }
+        const std::string received_at = decisions.is_open() ? now_rfc3339() : std::string();
+        std::string out = "[";
+        std::string one;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out.push_back(',');
+            if (!items[i].error.empty()) {
+                json body = error_body("not_an_object", items[i].error);
+                body["error"]["status"] = 400;
+                body["error"]["index"] = i;
+                out.append(body.dump());
+                continue;
+            }
+            const int status = decide_one(items[i].text, received_at, one);
+            if (status != 200) {
+                // Add the item's status and index to its error object.
+                json body = json::parse(one);
+                body["error"]["status"] = status;
+                body["error"]["index"] = i;
+                one = body.dump();
+            }
+            out.append(one);
+        }
+        out.push_back(']');
+        res.status = 200;
+        res.set_content(std::move(out), json_type);
+    }
+
+    void handle_policies(httplib::Response& res) {
+        const auto i = current_info();
+        json body{{"policy_hash", i->hash},    {"generation", store->generation()},
+                  {"loaded_at", i->loaded_at}, {"paths", opts.policies},
+                  {"files", i->files},         {"policies", i->policies},
+                  {"rules", i->rules},         {"diagnostics", i->diagnostics}};
+        {
+            std::lock_guard lock(info_lock);
+            body["last_reload"] = last_reload;
+        }
+        answer(res, 200, body);
+    }
+
+    bool authorized(const httplib::Request& req, httplib::Response& res) {
+        if (opts.token.empty()) return true;
+        const std::string header = req.get_header_value("Authorization");
+        std::string_view given = header;
+        const bool bearer = given.size() > 7 && lowercase(given.substr(0, 7)) == "bearer ";
+        if (bearer && same_secret(given.substr(7), opts.token)) return true;
+        res.set_header("WWW-Authenticate", "Bearer realm=\"vigil\"");
+        answer_error(res, 401, "unauthorized",
+                     header.empty() ? "this endpoint requires an `Authorization: Bearer <token>` header"
+                     : bearer       ? "the bearer token is not the one configured"
+                                    : "expected an `Authorization: Bearer <token>` header");
+        log->warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
+                  header.empty() ? "no bearer token" : "wrong bearer token");
+        return false;
+    }
+
+    // ---- reloading ------------------------------------------------------------------------------------
+
+    std::vector<std::string> watched_extra() const {
+        const auto i = current_info();
+        return i ? i->files : std::vector<std::string>{};
+    }
+
+    // Loads the policies again and installs them when they check. Returns the HTTP status and body.
+    std::pair<int, json> reload(std::string_view trigger) {
+        std::lock_guard guard(reload_lock);
+        const auto t0 = steady::now();
+        const auto before = current_info();
+        // Stamped before loading, so that a change made while the files are read is seen next time.
+        auto stamps = stamp_files(opts.policies, before->files);
+        policy_bundle bundle = load_policies(inputs);
+        const std::string at = now_rfc3339();
+        if (!bundle.ok()) {
+            counters.reload(false);
+            const std::size_t errors = count_errors(bundle);
+            const std::string code = bundle.unreadable ? "policies_unreadable" : "policies_do_not_check";
+            const std::string message =
+                (bundle.unreadable ? std::string("some policy file cannot be read") : "the policies do not check") +
+                " (" + std::to_string(errors) + (errors == 1 ? " error" : " errors") + "); generation " +
+                std::to_string(store->generation()) + " (" + before->hash + ") keeps serving";
+            log->error("reload ({}) failed: {}", trigger, message);
+            for (const auto& d : bundle.diagnostics) {
+                if (bundle.sources)
+                    log->error("{}", render_text(d, *bundle.sources));
+                else
+                    log->error("{}", d.message);
+            }
+            json body = error_body(code, message);
+            body["diagnostics"] = bundle.render_json();
+            body["generation"] = store->generation();
+            body["policy_hash"] = before->hash;
+            {
+                std::lock_guard lock(info_lock);
+                last_reload = json{{"ok", false}, {"at", at}, {"trigger", trigger}, {"errors", errors}};
+            }
+            // The watcher should not retry the same broken files every second.
+            watcher.reset(std::move(stamps));
+            return {422, body};
+        }
+        counters.reload(true);
+        const std::string hash = policy_hash(*bundle.set);
+        const bool changed = hash != before->hash;
+        std::uint64_t generation = store->generation();
+        std::shared_ptr<const loaded_info> now_info = before;
+        if (changed) {
+            generation = store->replace(bundle.set);
+            now_info = describe(bundle, generation);
+        }
+        {
+            std::lock_guard lock(info_lock);
+            info = now_info;
+            last_reload = json{{"ok", true}, {"at", at}, {"trigger", trigger}, {"changed", changed}};
+        }
+        watcher.reset(std::move(stamps));
+        const double ms = std::chrono::duration<double, std::milli>(steady::now() - t0).count();
+        if (changed)
+            log->info("reload ({}): generation {}, policy hash {}, {} policies, {} rules ({:.1f} ms)", trigger,
+                      generation, hash, now_info->policies.size(), now_info->rules, ms);
+        else
+            log->info("reload ({}): no change (policy hash {})", trigger, hash);
+        json body{{"reloaded", true},
+                  {"changed", changed},
+                  {"generation", generation},
+                  {"policy_hash", hash},
+                  {"loaded_at", now_info->loaded_at},
+                  {"policies", now_info->policies},
+                  {"diagnostics", bundle.render_json()}};
+        return {200, body};
+    }
+
+    // ---- the maintenance thread: idle expiry and the file watcher ------------------------------------------
+
+    void maintain() {
+        const auto tick = opts.watch ? std::min<std::chrono::milliseconds>(opts.watch_interval, std::chrono::seconds(1))
+                                     : std::chrono::milliseconds(1000);
+        for (;;) {
+            {
+                std::unique_lock lock(maintenance_lock);
+                if (maintenance_wake.wait_for(lock, tick, [&] { return maintenance_stop; })) return;
+            }
+            try {
+                log_closed(sessions->expire(steady::now()), "idle");
+                if (opts.watch) {
+                    auto stamps = stamp_files(opts.policies, watched_extra());
+                    bool due = false;
+                    {
+                        std::lock_guard guard(reload_lock);
+                        due = watcher.look(std::move(stamps));
+                    }
+                    if (due) (void)reload("watch");
+                }
+            } catch (const std::exception& e) {
+                log->error("maintenance: {}", e.what());
+            }
+        }
+    }
+
+    // ---- HTTP wiring -------------------------------------------------------------------------------------
+
+    void route() {
+        using httplib::Request;
+        using httplib::Response;
+        // Most frequent first: cpp-httplib tries the patterns in the order registered.
+        http.Post("/v1/decide", [this](const Request& req, Response& res) { handle_decide(req, res); });
+        http.Post("/v1/decide/batch", [this](const Request& req, Response& res) { handle_batch(req, res); });
+        http.Get("/v1/policies", [this](const Request&, Response& res) { handle_policies(res); });
+        http.Post("/v1/policies/reload", [this](const Request& req, Response& res) {
+            if (!authorized(req, res)) return;
+            auto [status, body] = reload("http");
+            answer(res, status, body);
+        });
+        http.Get("/healthz", [this](const Request&, Response& res) {
+            const auto i = current_info();
+            answer(res, 200,
+                   json{{"status", "ok"},
+                        {"policy_hash", i->hash},
+                        {"generation", store->generation()},
+                        {"uptime_seconds", std::chrono::duration<double>(steady::now() - started).count()}});
+        });
+        http.Get("/metrics", [this](const Request&, Response& res) {
+            gauges g;
+            g.sessions = sessions->counters();
+            g.generation = store->generation();
+            g.log_lines = decisions.lines();
+            g.log_bytes = decisions.bytes();
+            g.log_queue_bytes = decisions.queued_bytes();
+            g.log_write_errors = decisions.write_errors();
+            g.uptime_seconds = std::chrono::duration<double>(steady::now() - started).count();
+            res.status = 200;
+            res.set_content(counters.render(g), "text/plain; version=0.0.4; charset=utf-8");
+        });
+
+        // A known path with another method: 405 with the methods it takes.
+        const auto not_allowed = [](const char* allow) {
+            return [allow](const Request& req, Response& res) {
+                res.set_header("Allow", allow);
+                answer_error(res, 405, "method_not_allowed",
+                             "`" + req.path + "` takes " + allow + ", not " + req.method);
+            };
+        };
+        for (const char* path : {"/v1/decide", "/v1/decide/batch", "/v1/policies/reload"}) {
+            http.Get(path, not_allowed("POST"));
+            http.Put(path, not_allowed("POST"));
+            http.Patch(path, not_allowed("POST"));
+            http.Delete(path, not_allowed("POST"));
+        }
+        for (const char* path : {"/v1/policies", "/healthz", "/metrics"}) {
+            http.Post(path, not_allowed("GET"));
+            http.Put(path, not_allowed("GET"));
+            http.Patch(path, not_allowed("GET"));
+            http.Delete(path, not_allowed("GET"));
+        }
+
+        // Every error answer gets a JSON body: the library's own (unknown route, body too large, bad
+        // request line) get one here; the handlers' already have theirs.
+        http.set_error_handler(httplib::Server::HandlerWithResponse([this](const Request& req, Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            json body;
+            switch (res.status) {
+                case 404:
+                    body = error_body("not_found", "no route for " + req.method + " `" + req.path +
+                                                       "`; the routes are POST /v1/decide, POST /v1/decide/batch, "
+                                                       "GET /v1/policies, POST /v1/policies/reload, GET /healthz, "
+                                                       "GET /metrics");
+                    break;
+                case 413:
+                    body = error_body("body_too_large", "the request body is over the limit of " +
+                                                            std::to_string(opts.max_body) + " bytes (--max-body)");
+                    break;
+                case 400:
+                    // cpp-httplib refuses a POST that has neither Content-Length nor chunked encoding.
+                    body = req.method == "POST" && !req.has_header("Content-Length") &&
+                                   !req.has_header("Transfer-Encoding")
+                               ? error_body("length_required",
+                                            "a POST needs a `Content-Length` header (0 for no body) or chunked "
+                                            "transfer encoding")
+                               : error_body("bad_request", "the request is not valid HTTP/1.1");
+                    break;
+                case 414:
+                    body = error_body("uri_too_long", "the request URI is too long");
+                    break;
+                default:
+                    body = error_body("http_error", "HTTP status " + std::to_string(res.status));
+                    break;
+            }
+            res.set_content(body.dump(), json_type);
+            return httplib::Server::HandlerResponse::Handled;
+        }));
+        http.set_exception_handler([this](const Request& req, Response& res, std::exception_ptr ep) {
+            std::string what = "unknown exception";
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+            log->error("{} {}: {}", req.method, req.path, what);
+            answer_error(res, 500, "internal_error", "the server failed to answer: " + what);
+        });
+        // Count every answer, the library's own included.
+        http.set_logger(
+            [this](const Request& req, const Response& res) { counters.request(endpoint_of(req.path), res.status); });
+    }
+
+    void configure_http() {
+        const std::size_t threads = opts.threads ? opts.threads : 32;
+        http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        http.set_payload_max_length(opts.max_body);
+        http.set_tcp_nodelay(true);
+        http.set_keep_alive_max_count(1'000'000);
+        // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server bind the
+        // same port and silently share its traffic.
+        http.set_socket_options([](socket_t sock) {
+            int yes = 1;
+            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
+        route();
+    }
+};
+
+server::server(options opts, std::shared_ptr<spdlog::logger> logger)
+    : m_impl(std::make_unique<impl>(std::move(opts), std::move(logger))) {}
+
+server::~server() {
+    stop();
+    if (m_impl->maintenance.joinable()) {
+        {
+            std::lock_guard lock(m_impl->maintenance_lock);
+            m_impl->maintenance_stop = true;
+        }
+        m_impl->maintenance_wake.notify_all();
+        m_impl->maintenance.join();
+    }
+}
+
+int server::port() const {
+    return m_impl->bound_port;
+}
+
+int server::start() {
+    auto& m = *m_impl;
+    if (m.opts.policies.empty()) {
+        m.log->error("no policies given (--policy)");
+        return exit_bad_input;
+    }
+    const auto t0 = steady::now();
+    policy_bundle bundle = load_policies(m.inputs);
+    for (const auto& d : bundle.diagnostics) {
+        const std::string text = bundle.sources ? render_text(d, *bundle.sources) : d.message;
+        if (d.level == severity::error)
+            m.log->error("{}", text);
+        else
+            m.log->warn("{}", text);
+    }
+    if (!bundle.ok()) {
+        m.log->error("the policies do not check; not serving");
+        return bundle.unreadable ? exit_bad_input : exit_bad_policy;
+    }
+    m.store = std::make_unique<policy_store>(bundle.set);
+    session_options so;
+    so.idle = m.opts.idle;
+    so.max_bytes = m.opts.max_session_bytes;
+    m.sessions = std::make_unique<session_table>(*m.store, so);
+    m.info = describe(bundle, m.store->generation());
+    m.watcher.reset(stamp_files(m.opts.policies, m.info->files));
+
+    if (!m.opts.decision_log.empty()) {
+        std::string error;
+        if (!m.decisions.open(m.opts.decision_log, error)) {
+            m.log->error("cannot open the decision log `{}`: {}", m.opts.decision_log, error);
+            return exit_bad_input;
+        }
+    }
+
+    m.configure_http();
+    if (m.opts.port == 0) {
+        m.bound_port = m.http.bind_to_any_port(m.opts.host);
+        if (m.bound_port <= 0) m.bound_port = 0;
+    } else if (m.http.bind_to_port(m.opts.host, m.opts.port)) {
+        m.bound_port = m.opts.port;
+    }
+    if (m.bound_port == 0) {
+        m.log->error("cannot listen on {}:{} (address in use, or not an address of this machine)", m.opts.host,
+                     m.opts.port);
+        return exit_bad_input;
+    }
+
+    const double ms = std::chrono::duration<double, std::milli>(steady::now() - t0).count();
+    const std::string host = m.opts.host.find(':') != std::string::npos ? "[" + m.opts.host + "]" : m.opts.host;
+    m.log->info(
+        "listening on http://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)", host,
+        m.bound_port, m.opts.threads ? m.opts.threads : 32, m.info->hash, m.info->policies.size(), m.info->rules,
+        m.info->files.size(), ms);
+    m.log->info("decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}",
+                m.opts.decision_log.empty() ? "off" : "`" + m.opts.decision_log + "`", m.opts.watch ? "on" : "off",
+                m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0, m.opts.max_session_bytes,
+                m.opts.max_body);
+    m.maintenance = std::thread([&m] { m.maintain(); });
+    return exit_clean;
+}
+
+int server::run() {
+    auto& m = *m_impl;
+    // A stop() before listen_after_bind() has started is not seen by cpp-httplib; serve() repeats
+    // stop() until run() returns.
+    if (!m.stop_requested.load()) m.http.listen_after_bind();
+    // listen_after_bind() returns once the worker threads have finished their requests.
+    m.log->info("stopped accepting; closing conversations");
+    {
+        std::lock_guard lock(m.maintenance_lock);
+        m.maintenance_stop = true;
+    }
+    m.maintenance_wake.notify_all();
+    if (m.maintenance.joinable()) m.maintenance.join();
+
+    const auto closed = m.sessions->close_all();
+    m.log_closed(closed, "shutdown");
+    m.log->info("closed {} conversations", closed.size());
+    bool ok = true;
+    if (m.decisions.is_open()) {
+        ok = m.decisions.close();
+        m.log->info("decision log `{}` flushed and closed: {} lines", m.opts.decision_log, m.decisions.lines());
+    }
+    return ok ? exit_clean : exit_bad_input;
+}
+
+void server::stop() {
+    auto& m = *m_impl;
+    m.stop_requested.store(true);
+    if (m.http.is_running()) m.http.stop();
+}
+
+}  // namespace vigil::server

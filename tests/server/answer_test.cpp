@@ -1,0 +1,70 @@
+// The server's decision writer gives the same bytes as vigil::to_json(d).dump(), which `vigil eval`
+// and `vigil replay` print: one format whichever command answers.
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "answer.hpp"
+#include "vigil/evaluate.hpp"
+#include "vigil/service.hpp"
+
+namespace {
+
+std::string written(const vigil::decision& d) {
+    std::string out;
+    vigil::server::append_decision(out, d);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(decisions_are_written_as_to_json_dumps_them) {
+    const std::filesystem::path source = VIGIL_SOURCE_DIR;
+    std::size_t findings = 0, records = 0;
+    for (const char* policy : {"policies", "bench/data/bench20.vigil"}) {
+        auto bundle = vigil::load_policies({{(source / policy).string(), std::nullopt}});
+        BOOST_REQUIRE_MESSAGE(bundle.ok(), bundle.render_text());
+        vigil::evaluator judge(bundle.set);
+        for (const char* log : {"examples/records.jsonl", "bench/data/records.jsonl"}) {
+            std::ifstream in(source / log);
+            std::string error;
+            for (std::string line; std::getline(in, line);) {
+                vigil::decision d;
+                if (!judge.decide(line, d, error)) continue;
+                ++records;
+                findings += d.findings.size();
+                BOOST_TEST_CONTEXT(line) {
+                    BOOST_TEST(written(d) == vigil::to_json(d).dump());
+                }
+            }
+        }
+    }
+    BOOST_TEST(records > 1000u);
+    BOOST_TEST(findings > 100u);
+}
+
+BOOST_AUTO_TEST_CASE(strings_are_escaped_as_nlohmann_escapes_them) {
+    vigil::decision d;
+    d.record_id = 42;
+    d.conversation_id = nullptr;
+    d.kind = vigil::decision_kind::deny;
+    d.policy_hash = "sha256:00";
+    vigil::finding f;
+    f.policy = "p \"quoted\" \\ back";
+    f.rule = "r\ttab\nline\rret\bbs\ffeed\x01\x1f";
+    f.severity = "critical";
+    f.message = "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 </script>";
+    f.evidence = {{"text", "a\"b"}, {"n", 1.5}, {"list", {1, "x", nullptr}}};
+    f.missing = {"a.b", "c"};
+    f.errors = {"`x` is a text\n"};
+    f.remedies = {{"block", ""}, {"notify", "people-ops"}, {"custom", "\"odd\""}};
+    d.findings = {f, f};
+    d.findings[1].result = vigil::outcome::undetermined;
+    d.findings[1].evidence = nullptr;
+    BOOST_TEST(written(d) == vigil::to_json(d).dump());
+    d.findings.clear();
+    d.record_id = "r-1";
+    d.conversation_id = 7;
+    BOOST_TEST(written(d) == vigil::to_json(d).dump());
+}

@@ -1,0 +1,555 @@
+// Integration tests of `vigil serve`: the real binary on a loopback port, with temporary copies of
+// the shipped policies, driven by an HTTP client (docs/server.md is the contract).
+#define BOOST_TEST_MODULE server
+#include <boost/test/unit_test.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "child.hpp"
+#include "vigil/server.hpp"
+
+using nlohmann::json;
+using namespace vigil::test;
+
+namespace {
+
+const fs::path source_dir = VIGIL_SOURCE_DIR;
+
+// A policy that checks on its own (no schema, no import), and one that does not.
+const std::string extra_policy = R"(policy "server-test-extra" {
+  version "2.0"
+  rule no_secret_word {
+    severity low
+    when speaker == "ai"
+    forbid text == "xyzzy"
+    message "the AI said the secret word"
+  }
+}
+)";
+const std::string broken_policy = "policy \"broken\" {\n  rule r {\n    when speaker ==\n  }\n}\n";
+
+const std::string record_1 =
+    R"({"id":"t-1","conversation_id":"conv-1","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai","text":"Hello, I am an AI assistant.","ai":{"disclosed":true}})";
+const std::string record_2 =
+    R"({"id":"t-2","conversation_id":"conv-1","turn":2,"timestamp":"2026-03-02T10:00:20Z","speaker":"user","text":"hi"})";
+
+// A server on a free port with a temporary copy of policies/.
+struct served {
+    temp_dir dir;
+    fs::path policies = dir.path() / "policies";
+    std::unique_ptr<child> process;
+    int port = 0;
+    std::unique_ptr<httplib::Client> http;
+
+    explicit served(std::vector<std::string> extra_args = {}, const std::map<std::string, std::string>& env = {}) {
+        fs::copy(source_dir / "policies", policies, fs::copy_options::recursive);
+        std::vector<std::string> args{"serve", "--policy", "policies", "--listen", "127.0.0.1:0"};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        process = std::make_unique<child>(args, dir.path(), dir.path() / "server.out", env);
+        port = process->wait_for_port(20s);
+        BOOST_REQUIRE_MESSAGE(port > 0, "the server did not start:\n" + process->output());
+        http = client_for(port);
+    }
+
+    httplib::Result post(const std::string& path, const std::string& body,
+                         const std::string& type = "application/json") {
+        return http->Post(path.c_str(), body, type.c_str());
+    }
+    httplib::Result get(const std::string& path) { return http->Get(path.c_str()); }
+
+    json get_json(const std::string& path) {
+        auto res = get(path);
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+        return json::parse(res->body);
+    }
+
+    // The value of one sample of /metrics (0 when absent).
+    double metric(const std::string& sample) {
+        auto res = get("/metrics");
+        BOOST_REQUIRE(res);
+        std::istringstream in(res->body);
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind(sample + " ", 0) == 0) return std::stod(line.substr(sample.size() + 1));
+        }
+        return 0;
+    }
+
+    // Stops the server with SIGTERM; its exit status.
+    int terminate() {
+        process->signal(SIGTERM);
+        return process->wait(30s);
+    }
+};
+
+// The error object of an answer, checked for its shape.
+json error_of(const httplib::Result& res, int status, const std::string& code) {
+    BOOST_REQUIRE(res);
+    json body;
+    BOOST_TEST_CONTEXT("answer: " << res->status << " " << res->body) {
+        BOOST_REQUIRE_EQUAL(res->status, status);
+        BOOST_TEST(res->get_header_value("Content-Type") == "application/json");
+        body = json::parse(res->body);
+        BOOST_REQUIRE(body.contains("error"));
+        BOOST_TEST(body["error"]["code"] == code);
+        BOOST_TEST(body["error"]["message"].is_string());
+        BOOST_TEST(!body["error"]["message"].get<std::string>().empty());
+    }
+    return body["error"];
+}
+
+using finding_key = std::tuple<std::string, std::string, std::string>;  // record_id, rule, outcome
+
+void add_findings(std::vector<finding_key>& out, const json& decision) {
+    for (const auto& f : decision["findings"]) out.emplace_back(decision["record_id"].dump(), f["rule"], f["outcome"]);
+}
+
+}  // namespace
+
+// ---- settings parsing (the library API) -------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(listen_addresses_and_sizes_parse) {
+    using vigil::server::parse_listen;
+    using vigil::server::parse_size;
+    BOOST_TEST((parse_listen("127.0.0.1:8181") == std::pair<std::string, int>{"127.0.0.1", 8181}));
+    BOOST_TEST((parse_listen("[::1]:0") == std::pair<std::string, int>{"::1", 0}));
+    BOOST_TEST(!parse_listen("127.0.0.1"));
+    BOOST_TEST(!parse_listen("127.0.0.1:99999"));
+    BOOST_TEST(!parse_listen(":80"));
+    BOOST_TEST(!parse_listen("::1:80"));
+    BOOST_TEST(parse_size("1MiB").value() == 1048576u);
+    BOOST_TEST(parse_size("512KiB").value() == 524288u);
+    BOOST_TEST(parse_size("4096").value() == 4096u);
+    BOOST_TEST(parse_size("2kb").value() == 2000u);
+    BOOST_TEST(!parse_size("MiB"));
+    BOOST_TEST(!parse_size("1 parsec"));
+}
+
+// ---- endpoints ----------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
+    served s;
+
+    auto health = s.get_json("/healthz");
+    BOOST_TEST(health["status"] == "ok");
+    BOOST_TEST(health["generation"] == 1);
+
+    auto policies = s.get_json("/v1/policies");
+    BOOST_TEST(policies["generation"] == 1);
+    BOOST_TEST(policies["policy_hash"].get<std::string>().rfind("sha256:", 0) == 0);
+    BOOST_TEST(policies["policies"].size() >= 1u);
+    BOOST_TEST(policies["rules"].get<int>() >= 1);
+    for (const auto& p : policies["policies"]) {
+        BOOST_TEST(p["name"].is_string());
+        BOOST_TEST(p["rules"].is_number());
+    }
+    BOOST_TEST(!policies["files"].empty());
+    BOOST_TEST(policies["loaded_at"].get<std::string>().size() == 24u);  // 2026-03-02T10:00:00.000Z
+
+    auto res = s.post("/v1/decide", record_1);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    auto first = json::parse(res->body);
+    BOOST_TEST(first["record_id"] == "t-1");
+    BOOST_TEST(first["conversation_id"] == "conv-1");
+    BOOST_TEST(first["placement"] == "first");
+    BOOST_TEST(first["policy_hash"] == policies["policy_hash"]);
+    BOOST_TEST(
+        (first["decision"] == "allow" || first["decision"] == "allow_with_remedies" || first["decision"] == "deny"));
+    BOOST_TEST(first["findings"].is_array());
+
+    res = s.post("/v1/decide", record_2);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+
+    // The same turn again, and a turn the conversation has given up.
+    auto dup = error_of(s.post("/v1/decide", record_2), 409, "duplicate_turn");
+    BOOST_TEST(dup["placement"] == "duplicate");
+    BOOST_TEST(dup["turn"] == 2);
+    res = s.post("/v1/decide", R"({"id":"t-5","conversation_id":"conv-1","turn":5,"speaker":"user"})");
+    BOOST_REQUIRE(res);
+    auto gap = json::parse(res->body);
+    BOOST_TEST(gap["placement"] == "gap");
+    BOOST_TEST(gap["missing_turns"]["first"] == 3);
+    BOOST_TEST(gap["missing_turns"]["last"] == 4);
+    error_of(s.post("/v1/decide", R"({"id":"t-3","conversation_id":"conv-1","turn":3})"), 409, "out_of_order_turn");
+
+    // A batch: one answer per element, in order, errors in place.
+    res = s.post("/v1/decide/batch",
+                 R"([{"id":"b-1","conversation_id":"conv-b","turn":1,"speaker":"ai","text":"hi"}, 42,
+                     {"id":"b-1again","conversation_id":"conv-b","turn":1},
+                     {"id":"b-2","conversation_id":"conv-b","turn":2,"speaker":"user"}])");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    auto batch = json::parse(res->body);
+    BOOST_REQUIRE_EQUAL(batch.size(), 4u);
+    BOOST_TEST(batch[0]["record_id"] == "b-1");
+    BOOST_TEST(batch[1]["error"]["code"] == "not_an_object");
+    BOOST_TEST(batch[1]["error"]["index"] == 1);
+    BOOST_TEST(batch[2]["error"]["code"] == "duplicate_turn");
+    BOOST_TEST(batch[2]["error"]["status"] == 409);
+    BOOST_TEST(batch[3]["record_id"] == "b-2");
+    BOOST_TEST(batch[3]["placement"] == "in_order");
+    res = s.post("/v1/decide/batch", "[]");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->body == "[]");
+
+    res = s.get("/metrics");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(res->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+    for (const char* name :
+         {"vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"200\"}",
+          "vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"409\"}",
+          "vigil_decide_duration_seconds_bucket{le=\"+Inf\"}", "vigil_decide_duration_seconds_count",
+          "vigil_decisions_total{decision=\"allow\"}", "vigil_policy_reloads_total{result=\"failed\"}",
+          "vigil_sessions_open", "vigil_sessions_evicted_total", "vigil_sessions_expired_total",
+          "vigil_sessions_reset_by_reload_total"}) {
+        BOOST_TEST_CONTEXT(name) {
+            BOOST_TEST(res->body.find(name) != std::string::npos);
+        }
+    }
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"200\"}") == 3);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"409\"}") == 2);
+    BOOST_TEST(s.metric("vigil_decide_duration_seconds_count") == 5);  // 3 single, 2 in the batch
+    BOOST_TEST(s.metric("vigil_sessions_open") == 2);
+    BOOST_TEST(res->body.find("vigil_findings_total{policy=") != std::string::npos);
+
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
+    served s({"--max-body", "4KiB"});
+
+    auto e = error_of(s.post("/v1/decide", R"({"id": "a", "turn": tru})"), 400, "invalid_json");
+    BOOST_TEST(e["offset"].is_number());
+    BOOST_TEST(e["message"].get<std::string>().find("byte") != std::string::npos);
+    error_of(s.post("/v1/decide", R"({"id": "a")"), 400, "invalid_json");
+    error_of(s.post("/v1/decide", R"({"id": "a"} {"id": "b"})"), 400, "invalid_json");
+    e = error_of(s.post("/v1/decide", "[1, 2]"), 400, "not_an_object");
+    BOOST_TEST(e["message"].get<std::string>().find("array") != std::string::npos);
+    error_of(s.post("/v1/decide", "\"text\""), 400, "not_an_object");
+    error_of(s.post("/v1/decide", ""), 400, "empty_body");
+    error_of(s.post("/v1/decide", "{}", "text/plain"), 415, "unsupported_media_type");
+    error_of(s.post("/v1/decide/batch", "{}"), 400, "not_an_array");
+    error_of(s.post("/v1/decide/batch", "[{}, {]"), 400, "invalid_json");
+
+    // Over the limit, then the same connection still works.
+    e = error_of(s.post("/v1/decide", "{\"text\": \"" + std::string(8000, 'x') + "\"}"), 413, "body_too_large");
+    BOOST_TEST(e["message"].get<std::string>().find("4096") != std::string::npos);
+    error_of(s.post("/v1/decide/batch", "[" + std::string(8000, ' ') + "]"), 413, "body_too_large");
+    BOOST_TEST(s.get_json("/healthz")["status"] == "ok");
+
+    error_of(s.get("/v1/nothing"), 404, "not_found");
+    error_of(s.post("/v1/decide/", record_1), 404, "not_found");
+    auto res = s.get("/v1/decide");
+    error_of(res, 405, "method_not_allowed");
+    BOOST_TEST(res->get_header_value("Allow") == "POST");
+    error_of(s.post("/healthz", "{}"), 405, "method_not_allowed");
+    error_of(s.http->Delete("/v1/policies"), 405, "method_not_allowed");
+
+    // Not HTTP at all, on a raw socket with a deadline: an answer, not a crash or a hang.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(s.port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    const std::string garbage = "\x01\x02 NOT HTTP\r\n\r\n";
+    BOOST_REQUIRE(::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(garbage.size()));
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    ::close(fd);
+    BOOST_REQUIRE(n > 0);
+    BOOST_TEST(std::string(buffer, static_cast<std::size_t>(n)).find("400") != std::string::npos);
+
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"413\"}") == 1);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"other\",status=\"404\"}") == 2);
+    BOOST_TEST(s.get_json("/healthz")["status"] == "ok");
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// ---- reloads --------------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_broken_reload_keeps_the_running_set) {
+    served s;
+    const auto before = s.get_json("/v1/policies");
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
+
+    write_text(s.policies / "broken.vigil", broken_policy);
+    auto res = s.post("/v1/policies/reload", "");
+    auto e = error_of(res, 422, "policies_do_not_check");
+    const json body = json::parse(res->body);
+    BOOST_REQUIRE(body["diagnostics"].is_array());
+    BOOST_REQUIRE(!body["diagnostics"].empty());
+    BOOST_TEST(body["diagnostics"].dump().find("broken.vigil") != std::string::npos);
+    BOOST_TEST(body["generation"] == 1);
+    BOOST_TEST(body["policy_hash"] == before["policy_hash"]);
+
+    // The old set still serves, and the failure shows in the metrics, the description and the log.
+    res = s.post("/v1/decide", record_2);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["policy_hash"] == before["policy_hash"]);
+    BOOST_TEST(s.metric("vigil_policy_reloads_total{result=\"failed\"}") == 1);
+    BOOST_TEST(s.metric("vigil_policy_reloads_total{result=\"ok\"}") == 0);
+    const auto after = s.get_json("/v1/policies");
+    BOOST_TEST(after["generation"] == 1);
+    BOOST_TEST(after["last_reload"]["ok"] == false);
+    BOOST_TEST(s.process->output().find("broken.vigil") != std::string::npos);
+
+    // A good change replaces it; a conversation that goes on restarts its state under the new set.
+    fs::remove(s.policies / "broken.vigil");
+    write_text(s.policies / "extra.vigil", extra_policy);
+    res = s.post("/v1/policies/reload", "");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json ok = json::parse(res->body);
+    BOOST_TEST(ok["changed"] == true);
+    BOOST_TEST(ok["generation"] == 2);
+    BOOST_TEST(ok["policy_hash"] != before["policy_hash"]);
+    BOOST_TEST(ok["policies"].dump().find("server-test-extra") != std::string::npos);
+
+    res = s.post(
+        "/v1/decide",
+        R"({"id":"t-3","conversation_id":"conv-1","turn":3,"speaker":"ai","text":"xyzzy","ai":{"disclosed":true}})");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json d = json::parse(res->body);
+    BOOST_TEST(d["policy_hash"] == ok["policy_hash"]);
+    BOOST_TEST(d["findings"].dump().find("no_secret_word") != std::string::npos);
+    BOOST_TEST(s.metric("vigil_sessions_reset_by_reload_total") == 1);
+    BOOST_TEST(s.metric("vigil_policy_reloads_total{result=\"ok\"}") == 1);
+    BOOST_TEST(s.metric("vigil_policy_generation") == 2);
+
+    // Reloading the same files changes nothing.
+    res = s.post("/v1/policies/reload", "");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)["changed"] == false);
+    BOOST_TEST(s.get_json("/v1/policies")["generation"] == 2);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {
+    temp_dir secrets;
+    write_text(secrets.path() / "token", "s3cret-token\n");
+    served s({"--token-file", (secrets.path() / "token").string()});
+
+    auto res = s.post("/v1/policies/reload", "");
+    error_of(res, 401, "unauthorized");
+    BOOST_TEST(res->get_header_value("WWW-Authenticate").rfind("Bearer", 0) == 0);
+    httplib::Headers wrong{{"Authorization", "Bearer s3cret-tokeN"}};
+    error_of(s.http->Post("/v1/policies/reload", wrong, "", "application/json"), 401, "unauthorized");
+    httplib::Headers basic{{"Authorization", "Basic czNjcmV0LXRva2Vu"}};
+    error_of(s.http->Post("/v1/policies/reload", basic, "", "application/json"), 401, "unauthorized");
+    httplib::Headers right{{"Authorization", "Bearer s3cret-token"}};
+    res = s.http->Post("/v1/policies/reload", right, "", "application/json");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    // Only reload is guarded.
+    BOOST_TEST(s.post("/v1/decide", record_1)->status == 200);
+    BOOST_TEST(s.terminate() == 0);
+
+    served from_env({}, {{"VIGIL_TOKEN", "from-the-environment"}});
+    error_of(from_env.post("/v1/policies/reload", ""), 401, "unauthorized");
+    httplib::Headers env_right{{"Authorization", "Bearer from-the-environment"}};
+    res = from_env.http->Post("/v1/policies/reload", env_right, "", "application/json");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(from_env.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_watcher_reloads_changed_files) {
+    served s({"--watch"});
+    const auto before = s.get_json("/v1/policies");
+
+    write_text(s.policies / "extra.vigil", extra_policy);
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return s.get_json("/v1/policies")["generation"] == 2; }, 20s),
+                          "the watcher did not reload:\n" + s.process->output());
+    const auto after = s.get_json("/v1/policies");
+    BOOST_TEST(after["policy_hash"] != before["policy_hash"]);
+    BOOST_TEST(after["last_reload"]["trigger"] == "watch");
+
+    // A broken file is reported and counted once, and the running set stays.
+    write_text(s.policies / "broken.vigil", broken_policy);
+    BOOST_REQUIRE(eventually([&] { return s.metric("vigil_policy_reloads_total{result=\"failed\"}") == 1; }, 20s));
+    std::this_thread::sleep_for(2500ms);
+    BOOST_TEST(s.metric("vigil_policy_reloads_total{result=\"failed\"}") == 1);
+    BOOST_TEST(s.get_json("/v1/policies")["generation"] == 2);
+    BOOST_TEST(s.post("/v1/decide", record_1)->status == 200);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(policies_that_do_not_check_stop_the_start) {
+    temp_dir dir;
+    write_text(dir.path() / "broken.vigil", broken_policy);
+    child c({"serve", "--policy", "broken.vigil", "--listen", "127.0.0.1:0"}, dir.path(), dir.path() / "out");
+    BOOST_TEST(c.wait(20s) == 3);
+    BOOST_TEST(c.output().find("broken.vigil") != std::string::npos);
+    child missing({"serve", "--policy", "nothing-here", "--listen", "127.0.0.1:0"}, dir.path(), dir.path() / "out2");
+    BOOST_TEST(missing.wait(20s) == 2);
+    child bad_listen({"serve", "--policy", "broken.vigil", "--listen", "nowhere"}, dir.path(), dir.path() / "out3");
+    BOOST_TEST(bad_listen.wait(20s) == 2);
+}
+
+// ---- the decision log, SIGTERM and replay ------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
+    served s({"--decision-log", "decisions.jsonl"});
+    const fs::path dir = s.dir.path();
+
+    // A generated log with late, repeated, missing and broken lines, sent turn by turn.
+    child gen({"generate", "-n", "1500", "--seed", "11", "--concurrent", "40", "--out-of-order", "0.03", "--duplicates",
+               "0.02", "--gaps", "0.02", "--malformed", "0.01", "-o", "records.jsonl"},
+              dir, dir / "gen.out");
+    BOOST_REQUIRE_EQUAL(gen.wait(60s), 0);
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(read_text(dir / "records.jsonl"));
+        for (std::string line; std::getline(in, line);) lines.push_back(line);
+    }
+    BOOST_REQUIRE(lines.size() >= 1500u);
+    // A record pretty-printed over several lines is logged on one.
+    lines.push_back(
+        "{\n  \"id\": \"pretty-1\",\n  \"conversation_id\": \"pretty\",\n  \"turn\": 1,\n  \"speaker\": \"ai\"\n}");
+
+    std::vector<finding_key> live;
+    std::vector<std::string> decided_records;
+    std::size_t refused = 0, conflicts = 0;
+    for (const auto& line : lines) {
+        auto res = s.post("/v1/decide", line);
+        BOOST_REQUIRE(res);
+        if (res->status == 200) {
+            add_findings(live, json::parse(res->body));
+            decided_records.push_back(line);
+        } else if (res->status == 409) {
+            ++conflicts;
+        } else {
+            BOOST_REQUIRE_MESSAGE(res->status == 400, res->body);
+            ++refused;
+        }
+    }
+    BOOST_TEST(refused > 0u);
+    BOOST_TEST(conflicts > 0u);
+    const double open = s.metric("vigil_sessions_open");
+    BOOST_TEST(open > 0);
+
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+    const std::string output = s.process->output();
+    BOOST_TEST(output.find("flushed and closed") != std::string::npos);
+
+    // Complete and flushed: every decision, then every conversation closed at shutdown.
+    const std::string log = read_text(dir / "decisions.jsonl");
+    BOOST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == '\n');
+    std::size_t decisions = 0, closed = 0, line_no = 0;
+    std::set<std::size_t> closed_lines;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        ++line_no;
+        const json j = json::parse(line);  // every line is JSON
+        if (j.contains("record")) {
+            BOOST_REQUIRE(decisions < decided_records.size());
+            const std::string& sent = decided_records[decisions];
+            if (sent.find('\n') == std::string::npos) {
+                // The record exactly as received.
+                BOOST_TEST(line.rfind("{\"record\":" + sent + ",\"decision\":", 0) == 0);
+            } else {
+                BOOST_TEST(j["record"]["id"] == "pretty-1");
+            }
+            BOOST_TEST(j["policy_hash"].get<std::string>().rfind("sha256:", 0) == 0);
+            BOOST_TEST(j["received_at"].get<std::string>().size() == 24u);
+            BOOST_TEST(j["decision"]["policy_hash"] == j["policy_hash"]);
+            ++decisions;
+        } else {
+            BOOST_TEST(j["event"] == "conversation_closed");
+            BOOST_TEST(j["reason"] == "shutdown");
+            add_findings(live, j["decision"]);
+            closed_lines.insert(line_no);
+            ++closed;
+        }
+    }
+    BOOST_TEST(decisions == decided_records.size());
+    BOOST_TEST(static_cast<double>(closed) == open);
+
+    // Replayed as a service judges (no reorder window; no log-time idling: the test ran in seconds).
+    child replay({"replay", "--policy", "policies", "--record-member", "record", "--reorder-window", "0", "--idle",
+                  "3650d", "--threads", "2", "--findings", "replayed.jsonl", "--summary-json", "summary.json",
+                  "--log-level", "warn", "decisions.jsonl"},
+                 dir, dir / "replay.out");
+    const int status = replay.wait(120s);
+    BOOST_TEST_MESSAGE("replay: exit " << status << "\n" << replay.output());
+    BOOST_TEST((status == 0 || status == 1));  // nothing malformed: the log holds only valid records
+    const json summary = json::parse(read_text(dir / "summary.json"));
+    BOOST_TEST(summary["without_record"].get<std::size_t>() == closed_lines.size());
+    BOOST_TEST(summary["malformed"]["count"].get<std::size_t>() == 0u);
+    std::vector<finding_key> replayed;
+    std::istringstream found(read_text(dir / "replayed.jsonl"));
+    for (std::string line; std::getline(found, line);) {
+        const json j = json::parse(line);
+        if (j.contains("rule")) {
+            replayed.emplace_back(j["record_id"].dump(), j["rule"], j["outcome"]);
+        } else {
+            BOOST_TEST_CONTEXT(line) {
+                BOOST_TEST(j["event"] == "gap");
+            }
+        }
+    }
+    std::sort(live.begin(), live.end());
+    std::sort(replayed.begin(), replayed.end());
+    BOOST_TEST(live.size() > 100u);
+    BOOST_TEST(live.size() == replayed.size());
+    BOOST_TEST((live == replayed));
+    if (live != replayed) {
+        std::vector<finding_key> only_live, only_replay;
+        std::set_difference(live.begin(), live.end(), replayed.begin(), replayed.end(), std::back_inserter(only_live));
+        std::set_difference(replayed.begin(), replayed.end(), live.begin(), live.end(),
+                            std::back_inserter(only_replay));
+        for (std::size_t i = 0; i < std::min<std::size_t>(only_live.size(), 10); ++i)
+            BOOST_TEST_MESSAGE("only live: " << std::get<0>(only_live[i]) << " " << std::get<1>(only_live[i]) << " "
+                                             << std::get<2>(only_live[i]));
+        for (std::size_t i = 0; i < std::min<std::size_t>(only_replay.size(), 10); ++i)
+            BOOST_TEST_MESSAGE("only replay: " << std::get<0>(only_replay[i]) << " " << std::get<1>(only_replay[i])
+                                               << " " << std::get<2>(only_replay[i]));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(idle_and_evicted_conversations_are_closed_and_logged) {
+    served s({"--decision-log", "decisions.jsonl", "--idle", "1s", "--max-session-bytes", "4KiB"});
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
+    BOOST_REQUIRE(eventually([&] { return s.metric("vigil_sessions_expired_total") == 1; }, 20s));
+    BOOST_TEST(s.metric("vigil_sessions_open") == 0);
+
+    // Many conversations at once, more than 4 KiB of state: the least recently fed are evicted.
+    for (int i = 0; i < 200; ++i) {
+        const std::string id = "many-" + std::to_string(i);
+        auto res = s.post("/v1/decide", R"({"id":")" + id + R"(","conversation_id":")" + id +
+                                            R"(","turn":1,"speaker":"user","text":"hello"})");
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+    }
+    BOOST_TEST(s.metric("vigil_sessions_evicted_total") > 0);
+    BOOST_TEST(s.metric("vigil_session_bytes") <= 4096);
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+
+    std::map<std::string, std::size_t> reasons;
+    std::istringstream in(read_text(s.dir.path() / "decisions.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+        const json j = json::parse(line);
+        if (j.contains("event")) ++reasons[j["reason"].get<std::string>()];
+    }
+    BOOST_TEST(reasons["idle"] >= 1u);
+    BOOST_TEST(reasons["evicted"] > 0u);
+    BOOST_TEST(reasons["idle"] + reasons["evicted"] + reasons["shutdown"] == 201u);
+}

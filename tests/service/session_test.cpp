@@ -1,0 +1,313 @@
+// session_table: live turns judged as conversation_tracker judges them with a reorder window of 0
+// (on a generated log with every kind of fault), idle expiry, eviction under a memory cap, and the
+// fresh state a conversation starts when the store's set is replaced.
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.hpp"
+#include "vigil/conversation.hpp"
+#include "vigil/datagen.hpp"
+
+using namespace service_test;
+using nlohmann::json;
+
+namespace {
+
+// What the tracker said about one fed line, in the table's terms.
+struct expected_turn {
+    bool refused = false;
+    std::string placement;  // in_order (first and in_order alike), gap, duplicate, out_of_order, unordered
+    std::int64_t missing_first = 0, missing_last = 0;
+    json findings = json::array();  // the decision's findings (unordered: with the closing ones)
+    std::string decision;
+};
+
+std::string placement_class(const std::string& placement) {
+    return placement == "first" ? "in_order" : placement;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sessions)
+
+BOOST_AUTO_TEST_CASE(live_turns_are_judged_as_the_tracker_judges_them_with_window_0) {
+    const auto set = conversation_policies();
+    vigil::datagen::options gen;
+    gen.records = 6000;
+    gen.seed = 5;
+    gen.concurrent = 150;
+    gen.out_of_order = 0.05;
+    gen.duplicates = 0.03;
+    gen.gaps = 0.03;
+    gen.malformed = 0.01;
+    std::vector<std::string> lines;
+    vigil::datagen::generate(gen, [&](std::string_view line) { lines.emplace_back(line); });
+
+    // The tracker: reorder window 0, no idle expiry.
+    vigil::tracker_options options;
+    options.reorder_window = 0;
+    options.idle_gap_ms = 365LL * 24 * 3600 * 1000;
+    vigil::conversation_tracker tracker(set, options);
+    std::vector<expected_turn> expected(lines.size());
+    json tracker_closed = json::array();
+    std::uint64_t line_no = 0;
+    const vigil::event_sink sink = [&](const vigil::conversation_event& e) {
+        if (e.kind == vigil::event_kind::closed && e.turns == 1 && e.cause == e.last_turn_line &&
+            expected[e.cause - 1].placement == "unordered") {
+            // A record without a place: closed at once; the table gives these with its decision.
+            expected_turn& x = expected[e.cause - 1];
+            for (const auto& f : vigil::to_json(*e.verdict)["findings"]) x.findings.push_back(f);
+            return;
+        }
+        if (e.kind == vigil::event_kind::closed) {
+            tracker_closed.push_back(vigil::to_json(*e.verdict));
+            return;
+        }
+        BOOST_REQUIRE_EQUAL(e.cause, line_no);
+        expected_turn& x = expected[line_no - 1];
+        switch (e.kind) {
+            case vigil::event_kind::malformed:
+                x.refused = true;
+                break;
+            case vigil::event_kind::gap:
+                x.placement = "gap";
+                x.missing_first = e.missing_first;
+                x.missing_last = e.missing_last;
+                break;
+            case vigil::event_kind::decided: {
+                if (x.placement.empty()) x.placement = e.record && e.record->ordered() ? "in_order" : "unordered";
+                const json d = vigil::to_json(*e.verdict);
+                x.findings = d["findings"];
+                x.decision = d["decision"];
+                break;
+            }
+            case vigil::event_kind::duplicate:
+                x.placement = "duplicate";
+                break;
+            case vigil::event_kind::out_of_order:
+                x.placement = "out_of_order";
+                break;
+            case vigil::event_kind::closed:
+                break;
+        }
+    };
+    for (const auto& line : lines) {
+        ++line_no;
+        tracker.feed(line, line_no, sink);
+    }
+    tracker.finish(sink);
+    BOOST_TEST(tracker.held_records() == 0u);
+
+    // The table: the same lines, one millisecond apart, nothing idle, no cap.
+    vigil::policy_store store(set);
+    vigil::session_options session;
+    session.idle = std::chrono::hours(24 * 365);
+    session.max_bytes = std::size_t{1} << 40;
+    vigil::session_table table(store, session);
+    std::size_t counts[5] = {0, 0, 0, 0, 0};  // refused, gap, duplicate, out_of_order, decided
+    vigil::live_result out;
+    std::string error;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const expected_turn& x = expected[i];
+        const bool ok = table.decide(lines[i], at(static_cast<std::int64_t>(i)), out, error);
+        BOOST_TEST_CONTEXT("line " << i + 1 << ": " << lines[i]) {
+            BOOST_TEST(ok == !x.refused);
+            if (!ok) {
+                BOOST_TEST(!error.empty());
+                ++counts[0];
+                continue;
+            }
+            BOOST_TEST(placement_class(out.placement) == x.placement);
+            BOOST_TEST(out.closed.empty());
+            if (out.placement == "gap") {
+                ++counts[1];
+                BOOST_TEST(out.missing_first == x.missing_first);
+                BOOST_TEST(out.missing_last == x.missing_last);
+            }
+            if (out.placement == "duplicate") ++counts[2];
+            if (out.placement == "out_of_order") ++counts[3];
+            BOOST_TEST(out.decided == (x.placement != "duplicate" && x.placement != "out_of_order"));
+            if (!out.decided) continue;
+            ++counts[4];
+            const json d = vigil::to_json(out.verdict);
+            BOOST_TEST(d["findings"] == x.findings);
+            if (x.placement != "unordered") BOOST_TEST(d["decision"] == x.decision);
+            BOOST_TEST(d["policy_hash"] == vigil::policy_hash(*set));
+        }
+    }
+    BOOST_TEST_MESSAGE("refused " << counts[0] << ", gaps " << counts[1] << ", duplicates " << counts[2]
+                                  << ", out of order " << counts[3] << ", decided " << counts[4]);
+    for (std::size_t c = 0; c < 5; ++c) BOOST_TEST(counts[c] > 0u);  // every path was taken
+
+    // The end of the input: the same end-of-conversation findings, in the same order.
+    BOOST_TEST(table.counters().open == tracker_closed.size());
+    json table_closed = json::array();
+    for (const auto& d : table.close_all()) table_closed.push_back(vigil::to_json(d));
+    BOOST_TEST(table_closed.size() == tracker_closed.size());
+    BOOST_TEST(table_closed == tracker_closed);
+    BOOST_TEST(table.counters().open == 0u);
+    BOOST_TEST(table.counters().bytes == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(placements_of_a_small_conversation) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_table table(store, {});
+    vigil::live_result out;
+    std::string error;
+    auto feed = [&](const std::string& line) {
+        BOOST_REQUIRE_MESSAGE(table.decide(line, at(0), out, error), error);
+        return out.placement;
+    };
+    BOOST_TEST(feed(record("a", 1)) == "first");
+    BOOST_TEST(feed(record("a", 2)) == "in_order");
+    BOOST_TEST(feed(record("a", 5, false, true)) == "gap");
+    BOOST_TEST(out.missing_first == 3);
+    BOOST_TEST(out.missing_last == 4);
+    BOOST_TEST(out.decided);
+    BOOST_TEST(vigil::decision_name(out.verdict.kind) == "deny");
+    BOOST_TEST(feed(record("a", 2)) == "duplicate");
+    BOOST_TEST(!out.decided);
+    BOOST_TEST(feed(record("a", 3)) == "out_of_order");
+    BOOST_TEST(!out.decided);
+    BOOST_TEST(feed(record("b", 4)) == "gap");  // its start never came
+    BOOST_TEST(out.missing_first == 1);
+    // No turn: a conversation of its own, its closing findings in its decision (an ask never answered).
+    BOOST_TEST(feed(R"({"id":"lone","conversation_id":"a","ask":true})") == "unordered");
+    BOOST_TEST(out.decided);
+    BOOST_REQUIRE(out.verdict.findings.size() == 1u);
+    BOOST_TEST(out.verdict.findings[0].rule == "answered");
+    BOOST_TEST(vigil::decision_name(out.verdict.kind) == "allow_with_remedies");
+
+    // Refused records leave the table as it was.
+    const auto before = table.counters();
+    BOOST_TEST(!table.decide("not json", at(0), out, error));
+    BOOST_TEST(!error.empty());
+    BOOST_TEST(!table.decide(R"({"conversation_id":"new","turn":1,"ask":)", at(0), out, error));
+    BOOST_TEST(!table.decide("[1,2]", at(0), out, error));
+    BOOST_TEST(table.counters().open == before.open);
+    BOOST_TEST(table.counters().bytes == before.bytes);
+    BOOST_TEST(feed(record("new", 1)) == "first");
+}
+
+BOOST_AUTO_TEST_CASE(idle_conversations_expire_with_their_open_obligations) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_options options;
+    options.idle = std::chrono::minutes(1);
+    vigil::session_table table(store, options);
+    vigil::live_result out;
+    std::string error;
+    BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
+    BOOST_REQUIRE(table.decide(record("b", 1), at(50'000), out, error));
+    BOOST_TEST(table.counters().open == 2u);
+
+    BOOST_TEST(table.expire(at(60'000)).empty());  // a: idle for exactly a minute, not more
+    const auto closed = table.expire(at(61'000));
+    BOOST_REQUIRE(closed.size() == 1u);
+    BOOST_TEST(closed[0].conversation_id == "a");
+    BOOST_TEST(closed[0].record_id == "r-a-1");
+    BOOST_REQUIRE(closed[0].findings.size() == 1u);
+    BOOST_TEST(closed[0].findings[0].rule == "answered");
+    BOOST_TEST(vigil::outcome_name(closed[0].findings[0].result) == "violation");
+    const auto c = table.counters();
+    BOOST_TEST(c.open == 1u);
+    BOOST_TEST(c.expired == 1u);
+    BOOST_TEST(c.evicted == 0u);
+
+    // Its next turn opens a new conversation whose start is missing, as in replay after expiry.
+    BOOST_REQUIRE(table.decide(record("a", 2), at(62'000), out, error));
+    BOOST_TEST(out.placement == "gap");
+    BOOST_TEST(out.missing_first == 1);
+    BOOST_TEST(out.missing_last == 1);
+
+    // b was fed at 50 s, a again at 62 s: b expires first.
+    const auto later = table.expire(at(111'000));
+    BOOST_REQUIRE(later.size() == 1u);
+    BOOST_TEST(later[0].conversation_id == "b");
+    BOOST_TEST(table.close_all().size() == 1u);
+    BOOST_TEST(table.counters().open == 0u);
+    BOOST_TEST(table.counters().expired == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(the_least_recently_fed_are_evicted_under_a_small_cap) {
+    const auto set = load_text(ask_policy);
+    vigil::policy_store store(set);
+    vigil::live_result out;
+    std::string error;
+
+    // What one conversation of one turn costs.
+    std::size_t one = 0;
+    {
+        vigil::session_table probe(store, {});
+        BOOST_REQUIRE(probe.decide(record("c0", 1, true), at(0), out, error));
+        one = probe.counters().bytes;
+    }
+    BOOST_TEST_MESSAGE("one conversation: " << one << " bytes");
+    BOOST_REQUIRE(one > 0u);
+
+    vigil::session_options options;
+    options.max_bytes = one * 3 + one / 2;
+    vigil::session_table table(store, options);
+    std::vector<std::string> evicted;
+    for (int i = 0; i < 10; ++i) {
+        BOOST_REQUIRE(table.decide(record("c" + std::to_string(i), 1, true), at(i), out, error));
+        for (const auto& d : out.closed) {
+            evicted.push_back(d.conversation_id.get<std::string>());
+            // Evicted conversations end: their open obligation is reported.
+            BOOST_TEST(d.findings.size() == 1u);
+            BOOST_TEST(d.record_id == "r-" + evicted.back() + "-1");
+        }
+        BOOST_TEST(table.counters().bytes <= options.max_bytes);
+    }
+    const std::vector<std::string> oldest{"c0", "c1", "c2", "c3", "c4", "c5", "c6"};
+    BOOST_TEST(evicted == oldest, boost::test_tools::per_element());
+    auto c = table.counters();
+    BOOST_TEST(c.open == 3u);
+    BOOST_TEST(c.evicted == 7u);
+
+    // Feeding c7 again makes c8 the least recently fed.
+    BOOST_REQUIRE(table.decide(record("c7", 2), at(20), out, error));
+    BOOST_REQUIRE(table.decide(record("c10", 1), at(21), out, error));
+    BOOST_REQUIRE(out.closed.size() == 1u);
+    BOOST_TEST(out.closed[0].conversation_id == "c8");
+    BOOST_TEST(table.counters().evicted == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_set_restarts_the_state_of_each_conversation_once) {
+    const auto a = load_text(ask_policy);
+    const auto b = load_text(std::string(ask_policy) + "\n# b\n");
+    vigil::policy_store store(a);
+    vigil::session_table table(store, {});
+    vigil::live_result out;
+    std::string error;
+    BOOST_REQUIRE(table.decide(record("x", 1, true), at(0), out, error));  // an ask under a
+    BOOST_REQUIRE(table.decide(record("y", 1), at(1), out, error));
+    BOOST_TEST(out.verdict.policy_hash == vigil::policy_hash(*a));
+
+    store.replace(b);
+    BOOST_TEST(table.counters().reset_by_reload == 0u);  // nothing happens until a turn comes
+    BOOST_REQUIRE(table.decide(record("x", 1), at(2), out, error));
+    BOOST_TEST(out.placement == "duplicate");  // turn order survives the reload
+    BOOST_TEST(table.counters().reset_by_reload == 1u);
+    BOOST_REQUIRE(table.decide(record("x", 2), at(3), out, error));
+    BOOST_TEST(out.placement == "in_order");
+    BOOST_TEST(out.verdict.policy_hash == vigil::policy_hash(*b));
+    BOOST_TEST(table.counters().reset_by_reload == 1u);
+
+    // x's ask under a was dropped with its state: x ends clean under b. y never saw b: it ends
+    // under a, with a's hash.
+    const auto closed = table.close_all();
+    BOOST_REQUIRE(closed.size() == 2u);
+    BOOST_TEST(closed[0].conversation_id == "y");
+    BOOST_TEST(closed[0].policy_hash == vigil::policy_hash(*a));
+    BOOST_TEST(closed[1].conversation_id == "x");
+    BOOST_TEST(closed[1].policy_hash == vigil::policy_hash(*b));
+    BOOST_TEST(closed[1].findings.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
