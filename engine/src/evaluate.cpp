@@ -260,15 +260,11 @@ struct evaluator::impl {
 
     // The operations almost every rule uses are handled here, small and inline; everything else is
     // in eval_other, so this function stays cheap to call.
+    // Constants, top-level fields, variables and memos already computed never get here: eval()
+    // answers them.
     value eval_node(std::uint32_t n) {
         const node& x = nodes[n];
         switch (x.code) {
-            case op::constant: return set.constants[x.a];
-            case op::field: {
-                value v = root[x.a];
-                if (v.k == kind::unknown) absent.push_back(x.c);
-                return v;
-            }
             case op::root_path: {
                 const std::uint32_t* steps = operands + x.a;
                 value v = root[steps[0]];
@@ -283,18 +279,7 @@ struct evaluator::impl {
                 if (base.k == kind::unknown) return base;  // the base already said why
                 return walk(base, operands + x.a, x.b, x, n);
             }
-            case op::variable: {
-                const value v = variables[x.a];
-                if (v.k == kind::unknown && x.c != none) absent.push_back(x.c);
-                return v;
-            }
-            case op::memo: {
-                const memo_entry& m = memos[x.b];
-                if (m.generation == generation && m.absent_begin == m.absent_end && m.errors_begin == m.errors_end) {
-                    return m.result;
-                }
-                return eval_memo(x);
-            }
+            case op::memo: return eval_memo(x);
             case op::and_: {
                 tri l = truth(eval(x.a), x.a);
                 if (l == tri::false_) return value::boolean(false);
@@ -392,10 +377,6 @@ struct evaluator::impl {
             case op::le:
             case op::gt:
             case op::ge: return eval_order(x, n);
-            case op::lt_const:
-            case op::le_const:
-            case op::gt_const:
-            case op::ge_const: return value::unknown();  // handled in eval_node
             case op::in:
             case op::not_in: {
                 value item = eval(x.a);
@@ -454,10 +435,6 @@ struct evaluator::impl {
                 if (v.k != kind::unknown) fault(n, eval::fault::function_kind, v.k);
                 return value::unknown();
             }
-            case op::any:
-            case op::all:
-            case op::none_:
-            case op::count: return eval_quantifier(x, n);
             case op::earlier:
             case op::previous:
             case op::turns_since:
