@@ -24,6 +24,7 @@
 
 #include "conversation.hpp"
 #include "json_text.hpp"
+#include "vigil/calendar.hpp"
 #include "random.hpp"
 
 namespace vigil::datagen {
@@ -47,11 +48,11 @@ std::int64_t check(const options& opts) {
     probability(opts.gaps, "gaps");
     probability(opts.malformed, "malformed");
     if (opts.concurrent == 0) throw std::invalid_argument("datagen: `concurrent` must be at least 1");
-    const auto start = detail::parse_timestamp(opts.start);
-    if (!start)
-        throw std::invalid_argument("datagen: `start` must be a UTC time like 2026-01-05T08:00:00Z, not `" +
-                                    opts.start + "`");
-    return *start;
+    const auto start_ms = parse_rfc3339(opts.start);
+    if (!start_ms || *start_ms % 1000 != 0)
+        throw std::invalid_argument("datagen: `start` must be an RFC 3339 time in whole seconds like "
+                                    "2026-01-05T08:00:00Z, not `" + opts.start + "`");
+    return *start_ms / 1000;
 }
 
 // Replaces a record's line by one that no JSON parser accepts, the way logs break.

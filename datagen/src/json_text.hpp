@@ -3,15 +3,10 @@
 // through floating-point formatting, so that output is the same everywhere.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace vigil::datagen::detail {
-
-/// Appends `text` as the content of a JSON string (no quotes): `"`, `\` and control
-/// characters are escaped, everything else (UTF-8 included) is copied.
-void append_escaped(std::string& out, std::string_view text);
 
 /// Appends a non-negative integer in decimal.
 void append_uint(std::string& out, std::uint64_t value);
@@ -31,9 +26,5 @@ void append_timestamp(std::string& out, std::int64_t unix_seconds);
 
 /// Appends the RFC 3339 UTC form with milliseconds: `2026-01-05T08:00:00.250Z`.
 void append_timestamp_millis(std::string& out, std::int64_t unix_millis);
-
-/// Reads `YYYY-MM-DDTHH:MM:SSZ` (the form append_timestamp writes) into a Unix time;
-/// nothing for any other text or an impossible date.
-std::optional<std::int64_t> parse_timestamp(std::string_view text);
 
 }  // namespace vigil::datagen::detail
