@@ -1,4 +1,5 @@
 #include "replay_command.hpp"
+#include "vigil/calendar.hpp"
 
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
                     "a conversation closes after this much log time without a record (90s, 30m, 2h, 1d)")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
-                return replay::parse_duration(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
+                return parse_duration_ms(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
             },
             "DURATION"))
         ->capture_default_str();
@@ -97,7 +98,7 @@ int run_replay(const replay_command_options& o) {
     options.threads = o.threads;
     options.tracking.reorder_window = o.reorder_window;
     options.record_member = o.record_member;
-    options.tracking.idle_gap_ms = *replay::parse_duration(o.idle);
+    options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 
     replay::summary summary;

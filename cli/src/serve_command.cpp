@@ -1,4 +1,5 @@
 #include "serve_command.hpp"
+#include "vigil/calendar.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -67,7 +68,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
-                const auto ms = replay::parse_duration(text);
+                const auto ms = parse_duration_ms(text);
                 return ms && *ms > 0 ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
             },
             "DURATION"))
@@ -102,7 +103,7 @@ int run_serve(const serve_command_options& o) {
     opts.port = listen->second;
     opts.decision_log = o.decision_log;
     opts.watch = o.watch;
-    opts.idle = std::chrono::milliseconds(*replay::parse_duration(o.idle));
+    opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
     opts.max_body = *server::parse_size(o.max_body);
     opts.threads = o.threads;

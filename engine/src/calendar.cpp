@@ -1,5 +1,7 @@
 #include "vigil/calendar.hpp"
 
+#include <limits>
+
 #include <cstdio>
 
 namespace vigil {
@@ -71,6 +73,39 @@ std::string format_rfc3339(std::int64_t unix_millis) {
                   c.day, static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
                   static_cast<long long>(rest % 60));
     return out;
+}
+
+std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    if (text.empty()) return std::nullopt;
+    std::int64_t total = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t start = at;
+        std::int64_t n = 0;
+        for (; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at) {
+            const int digit = text[at] - '0';
+            if (n > (max - digit) / 10) return std::nullopt;
+            n = n * 10 + digit;
+        }
+        if (at == start || at == text.size()) return std::nullopt;
+        std::int64_t scale = 0;
+        if (text.substr(at, 2) == "ms") {
+            scale = 1;
+            at += 2;
+        } else {
+            switch (text[at++]) {
+                case 's': scale = 1000; break;
+                case 'm': scale = 60 * 1000; break;
+                case 'h': scale = 3600 * 1000; break;
+                case 'd': scale = 86400 * 1000; break;
+                default: return std::nullopt;
+            }
+        }
+        if (n > max / scale || n * scale > max - total) return std::nullopt;
+        total += n * scale;
+    }
+    return total;
 }
 
 }  // namespace vigil

@@ -16,8 +16,8 @@ namespace vigil::timestamp {
 /// date-time; nullopt otherwise.
 [[nodiscard]] std::optional<double> parse_date(std::string_view text);
 
-/// A duration such as `90s`, `10m`, `2h`, `1d` or `1h30m` (whole numbers, each followed by `s`,
-/// `m`, `h` or `d`): its length in seconds; nullopt when the text is not one or is zero.
+/// A duration as parse_duration_ms() reads it (`90s`, `1h30m`, `500ms`), in seconds; nullopt when
+/// the text is not one or is zero.
 [[nodiscard]] std::optional<double> parse_duration(std::string_view text);
 
 }  // namespace vigil::timestamp

@@ -150,33 +150,5 @@ std::vector<summary_line> render_text(const summary& s) {
     return out;
 }
 
-std::optional<std::int64_t> parse_duration(std::string_view text) {
-    std::size_t at = 0;
-    std::int64_t n = 0;
-    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-        const int digit = text[at] - '0';
-        if (n > (max - digit) / 10) return std::nullopt;
-        n = n * 10 + digit;
-        ++at;
-    }
-    if (at == 0) return std::nullopt;
-    const std::string_view unit = text.substr(at);
-    std::int64_t scale = 0;
-    if (unit == "ms")
-        scale = 1;
-    else if (unit == "s")
-        scale = 1000;
-    else if (unit == "m")
-        scale = 60 * 1000;
-    else if (unit == "h")
-        scale = 3600 * 1000;
-    else if (unit == "d")
-        scale = 86400 * 1000;
-    else
-        return std::nullopt;
-    if (n > max / scale) return std::nullopt;
-    return n * scale;
-}
 
 }  // namespace vigil::replay

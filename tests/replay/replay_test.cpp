@@ -350,13 +350,14 @@ BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
 }
 
 BOOST_AUTO_TEST_CASE(durations) {
-    using vigil::replay::parse_duration;
+    const auto parse_duration = [](std::string_view text) { return vigil::parse_duration_ms(text); };
     BOOST_TEST(parse_duration("90s").value() == 90000);
     BOOST_TEST(parse_duration("30m").value() == 1800000);
     BOOST_TEST(parse_duration("2h").value() == 7200000);
     BOOST_TEST(parse_duration("1d").value() == 86400000);
     BOOST_TEST(parse_duration("250ms").value() == 250);
     BOOST_TEST(parse_duration("0s").value() == 0);
+    BOOST_TEST(parse_duration("1h30m").value() == 5400000);
     for (const char* bad : {"", "30", "m", "1.5h", "-1h", "1w", "30 m", "99999999999999999999d", "9999999999999999d"})
         BOOST_TEST(!parse_duration(bad).has_value(), bad);
 }

@@ -62,4 +62,9 @@ static_assert(civil_from_days(20458).year == 2026 && civil_from_days(20458).day 
 /// `YYYY-MM-DDTHH:MM:SSZ` for a time in milliseconds since the epoch (milliseconds dropped).
 [[nodiscard]] std::string format_rfc3339(std::int64_t unix_millis);
 
+/// A duration written as whole numbers each followed by a unit, `ms`, `s`, `m`, `h` or `d`
+/// (`"90s"`, `"30m"`, `"1h30m"`, `"500ms"`), in milliseconds; nothing when the text is not one or
+/// does not fit. The one parser of durations: `--idle`, and windows such as `count_within`.
+[[nodiscard]] std::optional<std::int64_t> parse_duration_ms(std::string_view text);
+
 }  // namespace vigil

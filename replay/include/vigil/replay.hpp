@@ -135,8 +135,4 @@ struct summary_line {
 };
 [[nodiscard]] std::vector<summary_line> render_text(const summary& s);
 
-/// Parses a duration such as `90s`, `30m`, `2h`, `1d` or `500ms` (a whole number and a unit) into
-/// milliseconds; nothing when the text is not one.
-[[nodiscard]] std::optional<std::int64_t> parse_duration(std::string_view text);
-
 }  // namespace vigil::replay
