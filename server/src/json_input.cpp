@@ -100,8 +100,7 @@ thread_parsers& parsers() {
 
 }  // namespace
 
-bool inspect_record(std::string_view text, record_facts& facts, input_error& error) {
-    facts = {};
+bool inspect_record(std::string_view text, record_key& facts, input_error& error) {
     if (is_blank(text)) {
         error = {"empty_body", "the body is empty; expected one JSON object (an interaction record)", -1};
         return false;
@@ -119,24 +118,9 @@ bool inspect_record(std::string_view text, record_facts& facts, input_error& err
         error = {"not_an_object", "expected a JSON object (an interaction record), got " + kind_of(root.type()), -1};
         return false;
     }
-    dom::element value;
-    if (obj["conversation_id"].get(value) == simdjson::SUCCESS) {
-        std::string_view s;
-        if (value.get(s) == simdjson::SUCCESS) {
-            facts.conversation_id.assign(s);
-            facts.has_conversation = true;
-        } else if (value.is_number()) {
-            facts.conversation_id = simdjson::to_string(value);
-            facts.has_conversation = true;
-        }
-    }
-    if (obj["turn"].get(value) == simdjson::SUCCESS) {
-        std::int64_t turn = 0;
-        if (value.get(turn) == simdjson::SUCCESS && turn >= 1) {
-            facts.turn = turn;
-            facts.has_turn = true;
-        }
-    }
+    // A valid object always peeks; absent or unusable fields are for the session table to place.
+    std::string problems;
+    (void)peek(text, facts, problems);
     return true;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/conversation.hpp"
+
 namespace vigil::server {
 
 /// Why a body or a record was refused.
@@ -18,17 +20,10 @@ struct input_error {
     std::int64_t offset = -1;  // invalid_json: the 1-based byte at which the text stopped being JSON
 };
 
-/// What the server reads from a record itself (the rest is the evaluator's business).
-struct record_facts {
-    std::string conversation_id;  // a string as it is, a number as text
-    bool has_conversation = false;
-    std::int64_t turn = 0;
-    bool has_turn = false;
-};
-
-/// Validates `text` as one JSON object (the whole text; nothing may follow it) and reads its
-/// conversation id and turn. Returns false with `error` set otherwise. Thread-safe.
-[[nodiscard]] bool inspect_record(std::string_view text, record_facts& facts, input_error& error);
+/// Validates `text` as one JSON object (the whole text; nothing may follow it) and reads the
+/// fields that place it in its conversation, as vigil::peek() reads them for the session table.
+/// Returns false with `error` set otherwise. Thread-safe.
+[[nodiscard]] bool inspect_record(std::string_view text, record_key& facts, input_error& error);
 
 /// One element of a batch: the raw text of an object, or why the element is not a record.
 struct batch_item {

@@ -96,11 +96,11 @@ std::string media_type(const std::string& content_type) {
     return lowercase(t);
 }
 
-std::string quoted_id(const record_facts& facts) {
+std::string quoted_id(const record_key& facts) {
     return "`" + facts.conversation_id + "`";
 }
 
-std::size_t stripe_of(const record_facts& facts, std::size_t stripes) {
+std::size_t stripe_of(const record_key& facts, std::size_t stripes) {
     return facts.has_conversation ? std::hash<std::string>{}(facts.conversation_id) % stripes : 0;
 }
 
@@ -275,7 +275,7 @@ struct server::impl {
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
     int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
         const auto t0 = steady::now();
-        record_facts facts;
+        record_key facts;
         input_error bad;
         if (!inspect_record(text, facts, bad)) {
             json body = error_body(bad.code, bad.message);
