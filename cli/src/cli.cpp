@@ -14,6 +14,7 @@
 
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/service.hpp"
 #include "replay_command.hpp"
@@ -158,17 +159,18 @@ int run_eval(const eval_options& options) {
     decision d;
     std::string error;
     std::string line;
+    std::string answer;
     eval_tally tally;
     while (std::getline(*in, line)) {
         ++tally.lines;
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        std::string answer;
+        answer.clear();
         if (line.find_first_not_of(" \t") == std::string::npos) {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, "empty line");
         } else if (judge.decide(line, d, error)) {
             tally_decision(tally, d);
-            answer = to_json(d).dump();
+            append_json(answer, d);
         } else {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, error);

@@ -19,10 +19,10 @@
 
 #include "vigil/calendar.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/service.hpp"
 
-#include "answer.hpp"
 #include "decision_log.hpp"
 #include "file_watch.hpp"
 #include "json_input.hpp"
@@ -295,7 +295,7 @@ struct server::impl {
                 return 400;
             }
             if (r.decided) {
-                append_decision(decision_text, r.verdict);
+                append_json(decision_text, r.verdict);
                 if (decisions.is_open()) log_decision(text, decision_text, r, received_at);
             }
         }

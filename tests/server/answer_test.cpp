@@ -1,19 +1,19 @@
-// The server's decision writer gives the same bytes as vigil::to_json(d).dump(), which `vigil eval`
+// vigil::append_json(decision), the writer of `vigil serve` and `vigil eval`, gives the same bytes as vigil::to_json(d).dump(), which `vigil eval`
 // and `vigil replay` print: one format whichever command answers.
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
 #include <fstream>
 
-#include "answer.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/service.hpp"
 
 namespace {
 
 std::string written(const vigil::decision& d) {
     std::string out;
-    vigil::server::append_decision(out, d);
+    vigil::append_json(out, d);
     return out;
 }
 

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vigil/evaluate.hpp"
+
 namespace vigil {
 
 /// Appends `text` as a JSON string, quotes included: `"`, `\`, control characters escaped (the
@@ -22,5 +24,9 @@ void append_json_strings(std::string& out, const std::vector<std::string>& items
 
 /// Appends `value` as dump() would.
 void append_json(std::string& out, const nlohmann::json& value);
+
+/// Appends a decision: the same text as to_json(d).dump(), without building the JSON tree (the hot
+/// path of `vigil eval` and POST /v1/decide).
+void append_json(std::string& out, const decision& d);
 
 }  // namespace vigil
