@@ -43,6 +43,7 @@ public:
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
         build_lookup_tables();
+        plan_scans();
     }
 
     std::vector<diagnostic> take_diagnostics() { return std::move(m_diagnostics); }
@@ -690,13 +691,49 @@ private:
         options.set_log_errors(false);
         auto re = std::make_unique<RE2>(pattern, options);
         if (!re->ok()) return none;  // too large: the loop still answers
-        m_set.phrase_sets.push_back(std::move(re));
+        m_set.phrase_sets.push_back({std::move(re)});
         return static_cast<std::uint32_t>(m_set.phrase_sets.size() - 1);
     }
 
+    // ----- text scans -------------------------------------------------------------------------
+
+    /// Groups the regex searches by the text they search: every `matches` and phrase set whose text
+    /// is the same record-level node joins that node's scan (compiled_set::scans).
+    void plan_scans() {
+        std::unordered_map<std::uint32_t, std::uint32_t> scan_of;  // subject node -> scan
+        const auto join = [&](std::uint32_t subject, const std::string& pattern, std::uint32_t& scan,
+                              std::uint32_t& position) {
+            if (uses_variable(subject, none)) return;
+            auto [at, fresh] = scan_of.try_emplace(subject, static_cast<std::uint32_t>(m_set.scans.size()));
+            if (fresh) m_set.scans.push_back(text_scan{subject, {}});
+            scan = at->second;
+            position = static_cast<std::uint32_t>(m_set.scans[scan].patterns.size());
+            m_set.scans[scan].patterns.push_back(pattern);
+        };
+        for (node& n : m_set.nodes) {
+            if (n.code == op::matches && m_set.regexes[n.b]->ok()) {
+                join(n.a, m_set.regexes[n.b]->pattern(), n.c, n.d);
+            } else if ((n.code == op::any || n.code == op::none_) && n.d != none) {
+                eval::phrase_set& p = m_set.phrase_sets[n.d];
+                if (p.scan == none) join(m_set.nodes[n.b].a, p.re->pattern(), p.scan, p.pattern);
+            }
+        }
+        // A scan RE2 cannot build (too large) is dropped: its nodes search one pattern at a time.
+        for (std::uint32_t i = 0; i < m_set.scans.size(); ++i) {
+            if (m_set.scans[i].build()) continue;
+            for (node& n : m_set.nodes) {
+                if (n.code == op::matches && n.c == i) n.c = n.d = none;
+            }
+            for (eval::phrase_set& p : m_set.phrase_sets) {
+                if (p.scan == i) p.scan = p.pattern = none;
+            }
+        }
+    }
+
+    /// Whether node n reads `variable` (any variable when `variable` is none).
     bool uses_variable(std::uint32_t n, std::uint32_t variable) const {
         const node& x = m_set.nodes[n];
-        if (x.code == op::variable) return x.a == variable;
+        if (x.code == op::variable) return variable == none || x.a == variable;
         bool used = false;
         for_each_child(m_set, x, [&](std::uint32_t child) { used = used || uses_variable(child, variable); });
         return used;
@@ -859,6 +896,22 @@ result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked) {
 }
 
 std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
+
+namespace eval {
+
+std::unique_ptr<RE2::Set> text_scan::build() const {
+    RE2::Options options;
+    options.set_encoding(RE2::Options::EncodingUTF8);
+    options.set_log_errors(false);
+    auto scan = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    for (const std::string& p : patterns) {
+        if (scan->Add(p, nullptr) < 0) return nullptr;
+    }
+    if (!scan->Compile()) return nullptr;
+    return scan;
+}
+
+}  // namespace eval
 
 const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
 

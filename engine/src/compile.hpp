@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include "value.hpp"
 #include "vigil/check.hpp"
@@ -49,7 +50,7 @@ enum class op : std::uint8_t {
     in_const, not_in_const,  // a in constants[b], a list of texts, numbers or booleans
     lt_const, le_const, gt_const, ge_const,  // a < constants[b] (a number or a text), ...
     in, not_in, contains, starts_with, ends_with,  // a, b
-    matches,      // a: text; b: index into regexes
+    matches,      // a: text; b: index into regexes; c, d: its scan and pattern there (or none)
     add, sub, mul, div, mod,  // a, b
     default_,     // a, b
     present,      // a: exists(a), `a != null`
@@ -130,6 +131,24 @@ struct tracker {
                                    // previous: its text; count_within: its window
     std::uint32_t pseudo = none;   // a schema node outside the record whose path is the call's text:
                                    // named as missing when no earlier turn gives a value
+};
+
+/// One text a record's rules search for several patterns: the patterns of every `matches` and
+/// every phrase set whose text is the same record-level node (`lower(text)` read by seven phrase
+/// lists and a regex), searched in one pass of an RE2::Set instead of one pass each.
+struct text_scan {
+    std::uint32_t subject = none;         // the node whose text is searched
+    std::vector<std::string> patterns;    // RE2 syntax; a node refers to one by its position
+    /// A compiled set of the patterns (RE2::Set is not copyable, so every evaluator builds its
+    /// own from the patterns: a set shared between threads serialises them on its cache lock).
+    [[nodiscard]] std::unique_ptr<RE2::Set> build() const;
+};
+
+/// `any p in [phrases]: t contains p` (and `none`) as one search (see compiled_set::phrase_sets).
+struct phrase_set {
+    std::unique_ptr<RE2> re;          // the phrases as one alternation
+    std::uint32_t scan = none;        // when `t` is a record-level text: its scan ...
+    std::uint32_t pattern = none;     // ... and the position of `re`'s pattern in it
 };
 
 /// A `require` (violated when false) or `forbid` (violated when true) clause.
@@ -228,7 +247,8 @@ public:
     /// for all the phrases at once when `t` is a text (a quantifier's `d` indexes this). Phrase
     /// lists in several languages are the common shape of manipulation rules, and a search per
     /// phrase cost most of a decision.
-    std::vector<std::unique_ptr<RE2>> phrase_sets;
+    std::vector<eval::phrase_set> phrase_sets;
+    std::vector<eval::text_scan> scans;
     std::vector<eval::schema_node> schema;  // [0] is the record
     std::uint32_t memo_count = 0;
     std::uint32_t variable_count = 0;

@@ -158,6 +158,16 @@ struct evaluator::impl {
         value v;
         std::uint32_t absent_begin = 0, absent_end = 0;
     };
+    // Text scans (compiled_set::scans): this evaluator's own RE2::Set per scan, built on first use,
+    // and what its search of this record's text found.
+    struct scan_memo {
+        std::uint32_t generation = 0;
+        bool ok = false;                    // the search ran (an RE2::Set may run out of memory)
+        std::vector<std::uint8_t> found;    // per pattern
+        std::unique_ptr<RE2::Set> re;
+    };
+    std::vector<scan_memo> scans;
+    std::vector<int> scan_hits;
     std::vector<pending_turn> pending;             // advance(): every tracker's input of this turn
     std::vector<std::uint32_t> pending_absent;
     std::vector<std::string> pending_texts;
@@ -171,6 +181,7 @@ struct evaluator::impl {
           variables(set.variable_count),
           memos(set.memo_count),
           empty_root(set.schema[0].fields.size()),
+          scans(set.scans.size()),
           pending(set.trackers.size()),
           pending_texts(set.text_slots) {
         absent.reserve(64);
@@ -409,7 +420,7 @@ struct evaluator::impl {
                     fault(n, eval::fault::text_kind, l.k, kind::text);
                     return value::unknown();
                 }
-                return value::boolean(RE2::PartialMatch(re2::StringPiece(l.text, l.size), *set.regexes[x.b]));
+                return value::boolean(search(l, *set.regexes[x.b], x.c, x.d));
             }
             case op::add:
             case op::sub:
@@ -775,6 +786,28 @@ struct evaluator::impl {
         return value::unknown();
     }
 
+    /// Whether `re` (pattern `pattern` of scan `scan`, when it has one) occurs in `text`. A scan is
+    /// searched once per record for all its patterns; its subject is a record-level node, so the
+    /// text is the same whenever a rule asks during this record.
+    bool search(const value& text, const RE2& re, std::uint32_t scan, std::uint32_t pattern) {
+        const re2::StringPiece piece(text.text, text.size);
+        if (scan == none) return RE2::PartialMatch(piece, re);
+        scan_memo& s = scans[scan];
+        if (s.generation != generation) {
+            s.generation = generation;
+            if (!s.re) {
+                s.re = set.scans[scan].build();
+                s.found.resize(set.scans[scan].patterns.size());
+            }
+            scan_hits.clear();
+            RE2::Set::ErrorInfo error{};
+            s.ok = s.re->Match(piece, &scan_hits, &error) || error.kind == RE2::Set::kNoError;
+            std::fill(s.found.begin(), s.found.end(), std::uint8_t{0});
+            for (int hit : scan_hits) s.found[static_cast<std::size_t>(hit)] = 1;
+        }
+        return s.ok ? s.found[pattern] != 0 : RE2::PartialMatch(piece, re);
+    }
+
     [[gnu::noinline]] value eval_quantifier(const node& x, std::uint32_t n) {
         value range = eval(x.a);
         if (range.k == kind::unknown) return range;
@@ -786,7 +819,8 @@ struct evaluator::impl {
         if (x.d != none) {  // `any p in [phrases]: t contains p`: one search when t is a text
             const value within = eval(nodes[x.b].a);
             if (within.k == kind::text) {
-                const bool found = RE2::PartialMatch(re2::StringPiece(within.text, within.size), *set.phrase_sets[x.d]);
+                const eval::phrase_set& p = set.phrase_sets[x.d];
+                const bool found = search(within, *p.re, p.scan, p.pattern);
                 return value::boolean(found == (x.code == op::any));
             }
         }
@@ -976,6 +1010,7 @@ struct evaluator::impl {
     void begin_record() {
         if (++generation == 0) {  // wrapped: forget every memo explicitly once
             for (memo_entry& m : memos) m.generation = 0;
+            for (scan_memo& m : scans) m.generation = 0;
             time_generation = 0;
             generation = 1;
         }

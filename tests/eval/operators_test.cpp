@@ -254,6 +254,52 @@ BOOST_AUTO_TEST_CASE(case_mapping_beyond_ascii) {
     BOOST_TEST(truth("lower(text) == \"straße ǆ ω\"", R"({"text": "STRAßE Ǆ Ω"})") == "true");
 }
 
+// Every `matches` and phrase list over one record-level text is searched in one pass (a text
+// scan); each rule must still answer as if it searched alone, whatever the others found.
+BOOST_AUTO_TEST_CASE(searches_of_one_text_answer_each_on_their_own) {
+    auto set = compile_policy(R"(policy "p" {
+  let urgent = ["only today", "last chance"]
+  rule at_start { forbid lower(text) matches r"^hello" }
+  rule at_end { forbid lower(text) matches r"world$" }
+  rule digits { forbid lower(text) matches r"\d+ left" }
+  rule urgency { forbid any p in urgent: lower(text) contains p }
+  rule calm { require none p in urgent: lower(text) contains p }
+  rule raw { forbid text matches r"(?i)SÓLO HOY" }
+  rule per_action { forbid any a in actions: a.note matches r"^x" }
+})");
+    struct example {
+        const char* record;
+        std::vector<std::string> violated;
+    };
+    const std::vector<example> examples{
+        {R"({"text": "Hello big World", "actions": []})", {"at_start", "at_end"}},
+        {R"({"text": "say hello to the world!", "actions": [{"note": "y"}]})", {}},
+        {R"({"text": "ONLY TODAY: 3 left", "actions": [{"note": "xy"}]})", {"digits", "urgency", "calm", "per_action"}},
+        {R"({"text": "oferta sólo hoy, last chance", "actions": [{"note": "y"}, {"note": "x"}]})",
+         {"urgency", "calm", "raw", "per_action"}},
+        {R"({"text": "hello world", "actions": []})", {"at_start", "at_end"}},
+    };
+    vigil::evaluator judge(set);  // one evaluator: its scans must not carry one record's hits to the next
+    for (const example& e : examples) {
+        vigil::decision d;
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(judge.decide(e.record, d, error), error);
+        std::vector<std::string> violated;
+        for (const auto& f : d.findings) {
+            BOOST_TEST((f.result == vigil::outcome::violation), f.rule << " " << f.message);
+            violated.push_back(f.rule);
+        }
+        BOOST_TEST(violated == e.violated, e.record);
+    }
+    // Unknown and non-text subjects answer as before: undetermined, with the absent path or the error.
+    const vigil::decision absent = decide(set, R"({"actions": []})");
+    BOOST_TEST(absent.findings.size() == 6u);
+    for (const auto& f : absent.findings) BOOST_TEST((f.result == vigil::outcome::undetermined), f.rule);
+    const vigil::decision number = decide(set, R"({"text": 7, "actions": []})");
+    BOOST_TEST(number.findings.size() == 6u);
+    for (const auto& f : number.findings) BOOST_TEST(f.errors.size() == 1u, f.rule);
+}
+
 BOOST_AUTO_TEST_CASE(invalid_utf8_in_records_is_refused) {
     // simdjson validates UTF-8: a record with a broken sequence is not JSON.
     auto set = compile_policy(R"(policy "p" { rule r { forbid lower(text) == "x" } })");
