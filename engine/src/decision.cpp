@@ -39,7 +39,7 @@ nlohmann::json to_json(const decision& d) {
             {"severity", f.severity},
             {"outcome", outcome_name(f.result)},
             {"message", f.message},
-            {"evidence", f.evidence.is_object() ? f.evidence : nlohmann::json::object()},
+            {"evidence", f.evidence.empty() ? nlohmann::json::object() : nlohmann::json::parse(f.evidence)},
             {"missing", f.missing},
             {"errors", f.errors},
             {"remedies", std::move(remedies)},

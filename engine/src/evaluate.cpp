@@ -30,6 +30,7 @@
 #include "text.hpp"
 #include "timestamp.hpp"
 #include "value.hpp"
+#include "vigil/json_text.hpp"
 
 namespace vigil {
 
@@ -1137,14 +1138,17 @@ struct evaluator::impl {
             if (std::find(f.errors.begin(), f.errors.end(), text) == f.errors.end()) f.errors.push_back(std::move(text));
         }
 
-        if (f.evidence.is_object())
-            f.evidence.clear();
-        else
-            f.evidence = nlohmann::json::object();
+        // r.evidence is sorted by path, the order of a JSON object's keys in nlohmann::json.
+        f.evidence.clear();
         for (std::uint32_t s : r.evidence) {
             value v = at_path(s);
-            if (v.k != kind::unknown) f.evidence[set.schema[s].path] = eval::to_json(v);
+            if (v.k == kind::unknown) continue;
+            f.evidence += f.evidence.empty() ? '{' : ',';
+            append_json_string(f.evidence, set.schema[s].path);
+            f.evidence += ':';
+            eval::append_json(v, f.evidence);
         }
+        if (!f.evidence.empty()) f.evidence += '}';
 
         if (result == tri::unknown) {
             // The rule's own message states a violation; an undetermined finding says what is open.

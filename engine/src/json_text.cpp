@@ -1,5 +1,7 @@
 #include "vigil/json_text.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #ifdef __SSE2__
@@ -75,6 +77,24 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
+void append_json_float(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    char buffer[64];
+    // The digits nlohmann::json's serializer writes for a float (Grisu2, shortest round trip).
+    const char* end = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+    char buffer[24];
+    const auto written = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, written.ptr);
+}
+
 void append_json(std::string& out, const nlohmann::json& j) {
     switch (j.type()) {
         case nlohmann::json::value_t::string: append_json_string(out, j.get_ref<const std::string&>()); return;
@@ -102,7 +122,10 @@ void append_json(std::string& out, const nlohmann::json& j) {
             out += ']';
             return;
         }
-        default: out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); return;  // numbers
+        case nlohmann::json::value_t::number_integer: append_integer(out, j.get<std::int64_t>()); return;
+        case nlohmann::json::value_t::number_unsigned: append_integer(out, j.get<std::uint64_t>()); return;
+        case nlohmann::json::value_t::number_float: append_json_float(out, j.get<double>()); return;
+        default: out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); return;  // binary, discarded
     }
 }
 
@@ -123,10 +146,7 @@ void append_finding(std::string& out, const finding& f) {
     out.append("{\"errors\":");
     append_json_strings(out, f.errors);
     out.append(",\"evidence\":");
-    if (f.evidence.is_object())
-        append_json(out, f.evidence);
-    else
-        out.append("{}");
+    out.append(f.evidence.empty() ? std::string_view("{}") : std::string_view(f.evidence));
     out.append(",\"message\":");
     append_json_string(out, f.message);
     out.append(",\"missing\":");

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vigil/json_text.hpp"
+
 namespace vigil::eval {
 
 std::string_view kind_name(kind k) {
@@ -137,6 +139,31 @@ nlohmann::json to_json(const value& v) {
     return nullptr;
 }
 
+void append_json(const value& v, std::string& out) {
+    switch (v.k) {
+        case kind::unknown:
+        case kind::null: out += "null"; return;
+        case kind::boolean: out += v.flag ? "true" : "false"; return;
+        case kind::number:
+            if (std::nearbyint(v.number) == v.number && std::fabs(v.number) < 9.0e15) {
+                render_number(v.number, out);  // as an integer, as to_json makes it
+            } else {
+                append_json_float(out, v.number);
+            }
+            return;
+        case kind::text: append_json_string(out, v.sv()); return;
+        case kind::list:
+            out += '[';
+            for (std::uint32_t i = 0; i < v.size; ++i) {
+                if (i) out += ',';
+                append_json(v.items[i], out);
+            }
+            out += ']';
+            return;
+        case kind::object: vigil::append_json(out, object_json(v)); return;  // keys sorted, as parsed
+    }
+}
+
 void render_number(double d, std::string& out) {
     if (std::nearbyint(d) == d && std::fabs(d) < 9.0e15) {
         char buf[32];
@@ -161,7 +188,7 @@ void render(const value& v, std::string& out) {
         case kind::number: render_number(v.number, out); return;
         case kind::text: out.append(v.text, v.size); return;
         case kind::list:
-        case kind::object: out += to_json(v).dump(); return;
+        case kind::object: append_json(v, out); return;
     }
 }
 

@@ -175,6 +175,9 @@ enum class tri : std::uint8_t { false_, true_, unknown };
 /// their record text. unknown and null become JSON null.
 [[nodiscard]] nlohmann::json to_json(const value& v);
 
+/// Appends a value as compact JSON text, exactly as to_json(v).dump() writes it.
+void append_json(const value& v, std::string& out);
+
 /// Appends a value as text for a message: texts as they are, numbers without a trailing `.0` when
 /// integral, `true`/`false`, `unknown`, `null`, lists and objects as compact JSON.
 void render(const value& v, std::string& out);

@@ -121,10 +121,7 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
         text += ",\"message\":";
         append_json_string(text, f.message);
         text += ",\"evidence\":";
-        if (f.evidence.is_object())
-            append_json(text, f.evidence);
-        else
-            text += "{}";
+        text += f.evidence.empty() ? std::string_view("{}") : std::string_view(f.evidence);
         text += ",\"missing\":";
         append_json_strings(text, f.missing);
         text += ",\"errors\":";

@@ -439,7 +439,7 @@ BOOST_AUTO_TEST_CASE(require_not_met_is_a_violation_on_the_last_window_turn) {
     BOOST_TEST(f.rule == "answer");
     BOOST_TEST(f.policy_version == "3");
     BOOST_TEST(f.message == "not answered by turn 4");  // rendered on the closing turn
-    BOOST_TEST(f.evidence.value("y", true) == false);
+    BOOST_TEST(nlohmann::json::parse(f.evidence).value("y", true) == false);
     BOOST_REQUIRE_EQUAL(f.remedies.size(), 1u);
     BOOST_TEST(ds[3].kind == vigil::decision_kind::deny);  // the block remedy
     BOOST_TEST(c.end().empty());

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "vigil/evaluate.hpp"
 #include "vigil/json_text.hpp"
@@ -55,16 +56,34 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_as_nlohmann_escapes_them) {
     f.rule = "r\ttab\nline\rret\bbs\ffeed\x01\x1f";
     f.severity = "critical";
     f.message = "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 </script>";
-    f.evidence = {{"text", "a\"b"}, {"n", 1.5}, {"list", {1, "x", nullptr}}};
+    f.evidence = nlohmann::json{{"text", "a\"b"}, {"n", 1.5}, {"list", {1, "x", nullptr}}}.dump();
     f.missing = {"a.b", "c"};
     f.errors = {"`x` is a text\n"};
     f.remedies = {{"block", ""}, {"notify", "people-ops"}, {"custom", "\"odd\""}};
     d.findings = {f, f};
     d.findings[1].result = vigil::outcome::undetermined;
-    d.findings[1].evidence = nullptr;
+    d.findings[1].evidence.clear();
     BOOST_TEST(written(d) == vigil::to_json(d).dump());
     d.findings.clear();
     d.record_id = "r-1";
     d.conversation_id = 7;
     BOOST_TEST(written(d) == vigil::to_json(d).dump());
+}
+
+BOOST_AUTO_TEST_CASE(numbers_are_written_as_nlohmann_writes_them) {
+    const double floats[] = {0.1,   0.82,   9.99,    -2.5,  1.0,      -0.0,    1e-7,   1.5e-300, 123456.789,
+                             1e15,  1e16,   1e21,    1e300, 4.9e-324, 2.0e-5,  1.0e22, 3.14159265358979,
+                             std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()};
+    for (const double value : floats) {
+        const nlohmann::json j = value;
+        std::string out;
+        vigil::append_json(out, j);
+        BOOST_TEST(out == j.dump(), value);
+    }
+    for (const nlohmann::json& j : {nlohmann::json(0), nlohmann::json(-7), nlohmann::json(std::uint64_t{18446744073709551615u}),
+                                   nlohmann::json(std::int64_t{-9223372036854775807 - 1})}) {
+        std::string out;
+        vigil::append_json(out, j);
+        BOOST_TEST(out == j.dump());
+    }
 }

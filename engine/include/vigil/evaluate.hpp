@@ -48,7 +48,11 @@ struct finding {
     std::string severity;        // info, low, medium, high, critical
     outcome result = outcome::violation;
     std::string message;         // the rendered template (the rule name when it has none)
-    nlohmann::json evidence;     // object: every record path the rule read -> its value (absent paths omitted)
+    /// Every record path the rule read and its value (absent paths omitted), as the text of a JSON
+    /// object with its keys sorted, exactly as nlohmann::json dumps it (empty: `{}`). Text, because
+    /// findings are written out far more often than they are inspected: nlohmann::json::parse it
+    /// to look inside.
+    std::string evidence;
     std::vector<std::string> missing;  // for undetermined: the absent paths that left it open
     std::vector<std::string> errors;   // run-time problems (a text where a number was expected, ...)
     std::vector<remedy_out> remedies;  // for violations only

@@ -19,6 +19,10 @@ namespace vigil {
 /// valid UTF-8 (as every text from a parsed record or a policy is).
 void append_json_string(std::string& out, std::string_view text);
 
+/// Appends a double as dump() writes a JSON float: the shortest form that reads back the same,
+/// with `.0` on integral values; `null` when it is not finite.
+void append_json_float(std::string& out, double value);
+
 /// Appends a JSON array of the strings.
 void append_json_strings(std::string& out, const std::vector<std::string>& items);
 
