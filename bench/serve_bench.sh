@@ -12,7 +12,7 @@
 #   SERVER_CPUS, WRK_CPUS  pin the server and wrk to these CPUs (taskset lists, e.g. 1 and 0);
 #             default: not pinned
 #   FLOOR     1 (default): after each setting, the same wrk run on GET /healthz, which decides
-#             nothing: the cost of HTTP alone (cpp-httplib and the kernel), for comparison
+#             nothing: the cost of HTTP alone (Boost.Beast and the kernel), for comparison
 #
 # For each setting: a fresh server, a warm-up, then one measurement. Prints one line per setting:
 # decisions/s, latency percentiles (wrk's, which include the client), non-2xx answers, the server's

@@ -35,11 +35,8 @@ int serve(const options& opts, std::shared_ptr<spdlog::logger> logger) {
                 const int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
                 if (sig == SIGTERM || sig == SIGINT) {
                     logger->info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-                    // run() may not have started listening yet: ask until it has returned.
-                    while (!done.load()) {
-                        s.stop();
-                        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                    }
+                    // Also when run() has not started yet: it then stops as soon as it starts.
+                    s.stop();
                     return;
                 }
             }

@@ -1,11 +1,7 @@
 #include "vigil/server.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -13,7 +9,6 @@
 #include <mutex>
 #include <thread>
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -24,9 +19,11 @@
 #include "vigil/service.hpp"
 
 #include "decision_log.hpp"
+#include "exchange.hpp"
 #include "file_watch.hpp"
 #include "json_input.hpp"
 #include "metrics.hpp"
+#include "transport.hpp"
 
 namespace vigil::server {
 
@@ -35,7 +32,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-constexpr const char* json_type = "application/json";
+constexpr std::string_view json_type = "application/json";
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -60,13 +57,13 @@ json error_body(std::string_view code, std::string_view message) {
     return json{{"error", json{{"code", code}, {"message", message}}}};
 }
 
-void answer(httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(body.dump(), json_type);
+void answer_json(answer& out, int status, const json& body) {
+    out.status = status;
+    out.body = body.dump();
 }
 
-void answer_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
-    answer(res, status, error_body(code, message));
+void answer_error(answer& out, int status, std::string_view code, std::string_view message) {
+    answer_json(out, status, error_body(code, message));
 }
 
 // Compares without an early exit, so the time taken does not tell how much of a guess was right.
@@ -86,14 +83,18 @@ std::string lowercase(std::string_view s) {
     return out;
 }
 
-// The media type of a Content-Type header, without parameters, lowercase.
-std::string media_type(const std::string& content_type) {
-    std::string_view t = content_type;
-    if (const auto semicolon = t.find(';'); semicolon != std::string_view::npos) t = t.substr(0, semicolon);
+// Compares ASCII case-insensitively, without copying (it runs on every request).
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+// The media type of a Content-Type header, without parameters and surrounding blanks.
+std::string_view media_type(std::string_view content_type) {
+    std::string_view t = content_type.substr(0, content_type.find(';'));
     const auto first = t.find_first_not_of(" \t");
     if (first == std::string_view::npos) return {};
-    t = t.substr(first, t.find_last_not_of(" \t") - first + 1);
-    return lowercase(t);
+    return t.substr(first, t.find_last_not_of(" \t") - first + 1);
 }
 
 std::string quoted_id(const record_key& facts) {
@@ -133,6 +134,11 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
     }
     info->diagnostics = bundle.render_json();
     return info;
+}
+
+// --threads, 0 meaning one per core.
+std::size_t event_loop_threads(const options& opts) {
+    return opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
 std::size_t count_errors(const policy_bundle& bundle) {
@@ -219,17 +225,20 @@ struct server::impl {
     // has them in the order the session table decided them (replay reads them in that order).
     std::array<std::mutex, 64> stripes;
 
-    httplib::Server http;
-    int bound_port = 0;
-
     std::thread maintenance;
     std::mutex maintenance_lock;
     std::condition_variable maintenance_wake;
     bool maintenance_stop = false;
 
-    std::atomic<bool> stop_requested{false};
+    // Last: its event-loop threads call respond(), which uses everything above.
+    transport http;
 
-    impl(options o, std::shared_ptr<spdlog::logger> l) : opts(std::move(o)), log(std::move(l)), decisions(log) {
+    impl(options o, std::shared_ptr<spdlog::logger> l)
+        : opts(std::move(o)),
+          log(std::move(l)),
+          decisions(log),
+          http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, event_loop_threads(opts),
+               log) {
         for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});
     }
 
@@ -334,43 +343,40 @@ struct server::impl {
     }
 
     // A body must be JSON; no Content-Type is taken as JSON too.
-    bool accepts_json(const httplib::Request& req, httplib::Response& res) {
-        const std::string header = req.get_header_value("Content-Type");
-        const std::string type = media_type(header);
-        if (type.empty() || type == json_type) return true;
-        answer_error(res, 415, "unsupported_media_type",
-                     "expected `Content-Type: application/json`, got `" + header + "`");
+    bool accepts_json(const request& req, answer& out) {
+        const std::string_view type = media_type(req.content_type);
+        if (type.empty() || same_ignoring_case(type, json_type)) return true;
+        answer_error(out, 415, "unsupported_media_type",
+                     "expected `Content-Type: application/json`, got `" + std::string(req.content_type) + "`");
         return false;
     }
 
-    void handle_decide(const httplib::Request& req, httplib::Response& res) {
-        if (!accepts_json(req, res)) return;
-        std::string out;
-        const int status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), out);
-        res.status = status;
-        res.set_content(std::move(out), json_type);
+    void handle_decide(const request& req, answer& out) {
+        if (!accepts_json(req, out)) return;
+        out.status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), out.body);
     }
 
-    void handle_batch(const httplib::Request& req, httplib::Response& res) {
-        if (!accepts_json(req, res)) return;
+    void handle_batch(const request& req, answer& out) {
+        if (!accepts_json(req, out)) return;
         std::vector<batch_item> items;
         input_error bad;
         if (!split_batch(req.body, items, bad)) {
             json body = error_body(bad.code, bad.message);
             if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
-            answer(res, 400, body);
+            answer_json(out, 400, body);
             return;
         }
         const std::string received_at = decisions.is_open() ? now_rfc3339() : std::string();
-        std::string out = "[";
+        std::string& text = out.body;
+        text = "[";
         std::string one;
         for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) out.push_back(',');
+            if (i) text.push_back(',');
             if (!items[i].error.empty()) {
                 json body = error_body("not_an_object", items[i].error);
                 body["error"]["status"] = 400;
                 body["error"]["index"] = i;
-                out.append(body.dump());
+                text.append(body.dump());
                 continue;
             }
             const int status = decide_one(items[i].text, received_at, one);
@@ -381,14 +387,12 @@ struct server::impl {
                 body["error"]["index"] = i;
                 one = body.dump();
             }
-            out.append(one);
+            text.append(one);
         }
-        out.push_back(']');
-        res.status = 200;
-        res.set_content(std::move(out), json_type);
+        text.push_back(']');
     }
 
-    void handle_policies(httplib::Response& res) {
+    void handle_policies(const request&, answer& out) {
         const auto i = current_info();
         json body{{"policy_hash", i->hash},    {"generation", store->generation()},
                   {"loaded_at", i->loaded_at}, {"paths", opts.policies},
@@ -398,21 +402,20 @@ struct server::impl {
             std::lock_guard lock(info_lock);
             body["last_reload"] = last_reload;
         }
-        answer(res, 200, body);
+        answer_json(out, 200, body);
     }
 
-    bool authorized(const httplib::Request& req, httplib::Response& res) {
+    bool authorized(const request& req, answer& out) {
         if (opts.token.empty()) return true;
-        const std::string header = req.get_header_value("Authorization");
-        std::string_view given = header;
-        const bool bearer = given.size() > 7 && lowercase(given.substr(0, 7)) == "bearer ";
-        if (bearer && same_secret(given.substr(7), opts.token)) return true;
-        res.set_header("WWW-Authenticate", "Bearer realm=\"vigil\"");
-        answer_error(res, 401, "unauthorized",
+        const std::string_view header = req.authorization;
+        const bool bearer = header.size() > 7 && same_ignoring_case(header.substr(0, 7), "bearer ");
+        if (bearer && same_secret(header.substr(7), opts.token)) return true;
+        out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
+        answer_error(out, 401, "unauthorized",
                      header.empty() ? "this endpoint requires an `Authorization: Bearer <token>` header"
                      : bearer       ? "the bearer token is not the one configured"
                                     : "expected an `Authorization: Bearer <token>` header");
-        log->warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
+        log->warn("refused {} {} from {}: {}", req.method, req.path, req.remote,
                   header.empty() ? "no bearer token" : "wrong bearer token");
         return false;
     }
@@ -518,126 +521,100 @@ struct server::impl {
         }
     }
 
-    // ---- HTTP wiring -------------------------------------------------------------------------------------
+    // ---- the other endpoints ----------------------------------------------------------------------------
 
-    void route() {
-        using httplib::Request;
-        using httplib::Response;
-        // Most frequent first: cpp-httplib tries the patterns in the order registered.
-        http.Post("/v1/decide", [this](const Request& req, Response& res) { handle_decide(req, res); });
-        http.Post("/v1/decide/batch", [this](const Request& req, Response& res) { handle_batch(req, res); });
-        http.Get("/v1/policies", [this](const Request&, Response& res) { handle_policies(res); });
-        http.Post("/v1/policies/reload", [this](const Request& req, Response& res) {
-            if (!authorized(req, res)) return;
-            auto [status, body] = reload("http");
-            answer(res, status, body);
-        });
-        http.Get("/healthz", [this](const Request&, Response& res) {
-            const auto i = current_info();
-            answer(res, 200,
-                   json{{"status", "ok"},
-                        {"policy_hash", i->hash},
-                        {"generation", store->generation()},
-                        {"uptime_seconds", std::chrono::duration<double>(steady::now() - started).count()}});
-        });
-        http.Get("/metrics", [this](const Request&, Response& res) {
-            gauges g;
-            g.sessions = sessions->counters();
-            g.generation = store->generation();
-            g.log_lines = decisions.lines();
-            g.log_bytes = decisions.bytes();
-            g.log_queue_bytes = decisions.queued_bytes();
-            g.log_write_errors = decisions.write_errors();
-            g.uptime_seconds = std::chrono::duration<double>(steady::now() - started).count();
-            res.status = 200;
-            res.set_content(counters.render(g), "text/plain; version=0.0.4; charset=utf-8");
-        });
-
-        // A known path with another method: 405 with the methods it takes.
-        const auto not_allowed = [](const char* allow) {
-            return [allow](const Request& req, Response& res) {
-                res.set_header("Allow", allow);
-                answer_error(res, 405, "method_not_allowed",
-                             "`" + req.path + "` takes " + allow + ", not " + req.method);
-            };
-        };
-        for (const char* path : {"/v1/decide", "/v1/decide/batch", "/v1/policies/reload"}) {
-            http.Get(path, not_allowed("POST"));
-            http.Put(path, not_allowed("POST"));
-            http.Patch(path, not_allowed("POST"));
-            http.Delete(path, not_allowed("POST"));
-        }
-        for (const char* path : {"/v1/policies", "/healthz", "/metrics"}) {
-            http.Post(path, not_allowed("GET"));
-            http.Put(path, not_allowed("GET"));
-            http.Patch(path, not_allowed("GET"));
-            http.Delete(path, not_allowed("GET"));
-        }
-
-        // Every error answer gets a JSON body: the library's own (unknown route, body too large, bad
-        // request line) get one here; the handlers' already have theirs.
-        http.set_error_handler(httplib::Server::HandlerWithResponse([this](const Request& req, Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            json body;
-            switch (res.status) {
-                case 404:
-                    body = error_body("not_found", "no route for " + req.method + " `" + req.path +
-                                                       "`; the routes are POST /v1/decide, POST /v1/decide/batch, "
-                                                       "GET /v1/policies, POST /v1/policies/reload, GET /healthz, "
-                                                       "GET /metrics");
-                    break;
-                case 413:
-                    body = error_body("body_too_large", "the request body is over the limit of " +
-                                                            std::to_string(opts.max_body) + " bytes (--max-body)");
-                    break;
-                case 400:
-                    // cpp-httplib refuses a POST that has neither Content-Length nor chunked encoding.
-                    body = req.method == "POST" && !req.has_header("Content-Length") &&
-                                   !req.has_header("Transfer-Encoding")
-                               ? error_body("length_required",
-                                            "a POST needs a `Content-Length` header (0 for no body) or chunked "
-                                            "transfer encoding")
-                               : error_body("bad_request", "the request is not valid HTTP/1.1");
-                    break;
-                case 414:
-                    body = error_body("uri_too_long", "the request URI is too long");
-                    break;
-                default:
-                    body = error_body("http_error", "HTTP status " + std::to_string(res.status));
-                    break;
-            }
-            res.set_content(body.dump(), json_type);
-            return httplib::Server::HandlerResponse::Handled;
-        }));
-        http.set_exception_handler([this](const Request& req, Response& res, std::exception_ptr ep) {
-            std::string what = "unknown exception";
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            log->error("{} {}: {}", req.method, req.path, what);
-            answer_error(res, 500, "internal_error", "the server failed to answer: " + what);
-        });
-        // Count every answer, the library's own included.
-        http.set_logger(
-            [this](const Request& req, const Response& res) { counters.request(endpoint_of(req.path), res.status); });
+    // Reloading compiles the policies (milliseconds) on the event-loop thread that got the request,
+    // holding up that thread's other connections meanwhile: reloads are rare, and a thread of their
+    // own would only add a hand-over.
+    void handle_reload(const request& req, answer& out) {
+        if (!authorized(req, out)) return;
+        auto [status, body] = reload("http");
+        answer_json(out, status, body);
     }
 
-    void configure_http() {
-        const std::size_t threads = opts.threads ? opts.threads : 32;
-        http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-        http.set_payload_max_length(opts.max_body);
-        http.set_tcp_nodelay(true);
-        http.set_keep_alive_max_count(1'000'000);
-        // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server bind the
-        // same port and silently share its traffic.
-        http.set_socket_options([](socket_t sock) {
-            int yes = 1;
-            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        });
-        route();
+    void handle_healthz(const request&, answer& out) {
+        const auto i = current_info();
+        answer_json(out, 200,
+                    json{{"status", "ok"},
+                         {"policy_hash", i->hash},
+                         {"generation", store->generation()},
+                         {"uptime_seconds", std::chrono::duration<double>(steady::now() - started).count()}});
+    }
+
+    void handle_metrics(const request&, answer& out) {
+        gauges g;
+        g.sessions = sessions->counters();
+        g.generation = store->generation();
+        g.log_lines = decisions.lines();
+        g.log_bytes = decisions.bytes();
+        g.log_queue_bytes = decisions.queued_bytes();
+        g.log_write_errors = decisions.write_errors();
+        g.uptime_seconds = std::chrono::duration<double>(steady::now() - started).count();
+        out.body = counters.render(g);
+        out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    // ---- routing ------------------------------------------------------------------------------------------
+
+    struct route {
+        std::string_view method;
+        std::string_view path;
+        void (impl::*handle)(const request&, answer&);
+    };
+
+    // Most frequent first.
+    static constexpr std::array<route, 6> routes{{
+        {"POST", "/v1/decide", &impl::handle_decide},
+        {"POST", "/v1/decide/batch", &impl::handle_batch},
+        {"GET", "/v1/policies", &impl::handle_policies},
+        {"POST", "/v1/policies/reload", &impl::handle_reload},
+        {"GET", "/healthz", &impl::handle_healthz},
+        {"GET", "/metrics", &impl::handle_metrics},
+    }};
+
+    // The transport's handler: every answer, the refusals and the failures included, is counted.
+    void respond(const request& req, answer& out) {
+        try {
+            dispatch(req, out);
+        } catch (const std::exception& e) {
+            log->error("{} {}: {}", req.method, req.path, e.what());
+            out = answer{};
+            answer_error(out, 500, "internal_error", std::string("the server failed to answer: ") + e.what());
+        }
+        counters.request(endpoint_of(req.path), out.status);
+    }
+
+    void dispatch(const request& req, answer& out) {
+        if (req.problem) return refuse(*req.problem, out);
+        for (const route& r : routes) {
+            if (r.path != req.path) continue;
+            if (r.method == req.method) return (this->*r.handle)(req, out);
+            out.headers.emplace_back("Allow", r.method);
+            return answer_error(
+                out, 405, "method_not_allowed",
+                "`" + std::string(req.path) + "` takes " + std::string(r.method) + ", not " + std::string(req.method));
+        }
+        std::string message =
+            "no route for " + std::string(req.method) + " `" + std::string(req.path) + "`; the routes are";
+        for (const route& r : routes)
+            message.append(&r == routes.data() ? " " : ", ").append(r.method).append(" ").append(r.path);
+        answer_error(out, 404, "not_found", message);
+    }
+
+    // A request the transport could not read.
+    void refuse(refusal why, answer& out) {
+        switch (why) {
+            case refusal::body_too_large:
+                return answer_error(
+                    out, 413, "body_too_large",
+                    "the request body is over the limit of " + std::to_string(opts.max_body) + " bytes (--max-body)");
+            case refusal::header_too_large:
+                return answer_error(out, 431, "header_too_large",
+                                    "the request line and headers are over the limit of " +
+                                        std::to_string(transport::max_header_bytes) + " bytes");
+            case refusal::malformed:
+                return answer_error(out, 400, "bad_request", "the request is not valid HTTP/1.1");
+        }
     }
 };
 
@@ -657,7 +634,7 @@ server::~server() {
 }
 
 int server::port() const {
-    return m_impl->bound_port;
+    return m_impl->http.port();
 }
 
 int server::start() {
@@ -695,16 +672,8 @@ int server::start() {
         }
     }
 
-    m.configure_http();
-    if (m.opts.port == 0) {
-        m.bound_port = m.http.bind_to_any_port(m.opts.host);
-        if (m.bound_port <= 0) m.bound_port = 0;
-    } else if (m.http.bind_to_port(m.opts.host, m.opts.port)) {
-        m.bound_port = m.opts.port;
-    }
-    if (m.bound_port == 0) {
-        m.log->error("cannot listen on {}:{} (address in use, or not an address of this machine)", m.opts.host,
-                     m.opts.port);
+    if (std::string error; !m.http.listen(m.opts.host, m.opts.port, error)) {
+        m.log->error("cannot listen on {}:{}: {}", m.opts.host, m.opts.port, error);
         return exit_bad_input;
     }
 
@@ -712,7 +681,7 @@ int server::start() {
     const std::string host = m.opts.host.find(':') != std::string::npos ? "[" + m.opts.host + "]" : m.opts.host;
     m.log->info(
         "listening on http://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)", host,
-        m.bound_port, m.opts.threads ? m.opts.threads : 32, m.info->hash, m.info->policies.size(), m.info->rules,
+        m.http.port(), event_loop_threads(m.opts), m.info->hash, m.info->policies.size(), m.info->rules,
         m.info->files.size(), ms);
     m.log->info("decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}",
                 m.opts.decision_log.empty() ? "off" : "`" + m.opts.decision_log + "`", m.opts.watch ? "on" : "off",
@@ -724,10 +693,8 @@ int server::start() {
 
 int server::run() {
     auto& m = *m_impl;
-    // A stop() before listen_after_bind() has started is not seen by cpp-httplib; serve() repeats
-    // stop() until run() returns.
-    if (!m.stop_requested.load()) m.http.listen_after_bind();
-    // listen_after_bind() returns once the worker threads have finished their requests.
+    // Returns once the requests in flight have been answered and every connection has closed.
+    m.http.run();
     m.log->info("stopped accepting; closing conversations");
     {
         std::lock_guard lock(m.maintenance_lock);
@@ -748,9 +715,7 @@ int server::run() {
 }
 
 void server::stop() {
-    auto& m = *m_impl;
-    m.stop_requested.store(true);
-    if (m.http.is_running()) m.http.stop();
+    m_impl->http.stop();
 }
 
 }  // namespace vigil::server

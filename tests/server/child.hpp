@@ -1,7 +1,7 @@
 #pragma once
 // The real `vigil serve` as a child process on a loopback port, for the integration tests: its
 // standard output and error go to a file, the port is read from its startup line, and every wait
-// has a deadline, so a test can fail but never hang.
+// has a deadline, so a test can fail but never hang. `served` is such a server with a client.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +23,8 @@
 #include <vector>
 
 #include <httplib.h>
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 namespace vigil::test {
 
@@ -169,5 +171,56 @@ inline std::unique_ptr<httplib::Client> client_for(int port) {
     c->set_write_timeout(20, 0);
     return c;
 }
+
+inline const fs::path source_dir = VIGIL_SOURCE_DIR;
+
+/// `vigil serve` on a free port with a temporary copy of policies/, and a client for it.
+struct served {
+    temp_dir dir;
+    fs::path policies = dir.path() / "policies";
+    std::unique_ptr<child> process;
+    int port = 0;
+    std::unique_ptr<httplib::Client> http;
+
+    explicit served(std::vector<std::string> extra_args = {}, const std::map<std::string, std::string>& env = {}) {
+        fs::copy(source_dir / "policies", policies, fs::copy_options::recursive);
+        std::vector<std::string> args{"serve", "--policy", "policies", "--listen", "127.0.0.1:0"};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        process = std::make_unique<child>(args, dir.path(), dir.path() / "server.out", env);
+        port = process->wait_for_port(20s);
+        BOOST_REQUIRE_MESSAGE(port > 0, "the server did not start:\n" + process->output());
+        http = client_for(port);
+    }
+
+    httplib::Result post(const std::string& path, const std::string& body,
+                         const std::string& type = "application/json") {
+        return http->Post(path.c_str(), body, type.c_str());
+    }
+    httplib::Result get(const std::string& path) { return http->Get(path.c_str()); }
+
+    nlohmann::json get_json(const std::string& path) {
+        auto res = get(path);
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+        return nlohmann::json::parse(res->body);
+    }
+
+    /// The value of one sample of /metrics (0 when absent).
+    double metric(const std::string& sample) {
+        auto res = get("/metrics");
+        BOOST_REQUIRE(res);
+        std::istringstream in(res->body);
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind(sample + " ", 0) == 0) return std::stod(line.substr(sample.size() + 1));
+        }
+        return 0;
+    }
+
+    /// Stops the server with SIGTERM; its exit status.
+    int terminate() {
+        process->signal(SIGTERM);
+        return process->wait(30s);
+    }
+};
 
 }  // namespace vigil::test

@@ -20,8 +20,6 @@ using namespace vigil::test;
 
 namespace {
 
-const fs::path source_dir = VIGIL_SOURCE_DIR;
-
 // A policy that checks on its own (no schema, no import), and one that does not.
 const std::string extra_policy = R"(policy "server-test-extra" {
   version "2.0"
@@ -39,55 +37,6 @@ const std::string record_1 =
     R"({"id":"t-1","conversation_id":"conv-1","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai","text":"Hello, I am an AI assistant.","ai":{"disclosed":true}})";
 const std::string record_2 =
     R"({"id":"t-2","conversation_id":"conv-1","turn":2,"timestamp":"2026-03-02T10:00:20Z","speaker":"user","text":"hi"})";
-
-// A server on a free port with a temporary copy of policies/.
-struct served {
-    temp_dir dir;
-    fs::path policies = dir.path() / "policies";
-    std::unique_ptr<child> process;
-    int port = 0;
-    std::unique_ptr<httplib::Client> http;
-
-    explicit served(std::vector<std::string> extra_args = {}, const std::map<std::string, std::string>& env = {}) {
-        fs::copy(source_dir / "policies", policies, fs::copy_options::recursive);
-        std::vector<std::string> args{"serve", "--policy", "policies", "--listen", "127.0.0.1:0"};
-        args.insert(args.end(), extra_args.begin(), extra_args.end());
-        process = std::make_unique<child>(args, dir.path(), dir.path() / "server.out", env);
-        port = process->wait_for_port(20s);
-        BOOST_REQUIRE_MESSAGE(port > 0, "the server did not start:\n" + process->output());
-        http = client_for(port);
-    }
-
-    httplib::Result post(const std::string& path, const std::string& body,
-                         const std::string& type = "application/json") {
-        return http->Post(path.c_str(), body, type.c_str());
-    }
-    httplib::Result get(const std::string& path) { return http->Get(path.c_str()); }
-
-    json get_json(const std::string& path) {
-        auto res = get(path);
-        BOOST_REQUIRE(res);
-        BOOST_REQUIRE_EQUAL(res->status, 200);
-        return json::parse(res->body);
-    }
-
-    // The value of one sample of /metrics (0 when absent).
-    double metric(const std::string& sample) {
-        auto res = get("/metrics");
-        BOOST_REQUIRE(res);
-        std::istringstream in(res->body);
-        for (std::string line; std::getline(in, line);) {
-            if (line.rfind(sample + " ", 0) == 0) return std::stod(line.substr(sample.size() + 1));
-        }
-        return 0;
-    }
-
-    // Stops the server with SIGTERM; its exit status.
-    int terminate() {
-        process->signal(SIGTERM);
-        return process->wait(30s);
-    }
-};
 
 // The error object of an answer, checked for its shape.
 json error_of(const httplib::Result& res, int status, const std::string& code) {

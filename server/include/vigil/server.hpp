@@ -1,6 +1,6 @@
 #pragma once
-// `vigil serve`: live decisions over HTTP/JSON for chat services, on cpp-httplib (Debian's
-// libcpp-httplib-dev); docs/server.md describes the endpoints, errors, metrics and the decision
+// `vigil serve`: live decisions over HTTP/JSON for chat services, on Boost.Beast (header-only,
+// Debian's libboost-dev); docs/server.md describes the endpoints, errors, metrics and the decision
 // log for the people who run it.
 //
 // The server owns a policy_store and a session_table (service/): every POST /v1/decide is one turn
@@ -46,8 +46,8 @@ struct options {
     std::size_t max_session_bytes = std::size_t{256} << 20;
     /// The largest request body accepted; a larger one gets a 413.
     std::size_t max_body = std::size_t{1} << 20;
-    /// HTTP worker threads. cpp-httplib serves one connection per thread for the connection's
-    /// life (keep-alive), so this is also the most clients served at once. 0: 32.
+    /// Event-loop threads. Each serves many connections (a connection stays on one thread), so
+    /// this is not a limit on the clients served at once. 0: one per core.
     std::size_t threads = 0;
 };
 
@@ -80,9 +80,10 @@ public:
     [[nodiscard]] int start();
     /// The port bound by start() (useful with port 0).
     [[nodiscard]] int port() const;
-    /// Serves until stop(), then shuts down: in-flight requests finish, conversations are closed,
-    /// the decision log is flushed and closed. Returns exit_clean, or exit_bad_input when the
-    /// decision log could not be written.
+    /// Serves until stop(), then shuts down: no new connection is accepted, idle connections are
+    /// closed, requests in flight get their answers, conversations are closed, the decision log is
+    /// flushed and closed. Returns exit_clean, or exit_bad_input when the decision log could not be
+    /// written.
     int run();
     /// Asks run() to return; callable from any thread, any number of times, before or during run().
     void stop();

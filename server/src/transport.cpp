@@ -1,0 +1,387 @@
+#include "transport.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace vigil::server {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+// Each event-loop thread runs an io_context of its own, and a connection stays on one: its
+// handlers never run on two threads at once, with no strand. The executor type is spelled out, not
+// type-erased (asio::any_io_executor), which would cost an indirection at every step.
+using executor = net::io_context::executor_type;
+using socket_type = tcp::socket::rebind_executor<executor>::other;
+
+// A connection that sends nothing for this long (before or within a request), or does not read its
+// answer, is closed.
+constexpr auto idle_timeout = std::chrono::seconds(5);
+// How long a connection whose request was refused is drained before it is closed (see linger()).
+constexpr auto linger_timeout = std::chrono::seconds(2);
+constexpr std::size_t drain_chunk = 4096;
+// The read buffer's room from the start: Beast reads as much as the buffer has room for (but at
+// least 512 bytes), so a buffer made as it goes would take a request of 1 KB in three reads.
+constexpr std::size_t read_room = 16384;
+// How long to wait before accepting again after accept() failed (out of file descriptors, mostly).
+constexpr auto accept_pause = std::chrono::milliseconds(100);
+// The HTTP version of an answer to a request that could not be read: Beast's number for 1.1.
+constexpr unsigned http_1_1 = 11;
+
+// The parser's errors, the ones answered with a refusal: the client sent something that is not
+// HTTP, or too much of it. An end of stream or a partial message (the client went away), a reset
+// or a timeout leave nobody to answer.
+bool is_protocol_error(beast::error_code ec) {
+    return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+refusal refusal_of(beast::error_code ec) {
+    if (ec == http::error::body_limit) return refusal::body_too_large;
+    if (ec == http::error::header_limit) return refusal::header_too_large;
+    return refusal::malformed;
+}
+
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+class connection;
+
+// What the connections of one transport share.
+struct hub {
+    hub(transport::handler h, std::size_t limit) : handle(std::move(h)), max_body(limit) {}
+
+    transport::handler handle;
+    std::size_t max_body;
+    // Set once by stop(); a connection that sees it closes after its answer instead of reading on.
+    std::atomic<bool> stopping{false};
+    // The open connections, for stop() to close the idle ones.
+    std::mutex lock;
+    std::unordered_map<const connection*, std::weak_ptr<connection>> open;
+};
+
+// One client connection: reads a request, has the hub's handler answer it, writes the answer, and
+// again while the client keeps the connection alive. The connection lives as long as an operation of
+// its own is pending (each holds a shared_ptr to it); when none is, the socket closes.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    connection(socket_type socket, std::string remote, hub& shared)
+        : m_stream(std::move(socket)), m_remote(std::move(remote)), m_hub(shared) {
+        m_buffer.reserve(read_room);
+    }
+
+    ~connection() {
+        std::lock_guard lock(m_hub.lock);
+        m_hub.open.erase(this);
+    }
+
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    void start() {
+        {
+            std::lock_guard lock(m_hub.lock);
+            m_hub.open.emplace(this, weak_from_this());
+        }
+        read_header();
+    }
+
+    [[nodiscard]] executor get_executor() { return m_stream.get_executor(); }
+
+    // On the connection's thread, after stop(): a connection waiting for a request closes now; one
+    // busy with a request sees hub::stopping once it has answered.
+    void stop_if_idle() {
+        if (m_idle) m_stream.close();
+    }
+
+private:
+    void read_header() {
+        if (m_hub.stopping) return m_stream.close();
+        // Beast's parser reads one message: a new one for every request.
+        m_parser.emplace();
+        m_parser->body_limit(m_hub.max_body);
+        m_parser->header_limit(transport::max_header_bytes);
+        // Parses the body that came with the header at once: a request read whole in one go then
+        // needs no second read operation.
+        m_parser->eager(true);
+        m_idle = true;
+        m_stream.expires_after(idle_timeout);
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                beast::bind_front_handler(&connection::on_header, shared_from_this()));
+    }
+
+    void on_header(beast::error_code ec, std::size_t) {
+        m_idle = false;
+        if (ec) return fail(ec);
+        if (m_parser->is_done()) return respond();
+        if (beast::iequals(m_parser->get()[http::field::expect], "100-continue")) return send_continue();
+        read_body();
+    }
+
+    // A client that asks before sending its body (curl does for bodies over 1 KiB) would otherwise
+    // wait a second for the go-ahead before it sends the body anyway.
+    void send_continue() {
+        auto go_ahead =
+            std::make_shared<http::response<http::empty_body>>(http::status::continue_, m_parser->get().version());
+        m_stream.expires_after(idle_timeout);
+        http::async_write(m_stream, *go_ahead,
+                          [self = shared_from_this(), go_ahead](beast::error_code ec, std::size_t) {
+                              if (!ec) self->read_body();
+                          });
+    }
+
+    void read_body() {
+        m_stream.expires_after(idle_timeout);
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         beast::bind_front_handler(&connection::on_body, shared_from_this()));
+    }
+
+    void on_body(beast::error_code ec, std::size_t) {
+        if (ec) return fail(ec);
+        respond();
+    }
+
+    void fail(beast::error_code ec) {
+        if (!is_protocol_error(ec)) return m_stream.close();
+        // What the parser read before it gave up: the path of a body too large, for the metrics.
+        const auto& message = m_parser->get();
+        request req;
+        req.method = message.method_string();
+        req.path = path_of(message.target());
+        req.remote = m_remote;
+        req.problem = refusal_of(ec);
+        answer_with(req, http_1_1, false, false);
+    }
+
+    void respond() {
+        const auto& message = m_parser->get();
+        const bool head = message.method() == http::verb::head;
+        request req;
+        // A HEAD is answered as its GET, without the body.
+        req.method = head ? std::string_view("GET") : message.method_string();
+        req.path = path_of(message.target());
+        req.content_type = message[http::field::content_type];
+        req.authorization = message[http::field::authorization];
+        req.body = message.body();
+        req.remote = m_remote;
+        answer_with(req, message.version(), message.keep_alive() && !m_hub.stopping, head);
+    }
+
+    void answer_with(const request& req, unsigned version, bool keep_alive, bool head) {
+        m_answer = answer{};
+        m_hub.handle(req, m_answer);
+        m_response = {};
+        m_response.version(version);
+        m_response.result(static_cast<unsigned>(m_answer.status));
+        m_response.set(http::field::content_type, m_answer.content_type);
+        for (const auto& [name, value] : m_answer.headers) m_response.set(name, value);
+        m_response.keep_alive(keep_alive);
+        m_response.body() = std::move(m_answer.body);
+        m_response.prepare_payload();
+        if (head) m_response.body().clear();
+        m_stream.expires_after(idle_timeout);
+        http::async_write(
+            m_stream, m_response,
+            beast::bind_front_handler(&connection::on_write, shared_from_this(), req.problem.has_value()));
+    }
+
+    void on_write(bool refused, beast::error_code ec, std::size_t) {
+        if (ec) return m_stream.close();
+        if (refused) return linger();
+        if (m_response.need_eof()) return m_stream.close();
+        read_header();
+    }
+
+    // Closing a socket that still has unread bytes makes the kernel send a reset, which can destroy
+    // the answer before the client has read it; and the rest of a refused request (a body too large)
+    // may still be arriving. So stop sending, then read and drop what comes until the client closes
+    // or linger_timeout has passed.
+    void linger() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(linger_timeout);
+        m_idle = true;  // answered already: stop() need not wait for the client
+        drain();
+    }
+
+    void drain() {
+        m_stream.async_read_some(m_buffer.prepare(drain_chunk),
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     if (!ec) self->drain();
+                                 });
+    }
+
+    beast::basic_stream<tcp, executor> m_stream;
+    std::string m_remote;
+    hub& m_hub;
+    // Kept from one request to the next: it keeps its memory, and the bytes read past a request
+    // (the next ones, pipelined).
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    // Members because the answer being written must outlive answer_with().
+    answer m_answer;
+    http::response<http::string_body> m_response;
+    bool m_idle = false;  // waiting for a request (or draining after a refusal)
+};
+
+}  // namespace
+
+struct transport::impl {
+    hub shared;
+    std::shared_ptr<spdlog::logger> log;
+    // After `shared`: destroying an io_context destroys the connections its handlers still hold,
+    // and they unregister from `shared`.
+    std::vector<std::unique_ptr<net::io_context>> loops;
+    // Keep every loop running while there is no connection on it, until stop().
+    std::vector<net::executor_work_guard<executor>> keep_running;
+    // The acceptor and its handlers, and stop(), are on the first loop.
+    tcp::acceptor acceptor;
+    net::steady_timer pause;
+    std::size_t next_loop = 0;
+    int bound_port = 0;
+
+    impl(handler handle, std::size_t max_body, std::size_t threads, std::shared_ptr<spdlog::logger> logger)
+        : shared(std::move(handle), max_body),
+          log(std::move(logger)),
+          loops(make_loops(std::max<std::size_t>(threads, 1))),
+          keep_running(guards(loops)),
+          acceptor(*loops.front()),
+          pause(*loops.front()) {}
+
+    static std::vector<std::unique_ptr<net::io_context>> make_loops(std::size_t count) {
+        std::vector<std::unique_ptr<net::io_context>> made;
+        // Concurrency hint 1: each io_context is run by one thread.
+        for (std::size_t i = 0; i < count; ++i) made.push_back(std::make_unique<net::io_context>(1));
+        return made;
+    }
+
+    static std::vector<net::executor_work_guard<executor>> guards(
+        const std::vector<std::unique_ptr<net::io_context>>& of) {
+        std::vector<net::executor_work_guard<executor>> made;
+        for (const auto& loop : of) made.push_back(net::make_work_guard(loop->get_executor()));
+        return made;
+    }
+
+    bool bind(const tcp::endpoint& at, beast::error_code& ec) {
+        acceptor.open(at.protocol(), ec);
+        if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+        if (!ec) acceptor.bind(at, ec);
+        if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+        if (!ec) return true;
+        beast::error_code ignored;
+        acceptor.close(ignored);
+        return false;
+    }
+
+    void accept() {
+        // The loops take the new connections in turn.
+        net::io_context& loop = *loops[next_loop++ % loops.size()];
+        acceptor.async_accept(loop,
+                              [this](beast::error_code ec, socket_type socket) { on_accept(ec, std::move(socket)); });
+    }
+
+    void on_accept(beast::error_code ec, socket_type socket) {
+        if (shared.stopping) return;
+        if (ec) {
+            // Accepting again at once would fail again at once, in a busy loop.
+            log->warn("accepting a connection failed: {}; trying again in {} ms", ec.message(), accept_pause.count());
+            pause.expires_after(accept_pause);
+            pause.async_wait([this](beast::error_code cancelled) {
+                if (!cancelled && !shared.stopping) accept();
+            });
+            return;
+        }
+        open(std::move(socket));
+        accept();
+    }
+
+    void open(socket_type socket) {
+        beast::error_code ec;
+        // Every answer is written whole in one go: Nagle's algorithm could only delay it.
+        socket.set_option(tcp::no_delay(true), ec);
+        const tcp::endpoint peer = socket.remote_endpoint(ec);
+        std::string remote = ec ? std::string("unknown") : peer.address().to_string();
+        auto c = std::make_shared<connection>(std::move(socket), std::move(remote), shared);
+        net::post(c->get_executor(), [c] { c->start(); });
+    }
+
+    // On the first loop.
+    void shut_down() {
+        if (shared.stopping.exchange(true)) return;
+        beast::error_code ignored;
+        acceptor.close(ignored);
+        pause.cancel();
+        for (auto& guard : keep_running) guard.reset();
+        // Copied out first: the last reference to a connection may be one of these, and its
+        // destructor takes the lock.
+        std::vector<std::shared_ptr<connection>> open_now;
+        {
+            std::lock_guard lock(shared.lock);
+            for (const auto& entry : shared.open) {
+                if (auto c = entry.second.lock()) open_now.push_back(std::move(c));
+            }
+        }
+        for (auto& c : open_now) net::post(c->get_executor(), [c] { c->stop_if_idle(); });
+    }
+};
+
+transport::transport(handler handle, std::size_t max_body, std::size_t threads, std::shared_ptr<spdlog::logger> log)
+    : m_impl(std::make_unique<impl>(std::move(handle), max_body, threads, std::move(log))) {}
+
+transport::~transport() = default;
+
+bool transport::listen(const std::string& host, int port, std::string& error) {
+    auto& m = *m_impl;
+    beast::error_code ec;
+    // No AI_ADDRCONFIG (asio's default): it would refuse ::1 on a machine without another IPv6 address.
+    const auto endpoints =
+        tcp::resolver(*m.loops.front())
+            .resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    for (const auto& entry : endpoints) {
+        if (m.bind(entry.endpoint(), ec)) {
+            m.bound_port = m.acceptor.local_endpoint().port();
+            m.accept();
+            return true;
+        }
+    }
+    error = ec ? ec.message() : "no address to listen on";
+    return false;
+}
+
+int transport::port() const {
+    return m_impl->bound_port;
+}
+
+void transport::run() {
+    auto& m = *m_impl;
+    std::vector<std::thread> more;
+    for (std::size_t i = 1; i < m.loops.size(); ++i) more.emplace_back([&loop = *m.loops[i]] { loop.run(); });
+    m.loops.front()->run();
+    for (auto& t : more) t.join();
+}
+
+void transport::stop() {
+    auto& m = *m_impl;
+    net::post(*m.loops.front(), [&m] { m.shut_down(); });
+}
+
+}  // namespace vigil::server

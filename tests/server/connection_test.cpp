@@ -1,0 +1,284 @@
+// How `vigil serve` treats connections (server/src/transport.cpp): many at once on one thread,
+// pipelined requests, clients that go away or send too much, Expect: 100-continue, and shutdown with
+// requests in flight. The client writes the bytes of each test itself, so that it can send half a
+// request or three at once, and reads the answers with Beast's parser.
+
+// As vigil_server is built, so that the program has one definition of Beast's inline functions.
+#define BOOST_BEAST_USE_STD_STRING_VIEW
+#include <boost/test/unit_test.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "child.hpp"
+
+using nlohmann::json;
+using namespace vigil::test;
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using response = http::response<http::string_body>;
+
+// One connection that sends exactly the bytes it is given and reads answers, each step with a
+// deadline, so that a server that does not answer fails the test instead of hanging it.
+class raw_connection {
+public:
+    explicit raw_connection(int port) {
+        m_stream.expires_after(10s);
+        m_stream.async_connect(tcp::endpoint(net::ip::address_v4::loopback(), static_cast<std::uint16_t>(port)),
+                               [this](beast::error_code ec) { m_error = ec; });
+        drive();
+        BOOST_REQUIRE_MESSAGE(!m_error, "connect: " << m_error.message());
+    }
+
+    void send(const std::string& bytes) {
+        m_stream.expires_after(10s);
+        net::async_write(m_stream, net::buffer(bytes), [this](beast::error_code ec, std::size_t) { m_error = ec; });
+        drive();
+        BOOST_REQUIRE_MESSAGE(!m_error, "send: " << m_error.message());
+    }
+
+    response receive() {
+        response res;
+        m_stream.expires_after(10s);
+        http::async_read(m_stream, m_buffer, res, [this](beast::error_code ec, std::size_t) { m_error = ec; });
+        drive();
+        BOOST_REQUIRE_MESSAGE(!m_error, "receive: " << m_error.message());
+        return res;
+    }
+
+    /// True when the server closes the connection within `deadline` without sending anything.
+    bool closed_by_server(std::chrono::seconds deadline) {
+        char byte = 0;
+        std::size_t got = 0;
+        m_stream.expires_after(deadline);
+        m_stream.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t n) {
+            m_error = ec;
+            got = n;
+        });
+        drive();
+        return got == 0 && m_buffer.size() == 0 && m_error == net::error::eof;
+    }
+
+    void close() { m_stream.close(); }
+
+private:
+    void drive() {
+        m_io.restart();
+        m_io.run();
+    }
+
+    net::io_context m_io;
+    beast::tcp_stream m_stream{m_io};
+    beast::flat_buffer m_buffer;
+    beast::error_code m_error;
+};
+
+std::string head_of_post(const std::string& path, std::size_t length, const std::string& more_headers = "") {
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
+           "\r\n" + more_headers + "\r\n";
+}
+
+std::string post(const std::string& path, const std::string& body) {
+    return head_of_post(path, body.size()) + body;
+}
+
+std::string get(const std::string& path) {
+    return "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
+}
+
+std::string record(const std::string& conversation, int turn) {
+    return R"({"id":")" + conversation + "-" + std::to_string(turn) + R"(","conversation_id":")" + conversation +
+           R"(","turn":)" + std::to_string(turn) + R"(,"speaker":"user","text":"hello"})";
+}
+
+json json_of(const response& res, int status) {
+    BOOST_TEST_CONTEXT("answer: " << res.result_int() << " " << res.body()) {
+        BOOST_REQUIRE_EQUAL(res.result_int(), static_cast<unsigned>(status));
+        BOOST_TEST(res[http::field::content_type] == "application/json");
+    }
+    return json::parse(res.body());
+}
+
+std::string error_code_of(const response& res, int status) {
+    return json_of(res, status)["error"]["code"].get<std::string>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(many_connections_are_served_at_once_by_one_thread) {
+    served s({"--threads", "1"});
+    constexpr int count = 64;
+    std::vector<std::unique_ptr<raw_connection>> clients;
+    // Every connection has a request half sent before any is complete: one thread serves them all.
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(std::make_unique<raw_connection>(s.port));
+        clients.back()->send(head_of_post("/v1/decide", record("many-" + std::to_string(i), 1).size()));
+    }
+    for (int i = count - 1; i >= 0; --i) clients[i]->send(record("many-" + std::to_string(i), 1));
+    for (int i = 0; i < count; ++i) {
+        const json decision = json_of(clients[i]->receive(), 200);
+        BOOST_TEST(decision["record_id"] == "many-" + std::to_string(i) + "-1");
+    }
+    // Each stays open for its next request.
+    for (int i = 0; i < count; ++i) {
+        clients[i]->send(post("/v1/decide", record("many-" + std::to_string(i), 2)));
+        BOOST_TEST(json_of(clients[i]->receive(), 200)["placement"] == "in_order");
+    }
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"200\"}") == 2 * count);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order) {
+    served s;
+    raw_connection c(s.port);
+    c.send(post("/v1/decide", record("piped", 1)) + get("/healthz") + post("/v1/decide", record("piped", 2)) +
+           get("/nowhere"));
+    BOOST_TEST(json_of(c.receive(), 200)["placement"] == "first");
+    BOOST_TEST(json_of(c.receive(), 200)["status"] == "ok");
+    BOOST_TEST(json_of(c.receive(), 200)["placement"] == "in_order");
+    BOOST_TEST(error_code_of(c.receive(), 404) == "not_found");
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(clients_that_go_away_do_not_hurt_the_server) {
+    served s;
+    {
+        raw_connection mid_body(s.port);
+        mid_body.send(head_of_post("/v1/decide", 1000) + R"({"id":"gone")");
+    }
+    {
+        raw_connection mid_header(s.port);
+        mid_header.send("POST /v1/decide HTTP/1.1\r\nContent-Ty");
+    }
+    {
+        // Sends a request and leaves without reading the answer.
+        raw_connection deaf(s.port);
+        deaf.send(post("/v1/decide", record("deaf", 1)));
+    }
+    // The deaf client's request was decided all the same, and its conversation goes on.
+    const std::string decided = "vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"200\"}";
+    BOOST_REQUIRE(eventually([&] { return s.metric(decided) == 1; }, 10s));
+    raw_connection c(s.port);
+    c.send(post("/v1/decide", record("deaf", 2)));
+    BOOST_TEST(json_of(c.receive(), 200)["placement"] == "in_order");
+    // The incomplete requests got no answer (none is counted).
+    BOOST_TEST(s.metric(decided) == 2);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"400\"}") == 0);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(refused_requests_get_a_json_answer_then_the_connection_closes) {
+    served s({"--max-body", "4KiB"});
+
+    // The body over the limit keeps coming after the answer: the answer arrives all the same.
+    raw_connection too_long(s.port);
+    too_long.send(head_of_post("/v1/decide", 200'000));
+    too_long.send(std::string(200'000, ' '));
+    BOOST_TEST(error_code_of(too_long.receive(), 413) == "body_too_large");
+    BOOST_TEST(too_long.closed_by_server(5s));
+
+    raw_connection chunked(s.port);
+    chunked.send(
+        "POST /v1/decide/batch HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "1000\r\n" +
+        std::string(0x1000, ' ') + "\r\n1000\r\n" + std::string(0x1000, ' ') + "\r\n0\r\n\r\n");
+    BOOST_TEST(error_code_of(chunked.receive(), 413) == "body_too_large");
+
+    raw_connection big_header(s.port);
+    big_header.send("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Filler: " + std::string(9000, 'x') + "\r\n\r\n");
+    BOOST_TEST(error_code_of(big_header.receive(), 431) == "header_too_large");
+    BOOST_TEST(big_header.closed_by_server(5s));
+
+    raw_connection bad_version(s.port);
+    bad_version.send("GET /healthz HTTP/2.5\r\nHost: test\r\n\r\n");
+    const response refused = bad_version.receive();
+    BOOST_TEST(error_code_of(refused, 400) == "bad_request");
+    BOOST_TEST(!refused.keep_alive());
+    BOOST_TEST(bad_version.closed_by_server(5s));
+
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"413\"}") == 1);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide/batch\",status=\"413\"}") == 1);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/healthz\",status=\"431\"}") == 1);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(http_details_clients_rely_on) {
+    served s;
+
+    // Expect: 100-continue (curl sends it with bodies over 1 KiB) gets the go-ahead at once.
+    raw_connection asks_first(s.port);
+    const std::string body = record("expecting", 1);
+    asks_first.send(head_of_post("/v1/decide", body.size(), "Expect: 100-continue\r\n"));
+    BOOST_TEST(asks_first.receive().result_int() == 100u);
+    asks_first.send(body);
+    BOOST_TEST(json_of(asks_first.receive(), 200)["record_id"] == "expecting-1");
+
+    // A POST without Content-Length has no body (RFC 9112): a reload needs none, a decision does.
+    raw_connection no_length(s.port);
+    no_length.send("POST /v1/policies/reload HTTP/1.1\r\nHost: test\r\n\r\n");
+    BOOST_TEST(json_of(no_length.receive(), 200)["reloaded"] == true);
+    no_length.send("POST /v1/decide HTTP/1.1\r\nHost: test\r\n\r\n");
+    BOOST_TEST(error_code_of(no_length.receive(), 400) == "empty_body");
+
+    // HEAD is GET without the body; a query string does not change the route.
+    auto head = s.http->Head("/healthz");
+    BOOST_REQUIRE(head);
+    BOOST_TEST(head->status == 200);
+    BOOST_TEST(head->body.empty());
+    BOOST_TEST(std::stoul(head->get_header_value("Content-Length")) > 0u);
+    BOOST_TEST(s.get_json("/healthz?verbose=1")["status"] == "ok");
+
+    // HTTP/1.0 closes after the answer unless asked to keep the connection.
+    raw_connection old(s.port);
+    old.send("GET /healthz HTTP/1.0\r\n\r\n");
+    BOOST_TEST(json_of(old.receive(), 200)["status"] == "ok");
+    BOOST_TEST(old.closed_by_server(5s));
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_answers_requests_in_flight_and_closes_idle_connections) {
+    served s;
+    raw_connection idle(s.port);
+    idle.send(get("/healthz"));
+    BOOST_TEST(json_of(idle.receive(), 200)["status"] == "ok");
+
+    // The go-ahead proves the server has read the request's header: the request is in flight.
+    raw_connection busy(s.port);
+    const std::string body = record("in-flight", 1);
+    busy.send(head_of_post("/v1/decide", body.size(), "Expect: 100-continue\r\n"));
+    BOOST_REQUIRE_EQUAL(busy.receive().result_int(), 100u);
+
+    s.process->signal(SIGTERM);
+    // Well before the 5 s idle timeout.
+    BOOST_TEST(idle.closed_by_server(3s));
+    busy.send(body);
+    const response last = busy.receive();
+    BOOST_TEST(json_of(last, 200)["record_id"] == "in-flight-1");
+    BOOST_TEST(!last.keep_alive());
+    BOOST_TEST(busy.closed_by_server(5s));
+    BOOST_TEST(s.process->wait(20s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_server_cannot_take_the_port) {
+    served first;
+    temp_dir dir;
+    child second({"serve", "--policy", (source_dir / "policies").string(), "--listen",
+                  "127.0.0.1:" + std::to_string(first.port)},
+                 dir.path(), dir.path() / "out");
+    BOOST_TEST(second.wait(20s) == 2);
+    BOOST_TEST(second.output().find("cannot listen") != std::string::npos);
+    BOOST_TEST(first.get_json("/healthz")["status"] == "ok");
+    BOOST_TEST(first.terminate() == 0);
+}
