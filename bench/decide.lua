@@ -27,21 +27,28 @@ function setup(thread)
     thread:set("tid", counter)
 end
 
-local i, round = 0, 1
-local headers = { ["Content-Type"] = "application/json" }
+local i, round, tag = 0, 1, nil
+local head  -- the request up to the value of Content-Length
 
 function init(args)
     if #prefixes == 0 then error("no records with a conversation_id in " .. path) end
+    head = "POST /v1/decide HTTP/1.1\r\nHost: " .. wrk.headers["Host"] ..
+           "\r\nContent-Type: application/json\r\nContent-Length: "
+    tag = "~" .. run .. "." .. tid .. "." .. round
 end
 
+-- The request text in one concatenation: wrk.format() formats every header and joins a table for
+-- every request, which cost wrk about 7 us of the two cores' time per request (measured against
+-- GET /healthz), time the server under test then does not get.
 function request()
     i = i + 1
     if i > #prefixes then
         i = 1
         round = round + 1
+        tag = "~" .. run .. "." .. tid .. "." .. round
     end
-    local body = prefixes[i] .. "~" .. run .. "." .. tid .. "." .. round .. suffixes[i]
-    return wrk.format("POST", "/v1/decide", headers, body)
+    local prefix, suffix = prefixes[i], suffixes[i]
+    return head .. (#prefix + #tag + #suffix) .. "\r\n\r\n" .. prefix .. tag .. suffix
 end
 
 -- No response() callback: it would make wrk hand every answer to Lua and measure itself.

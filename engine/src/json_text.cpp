@@ -182,7 +182,7 @@ void append_finding(std::string& out, const finding& f) {
 // Members sorted: conversation_id, decision, findings, policy_hash, record_id.
 void append_json(std::string& out, const decision& d) {
     out.append("{\"conversation_id\":");
-    out.append(d.conversation_id.dump());
+    append_json(out, d.conversation_id);
     out.append(",\"decision\":");
     append_json_string(out, decision_name(d.kind));
     out.append(",\"findings\":[");
@@ -193,7 +193,7 @@ void append_json(std::string& out, const decision& d) {
     out.append("],\"policy_hash\":");
     append_json_string(out, d.policy_hash);
     out.append(",\"record_id\":");
-    out.append(d.record_id.dump());
+    append_json(out, d.record_id);
     out.push_back('}');
 }
 

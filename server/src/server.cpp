@@ -281,10 +281,22 @@ struct server::impl {
 
     // ---- deciding -----------------------------------------------------------------------------------
 
+    // What deciding a record needs besides the record, kept by each event-loop thread from one request
+    // to the next: the decision's findings and the record's key keep their buffers (a decision
+    // allocated about twenty strings before).
+    struct deciding {
+        record_key facts;
+        live_result r;
+        std::string error;
+    };
+
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
     int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
         const auto t0 = steady::now();
-        record_key facts;
+        thread_local deciding scratch;
+        record_key& facts = scratch.facts;
+        live_result& r = scratch.r;
+        std::string& error = scratch.error;
         input_error bad;
         if (!inspect_record(text, facts, bad)) {
             json body = error_body(bad.code, bad.message);
@@ -293,19 +305,17 @@ struct server::impl {
             return 400;
         }
 
-        live_result r;
-        std::string error;
-        std::string decision_text;
+        out.clear();
         {
             std::unique_lock<std::mutex> ordered;
             if (decisions.is_open()) ordered = std::unique_lock(stripes[stripe_of(facts, stripes.size())]);
-            if (!sessions->decide(text, steady::now(), r, error)) {
+            if (!sessions->decide(text, facts, true, t0, r, error)) {
                 out = error_body("invalid_record", error).dump();
                 return 400;
             }
             if (r.decided) {
-                append_json(decision_text, r.verdict);
-                if (decisions.is_open()) log_decision(text, decision_text, r, received_at);
+                append_json(out, r.verdict);
+                if (decisions.is_open()) log_decision(text, out, r, received_at);
             }
         }
         log_closed(r.closed, "evicted");
@@ -327,7 +337,6 @@ struct server::impl {
 
         counters.decision(r.verdict);
         // The decision object with the placement added before its closing brace.
-        out = std::move(decision_text);
         out.pop_back();
         out.append(",\"placement\":\"").append(r.placement).append("\"");
         if (r.placement == "gap") {

@@ -244,7 +244,8 @@ struct session_table::impl {
         return closed;
     }
 
-    bool decide(std::string_view json, clock_type::time_point now, live_result& out, std::string& error);
+    bool decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now,
+                live_result& out, std::string& error);
 };
 
 namespace {
@@ -259,16 +260,14 @@ void clear_verdict(decision& d) {
 
 }  // namespace
 
-bool session_table::impl::decide(std::string_view json, clock_type::time_point now, live_result& out,
-                                 std::string& error) {
+bool session_table::impl::decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now,
+                                 live_result& out, std::string& error) {
     out.decided = false;
     out.missing_first = out.missing_last = 0;
     out.closed.clear();
     const std::shared_ptr<const compiled_set>& set = current_set();
     evaluator& judge = evaluator_for(set);
 
-    record_key key;
-    const bool object = peek(json, key, error);
     if (!object || !key.ordered()) {
         // A conversation of its own, closed at once: the evaluator's one-record decide() is
         // decide() with a new state then finish(), as the tracker's feed_alone emits them.
@@ -351,7 +350,14 @@ session_table::~session_table() = default;
 
 bool session_table::decide(std::string_view json, std::chrono::steady_clock::time_point now, live_result& out,
                            std::string& error) {
-    return m_impl->decide(json, now, out, error);
+    record_key key;
+    const bool object = peek(json, key, error);
+    return m_impl->decide(json, key, object, now, out, error);
+}
+
+bool session_table::decide(std::string_view json, const record_key& key, bool object,
+                           std::chrono::steady_clock::time_point now, live_result& out, std::string& error) {
+    return m_impl->decide(json, key, object, now, out, error);
 }
 
 std::vector<decision> session_table::expire(std::chrono::steady_clock::time_point now) {

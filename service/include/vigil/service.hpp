@@ -135,6 +135,11 @@ public:
     /// not a JSON object, or not a valid record to evaluate; the table is unchanged then.
     [[nodiscard]] bool decide(std::string_view json, std::chrono::steady_clock::time_point now, live_result& out,
                               std::string& error);
+    /// decide() for a record the caller has peeked already: `key` and `object` are what
+    /// peek(json, key, ...) gave. The same answer, without reading the record's leading members again
+    /// (a server that orders its decision log by conversation reads them first).
+    [[nodiscard]] bool decide(std::string_view json, const record_key& key, bool object,
+                              std::chrono::steady_clock::time_point now, live_result& out, std::string& error);
 
     /// Closes every conversation idle since before now - idle; returns their end-of-conversation
     /// decisions (as in live_result::closed), least recently fed first. Call it periodically
