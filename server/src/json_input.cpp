@@ -1,5 +1,6 @@
 #include "json_input.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <simdjson.h>
@@ -176,15 +177,14 @@ bool split_batch(std::string_view body, std::vector<batch_item>& items, input_er
     return true;
 }
 
-std::string one_line(std::string_view text) {
+void append_one_line(std::string& out, std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
+    if (first == std::string_view::npos) return;
     const auto last = text.find_last_not_of(" \t\r\n");
-    std::string out(text.substr(first, last - first + 1));
-    for (char& c : out) {
-        if (c == '\n' || c == '\r') c = ' ';
-    }
-    return out;
+    const std::size_t start = out.size();
+    out.append(text.substr(first, last - first + 1));
+    std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
+                    [](char c) { return c == '\n' || c == '\r'; }, ' ');
 }
 
 }  // namespace vigil::server

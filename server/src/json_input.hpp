@@ -35,8 +35,9 @@ struct batch_item {
 /// with `error` set when the body is not valid JSON or not an array. Thread-safe.
 [[nodiscard]] bool split_batch(std::string_view body, std::vector<batch_item>& items, input_error& error);
 
-/// `text` with every line break turned into a space, and leading and trailing white space removed:
-/// a valid JSON text on one line with the same value (a line break can only sit between tokens).
-[[nodiscard]] std::string one_line(std::string_view text);
+/// Appends `text` with every line break turned into a space, and leading and trailing white space
+/// removed: a valid JSON text on one line with the same value (a line break can only sit between
+/// tokens).
+void append_one_line(std::string& out, std::string_view text);
 
 }  // namespace vigil::server

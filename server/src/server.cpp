@@ -251,9 +251,10 @@ struct server::impl {
 
     void log_decision(std::string_view record, const std::string& decision_text, const live_result& r,
                       const std::string& received_at) {
-        std::string line;
-        line.reserve(record.size() + decision_text.size() + 160);
-        line.append("{\"record\":").append(one_line(record));
+        thread_local std::string line;  // keeps its buffer from one decision to the next
+        line.clear();
+        line.append("{\"record\":");
+        append_one_line(line, record);
         line.append(",\"decision\":").append(decision_text);
         line.append(",\"placement\":\"").append(r.placement).append("\"");
         line.append(",\"policy_hash\":");
