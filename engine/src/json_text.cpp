@@ -10,68 +10,96 @@
 
 namespace vigil {
 
-void append_json_string(std::string& out, std::string_view s) {
+namespace {
+
+bool needs_escape(char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b < 0x20 || b == '"' || b == '\\';
+}
+
+#ifdef __SSE2__
+// A bit for each of the sixteen bytes at `p` that needs escaping (SSE2 is on every x86-64).
+unsigned escape_mask16(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Bytes below 0x20 are those equal to min(v, 0x1f) as unsigned.
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), slash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, slash))));
+}
+#endif
+
+// Whether one of the eight bytes at `p` needs escaping, by the has-zero-byte trick: exact as a
+// yes or no (a borrow can only add flags above a byte that is flagged anyway).
+bool any_escape8(const char* p) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+    return (((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v & highs) != 0;
+}
+
+// The offset of the first byte at or after `i` that needs escaping, or s.size(). Most strings
+// need none: blocks of bytes are tested at once, and the last block is the one that ends the
+// string, overlapping bytes already seen, so that no string ends with a byte-by-byte tail.
+std::size_t next_to_escape(std::string_view s, std::size_t i) {
+    const std::size_t n = s.size();
+#ifdef __SSE2__
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16)
+            if (const unsigned mask = escape_mask16(s.data() + i))
+                return i + static_cast<std::size_t>(__builtin_ctz(mask));
+        if (i >= n) return n;
+        const unsigned mask = escape_mask16(s.data() + n - 16) >> (i - (n - 16));  // the bytes from `i` on
+        return mask != 0 ? i + static_cast<std::size_t>(__builtin_ctz(mask)) : n;
+    }
+#endif
+    for (; i + 8 <= n; i += 8)
+        if (any_escape8(s.data() + i)) break;
+    if (i + 8 > n && n >= 8 && !any_escape8(s.data() + n - 8)) return n;
+    while (i < n && !needs_escape(s[i])) ++i;
+    return i;
+}
+
+void append_escaped(std::string& out, char c) {
     static constexpr char hex[] = "0123456789abcdef";
+    switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out += hex[static_cast<unsigned char>(c) >> 4];
+            out += hex[static_cast<unsigned char>(c) & 15];
+    }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     std::size_t plain = 0;
-    std::size_t i = 0;
-    for (;; ++i) {
-        // Eight bytes at a time while none needs escaping (the common case: whole messages): a
-        // byte below 0x20, `"` or `\\`, found with the has-zero-byte trick (a false alarm only
-        // sends one byte through the check below).
-#ifdef __SSE2__
-        // Sixteen bytes at a time where SSE2 is there (every x86-64): the same test, exactly.
-        const __m128i quote16 = _mm_set1_epi8('"'), slash16 = _mm_set1_epi8('\\'), space16 = _mm_set1_epi8(0x1f);
-        while (i + 16 <= s.size()) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-            // Bytes below 0x20 are those equal to min(v, 0x1f) as unsigned.
-            const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, space16), v);
-            const __m128i hit = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote16), _mm_cmpeq_epi8(v, slash16)));
-            if (_mm_movemask_epi8(hit) != 0) break;
-            i += 16;
-        }
-#endif
-        constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-        while (i + 8 <= s.size()) {
-            std::uint64_t v;
-            std::memcpy(&v, s.data() + i, 8);
-            const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
-            const std::uint64_t hit = ((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v & highs;
-            if (hit != 0) break;
-            i += 8;
-        }
-        if (i >= s.size()) break;
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+    for (std::size_t i = next_to_escape(s, 0); i < s.size(); i = next_to_escape(s, plain)) {
         out.append(s.data() + plain, i - plain);
+        append_escaped(out, s[i]);
         plain = i + 1;
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-        }
     }
     out.append(s.data() + plain, s.size() - plain);
     out += '"';
@@ -92,7 +120,15 @@ template <typename Integer>
 void append_integer(std::string& out, Integer value) {
     char buffer[24];
     const auto written = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, written.ptr);
+    out.append(buffer, static_cast<std::size_t>(written.ptr - buffer));
+}
+
+void append_json_integer(std::string& out, std::int64_t value) {
+    append_integer(out, value);
+}
+
+void append_json_integer(std::string& out, std::uint64_t value) {
+    append_integer(out, value);
 }
 
 void append_json(std::string& out, const nlohmann::json& j) {

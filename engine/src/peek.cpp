@@ -1,5 +1,5 @@
 // peek(): the three fields that place a record in its conversation, read without evaluating
-// anything, and a strict RFC 3339 parser for the timestamp.
+// anything: by hand when the line starts the common way, else with simdjson On Demand.
 
 #include <algorithm>
 #include <cstring>
@@ -7,6 +7,8 @@
 
 #include <simdjson.h>
 
+#include "peek_internal.hpp"
+#include "vigil/calendar.hpp"
 #include "vigil/conversation.hpp"
 
 namespace vigil {
@@ -62,6 +64,14 @@ std::string_view trim(std::string_view s) {
 }
 
 enum field_bits : unsigned { conversation_bit = 1, turn_bit = 2, timestamp_bit = 4, all_bits = 7 };
+
+// The bit of the field a member's (unescaped) key names; 0 for any other member.
+unsigned field_bit(std::string_view name) {
+    if (name == "conversation_id") return conversation_bit;
+    if (name == "turn") return turn_bit;
+    if (name == "timestamp") return timestamp_bit;
+    return 0;
+}
 
 // Reads one of the three fields into `key`. Returns an error only when the JSON itself is broken;
 // a field of the wrong type is recorded in `problems`.
@@ -162,13 +172,7 @@ std::size_t leading_members_end(std::string_view json) {
             if (j >= n) return std::string_view::npos;
             if (depth == 1 && expect_key) {
                 if (escaped) return std::string_view::npos;
-                const std::string_view name = json.substr(i + 1, j - i - 1);
-                if (name == "conversation_id")
-                    seen |= conversation_bit;
-                else if (name == "turn")
-                    seen |= turn_bit;
-                else if (name == "timestamp")
-                    seen |= timestamp_bit;
+                seen |= field_bit(json.substr(i + 1, j - i - 1));
                 expect_key = false;
             }
             i = j + 1;
@@ -212,13 +216,7 @@ bool read_key(od::document& doc, record_key& key, std::string& error) {
             error = invalid(err);
             return false;
         }
-        unsigned bit = 0;
-        if (name == "conversation_id")
-            bit = conversation_bit;
-        else if (name == "turn")
-            bit = turn_bit;
-        else if (name == "timestamp")
-            bit = timestamp_bit;
+        const unsigned bit = field_bit(name);
         if (bit == 0 || (seen & bit)) continue;
         seen |= bit;
         if (auto err = read_field(name, field.value(), key, problems)) {
@@ -241,9 +239,180 @@ void clear(record_key& key) {
     key.turn = key.time_ms = 0;
 }
 
+// ---- the fast path: the leading members of a plainly written line, byte by byte ----------------
+// The replay reader peeks at every line, and simdjson On Demand costs about 2,700 instructions for
+// the ~110 bytes of leading members of a typical one; reading them by hand costs a fraction. The
+// fast path accepts only what it can answer exactly as the parse would; anything else (an escape,
+// a number that is not a plain integer, a duplicate field, a nested value, ...) goes to the parse,
+// which also words the errors.
+
+bool is_json_whitespace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// The first byte at or after `i` that ends a run of plain ASCII inside a string: `"`, `\\`, a
+// control character or a byte >= 0x80 (s.size() when there is none). Eight bytes at a time while
+// they last; the lowest byte flagged is exact, since a borrow only carries upwards from a flagged
+// byte.
+std::size_t plain_ascii_end(std::string_view s, std::size_t i) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= s.size()) {
+        std::uint64_t v;
+        std::memcpy(&v, s.data() + i, 8);
+        const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+        const std::uint64_t special = (((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v) | v;
+        if (const std::uint64_t hit = special & highs; hit != 0)
+            return i + static_cast<std::size_t>(__builtin_ctzll(hit) >> 3);
+        i += 8;
+    }
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+        ++i;
+    }
+    return i;
+}
+
+// The length of the well-formed UTF-8 sequence of two to four bytes at `i`, or 0 when there is
+// none: the byte sequences of Unicode's table 3-7, which is what simdjson's validation accepts (no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+    const unsigned lead = byte(0);
+    std::size_t length = 0;
+    unsigned second_low = 0x80, second_high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) second_low = 0xA0;   // overlong
+        if (lead == 0xED) second_high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) second_low = 0x90;   // overlong
+        if (lead == 0xF4) second_high = 0x8F;  // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (byte(1) < second_low || byte(1) > second_high) return 0;
+    for (std::size_t k = 2; k < length; ++k)
+        if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
+    return length;
+}
+
+// A cursor over a line that takes only the plain forms of JSON; every read returns false on
+// anything else, and the caller then gives up on the fast path.
+class plain_reader {
+public:
+    explicit plain_reader(std::string_view s) : m_s(s) {}
+
+    // `c` after optional whitespace.
+    bool take(char c) {
+        while (m_at < m_s.size() && is_json_whitespace(m_s[m_at])) ++m_at;
+        if (m_at == m_s.size() || m_s[m_at] != c) return false;
+        ++m_at;
+        return true;
+    }
+
+    // A string without escapes or control characters, in valid UTF-8, after optional whitespace;
+    // `text` is its content (no unescaping needed).
+    bool string(std::string_view& text) {
+        if (!take('"')) return false;
+        const std::size_t start = m_at;
+        for (;;) {
+            m_at = plain_ascii_end(m_s, m_at);
+            if (m_at == m_s.size()) return false;
+            if (m_s[m_at] == '"') break;
+            const std::size_t length =
+                static_cast<unsigned char>(m_s[m_at]) >= 0x80 ? utf8_sequence_length(m_s, m_at) : 0;
+            if (length == 0) return false;
+            m_at += length;
+        }
+        text = m_s.substr(start, m_at - start);
+        ++m_at;
+        return true;
+    }
+
+    // An integer >= 1 written plainly, after optional whitespace: no sign, no leading zero, and at
+    // most 18 digits, so it fits in 64 bits. A fraction or an exponent after it fails the caller's
+    // next take().
+    bool positive_integer(std::int64_t& n) {
+        while (m_at < m_s.size() && is_json_whitespace(m_s[m_at])) ++m_at;
+        if (m_at == m_s.size() || m_s[m_at] < '1' || m_s[m_at] > '9') return false;
+        const std::size_t start = m_at;
+        std::int64_t value = 0;
+        for (; m_at < m_s.size() && m_s[m_at] >= '0' && m_s[m_at] <= '9'; ++m_at) {
+            if (m_at - start == 18) return false;
+            value = value * 10 + (m_s[m_at] - '0');
+        }
+        n = value;
+        return true;
+    }
+
+private:
+    std::string_view m_s;
+    std::size_t m_at = 0;
+};
+
+// The three fields as the fast path reads them; the views point into the line.
+struct plain_fields {
+    std::string_view conversation_id, timestamp;
+    std::int64_t turn = 0, time_ms = 0;
+};
+
+// Reads the value of a member whose key has field bit `bit` (0 for another member, whose value
+// must be a plain string too). A field the parse would report as unusable fails here, so that its
+// error is worded by the parse.
+bool read_plain_value(plain_reader& in, unsigned bit, plain_fields& fields) {
+    switch (bit) {
+        case conversation_bit:
+            return in.string(fields.conversation_id) && !fields.conversation_id.empty();
+        case turn_bit:
+            return in.positive_integer(fields.turn);
+        case timestamp_bit: {
+            if (!in.string(fields.timestamp)) return false;
+            const auto ms = parse_rfc3339(fields.timestamp);
+            fields.time_ms = ms.value_or(0);
+            return ms.has_value();
+        }
+        default: {
+            std::string_view ignored;
+            return in.string(ignored);
+        }
+    }
+}
+
 }  // namespace
 
-bool peek(std::string_view json, record_key& key, std::string& error) {
+namespace detail {
+
+bool peek_plain(std::string_view json, record_key& key, std::string& error) {
+    plain_reader in(json);
+    if (!in.take('{')) return false;
+    plain_fields fields;
+    unsigned seen = 0;
+    while (seen != all_bits) {
+        std::string_view name;
+        if (!in.string(name) || !in.take(':')) return false;
+        const unsigned bit = field_bit(name);
+        if (seen & bit) return false;  // the first occurrence counts; the parse sorts that out
+        seen |= bit;
+        // The `,` after the last field is what lets the parse stop at the leading members too;
+        // a record that ends there is parsed and validated whole.
+        if (!read_plain_value(in, bit, fields) || !in.take(',')) return false;
+    }
+    key.conversation_id.assign(fields.conversation_id);
+    key.has_conversation = true;
+    key.turn = fields.turn;
+    key.has_turn = true;
+    key.timestamp.assign(fields.timestamp);
+    key.time_ms = fields.time_ms;
+    key.has_time = true;
+    error.clear();
+    return true;
+}
+
+bool peek_parsed(std::string_view json, record_key& key, std::string& error) {
     peeker& p = thread_peeker();
     clear(key);
     error.clear();
@@ -266,6 +435,12 @@ bool peek(std::string_view json, record_key& key, std::string& error) {
         return false;
     }
     return read_key(doc, key, error);
+}
+
+}  // namespace detail
+
+bool peek(std::string_view json, record_key& key, std::string& error) {
+    return detail::peek_plain(json, key, error) || detail::peek_parsed(json, key, error);
 }
 
 bool member_json(std::string_view json, std::string_view name, std::string_view& inner, std::string& error) {

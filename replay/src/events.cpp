@@ -11,6 +11,7 @@ namespace vigil::replay::detail {
 namespace {
 
 using ordered = nlohmann::ordered_json;
+using namespace std::string_view_literals;
 
 // A gap names at most this many turns; `missing_count` has them all.
 constexpr std::int64_t missing_listed = 100;
@@ -26,6 +27,24 @@ void keep_smallest(std::vector<std::pair<line_id, std::string>>& list, line_id i
 void append_line(std::string& text, const ordered& j) {
     text += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     text += '\n';
+}
+
+// ,"missing":[...],"errors":[...]: most findings have neither.
+void append_missing_and_errors(std::string& text, const finding& f) {
+    if (f.missing.empty() && f.errors.empty()) {
+        text += R"(,"missing":[],"errors":[])"sv;
+        return;
+    }
+    text += ",\"missing\":"sv;
+    append_json_strings(text, f.missing);
+    text += ",\"errors\":"sv;
+    append_json_strings(text, f.errors);
+}
+
+bool same_remedies(const std::vector<remedy_out>& a, const std::vector<remedy_out>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const remedy_out& x, const remedy_out& y) {
+        return x.kind == y.kind && x.argument == y.argument;
+    });
 }
 
 }  // namespace
@@ -54,6 +73,20 @@ void tally::merge(const tally& o) {
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
 }
 
+event_renderer::event_renderer(const std::vector<std::string>& files) : m_files(files) {
+    for (const outcome o : {outcome::violation, outcome::undetermined}) {
+        std::string& member = m_outcomes[static_cast<std::size_t>(o)];
+        member = ",\"outcome\":";
+        append_json_string(member, outcome_name(o));
+        member += ",\"message\":";
+    }
+    for (const decision_kind k : {decision_kind::allow, decision_kind::allow_with_remedies, decision_kind::deny}) {
+        std::string& member = m_decisions[static_cast<std::size_t>(k)];
+        member = ",\"decision\":";
+        append_json_string(member, decision_name(k));
+    }
+}
+
 event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) {
     if (f.rule_index >= m_rules.size()) m_rules.resize(f.rule_index + 1);
     rule_entry& r = m_rules[f.rule_index];
@@ -75,35 +108,48 @@ event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) 
     return r;
 }
 
+std::string_view event_renderer::remedies_of(const finding& f, rule_entry& r) {
+    // A rule's violations all carry its remedies: rendered again only when they differ.
+    if (f.remedies.empty()) return ",\"remedies\":[]";
+    if (!r.remedies_text.empty() && same_remedies(f.remedies, r.remedies)) return r.remedies_text;
+    r.remedies = f.remedies;
+    std::string& text = r.remedies_text;
+    text = ",\"remedies\":[";
+    for (std::size_t i = 0; i < f.remedies.size(); ++i) {
+        if (i) text += ',';
+        text += '{';  // keys sorted, as nlohmann::json holds them
+        if (!f.remedies[i].argument.empty()) {
+            text += "\"argument\":";
+            append_json_string(text, f.remedies[i].argument);
+            text += ',';
+        }
+        text += "\"type\":";
+        append_json_string(text, f.remedies[i].kind);
+        text += '}';
+    }
+    text += ']';
+    return text;
+}
+
+std::string_view event_renderer::tail_of(const decision& d) {
+    // Every decision of a compiled set has its hash: rendered again only for another set.
+    if (m_tail.empty() || d.policy_hash != m_policy_hash) {
+        m_policy_hash = d.policy_hash;
+        m_tail = ",\"policy_hash\":";
+        append_json_string(m_tail, d.policy_hash);
+        m_tail += "}\n";
+    }
+    return m_tail;
+}
+
 void event_renderer::findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t) {
     // Written by hand rather than through nlohmann::json: most of a replay's time went into
     // building and dumping these objects. The finding fields are those of vigil::to_json, in its
     // order and with its escaping (a test compares them). What all findings of the decision share,
-    // and what all findings of a rule share, is rendered once.
+    // what all findings of a rule share, and the members with few values are rendered once.
     if (d.findings.empty()) return;
-    std::string& record = m_record;
-    record.clear();
-    record += "{\"file\":";
-    append_json_string(record, m_files[file_of(line)]);
-    record += ",\"line\":";
-    record += std::to_string(line_of(line));
-    record += ",\"record_id\":";
-    append_json(record, d.record_id);
-    record += ",\"conversation_id\":";
-    append_json(record, d.conversation_id);
-    record += ",\"turn\":";
-    if (key && key->has_turn)
-        record += std::to_string(key->turn);
-    else
-        record += "null";
-    record += ",\"timestamp\":";
-    if (key && !key->timestamp.empty())
-        append_json_string(record, key->timestamp);
-    else
-        record += "null";
-    record += ",\"decision\":";
-    append_json_string(record, decision_name(d.kind));
-
+    render_record(d, line, key);
+    const std::string_view tail = tail_of(d);
     for (const finding& f : d.findings) {
         rule_entry& r = rule_of(f, t);
         ++*r.severity;
@@ -114,35 +160,40 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
             ++t.undetermined;
             ++r.counter->undetermined;
         }
-        text += record;
+        text += m_record;
         text += r.fields;
-        text += ",\"outcome\":";
-        append_json_string(text, outcome_name(f.result));
-        text += ",\"message\":";
+        text += m_outcomes[static_cast<std::size_t>(f.result)];
         append_json_string(text, f.message);
-        text += ",\"evidence\":";
+        text += ",\"evidence\":"sv;
         text += f.evidence.empty() ? std::string_view("{}") : std::string_view(f.evidence);
-        text += ",\"missing\":";
-        append_json_strings(text, f.missing);
-        text += ",\"errors\":";
-        append_json_strings(text, f.errors);
-        text += ",\"remedies\":[";
-        for (std::size_t i = 0; i < f.remedies.size(); ++i) {
-            if (i) text += ',';
-            text += '{';  // keys sorted, as nlohmann::json holds them
-            if (!f.remedies[i].argument.empty()) {
-                text += "\"argument\":";
-                append_json_string(text, f.remedies[i].argument);
-                text += ',';
-            }
-            text += "\"type\":";
-            append_json_string(text, f.remedies[i].kind);
-            text += '}';
-        }
-        text += "],\"policy_hash\":";
-        append_json_string(text, d.policy_hash);
-        text += "}\n";
+        append_missing_and_errors(text, f);
+        text += remedies_of(f, r);
+        text += tail;
     }
+}
+
+void event_renderer::render_record(const decision& d, line_id line, const record_key* key) {
+    std::string& record = m_record;
+    record.clear();
+    record += "{\"file\":"sv;
+    append_json_string(record, m_files[file_of(line)]);
+    record += ",\"line\":"sv;
+    append_json_integer(record, line_of(line));
+    record += ",\"record_id\":"sv;
+    append_json(record, d.record_id);
+    record += ",\"conversation_id\":"sv;
+    append_json(record, d.conversation_id);
+    record += ",\"turn\":"sv;
+    if (key && key->has_turn)
+        append_json_integer(record, key->turn);
+    else
+        record += "null"sv;
+    record += ",\"timestamp\":"sv;
+    if (key && !key->timestamp.empty())
+        append_json_string(record, key->timestamp);
+    else
+        record += "null"sv;
+    record += m_decisions[static_cast<std::size_t>(d.kind)];
 }
 
 void event_renderer::render(const conversation_event& e, std::string& text, tally& t) {

@@ -47,7 +47,7 @@ struct tally {
 /// Renders the events of one worker's tracker into findings-file lines and counts them.
 class event_renderer {
 public:
-    explicit event_renderer(const std::vector<std::string>& files) : m_files(files) {}
+    explicit event_renderer(const std::vector<std::string>& files);
 
     /// Appends the lines `e` stands for to `text` (nothing for most decisions) and counts it.
     void render(const conversation_event& e, std::string& text, tally& t);
@@ -59,14 +59,25 @@ private:
         rule_tally* counter = nullptr;
         std::uint64_t* severity = nullptr;
         std::string fields;  // ,"policy":..,"version":..,"rule":..,"severity":..
+        // The remedies last rendered for the rule, and their text: a rule's violations all have
+        // the same ones.
+        std::vector<remedy_out> remedies;
+        std::string remedies_text;  // ,"remedies":[...]
     };
 
     void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
+    void render_record(const decision& d, line_id line, const record_key* key);  // into m_record
     rule_entry& rule_of(const finding& f, tally& t);
+    std::string_view remedies_of(const finding& f, rule_entry& r);
+    std::string_view tail_of(const decision& d);
 
     const std::vector<std::string>& m_files;
     std::vector<rule_entry> m_rules;  // by finding::rule_index
     std::string m_record;             // the fields of the record being rendered
+    std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
+    std::string m_decisions[3];       // by decision_kind: ,"decision":..
+    std::string m_policy_hash;        // the hash of the compiled set, as in m_tail
+    std::string m_tail;               // ,"policy_hash":..}\n
 };
 
 }  // namespace vigil::replay::detail

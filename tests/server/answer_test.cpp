@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "vigil/evaluate.hpp"
 #include "vigil/json_text.hpp"
@@ -68,6 +70,31 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_as_nlohmann_escapes_them) {
     d.record_id = "r-1";
     d.conversation_id = 7;
     BOOST_TEST(written(d) == vigil::to_json(d).dump());
+}
+
+BOOST_AUTO_TEST_CASE(every_length_and_place_of_an_escape_is_written_as_nlohmann_writes_it) {
+    // append_json_string looks for bytes to escape in blocks of 16 and 8 bytes, the last block
+    // overlapping the one before: strings of every length up to a few blocks, with a byte to
+    // escape (or a multi-byte character) at every place, alone or before another at the end.
+    const std::vector<std::string> specials = {"\"", "\\", "\n", "\t", "\x01", "\x1f", std::string(1, '\0'),
+                                               "\x7f", " ", "\xc3\xa9", "\xe2\x9c\x93"};
+    std::size_t checked = 0;
+    for (std::size_t length = 0; length <= 50; ++length) {
+        for (std::size_t at = 0; at <= length; ++at) {
+            for (const auto& special : specials) {
+                for (const bool another_at_end : {false, true}) {
+                    std::string text(length, 'a');
+                    text.insert(at, special);
+                    if (another_at_end) text += '"';
+                    std::string out = "x";
+                    vigil::append_json_string(out, text);
+                    BOOST_TEST(out == "x" + nlohmann::json(text).dump(), length << " " << at);
+                    ++checked;
+                }
+            }
+        }
+    }
+    BOOST_TEST(checked > 20000u);
 }
 
 BOOST_AUTO_TEST_CASE(numbers_are_written_as_nlohmann_writes_them) {

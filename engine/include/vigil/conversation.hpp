@@ -45,11 +45,12 @@ struct record_key {
     [[nodiscard]] bool ordered() const { return has_conversation && has_turn; }
 };
 
-/// Reads `conversation_id`, `turn` and `timestamp` from one JSON record with a light simdjson
-/// On Demand pass that stops as soon as it has seen all three (so a record with the same key
-/// twice is placed by the first occurrence, and a record broken after the three fields passes,
-/// even with invalid UTF-8 there; the evaluator finds that later). When the three fields are among
-/// the record's first members, only those members are parsed. `json` needs no padding.
+/// Reads `conversation_id`, `turn` and `timestamp` from one JSON record, stopping as soon as it
+/// has seen all three (so a record with the same key twice is placed by the first occurrence, and
+/// a record broken after the three fields passes, even with invalid UTF-8 there; the evaluator
+/// finds that later). When the three fields are among the record's first members, only those
+/// members are read: by hand when they are written plainly, otherwise with a simdjson On Demand
+/// pass, which gives the same answer. `json` needs no padding.
 ///
 /// Returns false, with `error` set to a one-line reason, only when the line is not a JSON object
 /// (empty, not JSON, another JSON value, or broken before the three fields were found). Returns

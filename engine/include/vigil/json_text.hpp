@@ -4,6 +4,7 @@
 // string per value: the findings file of `vigil replay` and the answers of `vigil serve` are
 // written this way, and tests compare them with dump().
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ namespace vigil {
 /// short forms where JSON has them, \u00xx otherwise), everything else as it is. `text` must be
 /// valid UTF-8 (as every text from a parsed record or a policy is).
 void append_json_string(std::string& out, std::string_view text);
+
+/// Appends an integer as dump() writes it.
+void append_json_integer(std::string& out, std::int64_t value);
+void append_json_integer(std::string& out, std::uint64_t value);
 
 /// Appends a double as dump() writes a JSON float: the shortest form that reads back the same,
 /// with `.0` on integral values; `null` when it is not finite.
