@@ -87,8 +87,8 @@ struct conversation_tracker::impl {
 
     // Every record the tracker evaluates goes through here, in turn order for its conversation,
     // with that conversation's state.
-    bool evaluate_turn(conversation_state& state, std::string_view json, decision& out, std::string& why) {
-        return judge.decide(json, state.rules, out, why);
+    bool evaluate_turn(conversation_state& state, record_text record, decision& out, std::string& why) {
+        return judge.decide(record, state.rules, out, why);
     }
 
     // Runs once per conversation, after its last record was evaluated and before its state is
@@ -149,9 +149,9 @@ struct conversation_tracker::impl {
     }
 
     // Evaluates one record in its turn; on success the conversation moves to the next turn.
-    void evaluate_in_turn(conversation& c, std::string_view json, const record_key& key, std::uint64_t line,
+    void evaluate_in_turn(conversation& c, record_text record, const record_key& key, std::uint64_t line,
                           std::uint64_t cause, const event_sink& sink) {
-        if (!evaluate_turn(c.state, json, verdict, error)) {
+        if (!evaluate_turn(c.state, record, verdict, error)) {
             malformed(line, &key, error, sink);
             return;
         }
@@ -167,7 +167,7 @@ struct conversation_tracker::impl {
         while (n < c.held.size() && c.held[n].key.turn == c.next_turn) {
             held_record& h = c.held[n];
             const std::int64_t before = c.next_turn;
-            evaluate_in_turn(c, h.json, h.key, h.line, cause, sink);
+            evaluate_in_turn(c, {h.json}, h.key, h.line, cause, sink);
             ++n;
             if (c.next_turn == before) break;  // refused by the evaluator (validated on arrival: not expected)
         }
@@ -202,11 +202,11 @@ struct conversation_tracker::impl {
 
     // A record without a conversation id or a turn: a conversation of its own, opened, evaluated
     // and closed at once.
-    void feed_alone(std::string_view json, const record_key& key, std::uint64_t line, const event_sink& sink) {
+    void feed_alone(record_text record, const record_key& key, std::uint64_t line, const event_sink& sink) {
         conversation c;
         if (key.has_conversation) c.id = key.conversation_id;
         c.last_line = line;
-        if (!evaluate_turn(c.state, json, verdict, error)) {
+        if (!evaluate_turn(c.state, record, verdict, error)) {
             malformed(line, &key, error, sink);
             return;
         }
@@ -225,15 +225,15 @@ struct conversation_tracker::impl {
         }
     }
 
-    void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
+    void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
         if (peeked.refused) {
             malformed(line, nullptr, peeked.error, sink);
             return;
         }
         if (!peeked.object) {
             // The evaluator has the last word on what is malformed, and its wording (as in eval).
-            if (judge.project_only(json, error)) {
-                feed_alone(json, peeked.key, line, sink);
+            if (judge.project_only(record, error)) {
+                feed_alone(record, peeked.key, line, sink);
             } else {
                 malformed(line, nullptr, error, sink);
             }
@@ -241,7 +241,7 @@ struct conversation_tracker::impl {
         }
         const record_key& key = peeked.key;
         if (!key.ordered()) {
-            feed_alone(json, key, line, sink);
+            feed_alone(record, key, line, sink);
             return;
         }
         auto found = open.find(key.conversation_id);
@@ -257,7 +257,7 @@ struct conversation_tracker::impl {
         const turn_fit fit = fit_turn(key.turn, c.next_turn, c.evaluated, first_line);
         if (fit == turn_fit::expected) {
             const std::int64_t before = c.next_turn;
-            evaluate_in_turn(c, json, key, line, line, sink);
+            evaluate_in_turn(c, record, key, line, line, sink);
             if (c.next_turn == before) {  // malformed: the conversation does not move
                 if (fresh) open.erase(found);
                 return;
@@ -269,7 +269,7 @@ struct conversation_tracker::impl {
 
         // Every other record is validated now, so that a broken line is reported at its own line
         // whatever its turn, and a duplicate or late copy never hides a broken one.
-        if (!judge.project_only(json, error)) {
+        if (!judge.project_only(record, error)) {
             malformed(line, &key, error, sink);
             if (fresh) open.erase(found);
             return;
@@ -306,7 +306,7 @@ struct conversation_tracker::impl {
             sink(e);
             return;
         }
-        c.held.insert(at, held_record{line, key, std::string(json)});
+        c.held.insert(at, held_record{line, key, std::string(record.json)});
         ++held;
         if (c.held.size() > options.reorder_window) skip_to_first_held(c, line, sink);
     }
@@ -357,12 +357,17 @@ conversation_tracker::conversation_tracker(conversation_tracker&&) noexcept = de
 conversation_tracker& conversation_tracker::operator=(conversation_tracker&&) noexcept = default;
 
 void conversation_tracker::feed(std::string_view json, std::uint64_t line, const event_sink& sink) {
-    m_impl->feed(json, peek_line(json), line, sink);
+    m_impl->feed({json}, peek_line(json), line, sink);
 }
 
 void conversation_tracker::feed(std::string_view json, const peeked_line& peeked, std::uint64_t line,
                                 const event_sink& sink) {
-    m_impl->feed(json, peeked, line, sink);
+    m_impl->feed({json}, peeked, line, sink);
+}
+
+void conversation_tracker::feed(record_text record, const peeked_line& peeked, std::uint64_t line,
+                                const event_sink& sink) {
+    m_impl->feed(record, peeked, line, sink);
 }
 
 void conversation_tracker::expire(std::int64_t now_ms, const event_sink& sink) {

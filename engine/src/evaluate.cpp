@@ -1191,11 +1191,11 @@ struct evaluator::impl {
 
     /// Decides one turn; `conversation` is the state of its conversation, or null when the set
     /// keeps none.
-    bool decide_turn(std::string_view json, rule_state::data* conversation, decision& out, std::string& error) {
+    bool decide_turn(record_text record, rule_state::data* conversation, decision& out, std::string& error) {
         mem.reset();
         recycle(out.findings);
         out.kind = decision_kind::allow;
-        if (!projector.project(json, mem, error)) {
+        if (!projector.project(record.json, record.padded, mem, error)) {
             out.record_id = nullptr;
             out.conversation_id = nullptr;
             return false;
@@ -1261,10 +1261,10 @@ struct evaluator::impl {
 
     /// decide() without a state: a conversation of this one turn.
     bool decide(std::string_view json, decision& out, std::string& error) {
-        if (!set.conversational()) return decide_turn(json, nullptr, out, error);
+        if (!set.conversational()) return decide_turn({json}, nullptr, out, error);
         if (!scratch) scratch = std::make_unique<rule_state::data>(set);
         else scratch->reset();
-        if (!decide_turn(json, scratch.get(), out, error)) return false;
+        if (!decide_turn({json}, scratch.get(), out, error)) return false;
         const std::size_t before = out.findings.size();
         finish(*scratch, out.findings);
         if (out.findings.size() != before) out.kind = combined_decision(out.findings);
@@ -1301,8 +1301,12 @@ bool evaluator::decide(std::string_view json, decision& out, std::string& error)
 }
 
 bool evaluator::decide(std::string_view json, rule_state& state, decision& out, std::string& error) {
+    return decide(record_text{json}, state, out, error);
+}
+
+bool evaluator::decide(record_text record, rule_state& state, decision& out, std::string& error) {
     rule_state::data& data = m_impl->bind(state.m);
-    return m_impl->decide_turn(json, &data, out, error);
+    return m_impl->decide_turn(record, &data, out, error);
 }
 
 void evaluator::finish(rule_state& state, std::vector<finding>& out) {
@@ -1354,8 +1358,12 @@ bool evaluator::parse_only(std::string_view json, std::string& error) {
 }
 
 bool evaluator::project_only(std::string_view json, std::string& error) {
+    return project_only(record_text{json}, error);
+}
+
+bool evaluator::project_only(record_text record, std::string& error) {
     m_impl->mem.reset();
-    return m_impl->projector.project(json, m_impl->mem, error);
+    return m_impl->projector.project(record.json, record.padded, m_impl->mem, error);
 }
 
 const compiled_set& evaluator::policies() const { return m_impl->set; }

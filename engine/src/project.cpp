@@ -6,10 +6,13 @@
 #include <simdjson.h>
 
 #include "compile.hpp"
+#include "vigil/evaluate.hpp"
 
 namespace vigil::eval {
 
 namespace od = simdjson::ondemand;
+
+static_assert(record_padding >= simdjson::SIMDJSON_PADDING, "a padded record must satisfy simdjson");
 
 namespace {
 
@@ -40,8 +43,12 @@ struct projector::state {
     std::vector<value> stack;  // array elements being collected, for all nesting levels at once
     arena* mem = nullptr;
 
-    // Copies the record into the padded buffer; returns the document or an error.
-    simdjson::error_code load(std::string_view json, od::document& doc) {
+    // Parses the record where it lies when it is padded; otherwise copies it into the padded buffer
+    // first. Returns the document or an error.
+    simdjson::error_code load(std::string_view json, bool padded, od::document& doc) {
+        // The parser reads the padding but never interprets it; the zero after the text is what a
+        // copy would put there, so a truncated record fails the same way in place or copied.
+        if (padded) return parser.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc);
         std::size_t need = json.size() + simdjson::SIMDJSON_PADDING;
         if (need > capacity) {
             std::size_t size = std::max<std::size_t>(need, capacity * 2);
@@ -246,7 +253,7 @@ projector& projector::operator=(projector&&) noexcept = default;
 
 const value* projector::root() const { return m->root.data(); }
 
-bool projector::project(std::string_view json, arena& mem, std::string& error) {
+bool projector::project(std::string_view json, bool padded, arena& mem, std::string& error) {
     m->mem = &mem;
     std::fill(m->root.begin(), m->root.end(), value{});
     m->stack.clear();
@@ -255,7 +262,7 @@ bool projector::project(std::string_view json, arena& mem, std::string& error) {
         return false;
     }
     od::document doc;
-    if (auto err = m->load(json, doc)) {
+    if (auto err = m->load(json, padded, doc)) {
         error = invalid(err);
         return false;
     }
@@ -279,7 +286,7 @@ bool projector::project(std::string_view json, arena& mem, std::string& error) {
 
 bool projector::iterate_only(std::string_view json, std::string& error) {
     od::document doc;
-    if (auto err = m->load(json, doc)) {
+    if (auto err = m->load(json, false, doc)) {
         error = invalid(err);
         return false;
     }

@@ -25,10 +25,11 @@ public:
     projector(projector&&) noexcept;
     projector& operator=(projector&&) noexcept;
 
-    /// Parses `json` (copied into a reusable padded buffer) and fills the root slots; arrays and
-    /// objects are stored in `mem`, strings stay in the parser's buffer. Everything stays valid until
-    /// the next call. Returns false with a one-line reason when the text is not a JSON object.
-    [[nodiscard]] bool project(std::string_view json, arena& mem, std::string& error);
+    /// Parses `json` and fills the root slots; arrays and objects are stored in `mem`, strings stay
+    /// in the parser's buffer. Everything stays valid until the next call. Returns false with a
+    /// one-line reason when the text is not a JSON object. The text is copied into a reusable padded
+    /// buffer first, unless `padded` promises record_padding readable bytes after it, the first zero.
+    [[nodiscard]] bool project(std::string_view json, bool padded, arena& mem, std::string& error);
 
     /// The record's fields, in the positions of the schema root (compiled_set::schema[0].fields).
     [[nodiscard]] const value* root() const;

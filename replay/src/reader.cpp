@@ -26,7 +26,6 @@ bool line_reader::open(const std::string& path, std::string& error) {
         return false;
     }
     gzbuffer(m_file, zlib_buffer);
-    m_buffer.resize(initial_buffer);
     return true;
 }
 
@@ -38,6 +37,7 @@ bool line_reader::fill() {
         m_end -= m_begin;
         m_begin = 0;
     }
+    if (m_buffer.empty()) m_buffer.resize(initial_buffer);  // on the first read: a file only opened costs nothing
     if (m_end == m_buffer.size()) m_buffer.resize(m_buffer.size() * 2);  // one line longer than the buffer
     const std::size_t room = std::min<std::size_t>(m_buffer.size() - m_end, INT_MAX);
     const int n = gzread(m_file, m_buffer.data() + m_end, static_cast<unsigned>(room));
@@ -60,7 +60,7 @@ bool line_reader::fill() {
 bool line_reader::next(std::string_view& line) {
     std::size_t scanned = m_begin;
     for (;;) {
-        const void* nl = std::memchr(m_buffer.data() + scanned, '\n', m_end - scanned);
+        const void* nl = scanned < m_end ? std::memchr(m_buffer.data() + scanned, '\n', m_end - scanned) : nullptr;
         if (nl) {
             const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - m_buffer.data());
             std::size_t stop = at;

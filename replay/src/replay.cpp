@@ -54,7 +54,9 @@ struct filed_text {
     std::size_t length = 0;
 };
 
-struct worker_output {
+// Each worker writes its own output for every finding: on cache lines of its own, or the workers'
+// writes would keep taking the same line from each other.
+struct alignas(64) worker_output {
     std::string text;  // every event text of the batch, one allocation for all
     std::vector<filed_text> texts;
     std::size_t open_after_feed = 0;
@@ -62,7 +64,8 @@ struct worker_output {
 
 struct batch {
     std::string text;
-    std::vector<line_slot> lines;
+    std::vector<line_slot> lines;                    // the first `used`; the rest keep their buffers
+    std::size_t used = 0;
     std::vector<std::vector<std::uint32_t>> routes;  // per worker: indices into lines
     bool timed = false;                              // some timestamp was seen so far ...
     std::int64_t now = 0;                            // ... the latest, in ms
@@ -72,6 +75,57 @@ struct batch {
 };
 
 using batch_ptr = std::shared_ptr<batch>;
+
+// Batches come back here when the last thread lets go of one, and are handed out again with their
+// buffers at full size: a new batch of several megabytes would cost a page fault per page.
+class batch_pool {
+public:
+    explicit batch_pool(std::size_t workers) : m_workers(workers) {}
+    ~batch_pool() {
+        for (batch* b : m_free) delete b;
+    }
+    batch_pool(const batch_pool&) = delete;
+    batch_pool& operator=(const batch_pool&) = delete;
+
+    batch_ptr take() {
+        batch* b = nullptr;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_free.empty()) {
+                b = m_free.back();
+                m_free.pop_back();
+            }
+        }
+        if (b == nullptr) {
+            b = new batch;
+            b->routes.resize(m_workers);
+            b->out.resize(m_workers);
+        }
+        return batch_ptr(b, [this](batch* done) { give_back(done); });
+    }
+
+private:
+    void give_back(batch* b) {
+        b->text.clear();
+        b->used = 0;
+        for (auto& r : b->routes) r.clear();
+        b->timed = false;
+        b->now = 0;
+        b->last = false;
+        for (auto& o : b->out) {
+            o.text.clear();
+            o.texts.clear();
+            o.open_after_feed = 0;
+        }
+        b->pending = 0;
+        std::lock_guard lock(m_mutex);
+        m_free.push_back(b);
+    }
+
+    std::size_t m_workers;
+    std::mutex m_mutex;
+    std::vector<batch*> m_free;
+};
 
 // A queue of batches for one consumer. Its length is bounded by the batches in flight.
 class batch_queue {
@@ -181,6 +235,7 @@ public:
           m_findings(findings),
           m_threads(threads),
           m_in_flight_limit(threads + 2),
+          m_pool(threads),
           m_queues(threads) {
         m_files = opts.logs;
     }
@@ -246,15 +301,14 @@ private:
     // ---- reader ---------------------------------------------------------------------------------
 
     batch_ptr new_batch() {
-        auto b = std::make_shared<batch>();
+        batch_ptr b = m_pool.take();
         b->lines.reserve(m_opts.batch_lines);
         b->text.reserve(m_batch_bytes);  // the size of the largest batch so far: no regrowth
-        b->routes.resize(m_threads);
-        b->out.resize(m_threads);
         return b;
     }
 
     void dispatch(batch_ptr b) {
+        b->text.append(record_padding, '\0');
         m_batch_bytes = std::max(m_batch_bytes, b->text.size());
         {
             std::unique_lock lock(m_flight_mutex);
@@ -269,21 +323,26 @@ private:
     }
 
     void add_line(batch& b, std::string_view text, line_id id) {
-        line_slot slot;
+        // A slot of a recycled batch is overwritten in place: its strings keep their buffers.
+        if (b.used == b.lines.size()) b.lines.emplace_back();
+        line_slot& slot = b.lines[b.used];
         slot.id = id;
+        slot.peeked.refused = false;
         std::string_view record = text;
         if (!m_opts.record_member.empty() && !member_json(text, m_opts.record_member, record, slot.peeked.error)) {
             if (has_member(text, "event")) {  // a service's note about a conversation, not a record
                 ++m_without_record;
                 return;
             }
+            slot.peeked.object = false;
             slot.peeked.refused = true;
         } else {
-            slot.peeked = peek_line(record);
+            slot.peeked.object = peek(record, slot.peeked.key, slot.peeked.error);
         }
         slot.offset = b.text.size();
         slot.length = record.size();
         b.text.append(record);
+        b.text.push_back('\0');  // with the padding at the batch's end: parsed in place (record_text)
         std::size_t worker = 0;
         if (slot.peeked.object && slot.peeked.key.ordered()) {
             worker = fnv1a(slot.peeked.key.conversation_id) % m_threads;
@@ -294,8 +353,8 @@ private:
             m_now = m_timed ? std::max(m_now, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
             m_timed = true;
         }
-        b.routes[worker].push_back(static_cast<std::uint32_t>(b.lines.size()));
-        b.lines.push_back(std::move(slot));
+        b.routes[worker].push_back(static_cast<std::uint32_t>(b.used));
+        ++b.used;
     }
 
     void read(summary& s, std::chrono::steady_clock::time_point start) {
@@ -319,7 +378,7 @@ private:
                 ++file.lines;
                 file.bytes += line.size() + 1;
                 add_line(*b, line, detail::make_line_id(f, file.lines));
-                if (b->lines.size() >= m_opts.batch_lines) {
+                if (b->used >= m_opts.batch_lines) {
                     dispatch(std::move(b));
                     b = new_batch();
                     if (failed()) break;
@@ -365,8 +424,8 @@ private:
                     when = phase::feed;
                     for (const std::uint32_t i : b->routes[w]) {
                         const line_slot& slot = b->lines[i];
-                        tracker.feed(std::string_view(b->text).substr(slot.offset, slot.length), slot.peeked, slot.id,
-                                     sink);
+                        const record_text record{std::string_view(b->text).substr(slot.offset, slot.length), true};
+                        tracker.feed(record, slot.peeked, slot.id, sink);
                     }
                     out->open_after_feed = tracker.open_conversations();
                     when = phase::expire;
@@ -456,6 +515,7 @@ private:
     std::mutex m_flight_mutex;
     std::condition_variable m_flight_free;
 
+    batch_pool m_pool;                  // before the queues: the batches they hold go back to it
     std::vector<batch_queue> m_queues;  // one per worker
     batch_queue m_writer_queue;
     std::mutex m_done_mutex;

@@ -30,8 +30,8 @@ constexpr std::uint64_t line_of(line_id id) {
 /// How many malformed lines the summary names.
 constexpr std::size_t malformed_shown = 20;
 
-/// The counts of one worker.
-struct tally {
+/// The counts of one worker, on cache lines of its own (each worker counts every record).
+struct alignas(64) tally {
     std::uint64_t decided = 0, malformed = 0, duplicates = 0, out_of_order = 0, gaps = 0, gaps_at_start = 0;
     std::uint64_t missing_turns = 0;
     std::uint64_t conversations = 0, alone = 0, untimed = 0;

@@ -445,6 +445,34 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
     BOOST_TEST(d.findings.size() == 1u);
 }
 
+// A record parsed where it lies (record_text::padded: a zero byte, then anything) is judged as one
+// copied into the evaluator's own padded buffer, broken records included: the bytes after the zero
+// here are digits and JSON that would continue a truncated record.
+BOOST_AUTO_TEST_CASE(a_padded_record_is_judged_as_a_copied_one) {
+    auto set = compile_policy(disclosure_policy);
+    vigil::evaluator copied(set), in_place(set);
+    const std::string whole =
+        R"({"id":"r1","turn":2,"speaker":"ai","signals":{"intent":"ask_if_ai","distress":0.5},"ai":{"disclosed":false},"flag":true})";
+    std::vector<std::string> texts{"", "   ", "null", "tru", "42", "[1,", R"({"speaker":tru})"};
+    for (std::size_t cut = 0; cut <= whole.size(); ++cut) texts.push_back(whole.substr(0, cut));
+    for (const std::string& text : texts) {
+        BOOST_TEST_CONTEXT(text) {
+            std::string buffer = text;
+            buffer += '\0';
+            buffer.append(vigil::record_padding - 1, '7');
+            buffer.replace(text.size() + 1, 12, R"(e5,"x":1}]}})");
+            vigil::rule_state a, b;
+            vigil::decision da, db;
+            std::string ea, eb;
+            const bool ok_copied = copied.decide(text, a, da, ea);
+            const bool ok_in_place = in_place.decide(vigil::record_text{std::string_view(buffer).substr(0, text.size()), true}, b, db, eb);
+            BOOST_TEST(ok_copied == ok_in_place);
+            BOOST_TEST(ea == eb);
+            if (ok_copied && ok_in_place) BOOST_TEST(vigil::to_json(da).dump() == vigil::to_json(db).dump());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(whitespace_escapes_and_unread_fields) {
     auto set = compile_policy(R"(policy "p" { rule r { forbid text == "a \"quoted\" word" and user.id == "é" } })");
     auto d = decide(set, "\n { \"meta\" : {\"deep\": [[{\"x\": 1}], \"s\"]},\n \"text\" : \"a \\\"quoted\\\" word\", "

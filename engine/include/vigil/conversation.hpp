@@ -223,6 +223,8 @@ public:
 
     /// The same, with the line already peeked by peek_line().
     void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
+    /// The same, for a record that may be padded (parsed where it lies).
+    void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
 
     /// Closes every conversation idle for longer than idle_gap_ms at log time `now_ms`, that is
     /// whose latest record timestamp is more than idle_gap_ms before `now_ms`. A conversation

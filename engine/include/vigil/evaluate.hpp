@@ -116,6 +116,18 @@ private:
 /// turns.
 [[nodiscard]] bool is_conversational(const compiled_set& set);
 
+/// The bytes a caller may leave after a record's text in its own buffer so that the evaluator
+/// parses the record where it lies (record_text::padded).
+inline constexpr std::size_t record_padding = 64;
+
+/// One record's JSON text. `padded` promises that record_padding readable bytes follow `json` in
+/// memory, the first of them zero (the rest may hold anything, such as the next record): the record
+/// is then parsed in place instead of being copied into the evaluator's padded buffer.
+struct record_text {
+    std::string_view json;
+    bool padded = false;
+};
+
 /// Evaluates records against one compiled set. Holds per-thread scratch space (the JSON parser,
 /// the projection buffers), so each thread uses its own evaluator; the compiled set is shared.
 class evaluator {
@@ -138,6 +150,8 @@ public:
     /// message, evidence and remedies (the decision accounts for them). Then the state advances
     /// past this turn. A record that is refused (false, `error` set) leaves the state unchanged.
     [[nodiscard]] bool decide(std::string_view json, rule_state& state, decision& out, std::string& error);
+    /// The same for a record that may be padded.
+    [[nodiscard]] bool decide(record_text record, rule_state& state, decision& out, std::string& error);
 
     /// Ends the conversation of `state`: appends to `out` a finding for every deferred obligation
     /// still open (a `require` never met is a violation, or undetermined when a window turn left it
@@ -150,13 +164,14 @@ public:
     /// A state for a new conversation, bound to this evaluator's compiled set.
     [[nodiscard]] rule_state new_state() const;
 
-    /// Parses and projects one record as decide() does, without evaluating any rule; for
-    /// benchmarks and tools. Returns false with `error` set as decide() does.
     /// Parses the whole record and walks every value without projecting or evaluating anything:
     /// the floor of decide()'s cost, for benchmarks. Returns false with a reason as decide() does.
     [[nodiscard]] bool parse_only(std::string_view json, std::string& error);
 
+    /// Parses and projects one record as decide() does, without evaluating any rule: whether
+    /// decide() would accept it. Returns false with `error` set as decide() does.
     [[nodiscard]] bool project_only(std::string_view json, std::string& error);
+    [[nodiscard]] bool project_only(record_text record, std::string& error);
 
     [[nodiscard]] const compiled_set& policies() const;
 
