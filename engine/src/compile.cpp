@@ -482,10 +482,7 @@ private:
     std::uint32_t regex(const std::string& pattern, span where) {
         auto found = m_regexes.find(pattern);
         if (found != m_regexes.end()) return found->second;
-        RE2::Options options;
-        options.set_encoding(RE2::Options::EncodingUTF8);
-        options.set_log_errors(false);
-        auto re = std::make_unique<RE2>(pattern, options);
+        auto re = std::make_unique<RE2>(pattern, regex_options());
         if (!re->ok()) {
             error(code::invalid_regex, where, "invalid regular expression: " + re->error());
         }
@@ -680,19 +677,37 @@ private:
         const node& item = m_set.nodes[body.b];
         if (item.code != op::variable || item.a != quantifier.c || uses_variable(body.a, quantifier.c)) return none;
         std::string pattern;
+        std::vector<std::string> texts;
         for (std::uint32_t i = 0; i < phrases.size; ++i) {
             const value& p = phrases.items[i];
             if (p.k != kind::text) return none;
             if (i) pattern += '|';
             pattern += RE2::QuoteMeta(re2::StringPiece(p.text, p.size));
+            texts.emplace_back(p.sv());
         }
-        RE2::Options options;
-        options.set_encoding(RE2::Options::EncodingUTF8);
-        options.set_log_errors(false);
-        auto re = std::make_unique<RE2>(pattern, options);
+        auto re = std::make_unique<RE2>(pattern, regex_options());
         if (!re->ok()) return none;  // too large: the loop still answers
-        m_set.phrase_sets.push_back({std::move(re)});
+        m_set.phrase_sets.push_back({std::move(re), std::move(texts)});
         return static_cast<std::uint32_t>(m_set.phrase_sets.size() - 1);
+    }
+
+    // ----- rules ------------------------------------------------------------------------------
+
+    /// A clause that several rules share (hash-consing made it one node: `speaker == "ai"` opens
+    /// most rules) is computed once per record: every rule after the first reads it from its memo.
+    void share_clauses() {
+        std::unordered_map<std::uint32_t, std::uint32_t> uses;
+        const auto each_clause = [&](auto&& visit) {
+            for (compiled_rule& r : m_set.rules) {
+                for (std::uint32_t& n : r.when) visit(n);
+                for (std::uint32_t& n : r.unless) visit(n);
+                for (obligation& o : r.obligations) visit(o.node);
+            }
+        };
+        each_clause([&](std::uint32_t& n) { ++uses[n]; });
+        each_clause([&](std::uint32_t& n) {
+            if (uses[n] > 1 && !uses_variable(n, none)) n = memoize(n);
+        });
     }
 
     // ----- text scans -------------------------------------------------------------------------
@@ -701,26 +716,28 @@ private:
     /// is the same record-level node joins that node's scan (compiled_set::scans).
     void plan_scans() {
         std::unordered_map<std::uint32_t, std::uint32_t> scan_of;  // subject node -> scan
-        const auto join = [&](std::uint32_t subject, const std::string& pattern, std::uint32_t& scan,
-                              std::uint32_t& position) {
+        const auto join = [&](std::uint32_t subject, const std::string& pattern,
+                              const std::vector<std::string>& phrases, std::uint32_t& scan, std::uint32_t& position) {
             if (uses_variable(subject, none)) return;
             auto [at, fresh] = scan_of.try_emplace(subject, static_cast<std::uint32_t>(m_set.scans.size()));
-            if (fresh) m_set.scans.push_back(text_scan{subject, {}});
+            if (fresh) m_set.scans.emplace_back().subject = subject;
             scan = at->second;
             position = static_cast<std::uint32_t>(m_set.scans[scan].patterns.size());
             m_set.scans[scan].patterns.push_back(pattern);
+            m_set.scans[scan].phrases.push_back(phrases);
         };
         for (node& n : m_set.nodes) {
             if (n.code == op::matches && m_set.regexes[n.b]->ok()) {
-                join(n.a, m_set.regexes[n.b]->pattern(), n.c, n.d);
+                join(n.a, m_set.regexes[n.b]->pattern(), {}, n.c, n.d);
             } else if ((n.code == op::any || n.code == op::none_) && n.d != none) {
                 eval::phrase_set& p = m_set.phrase_sets[n.d];
-                if (p.scan == none) join(m_set.nodes[n.b].a, p.re->pattern(), p.scan, p.pattern);
+                if (p.scan == none) join(m_set.nodes[n.b].a, p.re->pattern(), p.phrases, p.scan, p.pattern);
             }
         }
+        for (eval::text_scan& scan : m_set.scans) scan.plan();
         // A scan RE2 cannot build (too large) is dropped: its nodes search one pattern at a time.
         for (std::uint32_t i = 0; i < m_set.scans.size(); ++i) {
-            if (m_set.scans[i].build()) continue;
+            if (m_set.scans[i].always.empty() || m_set.scans[i].build_always()) continue;
             for (node& n : m_set.nodes) {
                 if (n.code == op::matches && n.c == i) n.c = n.d = none;
             }
@@ -896,22 +913,6 @@ result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked) {
 }
 
 std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
-
-namespace eval {
-
-std::unique_ptr<RE2::Set> text_scan::build() const {
-    RE2::Options options;
-    options.set_encoding(RE2::Options::EncodingUTF8);
-    options.set_log_errors(false);
-    auto scan = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
-    for (const std::string& p : patterns) {
-        if (scan->Add(p, nullptr) < 0) return nullptr;
-    }
-    if (!scan->Compile()) return nullptr;
-    return scan;
-}
-
-}  // namespace eval
 
 const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
 

@@ -21,9 +21,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "needles.hpp"
 #include "value.hpp"
 #include "vigil/check.hpp"
 #include "vigil/evaluate.hpp"
@@ -133,20 +135,49 @@ struct tracker {
                                    // named as missing when no earlier turn gives a value
 };
 
+/// The options of every regex the evaluator runs.
+[[nodiscard]] RE2::Options regex_options();
+
 /// One text a record's rules search for several patterns: the patterns of every `matches` and
 /// every phrase set whose text is the same record-level node (`lower(text)` read by seven phrase
-/// lists and a regex), searched in one pass of an RE2::Set instead of one pass each.
+/// lists and a regex), searched together once per record instead of once each (scan.cpp):
+///   - the phrases of phrase lists (when all of a list's phrases are long enough) are needles of
+///     one needle_search;
+///   - a regex whose literals can be found exactly runs only when one of the literals it cannot
+///     match without occurs (RE2's FilteredRE2 finds them; they are needles too);
+///   - every other pattern is in one RE2::Set, run over every text.
+/// The answer for each pattern is that of an unanchored RE2 search of it.
 struct text_scan {
-    std::uint32_t subject = none;         // the node whose text is searched
-    std::vector<std::string> patterns;    // RE2 syntax; a node refers to one by its position
-    /// A compiled set of the patterns (RE2::Set is not copyable, so every evaluator builds its
-    /// own from the patterns: a set shared between threads serialises them on its cache lock).
-    [[nodiscard]] std::unique_ptr<RE2::Set> build() const;
+    /// What an occurrence of a needle means: a phrase of pattern `pattern` occurs, or the
+    /// prefilter's atom `atom` does.
+    struct needle_use {
+        std::uint32_t pattern = none;
+        std::uint32_t atom = none;
+    };
+
+    std::uint32_t subject = none;                   // the node whose text is searched
+    std::vector<std::string> patterns;              // RE2 syntax; a node refers to one by its position
+    std::vector<std::vector<std::string>> phrases;  // per pattern: a phrase list's phrases; empty for a regex
+
+    // The plan, made by plan() once the patterns are all in.
+    needle_search needles;
+    std::vector<std::vector<needle_use>> uses;      // per needle
+    std::unique_ptr<re2::FilteredRE2> prefilter;    // over `filtered` (null when there is none)
+    std::vector<std::uint32_t> filtered;            // the pattern of the prefilter's regex i
+    std::vector<std::uint8_t> filtered_in_always;   // per prefilter regex: without atoms, in `always`
+    std::vector<std::uint32_t> always;              // the patterns run on every text, in order
+
+    void plan();
+    /// The RE2::Set of the `always` patterns, and one pattern alone. RE2 objects are built by every
+    /// evaluator for itself: one shared between threads serialises them on its cache lock.
+    [[nodiscard]] std::unique_ptr<RE2::Set> build_always() const;
+    [[nodiscard]] std::unique_ptr<RE2> build_one(std::uint32_t pattern) const;
 };
 
 /// `any p in [phrases]: t contains p` (and `none`) as one search (see compiled_set::phrase_sets).
 struct phrase_set {
     std::unique_ptr<RE2> re;          // the phrases as one alternation
+    std::vector<std::string> phrases;
     std::uint32_t scan = none;        // when `t` is a record-level text: its scan ...
     std::uint32_t pattern = none;     // ... and the position of `re`'s pattern in it
 };

@@ -159,16 +159,19 @@ struct evaluator::impl {
         value v;
         std::uint32_t absent_begin = 0, absent_end = 0;
     };
-    // Text scans (compiled_set::scans): this evaluator's own RE2::Set per scan, built on first use,
-    // and what its search of this record's text found.
+    // Text scans (compiled_set::scans): this evaluator's own RE2 objects per scan, built on first
+    // use, and what its search of this record's text found.
     struct scan_memo {
         std::uint32_t generation = 0;
-        bool ok = false;                    // the search ran (an RE2::Set may run out of memory)
-        std::vector<std::uint8_t> found;    // per pattern
-        std::unique_ptr<RE2::Set> re;
+        bool built = false;
+        bool ok = false;                          // the search ran (an RE2::Set may run out of memory)
+        std::vector<std::uint8_t> found;          // per pattern
+        std::unique_ptr<RE2::Set> always;         // the patterns run on every text
+        std::vector<std::unique_ptr<RE2>> alone;  // per pattern, for the prefiltered ones
     };
     std::vector<scan_memo> scans;
     std::vector<int> scan_hits;
+    std::vector<int> scan_atoms;
     std::vector<pending_turn> pending;             // advance(): every tracker's input of this turn
     std::vector<std::uint32_t> pending_absent;
     std::vector<std::string> pending_texts;
@@ -796,17 +799,49 @@ struct evaluator::impl {
         scan_memo& s = scans[scan];
         if (s.generation != generation) {
             s.generation = generation;
-            if (!s.re) {
-                s.re = set.scans[scan].build();
-                s.found.resize(set.scans[scan].patterns.size());
-            }
-            scan_hits.clear();
-            RE2::Set::ErrorInfo error{};
-            s.ok = s.re->Match(piece, &scan_hits, &error) || error.kind == RE2::Set::kNoError;
-            std::fill(s.found.begin(), s.found.end(), std::uint8_t{0});
-            for (int hit : scan_hits) s.found[static_cast<std::size_t>(hit)] = 1;
+            run_scan(set.scans[scan], s, piece);
         }
         return s.ok ? s.found[pattern] != 0 : RE2::PartialMatch(piece, re);
+    }
+
+    // Finds every pattern of `scan` in `text` (see eval::text_scan).
+    void run_scan(const eval::text_scan& scan, scan_memo& s, re2::StringPiece text) {
+        if (!s.built) {
+            s.built = true;
+            if (!scan.always.empty()) s.always = scan.build_always();
+            s.alone.resize(scan.patterns.size());
+            s.found.resize(scan.patterns.size());
+        }
+        std::fill(s.found.begin(), s.found.end(), std::uint8_t{0});
+        scan_atoms.clear();
+        scan.needles.find({text.data(), text.size()}, [&](std::uint32_t needle) {
+            for (const eval::text_scan::needle_use& use : scan.uses[needle]) {
+                if (use.pattern != none)
+                    s.found[use.pattern] = 1;
+                else
+                    scan_atoms.push_back(static_cast<int>(use.atom));
+            }
+        });
+        if (!scan_atoms.empty()) {
+            // AllPotentials counts each atom it is given: each must be there once.
+            std::sort(scan_atoms.begin(), scan_atoms.end());
+            scan_atoms.erase(std::unique(scan_atoms.begin(), scan_atoms.end()), scan_atoms.end());
+            scan.prefilter->AllPotentials(scan_atoms, &scan_hits);
+            for (const int r : scan_hits) {
+                const auto i = static_cast<std::size_t>(r);
+                if (scan.filtered_in_always[i]) continue;
+                const std::uint32_t p = scan.filtered[i];
+                if (!s.alone[p]) s.alone[p] = scan.build_one(p);
+                s.found[p] = RE2::PartialMatch(text, *s.alone[p]) ? 1 : 0;
+            }
+        }
+        s.ok = true;
+        if (s.always) {
+            scan_hits.clear();
+            RE2::Set::ErrorInfo error{};
+            s.ok = s.always->Match(text, &scan_hits, &error) || error.kind == RE2::Set::kNoError;
+            for (const int hit : scan_hits) s.found[scan.always[static_cast<std::size_t>(hit)]] = 1;
+        }
     }
 
     [[gnu::noinline]] value eval_quantifier(const node& x, std::uint32_t n) {

@@ -2,6 +2,8 @@
 // the evaluator gives it for a record ("true", "false" or "unknown").
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+
 #include "eval_helpers.hpp"
 
 using namespace eval_test;
@@ -298,6 +300,73 @@ BOOST_AUTO_TEST_CASE(searches_of_one_text_answer_each_on_their_own) {
     const vigil::decision number = decide(set, R"({"text": 7, "actions": []})");
     BOOST_TEST(number.findings.size() == 6u);
     for (const auto& f : number.findings) BOOST_TEST(f.errors.size() == 1u, f.rule);
+}
+
+// A text scan answers each pattern as an RE2 search of that pattern alone would: phrase lists found
+// as needles, regexes run only when a literal they need occurs, the rest in one RE2::Set. Each
+// pattern is written twice, over `lower(text)` (scanned) and over `lower(t)` for t in [text]
+// (searched alone, as the subject depends on a variable), and both must agree on many texts.
+BOOST_AUTO_TEST_CASE(text_scans_answer_as_each_pattern_alone) {
+    const std::vector<std::string> conditions{
+        R"x(any p in ["only today", "last chance", "op=op", "nur noch", "רק היום", "chỉ hôm nay"]: {s} contains p)x",
+        R"x(any p in ["only today", "sold out"]: {s} contains p)x",          // shares a phrase with the first
+        R"x(any p in ["ab", "only today"]: {s} contains p)x",                // a phrase too short for a needle
+        R"x(any p in ["", "zzzz"]: {s} contains p)x",                        // the empty phrase is always there
+        R"x(none p in ["last chance", "ends tonight"]: {s} contains p)x",
+        R"x({s} matches r"only \d+ (spots?|seats?) left|nur noch \d+ stück|chỉ còn \d+")x",  // literals it needs
+        R"x({s} matches r"(last|final) (chance|call)")x",                    // atoms from a cross product
+        R"x({s} matches r"\d+")x",                                           // no literal: every text
+        R"x({s} matches r"seats|\d\d")x",                                    // a branch without a literal
+        R"x({s} matches r"ONLY \d+")x",                                      // uppercase: cannot match lowered text
+        R"x({s} matches r"(?i)Last CHANCE")x",                               // case-insensitive
+        R"x({s} matches r"\x4fnly \d")x",                                    // an escaped capital
+        R"x({s} matches r"^only")x",
+        R"x({s} matches r"stück$")x",
+        R"x({s} matches r"Üb(er)?all")x",                                    // an uppercase letter beyond ASCII
+        R"x({s} matches r"über(all)?")x",
+    };
+    // Over the text as it is, and lowered (two scans): FilteredRE2 lowercases the literals it finds,
+    // so a pattern with an uppercase letter must not be prefiltered over a text that has them.
+    const std::vector<std::pair<std::string, std::string>> subjects{{"lower(text)", "lower(t)"}, {"text", "t"}};
+    std::string policy = "policy \"p\" {\n";
+    for (std::size_t i = 0; i < conditions.size() * subjects.size(); ++i) {
+        std::string scanned = conditions[i % conditions.size()];
+        std::string alone = scanned;
+        const auto& [whole, part] = subjects[i / conditions.size()];
+        scanned.replace(scanned.find("{s}"), 3, whole);
+        alone.replace(alone.find("{s}"), 3, part);
+        policy += "  rule scanned_" + std::to_string(i) + " { forbid " + scanned + " }\n";
+        policy += "  rule alone_" + std::to_string(i) + " { forbid any t in [text]: " + alone + " }\n";
+    }
+    policy += "}";
+    auto set = compile_policy(policy);
+
+    const std::vector<std::string> pieces{"only today", "ONLY ", "only ", "last ", "Last ", "final ", "chance", "CHANCE", "call", "Only ",
+                                          "op=op", "nur noch ", "Stück", "stück", "רק היום", "chỉ hôm nay",
+                                          "chỉ còn ", "sold out", "ends tonight", "seats", "spot", " left", "ab",
+                                          "zzzz", "über", "Über", "all", " ", " ", "12", "7", "x", "é", "Ő", "\xe2\x80\x99"};
+    std::mt19937 random(2026);
+    vigil::evaluator judge(set);
+    for (int round = 0; round < 4000; ++round) {
+        std::string text;
+        const int parts = static_cast<int>(random() % 7);
+        for (int k = 0; k < parts; ++k) text += pieces[random() % pieces.size()];
+        if (!text.empty() && random() % 3 == 0) text.erase(random() % text.size(), 1 + random() % 3);  // cut a piece
+        nlohmann::json record{{"text", text}};
+        std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        vigil::decision d;
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(judge.decide(line, d, error), error);
+        const std::size_t rules = conditions.size() * subjects.size();
+        std::vector<bool> scanned(rules, false), alone(rules, false);
+        for (const auto& f : d.findings) {
+            BOOST_TEST((f.result == vigil::outcome::violation), f.rule << ": " << f.message);
+            const std::size_t at = f.rule.find('_');
+            const std::size_t i = std::stoul(f.rule.substr(at + 1));
+            (f.rule.rfind("scanned", 0) == 0 ? scanned : alone)[i] = true;
+        }
+        for (std::size_t i = 0; i < rules; ++i) BOOST_TEST(scanned[i] == alone[i], "rule " << i << " on " << line);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_in_records_is_refused) {
