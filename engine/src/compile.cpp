@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "timestamp.hpp"
+#include "vigil/json_text.hpp"
 
 namespace vigil::eval {
 
@@ -42,6 +43,7 @@ public:
         for (const ast::module& mod : m_set.checked.modules) {
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
+        share_clauses();
         build_lookup_tables();
         plan_scans();
     }
@@ -795,8 +797,8 @@ private:
                     switch (c.kind) {
                         case ast::clause_kind::when: out.when.push_back(root); break;
                         case ast::clause_kind::unless: out.unless.push_back(root); break;
-                        case ast::clause_kind::require: out.require.push_back(root); break;
-                        case ast::clause_kind::forbid: out.forbid.push_back(root); break;
+                        case ast::clause_kind::require:
+                        case ast::clause_kind::forbid: break;  // obligations, below
                     }
                     if (c.kind == ast::clause_kind::require || c.kind == ast::clause_kind::forbid) {
                         out.obligations.push_back({root, c.kind == ast::clause_kind::forbid});
@@ -875,6 +877,11 @@ private:
             return m_set.schema[a].path < m_set.schema[b].path;
         });
         paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+        for (const std::uint32_t s : paths) {
+            std::string& key = r.evidence_keys.emplace_back();
+            append_json_string(key, m_set.schema[s].path);
+            key += ':';
+        }
         r.evidence = std::move(paths);
     }
 

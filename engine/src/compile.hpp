@@ -193,13 +193,14 @@ struct compiled_rule {
     std::string policy_version;
     std::string name;
     std::string severity;
-    std::vector<std::uint32_t> when, unless, require, forbid;  // clause roots, in source order
+    std::vector<std::uint32_t> when, unless;  // clause roots, in source order
     std::vector<obligation> obligations;  // require and forbid clauses together, in source order
     std::vector<message_part> message;  // empty when the rule has no template
     std::string fallback_message;       // the description, else the name
     std::vector<remedy_out> remedies;
     bool blocks = false;                   // one of the remedies is `block`
     std::vector<std::uint32_t> evidence;   // concrete schema nodes the rule reads, sorted by path
+    std::vector<std::string> evidence_keys;  // per evidence node: its path as a JSON key, `"path":`
     bool special = false;                  // deferred or limited: judged off the common path
     bool deferred = false;                 // the rule has `then`: `then_` holds it
     deferred_rule then_;

@@ -221,12 +221,25 @@ struct evaluator::impl {
                 if (v.k == kind::unknown && x.c != none) absent.push_back(x.c);
                 return v;
             }
+            case op::root_path: {  // absent on the way, or two steps (`signals.distress`): here
+                const std::uint32_t* steps = operands + x.a;
+                value v = root[steps[0]];
+                if (v.k == kind::unknown) {
+                    absent.push_back(x.c);
+                    return v;
+                }
+                if (x.b != 2 || v.k != kind::object || steps[1] >= v.size) break;
+                v = v.items[steps[1]];
+                if (v.k == kind::unknown) absent.push_back(x.c);
+                return v;
+            }
             case op::memo: {
                 const memo_entry& m = memos[x.b];
                 if (m.generation == generation && m.absent_begin == m.absent_end && m.errors_begin == m.errors_end) {
                     return m.result;
                 }
-                break;
+                // Straight to the memo: what it logs was already kept only for an unknown result.
+                return eval_memo(x);
             }
             default: break;
         }
@@ -280,14 +293,9 @@ struct evaluator::impl {
     value eval_node(std::uint32_t n) {
         const node& x = nodes[n];
         switch (x.code) {
-            case op::root_path: {
+            case op::root_path: {  // eval() answered the short and the absent ones
                 const std::uint32_t* steps = operands + x.a;
-                value v = root[steps[0]];
-                if (v.k == kind::unknown) {
-                    absent.push_back(x.c);
-                    return v;
-                }
-                return walk(v, steps + 1, x.b - 1, x, n);
+                return walk(root[steps[0]], steps + 1, x.b - 1, x, n);
             }
             case op::sub_path: {
                 value base = eval(x.d);
@@ -860,11 +868,22 @@ struct evaluator::impl {
                 return value::boolean(found == (x.code == op::any));
             }
         }
+        // `e in [...]` or `e == c` of the element itself, the common body, is answered here.
+        const node& body = nodes[x.b];
+        const bool compares_element =
+            (body.code == op::eq_const || body.code == op::ne_const || body.code == op::in_const ||
+             body.code == op::not_in_const) &&
+            nodes[body.a].code == op::variable && nodes[body.a].a == x.c;
         bool unknown = false;
         std::uint32_t trues = 0;
         for (std::uint32_t i = 0; i < range.size; ++i) {
-            variables[x.c] = range.items[i];
-            tri t = truth(eval(x.b), x.b);
+            tri t;
+            if (compares_element) {
+                t = compare_element(body, range.items[i]);
+            } else {
+                variables[x.c] = range.items[i];
+                t = truth(eval(x.b), x.b);
+            }
             if (t == tri::unknown) {
                 unknown = true;
                 continue;
@@ -891,6 +910,24 @@ struct evaluator::impl {
             case op::all: return value::boolean(true);
             default: return value::num(trues);
         }
+    }
+
+    // What eq_const, ne_const, in_const or not_in_const node `body` answers when its operand, a
+    // quantifier's variable, is `item`.
+    tri compare_element(const node& body, const value& item) {
+        if (item.k == kind::unknown) {
+            const std::uint32_t schema = nodes[body.a].c;
+            if (schema != none) absent.push_back(schema);
+            return tri::unknown;
+        }
+        const value& c = set.constants[body.b];
+        bool found = false;
+        if (body.code == op::eq_const || body.code == op::ne_const) {
+            found = same_scalar(item, c);
+        } else {
+            for (std::uint32_t i = 0; i < c.size && !found; ++i) found = same_scalar(item, c.items[i]);
+        }
+        return truth_of(found == (body.code == op::eq_const || body.code == op::in_const));
     }
 
     // ----- rules ------------------------------------------------------------------------------
@@ -1175,12 +1212,11 @@ struct evaluator::impl {
 
         // r.evidence is sorted by path, the order of a JSON object's keys in nlohmann::json.
         f.evidence.clear();
-        for (std::uint32_t s : r.evidence) {
-            value v = at_path(s);
+        for (std::size_t i = 0; i < r.evidence.size(); ++i) {
+            value v = at_path(r.evidence[i]);
             if (v.k == kind::unknown) continue;
             f.evidence += f.evidence.empty() ? '{' : ',';
-            append_json_string(f.evidence, set.schema[s].path);
-            f.evidence += ':';
+            f.evidence += r.evidence_keys[i];
             eval::append_json(v, f.evidence);
         }
         if (!f.evidence.empty()) f.evidence += '}';
