@@ -831,7 +831,7 @@ struct evaluator::impl {
             }
         });
         if (!scan_atoms.empty()) {
-            // AllPotentials counts each atom it is given: each must be there once.
+            // Each atom found once, however often it occurs.
             std::sort(scan_atoms.begin(), scan_atoms.end());
             scan_atoms.erase(std::unique(scan_atoms.begin(), scan_atoms.end()), scan_atoms.end());
             scan.prefilter->AllPotentials(scan_atoms, &scan_hits);

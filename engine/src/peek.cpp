@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include "peek_internal.hpp"
+#include "text.hpp"
 #include "vigil/calendar.hpp"
 #include "vigil/conversation.hpp"
 
@@ -273,33 +274,6 @@ std::size_t plain_ascii_end(std::string_view s, std::size_t i) {
     return i;
 }
 
-// The length of the well-formed UTF-8 sequence of two to four bytes at `i`, or 0 when there is
-// none: the byte sequences of Unicode's table 3-7, which is what simdjson's validation accepts (no
-// overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-    const unsigned lead = byte(0);
-    std::size_t length = 0;
-    unsigned second_low = 0x80, second_high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) second_low = 0xA0;   // overlong
-        if (lead == 0xED) second_high = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) second_low = 0x90;   // overlong
-        if (lead == 0xF4) second_high = 0x8F;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (byte(1) < second_low || byte(1) > second_high) return 0;
-    for (std::size_t k = 2; k < length; ++k)
-        if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
-    return length;
-}
-
 // A cursor over a line that takes only the plain forms of JSON; every read returns false on
 // anything else, and the caller then gives up on the fast path.
 class plain_reader {
@@ -323,8 +297,10 @@ public:
             m_at = plain_ascii_end(m_s, m_at);
             if (m_at == m_s.size()) return false;
             if (m_s[m_at] == '"') break;
+            // A backslash, a control character, or UTF-8 that simdjson would refuse: not plain.
+            char32_t ignored = 0;
             const std::size_t length =
-                static_cast<unsigned char>(m_s[m_at]) >= 0x80 ? utf8_sequence_length(m_s, m_at) : 0;
+                static_cast<unsigned char>(m_s[m_at]) >= 0x80 ? text::decode_utf8(m_s, m_at, ignored) : 0;
             if (length == 0) return false;
             m_at += length;
         }

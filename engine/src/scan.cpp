@@ -10,16 +10,6 @@ namespace vigil::eval {
 
 namespace {
 
-// The code point of the UTF-8 sequence at s[i], and its length; 0 bytes for a broken sequence.
-std::pair<char32_t, std::size_t> code_point_at(std::string_view s, std::size_t i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
-    if (n == 0 || i + n > s.size()) return {0, 0};
-    char32_t cp = b & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    return {cp, n};
-}
-
 // Scripts and symbols without case: RE2 lowercases nothing there.
 bool caseless(char32_t cp) {
     return (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x300 && cp <= 0x36F && cp != 0x345) ||
@@ -52,7 +42,8 @@ bool atoms_are_literal(std::string_view pattern) {
             if (pattern.substr(i, end - i).find('i') != std::string_view::npos) return false;
         }
         if (static_cast<unsigned char>(c) >= 0x80) {
-            const auto [cp, length] = code_point_at(pattern, i);
+            char32_t cp = 0;
+            const std::size_t length = text::decode_utf8(pattern, i, cp);
             if (length == 0) return false;
             if (!caseless(cp) && !lowercase_letter(pattern.substr(i, length))) return false;
             i += length - 1;

@@ -37,24 +37,6 @@ constexpr std::array<unsigned char, 256> ascii_table(bool to_lower) {
 constexpr auto lower_ascii = ascii_table(true);
 constexpr auto upper_ascii = ascii_table(false);
 
-// Decodes one code point at in[i] (a lead byte >= 0x80). Returns its length, or 0 when the bytes
-// are not a valid, shortest-form UTF-8 sequence.
-std::size_t decode(std::string_view in, std::size_t i, char32_t& cp) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[i + k]); };
-    unsigned char lead = b(0);
-    std::size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
-    if (n == 0 || lead > 0xF4 || i + n > in.size()) return 0;
-    cp = lead & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((b(k) & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b(k) & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 std::size_t encode(char32_t cp, char* out) {
     if (cp < 0x80) {
         out[0] = static_cast<char>(cp);
@@ -144,7 +126,7 @@ std::size_t map_utf8(std::string_view in, char* out) {
             continue;
         }
         char32_t cp = 0;
-        std::size_t n = decode(in, i, cp);
+        std::size_t n = decode_utf8(in, i, cp);
         if (n == 0 || loc == static_cast<locale_t>(nullptr)) {
             out[o++] = static_cast<char>(c);  // invalid byte, or no locale: pass it through
             ++i;
@@ -168,6 +150,22 @@ std::size_t map_utf8(std::string_view in, char* out) {
 }
 
 }  // namespace
+
+std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[i + k]); };
+    unsigned char lead = b(0);
+    std::size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+    if (n == 0 || lead > 0xF4 || i + n > in.size()) return 0;
+    cp = lead & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((b(k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b(k) & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
 
 std::size_t lower_utf8(std::string_view in, char* out) { return map_utf8<true>(in, out); }
 std::size_t upper_utf8(std::string_view in, char* out) { return map_utf8<false>(in, out); }

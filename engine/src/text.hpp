@@ -10,6 +10,10 @@ namespace vigil::text {
 /// Largest number of bytes lower_utf8/upper_utf8 write for an input of `n` bytes.
 [[nodiscard]] constexpr std::size_t mapped_capacity(std::size_t n) { return n * 3 / 2 + 4; }
 
+/// The code point of the multi-byte UTF-8 sequence at in[i] (a byte >= 0x80) and its length in
+/// bytes; 0 when the bytes there are not a valid, shortest-form sequence.
+std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp);
+
 /// Writes the lowercase form of `in` to `out`, which has room for mapped_capacity(in.size())
 /// bytes; returns the number of bytes written.
 std::size_t lower_utf8(std::string_view in, char* out);
