@@ -35,6 +35,10 @@ policy "p" {
     forbid lower(text) contains "only today" or text matches r"(?i)sólo hoy"
     message "{upper(text)} / {length(text)}"
   }
+  rule pressure {
+    forbid (any p in ["last chance", "chỉ hôm nay", "act now"]: lower(text) contains p)
+           or lower(text) matches r"only \d+ (seats?|spots?) left"
+  }
   rule ratio {
     forbid workload.hours / workload.days > 10
   }
@@ -54,7 +58,8 @@ std::vector<std::string> make_records(std::size_t n) {
         r["id"] = "r-" + std::to_string(i);
         r["conversation_id"] = "c-" + std::to_string(i / 7);
         r["speaker"] = pick({"ai", "user", "ai", "human_agent"});
-        r["text"] = pick({"Hello", "ONLY TODAY: premium", "oferta SÓLO HOY", "Chỉ hôm nay", "רק היום"});
+        r["text"] = pick({"Hello", "ONLY TODAY: premium", "oferta SÓLO HOY", "Chỉ hôm nay", "רק היום",
+                          "Last chance!", "only 3 seats left", "only a few seats"});
         if (chance(80)) {
             auto& s = r["signals"];
             if (chance(80)) s["distress"] = std::uniform_real_distribution<double>(0, 1)(rng);
