@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <simdjson.h>
 
@@ -16,8 +19,19 @@ static_assert(record_padding >= simdjson::SIMDJSON_PADDING, "a padded record mus
 
 namespace {
 
-// The first `"` or `\` at or after p, eight bytes at a time. Reading past the key is safe: the
-// record is followed by SIMDJSON_PADDING bytes in the buffer.
+// The first `"` or `\` at or after p, sixteen bytes at a time where SSE2 is there (every x86-64),
+// else eight: most keys take one step. Reading past the key is safe: the record is followed by
+// SIMDJSON_PADDING bytes in the buffer.
+#ifdef __SSE2__
+const char* key_end(const char* p) {
+    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
+    for (;; p += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const int hit = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
+        if (hit != 0) return p + __builtin_ctz(static_cast<unsigned>(hit));
+    }
+}
+#else
 const char* key_end(const char* p) {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
@@ -31,6 +45,7 @@ const char* key_end(const char* p) {
         p += 8;
     }
 }
+#endif
 
 }  // namespace
 
