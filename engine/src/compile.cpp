@@ -718,22 +718,22 @@ private:
     /// is the same record-level node joins that node's scan (compiled_set::scans).
     void plan_scans() {
         std::unordered_map<std::uint32_t, std::uint32_t> scan_of;  // subject node -> scan
-        const auto join = [&](std::uint32_t subject, const std::string& pattern,
-                              const std::vector<std::string>& phrases, std::uint32_t& scan, std::uint32_t& position) {
+        const auto join = [&](std::uint32_t subject, const std::string& pattern, std::vector<std::string> phrases,
+                              std::uint32_t& scan, std::uint32_t& position) {
             if (uses_variable(subject, none)) return;
             auto [at, fresh] = scan_of.try_emplace(subject, static_cast<std::uint32_t>(m_set.scans.size()));
             if (fresh) m_set.scans.emplace_back().subject = subject;
             scan = at->second;
             position = static_cast<std::uint32_t>(m_set.scans[scan].patterns.size());
             m_set.scans[scan].patterns.push_back(pattern);
-            m_set.scans[scan].phrases.push_back(phrases);
+            m_set.scans[scan].phrases.push_back(std::move(phrases));
         };
         for (node& n : m_set.nodes) {
             if (n.code == op::matches && m_set.regexes[n.b]->ok()) {
                 join(n.a, m_set.regexes[n.b]->pattern(), {}, n.c, n.d);
             } else if ((n.code == op::any || n.code == op::none_) && n.d != none) {
                 eval::phrase_set& p = m_set.phrase_sets[n.d];
-                if (p.scan == none) join(m_set.nodes[n.b].a, p.re->pattern(), p.phrases, p.scan, p.pattern);
+                if (p.scan == none) join(m_set.nodes[n.b].a, p.re->pattern(), std::move(p.phrases), p.scan, p.pattern);
             }
         }
         for (eval::text_scan& scan : m_set.scans) scan.plan();

@@ -177,7 +177,7 @@ struct text_scan {
 /// `any p in [phrases]: t contains p` (and `none`) as one search (see compiled_set::phrase_sets).
 struct phrase_set {
     std::unique_ptr<RE2> re;          // the phrases as one alternation
-    std::vector<std::string> phrases;
+    std::vector<std::string> phrases;  // read once, when the scans are planned
     std::uint32_t scan = none;        // when `t` is a record-level text: its scan ...
     std::uint32_t pattern = none;     // ... and the position of `re`'s pattern in it
 };

@@ -40,8 +40,6 @@ public:
         }
     }
 
-    [[nodiscard]] const std::vector<std::string>& needles() const { return m_needles; }
-
 private:
     static constexpr unsigned hash_bits = 16;     // the bitmap: 8 KiB
     static constexpr unsigned bucket_shift = 4;   // 4,096 buckets of candidates

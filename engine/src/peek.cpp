@@ -127,18 +127,28 @@ peeker& thread_peeker() {
     return p;
 }
 
-// The first `"` or `\\` at or after `i` (or the end), eight bytes at a time while they last.
-std::size_t skip_plain(std::string_view s, std::size_t i) {
+// The first byte at or after `i` where a scan through a string must stop (s.size() when none):
+// `"` or `\\`, and with AsciiOnly also a control character or a byte >= 0x80. Eight bytes at a time
+// while they last; the lowest byte flagged is exact, since a borrow only carries upwards from a
+// flagged byte.
+template <bool AsciiOnly>
+std::size_t string_stop(std::string_view s, std::size_t i) {
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     while (i + 8 <= s.size()) {
         std::uint64_t v;
         std::memcpy(&v, s.data() + i, 8);
         const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
-        const std::uint64_t hit = (((quote - ones) & ~quote) | ((slash - ones) & ~slash)) & highs;
-        if (hit != 0) return i + static_cast<std::size_t>(__builtin_ctzll(hit) >> 3);
+        std::uint64_t low = (quote - ones) | (slash - ones);  // high bit: a zero byte, or a borrow
+        if constexpr (AsciiOnly) low |= v - ones * 0x20;
+        std::uint64_t hit = low & ~v;
+        if constexpr (AsciiOnly) hit |= v;
+        if ((hit &= highs) != 0) return i + static_cast<std::size_t>(__builtin_ctzll(hit) >> 3);
         i += 8;
     }
-    while (i < s.size() && s[i] != '"' && s[i] != '\\') ++i;
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\' || (AsciiOnly && (c < 0x20 || c >= 0x80))) break;
+    }
     return i;
 }
 
@@ -162,7 +172,7 @@ std::size_t leading_members_end(std::string_view json) {
             std::size_t j = i + 1;
             bool escaped = false;
             while (j < n && json[j] != '"') {
-                j = skip_plain(json, j);
+                j = string_stop<false>(json, j);
                 if (j >= n || json[j] == '"') break;
                 if (json[j] == '\\') {
                     escaped = true;
@@ -251,29 +261,6 @@ bool is_json_whitespace(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// The first byte at or after `i` that ends a run of plain ASCII inside a string: `"`, `\\`, a
-// control character or a byte >= 0x80 (s.size() when there is none). Eight bytes at a time while
-// they last; the lowest byte flagged is exact, since a borrow only carries upwards from a flagged
-// byte.
-std::size_t plain_ascii_end(std::string_view s, std::size_t i) {
-    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (i + 8 <= s.size()) {
-        std::uint64_t v;
-        std::memcpy(&v, s.data() + i, 8);
-        const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
-        const std::uint64_t special = (((v - ones * 0x20) | (quote - ones) | (slash - ones)) & ~v) | v;
-        if (const std::uint64_t hit = special & highs; hit != 0)
-            return i + static_cast<std::size_t>(__builtin_ctzll(hit) >> 3);
-        i += 8;
-    }
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-        ++i;
-    }
-    return i;
-}
-
 // A cursor over a line that takes only the plain forms of JSON; every read returns false on
 // anything else, and the caller then gives up on the fast path.
 class plain_reader {
@@ -294,7 +281,7 @@ public:
         if (!take('"')) return false;
         const std::size_t start = m_at;
         for (;;) {
-            m_at = plain_ascii_end(m_s, m_at);
+            m_at = string_stop<true>(m_s, m_at);
             if (m_at == m_s.size()) return false;
             if (m_s[m_at] == '"') break;
             // A backslash, a control character, or UTF-8 that simdjson would refuse: not plain.
