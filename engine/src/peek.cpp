@@ -11,6 +11,7 @@
 #include "text.hpp"
 #include "vigil/calendar.hpp"
 #include "vigil/conversation.hpp"
+#include "vigil/json_fault.hpp"
 
 namespace vigil {
 
@@ -49,8 +50,8 @@ struct peeker {
     }
 };
 
-std::string invalid(simdjson::error_code err) {
-    return std::string("invalid JSON: ") + simdjson::error_message(err);
+std::string invalid(std::string_view json, simdjson::error_code err) {
+    return locate_json_fault(json, simdjson::error_message(err)).message;
 }
 
 void add_problem(std::string& error, std::string_view problem) {
@@ -204,14 +205,14 @@ std::size_t leading_members_end(std::string_view json) {
 
 // Reads the three fields from a parsed document; false when it is not an object or is broken
 // before they were found.
-bool read_key(od::document& doc, record_key& key, std::string& error) {
+bool read_key(std::string_view json, od::document& doc, record_key& key, std::string& error) {
     od::object object;
     if (auto err = doc.get_object().get(object)) {
         od::json_type type;
         if (err == simdjson::INCORRECT_TYPE && doc.type().get(type) == simdjson::SUCCESS)
             error = "expected a JSON object";
         else
-            error = invalid(err);
+            error = invalid(json, err);
         return false;
     }
     unsigned seen = 0;
@@ -219,19 +220,19 @@ bool read_key(od::document& doc, record_key& key, std::string& error) {
     for (auto member : object) {
         od::field field;
         if (auto err = std::move(member).get(field)) {
-            error = invalid(err);
+            error = invalid(json, err);
             return false;
         }
         std::string_view name;
         if (auto err = field.unescaped_key().get(name)) {
-            error = invalid(err);
+            error = invalid(json, err);
             return false;
         }
         const unsigned bit = field_bit(name);
         if (bit == 0 || (seen & bit)) continue;
         seen |= bit;
         if (auto err = read_field(name, field.value(), key, problems)) {
-            error = invalid(err);
+            error = invalid(json, err);
             return false;
         }
         if (seen == all_bits) break;
@@ -387,17 +388,17 @@ bool peek_parsed(std::string_view json, record_key& key, std::string& error) {
     if (const std::size_t cut = leading_members_end(json); cut != std::string_view::npos) {
         // The leading members closed as an object of their own; anything odd there and the whole
         // record is parsed instead, so the answer and its wording are the whole record's.
-        if (!p.load_closed(json.substr(0, cut), doc) && read_key(doc, key, error) && key.has_conversation &&
+        if (!p.load_closed(json.substr(0, cut), doc) && read_key(json.substr(0, cut), doc, key, error) && key.has_conversation &&
             key.has_turn && key.has_time)
             return true;
         clear(key);
         error.clear();
     }
     if (auto err = p.load(json, doc)) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
-    return read_key(doc, key, error);
+    return read_key(json, doc, key, error);
 }
 
 }  // namespace detail
@@ -411,16 +412,16 @@ bool member_json(std::string_view json, std::string_view name, std::string_view&
     od::document doc;
     od::object outer;
     if (auto err = p.load(json, doc)) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
     if (auto err = doc.get_object().get(outer)) {
-        error = err == simdjson::INCORRECT_TYPE ? "expected a JSON object" : invalid(err);
+        error = err == simdjson::INCORRECT_TYPE ? "expected a JSON object" : invalid(json, err);
         return false;
     }
     od::value member;
     if (auto err = outer.find_field_unordered(name).get(member)) {
-        error = err == simdjson::NO_SUCH_FIELD ? "no `" + std::string(name) + "` member" : invalid(err);
+        error = err == simdjson::NO_SUCH_FIELD ? "no `" + std::string(name) + "` member" : invalid(json, err);
         return false;
     }
     od::object record;

@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "compile.hpp"
+#include "vigil/json_fault.hpp"
 #include "vigil/evaluate.hpp"
 
 namespace vigil::eval {
@@ -91,7 +92,12 @@ struct projector::state {
                 if (auto err = field.unescaped_key().get(unescaped)) return err;
                 pos = find_field(s, unescaped.data(), unescaped.size());
             }
-            if (pos == none) continue;  // not read by any rule: skipped by the parser
+            // A value no rule reads is still checked, not skipped: a line that is not JSON is
+            // refused whatever field holds the fault.
+            if (pos == none) {
+                if (auto err = walk<false>(field.value())) return err;
+                continue;
+            }
             if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) return err;
         }
         return simdjson::SUCCESS;
@@ -106,7 +112,7 @@ struct projector::state {
                 const schema_node* s = schema == none ? nullptr : &set->schema[schema];
                 if (s == nullptr || s->fields.empty()) {
                     out = value::object_of(mem->allocate_array<value>(1), 0, raw);
-                    return simdjson::SUCCESS;
+                    return walk<false>(v);
                 }
                 auto n = static_cast<std::uint32_t>(s->fields.size());
                 value* block = mem->allocate_array<value>(n + 1);
@@ -165,7 +171,11 @@ struct projector::state {
         return simdjson::INCORRECT_TYPE;
     }
 
-    // Full walk of a value without storing anything.
+    // Full walk of a value without storing anything: every token is checked as a parser would.
+    // `Materialize` also unescapes every string and key, as a program reading them all would (the
+    // benchmark's floor); without it a string or key is unescaped only when it has an escape to
+    // check, since simdjson's first stage has already checked its bytes and its closing quote.
+    template <bool Materialize>
     simdjson::error_code walk(od::value v) {
         od::json_type type;
         if (auto err = v.type().get(type)) return err;
@@ -173,12 +183,14 @@ struct projector::state {
             case od::json_type::object: {
                 od::object obj;
                 if (auto err = v.get_object().get(obj)) return err;
-                for (auto field : obj) {
-                    std::string_view key;
-                    if (auto err = field.unescaped_key().get(key)) return err;
-                    od::value fv;
-                    if (auto err = field.value().get(fv)) return err;
-                    if (auto err = walk(fv)) return err;
+                for (auto result : obj) {
+                    od::field field;
+                    if (auto err = std::move(result).get(field)) return err;
+                    if (Materialize || *key_end(field.key().raw()) == '\\') {
+                        std::string_view key;
+                        if (auto err = field.unescaped_key().get(key)) return err;
+                    }
+                    if (auto err = walk<Materialize>(field.value())) return err;
                 }
                 return simdjson::SUCCESS;
             }
@@ -188,11 +200,15 @@ struct projector::state {
                 for (auto item : arr) {
                     od::value iv;
                     if (auto err = item.get(iv)) return err;
-                    if (auto err = walk(iv)) return err;
+                    if (auto err = walk<Materialize>(iv)) return err;
                 }
                 return simdjson::SUCCESS;
             }
             case od::json_type::string: {
+                if (!Materialize && *key_end(v.raw_json_token().data() + 1) == '"') {
+                    simdjson::ondemand::raw_json_string raw;
+                    return v.get_raw_json_string().get(raw);
+                }
                 std::string_view s;
                 return v.get_string().get(s);
             }
@@ -205,8 +221,9 @@ struct projector::state {
                 return v.get_bool().get(b);
             }
             case od::json_type::null: {
-                bool b;
-                return v.is_null().get(b);
+                bool is_null = false;
+                if (auto err = v.is_null().get(is_null)) return err;
+                return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
             }
         }
         return simdjson::INCORRECT_TYPE;
@@ -215,36 +232,36 @@ struct projector::state {
 
 namespace {
 
-std::string invalid(simdjson::error_code err) {
-    return std::string("invalid JSON: ") + simdjson::error_message(err);
+std::string invalid(std::string_view json, simdjson::error_code err) {
+    return locate_json_fault(json, simdjson::error_message(err)).message;
 }
 
 // The reason a document that is not an object is refused: its kind when it is a valid JSON value,
 // otherwise why it is not JSON.
-std::string not_an_object(od::document& doc) {
+std::string not_an_object(std::string_view json, od::document& doc) {
     od::json_type type;
-    if (auto err = doc.type().get(type)) return invalid(err);
+    if (auto err = doc.type().get(type)) return invalid(json, err);
     switch (type) {
         case od::json_type::array: return "expected a JSON object, got an array";
         case od::json_type::string: {
             std::string_view s;
-            if (auto err = doc.get_string().get(s)) return invalid(err);
+            if (auto err = doc.get_string().get(s)) return invalid(json, err);
             return "expected a JSON object, got a string";
         }
         case od::json_type::number: {
             double d;
-            if (auto err = doc.get_double().get(d)) return invalid(err);
+            if (auto err = doc.get_double().get(d)) return invalid(json, err);
             return "expected a JSON object, got a number";
         }
         case od::json_type::boolean: {
             bool b;
-            if (auto err = doc.get_bool().get(b)) return invalid(err);
+            if (auto err = doc.get_bool().get(b)) return invalid(json, err);
             return "expected a JSON object, got a boolean";
         }
         case od::json_type::null: {
             bool b = false;
-            if (auto err = doc.is_null().get(b)) return invalid(err);
-            if (!b) return invalid(simdjson::N_ATOM_ERROR);
+            if (auto err = doc.is_null().get(b)) return invalid(json, err);
+            if (!b) return invalid(json, simdjson::N_ATOM_ERROR);
             return "expected a JSON object, got null";
         }
         case od::json_type::object: break;
@@ -278,22 +295,22 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
     }
     od::document doc;
     if (auto err = m->load(json, padded, doc)) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
     od::object obj;
     if (auto err = doc.get_object().get(obj)) {
-        error = err == simdjson::INCORRECT_TYPE ? not_an_object(doc) : invalid(err);
+        error = err == simdjson::INCORRECT_TYPE ? not_an_object(json, doc) : invalid(json, err);
         return false;
     }
     if (auto err = m->project_object(obj, m->set->schema[0], m->root.data())) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
     // Anything after the object's closing brace is an error (On Demand stops at the brace).
     const char* end = nullptr;
     if (doc.current_location().get(end) == simdjson::SUCCESS && end != nullptr) {
-        error = "invalid JSON: unexpected text after the record's closing brace";
+        error = locate_json_fault(json, "unexpected text after the record's closing brace").message;
         return false;
     }
     return true;
@@ -302,16 +319,16 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
 bool projector::iterate_only(std::string_view json, std::string& error) {
     od::document doc;
     if (auto err = m->load(json, false, doc)) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
     od::value root;
     if (auto err = doc.get_value().get(root)) {
-        error = invalid(err);
+        error = invalid(json, err);
         return false;
     }
-    if (auto err = m->walk(root)) {
-        error = invalid(err);
+    if (auto err = m->walk<true>(root)) {
+        error = invalid(json, err);
         return false;
     }
     return true;

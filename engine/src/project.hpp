@@ -2,7 +2,8 @@
 // Record projection: parse one JSON record with simdjson On Demand and store the fields the
 // compiled rules read into slots, following the compiled projection schema. Keys of every object
 // on the way are matched against the schema's fields; nothing else is looked up by name, and
-// values the schema does not mention are skipped without being materialized.
+// values the schema does not mention are checked but not materialized: a record that is not JSON
+// is refused wherever its fault lies, with the byte it lies at.
 //
 // Duplicate keys: the last occurrence wins (as in nlohmann::json and most JSON libraries).
 
@@ -27,8 +28,9 @@ public:
 
     /// Parses `json` and fills the root slots; arrays and objects are stored in `mem`, strings stay
     /// in the parser's buffer. Everything stays valid until the next call. Returns false with a
-    /// one-line reason when the text is not a JSON object. The text is copied into a reusable padded
-    /// buffer first, unless `padded` promises record_padding readable bytes after it, the first zero.
+    /// one-line reason (with the byte where it can be placed) when the text is not a JSON object.
+    /// The text is copied into a reusable padded buffer first, unless `padded` promises
+    /// record_padding readable bytes after it, the first zero.
     [[nodiscard]] bool project(std::string_view json, bool padded, arena& mem, std::string& error);
 
     /// The record's fields, in the positions of the schema root (compiled_set::schema[0].fields).

@@ -4,7 +4,8 @@
 #include <cstring>
 
 #include <simdjson.h>
-#include <nlohmann/json.hpp>
+
+#include "vigil/json_fault.hpp"
 
 namespace vigil::server {
 
@@ -33,25 +34,9 @@ bool is_blank(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-// simdjson says whether the text is JSON; nlohmann, only when it is not, says where it stops.
 input_error invalid_json(std::string_view text, simdjson::error_code code) {
-    input_error e;
-    e.code = "invalid_json";
-    try {
-        const auto parsed = nlohmann::json::parse(text.begin(), text.end());
-        (void)parsed;
-    } catch (const nlohmann::json::parse_error& p) {
-        std::string reason = p.what();
-        // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..."
-        if (const auto colon = reason.find(": ", reason.find("parse error")); colon != std::string::npos)
-            reason = reason.substr(colon + 2);
-        e.offset = static_cast<std::int64_t>(p.byte);
-        e.message = "invalid JSON at byte " + std::to_string(p.byte) + ": " + reason;
-        return e;
-    } catch (const std::exception&) {
-    }
-    e.message = std::string("invalid JSON: ") + simdjson::error_message(code);
-    return e;
+    auto fault = locate_json_fault(text, simdjson::error_message(code));
+    return {"invalid_json", std::move(fault.message), fault.byte};
 }
 
 std::string kind_of(dom::element_type t) {

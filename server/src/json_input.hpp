@@ -1,7 +1,6 @@
 #pragma once
-// Request bodies as JSON: strict validation (the evaluator's On Demand pass does not look at the
-// values no rule reads, but a decision log must only ever hold valid JSON), a reason with the
-// byte offset for invalid JSON, and the raw text of every record of a batch.
+// Request bodies as JSON: strict validation before a record is placed in its conversation, a
+// reason with the byte offset for invalid JSON, and the raw text of every record of a batch.
 
 #include <cstddef>
 #include <cstdint>

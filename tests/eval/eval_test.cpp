@@ -427,7 +427,18 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
         {R"({"id":"a","speaker":"ai)", "invalid JSON"},
         {R"({"id":"a" "speaker":"ai"})", "invalid JSON"},
         {R"({"speaker":"ai"} {"speaker":"user"})", "invalid JSON"},
-        {R"({"speaker":tru})", "invalid JSON"},
+        {R"({"speaker":tru})", "invalid JSON at byte 15: "},
+        // Faults in values no rule reads are refused too, and placed.
+        {R"({"speaker":"ai","meta":{"a":tru}})", "invalid JSON at byte 32: "},
+        {R"({"speaker":"ai","meta":{"a":"b\q"}})", "invalid JSON at byte 32: "},
+        {R"({"speaker":"ai","meta":[1 2]})", "invalid JSON at byte 27: "},
+        {R"({"speaker":"ai","x":01})", "invalid JSON at byte 22: "},
+        {R"({"speaker":"ai","x":-})", "invalid JSON at byte 22: "},
+        {R"({"speaker":"ai","x":{"a" 1}})", "invalid JSON at byte 26: "},
+        {R"({"speaker":"ai","x":{"a":1,}})", "invalid JSON at byte 28: "},
+        {R"({"speaker":"ai","x":nul})", "invalid JSON at byte 24: "},
+        {R"({"speaker":"ai","\q":1})", "invalid JSON at byte 19: "},
+        {R"({"speaker":"ai","ai":{"disclosed":true,"x":fals}})", "invalid JSON at byte 48: "},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.text) {
@@ -438,10 +449,17 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
             BOOST_TEST(error.find('\n') == std::string::npos);
         }
     }
-    // The evaluator is still fine afterwards.
+    // The evaluator is still fine afterwards, and escapes and atoms in values no rule reads are
+    // checked, not refused.
     vigil::decision d;
     std::string error;
     BOOST_TEST(judge.decide(R"({"speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":false}})", d, error));
+    BOOST_TEST(d.findings.size() == 1u);
+    BOOST_TEST(judge.decide(
+                   R"({"speaker":"ai","m\u00e9ta":{"a\"b":"x\"y\u00e9\ud83d\ude00","b":[true,false,null,-1.5e3,0,{}]},)"
+                   R"("signals":{"intent":"ask_if_ai","n":null},"ai":{"disclosed":false,"c":[[],{"d":"\\"}]}})",
+                   d, error),
+               error);
     BOOST_TEST(d.findings.size() == 1u);
 }
 

@@ -1,0 +1,19 @@
+#pragma once
+// Where a text stops being JSON. simdjson refuses broken text fast but says little about where;
+// nlohmann's parser, run again on the refused text only, names the byte and what it read there.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace vigil {
+
+struct json_fault {
+    std::int64_t byte = -1;  // from 1; -1 when nlohmann accepts the text (a limit of simdjson's)
+    std::string message;     // one line: "invalid JSON at byte N: ..." or "invalid JSON: <why>"
+};
+
+/// Why `text`, refused by a parser for `why`, is not JSON, and at which byte.
+[[nodiscard]] json_fault locate_json_fault(std::string_view text, std::string_view why);
+
+}  // namespace vigil
