@@ -86,7 +86,7 @@ thread_parsers& parsers() {
 
 }  // namespace
 
-bool inspect_record(std::string_view text, record_key& facts, input_error& error) {
+bool check_record(std::string_view text, input_error& error) {
     if (is_blank(text)) {
         error = {"empty_body", "the body is empty; expected one JSON object (an interaction record)", -1};
         return false;
@@ -104,9 +104,6 @@ bool inspect_record(std::string_view text, record_key& facts, input_error& error
         error = {"not_an_object", "expected a JSON object (an interaction record), got " + kind_of(root.type()), -1};
         return false;
     }
-    // A valid object always peeks; absent or unusable fields are for the session table to place.
-    std::string problems;
-    (void)peek(text, facts, problems);
     return true;
 }
 

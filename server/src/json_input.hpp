@@ -1,6 +1,6 @@
 #pragma once
-// Request bodies as JSON: strict validation before a record is placed in its conversation, a
-// reason with the byte offset for invalid JSON, and the raw text of every record of a batch.
+// Request bodies as JSON: strict validation, a reason with the byte offset for invalid JSON, and
+// the raw text of every record of a batch.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,10 +19,11 @@ struct input_error {
     std::int64_t offset = -1;  // invalid_json: the 1-based byte at which the text stopped being JSON
 };
 
-/// Validates `text` as one JSON object (the whole text; nothing may follow it) and reads the
-/// fields that place it in its conversation, as vigil::peek() reads them for the session table.
-/// Returns false with `error` set otherwise. Thread-safe.
-[[nodiscard]] bool inspect_record(std::string_view text, record_key& facts, input_error& error);
+/// Validates `text` as one JSON object (the whole text; nothing may follow it). Returns false with
+/// `error` set otherwise. The evaluator checks every record as strictly when it judges it; this
+/// check words the answer (empty, not JSON and at which byte, not an object) for a record the
+/// evaluator refused. Thread-safe.
+[[nodiscard]] bool check_record(std::string_view text, input_error& error);
 
 /// One element of a batch: the raw text of an object, or why the element is not a record.
 struct batch_item {

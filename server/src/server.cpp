@@ -291,6 +291,16 @@ struct server::impl {
         std::string error;
     };
 
+    // The answer to a record the evaluator refused: empty, not JSON (with the byte) or not an
+    // object, as the strict check words it; otherwise the evaluator's reason.
+    static std::string refused_record(std::string_view text, const std::string& reason) {
+        input_error bad;
+        if (check_record(text, bad)) return error_body("invalid_record", reason).dump();
+        json body = error_body(bad.code, bad.message);
+        if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
+        return body.dump();
+    }
+
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
     int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
         const auto t0 = steady::now();
@@ -298,20 +308,16 @@ struct server::impl {
         record_key& facts = scratch.facts;
         live_result& r = scratch.r;
         std::string& error = scratch.error;
-        input_error bad;
-        if (!inspect_record(text, facts, bad)) {
-            json body = error_body(bad.code, bad.message);
-            if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
-            out = body.dump();
-            return 400;
-        }
+        // Absent or unusable fields are for the session table to place; the evaluator checks the
+        // whole record as it judges it, so the text is parsed once.
+        (void)peek(text, facts, error);
 
         out.clear();
         {
             std::unique_lock<std::mutex> ordered;
             if (decisions.is_open()) ordered = std::unique_lock(stripes[stripe_of(facts, stripes.size())]);
             if (!sessions->decide(text, facts, true, t0, r, error)) {
-                out = error_body("invalid_record", error).dump();
+                out = refused_record(text, error);
                 return 400;
             }
             if (r.decided) {

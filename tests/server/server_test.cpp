@@ -187,6 +187,15 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     BOOST_TEST(e["message"].get<std::string>().find("array") != std::string::npos);
     error_of(s.post("/v1/decide", "\"text\""), 400, "not_an_object");
     error_of(s.post("/v1/decide", ""), 400, "empty_body");
+    // A fault in a value no rule reads, after members that place the record in its conversation:
+    // refused with its byte, and the conversation is left as it was (its turn 1 is still first).
+    const std::string placed = R"({"conversation_id": "c-bad", "turn": 1, "timestamp": "2026-03-01T10:00:00Z", )";
+    e = error_of(s.post("/v1/decide", placed + R"("speaker": "user", "meta": {"a": nul}})"), 400, "invalid_json");
+    BOOST_TEST(e["offset"].get<int>() == static_cast<int>(placed.size()) + 37);  // where `nul}` stops being JSON
+    auto res = s.post("/v1/decide", placed + R"("speaker": "user", "meta": {"a": null}})");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["placement"] == "first");
     error_of(s.post("/v1/decide", "{}", "text/plain"), 415, "unsupported_media_type");
     error_of(s.post("/v1/decide/batch", "{}"), 400, "not_an_array");
     error_of(s.post("/v1/decide/batch", "[{}, {]"), 400, "invalid_json");
@@ -199,7 +208,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
 
     error_of(s.get("/v1/nothing"), 404, "not_found");
     error_of(s.post("/v1/decide/", record_1), 404, "not_found");
-    auto res = s.get("/v1/decide");
+    res = s.get("/v1/decide");
     error_of(res, 405, "method_not_allowed");
     BOOST_TEST(res->get_header_value("Allow") == "POST");
     error_of(s.post("/healthz", "{}"), 405, "method_not_allowed");
