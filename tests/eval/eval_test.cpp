@@ -437,6 +437,13 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
         {R"({"speaker":"ai","x":{"a" 1}})", "invalid JSON at byte 26: "},
         {R"({"speaker":"ai","x":{"a":1,}})", "invalid JSON at byte 28: "},
         {R"({"speaker":"ai","x":nul})", "invalid JSON at byte 24: "},
+        {R"({"speaker":"ai","x":[1.]})", "invalid JSON at byte 24: "},
+        {R"({"speaker":"ai","x":[1e]})", "invalid JSON at byte 24: "},
+        {R"({"speaker":"ai","x":[-01]})", "invalid JSON at byte 24: "},
+        {R"({"speaker":"ai","x":[1.5e+]})", "invalid JSON at byte 27: "},
+        {R"({"speaker":"ai","x":[truex]})", "invalid JSON at byte 26: "},
+        {R"({"speaker":"ai","x":[nullx]})", "invalid JSON at byte 26: "},
+        {R"({"speaker":"ai","x":[1"a"]})", "invalid JSON at byte 25: "},
         {R"({"speaker":"ai","\q":1})", "invalid JSON at byte 19: "},
         {R"({"speaker":"ai","ai":{"disclosed":true,"x":fals}})", "invalid JSON at byte 48: "},
     };
@@ -456,7 +463,7 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
     BOOST_TEST(judge.decide(R"({"speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":false}})", d, error));
     BOOST_TEST(d.findings.size() == 1u);
     BOOST_TEST(judge.decide(
-                   R"({"speaker":"ai","m\u00e9ta":{"a\"b":"x\"y\u00e9\ud83d\ude00","b":[true,false,null,-1.5e3,0,{}]},)"
+                   R"({"speaker":"ai","m\u00e9ta":{"a\"b":"x\"y\u00e9\ud83d\ude00","b":[true,false,null,-1.5e3,0,-0.5E-3,1e5,12,{}]},)"
                    R"("signals":{"intent":"ask_if_ai","n":null},"ai":{"disclosed":false,"c":[[],{"d":"\\"}]}})",
                    d, error),
                error);
@@ -489,6 +496,41 @@ BOOST_AUTO_TEST_CASE(a_padded_record_is_judged_as_a_copied_one) {
             if (ok_copied && ok_in_place) BOOST_TEST(vigil::to_json(da).dump() == vigil::to_json(db).dump());
         }
     }
+}
+
+// Whether a record is refused does not depend on whether a rule reads the damaged value: a
+// record with one byte replaced (by a byte that JSON's grammar cares about) is accepted exactly
+// when nlohmann::json accepts it, whichever field the byte lies in.
+BOOST_AUTO_TEST_CASE(a_damaged_record_is_refused_exactly_when_it_is_not_json) {
+    auto set = compile_policy(disclosure_policy);
+    vigil::evaluator judge(set);
+    const std::string record =
+        R"({"id":"r-1","conversation_id":"c-1","turn":2,"speaker":"ai","text":"Hi \"there\" \u00e9",)"
+        R"("signals":{"intent":"ask_if_ai","distress":0.5,"emotions":["fear"]},"ai":{"disclosed":false},)"
+        R"("meta":{"n":-12.5e-3,"i":0,"big":123456789012345678901234,"ok":true,"no":false,"nil":null,)"
+        R"("s":"a\/b\n","list":[1,[2,{"k":[]}],{}],"o":{"a\u0062":"x"}}})";
+    BOOST_REQUIRE(nlohmann::json::accept(record));
+    const std::string bytes = "0123456789-+.eEtrufalsn\\\"[]{}:, x/u";
+    std::uint64_t seed = 2026;
+    const auto next = [&seed] {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<std::size_t>(seed >> 33);
+    };
+    std::size_t refused = 0, tried = 0;
+    for (std::size_t at = 0; at < record.size(); ++at) {
+        for (int k = 0; k < 8; ++k) {
+            std::string damaged = record;
+            damaged[at] = bytes[next() % bytes.size()];
+            const bool json = nlohmann::json::accept(damaged);
+            vigil::decision d;
+            std::string error;
+            const bool decided = judge.decide(damaged, d, error);
+            ++tried;
+            refused += decided ? 0 : 1;
+            BOOST_TEST_CONTEXT(damaged) { BOOST_TEST(decided == json, error); }
+        }
+    }
+    BOOST_TEST(refused > tried / 4);  // most damage breaks the JSON
 }
 
 BOOST_AUTO_TEST_CASE(whitespace_escapes_and_unread_fields) {
