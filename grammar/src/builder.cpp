@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
-#include <sstream>
 
 #include "scan.hpp"
 #include "actions.hpp"
@@ -14,6 +13,8 @@ namespace vigil::grammar {
 using scan::is_continuation;
 using scan::is_space;
 using scan::is_word_char;
+using scan::substitute;
+using scan::words;
 
 namespace {
 
@@ -38,19 +39,6 @@ bool well_formed_number(std::string_view text) {
     return i == text.size();
 }
 
-// Replaces every `{name}` in `pattern` by `value`.
-void substitute(std::string& text, std::string_view name, std::string_view value) {
-    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
-        text.replace(at, name.size(), value);
-    }
-}
-
-std::vector<std::string> words(std::string_view list) {
-    std::vector<std::string> out;
-    std::istringstream in{std::string(list)};
-    for (std::string word; in >> word;) out.push_back(word);
-    return out;
-}
 
 }  // namespace
 

@@ -1,10 +1,13 @@
 #pragma once
 // Character-level scanning shared by the policy and test-file builders: where a diagnostic
-// points when the grammar fails at a byte offset.
+// points when the grammar fails at a byte offset, and how its message is worded.
 
 #include <algorithm>
 #include <cstdint>
+#include <sstream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/source.hpp"
 
@@ -59,6 +62,21 @@ inline span token_at(std::string_view text, file_id file, std::uint32_t at) {
         while (end < size && is_continuation(text[end])) ++end;
     }
     return {file, at, end};
+}
+
+/// Replaces every `{name}` in `text` by `value`.
+inline void substitute(std::string& text, std::string_view name, std::string_view value) {
+    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
+        text.replace(at, name.size(), value);
+    }
+}
+
+/// The words of a space-separated list.
+inline std::vector<std::string> words(std::string_view list) {
+    std::vector<std::string> out;
+    std::istringstream in{std::string(list)};
+    for (std::string word; in >> word;) out.push_back(word);
+    return out;
 }
 
 }  // namespace vigil::grammar::scan

@@ -6,7 +6,6 @@
 #include <cassert>
 #include <charconv>
 #include <limits>
-#include <sstream>
 
 #include <tao/pegtl.hpp>
 
@@ -14,6 +13,7 @@
 #include "tests_actions.hpp"
 #include "tests_errors.hpp"
 #include "tests_rules.hpp"
+#include "vigil/json_fault.hpp"
 #include "vigil/test_parse.hpp"
 
 namespace vigil::grammar::tests {
@@ -21,39 +21,8 @@ namespace vigil::grammar::tests {
 using scan::is_continuation;
 using scan::is_space;
 using scan::is_word_char;
-
-namespace {
-
-// Replaces every `{name}` in `text` by `value`.
-void substitute(std::string& text, std::string_view name, std::string_view value) {
-    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
-        text.replace(at, name.size(), value);
-    }
-}
-
-std::vector<std::string> words(std::string_view list) {
-    std::vector<std::string> out;
-    std::istringstream in{std::string(list)};
-    for (std::string word; in >> word;) out.push_back(word);
-    return out;
-}
-
-// nlohmann::json's explanation without its prefix
-// "[json.exception.parse_error.101] parse error at line 1, column 9: ".
-std::string json_detail(const nlohmann::json::parse_error& e) {
-    std::string_view what = e.what();
-    if (const auto column = what.find(", column "); column != std::string_view::npos) {
-        if (const auto colon = what.find(": ", column); colon != std::string_view::npos) {
-            return std::string(what.substr(colon + 2));
-        }
-    }
-    if (const auto bracket = what.find("] "); bracket != std::string_view::npos) {
-        return std::string(what.substr(bracket + 2));
-    }
-    return std::string(what);
-}
-
-}  // namespace
+using scan::substitute;
+using scan::words;
 
 builder::builder(const source_map& sources, file_id file)
     : m_sources(sources), m_file(file), m_text(sources.file(file).text) {
@@ -75,7 +44,7 @@ void builder::string(span where) {
         m_string = std::string(text.substr(1, text.size() >= 2 ? text.size() - 2 : 0));
         const std::uint32_t at =
             where.begin + static_cast<std::uint32_t>(std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size() - 1));
-        report(make_diagnostic(code::test_syntax, token_at(at), "invalid string: " + json_detail(e),
+        report(make_diagnostic(code::test_syntax, token_at(at), "invalid string: " + json_parse_reason(e.what()),
                                "a string is written as in JSON: the escapes are `\\\"`, `\\\\`, `\\/`, `\\b`, `\\f`, "
                                "`\\n`, `\\r`, `\\t` and `\\u` with four hex digits"));
     }
@@ -98,7 +67,7 @@ void builder::object(span where) {
     } catch (const nlohmann::json::parse_error& e) {
         const std::size_t byte = std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size() - 1);
         report(make_diagnostic(code::test_invalid_json, token_at(where.begin + static_cast<std::uint32_t>(byte)),
-                               "invalid JSON: " + json_detail(e),
+                               "invalid JSON: " + json_parse_reason(e.what()),
                                "a record is one JSON object: keys in double quotes, no trailing commas, "
                                "no comments inside the braces"));
     }
@@ -290,7 +259,7 @@ result<test_file> parse_test_file(const source_map& sources, file_id file) {
     try {
         ok = tao::pegtl::parse<grammar::tests::rules::grammar, grammar::tests::action, grammar::tests::control>(in,
                                                                                                                 state);
-    } catch (const grammar::tests::syntax_error&) {
+    } catch (const grammar::syntax_error&) {
         ok = false;  // already reported: only items recover, so a raise outside them ends the parse
     }
     result<test_file> out;

@@ -31,20 +31,15 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <exception>
 
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze_traits.hpp>
 
+#include "trivia.hpp"
+
 namespace vigil::grammar::tests {
 
-/// Thrown by the error control (tests_errors.hpp) once it has recorded a diagnostic.
-/// `recover_line<>` catches it and resumes scanning at `resume`, a byte offset.
-struct syntax_error : std::exception {
-    explicit syntax_error(std::uint32_t resume_at) : resume(resume_at) {}
-    [[nodiscard]] const char* what() const noexcept override { return "syntax error in a test file"; }
-    std::uint32_t resume;
-};
+using grammar::syntax_error;
 
 namespace rules {
 
@@ -55,8 +50,8 @@ using namespace tao::pegtl;
 
 // ------------------------------------------------------------------------------- whitespace
 
-struct comment : seq<sor<one<'#'>, two<'/'>>, star<not_one<'\n'>>> {};
-struct sep : star<sor<space, comment>> {};
+using trivia::comment;
+using trivia::sep;
 
 // --------------------------------------------------------------------------------- keywords
 
@@ -117,40 +112,9 @@ template <typename Sync, typename Closer>
 struct skip_lines : star<not_at<star<blank>, sor<Sync, Closer>>, skip_line> {};
 struct skip_line_tail : star<not_one<'\n'>> {};
 
-/// Matches `Item` as `must<Item>` would. When that raises a syntax error (already recorded in the
-/// state), drops what the item built, then skips from the mistake: the rest of its line when it
-/// is not the first token of a line, then every line until one that starts with `Sync` or
-/// `Closer`. Succeeds only if it consumed input, so a loop over it always ends.
-///
-/// The state must offer `save()`, `restore(saved)` and `starts_line(offset)`.
+/// `Item`, recovered from as trivia::recover_item says, skipping whole lines.
 template <typename Item, typename Sync, typename Closer>
-struct recover_line {
-    using rule_t = recover_line;
-    using subs_t = type_list<Item, skip_line_tail, skip_lines<Sync, Closer>>;
-
-    template <apply_mode A, rewind_mode M, template <typename...> class Action, template <typename...> class Control,
-              typename ParseInput, typename State>
-    [[nodiscard]] static bool match(ParseInput& in, State& state) {
-        const char* const start = in.current();
-        const auto saved = state.save();
-        try {
-            if (!Control<Item>::template match<A, M, Action, Control>(in, state)) {
-                Control<Item>::raise(static_cast<const ParseInput&>(in), state);
-            }
-            return true;
-        } catch (const syntax_error& error) {
-            state.restore(saved);
-            const char* const resume = std::max(start, in.begin() + error.resume);
-            in.iterator() = resume;
-            if (resume == start || !state.starts_line(static_cast<std::uint32_t>(in.byte()))) {
-                (void)tao::pegtl::match<skip_line_tail, apply_mode::nothing, rewind_mode::dontcare, nothing, normal>(in);
-            }
-            (void)tao::pegtl::match<skip_lines<Sync, Closer>, apply_mode::nothing, rewind_mode::dontcare, nothing,
-                                    normal>(in);
-            return in.current() != start;
-        }
-    }
-};
+using recover_line = trivia::recover_item<Item, skip_line_tail, skip_lines<Sync, Closer>>;
 
 // ------------------------------------------------------------------------------ expectations
 
@@ -216,8 +180,3 @@ using grammar = file;
 }  // namespace rules
 }  // namespace vigil::grammar::tests
 
-/// `recover_line<>` succeeds only when it consumed input (see above), like a consuming sequence.
-template <typename Name, typename Item, typename Sync, typename Closer>
-struct tao::pegtl::analyze_traits<Name, vigil::grammar::tests::rules::recover_line<Item, Sync, Closer>>
-    : analyze_seq_traits<Item, vigil::grammar::tests::rules::skip_line_tail,
-                         vigil::grammar::tests::rules::skip_lines<Sync, Closer>> {};

@@ -16,4 +16,9 @@ struct json_fault {
 /// Why `text`, refused by a parser for `why`, is not JSON, and at which byte.
 [[nodiscard]] json_fault locate_json_fault(std::string_view text, std::string_view why);
 
+/// What nlohmann::json's parse error `what()` says, without its prefix
+/// ("[json.exception.parse_error.101] parse error at line 1, column 9: "): for a message that
+/// gives the place its own way.
+[[nodiscard]] std::string json_parse_reason(std::string_view what);
+
 }  // namespace vigil
