@@ -337,24 +337,8 @@ struct evaluator::impl {
             case op::le_const:
             case op::gt_const:
             case op::ge_const: {
-                value l = eval(x.a);
-                const value& c = set.constants[x.b];
-                int cmp;
-                if (l.k == kind::number && c.k == kind::number) {
-                    if (l.number != l.number) return value::boolean(false);  // NaN
-                    cmp = l.number < c.number ? -1 : (l.number > c.number ? 1 : 0);
-                } else if (l.k == kind::text && c.k == kind::text) {
-                    cmp = l.sv().compare(c.sv());
-                } else {
-                    if (l.k != kind::unknown) fault(n, eval::fault::compare_kinds, l.k, c.k);
-                    return value::unknown();
-                }
-                switch (x.code) {
-                    case op::lt_const: return value::boolean(cmp < 0);
-                    case op::le_const: return value::boolean(cmp <= 0);
-                    case op::gt_const: return value::boolean(cmp > 0);
-                    default: return value::boolean(cmp >= 0);
-                }
+                const value l = eval(x.a);
+                return order(l, set.constants[x.b], static_cast<int>(x.code) - static_cast<int>(op::lt_const), n);
             }
             case op::any:
             case op::all:
@@ -724,8 +708,23 @@ struct evaluator::impl {
     }
 
     value eval_order(const node& x, std::uint32_t n) {
-        value l = eval(x.a);
-        value r = eval(x.b);
+        const value l = eval(x.a);
+        const value r = eval(x.b);
+        return order(l, r, static_cast<int>(x.code) - static_cast<int>(op::lt), n);
+    }
+
+    static_assert(static_cast<int>(op::le) - static_cast<int>(op::lt) == 1 &&
+                  static_cast<int>(op::gt) - static_cast<int>(op::lt) == 2 &&
+                  static_cast<int>(op::ge) - static_cast<int>(op::lt) == 3 &&
+                  static_cast<int>(op::le_const) - static_cast<int>(op::lt_const) == 1 &&
+                  static_cast<int>(op::gt_const) - static_cast<int>(op::lt_const) == 2 &&
+                  static_cast<int>(op::ge_const) - static_cast<int>(op::lt_const) == 3,
+                  "order() takes a comparison by its place among lt, le, gt, ge");
+
+    // `l < r`, `<=`, `>` or `>=` (comparison 0 to 3, in the order of the ops): numbers by value
+    // (false with a NaN), texts by their bytes; unknown when either side is, or (with a fault) when
+    // they are of other kinds.
+    [[gnu::always_inline]] value order(const value& l, const value& r, int comparison, std::uint32_t n) {
         if (l.k == kind::unknown || r.k == kind::unknown) return value::unknown();
         int c;
         if (l.k == kind::number && r.k == kind::number) {
@@ -737,10 +736,10 @@ struct evaluator::impl {
             fault(n, eval::fault::compare_kinds, l.k, r.k);
             return value::unknown();
         }
-        switch (x.code) {
-            case op::lt: return value::boolean(c < 0);
-            case op::le: return value::boolean(c <= 0);
-            case op::gt: return value::boolean(c > 0);
+        switch (comparison) {
+            case 0: return value::boolean(c < 0);
+            case 1: return value::boolean(c <= 0);
+            case 2: return value::boolean(c > 0);
             default: return value::boolean(c >= 0);
         }
     }
@@ -1044,14 +1043,7 @@ struct evaluator::impl {
             }
         }
         if (o.open) return;  // a trigger while an obligation is open opens no other
-        if (r.limited) {
-            const tri in = in_period(r);
-            if (in == tri::false_) return;
-            if (in == tri::unknown) {
-                make_finding(r, tri::unknown, out);
-                return;
-            }
-        }
+        if (r.limited && !judged_in_period(r, out)) return;
         const tri t = trigger(r);
         if (t == tri::true_) {
             o = eval::obligation_state{};
@@ -1320,14 +1312,17 @@ struct evaluator::impl {
             deferred_turn(r, out);
             return;
         }
-        const tri in = in_period(r);
-        if (in == tri::false_) return;
-        if (in == tri::unknown) {
-            make_finding(r, tri::unknown, out);
-            return;
-        }
+        if (!judged_in_period(r, out)) return;
         const tri result = evaluate(r);
         if (result != tri::false_) make_finding(r, result, out);
+    }
+
+    /// Whether the record falls in the rule's effective period, so the rule is judged; a record
+    /// whose time is unknown gets an undetermined finding instead.
+    bool judged_in_period(const eval::compiled_rule& r, std::vector<finding>& out) {
+        const tri in = in_period(r);
+        if (in == tri::unknown) make_finding(r, tri::unknown, out);
+        return in == tri::true_;
     }
 
     /// decide() without a state: a conversation of this one turn.
