@@ -14,7 +14,7 @@ json_fault locate_json_fault(std::string_view text, std::string_view why) {
         fault.message = "invalid JSON at byte " + std::to_string(p.byte) + ": " + json_parse_reason(p.what());
         return fault;
     } catch (const std::exception&) {
-        // nlohmann refuses it for a reason that has no place (a number out of range): simdjson's says as much.
+        // Refused for a reason with no place (a number out of range): simdjson's reason says as much.
     }
     fault.message = "invalid JSON: " + std::string(why);
     return fault;

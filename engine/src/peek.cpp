@@ -388,7 +388,8 @@ bool peek_parsed(std::string_view json, record_key& key, std::string& error) {
     if (const std::size_t cut = leading_members_end(json); cut != std::string_view::npos) {
         // The leading members closed as an object of their own; anything odd there and the whole
         // record is parsed instead, so the answer and its wording are the whole record's.
-        if (!p.load_closed(json.substr(0, cut), doc) && read_key(json.substr(0, cut), doc, key, error) && key.has_conversation &&
+        const std::string_view leading = json.substr(0, cut);
+        if (!p.load_closed(leading, doc) && read_key(leading, doc, key, error) && key.has_conversation &&
             key.has_turn && key.has_time)
             return true;
         clear(key);

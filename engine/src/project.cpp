@@ -9,8 +9,8 @@
 #include <simdjson.h>
 
 #include "compile.hpp"
-#include "vigil/json_fault.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/json_fault.hpp"
 
 namespace vigil::eval {
 

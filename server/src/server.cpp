@@ -57,6 +57,13 @@ json error_body(std::string_view code, std::string_view message) {
     return json{{"error", json{{"code", code}, {"message", message}}}};
 }
 
+// A refused body or record, with the byte where its JSON stops when there is one.
+json error_body(const input_error& bad) {
+    json body = error_body(bad.code, bad.message);
+    if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
+    return body;
+}
+
 void answer_json(answer& out, int status, const json& body) {
     out.status = status;
     out.body = body.dump();
@@ -296,9 +303,7 @@ struct server::impl {
     static std::string refused_record(std::string_view text, const std::string& reason) {
         input_error bad;
         if (check_record(text, bad)) return error_body("invalid_record", reason).dump();
-        json body = error_body(bad.code, bad.message);
-        if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
-        return body.dump();
+        return error_body(bad).dump();
     }
 
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
@@ -377,9 +382,7 @@ struct server::impl {
         std::vector<batch_item> items;
         input_error bad;
         if (!split_batch(req.body, items, bad)) {
-            json body = error_body(bad.code, bad.message);
-            if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
-            answer_json(out, 400, body);
+            answer_json(out, 400, error_body(bad));
             return;
         }
         const std::string received_at = decisions.is_open() ? now_rfc3339() : std::string();
