@@ -456,8 +456,8 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
             BOOST_TEST(error.find('\n') == std::string::npos);
         }
     }
-    // The evaluator is still fine afterwards, and escapes and atoms in values no rule reads are
-    // checked, not refused.
+    // The evaluator is still fine afterwards, and valid escapes and atoms in values no rule reads
+    // pass their check.
     vigil::decision d;
     std::string error;
     BOOST_TEST(judge.decide(R"({"speaker":"ai","signals":{"intent":"ask_if_ai"},"ai":{"disclosed":false}})", d, error));

@@ -142,11 +142,17 @@ BOOST_AUTO_TEST_CASE(every_line_is_accounted_for) {
     // Memory follows the conversations open at once, not the log.
     BOOST_TEST(s.peak_open > 0u);
     BOOST_TEST(s.peak_open < s.conversations / 2);
-    // Every malformed line of the input is named, with the evaluator's reason.
+    // Every malformed line of the input is named, with the evaluator's reason; and every line
+    // that is not a JSON object is malformed, whichever of its values is broken.
     for (const auto& p : s.first_malformed) {
         BOOST_TEST(!json::accept(the_log().lines.at(p.line - 1)), p.line);
         BOOST_TEST(p.error.find("invalid JSON") == 0u, p.error);
     }
+    const auto not_an_object = std::count_if(the_log().lines.begin(), the_log().lines.end(), [](const std::string& line) {
+        const json parsed = json::parse(line, nullptr, false);
+        return parsed.is_discarded() || !parsed.is_object();
+    });
+    BOOST_TEST(s.malformed == static_cast<std::uint64_t>(not_an_object));
 }
 
 BOOST_AUTO_TEST_CASE(late_turns_after_a_gap_are_out_of_order) {
