@@ -15,6 +15,8 @@
 
 #include "vigil/cli.hpp"
 #include "vigil/replay.hpp"
+#include "vigil/server.hpp"
+#include "validators.hpp"
 
 namespace vigil::cli {
 
@@ -63,6 +65,10 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--reorder-window", o.reorder_window,
                     "records a conversation holds back while it waits for a missing turn")
         ->capture_default_str();
+    cmd->add_option("--max-line", o.max_line,
+                    "a longer line is malformed and stepped over without being kept (16MiB, 1GiB)")
+        ->check(size_validator())
+        ->capture_default_str();
     cmd->add_option("--record-member", o.record_member,
                     "each line wraps its record in this member (`record` for a decision log of vigil serve)");
     cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")
@@ -98,6 +104,7 @@ int run_replay(const replay_command_options& o) {
     options.threads = o.threads;
     options.tracking.reorder_window = o.reorder_window;
     options.record_member = o.record_member;
+    options.max_line = *server::parse_size(o.max_line);
     options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 

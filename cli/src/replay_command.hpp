@@ -19,6 +19,7 @@ struct replay_command_options {
     std::string idle = "30m";
     std::size_t reorder_window = 16;
     std::string record_member;  // empty: the lines are the records
+    std::string max_line = "16MiB";
     std::string findings = "-";
     std::string summary_json;
     std::string log_level = "info";

@@ -14,18 +14,11 @@
 #include "vigil/cli.hpp"
 #include "vigil/replay.hpp"
 #include "vigil/server.hpp"
+#include "validators.hpp"
 
 namespace vigil::cli {
 
 namespace {
-
-CLI::Validator size_validator() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            return server::parse_size(text) ? "" : "expected a size such as 1048576, 512KiB or 1MiB";
-        },
-        "SIZE");
-}
 
 // The token is a secret: the file's first line, without surrounding white space.
 bool read_token(const std::string& path, std::string& token, std::string& error) {

@@ -58,6 +58,7 @@ bool line_reader::fill() {
 }
 
 bool line_reader::next(std::string_view& line) {
+    m_too_long = false;
     std::size_t scanned = m_begin;
     for (;;) {
         const void* nl = scanned < m_end ? std::memchr(m_buffer.data() + scanned, '\n', m_end - scanned) : nullptr;
@@ -67,19 +68,55 @@ bool line_reader::next(std::string_view& line) {
             if (stop > m_begin && m_buffer[stop - 1] == '\r') --stop;
             line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
             m_begin = at + 1;
-            return true;
+            return keep_or_refuse(line);
         }
         const std::size_t pending = m_end - m_begin;
+        if (pending > m_max_line) return step_over_long_line(line);
         if (!fill()) {
             if (pending == 0 || failed()) return false;
             std::size_t stop = m_end;  // the last line has no newline
             if (m_buffer[stop - 1] == '\r') --stop;
             line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
             m_begin = m_end;
-            return true;
+            return keep_or_refuse(line);
         }
         scanned = m_begin + pending;  // fill() moved the unread bytes to the front
     }
+}
+
+// A whole line that is in the buffer, returned as it is unless it is longer than the limit.
+bool line_reader::keep_or_refuse(std::string_view& line) {
+    if (line.size() <= m_max_line) return true;
+    m_too_long = true;
+    m_long_length = line.size();
+    line = {};
+    return true;
+}
+
+// Reads to the end of a line too long to keep, counting its bytes instead of storing them: a log
+// with a runaway line (no newline for gigabytes) costs no more memory than one with short lines.
+bool line_reader::step_over_long_line(std::string_view& line) {
+    std::uint64_t length = m_end - m_begin;
+    m_begin = m_end;
+    for (;;) {
+        if (!fill()) {
+            if (failed()) return false;
+            break;  // the file ends inside the line
+        }
+        const void* nl = std::memchr(m_buffer.data() + m_begin, '\n', m_end - m_begin);
+        if (nl) {
+            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - m_buffer.data());
+            length += at - m_begin;
+            m_begin = at + 1;
+            break;
+        }
+        length += m_end - m_begin;
+        m_begin = m_end;
+    }
+    m_too_long = true;
+    m_long_length = length;
+    line = {};
+    return true;
 }
 
 std::uint64_t line_reader::raw_offset() const {

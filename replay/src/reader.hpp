@@ -23,8 +23,16 @@ public:
 
     /// The next line without its newline (and without a `\r` before it). Returns false at the end
     /// of the file or on a read error (then failed() is true and error() says why). A last line
-    /// without a newline is a line; an empty file has none.
+    /// without a newline is a line; an empty file has none. A line longer than max_line() bytes is
+    /// not kept: it is stepped over, `line` is empty and too_long() is true.
     [[nodiscard]] bool next(std::string_view& line);
+
+    /// The longest line kept (the buffer holds at most about twice as much); default 64 MiB.
+    void set_max_line(std::size_t bytes) { m_max_line = bytes; }
+    [[nodiscard]] std::size_t max_line() const { return m_max_line; }
+    /// Whether the line next() returned last was too long to keep, and its length in bytes.
+    [[nodiscard]] bool too_long() const { return m_too_long; }
+    [[nodiscard]] std::uint64_t long_line_length() const { return m_long_length; }
 
     [[nodiscard]] bool failed() const { return !m_error.empty(); }
     [[nodiscard]] const std::string& error() const { return m_error; }
@@ -34,6 +42,8 @@ public:
 
 private:
     bool fill();
+    bool keep_or_refuse(std::string_view& line);
+    bool step_over_long_line(std::string_view& line);
 
     gzFile_s* m_file = nullptr;
     std::vector<char> m_buffer;
@@ -41,6 +51,9 @@ private:
     std::size_t m_end = 0;    // end of the bytes read
     bool m_eof = false;
     std::string m_error;
+    std::size_t m_max_line = std::size_t{64} << 20;
+    bool m_too_long = false;
+    std::uint64_t m_long_length = 0;
 };
 
 }  // namespace vigil::replay::detail

@@ -246,6 +246,8 @@ public:
         s.policy_hash = policy_hash(*m_set);
         s.tracking = m_opts.tracking;
         s.batch_lines = m_opts.batch_lines;
+        s.batch_bytes = m_opts.batch_bytes;
+        s.max_line = m_opts.max_line;
         s.threads = m_threads;
 
         // Every file must open before anything is evaluated.
@@ -322,12 +324,32 @@ private:
         for (auto& q : m_queues) q.push(b);
     }
 
-    void add_line(batch& b, std::string_view text, line_id id) {
-        // A slot of a recycled batch is overwritten in place: its strings keep their buffers.
+    // The batch's next line slot, for line `id`. A slot of a recycled batch is overwritten in
+    // place: its strings keep their buffers.
+    line_slot& next_slot(batch& b, line_id id) {
         if (b.used == b.lines.size()) b.lines.emplace_back();
         line_slot& slot = b.lines[b.used];
         slot.id = id;
         slot.peeked.refused = false;
+        return slot;
+    }
+
+    // A line too long to keep (line_reader::max_line): malformed, its text not read.
+    void add_long_line(batch& b, std::uint64_t length, line_id id) {
+        line_slot& slot = next_slot(b, id);
+        slot.peeked.object = false;
+        slot.peeked.refused = true;
+        slot.peeked.error = "the line is " + std::to_string(length) + " bytes long, over the limit of " +
+                            std::to_string(m_opts.max_line) + " (--max-line): not read";
+        slot.offset = b.text.size();
+        slot.length = 0;
+        b.text.push_back('\0');
+        b.routes[static_cast<std::size_t>(id % m_threads)].push_back(static_cast<std::uint32_t>(b.used));
+        ++b.used;
+    }
+
+    void add_line(batch& b, std::string_view text, line_id id) {
+        line_slot& slot = next_slot(b, id);
         std::string_view record = text;
         if (!m_opts.record_member.empty() && !member_json(text, m_opts.record_member, record, slot.peeked.error)) {
             if (has_member(text, "event")) {  // a service's note about a conversation, not a record
@@ -373,12 +395,19 @@ private:
                 s.files.push_back(file);
                 continue;
             }
+            reader.set_max_line(m_opts.max_line);
             std::string_view line;
             while (reader.next(line)) {
                 ++file.lines;
-                file.bytes += line.size() + 1;
-                add_line(*b, line, detail::make_line_id(f, file.lines));
-                if (b->used >= m_opts.batch_lines) {
+                const line_id id = detail::make_line_id(f, file.lines);
+                if (reader.too_long()) {
+                    file.bytes += reader.long_line_length() + 1;
+                    add_long_line(*b, reader.long_line_length(), id);
+                } else {
+                    file.bytes += line.size() + 1;
+                    add_line(*b, line, id);
+                }
+                if (b->used >= m_opts.batch_lines || b->text.size() >= m_opts.batch_bytes) {
                     dispatch(std::move(b));
                     b = new_batch();
                     if (failed()) break;
@@ -536,6 +565,8 @@ summary run(std::shared_ptr<const compiled_set> set, const options& opts, const 
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     options checked = opts;
     checked.batch_lines = std::max<std::size_t>(1, opts.batch_lines);
+    checked.batch_bytes = std::max<std::size_t>(1, opts.batch_bytes);
+    checked.max_line = std::max<std::size_t>(1, opts.max_line);
     pipeline p(std::move(set), checked, findings, threads);
     return p.run();
 }

@@ -87,7 +87,9 @@ ordered to_json(const summary& s) {
     j["policy_hash"] = s.policy_hash;
     j["settings"] = {{"reorder_window", s.tracking.reorder_window},
                      {"idle_ms", s.tracking.idle_gap_ms},
-                     {"batch_lines", s.batch_lines}};
+                     {"batch_lines", s.batch_lines},
+                     {"batch_bytes", s.batch_bytes},
+                     {"max_line", s.max_line}};
     j["run"] = {{"threads", s.threads},
                 {"elapsed_seconds", s.elapsed_seconds},
                 {"records_per_second", per_second(static_cast<double>(s.decided), s.elapsed_seconds)},

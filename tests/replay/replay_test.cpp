@@ -342,6 +342,56 @@ BOOST_AUTO_TEST_CASE(a_truncated_gzip_file_is_read_up_to_the_damage) {
                r.summary.lines);
 }
 
+BOOST_AUTO_TEST_CASE(lines_over_the_limit_are_malformed_and_not_kept) {
+    // After the log: a line over the limit that is in the buffer whole, one of 10 MiB that is
+    // stepped over across several reads, and a last one without a newline.
+    const auto dir = scratch_dir("long");
+    const std::string path = (dir / "long.jsonl").string();
+    const std::size_t limit = 64 << 10, over = 100 << 10, runaway = 10 << 20;
+    {
+        std::ofstream out(path, std::ios::binary);
+        for (const auto& line : the_log().lines) out << line << "\n";
+        out << "{\"text\":\"" << std::string(over, 'a') << "\"}\n";
+        out << std::string(runaway, 'x') << "\n";
+        out << std::string(over, 'y');
+    }
+    vigil::replay::options opts;
+    opts.logs = {path};
+    opts.threads = 2;
+    opts.batch_lines = 1000;
+    opts.max_line = limit;
+    replayed r;
+    r.summary = vigil::replay::run(policies(), opts, [&](std::string_view chunk) { r.findings.append(chunk); });
+    const auto base = replay({the_log().plain}, 2);
+
+    BOOST_TEST(r.summary.lines == log_lines + 3);
+    BOOST_TEST(r.summary.bytes == fs::file_size(path) + 1);  // the last line counts a newline it lacks
+    BOOST_TEST(r.summary.malformed == base.summary.malformed + 3);
+    BOOST_TEST(r.summary.decided == base.summary.decided);
+    // The findings are the log's, and the three lines are malformed, with their lengths.
+    std::vector<json> extra;
+    std::vector<json> kept;
+    for (auto line : parse_lines(r.findings)) {
+        if (line.value("event", "") == "malformed" && line["line"].get<std::size_t>() > log_lines) {
+            extra.push_back(line);
+            continue;
+        }
+        for (const char* file : {"file", "first_file"}) {
+            if (line.contains(file)) line[file] = the_log().plain;
+        }
+        kept.push_back(line);
+    }
+    BOOST_TEST(kept == parse_lines(base.findings));
+    BOOST_REQUIRE(extra.size() == 3u);
+    const std::size_t lengths[] = {over + 11, runaway, over};
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(extra[i]["line"] == log_lines + 1 + i);
+        const std::string error = extra[i]["error"];
+        BOOST_TEST(error.find(std::to_string(lengths[i]) + " bytes long") != std::string::npos, error);
+        BOOST_TEST(error.find("--max-line") != std::string::npos, error);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
     const auto r = replay({the_log().plain}, 2);
     std::string text;

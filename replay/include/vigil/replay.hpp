@@ -9,7 +9,8 @@
 // worker expires idle conversations at the same log time (the latest record timestamp seen so
 // far), and the writer merges the workers' events of the batch into the order one tracker fed
 // the whole stream would give. The findings file and the summary are therefore byte-identical
-// whatever the number of threads. Memory is bounded by the batches in flight (a few per thread)
+// whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
+// each at most batch_lines lines or batch_bytes bytes, and no line longer than max_line)
 // and by the conversations open at once.
 
 #include <cstddef>
@@ -41,6 +42,13 @@ struct options {
     /// Lines per batch: idle conversations are expired at every batch boundary, so this is part
     /// of the result's definition (keep the default to compare runs).
     std::size_t batch_lines = 8192;
+    /// A batch also ends once its text reaches this many bytes, so that long records cannot make
+    /// the batches in flight large (8,192 records of the usual kilobyte stay far below it). Part
+    /// of the result's definition like batch_lines.
+    std::size_t batch_bytes = std::size_t{64} << 20;
+    /// The longest line read, in bytes: a longer one is malformed, stepped over without being kept
+    /// (a runaway line costs no memory), and reported with its line number and length.
+    std::size_t max_line = std::size_t{16} << 20;
     /// When not empty, every line is a JSON object whose member of this name is the record (a
     /// decision log of `vigil serve` has {"record": {...}, "decision": {...}, ...}); a line
     /// without it is malformed, except a line with an `event` member instead (a decision log's
@@ -108,6 +116,8 @@ struct summary {
     std::string policy_hash;
     tracker_options tracking;
     std::size_t batch_lines = 0;
+    std::size_t batch_bytes = 0;
+    std::size_t max_line = 0;
     // how the run went (not part of the result)
     std::size_t threads = 0;
     double elapsed_seconds = 0;
