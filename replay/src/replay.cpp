@@ -344,8 +344,7 @@ private:
         slot.offset = b.text.size();
         slot.length = 0;
         b.text.push_back('\0');
-        b.routes[static_cast<std::size_t>(id % m_threads)].push_back(static_cast<std::uint32_t>(b.used));
-        ++b.used;
+        route(b, slot);
     }
 
     void add_line(batch& b, std::string_view text, line_id id) {
@@ -365,16 +364,19 @@ private:
         slot.length = record.size();
         b.text.append(record);
         b.text.push_back('\0');  // with the padding at the batch's end: parsed in place (record_text)
-        std::size_t worker = 0;
-        if (slot.peeked.object && slot.peeked.key.ordered()) {
-            worker = fnv1a(slot.peeked.key.conversation_id) % m_threads;
-        } else {
-            worker = static_cast<std::size_t>(id % m_threads);
-        }
         if (slot.peeked.object && slot.peeked.key.has_time) {
             m_now = m_timed ? std::max(m_now, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
             m_timed = true;
         }
+        route(b, slot);
+    }
+
+    // Hands the batch's next slot to the worker that owns its conversation; a line without one
+    // goes by its position.
+    void route(batch& b, const line_slot& slot) {
+        const std::size_t worker = slot.peeked.object && slot.peeked.key.ordered()
+                                       ? fnv1a(slot.peeked.key.conversation_id) % m_threads
+                                       : static_cast<std::size_t>(slot.id % m_threads);
         b.routes[worker].push_back(static_cast<std::uint32_t>(b.used));
         ++b.used;
     }
