@@ -4,8 +4,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -16,10 +14,13 @@
 #include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/parse.hpp"
+#include "vigil/line_reader.hpp"
+#include "vigil/server.hpp"
 #include "vigil/service.hpp"
 #include "replay_command.hpp"
 #include "serve_command.hpp"
 #include "test_command.hpp"
+#include "validators.hpp"
 
 namespace vigil::cli {
 
@@ -95,6 +96,7 @@ struct eval_options {
     std::string input = "-";
     std::string output = "-";
     std::string log_level = "info";
+    std::string max_line = "16MiB";
     bool fail_on_undetermined = false;
 };
 
@@ -136,15 +138,11 @@ int run_eval(const eval_options& options) {
     }
     for (const auto& d : policies.diagnostics) std::fprintf(stderr, "%s\n", render_text(d, *policies.sources).c_str());
 
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (options.input != "-") {
-        file.open(options.input, std::ios::binary);
-        if (!file) {
-            logger->error("cannot read input `{}`: {}", options.input, std::strerror(errno));
-            return exit_bad_input;
-        }
-        in = &file;
+    replay::line_reader in;
+    in.set_max_line(*server::parse_size(options.max_line));
+    if (std::string why; !in.open(options.input, why)) {
+        logger->error("cannot read input `{}`: {}", options.input, why);
+        return exit_bad_input;
     }
     std::FILE* out = stdout;
     if (options.output != "-") {
@@ -158,14 +156,16 @@ int run_eval(const eval_options& options) {
     evaluator judge(policies.set);
     decision d;
     std::string error;
-    std::string line;
+    std::string_view line;
     std::string answer;
     eval_tally tally;
-    while (std::getline(*in, line)) {
+    while (in.next(line)) {
         ++tally.lines;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
         answer.clear();
-        if (line.find_first_not_of(" \t") == std::string::npos) {
+        if (in.too_long()) {
+            tally.malformed.push_back(tally.lines);
+            answer = malformed_line(tally.lines, replay::long_line_reason(in.long_line_length(), in.max_line()));
+        } else if (line.find_first_not_of(" \t") == std::string::npos) {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, "empty line");
         } else if (judge.decide(line, d, error)) {
@@ -180,6 +180,10 @@ int run_eval(const eval_options& options) {
     }
     if (out != stdout) std::fclose(out);
     else std::fflush(out);
+    if (in.failed()) {
+        logger->error("cannot read input `{}` after line {}: {}", options.input, tally.lines, in.error());
+        return exit_bad_input;
+    }
 
     const std::size_t records = tally.lines - tally.malformed.size();
     logger->info("{} in, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
@@ -245,9 +249,12 @@ int run(int argc, char** argv) {
     eval_options eval_opts;
     auto* eval_cmd = app.add_subcommand("eval", "decide every record of a JSON Lines file, one answer per line");
     eval_cmd->add_option("--policy,-p", eval_opts.policies, "policy files or directories")->required();
-    eval_cmd->add_option("--input,-i", eval_opts.input, "JSON Lines records, or - for standard input")
+    eval_cmd->add_option("--input,-i", eval_opts.input, "JSON Lines records, plain or .gz, or - for standard input")
         ->capture_default_str();
     eval_cmd->add_option("--output,-o", eval_opts.output, "where decisions go, or - for standard output")
+        ->capture_default_str();
+    eval_cmd->add_option("--max-line", eval_opts.max_line, "a longer line is malformed and not read (16MiB, 1GiB)")
+        ->check(size_validator())
         ->capture_default_str();
     eval_cmd->add_option("--log-level", eval_opts.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))

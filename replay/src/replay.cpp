@@ -27,8 +27,8 @@
 #include <mutex>
 #include <thread>
 
-#include "reader.hpp"
 #include "tally.hpp"
+#include "vigil/line_reader.hpp"
 
 namespace vigil::replay {
 
@@ -252,7 +252,7 @@ public:
 
         // Every file must open before anything is evaluated.
         for (const auto& path : m_files) {
-            detail::line_reader probe;
+            line_reader probe;
             std::string error;
             if (!probe.open(path, error)) s.unreadable.push_back({path, 0, error});
         }
@@ -339,8 +339,7 @@ private:
         line_slot& slot = next_slot(b, id);
         slot.peeked.object = false;
         slot.peeked.refused = true;
-        slot.peeked.error = "the line is " + std::to_string(length) + " bytes long, over the limit of " +
-                            std::to_string(m_opts.max_line) + " (--max-line): not read";
+        slot.peeked.error = long_line_reason(length, m_opts.max_line);
         slot.offset = b.text.size();
         slot.length = 0;
         b.text.push_back('\0');
@@ -389,7 +388,7 @@ private:
 
         batch_ptr b = new_batch();
         for (std::size_t f = 0; f < m_files.size() && !failed(); ++f) {
-            detail::line_reader reader;
+            line_reader reader;
             std::string error;
             file_tally file{m_files[f], 0, 0};
             if (!reader.open(m_files[f], error)) {

@@ -91,6 +91,45 @@ BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
     BOOST_TEST(errors >= 2u);
 }
 
+// Lines over --max-line (two of this input) get an answer like any malformed line, with their length; the others are
+// decided as without the limit. A gzip input reads as the plain one.
+BOOST_AUTO_TEST_CASE(eval_answers_lines_over_the_limit_and_reads_gzip) {
+    const std::string input = "tests/golden/cli/malformed.jsonl";
+    const auto whole = lines_of(run_vigil("eval --policy policies/ --input " + input + " --log-level off").output);
+    const auto limited =
+        lines_of(run_vigil("eval --policy policies/ --input " + input + " --max-line 150 --log-level off").output);
+    std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/" + input);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    BOOST_REQUIRE(limited.size() == lines.size());
+    BOOST_REQUIRE(whole.size() == lines.size());
+    std::size_t over = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].size() <= 150) {
+            BOOST_TEST(limited[i] == whole[i]);
+            continue;
+        }
+        ++over;
+        const auto answer = nlohmann::json::parse(limited[i]);
+        BOOST_TEST(answer["line"] == i + 1);
+        BOOST_TEST(answer["error"] == "the line is " + std::to_string(lines[i].size()) +
+                                          " bytes long, over the limit of 150 (--max-line): not read");
+    }
+    BOOST_TEST(over >= 2u);
+
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-eval-gzip";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string plain = (dir / "records.jsonl").string(), gz = (dir / "records.jsonl.gz").string();
+    BOOST_REQUIRE(run_vigil("generate -n 300 --seed 5 -o '" + plain + "'").status == 0);
+    BOOST_REQUIRE(run_vigil("generate -n 300 --seed 5 -o '" + gz + "'").status == 0);
+    const auto from_plain = run_vigil("eval --policy policies/ --input '" + plain + "' --log-level off");
+    const auto from_gz = run_vigil("eval --policy policies/ --input '" + gz + "' --log-level off");
+    BOOST_TEST(lines_of(from_plain.output).size() == 300u);
+    BOOST_TEST(from_gz.output == from_plain.output);
+    BOOST_TEST(from_gz.status == from_plain.status);
+}
+
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
     const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
     const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");

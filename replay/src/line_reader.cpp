@@ -1,4 +1,4 @@
-#include "reader.hpp"
+#include "vigil/line_reader.hpp"
 
 #include <unistd.h>
 #include <zlib.h>
@@ -7,7 +7,7 @@
 #include <climits>
 #include <cstring>
 
-namespace vigil::replay::detail {
+namespace vigil::replay {
 
 namespace {
 constexpr std::size_t initial_buffer = 4u << 20;  // grows for a longer line
@@ -125,4 +125,9 @@ std::uint64_t line_reader::raw_offset() const {
     return at < 0 ? 0 : static_cast<std::uint64_t>(at);
 }
 
-}  // namespace vigil::replay::detail
+std::string long_line_reason(std::uint64_t length, std::size_t limit) {
+    return "the line is " + std::to_string(length) + " bytes long, over the limit of " + std::to_string(limit) +
+           " (--max-line): not read";
+}
+
+}  // namespace vigil::replay

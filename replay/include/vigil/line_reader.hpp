@@ -1,6 +1,7 @@
 #pragma once
 // Reads one log file line by line, plain or gzip (zlib reads plain files through unchanged),
-// with large buffers. A line is a view into the reader's buffer, valid until the next call.
+// with large buffers, and no line longer than a limit: `vigil replay` and `vigil eval` read their
+// input with it. A line is a view into the reader's buffer, valid until the next call.
 
 #include <cstdint>
 #include <string>
@@ -9,7 +10,7 @@
 
 struct gzFile_s;
 
-namespace vigil::replay::detail {
+namespace vigil::replay {
 
 class line_reader {
 public:
@@ -56,4 +57,7 @@ private:
     std::uint64_t m_long_length = 0;
 };
 
-}  // namespace vigil::replay::detail
+/// Why a line over the limit was not read: its length and the limit, in one line.
+[[nodiscard]] std::string long_line_reason(std::uint64_t length, std::size_t limit);
+
+}  // namespace vigil::replay
