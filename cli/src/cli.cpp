@@ -13,8 +13,8 @@
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
-#include "vigil/parse.hpp"
 #include "vigil/line_reader.hpp"
+#include "vigil/parse.hpp"
 #include "vigil/server.hpp"
 #include "vigil/service.hpp"
 #include "replay_command.hpp"
@@ -253,9 +253,7 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     eval_cmd->add_option("--output,-o", eval_opts.output, "where decisions go, or - for standard output")
         ->capture_default_str();
-    eval_cmd->add_option("--max-line", eval_opts.max_line, "a longer line is malformed and not read (16MiB, 1GiB)")
-        ->check(size_validator())
-        ->capture_default_str();
+    add_max_line_option(*eval_cmd, eval_opts.max_line);
     eval_cmd->add_option("--log-level", eval_opts.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();

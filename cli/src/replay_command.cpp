@@ -65,10 +65,7 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--reorder-window", o.reorder_window,
                     "records a conversation holds back while it waits for a missing turn")
         ->capture_default_str();
-    cmd->add_option("--max-line", o.max_line,
-                    "a longer line is malformed and stepped over without being kept (16MiB, 1GiB)")
-        ->check(size_validator())
-        ->capture_default_str();
+    add_max_line_option(*cmd, o.max_line);
     cmd->add_option("--record-member", o.record_member,
                     "each line wraps its record in this member (`record` for a decision log of vigil serve)");
     cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")

@@ -1,5 +1,5 @@
 #pragma once
-// Option checks more than one command uses.
+// Options and option checks more than one command uses.
 
 #include <string>
 
@@ -16,6 +16,15 @@ inline CLI::Validator size_validator() {
             return server::parse_size(text) ? "" : "expected a size such as 1048576, 512KiB or 1MiB";
         },
         "SIZE");
+}
+
+/// `--max-line SIZE` of the commands that read JSON Lines (eval, replay).
+inline void add_max_line_option(CLI::App& command, std::string& max_line) {
+    command
+        .add_option("--max-line", max_line,
+                    "a longer line is malformed and stepped over without being kept (16MiB, 1GiB)")
+        ->check(size_validator())
+        ->capture_default_str();
 }
 
 }  // namespace vigil::cli
