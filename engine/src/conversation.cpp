@@ -80,6 +80,8 @@ struct conversation_tracker::impl {
     decision verdict;  // reused: the evaluator keeps its buffers
     decision closing;  // the end-of-conversation findings of the conversation being closed
     std::string error;
+    bool log_timed = false;    // some log time was seen ...
+    std::int64_t log_now = 0;  // ... the latest: records' timestamps, advance_log_time(), expire()
 
     impl(std::shared_ptr<const compiled_set> set, tracker_options o) : options(o), judge(std::move(set)) {}
 
@@ -192,8 +194,7 @@ struct conversation_tracker::impl {
         release_ready(c, cause, sink);
     }
 
-    void close(conversation& c, const event_sink& sink) {
-        const std::uint64_t cause = c.last_line;
+    void close(conversation& c, std::uint64_t cause, const event_sink& sink) {
         while (!c.held.empty()) skip_to_first_held(c, cause, sink);
         close_conversation(c, cause, sink);
     }
@@ -225,7 +226,23 @@ struct conversation_tracker::impl {
         }
     }
 
+    void advance_log_time(std::int64_t now) {
+        log_now = log_timed ? std::max(log_now, now) : now;
+        log_timed = true;
+    }
+
+    // More than the idle gap lies between `since` and `now` (without overflow for times far apart).
+    bool idle_between(std::int64_t since, std::int64_t now) const {
+        return now > since && static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(since) >
+                                  static_cast<std::uint64_t>(options.idle_gap_ms);
+    }
+
+    // A conversation that log time has left idle for longer than the gap is over, whether or not
+    // an expire() came between its last record and this one: its id now starts a new one.
+    bool went_idle(const conversation& c) const { return c.timed && log_timed && idle_between(c.last_time, log_now); }
+
     void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
+        if (peeked.object && peeked.key.has_time) advance_log_time(peeked.key.time_ms);
         if (peeked.refused) {
             malformed(line, nullptr, peeked.error, sink);
             return;
@@ -245,6 +262,11 @@ struct conversation_tracker::impl {
             return;
         }
         auto found = open.find(key.conversation_id);
+        if (found != open.end() && went_idle(*found->second)) {
+            close(*found->second, line, sink);
+            open.erase(found);
+            found = open.end();
+        }
         const bool fresh = found == open.end();
         if (fresh) {
             auto c = std::make_unique<conversation>();
@@ -317,13 +339,14 @@ struct conversation_tracker::impl {
             return std::tie(a->last_line, a->id) < std::tie(b->last_line, b->id);
         });
         for (conversation* c : ending) {
-            close(*c, sink);
+            close(*c, c->last_line, sink);
             const std::string id = c->id;
             open.erase(id);  // frees *c
         }
     }
 
     void expire(std::int64_t now, const event_sink& sink) {
+        advance_log_time(now);
         std::vector<conversation*> idle;
         for (auto& [id, c] : open) {
             std::int64_t since = c->last_time;
@@ -334,10 +357,7 @@ struct conversation_tracker::impl {
                 }
                 since = c->aging_from;
             }
-            // now - since > gap, without overflow for times far apart
-            if (now > since && static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(since) >
-                                   static_cast<std::uint64_t>(options.idle_gap_ms))
-                idle.push_back(c.get());
+            if (idle_between(since, now)) idle.push_back(c.get());
         }
         close_all(idle, sink);
     }
@@ -368,6 +388,10 @@ void conversation_tracker::feed(std::string_view json, const peeked_line& peeked
 void conversation_tracker::feed(record_text record, const peeked_line& peeked, std::uint64_t line,
                                 const event_sink& sink) {
     m_impl->feed(record, peeked, line, sink);
+}
+
+void conversation_tracker::advance_log_time(std::int64_t now_ms) {
+    m_impl->advance_log_time(now_ms);
 }
 
 void conversation_tracker::expire(std::int64_t now_ms, const event_sink& sink) {

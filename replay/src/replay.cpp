@@ -44,6 +44,8 @@ struct line_slot {
     std::size_t length = 0;
     line_id id = 0;
     peeked_line peeked;
+    bool timed = false;         // the log had a timestamp up to this line ...
+    std::int64_t log_time = 0;  // ... the latest, in ms: the log time its worker judges idleness by
 };
 
 // Where the text of one cause's events is in its worker's output, in emission order.
@@ -370,9 +372,11 @@ private:
         route(b, slot);
     }
 
-    // Hands the batch's next slot to the worker that owns its conversation; a line without one
-    // goes by its position.
-    void route(batch& b, const line_slot& slot) {
+    // Hands the batch's next slot, stamped with the log time so far, to the worker that owns its
+    // conversation; a line without one goes by its position.
+    void route(batch& b, line_slot& slot) {
+        slot.timed = m_timed;
+        slot.log_time = m_now;
         const std::size_t worker = slot.peeked.object && slot.peeked.key.ordered()
                                        ? fnv1a(slot.peeked.key.conversation_id) % m_threads
                                        : static_cast<std::size_t>(slot.id % m_threads);
@@ -455,6 +459,7 @@ private:
                     for (const std::uint32_t i : b->routes[w]) {
                         const line_slot& slot = b->lines[i];
                         const record_text record{std::string_view(b->text).substr(slot.offset, slot.length), true};
+                        if (slot.timed) tracker.advance_log_time(slot.log_time);
                         tracker.feed(record, slot.peeked, slot.id, sink);
                     }
                     out->open_after_feed = tracker.open_conversations();

@@ -234,6 +234,37 @@ BOOST_AUTO_TEST_CASE(idle_conversations_expire_in_log_time_and_free_their_state)
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_record_after_the_idle_gap_starts_a_new_conversation_without_an_expire) {
+    vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
+    recorder r;
+    t.feed(record("a", 1, 0), 1, r.sink());
+    t.feed(record("a", 3, 5), 2, r.sink());    // held: a waits for turn 2
+    t.feed(record("b", 1, 30), 3, r.sink());   // log time 30: a (last at 5) is not idle yet
+    t.feed(record("a", 4, 35), 4, r.sink());   // 30 minutes after a's last record: not more than the gap
+    t.feed(record("b", 2, 66), 5, r.sink());   // 36 minutes after b's last record, b is over
+    t.feed(record("a", 5, 67), 6, r.sink());   // and so is a, 32 minutes after its last record
+    // Each closes before the record that came too late, which waits in a new conversation for the
+    // turns before it.
+    BOOST_TEST(r.take() == (lines{"decided 1 a/1", "decided 3 b/1", "closed 3 b turns 1 by 5", "gap 2 a missing 2-2 by 6",
+                                  "decided 2 a/3 by 6", "decided 4 a/4 by 6", "closed 4 a turns 3 by 6"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(t.open_conversations() == 2u);
+    BOOST_TEST(t.held_records() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_tracker_fed_part_of_a_stream_splits_by_the_streams_log_time) {
+    // Another tracker got the records that moved log time on; this one is told so.
+    vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
+    recorder r;
+    t.feed(record("a", 1, 0), 1, r.sink());
+    t.advance_log_time(base_ms + 31 * minute);
+    t.feed(record("a", 2, 1), 3, r.sink());  // its own timestamp is close, but log time has moved on
+    t.finish(r.sink());
+    BOOST_TEST(r.take() == (lines{"decided 1 a/1", "closed 1 a turns 1 by 3", "gap 3 a missing 1-1 at start",
+                                  "decided 3 a/2", "closed 3 a turns 1"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(conversations_without_timestamps_age_from_the_expire_after_their_last_record) {
     vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
     recorder r;

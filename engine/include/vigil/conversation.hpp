@@ -99,7 +99,8 @@ struct tracker_options {
     /// record would make it hold more, the missing turns are given up (a `gap` event) and the held
     /// records are evaluated. 0 gives up on a missing turn at once.
     std::size_t reorder_window = 16;
-    /// A conversation whose last record is older than this, in log time, is closed by expire().
+    /// A conversation whose last record is older than this, in log time, is over: closed by
+    /// expire(), or by the arrival of its next record, which starts a new conversation.
     std::int64_t idle_gap_ms = 30 * 60 * 1000;
 };
 
@@ -124,9 +125,10 @@ struct conversation_event {
     /// closed the last line fed to the conversation.
     std::uint64_t line = 0;
     /// The line whose feed() caused the event; for events of expire() and finish(), the last line
-    /// fed to the conversation being closed. Every cause belongs to one conversation, and the
+    /// fed to the conversation being closed. Every cause belongs to one conversation id, and the
     /// events of one cause are emitted together. So when several trackers share the conversations
-    /// of one stream and get the same expire() and finish() calls at the same points, merging the
+    /// of one stream, each given the stream's log time before every line (advance_log_time()),
+    /// and get the same expire() and finish() calls at the same points, merging the
     /// events of each step (the lines fed between two expire() calls; one expire(); finish()) by
     /// cause, with a stable sort, gives exactly the events one tracker fed everything would emit.
     std::uint64_t cause = 0;
@@ -201,6 +203,13 @@ enum class turn_fit : std::uint8_t {
 /// `malformed` at its own feed() whatever its turn. Every record placed in a conversation
 /// (evaluated, held, duplicate or late) is activity for expire() and becomes its last line.
 ///
+/// Idleness is exact: the tracker's log time is the latest timestamp it has seen (in records fed,
+/// and in expire() and advance_log_time() calls). When a record comes for a conversation whose
+/// latest record timestamp is more than idle_gap_ms before the log time, that conversation is
+/// over even if no expire() came in between: it is closed first (as expire() would close it, its
+/// events caused by this line) and the record starts a new conversation. expire() is what closes
+/// the conversations that never come back, and frees their memory.
+///
 /// Closing a conversation (expire(), finish()) evaluates what it still holds, in turn order, each
 /// run after a hole preceded by its `gap`, then emits `closed` and frees its state. expire() and
 /// finish() close conversations in the order of the line numbers of their last records.
@@ -225,6 +234,12 @@ public:
     void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
     /// The same, for a record that may be padded (parsed where it lies).
     void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
+
+    /// Raises the log time to `now_ms`. A caller that shares the conversations of one stream among
+    /// several trackers gives each, before every feed(), the stream's log time at that line (the
+    /// latest timestamp up to and including it), so that each closes idle conversations exactly
+    /// where one tracker fed the whole stream would.
+    void advance_log_time(std::int64_t now_ms);
 
     /// Closes every conversation idle for longer than idle_gap_ms at log time `now_ms`, that is
     /// whose latest record timestamp is more than idle_gap_ms before `now_ms`. A conversation

@@ -5,11 +5,11 @@
 // The logs are read in the order given, as one stream. A reader thread peeks at every line
 // (vigil::peek) and routes it by a hash of its conversation id to one of N worker threads; each
 // worker owns a vigil::conversation_tracker, so every conversation is put back in turn order and
-// evaluated by one thread. Lines travel in batches of `batch_lines`; after each batch every
-// worker expires idle conversations at the same log time (the latest record timestamp seen so
-// far), and the writer merges the workers' events of the batch into the order one tracker fed
-// the whole stream would give. The findings file and the summary are therefore byte-identical
-// whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
+// evaluated by one thread. Lines travel in batches of `batch_lines`, each line stamped with the
+// log time (the latest record timestamp seen so far) by which its worker judges idleness; after
+// each batch every worker expires idle conversations at the same log time, and the writer merges
+// the workers' events of the batch into the order one tracker fed the whole stream would give.
+// The findings file and the summary are therefore byte-identical whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
 // each at most batch_lines lines or batch_bytes bytes, and no line longer than max_line)
 // and by the conversations open at once.
 
@@ -39,11 +39,15 @@ struct options {
     std::size_t threads = 0;
     /// The reorder window and the idle gap of every conversation (conversation.hpp).
     tracker_options tracking;
-    /// Lines per batch: idle conversations are expired at every batch boundary, so this is part
-    /// of the result's definition (keep the default to compare runs).
-    std::size_t batch_lines = 8192;
+    /// Lines per batch. Which conversations there are and every finding do not depend on it (a
+    /// conversation is over once log time passes its last record by the idle gap, and the record
+    /// that comes after that starts a new one), but conversations that never come back are closed
+    /// at batch boundaries, so where their closing lines stand in the findings file, and the most
+    /// conversations open at once, do: keep the default to compare runs byte for byte. Small
+    /// batches keep the memory in flight small (2,048 records of a kilobyte: 2 MB).
+    std::size_t batch_lines = 2048;
     /// A batch also ends once its text reaches this many bytes, so that long records cannot make
-    /// the batches in flight large (8,192 records of the usual kilobyte stay far below it). Part
+    /// the batches in flight large (2,048 records of the usual kilobyte stay far below it). Part
     /// of the result's definition like batch_lines.
     std::size_t batch_bytes = std::size_t{64} << 20;
     /// The longest line read, in bytes: a longer one is malformed, stepped over without being kept
