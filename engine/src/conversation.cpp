@@ -5,6 +5,7 @@
 #include "vigil/conversation.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -82,6 +83,7 @@ struct conversation_tracker::impl {
     std::string error;
     bool log_timed = false;    // some log time was seen ...
     std::int64_t log_now = 0;  // ... the latest: records' timestamps, advance_log_time(), expire()
+    conversation_tracker::idle_placer placer;
 
     impl(std::shared_ptr<const compiled_set> set, tracker_options o) : options(o), judge(std::move(set)) {}
 
@@ -241,6 +243,32 @@ struct conversation_tracker::impl {
     // an expire() came between its last record and this one: its id now starts a new one.
     bool went_idle(const conversation& c) const { return c.timed && log_timed && idle_between(c.last_time, log_now); }
 
+    // Where the placer puts the closing of `c`, idle at log time `now`.
+    std::optional<std::uint64_t> place(const conversation& c) const {
+        const std::int64_t deadline = c.last_time > std::numeric_limits<std::int64_t>::max() - options.idle_gap_ms
+                                          ? std::numeric_limits<std::int64_t>::max()
+                                          : c.last_time + options.idle_gap_ms;
+        return placer(c.last_line, deadline);
+    }
+
+    // Closes an idle conversation before the events of line `at`.
+    void close_placed(conversation& c, std::uint64_t at, const event_sink& sink) {
+        const std::uint64_t rank = c.last_line;
+        const event_sink placed = [&](const conversation_event& e) {
+            conversation_event moved = e;
+            moved.placed = true;
+            moved.rank = rank;
+            sink(moved);
+        };
+        close(c, at, placed);
+    }
+
+    // `c`, which went idle, is closed before the record of `line` that came for it.
+    void close_before(conversation& c, std::uint64_t line, const event_sink& sink) {
+        const std::optional<std::uint64_t> at = placer ? place(c) : std::nullopt;
+        close_placed(c, at ? std::min(*at, line) : line, sink);
+    }
+
     void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink) {
         if (peeked.object && peeked.key.has_time) advance_log_time(peeked.key.time_ms);
         if (peeked.refused) {
@@ -263,7 +291,7 @@ struct conversation_tracker::impl {
         }
         auto found = open.find(key.conversation_id);
         if (found != open.end() && went_idle(*found->second)) {
-            close(*found->second, line, sink);
+            close_before(*found->second, line, sink);
             open.erase(found);
             found = open.end();
         }
@@ -348,6 +376,7 @@ struct conversation_tracker::impl {
     void expire(std::int64_t now, const event_sink& sink) {
         advance_log_time(now);
         std::vector<conversation*> idle;
+        std::vector<std::pair<std::uint64_t, conversation*>> placed;
         for (auto& [id, c] : open) {
             std::int64_t since = c->last_time;
             if (!c->timed) {
@@ -357,9 +386,22 @@ struct conversation_tracker::impl {
                 }
                 since = c->aging_from;
             }
-            if (idle_between(since, now)) idle.push_back(c.get());
+            if (!idle_between(since, now)) continue;
+            if (!c->timed || !placer) {
+                idle.push_back(c.get());
+            } else if (const auto at = place(*c)) {
+                placed.emplace_back(*at, c.get());
+            }
         }
         close_all(idle, sink);
+        std::sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.first, a.second->last_line) < std::tie(b.first, b.second->last_line);
+        });
+        for (const auto& [at, c] : placed) {
+            close_placed(*c, at, sink);
+            const std::string id = c->id;
+            open.erase(id);  // frees *c
+        }
     }
 
     void finish(const event_sink& sink) {
@@ -388,6 +430,10 @@ void conversation_tracker::feed(std::string_view json, const peeked_line& peeked
 void conversation_tracker::feed(record_text record, const peeked_line& peeked, std::uint64_t line,
                                 const event_sink& sink) {
     m_impl->feed(record, peeked, line, sink);
+}
+
+void conversation_tracker::set_idle_placer(idle_placer placer) {
+    m_impl->placer = std::move(placer);
 }
 
 void conversation_tracker::advance_log_time(std::int64_t now_ms) {

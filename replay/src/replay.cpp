@@ -25,7 +25,9 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include "tally.hpp"
 #include "vigil/line_reader.hpp"
@@ -52,8 +54,13 @@ struct line_slot {
 struct filed_text {
     phase when = phase::feed;
     std::uint64_t cause = 0;
+    bool placed = false;    // an idle conversation's closing, before the events of line `cause`
+    std::uint64_t rank = 0;  // placed: the order of such closings (their last lines)
     std::size_t offset = 0;
     std::size_t length = 0;
+
+    // The order of the findings file: what one tracker fed the whole stream would emit.
+    [[nodiscard]] auto key() const { return std::make_tuple(when, cause, !placed, rank); }
 };
 
 // Each worker writes its own output for every finding: on cache lines of its own, or the workers'
@@ -77,6 +84,18 @@ struct batch {
 };
 
 using batch_ptr = std::shared_ptr<batch>;
+
+// The first line of the batch after `last_line` whose log time is later than `deadline`: where a
+// conversation idle since then closes (conversation_tracker::idle_placer). Lines are in order and
+// log time never goes back, so it is a partition point.
+std::optional<std::uint64_t> first_line_past(const batch& b, std::uint64_t last_line, std::int64_t deadline) {
+    const auto end = b.lines.begin() + static_cast<std::ptrdiff_t>(b.used);
+    const auto at = std::partition_point(b.lines.begin(), end, [&](const line_slot& slot) {
+        return slot.id <= last_line || !slot.timed || slot.log_time <= deadline;
+    });
+    if (at == end) return std::nullopt;
+    return at->id;
+}
 
 // Batches come back here when the last thread lets go of one, and are handed out again with their
 // buffers at full size: a new batch of several megabytes would cost a page fault per page.
@@ -446,12 +465,19 @@ private:
             renderer.render(e, out->text, counts);
             const std::size_t added = out->text.size() - before;
             if (added == 0) return;
-            if (!texts.empty() && texts.back().when == when && texts.back().cause == e.cause)
+            // A placed closing belongs among the lines of the batch, whenever it was noticed.
+            const filed_text filed{e.placed ? phase::feed : when, e.cause, e.placed, e.rank, before, added};
+            if (!texts.empty() && texts.back().key() == filed.key())
                 texts.back().length += added;  // contiguous: the previous event's text ends at `before`
             else
-                texts.push_back({when, e.cause, before, added});
+                texts.push_back(filed);
         };
+        const batch* current = nullptr;
+        tracker.set_idle_placer([&](std::uint64_t last_line, std::int64_t deadline) {
+            return first_line_past(*current, last_line, deadline);
+        });
         while (batch_ptr b = m_queues[w].pop()) {
+            current = b.get();
             if (!failed()) {
                 try {
                     out = &b->out[w];
@@ -501,9 +527,8 @@ private:
                     for (const auto& t : out.texts) order.emplace_back(&t, &out.text);
                 }
                 m_peak_open = std::max<std::uint64_t>(m_peak_open, open);
-                std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b2) {
-                    return std::tie(a.first->when, a.first->cause) < std::tie(b2.first->when, b2.first->cause);
-                });
+                std::stable_sort(order.begin(), order.end(),
+                                 [](const auto& a, const auto& b2) { return a.first->key() < b2.first->key(); });
                 for (const auto& [t, text] : order) chunk.append(*text, t->offset, t->length);
                 if (chunk.size() >= (1u << 20)) flush();
                 if (b->last) flush();

@@ -2,6 +2,8 @@
 // idle expiry, and the three fields that place a record.
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -263,6 +265,31 @@ BOOST_AUTO_TEST_CASE(a_tracker_fed_part_of_a_stream_splits_by_the_streams_log_ti
     BOOST_TEST(r.take() == (lines{"decided 1 a/1", "closed 1 a turns 1 by 3", "gap 3 a missing 1-1 at start",
                                   "decided 3 a/2", "closed 3 a turns 1"}),
                boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_placer_puts_each_idle_closing_where_log_time_passed_its_gap) {
+    vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
+    // The stream's log time after each line, in minutes; this tracker is fed lines 1, 2 and 6.
+    const std::map<std::uint64_t, int> log_minutes{{1, 0}, {2, 10}, {3, 20}, {4, 35}, {5, 41}, {6, 41}, {7, 50}};
+    std::uint64_t read_up_to = 6;
+    t.set_idle_placer([&](std::uint64_t last_line, std::int64_t deadline) -> std::optional<std::uint64_t> {
+        for (const auto& [line, minutes] : log_minutes)
+            if (line > last_line && line <= read_up_to && base_ms + minutes * minute > deadline) return line;
+        return std::nullopt;
+    });
+    recorder r;
+    t.feed(record("a", 1, 0), 1, r.sink());
+    t.feed(record("b", 1, 10), 2, r.sink());
+    t.feed(record("c", 1, 0), 6, r.sink());  // late: log time is already past its gap
+    r.take();
+    t.expire(base_ms + 41 * minute, r.sink());
+    // a went idle at line 4, b at line 5; c's closing goes before line 7, which is not read yet.
+    BOOST_TEST(r.take() == (lines{"closed 1 a turns 1 by 4", "closed 2 b turns 1 by 5"}), boost::test_tools::per_element());
+    BOOST_TEST(t.open_conversations() == 1u);
+    read_up_to = 7;
+    t.expire(base_ms + 50 * minute, r.sink());
+    BOOST_TEST(r.take() == (lines{"closed 6 c turns 1 by 7"}), boost::test_tools::per_element());
+    BOOST_TEST(t.open_conversations() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(conversations_without_timestamps_age_from_the_expire_after_their_last_record) {

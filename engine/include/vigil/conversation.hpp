@@ -125,13 +125,20 @@ struct conversation_event {
     /// closed the last line fed to the conversation.
     std::uint64_t line = 0;
     /// The line whose feed() caused the event; for events of expire() and finish(), the last line
-    /// fed to the conversation being closed. Every cause belongs to one conversation id, and the
-    /// events of one cause are emitted together. So when several trackers share the conversations
-    /// of one stream, each given the stream's log time before every line (advance_log_time()),
-    /// and get the same expire() and finish() calls at the same points, merging the
-    /// events of each step (the lines fed between two expire() calls; one expire(); finish()) by
-    /// cause, with a stable sort, gives exactly the events one tracker fed everything would emit.
+    /// fed to the conversation being closed; for the closing of an idle conversation placed by an
+    /// idle_placer, the line it was placed before. The events of one cause that are not placed
+    /// belong to one conversation id and are emitted together. So when several trackers share the
+    /// conversations of one stream, each given the stream's log time before every line
+    /// (advance_log_time()) and the same idle_placer, and get the same expire() and finish() calls
+    /// at the same points, merging the events of each step (the lines fed between two expire()
+    /// calls, with the placed closings; one expire(); finish()) by (cause, placed first, rank),
+    /// with a stable sort, gives exactly the events one tracker fed everything would emit.
     std::uint64_t cause = 0;
+    /// The closing of an idle conversation (its held records, gaps and `closed`) placed before
+    /// the events of line `cause` itself: where the stream's log time passed its idle gap.
+    bool placed = false;
+    /// placed: the conversation's last line, which orders the closings placed before one line.
+    std::uint64_t rank = 0;
     /// The conversation's id (empty for a record without one, or a malformed line).
     std::string_view conversation_id;
     /// The record's key (decided, gap, duplicate, out_of_order; malformed when peek() worked;
@@ -234,6 +241,18 @@ public:
     void feed(std::string_view json, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
     /// The same, for a record that may be padded (parsed where it lies).
     void feed(record_text record, const peeked_line& peeked, std::uint64_t line, const event_sink& sink);
+
+    /// Where, in a stream, the closing of a conversation that went idle goes: the first line after
+    /// `last_line` whose log time is later than `deadline_ms` (the conversation's last record time
+    /// plus the idle gap), or nothing when that line has not been read yet.
+    using idle_placer = std::function<std::optional<std::uint64_t>(std::uint64_t last_line, std::int64_t deadline_ms)>;
+
+    /// With a placer, every idle conversation with timestamps closes at the line where log time
+    /// passed its idle gap (events `placed` there), whenever the tracker notices it (at the next
+    /// record of the conversation, or at an expire(), which leaves a conversation open while the
+    /// placer cannot place it yet). The events then no longer depend on where the caller's expire()
+    /// calls fall, only on the lines. Without one, they close where the tracker notices.
+    void set_idle_placer(idle_placer placer);
 
     /// Raises the log time to `now_ms`. A caller that shares the conversations of one stream among
     /// several trackers gives each, before every feed(), the stream's log time at that line (the

@@ -7,9 +7,10 @@
 // worker owns a vigil::conversation_tracker, so every conversation is put back in turn order and
 // evaluated by one thread. Lines travel in batches of `batch_lines`, each line stamped with the
 // log time (the latest record timestamp seen so far) by which its worker judges idleness; after
-// each batch every worker expires idle conversations at the same log time, and the writer merges
-// the workers' events of the batch into the order one tracker fed the whole stream would give.
-// The findings file and the summary are therefore byte-identical whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
+// each batch every worker expires idle conversations at the same log time, placing each closing
+// before the line where log time passed its idle gap, and the writer merges the workers' events
+// of the batch into the order one tracker fed the whole stream would give. The findings file and
+// the summary are therefore byte-identical whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
 // each at most batch_lines lines or batch_bytes bytes, and no line longer than max_line)
 // and by the conversations open at once.
 
@@ -39,16 +40,15 @@ struct options {
     std::size_t threads = 0;
     /// The reorder window and the idle gap of every conversation (conversation.hpp).
     tracker_options tracking;
-    /// Lines per batch. Which conversations there are and every finding do not depend on it (a
-    /// conversation is over once log time passes its last record by the idle gap, and the record
-    /// that comes after that starts a new one), but conversations that never come back are closed
-    /// at batch boundaries, so where their closing lines stand in the findings file, and the most
-    /// conversations open at once, do: keep the default to compare runs byte for byte. Small
-    /// batches keep the memory in flight small (2,048 records of a kilobyte: 2 MB).
+    /// Lines per batch. The findings file does not depend on it: a conversation is over once log
+    /// time passes its last record by the idle gap (the record that comes after that starts a new
+    /// one), and its closing lines stand where log time passed it, whichever batch noticed. Only
+    /// the most conversations open at once is counted at batch ends, and conversations whose
+    /// records carry no timestamp age from batch end to batch end. Small batches keep the memory
+    /// in flight small (2,048 records of a kilobyte: 2 MB).
     std::size_t batch_lines = 2048;
     /// A batch also ends once its text reaches this many bytes, so that long records cannot make
-    /// the batches in flight large (2,048 records of the usual kilobyte stay far below it). Part
-    /// of the result's definition like batch_lines.
+    /// the batches in flight large (2,048 records of the usual kilobyte stay far below it).
     std::size_t batch_bytes = std::size_t{64} << 20;
     /// The longest line read, in bytes: a longer one is malformed, stepped over without being kept
     /// (a runaway line costs no memory), and reported with its line number and length.
