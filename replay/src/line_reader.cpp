@@ -67,6 +67,7 @@ bool line_reader::next(std::string_view& line) {
             std::size_t stop = at;
             if (stop > m_begin && m_buffer[stop - 1] == '\r') --stop;
             line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
+            m_line_bytes = at + 1 - m_begin;
             m_begin = at + 1;
             return keep_or_refuse(line);
         }
@@ -77,6 +78,7 @@ bool line_reader::next(std::string_view& line) {
             std::size_t stop = m_end;  // the last line has no newline
             if (m_buffer[stop - 1] == '\r') --stop;
             line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
+            m_line_bytes = m_end - m_begin + 1;
             m_begin = m_end;
             return keep_or_refuse(line);
         }
@@ -115,6 +117,7 @@ bool line_reader::step_over_long_line(std::string_view& line) {
     }
     m_too_long = true;
     m_long_length = length;
+    m_line_bytes = length + 1;
     line = {};
     return true;
 }

@@ -424,11 +424,10 @@ private:
             while (reader.next(line)) {
                 ++file.lines;
                 const line_id id = detail::make_line_id(f, file.lines);
+                file.bytes += reader.line_bytes();
                 if (reader.too_long()) {
-                    file.bytes += reader.long_line_length() + 1;
                     add_long_line(*b, reader.long_line_length(), id);
                 } else {
-                    file.bytes += line.size() + 1;
                     add_line(*b, line, id);
                 }
                 if (b->used >= m_opts.batch_lines || b->text.size() >= m_opts.batch_bytes) {

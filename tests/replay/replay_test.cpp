@@ -197,6 +197,20 @@ BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_batch_size) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(windows_line_ends_give_the_same_output_and_every_byte_is_counted) {
+    const auto dir = scratch_dir("crlf");
+    const std::string crlf = (dir / "log.jsonl").string();
+    {
+        std::ofstream out(crlf, std::ios::binary);
+        for (const auto& line : the_log().lines) out << line << "\r\n";
+    }
+    const auto plain = replay({the_log().plain}, 2);
+    const auto windows = replay({crlf}, 2);
+    BOOST_TEST(plain.summary.bytes == fs::file_size(the_log().plain));
+    BOOST_TEST(windows.summary.bytes == fs::file_size(crlf));
+    BOOST_TEST(replace_all(windows.findings, crlf, the_log().plain) == plain.findings);
+}
+
 BOOST_AUTO_TEST_CASE(gzip_and_plain_give_the_same_output) {
     const auto plain = replay({the_log().plain}, 2);
     const auto gz = replay({the_log().gz}, 2);

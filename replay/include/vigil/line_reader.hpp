@@ -34,6 +34,9 @@ public:
     /// Whether the line next() returned last was too long to keep, and its length in bytes.
     [[nodiscard]] bool too_long() const { return m_too_long; }
     [[nodiscard]] std::uint64_t long_line_length() const { return m_long_length; }
+    /// The bytes the line next() returned last took in the (uncompressed) input, with its line end
+    /// (`\n` or `\r\n`); a last line without a newline counts one byte for it.
+    [[nodiscard]] std::uint64_t line_bytes() const { return m_line_bytes; }
 
     [[nodiscard]] bool failed() const { return !m_error.empty(); }
     [[nodiscard]] const std::string& error() const { return m_error; }
@@ -55,6 +58,7 @@ private:
     std::size_t m_max_line = std::size_t{64} << 20;
     bool m_too_long = false;
     std::uint64_t m_long_length = 0;
+    std::uint64_t m_line_bytes = 0;
 };
 
 /// Why a line over the limit was not read: its length and the limit, in one line.
