@@ -243,7 +243,7 @@ struct conversation_tracker::impl {
     // an expire() came between its last record and this one: its id now starts a new one.
     bool went_idle(const conversation& c) const { return c.timed && log_timed && idle_between(c.last_time, log_now); }
 
-    // Where the placer puts the closing of `c`, idle at log time `now`.
+    // Where the placer puts the closing of `c`, which went idle.
     std::optional<std::uint64_t> place(const conversation& c) const {
         const std::int64_t deadline = c.last_time > std::numeric_limits<std::int64_t>::max() - options.idle_gap_ms
                                           ? std::numeric_limits<std::int64_t>::max()
@@ -368,9 +368,13 @@ struct conversation_tracker::impl {
         });
         for (conversation* c : ending) {
             close(*c, c->last_line, sink);
-            const std::string id = c->id;
-            open.erase(id);  // frees *c
+            forget(*c);
         }
+    }
+
+    void forget(const conversation& c) {
+        const std::string id = c.id;
+        open.erase(id);  // frees c
     }
 
     void expire(std::int64_t now, const event_sink& sink) {
@@ -399,8 +403,7 @@ struct conversation_tracker::impl {
         });
         for (const auto& [at, c] : placed) {
             close_placed(*c, at, sink);
-            const std::string id = c->id;
-            open.erase(id);  // frees *c
+            forget(*c);
         }
     }
 

@@ -214,12 +214,14 @@ enum class turn_fit : std::uint8_t {
 /// and in expire() and advance_log_time() calls). When a record comes for a conversation whose
 /// latest record timestamp is more than idle_gap_ms before the log time, that conversation is
 /// over even if no expire() came in between: it is closed first (as expire() would close it, its
-/// events caused by this line) and the record starts a new conversation. expire() is what closes
-/// the conversations that never come back, and frees their memory.
+/// events `placed` before this line's own, or where the idle_placer puts them) and the record
+/// starts a new conversation. expire() is what closes the conversations that never come back, and
+/// frees their memory.
 ///
 /// Closing a conversation (expire(), finish()) evaluates what it still holds, in turn order, each
 /// run after a hole preceded by its `gap`, then emits `closed` and frees its state. expire() and
-/// finish() close conversations in the order of the line numbers of their last records.
+/// finish() close conversations in the order of the line numbers of their last records (expire()
+/// with a placer: in the order of the lines they are placed before, then of their last lines).
 ///
 /// Events depend only on the calls made (the records, their line numbers, the `now` values),
 /// never on timing. Memory grows with the conversations open at once and the records they hold,

@@ -10,9 +10,9 @@
 // each batch every worker expires idle conversations at the same log time, placing each closing
 // before the line where log time passed its idle gap, and the writer merges the workers' events
 // of the batch into the order one tracker fed the whole stream would give. The findings file and
-// the summary are therefore byte-identical whatever the number of threads. Memory is bounded by the batches in flight (a few per thread,
-// each at most batch_lines lines or batch_bytes bytes, and no line longer than max_line)
-// and by the conversations open at once.
+// the summary are therefore byte-identical whatever the number of threads. Memory is bounded by
+// the batches in flight (a few per thread, each at most batch_lines lines or batch_bytes bytes,
+// and no line longer than max_line) and by the conversations open at once.
 
 #include <cstddef>
 #include <cstdint>
