@@ -54,7 +54,7 @@ struct line_slot {
 struct filed_text {
     phase when = phase::feed;
     std::uint64_t cause = 0;
-    bool placed = false;    // an idle conversation's closing, before the events of line `cause`
+    bool placed = false;     // an idle conversation's closing, before the events of line `cause`
     std::uint64_t rank = 0;  // placed: the order of such closings (their last lines)
     std::size_t offset = 0;
     std::size_t length = 0;

@@ -240,16 +240,17 @@ BOOST_AUTO_TEST_CASE(a_record_after_the_idle_gap_starts_a_new_conversation_witho
     vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
     recorder r;
     t.feed(record("a", 1, 0), 1, r.sink());
-    t.feed(record("a", 3, 5), 2, r.sink());    // held: a waits for turn 2
-    t.feed(record("b", 1, 30), 3, r.sink());   // log time 30: a (last at 5) is not idle yet
-    t.feed(record("a", 4, 35), 4, r.sink());   // 30 minutes after a's last record: not more than the gap
-    t.feed(record("b", 2, 66), 5, r.sink());   // 36 minutes after b's last record, b is over
-    t.feed(record("a", 5, 67), 6, r.sink());   // and so is a, 32 minutes after its last record
+    t.feed(record("a", 3, 5), 2, r.sink());   // held: a waits for turn 2
+    t.feed(record("b", 1, 30), 3, r.sink());  // log time 30: a (last at 5) is not idle yet
+    t.feed(record("a", 4, 35), 4, r.sink());  // 30 minutes after a's last record: not more than the gap
+    t.feed(record("b", 2, 66), 5, r.sink());  // 36 minutes after b's last record, b is over
+    t.feed(record("a", 5, 67), 6, r.sink());  // and so is a, 32 minutes after its last record
     // Each closes before the record that came too late, which waits in a new conversation for the
     // turns before it.
-    BOOST_TEST(r.take() == (lines{"decided 1 a/1", "decided 3 b/1", "closed 3 b turns 1 by 5", "gap 2 a missing 2-2 by 6",
-                                  "decided 2 a/3 by 6", "decided 4 a/4 by 6", "closed 4 a turns 3 by 6"}),
-               boost::test_tools::per_element());
+    BOOST_TEST(
+        r.take() == (lines{"decided 1 a/1", "decided 3 b/1", "closed 3 b turns 1 by 5", "gap 2 a missing 2-2 by 6",
+                           "decided 2 a/3 by 6", "decided 4 a/4 by 6", "closed 4 a turns 3 by 6"}),
+        boost::test_tools::per_element());
     BOOST_TEST(t.open_conversations() == 2u);
     BOOST_TEST(t.held_records() == 2u);
 }
@@ -284,7 +285,8 @@ BOOST_AUTO_TEST_CASE(a_placer_puts_each_idle_closing_where_log_time_passed_its_g
     r.take();
     t.expire(base_ms + 41 * minute, r.sink());
     // a went idle at line 4, b at line 5; c's closing goes before line 7, which is not read yet.
-    BOOST_TEST(r.take() == (lines{"closed 1 a turns 1 by 4", "closed 2 b turns 1 by 5"}), boost::test_tools::per_element());
+    BOOST_TEST(r.take() == (lines{"closed 1 a turns 1 by 4", "closed 2 b turns 1 by 5"}),
+               boost::test_tools::per_element());
     BOOST_TEST(t.open_conversations() == 1u);
     read_up_to = 7;
     t.expire(base_ms + 50 * minute, r.sink());
