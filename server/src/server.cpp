@@ -330,6 +330,7 @@ struct server::impl {
                 if (decisions.is_open()) log_decision(text, out, r, received_at);
             }
         }
+        log_closed(r.expired, "idle");
         log_closed(r.closed, "evicted");
 
         if (!r.decided) {

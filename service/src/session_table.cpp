@@ -265,6 +265,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
     out.decided = false;
     out.missing_first = out.missing_last = 0;
     out.closed.clear();
+    out.expired.clear();
     const std::shared_ptr<const compiled_set>& set = current_set();
     evaluator& judge = evaluator_for(set);
 
@@ -282,7 +283,18 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
     shard& s = shard_of(key.conversation_id);
     {
         std::unique_lock<std::mutex> lock(s.lock);
-        const auto found = s.index.find(key.conversation_id);
+        auto found = s.index.find(key.conversation_id);
+        if (found != s.index.end() && now - found->second->last_fed > options.idle) {
+            // Idle for longer than the gap, as replay judges it: over even if no expire() has run
+            // since, and this turn starts a new conversation. Validated first, so that a refused
+            // record leaves the table unchanged.
+            if (!judge.project_only(json, error)) return false;
+            conversation_list ending;
+            take_out(s, found->second, ending);
+            expired.fetch_add(1, std::memory_order_relaxed);
+            out.expired.push_back(close_conversation(ending.front()));
+            found = s.index.end();
+        }
         conversation_list born;  // a new conversation stays here until its first record is accepted
         const bool fresh = found == s.index.end();
         if (fresh) {

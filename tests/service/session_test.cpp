@@ -234,6 +234,35 @@ BOOST_AUTO_TEST_CASE(idle_conversations_expire_with_their_open_obligations) {
     BOOST_TEST(table.counters().expired == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_turn_after_the_idle_gap_starts_a_new_conversation_without_an_expire) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_options options;
+    options.idle = std::chrono::minutes(1);
+    vigil::session_table table(store, options);
+    vigil::live_result out;
+    std::string error;
+    BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
+    BOOST_REQUIRE(table.decide(record("a", 2), at(60'000), out, error));   // a minute: not more than the gap
+    BOOST_TEST(out.placement == "in_order");
+    BOOST_TEST(out.expired.empty());
+
+    // A broken turn after the gap is refused and changes nothing.
+    BOOST_TEST(!table.decide(R"({"conversation_id":"a","turn":3,"ask":)", at(121'000), out, error));
+    BOOST_TEST(table.counters().open == 1u);
+    BOOST_TEST(table.counters().expired == 0u);
+
+    BOOST_REQUIRE(table.decide(record("a", 3), at(121'000), out, error));
+    BOOST_REQUIRE(out.expired.size() == 1u);  // closed as expire() would have closed it
+    BOOST_TEST(out.expired[0].record_id == "r-a-2");
+    BOOST_REQUIRE(out.expired[0].findings.size() == 1u);  // the ask was never answered
+    BOOST_TEST(out.expired[0].findings[0].rule == "answered");
+    BOOST_TEST(out.placement == "gap");  // the new conversation's start is the old one's
+    BOOST_TEST(out.missing_first == 1);
+    BOOST_TEST(out.missing_last == 2);
+    BOOST_TEST(table.counters().open == 1u);
+    BOOST_TEST(table.counters().expired == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(the_least_recently_fed_are_evicted_under_a_small_cap) {
     const auto set = load_text(ask_policy);
     vigil::policy_store store(set);

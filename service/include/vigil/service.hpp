@@ -97,6 +97,9 @@ struct live_result {
     /// under the set (and policy_hash) its state belongs to; every closed conversation is listed,
     /// with or without findings.
     std::vector<decision> closed;
+    /// The turn's own conversation, when it had not been fed for longer than `idle`: closed (as
+    /// expire() would have closed it, and counted as expired) before this turn started a new one.
+    std::vector<decision> expired;
 };
 
 /// What the table did since it was made; for /metrics.
