@@ -195,13 +195,15 @@ BOOST_AUTO_TEST_CASE(placements_of_a_small_conversation) {
     BOOST_TEST(feed(record("new", 1)) == "first");
 }
 
-BOOST_AUTO_TEST_CASE(idle_conversations_expire_with_their_open_obligations) {
-    vigil::policy_store store(load_text(ask_policy));
-    vigil::session_options options;
-    options.idle = std::chrono::minutes(1);
-    vigil::session_table table(store, options);
+// A table of ask_policy whose conversations go idle after a minute.
+struct minute_idle_table {
+    vigil::policy_store store{load_text(ask_policy)};
+    vigil::session_table table{store, {.idle = std::chrono::minutes(1)}};
     vigil::live_result out;
     std::string error;
+};
+
+BOOST_FIXTURE_TEST_CASE(idle_conversations_expire_with_their_open_obligations, minute_idle_table) {
     BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
     BOOST_REQUIRE(table.decide(record("b", 1), at(50'000), out, error));
     BOOST_TEST(table.counters().open == 2u);
@@ -234,13 +236,7 @@ BOOST_AUTO_TEST_CASE(idle_conversations_expire_with_their_open_obligations) {
     BOOST_TEST(table.counters().expired == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(a_turn_after_the_idle_gap_starts_a_new_conversation_without_an_expire) {
-    vigil::policy_store store(load_text(ask_policy));
-    vigil::session_options options;
-    options.idle = std::chrono::minutes(1);
-    vigil::session_table table(store, options);
-    vigil::live_result out;
-    std::string error;
+BOOST_FIXTURE_TEST_CASE(a_turn_after_the_idle_gap_starts_a_new_conversation_without_an_expire, minute_idle_table) {
     BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
     BOOST_REQUIRE(table.decide(record("a", 2), at(60'000), out, error));   // a minute: not more than the gap
     BOOST_TEST(out.placement == "in_order");
