@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -225,6 +226,56 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --idle 30 --log-level off").status == 2);
     BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
                    .status == 3);
+}
+
+// docs/auditors-guide.md shows what replay prints for a generated log, and the same log replayed
+// with two idle times: those are the lines the documented commands print, so they cannot go stale.
+BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
+    const std::string guide = read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / "auditors-guide.md");
+    const fs::path dir = fs::temp_directory_path() / "vigil-auditors-guide";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string log = (dir / "2026-01.jsonl.gz").string();
+    const std::string generate =
+        "generate -n 50000 --out-of-order 0.01 --duplicates 0.002 --gaps 0.002 --malformed 0.0001";
+    std::string flat = guide;  // the command may be wrapped across lines
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    BOOST_REQUIRE_MESSAGE(flat.find("`vigil " + generate + "`") != std::string::npos, "the guide's command changed");
+    BOOST_REQUIRE(run_vigil(generate + " -o '" + log + "'").status == 0);
+    const auto replay = [&](const std::string& idle) {
+        const auto r =
+            run_vigil("replay --policy policies/ '" + log + "' --findings /dev/null --threads 2 --idle " + idle);
+        BOOST_TEST(r.status == 2, r.output);  // one malformed line
+        std::string output = r.output;
+        for (std::size_t at; (at = output.find(log)) != std::string::npos;)
+            output.replace(at, log.size(), "logs/2026-01.jsonl.gz");
+        return output;
+    };
+
+    // The example run: every line after the first (which has the timing) but the elided ones.
+    const std::string thirty = replay("30m");
+    const std::size_t start = guide.find("$ vigil replay --policy policies/ logs/2026-01.jsonl.gz");
+    BOOST_REQUIRE(start != std::string::npos);
+    const auto shown = lines_of(guide.substr(start, guide.find("```", start) - start));
+    BOOST_REQUIRE(shown.size() > 4u);
+    for (std::size_t i = 2; i < shown.size(); ++i) {
+        if (shown[i] == "...") continue;
+        BOOST_TEST(thirty.find(shown[i] + "\n") != std::string::npos, "the guide shows `" << shown[i]
+                                                                                          << "`; replay printed\n"
+                                                                                          << thirty);
+    }
+
+    // The two idle times, each as "N conversations (...); turn order".
+    const auto comparison = [](const std::string& output) {
+        std::smatch conversations, order;
+        BOOST_REQUIRE(
+            std::regex_search(output, conversations, std::regex(R"(decided in (\d+ conversations \([^)]*\)))")));
+        BOOST_REQUIRE(std::regex_search(output, order, std::regex(R"(turn order: (\d+ gaps \([^)]*\)))")));
+        return conversations[1].str() + "; " + order[1].str();
+    };
+    BOOST_TEST(guide.find("--idle 30m   " + comparison(thirty) + "\n") != std::string::npos, comparison(thirty));
+    const std::string day = replay("1d");
+    BOOST_TEST(guide.find("--idle 1d    " + comparison(day) + "\n") != std::string::npos, comparison(day));
 }
 
 // ---- vigil test -------------------------------------------------------------------------------
