@@ -44,6 +44,11 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
+// The lines of a Markdown document from `at` to the end of the code block it is in.
+std::vector<std::string> block_lines_from(const std::string& markdown, std::size_t at) {
+    return lines_of(markdown.substr(at, markdown.find("```", at) - at));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(check_shipped_policies_is_clean) {
@@ -242,21 +247,24 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     std::replace(flat.begin(), flat.end(), '\n', ' ');
     BOOST_REQUIRE_MESSAGE(flat.find("`vigil " + generate + "`") != std::string::npos, "the guide's command changed");
     BOOST_REQUIRE(run_vigil(generate + " -o '" + log + "'").status == 0);
+    const auto replace_path = [&](std::string text) {  // as the guide names the log
+        for (std::size_t at; (at = text.find(log)) != std::string::npos;)
+            text.replace(at, log.size(), "logs/2026-01.jsonl.gz");
+        return text;
+    };
     const auto replay = [&](const std::string& idle) {
-        const auto r =
-            run_vigil("replay --policy policies/ '" + log + "' --findings /dev/null --threads 2 --idle " + idle);
+        const std::string findings = (dir / ("findings-" + idle + ".jsonl")).string();
+        const auto r = run_vigil("replay --policy policies/ '" + log + "' --findings '" + findings +
+                                 "' --threads 2 --idle " + idle);
         BOOST_TEST(r.status == 2, r.output);  // one malformed line
-        std::string output = r.output;
-        for (std::size_t at; (at = output.find(log)) != std::string::npos;)
-            output.replace(at, log.size(), "logs/2026-01.jsonl.gz");
-        return output;
+        return std::make_pair(replace_path(r.output), replace_path(read_file(findings)));
     };
 
     // The example run: every line after the first (which has the timing) but the elided ones.
-    const std::string thirty = replay("30m");
+    const auto [thirty, thirty_findings] = replay("30m");
     const std::size_t start = guide.find("$ vigil replay --policy policies/ logs/2026-01.jsonl.gz");
     BOOST_REQUIRE(start != std::string::npos);
-    const auto shown = lines_of(guide.substr(start, guide.find("```", start) - start));
+    const auto shown = block_lines_from(guide, start);
     BOOST_REQUIRE(shown.size() > 4u);
     for (std::size_t i = 2; i < shown.size(); ++i) {
         if (shown[i] == "...") continue;
@@ -274,8 +282,18 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
         return conversations[1].str() + "; " + order[1].str();
     };
     BOOST_TEST(guide.find("--idle 30m   " + comparison(thirty) + "\n") != std::string::npos, comparison(thirty));
-    const std::string day = replay("1d");
+    const std::string day = replay("1d").first;
     BOOST_TEST(guide.find("--idle 1d    " + comparison(day) + "\n") != std::string::npos, comparison(day));
+
+    // The finding it shows, joined into its one line, is a line of the findings file (with the
+    // policy hash shortened).
+    const std::size_t finding = guide.find("{\"file\":\"logs/2026-01.jsonl.gz\"");
+    BOOST_REQUIRE(finding != std::string::npos);
+    std::string example;
+    for (const auto& line : block_lines_from(guide, finding)) example += line.substr(line.find_first_not_of(' '));
+    const std::size_t elided = example.find("...\"}");
+    BOOST_REQUIRE(elided != std::string::npos);
+    BOOST_TEST(thirty_findings.find("\n" + example.substr(0, elided)) != std::string::npos, example);
 }
 
 // ---- vigil test -------------------------------------------------------------------------------
