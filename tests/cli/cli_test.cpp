@@ -247,10 +247,8 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     std::replace(flat.begin(), flat.end(), '\n', ' ');
     BOOST_REQUIRE_MESSAGE(flat.find("`vigil " + generate + "`") != std::string::npos, "the guide's command changed");
     BOOST_REQUIRE(run_vigil(generate + " -o '" + log + "'").status == 0);
-    const auto replace_path = [&](std::string text) {  // as the guide names the log
-        for (std::size_t at; (at = text.find(log)) != std::string::npos;)
-            text.replace(at, log.size(), "logs/2026-01.jsonl.gz");
-        return text;
+    const auto replace_path = [&](const std::string& text) {  // as the guide names the log
+        return replace_all(text, log, "logs/2026-01.jsonl.gz");
     };
     const auto replay = [&](const std::string& idle) {
         const std::string findings = (dir / ("findings-" + idle + ".jsonl")).string();

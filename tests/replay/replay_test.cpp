@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "support/golden.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/replay.hpp"
 
@@ -93,17 +94,6 @@ std::vector<json> parse_lines(const std::string& text) {
     return out;
 }
 
-std::string replace_all(const std::string& text, const std::string& from, const std::string& to) {
-    std::string out;
-    std::size_t done = 0;
-    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, done)) {
-        out.append(text, done, at - done);
-        out += to;
-        done = at + from.size();
-    }
-    out.append(text, done);
-    return out;
-}
 
 void check_accounting(const replayed& r) {
     const auto& s = r.summary;

@@ -115,3 +115,15 @@ std::string render_all(const std::vector<vigil::diagnostic>& diagnostics, const 
     for (const auto& d : sorted) out += vigil::render_text(d, sources);
     return out;
 }
+
+std::string replace_all(const std::string& text, const std::string& from, const std::string& to) {
+    std::string out;
+    std::size_t done = 0;
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, done)) {
+        out.append(text, done, at - done);
+        out += to;
+        done = at + from.size();
+    }
+    out.append(text, done);
+    return out;
+}

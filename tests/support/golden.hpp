@@ -18,6 +18,9 @@ void check_golden(const std::string& relative_golden_path, const std::string& ac
 /// The whole content of a file; throws std::runtime_error when it cannot be read.
 [[nodiscard]] std::string read_file(const std::string& path);
 
+/// `text` with every occurrence of `from` replaced by `to` (a path in an output, say).
+[[nodiscard]] std::string replace_all(const std::string& text, const std::string& from, const std::string& to);
+
 /// Every diagnostic rendered with vigil::render_text, sorted with vigil::sort_diagnostics and
 /// concatenated: the text a golden file of diagnostics holds.
 [[nodiscard]] std::string render_all(const std::vector<vigil::diagnostic>& diagnostics,
