@@ -325,12 +325,12 @@ struct server::impl {
                 out = refused_record(text, error);
                 return 400;
             }
+            log_closed(r.expired, "idle");  // the conversation this turn found idle ended before it
             if (r.decided) {
                 append_json(out, r.verdict);
                 if (decisions.is_open()) log_decision(text, out, r, received_at);
             }
         }
-        log_closed(r.expired, "idle");
         log_closed(r.closed, "evicted");
 
         if (!r.decided) {
