@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_number_of_threads) {
         BOOST_TEST((many.findings == one.findings), threads << " threads give other findings");
         BOOST_TEST(result_of(many.summary) == result_of(one.summary));
     }
-    // The same holds with large batches and with tiny ones (idle expiry at every line).
+    // The same holds with large batches and with tiny ones (an expiry every seven lines).
     BOOST_TEST(replay({the_log().plain}, 1, 16, 8192).findings == replay({the_log().plain}, 4, 16, 8192).findings);
     BOOST_TEST(replay({the_log().plain}, 1, 4, 7).findings == replay({the_log().plain}, 3, 4, 7).findings);
 }
