@@ -233,11 +233,16 @@ struct conversation_tracker::impl {
         log_timed = true;
     }
 
-    // More than the idle gap lies between `since` and `now` (without overflow for times far apart).
-    bool idle_between(std::int64_t since, std::int64_t now) const {
-        return now > since && static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(since) >
-                                  static_cast<std::uint64_t>(options.idle_gap_ms);
+    // The last log time at which a conversation last active at `since` is not idle yet (without
+    // overflow for times far in the future).
+    std::int64_t deadline_after(std::int64_t since) const {
+        constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+        if (options.idle_gap_ms < 0 || since > never - options.idle_gap_ms) return never;
+        return since + options.idle_gap_ms;
     }
+
+    // More than the idle gap lies between `since` and `now`.
+    bool idle_between(std::int64_t since, std::int64_t now) const { return now > deadline_after(since); }
 
     // A conversation that log time has left idle for longer than the gap is over, whether or not
     // an expire() came between its last record and this one: its id now starts a new one.
@@ -245,10 +250,7 @@ struct conversation_tracker::impl {
 
     // Where the placer puts the closing of `c`, which went idle.
     std::optional<std::uint64_t> place(const conversation& c) const {
-        const std::int64_t deadline = c.last_time > std::numeric_limits<std::int64_t>::max() - options.idle_gap_ms
-                                          ? std::numeric_limits<std::int64_t>::max()
-                                          : c.last_time + options.idle_gap_ms;
-        return placer(c.last_line, deadline);
+        return placer(c.last_line, deadline_after(c.last_time));
     }
 
     // Closes an idle conversation before the events of line `at`.

@@ -172,6 +172,12 @@ struct session_table::impl {
         return entry->set;
     }
 
+    // Not fed for longer than the idle time at `now`: over, whether expire() or its next turn
+    // notices it first.
+    bool idle_at(const live_conversation& c, clock_type::time_point now) const {
+        return now - c.last_fed > options.idle;
+    }
+
     shard& shard_of(std::string_view id) { return shards[std::hash<std::string_view>{}(id) % shard_count]; }
 
     void recharge(live_conversation& c) {
@@ -284,7 +290,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
     {
         std::unique_lock<std::mutex> lock(s.lock);
         auto found = s.index.find(key.conversation_id);
-        if (found != s.index.end() && now - found->second->last_fed > options.idle) {
+        if (found != s.index.end() && idle_at(*found->second, now)) {
             // Idle for longer than the gap, as replay judges it: over even if no expire() has run
             // since, and this turn starts a new conversation. Validated first, so that a refused
             // record leaves the table unchanged.
@@ -373,8 +379,7 @@ bool session_table::decide(std::string_view json, const record_key& key, bool ob
 }
 
 std::vector<decision> session_table::expire(std::chrono::steady_clock::time_point now) {
-    const auto cutoff = now - m_impl->options.idle;
-    return m_impl->close_where([&](const live_conversation& c) { return c.last_fed < cutoff; }, &m_impl->expired);
+    return m_impl->close_where([&](const live_conversation& c) { return m_impl->idle_at(c, now); }, &m_impl->expired);
 }
 
 std::vector<decision> session_table::close_all() {
