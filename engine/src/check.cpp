@@ -202,10 +202,12 @@ private:
     // effective periods do not overlap. Dates are validated here, once per policy.
     void check_policy_names() {
         std::map<std::string, std::vector<std::pair<const ast::policy*, period>>> seen;
+        std::map<std::string, std::vector<const ast::policy*>> apart;  // those not reported here
         for (const auto& module : m_set.modules) {
             for (const auto& policy : module.policies) {
                 period p = policy_period(policy);
                 auto& versions = seen[policy.name];
+                bool reported = false;
                 for (const auto& [other, other_period] : versions) {
                     const bool both_limited = policy.effective && other->effective;
                     if (both_limited && (!p.valid || !other_period.valid)) continue;  // already reported
@@ -216,10 +218,38 @@ private:
                     d.notes.push_back({both_limited ? "its effective period overlaps this one" : "first defined here",
                                        other->effective && both_limited ? other->effective->where : other->name_where});
                     report(std::move(d));
+                    reported = true;
                     break;
                 }
                 versions.emplace_back(&policy, p);
+                if (!reported) apart[policy.name].push_back(&policy);
             }
+        }
+        for (const auto& [name, policies] : apart) {
+            if (policies.size() > 1) check_versions_distinct(policies);
+        }
+    }
+
+    // Each finding names the version of the policy that judged the record: versions that share a
+    // name must each say which they are.
+    void check_versions_distinct(const std::vector<const ast::policy*>& policies) {
+        std::map<std::string, const ast::string_item*> declared;
+        for (const ast::policy* policy : policies) {
+            if (!policy->version) {
+                report(make_diagnostic(code::indistinct_versions, policy->name_where,
+                                       "policy " + backticked(policy->name) +
+                                           " has other versions in this policy set but no `version` of its own",
+                                       "add `version \"...\"`: each finding names the version that judged the record"));
+                continue;
+            }
+            const auto [first, fresh] = declared.emplace(policy->version->value, &*policy->version);
+            if (fresh) continue;
+            auto d = make_diagnostic(code::indistinct_versions, policy->version->where,
+                                     "version " + backticked(policy->version->value) + " of policy " +
+                                         backticked(policy->name) + " is declared twice",
+                                     "give each version of a policy its own `version`");
+            d.notes.push_back({"first declared here", first->second->where});
+            report(std::move(d));
         }
     }
 

@@ -297,6 +297,25 @@ BOOST_AUTO_TEST_CASE(policies_share_a_name_only_across_periods) {
     BOOST_TEST(unlimited.has("V0204 `\"p\"`"), unlimited.dump());
 }
 
+BOOST_AUTO_TEST_CASE(versions_of_a_policy_say_which_they_are) {
+    auto period = [](const std::string& version, const std::string& when) {
+        return "policy \"p\" {\n" + (version.empty() ? "" : "  version \"" + version + "\"\n") + "  effective " + when +
+               "\n" + rule("forbid false") + "\n}\n";
+    };
+    const auto unnamed = check_text(period("1", "until \"2025-01-01\"") + period("", "from \"2025-01-01\""));
+    BOOST_TEST(unnamed.diagnostics.size() == 1u, unnamed.dump());
+    BOOST_TEST(unnamed.has("V0214 `\"p\"`"), unnamed.dump());
+    const auto twice = check_text(period("1", "until \"2025-01-01\"") + period("1", "from \"2025-01-01\""));
+    BOOST_TEST(twice.diagnostics.size() == 1u, twice.dump());
+    BOOST_TEST(twice.has("V0214 `\"1\"`"), twice.dump());
+    BOOST_TEST(twice.diagnostics[0].notes.size() == 1u, twice.dump());
+    // One policy needs no version; versions already reported as overlapping are not reported again.
+    BOOST_TEST(check_text(period("", "until \"2025-01-01\"")).diagnostics.empty());
+    const auto overlap = check_text(period("", "until \"2025-06-01\"") + period("", "from \"2025-01-01\""));
+    BOOST_TEST(overlap.diagnostics.size() == 1u, overlap.dump());
+    BOOST_TEST(overlap.has("V0204 `\"p\"`"), overlap.dump());
+}
+
 // docs/diagnostics.md lists every code of the table, with its slug.
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");

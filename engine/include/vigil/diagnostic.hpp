@@ -40,6 +40,7 @@ enum class code : std::uint16_t {
     missing_remedy_argument,
     then_with_obligation,
     variable_across_turns,
+    indistinct_versions,
     // V03xx: types
     type_mismatch,
     invalid_regex,
