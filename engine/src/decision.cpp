@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vigil/evaluate.hpp"
+#include "vigil/json_text.hpp"
 
 namespace vigil {
 
@@ -34,7 +35,7 @@ nlohmann::json to_json(const decision& d) {
         }
         findings.push_back({
             {"policy", f.policy},
-            {"version", f.policy_version},
+            {"version", version_json(f.policy_version)},
             {"rule", f.rule},
             {"severity", f.severity},
             {"outcome", outcome_name(f.result)},

@@ -165,6 +165,17 @@ void append_json(std::string& out, const nlohmann::json& j) {
     }
 }
 
+void append_json_version(std::string& out, std::string_view version) {
+    if (version.empty())
+        out += "null";
+    else
+        append_json_string(out, version);
+}
+
+nlohmann::json version_json(const std::string& version) {
+    return version.empty() ? nlohmann::json(nullptr) : nlohmann::json(version);
+}
+
 void append_json_strings(std::string& out, const std::vector<std::string>& items) {
     out += '[';
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -209,7 +220,7 @@ void append_finding(std::string& out, const finding& f) {
     out.append(",\"severity\":");
     append_json_string(out, f.severity);
     out.append(",\"version\":");
-    append_json_string(out, f.policy_version);
+    append_json_version(out, f.policy_version);
     out.push_back('}');
 }
 

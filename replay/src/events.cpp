@@ -99,7 +99,7 @@ event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) 
         r.fields += ",\"policy\":";
         append_json_string(r.fields, f.policy);
         r.fields += ",\"version\":";
-        append_json_string(r.fields, f.policy_version);
+        append_json_version(r.fields, f.policy_version);
         r.fields += ",\"rule\":";
         append_json_string(r.fields, f.rule);
         r.fields += ",\"severity\":";

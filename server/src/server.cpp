@@ -136,7 +136,7 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
             info->files.push_back(bundle.sources->file(static_cast<file_id>(i)).name);
     }
     for (const auto& p : summarize(*bundle.set)) {
-        info->policies.push_back(json{{"name", p.name}, {"version", p.version}, {"rules", p.rules}});
+        info->policies.push_back(json{{"name", p.name}, {"version", version_json(p.version)}, {"rules", p.rules}});
         info->rules += p.rules;
     }
     info->diagnostics = bundle.render_json();

@@ -405,6 +405,13 @@ policy "care" {
     BOOST_TEST(vigil::outcome_name(vigil::outcome::undetermined) == "undetermined");
 }
 
+BOOST_AUTO_TEST_CASE(a_policy_without_version_gives_findings_a_null_version) {
+    auto set = compile_policy("policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n");
+    const auto j = vigil::to_json(decide(set, R"({"id":"r-1","speaker":"ai"})"));
+    BOOST_REQUIRE_EQUAL(j["findings"].size(), 1u);
+    BOOST_TEST(j["findings"][0]["version"].is_null(), j.dump());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(records)

@@ -43,7 +43,7 @@ struct remedy_out {
 /// One rule that did not pass for one record.
 struct finding {
     std::string policy;
-    std::string policy_version;  // empty when the policy declares none
+    std::string policy_version;  // empty when the policy declares none (`null` in JSON)
     std::string rule;
     std::string severity;        // info, low, medium, high, critical
     outcome result = outcome::violation;

@@ -20,6 +20,10 @@ namespace vigil {
 /// valid UTF-8 (as every text from a parsed record or a policy is).
 void append_json_string(std::string& out, std::string_view text);
 
+/// A policy's version as findings carry it: its text, or `null` when the policy declares none.
+void append_json_version(std::string& out, std::string_view version);
+[[nodiscard]] nlohmann::json version_json(const std::string& version);
+
 /// Appends an integer as dump() writes it.
 void append_json_integer(std::string& out, std::int64_t value);
 void append_json_integer(std::string& out, std::uint64_t value);
