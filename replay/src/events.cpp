@@ -66,7 +66,7 @@ void tally::merge(const tally& o) {
     for (const auto& [severity, n] : o.by_severity) by_severity[severity] += n;
     for (const auto& [key, r] : o.by_rule) {
         rule_tally& mine = by_rule[key];
-        if (mine.rule.empty()) mine = rule_tally{r.policy, r.rule, r.severity, 0, 0};
+        if (mine.rule.empty()) mine = rule_tally{r.policy, r.version, r.rule, r.severity, 0, 0};
         mine.violations += r.violations;
         mine.undetermined += r.undetermined;
     }
@@ -92,8 +92,8 @@ event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) 
     rule_entry& r = m_rules[f.rule_index];
     if (r.counts != &t) {
         r.counts = &t;
-        r.counter = &t.by_rule[{f.policy, f.rule}];
-        if (r.counter->rule.empty()) *r.counter = rule_tally{f.policy, f.rule, f.severity, 0, 0};
+        r.counter = &t.by_rule[{f.policy, f.policy_version, f.rule}];
+        if (r.counter->rule.empty()) *r.counter = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
         r.severity = &t.by_severity[f.severity];
         r.fields.clear();
         r.fields += ",\"policy\":";

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "vigil/check.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/replay.hpp"
 
 namespace vigil::replay {
@@ -37,6 +40,18 @@ std::vector<std::string> severities_down() {
 std::uint64_t count_of(const std::map<std::string, std::uint64_t>& m, const std::string& key) {
     const auto it = m.find(key);
     return it == m.end() ? 0 : it->second;
+}
+
+// The policies whose findings came from more than one of their versions: the text names the
+// version of their rules.
+std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rules) {
+    std::map<std::string, std::set<std::string>> versions;
+    for (const auto& r : rules) versions[r.policy].insert(r.version);
+    std::set<std::string> out;
+    for (const auto& [policy, seen] : versions) {
+        if (seen.size() > 1) out.insert(policy);
+    }
+    return out;
 }
 
 ordered problems_json(const std::vector<problem>& list) {
@@ -76,6 +91,7 @@ ordered to_json(const summary& s) {
     auto by_rule = ordered::array();
     for (const auto& r : s.by_rule)
         by_rule.push_back({{"policy", r.policy},
+                           {"version", version_json(r.version)},
                            {"rule", r.rule},
                            {"severity", r.severity},
                            {"violation", r.violations},
@@ -122,8 +138,10 @@ std::vector<summary_line> render_text(const summary& s) {
     }
     if (!severities.empty()) findings += "; by severity: " + severities;
     out.push_back({false, findings});
+    const std::set<std::string> versioned = policies_with_versions(s.by_rule);
     for (const auto& r : s.by_rule) {
-        out.push_back({false, "  " + r.policy + "/" + r.rule + " (" + r.severity +
+        const std::string policy = versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy;
+        out.push_back({false, "  " + policy + "/" + r.rule + " (" + r.severity +
                                   "): " + plural(r.violations, "violation", "violations") + ", " +
                                   std::to_string(r.undetermined) + " undetermined"});
     }

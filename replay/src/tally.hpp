@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct alignas(64) tally {
     std::uint64_t decisions[3] = {0, 0, 0};
     std::uint64_t violations = 0, undetermined = 0;
     std::map<std::string, std::uint64_t> by_severity;
-    std::map<std::pair<std::string, std::string>, rule_tally> by_rule;
+    std::map<std::tuple<std::string, std::string, std::string>, rule_tally> by_rule;  // policy, version, rule
     std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
 
     void merge(const tally& other);

@@ -357,6 +357,47 @@ policy "p" {
     BOOST_TEST(checked == 2000u);
 }
 
+BOOST_AUTO_TEST_CASE(each_version_of_a_policy_is_counted_apart) {
+    // A new version takes over in the middle of the log, with a rule of the same name whose
+    // severity changed: its findings must not be counted as the old rule's.
+    std::string cut;  // the timestamp of a record in the middle of the log
+    for (std::size_t i = log_lines / 2; cut.empty(); ++i) {
+        const json record = json::parse(the_log().lines.at(i), nullptr, false);
+        if (record.is_object() && record.contains("timestamp")) cut = record["timestamp"];
+    }
+    const auto version = [&](const std::string& v, const std::string& period, const std::string& severity) {
+        return "policy \"p\" {\n  version \"" + v + "\"\n  effective " + period +
+               "\n  rule disclosed {\n    severity " + severity +
+               "\n    when speaker == \"ai\"\n    require ai.disclosed\n  }\n}\n";
+    };
+    const auto set =
+        compile_text(version("1", "until \"" + cut + "\"", "high") + version("2", "from \"" + cut + "\"", "critical"));
+    const auto r = replay({the_log().plain}, 2, 16, 1000, set);
+
+    std::map<std::string, std::size_t> findings;  // by version
+    for (const auto& line : parse_lines(r.findings)) {
+        if (line.contains("event")) continue;
+        const std::string v = line["version"];
+        BOOST_TEST(line["severity"] == (v == "1" ? "high" : "critical"));
+        BOOST_TEST(((line["timestamp"].get<std::string>() < cut) == (v == "1")), line.dump());
+        ++findings[v];
+    }
+    BOOST_REQUIRE(r.summary.by_rule.size() == 2u);
+    for (const auto& t : r.summary.by_rule) {
+        BOOST_TEST(t.rule == "disclosed");
+        BOOST_TEST(t.severity == (t.version == "1" ? "high" : "critical"));
+        BOOST_TEST(t.violations + t.undetermined == findings[t.version], t.version);
+        BOOST_TEST(findings[t.version] > 0u, t.version);
+    }
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(r.summary)) text += line.text + "\n";
+    BOOST_TEST(text.find("  p 1/disclosed (high): ") != std::string::npos, text);
+    BOOST_TEST(text.find("  p 2/disclosed (critical): ") != std::string::npos, text);
+    const auto j = vigil::replay::to_json(r.summary);
+    BOOST_TEST(j["findings"]["by_rule"][0]["version"] == "1");
+    BOOST_TEST(j["findings"]["by_rule"][1]["version"] == "2");
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluated) {
     const auto r = replay({the_log().plain, "/nonexistent/vigil/log.jsonl"}, 2);
     BOOST_REQUIRE(r.summary.unreadable.size() == 1u);

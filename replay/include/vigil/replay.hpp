@@ -76,9 +76,11 @@ struct problem {
     std::string error;
 };
 
-/// Findings of one rule.
+/// Findings of one rule of one version of its policy (the versions a policy has over time, see
+/// `effective`, are counted apart: a rule may change from one to the next).
 struct rule_tally {
     std::string policy;
+    std::string version;  // empty when the policy declares none
     std::string rule;
     std::string severity;
     std::size_t violations = 0;
@@ -116,7 +118,7 @@ struct summary {
     std::uint64_t violations = 0;
     std::uint64_t undetermined = 0;
     std::map<std::string, std::uint64_t> by_severity;  // findings (both outcomes) by severity
-    std::vector<rule_tally> by_rule;                   // sorted by policy, then rule
+    std::vector<rule_tally> by_rule;                   // sorted by policy, version, then rule
     std::string policy_hash;
     tracker_options tracking;
     std::size_t batch_lines = 0;
