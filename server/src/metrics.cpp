@@ -1,10 +1,10 @@
 #include "metrics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <tuple>
 
 namespace vigil::server {
 
@@ -49,6 +49,8 @@ void sample(std::string& out, std::string_view name, std::string_view labels, st
 
 void findings_key(std::string& key, const finding& f) {
     key.assign(f.policy);
+    key.push_back('\x1f');
+    key.append(f.policy_version);
     key.push_back('\x1f');
     key.append(f.rule);
     key.push_back('\x1f');
@@ -156,23 +158,27 @@ std::string metrics::render(const gauges& g) const {
     }
 
     header(out, "vigil_findings_total", "counter",
-           "Findings (violated or undetermined rules), by policy, rule and outcome; end-of-conversation findings "
-           "included.");
+           "Findings (violated or undetermined rules), by policy, policy version, rule and outcome; "
+           "end-of-conversation findings included.");
     {
-        std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> sorted;
+        std::map<std::array<std::string, 4>, std::uint64_t> sorted;  // policy, version, rule, outcome
         {
             std::shared_lock lock(m_findings_lock);
             for (const auto& [key, count] : m_findings) {
-                const auto a = key.find('\x1f');
-                const auto b = key.find('\x1f', a + 1);
-                sorted[{key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)}] =
-                    count->load(std::memory_order_relaxed);
+                std::array<std::string, 4> parts;
+                std::size_t from = 0;
+                for (std::size_t i = 0; i < parts.size(); ++i) {
+                    const std::size_t to = i + 1 < parts.size() ? key.find('\x1f', from) : key.size();
+                    parts[i] = key.substr(from, to - from);
+                    from = to + 1;
+                }
+                sorted[parts] = count->load(std::memory_order_relaxed);
             }
         }
-        for (const auto& [key, count] : sorted) {
+        for (const auto& [parts, count] : sorted) {
             sample(out, "vigil_findings_total",
-                   "policy=\"" + label_value(std::get<0>(key)) + "\",rule=\"" + label_value(std::get<1>(key)) +
-                       "\",outcome=\"" + std::get<2>(key) + "\"",
+                   "policy=\"" + label_value(parts[0]) + "\",version=\"" + label_value(parts[1]) + "\",rule=\"" +
+                       label_value(parts[2]) + "\",outcome=\"" + parts[3] + "\"",
                    count);
         }
     }

@@ -171,6 +171,7 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
     BOOST_TEST(s.metric("vigil_decide_duration_seconds_count") == 5);  // 3 single, 2 in the batch
     BOOST_TEST(s.metric("vigil_sessions_open") == 2);
     BOOST_TEST(res->body.find("vigil_findings_total{policy=") != std::string::npos);
+    BOOST_TEST(res->body.find(",version=\"2.0\",rule=") != std::string::npos);  // the shipped policies' version
 
     BOOST_TEST(s.terminate() == 0);
 }
