@@ -201,32 +201,39 @@ private:
     // Names are unique in a policy set, except that versions of one policy may share it when their
     // effective periods do not overlap. Dates are validated here, once per policy.
     void check_policy_names() {
-        std::map<std::string, std::vector<std::pair<const ast::policy*, period>>> seen;
-        std::map<std::string, std::vector<const ast::policy*>> apart;  // those not reported here
+        struct version_seen {
+            const ast::policy* policy;
+            period p;
+            bool reported;  // as overlapping another
+        };
+        std::map<std::string, std::vector<version_seen>> seen;
         for (const auto& module : m_set.modules) {
             for (const auto& policy : module.policies) {
                 period p = policy_period(policy);
                 auto& versions = seen[policy.name];
                 bool reported = false;
-                for (const auto& [other, other_period] : versions) {
-                    const bool both_limited = policy.effective && other->effective;
-                    if (both_limited && (!p.valid || !other_period.valid)) continue;  // already reported
-                    if (both_limited && !(p.from < other_period.until && other_period.from < p.until)) continue;
+                for (const auto& other : versions) {
+                    const bool both_limited = policy.effective && other.policy->effective;
+                    if (both_limited && (!p.valid || !other.p.valid)) continue;  // already reported
+                    if (both_limited && !(p.from < other.p.until && other.p.from < p.until)) continue;
                     auto d = make_diagnostic(code::duplicate_policy, policy.name_where,
                                              "policy " + backticked(policy.name) + " is defined twice in this policy set",
                                              "policies may share a name only when their `effective` periods do not overlap");
                     d.notes.push_back({both_limited ? "its effective period overlaps this one" : "first defined here",
-                                       other->effective && both_limited ? other->effective->where : other->name_where});
+                                       both_limited ? other.policy->effective->where : other.policy->name_where});
                     report(std::move(d));
                     reported = true;
                     break;
                 }
-                versions.emplace_back(&policy, p);
-                if (!reported) apart[policy.name].push_back(&policy);
+                versions.push_back({&policy, p, reported});
             }
         }
-        for (const auto& [name, policies] : apart) {
-            if (policies.size() > 1) check_versions_distinct(policies);
+        for (const auto& [name, versions] : seen) {
+            std::vector<const ast::policy*> apart;
+            for (const auto& v : versions) {
+                if (!v.reported) apart.push_back(v.policy);
+            }
+            if (apart.size() > 1) check_versions_distinct(apart);
         }
     }
 
