@@ -63,6 +63,12 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     return seconds * 1000 + millis;
 }
 
+std::optional<std::int64_t> parse_effective_date(std::string_view text) {
+    // A bare date is its first instant in UTC.
+    if (text.size() == 10) return parse_rfc3339(std::string(text) + "T00:00:00Z");
+    return parse_rfc3339(text);
+}
+
 std::string format_rfc3339(std::int64_t unix_millis) {
     const std::int64_t seconds = unix_millis >= 0 ? unix_millis / 1000 : (unix_millis - 999) / 1000;
     const std::int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;

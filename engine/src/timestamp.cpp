@@ -13,9 +13,9 @@ std::optional<double> parse_rfc3339(std::string_view text) {
 }
 
 std::optional<double> parse_date(std::string_view text) {
-    // A bare date is its first instant in UTC.
-    if (text.size() == 10) return parse_rfc3339(std::string(text) + "T00:00:00Z");
-    return parse_rfc3339(text);
+    const auto ms = parse_effective_date(text);
+    if (!ms) return std::nullopt;
+    return static_cast<double>(*ms) / 1000.0;
 }
 
 std::optional<double> parse_duration(std::string_view text) {

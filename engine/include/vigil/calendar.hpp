@@ -59,6 +59,10 @@ static_assert(civil_from_days(20458).year == 2026 && civil_from_days(20458).day 
 /// such a time.
 [[nodiscard]] std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
+/// A bound of an `effective` period: a date `2025-01-01` (its first instant, in UTC) or an RFC 3339
+/// date-time, in milliseconds since the epoch; nothing otherwise.
+[[nodiscard]] std::optional<std::int64_t> parse_effective_date(std::string_view text);
+
 /// `YYYY-MM-DDTHH:MM:SSZ` for a time in milliseconds since the epoch (milliseconds dropped).
 [[nodiscard]] std::string format_rfc3339(std::int64_t unix_millis);
 
