@@ -1,5 +1,6 @@
 // What a run of `vigil test` shows: the text report for people and JUnit XML for CI systems.
 
+#include <algorithm>
 #include <cstdint>
 
 #include "vigil/policytest.hpp"
@@ -50,6 +51,13 @@ std::string not_run_diagnostics(const file_result& f) {
     if (f.policy_sources && has_errors(f.policy_diagnostics))
         out += render_all(f.policy_diagnostics, *f.policy_sources);
     return out;
+}
+
+// "policy/rule", or "policy version/rule" when the coverage holds several versions of the policy.
+std::string coverage_name(const rule_coverage& r, const std::vector<rule_coverage>& all) {
+    const bool versions = std::any_of(
+        all.begin(), all.end(), [&](const rule_coverage& o) { return o.policy == r.policy && o.version != r.version; });
+    return versions ? r.policy + " " + r.version + "/" + r.rule : r.policy + "/" + r.rule;
 }
 
 std::string missing_reason(const rule_coverage& r) {
@@ -168,7 +176,7 @@ std::string coverage_line(const std::vector<rule_coverage>& coverage) {
             ++complete;
             continue;
         }
-        missing += (missing.empty() ? "" : ", ") + r.policy + "/" + r.rule + " (" + missing_reason(r) + ")";
+        missing += (missing.empty() ? "" : ", ") + coverage_name(r, coverage) + " (" + missing_reason(r) + ")";
     }
     std::string out = "coverage: " + std::to_string(complete) + "/" + std::to_string(coverage.size()) +
                       (coverage.size() == 1 ? " rule has" : " rules have") + " a violating and a passing case";
@@ -258,14 +266,15 @@ std::string report_junit(const run_result& run, const options& opts) {
     }
     if (opts.coverage_strict) {
         suite s{"coverage", 0, 0, 0, {}};
-        for (const rule_coverage& r : run.coverage()) {
+        const std::vector<rule_coverage> coverage = run.coverage();
+        for (const rule_coverage& r : coverage) {
             ++s.tests;
             std::string inner;
             if (!r.complete()) {
                 ++s.failures;
                 inner = "      <failure message=\"" + xml_escape(missing_reason(r), true) + "\" type=\"coverage\"/>\n";
             }
-            s.body += testcase("coverage", r.policy + "/" + r.rule, "", 0, inner);
+            s.body += testcase("coverage", coverage_name(r, coverage), "", 0, inner);
         }
         suites.push_back(std::move(s));
     }

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
 #include "vigil/policytest.hpp"
 #include "vigil/test_parse.hpp"
@@ -48,6 +49,14 @@ struct policy_info {
     span name_where;
     std::vector<std::string> rules;
     bool in_tested_file = false;
+    std::string version;                      // empty when it declares none
+    std::optional<std::int64_t> from, until;  // its `effective` period, in ms; absent: open
+    [[nodiscard]] bool limited() const { return from || until; }
+    /// Whether the policy judges a record of time `t` (a limited one needs a time).
+    [[nodiscard]] bool in_force(const std::optional<std::int64_t>& t) const {
+        if (!limited()) return true;
+        return t && (!from || *t >= *from) && (!until || *t < *until);
+    }
 };
 
 std::vector<policy_info> policies_of(const loaded_set& loaded, const std::string& tested_file) {
@@ -55,8 +64,10 @@ std::vector<policy_info> policies_of(const loaded_set& loaded, const std::string
     for (const ast::module& m : loaded.modules) {
         const bool tested = loaded.sources->file(m.file).name == tested_file;
         for (const ast::policy& p : m.policies) {
-            policy_info info{p.name, p.name_where, {}, tested};
+            policy_info info{p.name, p.name_where, {}, tested, p.version ? p.version->value : std::string(), {}, {}};
             for (const ast::rule& r : p.rules) info.rules.push_back(r.name);
+            if (p.effective && p.effective->from) info.from = parse_effective_date(p.effective->from->value);
+            if (p.effective && p.effective->until) info.until = parse_effective_date(p.effective->until->value);
             out.push_back(std::move(info));
         }
     }
@@ -84,8 +95,9 @@ std::string listing(const std::vector<std::string>& names) {
 
 // ---- resolving names against the policies -----------------------------------------------------
 
-/// The policies under test: those the `policy` line names, or else every policy of the policy
-/// file. Reports V0703 for a name no loaded policy has, or a policy file without policies.
+/// The policies under test: those the `policy` line names (every version of each), or else every
+/// policy of the policy file. Reports V0703 for a name no loaded policy has, or a policy file
+/// without policies.
 std::vector<const policy_info*> resolve_policies(const test_file& tf, const std::vector<policy_info>& policies,
                                                  const std::string& policy_path, std::vector<diagnostic>& out) {
     std::vector<const policy_info*> tested;
@@ -97,12 +109,13 @@ std::vector<const policy_info*> resolve_policies(const test_file& tf, const std:
         std::vector<std::string> all;
         for (const policy_info& p : policies) all.push_back(p.name);
         for (const ast::string_item& name : tf.policies) {
-            const auto found = std::find_if(policies.begin(), policies.end(),
-                                            [&](const policy_info& p) { return p.name == name.value; });
-            if (found != policies.end()) {
-                if (std::find(tested.begin(), tested.end(), &*found) == tested.end()) tested.push_back(&*found);
-                continue;
+            bool found = false;
+            for (const policy_info& p : policies) {
+                if (p.name != name.value) continue;
+                found = true;
+                if (std::find(tested.begin(), tested.end(), &p) == tested.end()) tested.push_back(&p);
             }
+            if (found) continue;
             diagnostic d = make_diagnostic(code::test_unknown_policy, name.where,
                                            "`" + policy_path + "` defines no policy `" + name.value + "`");
             if (auto match = closest_match(name.value, all)) {
@@ -125,7 +138,9 @@ std::vector<const policy_info*> resolve_policies(const test_file& tf, const std:
     return tested;
 }
 
-/// Reports rule names that no policy under test has, or that more than one has (V0704).
+/// Reports rule names that no policy under test has, or that more than one has (V0704). The
+/// versions of one policy (`effective` periods) are one policy here: a case's time picks the one
+/// that judges it.
 void resolve_rules(const test_file& tf, const std::vector<const policy_info*>& tested,
                    const std::vector<policy_info>& policies, std::vector<diagnostic>& out) {
     std::map<std::string, std::vector<std::string>> owners;  // rule -> the tested policies that have it
@@ -134,13 +149,15 @@ void resolve_rules(const test_file& tf, const std::vector<const policy_info*>& t
         for (const std::string& rule : p->rules) {
             auto& list = owners[rule];
             if (list.empty()) known.push_back(rule);
-            list.push_back(p->name);
+            if (std::find(list.begin(), list.end(), p->name) == list.end()) list.push_back(p->name);
         }
     }
     std::vector<std::string> names;
-    for (const policy_info* p : tested) names.push_back(p->name);
+    for (const policy_info* p : tested) {
+        if (std::find(names.begin(), names.end(), p->name) == names.end()) names.push_back(p->name);
+    }
     const std::string under_test =
-        tested.size() == 1 ? "policy `" + names.front() + "` has" : "no policy under test (" + listing(names) + ") has";
+        names.size() == 1 ? "policy `" + names.front() + "` has" : "no policy under test (" + listing(names) + ") has";
     for (const test_case& c : tf.cases) {
         for (const expectation& e : c.expectations) {
             for (const ast::word_item& rule : e.rules) {
@@ -156,7 +173,7 @@ void resolve_rules(const test_file& tf, const std::vector<const policy_info*>& t
                 }
                 diagnostic d = make_diagnostic(
                     code::test_unknown_rule, rule.where,
-                    (tested.size() == 1 ? under_test + " no rule `" : under_test + " a rule `") + rule.value + "`");
+                    (names.size() == 1 ? under_test + " no rule `" : under_test + " a rule `") + rule.value + "`");
                 if (auto match = closest_match(rule.value, known)) d.help = "did you mean `" + *match + "`?";
                 for (const policy_info& other : policies) {
                     if (std::find(tested.begin(), tested.end(), &other) != tested.end()) continue;
@@ -338,21 +355,40 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
     return result;
 }
 
+// The time of the record an expectation is about (the last record for `end`), when it has one.
+std::optional<std::int64_t> time_of(const std::vector<nlohmann::json>& records, const turn_target& target) {
+    if (records.empty()) return std::nullopt;
+    std::size_t at = records.size() - 1;
+    if (target.k == turn_target::kind::number && target.number >= 1 && target.number <= records.size())
+        at = target.number - 1;
+    const auto found = records[at].find("timestamp");
+    if (found == records[at].end() || !found->is_string()) return std::nullopt;
+    return parse_rfc3339(found->get<std::string>());
+}
+
+// Which rules, of which version of their policy, have a case expecting them violated and one
+// expecting them to pass: an expectation counts for the versions in force at its record's time.
 std::vector<rule_coverage> coverage_of(const test_file& tf, const std::vector<const policy_info*>& tested) {
     std::vector<rule_coverage> out;
+    std::vector<const policy_info*> owner;  // per entry of out
     for (const policy_info* p : tested) {
-        for (const std::string& rule : p->rules) out.push_back({p->name, rule, false, false});
+        for (const std::string& rule : p->rules) {
+            out.push_back({p->name, p->version, rule, false, false});
+            owner.push_back(p);
+        }
     }
     for (const test_case& c : tf.cases) {
+        const std::vector<nlohmann::json> records = case_records(tf, c);
         for (const expectation& e : c.expectations) {
             if (e.kind != expectation_kind::violation && e.kind != expectation_kind::pass) continue;
+            const std::optional<std::int64_t> time = time_of(records, e.target);
             for (const ast::word_item& rule : e.rules) {
-                for (rule_coverage& r : out) {
-                    if (r.rule != rule.value) continue;
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    if (out[i].rule != rule.value || !owner[i]->in_force(time)) continue;
                     if (e.kind == expectation_kind::violation)
-                        r.violating = true;
+                        out[i].violating = true;
                     else
-                        r.passing = true;
+                        out[i].passing = true;
                 }
             }
         }
@@ -474,7 +510,9 @@ std::vector<rule_coverage> run_result::coverage() const {
     std::vector<rule_coverage> out;
     for (const file_result& f : files) {
         for (const rule_coverage& r : f.coverage) {
-            auto same = [&](const rule_coverage& o) { return o.policy == r.policy && o.rule == r.rule; };
+            auto same = [&](const rule_coverage& o) {
+                return o.policy == r.policy && o.version == r.version && o.rule == r.rule;
+            };
             if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
                 it->violating = it->violating || r.violating;
                 it->passing = it->passing || r.passing;

@@ -224,6 +224,60 @@ case "b" {
     BOOST_TEST(pt::exit_status(r, {.coverage_strict = true}) == 1);
 }
 
+BOOST_AUTO_TEST_CASE(the_versions_of_a_policy_are_one_policy_whose_rules_are_covered_per_version) {
+    // Version 2.0 takes over on 2026-01-01 and changes the rule: the time of a case picks the
+    // version that judges it, and each version's rule needs its own violating and passing case.
+    const std::string versions = R"(
+policy "retention" {
+  version "1.0"
+  effective until "2026-01-01"
+  rule no_offer {
+    forbid speaker == "ai"
+  }
+}
+policy "retention" {
+  version "2.0"
+  effective from "2026-01-01"
+  rule no_offer {
+    forbid speaker == "user"
+  }
+}
+)";
+    const std::string cases = R"(
+case "an AI turn of 2025" {
+  record {"speaker": "ai", "timestamp": "2025-06-01T10:00:00Z"}
+  expect violation no_offer
+}
+case "an AI turn of 2026" {
+  record {"speaker": "ai", "timestamp": "2026-06-01T10:00:00Z"}
+  expect pass no_offer
+}
+case "a user turn of 2026 (the default start), its third" {
+  turn {"speaker": "ai"}
+  turn {"speaker": "ai"}
+  turn {"speaker": "user"}
+  expect turn 3 violation no_offer
+})";
+    // With or without a `policy` line: both versions are under test, and the rule is not ambiguous.
+    for (const std::string& head : {std::string("policy \"retention\"\n"), std::string()}) {
+        BOOST_TEST_CONTEXT("policy line: " << !head.empty()) {
+            const auto f = pt::run_text("r.tests", head + cases, {{"r.vigil", versions}});
+            BOOST_TEST(f.diagnostics.empty(), report(f));
+            BOOST_REQUIRE(f.cases.size() == 3u);
+            for (const auto& c : f.cases) BOOST_TEST(c.passed, c.name << "\n" << diff_of(c));
+            BOOST_REQUIRE(f.coverage.size() == 2u);
+            BOOST_TEST(f.coverage[0].version == "1.0");
+            BOOST_TEST(f.coverage[0].violating);
+            BOOST_TEST(!f.coverage[0].passing);
+            BOOST_TEST(f.coverage[1].version == "2.0");
+            BOOST_TEST(f.coverage[1].complete());
+            BOOST_TEST(pt::coverage_line(f.coverage) ==
+                       "coverage: 1/2 rules have a violating and a passing case; missing: retention 1.0/no_offer (no "
+                       "passing case)");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_report_ends_with_the_counts) {
     const auto f = run(R"(
 case "passes" {

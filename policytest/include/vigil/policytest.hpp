@@ -87,6 +87,7 @@ struct case_result {
 /// expects it to pass (whether or not those cases passed: failures are reported on their own).
 struct rule_coverage {
     std::string policy;
+    std::string version;  // of the policy, empty when it declares none: each version is covered apart
     std::string rule;
     bool violating = false;
     bool passing = false;
