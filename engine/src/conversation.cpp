@@ -69,14 +69,56 @@ struct conversation {
     record_key last_key;
     nlohmann::json last_record_id;
     conversation_state state;  // the rules' memory of this conversation
+
+    // Back to a conversation that has seen nothing, keeping its buffers for the next id.
+    void reset() {
+        id.clear();
+        next_turn = 1;
+        held.clear();
+        evaluated.clear();
+        timed = false;
+        last_time = 0;
+        aging = false;
+        aging_from = 0;
+        last_line = 0;
+        turns = 0;
+        last_turn_line = 0;
+        state.rules.reset();  // last_key and last_record_id are read only once a turn is evaluated
+    }
 };
+
+using conversation_map = std::unordered_map<std::string, std::unique_ptr<conversation>>;
+
+// Closed conversations kept for reuse, at most: enough for the closings of a busy batch, few
+// enough that a burst of conversations does not keep its memory for the rest of the run.
+constexpr std::size_t max_spare = 1024;
+
+// Copies `from` into `to` in the string buffer `to` already has: record ids are copied on every
+// turn, and most are strings longer than a short string holds.
+void assign_json(nlohmann::json& to, const nlohmann::json& from) {
+    if (to.is_string() && from.is_string())
+        to.get_ref<std::string&>() = from.get_ref<const std::string&>();
+    else
+        to = from;
+}
+
+void assign_json(nlohmann::json& to, const std::string& text) {
+    if (to.is_string())
+        to.get_ref<std::string&>() = text;
+    else
+        to = text;
+}
 
 }  // namespace
 
 struct conversation_tracker::impl {
     tracker_options options;
     evaluator judge;
-    std::unordered_map<std::string, std::unique_ptr<conversation>> open;
+    conversation_map open;
+    // Map nodes of closed conversations (id, conversation and rule state with their buffers), for
+    // the next conversations to open without allocating.
+    std::vector<conversation_map::node_type> spare;
+    conversation alone;  // the conversation of one record without an id or a turn
     std::size_t held = 0;
     decision verdict;  // reused: the evaluator keeps its buffers
     decision closing;  // the end-of-conversation findings of the conversation being closed
@@ -101,8 +143,11 @@ struct conversation_tracker::impl {
     void close_conversation(conversation& c, std::uint64_t cause, const event_sink& sink) {
         closing.findings.clear();
         closing.kind = decision_kind::allow;
-        closing.record_id = c.last_record_id;
-        closing.conversation_id = c.id;
+        if (c.turns > 0)
+            assign_json(closing.record_id, c.last_record_id);
+        else
+            closing.record_id = nullptr;
+        assign_json(closing.conversation_id, c.id);
         if (closing.policy_hash.empty()) closing.policy_hash = policy_hash(judge.policies());
         judge.finish(c.state.rules, closing.findings);
         closing.kind = combined_decision(closing.findings);
@@ -149,7 +194,7 @@ struct conversation_tracker::impl {
         ++c.turns;
         c.last_turn_line = line;
         c.last_key = key;
-        c.last_record_id = verdict.record_id;
+        assign_json(c.last_record_id, verdict.record_id);
     }
 
     // Evaluates one record in its turn; on success the conversation moves to the next turn.
@@ -206,7 +251,8 @@ struct conversation_tracker::impl {
     // A record without a conversation id or a turn: a conversation of its own, opened, evaluated
     // and closed at once.
     void feed_alone(record_text record, const record_key& key, std::uint64_t line, const event_sink& sink) {
-        conversation c;
+        conversation& c = alone;
+        c.reset();
         if (key.has_conversation) c.id = key.conversation_id;
         c.last_line = line;
         if (!evaluate_turn(c.state, record, verdict, error)) {
@@ -294,15 +340,11 @@ struct conversation_tracker::impl {
         auto found = open.find(key.conversation_id);
         if (found != open.end() && went_idle(*found->second)) {
             close_before(*found->second, line, sink);
-            open.erase(found);
+            forget(found);
             found = open.end();
         }
         const bool fresh = found == open.end();
-        if (fresh) {
-            auto c = std::make_unique<conversation>();
-            c->id = key.conversation_id;
-            found = open.emplace(key.conversation_id, std::move(c)).first;
-        }
+        if (fresh) found = open_conversation(key.conversation_id);
         conversation& c = *found->second;
 
         std::uint64_t first_line = 0;
@@ -311,7 +353,7 @@ struct conversation_tracker::impl {
             const std::int64_t before = c.next_turn;
             evaluate_in_turn(c, record, key, line, line, sink);
             if (c.next_turn == before) {  // malformed: the conversation does not move
-                if (fresh) open.erase(found);
+                if (fresh) forget(found);
                 return;
             }
             touch(c, key, line);
@@ -323,7 +365,7 @@ struct conversation_tracker::impl {
         // whatever its turn, and a duplicate or late copy never hides a broken one.
         if (!judge.project_only(record, error)) {
             malformed(line, &key, error, sink);
-            if (fresh) open.erase(found);
+            if (fresh) forget(found);
             return;
         }
         touch(c, key, line);
@@ -370,13 +412,30 @@ struct conversation_tracker::impl {
         });
         for (conversation* c : ending) {
             close(*c, c->last_line, sink);
-            forget(*c);
+            forget(open.find(c->id));
         }
     }
 
-    void forget(const conversation& c) {
-        const std::string id = c.id;
-        open.erase(id);  // frees c
+    // A new open conversation, on a spare node when there is one.
+    conversation_map::iterator open_conversation(const std::string& id) {
+        if (spare.empty()) {
+            auto c = std::make_unique<conversation>();
+            c->id = id;
+            return open.emplace(id, std::move(c)).first;
+        }
+        conversation_map::node_type node = std::move(spare.back());
+        spare.pop_back();
+        node.key() = id;
+        node.mapped()->id = id;
+        return open.insert(std::move(node)).position;
+    }
+
+    // Takes a conversation out of the open ones; its node is kept for the next one to open.
+    void forget(conversation_map::iterator at) {
+        conversation_map::node_type node = open.extract(at);
+        if (spare.size() >= max_spare) return;  // freed
+        node.mapped()->reset();
+        spare.push_back(std::move(node));
     }
 
     void expire(std::int64_t now, const event_sink& sink) {
@@ -405,7 +464,7 @@ struct conversation_tracker::impl {
         });
         for (const auto& [at, c] : placed) {
             close_placed(*c, at, sink);
-            forget(*c);
+            forget(open.find(c->id));
         }
     }
 

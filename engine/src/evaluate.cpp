@@ -1171,13 +1171,25 @@ struct evaluator::impl {
         findings.clear();
     }
 
+    // Makes `text` the list's string number `n` (and counts it) unless one of the first `n` is
+    // already it; the string in that place keeps its buffer: a recycled finding reuses the paths
+    // an earlier finding named, most longer than a short string holds.
+    static void add_distinct(std::vector<std::string>& list, std::size_t& n, const std::string& text) {
+        const auto end = list.begin() + static_cast<std::ptrdiff_t>(n);
+        if (std::find(list.begin(), end, text) != end) return;
+        if (n < list.size())
+            list[n] = text;
+        else
+            list.push_back(text);
+        ++n;
+    }
+
     finding& new_finding(std::vector<finding>& out) {
         if (spare.empty()) return out.emplace_back();
         finding& f = out.emplace_back(std::move(spare.back()));
         spare.pop_back();
         f.message.clear();
-        f.missing.clear();
-        f.errors.clear();
+        f.errors.clear();  // `missing` is overwritten in place by make_finding
         f.remedies.clear();
         return f;
     }
@@ -1191,12 +1203,11 @@ struct evaluator::impl {
         f.result = result == tri::true_ ? outcome::violation : outcome::undetermined;
         f.rule_index = static_cast<std::uint32_t>(&r - set.rules.data());
 
+        std::size_t missing = 0;
         if (result == tri::unknown) {
-            for (std::uint32_t s : absent) {
-                const std::string& path = set.schema[s].path;
-                if (std::find(f.missing.begin(), f.missing.end(), path) == f.missing.end()) f.missing.push_back(path);
-            }
+            for (std::uint32_t s : absent) add_distinct(f.missing, missing, set.schema[s].path);
         }
+        f.missing.resize(missing);
         for (const error_note& e : errors) {
             std::string text = located(e);
             if (std::find(f.errors.begin(), f.errors.end(), text) == f.errors.end()) f.errors.push_back(std::move(text));
@@ -1402,6 +1413,10 @@ rule_state::rule_state(rule_state&& other) noexcept = default;
 rule_state& rule_state::operator=(rule_state&& other) noexcept = default;
 
 std::uint64_t rule_state::turns() const { return m ? m->turns : 0; }
+
+void rule_state::reset() {
+    if (m) m->reset();
+}
 
 bool rule_state::has_open_obligations() const {
     return m && std::any_of(m->obligations.begin(), m->obligations.end(),

@@ -236,6 +236,37 @@ BOOST_AUTO_TEST_CASE(idle_conversations_expire_in_log_time_and_free_their_state)
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_conversation_opened_after_another_closed_remembers_nothing_of_it) {
+    // The tracker opens a new conversation on the memory of a closed one: nothing of the closed
+    // one may show, neither its rule state nor its turns nor its held records.
+    const char* const remembering = R"(
+policy "t" {
+  rule flagged_before {
+    severity high
+    forbid earlier(flag default false)
+    message "flagged earlier"
+  }
+}
+)";
+    vigil::conversation_tracker t(compile_text(remembering), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
+    recorder r;
+    t.feed(record("a", 1, 0, true), 1, r.sink());
+    t.feed(record("a", 2, 1), 2, r.sink());  // earlier(flag) holds: a finding
+    t.feed(record("a", 4, 2), 3, r.sink());  // held, waiting for turn 3
+    BOOST_TEST(r.findings == 1u);
+    t.expire(base_ms + 40 * minute, r.sink());
+    BOOST_TEST(t.open_conversations() == 0u);
+    r.take();
+    r.findings = 0;
+    t.feed(record("b", 1, 41), 4, r.sink());
+    t.feed(record("b", 2, 42), 5, r.sink());
+    t.finish(r.sink());
+    BOOST_TEST(r.take() == (lines{"decided 4 b/1", "decided 5 b/2", "closed 5 b turns 2"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.findings == 0u);
+    BOOST_TEST(t.held_records() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_record_after_the_idle_gap_starts_a_new_conversation_without_an_expire) {
     vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 16, .idle_gap_ms = 30 * minute});
     recorder r;

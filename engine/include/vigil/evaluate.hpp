@@ -103,6 +103,9 @@ public:
     [[nodiscard]] bool has_open_obligations() const;
     /// The bytes the state holds, heap included (for accounting by a conversation tracker).
     [[nodiscard]] std::size_t memory_bytes() const;
+    /// Back to the state before the first turn, keeping its memory: a tracker hands a closed
+    /// conversation's state to the next conversation instead of allocating a new one.
+    void reset();
 
     struct data;  // the layout; defined inside the engine (engine/src/state.hpp)
 
