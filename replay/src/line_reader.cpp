@@ -3,9 +3,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+
+#include "vigil/evaluate.hpp"
 
 namespace vigil::replay {
 
@@ -29,18 +32,43 @@ bool line_reader::open(const std::string& path, std::string& error) {
     return true;
 }
 
+// A buffer of at least `size` bytes that nobody holds: a spare one, or a new one.
+std::shared_ptr<line_reader::block> line_reader::free_block(std::size_t size) {
+    for (auto& spare : m_spare) {
+        // Only this reader hands out shares, so a count of one stays one. The fence orders the
+        // reads of whoever let go of it last before the writes into it.
+        if (spare.use_count() != 1 || spare->size < size) continue;
+        std::atomic_thread_fence(std::memory_order_acquire);
+        std::shared_ptr<block> taken = std::move(spare);
+        spare = std::move(m_spare.back());
+        m_spare.pop_back();
+        return taken;
+    }
+    auto b = std::make_shared<block>();
+    b->bytes.reset(new char[size + record_padding]);  // not zeroed: written by the reads first
+    b->size = size;
+    return b;
+}
+
 // Moves the unread bytes to the front and reads more after them; false at the end or on error.
+// When the lines read so far are held, the unread bytes move to another buffer instead.
 bool line_reader::fill() {
     if (m_eof) return false;
-    if (m_begin > 0) {
-        std::memmove(m_buffer.data(), m_buffer.data() + m_begin, m_end - m_begin);
-        m_end -= m_begin;
-        m_begin = 0;
+    const std::size_t pending = m_end - m_begin;
+    std::size_t size = m_buffer ? m_buffer->size : initial_buffer;  // a file only opened costs nothing
+    if (pending == size) size *= 2;                                 // one line longer than the buffer
+    if (!m_buffer || m_buffer.use_count() > 1 || size > m_buffer->size) {
+        std::shared_ptr<block> next = free_block(size);
+        if (pending > 0) std::memcpy(next->bytes.get(), m_buffer->bytes.get() + m_begin, pending);
+        if (m_buffer && m_buffer->size >= size) m_spare.push_back(std::move(m_buffer));  // too small: freed
+        m_buffer = std::move(next);
+    } else if (m_begin > 0) {
+        std::memmove(m_buffer->bytes.get(), m_buffer->bytes.get() + m_begin, pending);
     }
-    if (m_buffer.empty()) m_buffer.resize(initial_buffer);  // on the first read: a file only opened costs nothing
-    if (m_end == m_buffer.size()) m_buffer.resize(m_buffer.size() * 2);  // one line longer than the buffer
-    const std::size_t room = std::min<std::size_t>(m_buffer.size() - m_end, INT_MAX);
-    const int n = gzread(m_file, m_buffer.data() + m_end, static_cast<unsigned>(room));
+    m_begin = 0;
+    m_end = pending;
+    const std::size_t room = std::min<std::size_t>(m_buffer->size - m_end, INT_MAX);
+    const int n = gzread(m_file, m_buffer->bytes.get() + m_end, static_cast<unsigned>(room));
     int code = Z_OK;
     const char* message = gzerror(m_file, &code);
     if (n < 0 || (code != Z_OK && code != Z_BUF_ERROR) || (n == 0 && code == Z_BUF_ERROR)) {
@@ -61,12 +89,14 @@ bool line_reader::next(std::string_view& line) {
     m_too_long = false;
     std::size_t scanned = m_begin;
     for (;;) {
-        const void* nl = scanned < m_end ? std::memchr(m_buffer.data() + scanned, '\n', m_end - scanned) : nullptr;
+        const char* data = m_buffer ? m_buffer->bytes.get() : nullptr;
+        const void* nl = scanned < m_end ? std::memchr(data + scanned, '\n', m_end - scanned) : nullptr;
         if (nl) {
-            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - m_buffer.data());
+            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
             std::size_t stop = at;
-            if (stop > m_begin && m_buffer[stop - 1] == '\r') --stop;
-            line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
+            if (stop > m_begin && data[stop - 1] == '\r') --stop;
+            terminate(stop);
+            line = std::string_view(data + m_begin, stop - m_begin);
             m_line_bytes = at + 1 - m_begin;
             m_begin = at + 1;
             return keep_or_refuse(line);
@@ -75,9 +105,11 @@ bool line_reader::next(std::string_view& line) {
         if (pending > m_max_line) return step_over_long_line(line);
         if (!fill()) {
             if (pending == 0 || failed()) return false;
-            std::size_t stop = m_end;  // the last line has no newline
-            if (m_buffer[stop - 1] == '\r') --stop;
-            line = std::string_view(m_buffer.data() + m_begin, stop - m_begin);
+            const char* last = m_buffer->bytes.get();
+            std::size_t stop = m_end;  // the last line has no newline: its zero goes into the padding
+            if (last[stop - 1] == '\r') --stop;
+            terminate(stop);
+            line = std::string_view(last + m_begin, stop - m_begin);
             m_line_bytes = m_end - m_begin + 1;
             m_begin = m_end;
             return keep_or_refuse(line);
@@ -105,9 +137,10 @@ bool line_reader::step_over_long_line(std::string_view& line) {
             if (failed()) return false;
             break;  // the file ends inside the line
         }
-        const void* nl = std::memchr(m_buffer.data() + m_begin, '\n', m_end - m_begin);
+        const char* data = m_buffer->bytes.get();
+        const void* nl = std::memchr(data + m_begin, '\n', m_end - m_begin);
         if (nl) {
-            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - m_buffer.data());
+            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
             length += at - m_begin;
             m_begin = at + 1;
             break;

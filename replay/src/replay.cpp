@@ -1,6 +1,7 @@
 // The replay pipeline: one reader (the calling thread), N workers, one writer.
 //
-//   reader:  reads lines, peeks each, fills a batch of `batch_lines` lines, routes every line to
+//   reader:  reads lines, peeks each, fills a batch of `batch_lines` lines (which stay where the
+//            line reader read them: the batch holds its buffers), routes every line to
 //            the worker that owns its conversation (FNV-1a of the id; lines without one by their
 //            position), notes the log time (the latest timestamp so far), and hands the batch to
 //            every worker and to the writer. At most `in_flight` batches exist at once.
@@ -42,7 +43,8 @@ using detail::tally;
 enum class phase : std::uint8_t { feed, expire, finish };
 
 struct line_slot {
-    std::size_t offset = 0;  // into batch::text
+    const char* text = nullptr;  // in a buffer the batch holds; null: at `offset` in batch::text
+    std::size_t offset = 0;
     std::size_t length = 0;
     line_id id = 0;
     peeked_line peeked;
@@ -72,9 +74,12 @@ struct alignas(64) worker_output {
 };
 
 struct batch {
-    std::string text;
-    std::vector<line_slot> lines;                    // the first `used`; the rest keep their buffers
+    std::vector<std::shared_ptr<const void>> held;  // the line reader's buffers its lines lie in
+    const void* last_held = nullptr;
+    std::string text;              // records that do not lie in those buffers: a record member, a long line
+    std::vector<line_slot> lines;  // the first `used`; the rest keep their buffers
     std::size_t used = 0;
+    std::size_t bytes = 0;                           // of the lines' records
     std::vector<std::vector<std::uint32_t>> routes;  // per worker: indices into lines
     bool timed = false;                              // some timestamp was seen so far ...
     std::int64_t now = 0;                            // ... the latest, in ms
@@ -127,7 +132,10 @@ public:
 
 private:
     void give_back(batch* b) {
+        b->held.clear();  // the line reader may read into them again
+        b->last_held = nullptr;
         b->text.clear();
+        b->bytes = 0;
         b->used = 0;
         for (auto& r : b->routes) r.clear();
         b->timed = false;
@@ -361,13 +369,17 @@ private:
         slot.peeked.object = false;
         slot.peeked.refused = true;
         slot.peeked.error = long_line_reason(length, m_opts.max_line);
+        slot.text = nullptr;
         slot.offset = b.text.size();
         slot.length = 0;
         b.text.push_back('\0');
         route(b, slot);
     }
 
-    void add_line(batch& b, std::string_view text, line_id id) {
+    // `text` lies in the reader's buffer, followed by a zero (line_reader::next()): the batch
+    // holds that buffer, and the record is parsed where it lies. A record member of a line is
+    // copied into the batch, with a zero after it.
+    void add_line(batch& b, const line_reader& reader, std::string_view text, line_id id) {
         line_slot& slot = next_slot(b, id);
         std::string_view record = text;
         if (!m_opts.record_member.empty() && !member_json(text, m_opts.record_member, record, slot.peeked.error)) {
@@ -380,10 +392,20 @@ private:
         } else {
             slot.peeked.object = peek(record, slot.peeked.key, slot.peeked.error);
         }
-        slot.offset = b.text.size();
         slot.length = record.size();
-        b.text.append(record);
-        b.text.push_back('\0');  // with the padding at the batch's end: parsed in place (record_text)
+        b.bytes += record.size();
+        if (record.data() == text.data() && record.size() == text.size()) {
+            slot.text = record.data();
+            if (reader.buffer() != b.last_held) {
+                b.held.push_back(reader.hold());
+                b.last_held = reader.buffer();
+            }
+        } else {
+            slot.text = nullptr;
+            slot.offset = b.text.size();
+            b.text.append(record);
+            b.text.push_back('\0');  // with the padding at the batch's end: parsed in place (record_text)
+        }
         if (slot.peeked.object && slot.peeked.key.has_time) {
             m_now = m_timed ? std::max(m_now, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
             m_timed = true;
@@ -428,9 +450,9 @@ private:
                 if (reader.too_long()) {
                     add_long_line(*b, reader.long_line_length(), id);
                 } else {
-                    add_line(*b, line, id);
+                    add_line(*b, reader, line, id);
                 }
-                if (b->used >= m_opts.batch_lines || b->text.size() >= m_opts.batch_bytes) {
+                if (b->used >= m_opts.batch_lines || b->bytes >= m_opts.batch_bytes) {
                     dispatch(std::move(b));
                     b = new_batch();
                     if (failed()) break;
@@ -483,7 +505,8 @@ private:
                     when = phase::feed;
                     for (const std::uint32_t i : b->routes[w]) {
                         const line_slot& slot = b->lines[i];
-                        const record_text record{std::string_view(b->text).substr(slot.offset, slot.length), true};
+                        const char* text = slot.text ? slot.text : b->text.data() + slot.offset;
+                        const record_text record{std::string_view(text, slot.length), true};
                         if (slot.timed) tracker.advance_log_time(slot.log_time);
                         tracker.feed(record, slot.peeked, slot.id, sink);
                     }

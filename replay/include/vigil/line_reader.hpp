@@ -1,9 +1,12 @@
 #pragma once
 // Reads one log file line by line, plain or gzip (zlib reads plain files through unchanged),
 // with large buffers, and no line longer than a limit: `vigil replay` and `vigil eval` read their
-// input with it. A line is a view into the reader's buffer, valid until the next call.
+// input with it. A line is a view into the reader's buffer, valid until the next call unless the
+// caller holds the buffer (hold()): `vigil replay` hands lines to its workers where they lie,
+// without copying them.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +29,15 @@ public:
     /// of the file or on a read error (then failed() is true and error() says why). A last line
     /// without a newline is a line; an empty file has none. A line longer than max_line() bytes is
     /// not kept: it is stepped over, `line` is empty and too_long() is true.
+    /// A line is followed in memory by a zero byte (written where its line end was) and, with it,
+    /// at least record_padding readable bytes: it can be evaluated where it lies (record_text).
     [[nodiscard]] bool next(std::string_view& line);
+
+    /// The buffer the line next() returned last lies in, and a share of it. While a share is held,
+    /// the reader reads on into another buffer, so the lines in this one stay valid; the reader
+    /// reuses a buffer once no share of it is left.
+    [[nodiscard]] const void* buffer() const { return m_buffer.get(); }
+    [[nodiscard]] std::shared_ptr<const void> hold() const { return m_buffer; }
 
     /// The longest line kept (the buffer holds at most about twice as much); default 64 MiB.
     void set_max_line(std::size_t bytes) { m_max_line = bytes; }
@@ -45,12 +56,20 @@ public:
     [[nodiscard]] std::uint64_t raw_offset() const;
 
 private:
+    struct block {
+        std::unique_ptr<char[]> bytes;
+        std::size_t size = 0;  // bytes that take input; record_padding more follow
+    };
+
     bool fill();
+    std::shared_ptr<block> free_block(std::size_t size);
+    void terminate(std::size_t at) { m_buffer->bytes[at] = '\0'; }
     bool keep_or_refuse(std::string_view& line);
     bool step_over_long_line(std::string_view& line);
 
     gzFile_s* m_file = nullptr;
-    std::vector<char> m_buffer;
+    std::shared_ptr<block> m_buffer;              // the one being read into
+    std::vector<std::shared_ptr<block>> m_spare;  // earlier ones, reused when nobody holds them
     std::size_t m_begin = 0;  // first byte not yet returned
     std::size_t m_end = 0;    // end of the bytes read
     bool m_eof = false;
