@@ -89,7 +89,7 @@ struct conversation {
 
 using conversation_map = std::unordered_map<std::string, std::unique_ptr<conversation>>;
 
-// Closed conversations kept for reuse, at most: enough for the closings of a busy batch, few
+// The most closed conversations kept for reuse: enough for the closings of a busy batch, few
 // enough that a burst of conversations does not keep its memory for the rest of the run.
 constexpr std::size_t max_spare = 1024;
 

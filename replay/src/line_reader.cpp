@@ -13,8 +13,12 @@
 namespace vigil::replay {
 
 namespace {
-constexpr std::size_t initial_buffer = 4u << 20;  // grows for a longer line
-constexpr unsigned zlib_buffer = 1u << 20;
+// A buffer is handed to a batch of replay once read, so a few are in flight: small enough that
+// touching them costs few page faults, large enough for few reads.
+constexpr std::size_t initial_buffer = 1u << 20;  // grows for a longer line
+// zlib reads straight into the caller's buffer only when it asks for at least twice its own
+// buffer (gz_read); smaller reads are copied through it.
+constexpr unsigned zlib_buffer = 128u << 10;
 }  // namespace
 
 line_reader::~line_reader() {
