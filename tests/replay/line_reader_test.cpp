@@ -42,7 +42,7 @@ bool padded(std::string_view line) {
 BOOST_AUTO_TEST_SUITE(line_reader)
 
 BOOST_AUTO_TEST_CASE(held_lines_stay_valid_after_the_reader_moves_on) {
-    // About 13 MB: several buffers of 4 MiB, every one held until the end, as replay's batches do.
+    // About 13 MB: many buffers of the reader, every one held until the end, as replay's batches do.
     constexpr std::size_t count = 40000;
     const std::string path = write_lines("held", count, "\n", true);
     vigil::replay::line_reader reader;
@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(lines_read_without_holding_are_the_same) {
 
 BOOST_AUTO_TEST_CASE(a_line_longer_than_the_buffer_moves_to_a_larger_one) {
     const auto path = scratch_dir("line-reader-long") / "log.jsonl";
-    const std::string huge = "{\"text\":\"" + std::string(9u << 20, 'y') + "\"}";  // over twice 4 MiB
+    const std::string huge = "{\"text\":\"" + std::string(9u << 20, 'y') + "\"}";  // several times a buffer
     {
         std::ofstream out(path, std::ios::binary);
         out << line_text(1) << "\n" << huge << "\n" << line_text(2);
