@@ -2,6 +2,7 @@
 // they are while their buffer is held.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -37,6 +38,47 @@ bool padded(std::string_view line) {
     return line.data()[line.size()] == '\0';
 }
 
+// Every line of a file as next() gave it: copied at once, and where it lies. With `hold`, every
+// buffer a line lies in is held to the end, as replay's batches hold theirs, so the views stay valid.
+struct read_back {
+    std::vector<std::string> copies;
+    std::vector<std::string_view> views;  // valid after the reading only when held
+    std::vector<std::shared_ptr<const void>> held;
+    std::size_t unpadded = 0;  // lines next() returned without a zero after them
+    bool failed = false;
+};
+
+read_back read_all(const std::string& path, bool hold) {
+    read_back out;
+    vigil::replay::line_reader reader;
+    std::string error;
+    BOOST_REQUIRE(reader.open(path, error));
+    std::string_view line;
+    while (reader.next(line)) {
+        out.unpadded += !padded(line);
+        if (hold && (out.held.empty() || out.held.back().get() != reader.buffer())) out.held.push_back(reader.hold());
+        out.copies.emplace_back(line);
+        out.views.push_back(line);
+    }
+    out.failed = reader.failed();
+    return out;
+}
+
+// Lines whose text differs from `expected`, by position (a missing or extra line counts too).
+template <typename Lines>
+std::size_t wrong_lines(const Lines& lines, const std::vector<std::string>& expected) {
+    std::size_t wrong =
+        lines.size() > expected.size() ? lines.size() - expected.size() : expected.size() - lines.size();
+    for (std::size_t i = 0; i < std::min(lines.size(), expected.size()); ++i) wrong += lines[i] != expected[i];
+    return wrong;
+}
+
+std::vector<std::string> expected_lines(std::size_t count) {
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < count; ++i) lines.push_back(line_text(i));
+    return lines;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(line_reader)
@@ -44,41 +86,23 @@ BOOST_AUTO_TEST_SUITE(line_reader)
 BOOST_AUTO_TEST_CASE(held_lines_stay_valid_after_the_reader_moves_on) {
     // About 13 MB: many buffers of the reader, every one held until the end, as replay's batches do.
     constexpr std::size_t count = 40000;
-    const std::string path = write_lines("held", count, "\n", true);
-    vigil::replay::line_reader reader;
-    std::string error;
-    BOOST_REQUIRE(reader.open(path, error));
-    std::vector<std::shared_ptr<const void>> held;
-    std::vector<std::string_view> lines;
-    std::string_view line;
-    while (reader.next(line)) {
-        BOOST_REQUIRE(padded(line));
-        if (held.empty() || held.back().get() != reader.buffer()) held.push_back(reader.hold());
-        lines.push_back(line);
-    }
-    BOOST_TEST(!reader.failed());
-    BOOST_TEST(held.size() >= 3u);
-    BOOST_REQUIRE(lines.size() == count);
-    std::size_t wrong = 0;
-    for (std::size_t i = 0; i < count; ++i) wrong += lines[i] != line_text(i) || !padded(lines[i]);
-    BOOST_TEST(wrong == 0u);
+    const read_back read = read_all(write_lines("held", count, "\n", true), true);
+    BOOST_TEST(!read.failed);
+    BOOST_TEST(read.held.size() >= 3u);
+    BOOST_TEST(read.unpadded == 0u);
+    BOOST_TEST(wrong_lines(read.copies, expected_lines(count)) == 0u);
+    BOOST_TEST(wrong_lines(read.views, expected_lines(count)) == 0u);  // still where they were read
+    std::size_t unpadded_now = 0;
+    for (const std::string_view line : read.views) unpadded_now += !padded(line);
+    BOOST_TEST(unpadded_now == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(lines_read_without_holding_are_the_same) {
     constexpr std::size_t count = 40000;
-    const std::string path = write_lines("unheld", count, "\r\n", false);
-    vigil::replay::line_reader reader;
-    std::string error;
-    BOOST_REQUIRE(reader.open(path, error));
-    std::string_view line;
-    std::size_t n = 0;
-    std::size_t wrong = 0;
-    while (reader.next(line)) {
-        wrong += line != line_text(n) || !padded(line);
-        ++n;
-    }
-    BOOST_TEST(n == count);
-    BOOST_TEST(wrong == 0u);
+    const read_back read = read_all(write_lines("unheld", count, "\r\n", false), false);
+    BOOST_TEST(!read.failed);
+    BOOST_TEST(read.unpadded == 0u);
+    BOOST_TEST(wrong_lines(read.copies, expected_lines(count)) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_line_longer_than_the_buffer_moves_to_a_larger_one) {
@@ -88,21 +112,9 @@ BOOST_AUTO_TEST_CASE(a_line_longer_than_the_buffer_moves_to_a_larger_one) {
         std::ofstream out(path, std::ios::binary);
         out << line_text(1) << "\n" << huge << "\n" << line_text(2);
     }
-    vigil::replay::line_reader reader;
-    std::string error;
-    BOOST_REQUIRE(reader.open(path.string(), error));
-    std::vector<std::shared_ptr<const void>> held;
-    std::vector<std::string_view> lines;
-    std::string_view line;
-    while (reader.next(line)) {
-        held.push_back(reader.hold());
-        lines.push_back(line);
-    }
-    BOOST_REQUIRE(lines.size() == 3u);
-    BOOST_TEST(lines[0] == line_text(1));
-    BOOST_TEST((lines[1] == huge));
-    BOOST_TEST(lines[2] == line_text(2));
-    for (const std::string_view l : lines) BOOST_TEST(padded(l));
+    const read_back read = read_all(path.string(), true);
+    BOOST_TEST(read.unpadded == 0u);
+    BOOST_TEST(wrong_lines(read.views, {line_text(1), huge, line_text(2)}) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
