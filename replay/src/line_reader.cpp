@@ -36,18 +36,23 @@ bool line_reader::open(const std::string& path, std::string& error) {
     return true;
 }
 
-// A buffer of at least `size` bytes that nobody holds: a spare one, or a new one.
+// A buffer of at least `size` bytes that nobody holds: a spare one, or a new one. Spares smaller
+// than that are freed once nobody holds them: buffers only grow (for a line longer than they are).
 std::shared_ptr<line_reader::block> line_reader::free_block(std::size_t size) {
+    std::shared_ptr<block> taken;
     for (auto& spare : m_spare) {
         // Only this reader hands out shares, so a count of one stays one. The fence orders the
         // reads of whoever let go of it last before the writes into it.
-        if (spare.use_count() != 1 || spare->size < size) continue;
-        std::atomic_thread_fence(std::memory_order_acquire);
-        std::shared_ptr<block> taken = std::move(spare);
-        spare = std::move(m_spare.back());
-        m_spare.pop_back();
-        return taken;
+        if (spare.use_count() != 1) continue;
+        if (spare->size < size) {
+            spare.reset();
+        } else if (!taken) {
+            std::atomic_thread_fence(std::memory_order_acquire);
+            taken = std::move(spare);
+        }
     }
+    std::erase(m_spare, nullptr);
+    if (taken) return taken;
     auto b = std::make_shared<block>();
     b->bytes.reset(new char[size + record_padding]);  // not zeroed: written by the reads first
     b->size = size;
