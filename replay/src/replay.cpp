@@ -46,8 +46,13 @@ struct line_slot {
     const char* text = nullptr;  // in a buffer the batch holds; null: at `offset` in batch::text
     std::size_t offset = 0;
     std::size_t length = 0;
-    line_id id = 0;
     peeked_line peeked;
+};
+
+// Which line a slot holds, and the log time up to it. Apart from the slots, so that placing an idle
+// conversation's closing searches a small array.
+struct line_clock {
+    line_id id = 0;
     bool timed = false;         // the log had a timestamp up to this line ...
     std::int64_t log_time = 0;  // ... the latest, in ms: the log time its worker judges idleness by
 };
@@ -78,6 +83,7 @@ struct batch {
     const void* last_held = nullptr;
     std::string text;              // records that do not lie in those buffers: a record member, a long line
     std::vector<line_slot> lines;  // the first `used`; the rest keep their buffers
+    std::vector<line_clock> clocks;  // one per line slot
     std::size_t used = 0;
     std::size_t bytes = 0;                           // of the lines' records
     std::vector<std::vector<std::uint32_t>> routes;  // per worker: indices into lines
@@ -94,9 +100,9 @@ using batch_ptr = std::shared_ptr<batch>;
 // conversation idle since then closes (conversation_tracker::idle_placer). Lines are in order and
 // log time never goes back, so it is a partition point.
 std::optional<std::uint64_t> first_line_past(const batch& b, std::uint64_t last_line, std::int64_t deadline) {
-    const auto end = b.lines.begin() + static_cast<std::ptrdiff_t>(b.used);
-    const auto at = std::partition_point(b.lines.begin(), end, [&](const line_slot& slot) {
-        return slot.id <= last_line || !slot.timed || slot.log_time <= deadline;
+    const auto end = b.clocks.begin() + static_cast<std::ptrdiff_t>(b.used);
+    const auto at = std::partition_point(b.clocks.begin(), end, [&](const line_clock& line) {
+        return line.id <= last_line || !line.timed || line.log_time <= deadline;
     });
     if (at == end) return std::nullopt;
     return at->id;
@@ -356,9 +362,12 @@ private:
     // The batch's next line slot, for line `id`. A slot of a recycled batch is overwritten in
     // place: its strings keep their buffers.
     line_slot& next_slot(batch& b, line_id id) {
-        if (b.used == b.lines.size()) b.lines.emplace_back();
+        if (b.used == b.lines.size()) {
+            b.lines.emplace_back();
+            b.clocks.emplace_back();
+        }
+        b.clocks[b.used].id = id;
         line_slot& slot = b.lines[b.used];
-        slot.id = id;
         slot.peeked.refused = false;
         return slot;
     }
@@ -416,11 +425,12 @@ private:
     // Hands the batch's next slot, stamped with the log time so far, to the worker that owns its
     // conversation; a line without one goes by its position.
     void route(batch& b, line_slot& slot) {
-        slot.timed = m_timed;
-        slot.log_time = m_now;
+        line_clock& clock = b.clocks[b.used];
+        clock.timed = m_timed;
+        clock.log_time = m_now;
         const std::size_t worker = slot.peeked.object && slot.peeked.key.ordered()
                                        ? fnv1a(slot.peeked.key.conversation_id) % m_threads
-                                       : static_cast<std::size_t>(slot.id % m_threads);
+                                       : static_cast<std::size_t>(clock.id % m_threads);
         b.routes[worker].push_back(static_cast<std::uint32_t>(b.used));
         ++b.used;
     }
@@ -507,8 +517,9 @@ private:
                         const line_slot& slot = b->lines[i];
                         const char* text = slot.text ? slot.text : b->text.data() + slot.offset;
                         const record_text record{std::string_view(text, slot.length), true};
-                        if (slot.timed) tracker.advance_log_time(slot.log_time);
-                        tracker.feed(record, slot.peeked, slot.id, sink);
+                        const line_clock& clock = b->clocks[i];
+                        if (clock.timed) tracker.advance_log_time(clock.log_time);
+                        tracker.feed(record, slot.peeked, clock.id, sink);
                     }
                     out->open_after_feed = tracker.open_conversations();
                     when = phase::expire;
