@@ -80,9 +80,9 @@ struct alignas(64) worker_output {
 
 struct batch {
     std::vector<std::shared_ptr<const void>> held;  // the line reader's buffers its lines lie in
-    const void* last_held = nullptr;
-    std::string text;              // records that do not lie in those buffers: a record member, a long line
-    std::vector<line_slot> lines;  // the first `used`; the rest keep their buffers
+    const void* last_held = nullptr;                 // the last of them, to compare the next line's with
+    std::string text;                // records that do not lie in those buffers: a record member, a long line
+    std::vector<line_slot> lines;    // the first `used`; the rest keep their buffers
     std::vector<line_clock> clocks;  // one per line slot
     std::size_t used = 0;
     std::size_t bytes = 0;                           // of the lines' records
