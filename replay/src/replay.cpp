@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -196,6 +197,13 @@ private:
     bool m_closed = false;
 };
 
+// The CPU time the calling thread has used so far.
+double thread_cpu_seconds() {
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 std::uint64_t fnv1a(std::string_view s) {
     std::uint64_t h = 0xcbf29ce484222325ull;
     for (const char c : s) {
@@ -294,12 +302,15 @@ public:
         if (!s.unreadable.empty()) return s;
 
         m_tallies.resize(m_threads);
+        m_worker_cpu.resize(m_threads);
         std::vector<std::thread> workers;
         for (std::size_t w = 0; w < m_threads; ++w) workers.emplace_back([this, w] { work(w); });
         std::thread writer([this] { write(); });
 
         try {
+            const double reader_start = thread_cpu_seconds();
             read(s, start);
+            s.reader_cpu_seconds = thread_cpu_seconds() - reader_start;
         } catch (...) {
             fail(std::current_exception());
         }
@@ -331,6 +342,7 @@ public:
         for (const auto& entry : total.by_rule) s.by_rule.push_back(entry.second);
         s.peak_open = m_peak_open;
         s.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (const double cpu : m_worker_cpu) s.worker_cpu_seconds += cpu;
         return s;
     }
 
@@ -536,6 +548,7 @@ private:
             }
             m_done.notify_all();
         }
+        m_worker_cpu[w] = thread_cpu_seconds();  // joined before run() reads it
     }
 
     // ---- writer ---------------------------------------------------------------------------------
@@ -615,6 +628,7 @@ private:
     std::condition_variable m_done;
 
     std::vector<tally> m_tallies;   // one per worker
+    std::vector<double> m_worker_cpu;  // one per worker, written when it ends
     std::uint64_t m_peak_open = 0;  // writer only
 
     std::mutex m_error_mutex;

@@ -109,7 +109,9 @@ ordered to_json(const summary& s) {
     j["run"] = {{"threads", s.threads},
                 {"elapsed_seconds", s.elapsed_seconds},
                 {"records_per_second", per_second(static_cast<double>(s.decided), s.elapsed_seconds)},
-                {"megabytes_per_second", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)}};
+                {"megabytes_per_second", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)},
+                {"worker_cpu_seconds", s.worker_cpu_seconds},
+                {"reader_cpu_seconds", s.reader_cpu_seconds}};
     return j;
 }
 

@@ -482,6 +482,10 @@ BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
     BOOST_TEST(j["records"] == r.summary.lines - r.summary.malformed);
     BOOST_TEST(j["findings"]["total"] == r.summary.violations + r.summary.undetermined);
     BOOST_TEST(j["run"]["threads"] == 2u);
+    // 30,000 records take the two workers and the reader some CPU time each.
+    BOOST_TEST(j["run"]["worker_cpu_seconds"].get<double>() > 0);
+    BOOST_TEST(j["run"]["reader_cpu_seconds"].get<double>() > 0);
+    BOOST_TEST(j["run"]["worker_cpu_seconds"].get<double>() <= 2 * j["run"]["elapsed_seconds"].get<double>() + 0.1);
 }
 
 BOOST_AUTO_TEST_CASE(durations) {

@@ -94,8 +94,8 @@ struct file_tally {
     std::uint64_t bytes = 0;  // uncompressed bytes read, newlines included
 };
 
-/// Everything counted during a replay. All fields but `threads` and `elapsed_seconds` depend only
-/// on the input, the policies and the tracking options.
+/// Everything counted during a replay. All fields but those of how the run went (`threads`, the
+/// seconds) depend only on the input, the policies and the tracking options.
 struct summary {
     std::vector<file_tally> files;
     std::vector<problem> unreadable;  // files that could not be opened or read to the end
@@ -127,6 +127,8 @@ struct summary {
     // how the run went (not part of the result)
     std::size_t threads = 0;
     double elapsed_seconds = 0;
+    double worker_cpu_seconds = 0;  // the CPU time of the workers, together
+    double reader_cpu_seconds = 0;  // the CPU time of the reader (the calling thread) while it read
 };
 
 /// Replays `opts.logs` against `set`, writing the findings file to `findings` (null: nowhere).
