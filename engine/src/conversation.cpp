@@ -89,6 +89,11 @@ struct conversation {
 
 using conversation_map = std::unordered_map<std::string, std::unique_ptr<conversation>>;
 
+// The most evaluated turns a conversation remembers at least, to name the first line of a
+// duplicate; a copy of an older turn is reported out of order instead. A conversation of millions
+// of turns (a bot answering a bot) would otherwise keep a line number for each.
+constexpr std::size_t remembered_turns = 4096;
+
 // The most closed conversations kept for reuse: enough for the closings of a busy batch, few
 // enough that a burst of conversations does not keep its memory for the rest of the run.
 constexpr std::size_t max_spare = 1024;
@@ -205,6 +210,8 @@ struct conversation_tracker::impl {
             return;
         }
         c.evaluated.emplace_back(key.turn, line);
+        if (c.evaluated.size() >= 2 * remembered_turns)  // forgotten in halves: a copy now and then
+            c.evaluated.erase(c.evaluated.begin(), c.evaluated.end() - remembered_turns);
         c.next_turn = key.turn + 1;
         remember_last_turn(c, key, line);
         decided(c, line, cause, key, sink);

@@ -201,6 +201,21 @@ BOOST_AUTO_TEST_CASE(duplicates_are_reported_and_not_evaluated_again) {
     BOOST_TEST(r.findings == 4u);  // one per turn, not per line
 }
 
+BOOST_AUTO_TEST_CASE(a_copy_of_a_turn_long_past_is_out_of_order) {
+    // A conversation remembers the lines of its latest turns only (at least 4,096): memory stays
+    // bounded however long it runs.
+    vigil::conversation_tracker t(compile_text(flag_policy));
+    recorder r;
+    constexpr int turns = 10000;
+    for (int turn = 1; turn <= turns; ++turn) t.feed(record("a", turn), static_cast<std::uint64_t>(turn), r.sink());
+    r.take();
+    t.feed(record("a", turns - 4000), turns + 1, r.sink());  // remembered
+    t.feed(record("a", 1), turns + 2, r.sink());             // long forgotten
+    BOOST_TEST(r.take() == (lines{"duplicate 10001 of 6000", "out_of_order 10002 expecting 10001"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.findings == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_turn_given_up_that_arrives_later_is_out_of_order_and_not_evaluated) {
     vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 0});
     recorder r;

@@ -203,7 +203,8 @@ enum class turn_fit : std::uint8_t {
 ///     records, it gives up on the missing turns before the first held one: `gap` (naming them),
 ///     then the held records that follow without a hole, `decided` in turn order;
 ///   - a turn already evaluated, or already held: `duplicate` (naming the line that first had
-///     it); the record is not evaluated again;
+///     it); the record is not evaluated again. A conversation remembers at least its last 4,096
+///     evaluated turns for this; a copy of an older one is `out_of_order`;
 ///   - an earlier turn that was given up in a gap: `out_of_order`; it is not evaluated, because
 ///     the conversation's state has moved past it.
 /// A record whose turn makes it wait is validated when it arrives, so a broken line is reported
@@ -224,9 +225,9 @@ enum class turn_fit : std::uint8_t {
 /// with a placer: in the order of the lines they are placed before, then of their last lines).
 ///
 /// Events depend only on the calls made (the records, their line numbers, the `now` values),
-/// never on timing. Memory grows with the conversations open at once and the records they hold,
-/// and with the turns evaluated in each open conversation (a line number per turn, to name the
-/// first line of a duplicate).
+/// never on timing. Memory grows with the conversations open at once and the records they hold;
+/// each also keeps the line numbers of up to 8,192 of its last evaluated turns, to name the first
+/// line of a duplicate.
 class conversation_tracker {
 public:
     conversation_tracker(std::shared_ptr<const compiled_set> set, tracker_options options = {});
