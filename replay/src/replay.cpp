@@ -81,7 +81,6 @@ struct alignas(64) worker_output {
 
 struct batch {
     std::vector<std::shared_ptr<const void>> held;  // the line reader's buffers its lines lie in
-    const void* last_held = nullptr;                 // the last of them, to compare the next line's with
     std::string text;                // records that do not lie in those buffers: a record member, a long line
     std::vector<line_slot> lines;    // the first `used`; the rest keep their buffers
     std::vector<line_clock> clocks;  // one per line slot
@@ -140,7 +139,6 @@ public:
 private:
     void give_back(batch* b) {
         b->held.clear();  // the line reader may read into them again
-        b->last_held = nullptr;
         b->text.clear();
         b->bytes = 0;
         b->used = 0;
@@ -417,10 +415,7 @@ private:
         b.bytes += record.size();
         if (record.data() == text.data() && record.size() == text.size()) {
             slot.text = record.data();
-            if (reader.buffer() != b.last_held) {
-                b.held.push_back(reader.hold());
-                b.last_held = reader.buffer();
-            }
+            if (b.held.empty() || b.held.back().get() != reader.buffer()) b.held.push_back(reader.hold());
         } else {
             slot.text = nullptr;
             slot.offset = b.text.size();
