@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -43,6 +44,11 @@ struct file_closer {
     }
 };
 
+// --resume-within: a duration, or 0 for never.
+std::optional<std::int64_t> resume_within_ms(const std::string& text) {
+    return text == "0" ? std::optional<std::int64_t>(0) : parse_duration_ms(text);
+}
+
 }  // namespace
 
 CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
@@ -54,11 +60,21 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("logs", o.logs, "JSON Lines logs, plain or .gz, read in this order as one stream")->required();
     cmd->add_option("--threads,-j", o.threads, "worker threads (0: one per core); the output does not depend on it")
         ->capture_default_str();
+    const CLI::Validator duration(
+        [](std::string& text) -> std::string {
+            return parse_duration_ms(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
+        },
+        "DURATION");
     cmd->add_option("--idle", o.idle,
                     "a conversation closes after this much log time without a record (90s, 30m, 2h, 1d)")
+        ->check(duration)
+        ->capture_default_str();
+    cmd->add_option("--resume-within", o.resume_within,
+                    "a conversation that went idle and comes back within this much log time of its last record "
+                    "goes on from its next turn instead of turn 1 (0: never)")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
-                return parse_duration_ms(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
+                return resume_within_ms(text) ? "" : "expected 0 or a duration such as 90s, 30m, 2h or 1d";
             },
             "DURATION"))
         ->capture_default_str();
@@ -103,6 +119,7 @@ int run_replay(const replay_command_options& o) {
     options.record_member = o.record_member;
     options.max_line = *server::parse_size(o.max_line);
     options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
+    options.tracking.resume_within_ms = *resume_within_ms(o.resume_within);
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 
     replay::summary summary;

@@ -17,6 +17,7 @@ struct replay_command_options {
     std::vector<std::string> logs;
     std::size_t threads = 0;  // 0: one per core
     std::string idle = "30m";
+    std::string resume_within = "0";
     std::size_t reorder_window = 16;
     std::string record_member;  // empty: the lines are the records
     std::string max_line = "16MiB";

@@ -5,6 +5,7 @@
 #include "vigil/conversation.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <tuple>
 #include <unordered_map>
@@ -66,6 +67,7 @@ struct conversation {
     std::size_t turns = 0;                                          // records evaluated
     // The last turn evaluated, to which end-of-conversation findings are attributed.
     std::uint64_t last_turn_line = 0;
+    bool resumed = false;  // it continues a conversation of the same id that went idle
     record_key last_key;
     nlohmann::json last_record_id;
     conversation_state state;  // the rules' memory of this conversation
@@ -83,11 +85,18 @@ struct conversation {
         last_line = 0;
         turns = 0;
         last_turn_line = 0;
+        resumed = false;
         state.rules.reset();  // last_key and last_record_id are read only once a turn is evaluated
     }
 };
 
 using conversation_map = std::unordered_map<std::string, std::unique_ptr<conversation>>;
+
+// A conversation that went idle, for a later record of its id to continue (resume_within_ms).
+struct paused_conversation {
+    std::int64_t next_turn = 1;  // the turn it waited for when it closed
+    std::int64_t last_time = 0;  // its last record's timestamp, in ms
+};
 
 // The most evaluated turns a conversation remembers at least, to name the first line of a
 // duplicate; a copy of an older turn is reported out of order instead. A conversation of millions
@@ -124,6 +133,8 @@ struct conversation_tracker::impl {
     // the next conversations to open without allocating.
     std::vector<conversation_map::node_type> spare;
     conversation alone;  // the conversation of one record without an id or a turn
+    std::unordered_map<std::string, paused_conversation> paused;
+    std::deque<std::pair<std::int64_t, std::string>> paused_order;  // (resume deadline, id), as paused
     std::size_t held = 0;
     decision verdict;  // reused: the evaluator keeps its buffers
     decision closing;  // the end-of-conversation findings of the conversation being closed
@@ -165,6 +176,7 @@ struct conversation_tracker::impl {
         e.last_turn_line = c.last_turn_line;
         e.verdict = &closing;
         e.turns = c.turns;
+        e.resumed = c.resumed;
         sink(e);
     }
 
@@ -288,10 +300,41 @@ struct conversation_tracker::impl {
 
     // The last log time at which a conversation last active at `since` is not idle yet (without
     // overflow for times far in the future).
-    std::int64_t deadline_after(std::int64_t since) const {
+    std::int64_t deadline_after(std::int64_t since, std::int64_t gap) const {
         constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
-        if (options.idle_gap_ms < 0 || since > never - options.idle_gap_ms) return never;
-        return since + options.idle_gap_ms;
+        if (gap < 0 || since > never - gap) return never;
+        return since + gap;
+    }
+    std::int64_t deadline_after(std::int64_t since) const { return deadline_after(since, options.idle_gap_ms); }
+
+    // ---- conversations that went idle and come back ----------------------------------------------
+
+    // Remembers a conversation closed because it went idle, once it is closed, for a later record
+    // of its id.
+    void pause(const conversation& c) {
+        if (options.resume_within_ms <= 0 || !c.timed) return;
+        paused[c.id] = {c.next_turn, c.last_time};
+        paused_order.emplace_back(deadline_after(c.last_time, options.resume_within_ms), c.id);
+    }
+
+    // A new conversation continues the one of its id that went idle, if that is recent enough.
+    void resume(conversation& c) const {
+        const auto p = paused.find(c.id);
+        if (p == paused.end() || log_now > deadline_after(p->second.last_time, options.resume_within_ms)) return;
+        c.next_turn = p->second.next_turn;
+        c.resumed = true;
+    }
+
+    // Forgets the paused conversations too old to resume, in the order they were paused (one that
+    // paused again since is kept).
+    void forget_paused() {
+        while (!paused_order.empty() && paused_order.front().first < log_now) {
+            const auto& [deadline, id] = paused_order.front();
+            const auto p = paused.find(id);
+            if (p != paused.end() && deadline_after(p->second.last_time, options.resume_within_ms) == deadline)
+                paused.erase(p);
+            paused_order.pop_front();
+        }
     }
 
     // More than the idle gap lies between `since` and `now`.
@@ -347,11 +390,15 @@ struct conversation_tracker::impl {
         auto found = open.find(key.conversation_id);
         if (found != open.end() && went_idle(*found->second)) {
             close_before(*found->second, line, sink);
+            pause(*found->second);
             forget(found);
             found = open.end();
         }
         const bool fresh = found == open.end();
-        if (fresh) found = open_conversation(key.conversation_id);
+        if (fresh) {
+            found = open_conversation(key.conversation_id);
+            resume(*found->second);
+        }
         conversation& c = *found->second;
 
         std::uint64_t first_line = 0;
@@ -412,13 +459,15 @@ struct conversation_tracker::impl {
         if (c.held.size() > options.reorder_window) skip_to_first_held(c, line, sink);
     }
 
-    // Closes the given conversations in the order of their last lines, and forgets them.
-    void close_all(std::vector<conversation*>& ending, const event_sink& sink) {
+    // Closes the given conversations in the order of their last lines, and forgets them; `idle`:
+    // they went idle, and may be resumed.
+    void close_all(std::vector<conversation*>& ending, bool idle, const event_sink& sink) {
         std::sort(ending.begin(), ending.end(), [](const conversation* a, const conversation* b) {
             return std::tie(a->last_line, a->id) < std::tie(b->last_line, b->id);
         });
         for (conversation* c : ending) {
             close(*c, c->last_line, sink);
+            if (idle) pause(*c);
             forget(open.find(c->id));
         }
     }
@@ -465,21 +514,23 @@ struct conversation_tracker::impl {
                 placed.emplace_back(*at, c.get());
             }
         }
-        close_all(idle, sink);
+        close_all(idle, true, sink);
         std::sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) {
             return std::tie(a.first, a.second->last_line) < std::tie(b.first, b.second->last_line);
         });
         for (const auto& [at, c] : placed) {
             close_placed(*c, at, sink);
+            pause(*c);
             forget(open.find(c->id));
         }
+        forget_paused();
     }
 
     void finish(const event_sink& sink) {
         std::vector<conversation*> all;
         all.reserve(open.size());
         for (auto& entry : open) all.push_back(entry.second.get());
-        close_all(all, sink);
+        close_all(all, false, sink);
     }
 };
 

@@ -58,6 +58,7 @@ void tally::merge(const tally& o) {
     gaps_at_start += o.gaps_at_start;
     missing_turns += o.missing_turns;
     conversations += o.conversations;
+    resumed += o.resumed;
     alone += o.alone;
     untimed += o.untimed;
     for (int k = 0; k < 3; ++k) decisions[k] += o.decisions[k];
@@ -213,6 +214,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
         case event_kind::closed: {
             // Findings about the whole conversation, on its last turn evaluated.
             ++t.conversations;
+            if (e.resumed) ++t.resumed;
             if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, text, t);
             return;
         }

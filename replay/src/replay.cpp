@@ -331,6 +331,7 @@ public:
         s.gaps_at_start = total.gaps_at_start;
         s.missing_turns = total.missing_turns;
         s.conversations = total.conversations;
+        s.resumed = total.resumed;
         s.alone = total.alone;
         s.untimed = total.untimed;
         std::copy(std::begin(total.decisions), std::end(total.decisions), std::begin(s.decisions));

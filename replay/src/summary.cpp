@@ -73,6 +73,7 @@ ordered to_json(const summary& s) {
     j["records"] = s.decided + s.duplicates + s.out_of_order;
     j["decided"] = s.decided;
     j["conversations"] = s.conversations;
+    j["resumed_conversations"] = s.resumed;
     j["peak_open_conversations"] = s.peak_open;
     j["records_alone"] = s.alone;
     j["records_without_timestamp"] = s.untimed;
@@ -103,6 +104,7 @@ ordered to_json(const summary& s) {
     j["policy_hash"] = s.policy_hash;
     j["settings"] = {{"reorder_window", s.tracking.reorder_window},
                      {"idle_ms", s.tracking.idle_gap_ms},
+                     {"resume_within_ms", s.tracking.resume_within_ms},
                      {"batch_lines", s.batch_lines},
                      {"batch_bytes", s.batch_bytes},
                      {"max_line", s.max_line}};
@@ -124,8 +126,11 @@ std::vector<summary_line> render_text(const summary& s) {
                               " records/s, " +
                               format("%.1f", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)) +
                               " MB/s, " + plural(s.threads, "thread", "threads")});
+    // Parts of conversations are worth naming only when the settings let them resume.
+    const std::string resumed =
+        s.tracking.resume_within_ms > 0 ? ", " + std::to_string(s.resumed) + " of them resumed after going idle" : "";
     out.push_back({false, plural(s.decided, "record", "records") + " decided in " +
-                              plural(s.conversations, "conversation", "conversations") + " (at most " +
+                              plural(s.conversations, "conversation", "conversations") + resumed + " (at most " +
                               std::to_string(s.peak_open) + " open at once); " + std::to_string(s.alone) +
                               " without conversation id or turn, " + std::to_string(s.untimed) + " without timestamp"});
     out.push_back({false, "decisions: " + std::to_string(s.decisions[0]) + " allow, " + std::to_string(s.decisions[1]) +

@@ -35,7 +35,7 @@ constexpr std::size_t malformed_shown = 20;
 struct alignas(64) tally {
     std::uint64_t decided = 0, malformed = 0, duplicates = 0, out_of_order = 0, gaps = 0, gaps_at_start = 0;
     std::uint64_t missing_turns = 0;
-    std::uint64_t conversations = 0, alone = 0, untimed = 0;
+    std::uint64_t conversations = 0, resumed = 0, alone = 0, untimed = 0;
     std::uint64_t decisions[3] = {0, 0, 0};
     std::uint64_t violations = 0, undetermined = 0;
     std::map<std::string, std::uint64_t> by_severity;

@@ -229,12 +229,14 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST(run_vigil("replay --policy policies/ " + (dir / "missing.jsonl").string() + " --log-level off").status ==
                2);
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --idle 30 --log-level off").status == 2);
+    BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --resume-within 30 --log-level off").status == 2);
     BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
                    .status == 3);
 }
 
 // docs/auditors-guide.md shows what replay prints for a generated log, and the same log replayed
-// with two idle times: those are the lines the documented commands print, so they cannot go stale.
+// with two idle times and with resumption: those are the lines the documented commands print, so
+// they cannot go stale.
 BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     const std::string guide = read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / "auditors-guide.md");
     const fs::path dir = fs::temp_directory_path() / "vigil-auditors-guide";
@@ -250,10 +252,10 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     const auto replace_path = [&](const std::string& text) {  // as the guide names the log
         return replace_all(text, log, "logs/2026-01.jsonl.gz");
     };
-    const auto replay = [&](const std::string& idle) {
-        const std::string findings = (dir / ("findings-" + idle + ".jsonl")).string();
+    const auto replay = [&](const std::string& settings) {
+        const std::string findings = (dir / "findings.jsonl").string();
         const auto r = run_vigil("replay --policy policies/ '" + log + "' --findings '" + findings +
-                                 "' --threads 2 --idle " + idle);
+                                 "' --threads 2 --idle " + settings);
         BOOST_TEST(r.status == 2, r.output);  // one malformed line
         return std::make_pair(replace_path(r.output), replace_path(read_file(findings)));
     };
@@ -275,13 +277,16 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     const auto comparison = [](const std::string& output) {
         std::smatch conversations, order;
         BOOST_REQUIRE(
-            std::regex_search(output, conversations, std::regex(R"(decided in (\d+ conversations \([^)]*\)))")));
+            std::regex_search(output, conversations, std::regex(R"(decided in (\d+ conversations[^(]*\([^)]*\)))")));
         BOOST_REQUIRE(std::regex_search(output, order, std::regex(R"(turn order: (\d+ gaps \([^)]*\)))")));
         return conversations[1].str() + "; " + order[1].str();
     };
     BOOST_TEST(guide.find("--idle 30m   " + comparison(thirty) + "\n") != std::string::npos, comparison(thirty));
     const std::string day = replay("1d").first;
     BOOST_TEST(guide.find("--idle 1d    " + comparison(day) + "\n") != std::string::npos, comparison(day));
+    const std::string resumed = replay("30m --resume-within 1d").first;
+    BOOST_TEST(guide.find("--idle 30m --resume-within 1d   " + comparison(resumed) + "\n") != std::string::npos,
+               comparison(resumed));
 
     // The finding it shows, joined into its one line, is a line of the findings file (with the
     // policy hash shortened).

@@ -68,12 +68,13 @@ struct replayed {
 };
 
 replayed replay(const std::vector<std::string>& logs, std::size_t threads, std::size_t window = 16,
-                std::size_t batch = 1000, const compiled& set = policies()) {
+                std::size_t batch = 1000, const compiled& set = policies(), std::int64_t resume_within_ms = 0) {
     vigil::replay::options opts;
     opts.logs = logs;
     opts.threads = threads;
     opts.batch_lines = batch;
     opts.tracking.reorder_window = window;
+    opts.tracking.resume_within_ms = resume_within_ms;
     replayed r;
     r.summary = vigil::replay::run(set, opts, [&](std::string_view chunk) { r.findings.append(chunk); });
     return r;
@@ -84,6 +85,15 @@ std::string result_of(const vigil::replay::summary& s) {
     auto j = vigil::replay::to_json(s);
     BOOST_TEST(j.contains("run"));
     j.erase("run");
+    return j.dump(2);
+}
+
+// The summary without what may depend on where batches end: how the run went, the most
+// conversations open at once (counted at batch ends), and the batch size.
+std::string outcome_of(const replayed& r) {
+    auto j = vigil::replay::to_json(r.summary);
+    for (const char* name : {"run", "peak_open_conversations"}) j.erase(name);
+    j["settings"].erase("batch_lines");
     return j.dump(2);
 }
 
@@ -172,18 +182,30 @@ BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_batch_size) {
     // a batch ended in between (the generated log has email threads that pause for up to an hour),
     // and its closing lines stand where log time passed it. Only the most conversations open at
     // once is counted at the batches' ends.
-    const auto outcome = [](const replayed& r) {
-        auto j = vigil::replay::to_json(r.summary);
-        for (const char* name : {"run", "peak_open_conversations"}) j.erase(name);
-        j["settings"].erase("batch_lines");
-        return j.dump(2);
-    };
     const auto base = replay({the_log().plain}, 2, 16, 1000);
     BOOST_TEST(base.summary.gaps_at_start > 0u);
     for (const std::size_t batch : {7u, 8192u}) {
         const auto other = replay({the_log().plain}, 3, 16, batch);
-        BOOST_TEST(outcome(other) == outcome(base), "batches of " << batch);
+        BOOST_TEST(outcome_of(other) == outcome_of(base), "batches of " << batch);
         BOOST_TEST((other.findings == base.findings), "batches of " << batch);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(conversations_that_went_idle_resume_whatever_the_threads_and_batches) {
+    // The generated log's email threads pause for up to an hour: the default idle gap cuts them,
+    // and their next part waits for turn 1, a gap at its start. Resumed, it waits for its next turn.
+    constexpr std::int64_t day = 24LL * 60 * 60 * 1000;
+    const auto cut = replay({the_log().plain}, 2);
+    const auto base = replay({the_log().plain}, 1, 16, 1000, policies(), day);
+    BOOST_TEST(cut.summary.resumed == 0u);
+    BOOST_TEST(base.summary.resumed > 0u);
+    BOOST_TEST(base.summary.conversations == cut.summary.conversations);  // cut at the same places
+    BOOST_TEST(base.summary.gaps_at_start < cut.summary.gaps_at_start);
+    BOOST_TEST(base.summary.missing_turns < cut.summary.missing_turns);
+    for (const auto& [threads, batch] : {std::pair<std::size_t, std::size_t>{3, 7}, {4, 8192}}) {
+        const auto other = replay({the_log().plain}, threads, 16, batch, policies(), day);
+        BOOST_TEST((other.findings == base.findings), threads << " threads, batches of " << batch);
+        BOOST_TEST(outcome_of(other) == outcome_of(base), threads << " threads, batches of " << batch);
     }
 }
 

@@ -71,7 +71,7 @@ struct recorder {
             case event_kind::malformed:
                 break;
             case event_kind::closed:
-                out << " " << e.conversation_id << " turns " << e.turns;
+                out << " " << e.conversation_id << " turns " << e.turns << (e.resumed ? " resumed" : "");
                 break;
         }
         if (e.cause != e.line) out << " by " << e.cause;
@@ -280,6 +280,32 @@ policy "t" {
                boost::test_tools::per_element());
     BOOST_TEST(r.findings == 0u);
     BOOST_TEST(t.held_records() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_conversation_that_went_idle_resumes_from_its_next_turn) {
+    // An email thread pauses for an hour: with resume_within, its next part goes on from turn 3
+    // instead of reporting turns 1 and 2 as missing; a pause longer than resume_within does not.
+    const vigil::tracker_options resuming{
+        .reorder_window = 16, .idle_gap_ms = 30 * minute, .resume_within_ms = 120 * minute};
+    for (const bool expire_first : {true, false}) {
+        vigil::conversation_tracker t(compile_text(flag_policy), resuming);
+        recorder r;
+        t.feed(record("a", 1, 0), 1, r.sink());
+        t.feed(record("a", 2, 1), 2, r.sink());
+        if (expire_first) t.expire(base_ms + 40 * minute, r.sink());
+        t.feed(record("a", 3, 60), 3, r.sink());   // 59 minutes after turn 2: idle, within 2 hours
+        t.feed(record("a", 5, 62), 4, r.sink());   // turn 4 is really missing
+        t.feed(record("a", 6, 200), 5, r.sink());  // 138 minutes after turn 5: too late to resume
+        t.finish(r.sink());
+        const lines closing_first = expire_first ? lines{"closed 2 a turns 2"} : lines{"closed 2 a turns 2 by 3"};
+        lines expected{"decided 1 a/1", "decided 2 a/2"};
+        expected.insert(expected.end(), closing_first.begin(), closing_first.end());
+        for (const char* line :
+             {"decided 3 a/3", "gap 4 a missing 4-4 by 5", "decided 4 a/5 by 5", "closed 4 a turns 2 resumed by 5",
+              "gap 5 a missing 1-5 at start", "decided 5 a/6", "closed 5 a turns 1"})
+            expected.emplace_back(line);
+        BOOST_TEST(r.take() == expected, boost::test_tools::per_element());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_record_after_the_idle_gap_starts_a_new_conversation_without_an_expire) {

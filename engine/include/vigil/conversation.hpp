@@ -102,6 +102,13 @@ struct tracker_options {
     /// A conversation whose last record is older than this, in log time, is over: closed by
     /// expire(), or by the arrival of its next record, which starts a new conversation.
     std::int64_t idle_gap_ms = 30 * 60 * 1000;
+    /// When positive: a record of a conversation that went idle, arriving within this much log
+    /// time of that conversation's last record, starts a new part of it that waits for the turn
+    /// after the last one the earlier part evaluated or gave up, instead of for turn 1. Its turns
+    /// are then not reported as missing (an email thread that pauses for hours is not a gap). The
+    /// new part starts with fresh rule state, as any conversation does. The tracker remembers the
+    /// id, a turn and a time of each conversation that went idle for this long.
+    std::int64_t resume_within_ms = 0;
 };
 
 /// What happened to a record or a conversation.
@@ -156,6 +163,8 @@ struct conversation_event {
     /// not in the input, or it came back after expire() had closed it (its earlier turns then
     /// belong to the closed conversation).
     bool at_start = false;
+    /// closed: the conversation continued one that went idle (tracker_options::resume_within_ms).
+    bool resumed = false;
     /// duplicate: the line that first had this turn.
     std::uint64_t first_line = 0;
     /// out_of_order: the turn the conversation had moved on to when this one arrived.
@@ -190,8 +199,9 @@ enum class turn_fit : std::uint8_t {
 /// Puts interleaved records back into conversations and evaluates each conversation's turns in
 /// turn order. One tracker per thread (it owns an evaluator); the compiled set is shared.
 ///
-/// Each conversation (keyed by `conversation_id` as text) waits for turn 1 first, then for the
-/// turn after the last one it evaluated. When feed() gets a record:
+/// Each conversation (keyed by `conversation_id` as text) waits for turn 1 first (a part resumed
+/// after going idle, see resume_within_ms: for the turn after its earlier part's last one), then
+/// for the turn after the last one it evaluated. When feed() gets a record:
 ///   - not a JSON object, or not valid JSON: `malformed`, with the evaluator's reason; the
 ///     conversation does not move (a line peek() refuses but the evaluator accepts is evaluated
 ///     as a record without a conversation);
@@ -227,7 +237,8 @@ enum class turn_fit : std::uint8_t {
 /// Events depend only on the calls made (the records, their line numbers, the `now` values),
 /// never on timing. Memory grows with the conversations open at once and the records they hold;
 /// each also keeps the line numbers of up to 8,192 of its last evaluated turns, to name the first
-/// line of a duplicate.
+/// line of a duplicate. With resume_within_ms, it also grows with the conversations that went
+/// idle within that much log time (an id, a turn and a time each).
 class conversation_tracker {
 public:
     conversation_tracker(std::shared_ptr<const compiled_set> set, tracker_options options = {});
@@ -266,7 +277,8 @@ public:
     /// Closes every conversation idle for longer than idle_gap_ms at log time `now_ms`, that is
     /// whose latest record timestamp is more than idle_gap_ms before `now_ms`. A conversation
     /// whose records carry no usable timestamp starts aging at the first expire() after it was
-    /// last fed. `now_ms` is the caller's log time (replay: the latest timestamp seen).
+    /// last fed. `now_ms` is the caller's log time (replay: the latest timestamp seen). With
+    /// resume_within_ms, it also forgets the conversations that went idle too long ago to resume.
     void expire(std::int64_t now_ms, const event_sink& sink);
 
     /// Closes every open conversation: the end of the input.

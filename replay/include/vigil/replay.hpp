@@ -111,6 +111,7 @@ struct summary {
     std::uint64_t gaps_at_start = 0;         // gaps before a conversation's first turn seen
     std::uint64_t missing_turns = 0;         // turns named by the gaps
     std::uint64_t conversations = 0;         // conversations closed (one reopened after idling counts twice)
+    std::uint64_t resumed = 0;               // of them, parts that continued one that went idle
     std::uint64_t peak_open = 0;             // most conversations open at a batch boundary
     std::uint64_t alone = 0;                 // records evaluated without a conversation id or turn
     std::uint64_t untimed = 0;               // records evaluated without a usable timestamp
