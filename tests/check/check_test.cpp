@@ -57,6 +57,12 @@ std::string policy(const std::string& body, bool with_schema = true) {
 
 std::string rule(const std::string& clauses) { return "  rule r {\n" + clauses + "\n  }"; }
 
+// A version of policy `p` with one rule: its `version` and its `effective` period when not empty.
+std::string policy_version(const std::string& version, const std::string& period) {
+    return "policy \"p\" {\n" + (version.empty() ? "" : "  version \"" + version + "\"\n") +
+           (period.empty() ? "" : "  effective " + period + "\n") + rule("forbid false") + "\n}\n";
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(clean_policy_has_no_diagnostics) {
@@ -271,47 +277,42 @@ BOOST_AUTO_TEST_CASE(deferred_obligations_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(effective_dates_are_validated) {
-    auto with_period = [](const std::string& period) {
-        return "policy \"p\" {\n  effective " + period + "\n" + rule("forbid false") + "\n}\n";
-    };
-    BOOST_TEST(check_text(with_period("from \"2025-01-01\" until \"2026-01-01T12:00:00+02:00\"")).diagnostics.empty());
-    BOOST_TEST(check_text(with_period("from \"2025-02-29\"")).has("V0307 `\"2025-02-29\"`"));
-    BOOST_TEST(check_text(with_period("until \"next year\"")).has("V0307 `\"next year\"`"));
-    const auto empty = check_text(with_period("from \"2026-01-01\" until \"2025-01-01\""));
+    BOOST_TEST(
+        check_text(policy_version("", "from \"2025-01-01\" until \"2026-01-01T12:00:00+02:00\"")).diagnostics.empty());
+    BOOST_TEST(check_text(policy_version("", "from \"2025-02-29\"")).has("V0307 `\"2025-02-29\"`"));
+    BOOST_TEST(check_text(policy_version("", "until \"next year\"")).has("V0307 `\"next year\"`"));
+    const auto empty = check_text(policy_version("", "from \"2026-01-01\" until \"2025-01-01\""));
     BOOST_TEST(empty.has("V0307 `effective from \"2026-01-01\" until \"2025-01-01\"`"), empty.dump());
 }
 
 BOOST_AUTO_TEST_CASE(policies_share_a_name_only_across_periods) {
-    auto version = [](const std::string& v, const std::string& period) {
-        return "policy \"p\" {\n  version \"" + v + "\"\n" + (period.empty() ? "" : "  effective " + period + "\n") +
-               rule("forbid false") + "\n}\n";
-    };
-    const auto apart = check_text(version("1", "until \"2025-01-01\"") + version("2", "from \"2025-01-01\" until \"2026-01-01\"") +
-                                  version("3", "from \"2026-01-01\""));
+    const auto apart = check_text(policy_version("1", "until \"2025-01-01\"") +
+                                  policy_version("2", "from \"2025-01-01\" until \"2026-01-01\"") +
+                                  policy_version("3", "from \"2026-01-01\""));
     BOOST_TEST(apart.diagnostics.empty(), apart.dump());
-    const auto overlap = check_text(version("1", "until \"2025-06-01\"") + version("2", "from \"2025-01-01\""));
+    const auto overlap =
+        check_text(policy_version("1", "until \"2025-06-01\"") + policy_version("2", "from \"2025-01-01\""));
     BOOST_TEST(overlap.diagnostics.size() == 1u, overlap.dump());
     BOOST_TEST(overlap.has("V0204 `\"p\"`"), overlap.dump());
-    const auto unlimited = check_text(version("1", "") + version("2", "from \"2025-01-01\""));
+    const auto unlimited = check_text(policy_version("1", "") + policy_version("2", "from \"2025-01-01\""));
     BOOST_TEST(unlimited.diagnostics.size() == 1u, unlimited.dump());
     BOOST_TEST(unlimited.has("V0204 `\"p\"`"), unlimited.dump());
 }
 
 BOOST_AUTO_TEST_CASE(versions_of_a_policy_say_which_they_are) {
-    auto period = [](const std::string& version, const std::string& when) {
-        return "policy \"p\" {\n" + (version.empty() ? "" : "  version \"" + version + "\"\n") + "  effective " + when +
-               "\n" + rule("forbid false") + "\n}\n";
-    };
-    const auto unnamed = check_text(period("1", "until \"2025-01-01\"") + period("", "from \"2025-01-01\""));
+    const auto unnamed =
+        check_text(policy_version("1", "until \"2025-01-01\"") + policy_version("", "from \"2025-01-01\""));
     BOOST_TEST(unnamed.diagnostics.size() == 1u, unnamed.dump());
     BOOST_TEST(unnamed.has("V0214 `\"p\"`"), unnamed.dump());
-    const auto twice = check_text(period("1", "until \"2025-01-01\"") + period("1", "from \"2025-01-01\""));
+    const auto twice =
+        check_text(policy_version("1", "until \"2025-01-01\"") + policy_version("1", "from \"2025-01-01\""));
     BOOST_TEST(twice.diagnostics.size() == 1u, twice.dump());
     BOOST_TEST(twice.has("V0214 `\"1\"`"), twice.dump());
     BOOST_TEST(twice.diagnostics[0].notes.size() == 1u, twice.dump());
     // One policy needs no version; versions already reported as overlapping are not reported again.
-    BOOST_TEST(check_text(period("", "until \"2025-01-01\"")).diagnostics.empty());
-    const auto overlap = check_text(period("", "until \"2025-06-01\"") + period("", "from \"2025-01-01\""));
+    BOOST_TEST(check_text(policy_version("", "until \"2025-01-01\"")).diagnostics.empty());
+    const auto overlap =
+        check_text(policy_version("", "until \"2025-06-01\"") + policy_version("", "from \"2025-01-01\""));
     BOOST_TEST(overlap.diagnostics.size() == 1u, overlap.dump());
     BOOST_TEST(overlap.has("V0204 `\"p\"`"), overlap.dump());
 }
