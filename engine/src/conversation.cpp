@@ -319,6 +319,7 @@ struct conversation_tracker::impl {
 
     // A new conversation continues the one of its id that went idle, if that is recent enough.
     void resume(conversation& c) const {
+        if (options.resume_within_ms <= 0) return;  // nothing was paused: no lookup per conversation
         const auto p = paused.find(c.id);
         if (p == paused.end() || log_now > deadline_after(p->second.last_time, options.resume_within_ms)) return;
         c.next_turn = p->second.next_turn;
