@@ -1,13 +1,9 @@
 #include "vigil/line_reader.hpp"
 
-#include <unistd.h>
-#include <zlib.h>
-
 #include <atomic>
-#include <cerrno>
-#include <climits>
 #include <cstring>
 
+#include "file_input.hpp"
 #include "vigil/evaluate.hpp"
 
 namespace vigil::replay {
@@ -16,24 +12,14 @@ namespace {
 // A buffer is handed to a batch of replay once read, so a few are in flight: small enough that
 // touching them costs few page faults, large enough for few reads.
 constexpr std::size_t initial_buffer = 1u << 20;  // grows for a longer line
-// zlib reads straight into the caller's buffer only when it asks for at least twice its own
-// buffer (gz_read); smaller reads are copied through it.
-constexpr unsigned zlib_buffer = 128u << 10;
 }  // namespace
 
-line_reader::~line_reader() {
-    if (m_file) gzclose(m_file);
-}
+line_reader::line_reader() = default;
+line_reader::~line_reader() = default;
 
 bool line_reader::open(const std::string& path, std::string& error) {
-    errno = 0;
-    m_file = path == "-" ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path.c_str(), "rb");
-    if (!m_file) {
-        error = errno ? std::strerror(errno) : "cannot open";
-        return false;
-    }
-    gzbuffer(m_file, zlib_buffer);
-    return true;
+    m_input = std::make_unique<file_input>();
+    return m_input->open(path, error);
 }
 
 // A buffer of at least `size` bytes that nobody holds: a spare one, or a new one. Spares smaller
@@ -76,21 +62,17 @@ bool line_reader::fill() {
     }
     m_begin = 0;
     m_end = pending;
-    const std::size_t room = std::min<std::size_t>(m_buffer->size - m_end, INT_MAX);
-    const int n = gzread(m_file, m_buffer->bytes.get() + m_end, static_cast<unsigned>(room));
-    int code = Z_OK;
-    const char* message = gzerror(m_file, &code);
-    if (n < 0 || (code != Z_OK && code != Z_BUF_ERROR) || (n == 0 && code == Z_BUF_ERROR)) {
-        m_error = code == Z_ERRNO ? std::strerror(errno) : message;
-        if (m_error.empty()) m_error = "read error";
+    const std::size_t n = m_input->read(m_buffer->bytes.get() + m_end, m_buffer->size - m_end);
+    m_end += n;
+    if (m_input->failed()) {
+        m_error = m_input->error();  // the lines before the damage are still read
         m_eof = true;
-        return false;
+        return n > 0;
     }
     if (n == 0) {
         m_eof = true;
         return false;
     }
-    m_end += static_cast<std::size_t>(n);
     return true;
 }
 
@@ -165,9 +147,7 @@ bool line_reader::step_over_long_line(std::string_view& line) {
 }
 
 std::uint64_t line_reader::raw_offset() const {
-    if (!m_file) return 0;
-    const auto at = gzoffset(m_file);
-    return at < 0 ? 0 : static_cast<std::uint64_t>(at);
+    return m_input ? m_input->raw_offset() : 0;
 }
 
 std::string long_line_reason(std::uint64_t length, std::size_t limit) {

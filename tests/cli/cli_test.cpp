@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
 }
 
 // Lines over --max-line (two of this input) get an answer like any malformed line, with their length; the others are
-// decided as without the limit. A gzip input reads as the plain one.
+// decided as without the limit. A gzip input reads as the plain one, from a file or a pipe.
 BOOST_AUTO_TEST_CASE(eval_answers_lines_over_the_limit_and_reads_gzip) {
     const std::string input = "tests/golden/cli/malformed.jsonl";
     const auto whole = lines_of(run_vigil("eval --policy policies/ --input " + input + " --log-level off").output);
@@ -134,6 +134,12 @@ BOOST_AUTO_TEST_CASE(eval_answers_lines_over_the_limit_and_reads_gzip) {
     BOOST_TEST(lines_of(from_plain.output).size() == 300u);
     BOOST_TEST(from_gz.output == from_plain.output);
     BOOST_TEST(from_gz.status == from_plain.status);
+
+    // Through a pipe that delivers gzip's first byte alone: the format is told by two bytes.
+    const auto from_pipe = cli_test::run_shell("(head -c 1 '" + gz + "'; sleep 0.2; tail -c +2 '" + gz + "') | '" +
+                                               std::string(VIGIL_BINARY) + "' eval --policy '" +
+                                               std::string(VIGIL_SOURCE_DIR) + "/policies/' --log-level off");
+    BOOST_TEST(from_pipe.output == from_plain.output);
 }
 
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {

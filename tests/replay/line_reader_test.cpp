@@ -1,5 +1,5 @@
 // The line reader: lines of a file larger than its buffer, each followed by a zero, staying where
-// they are while their buffer is held.
+// they are while their buffer is held; gzip files read as their plain text, damage reported.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -9,10 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include <zlib.h>
+
 #include "helpers.hpp"
 #include "vigil/line_reader.hpp"
 
 using namespace replay_test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -73,6 +76,33 @@ std::size_t wrong_lines(const Lines& lines, const std::vector<std::string>& expe
     return wrong;
 }
 
+// Writes lines [first, last) of the test files as one gzip member appended to `path`.
+void append_gzip_member(const std::string& path, std::size_t first, std::size_t last) {
+    gzFile out = gzopen(path.c_str(), "ab");
+    BOOST_REQUIRE(out != nullptr);
+    for (std::size_t i = first; i < last; ++i) {
+        const std::string line = line_text(i) + "\n";
+        BOOST_REQUIRE(gzwrite(out, line.data(), static_cast<unsigned>(line.size())) == static_cast<int>(line.size()));
+    }
+    BOOST_REQUIRE(gzclose(out) == Z_OK);
+}
+
+std::string gzip_lines(const std::string& name, std::size_t count) {
+    const auto path = (scratch_dir("line-reader-" + name) / "log.jsonl.gz").string();
+    append_gzip_member(path, 0, count);
+    return path;
+}
+
+std::string read_error(const std::string& path) {
+    vigil::replay::line_reader reader;
+    std::string error;
+    BOOST_REQUIRE(reader.open(path, error));
+    std::string_view line;
+    while (reader.next(line)) {
+    }
+    return reader.error();
+}
+
 std::vector<std::string> expected_lines(std::size_t count) {
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < count; ++i) lines.push_back(line_text(i));
@@ -115,6 +145,59 @@ BOOST_AUTO_TEST_CASE(a_line_longer_than_the_buffer_moves_to_a_larger_one) {
     const read_back read = read_all(path.string(), true);
     BOOST_TEST(read.unpadded == 0u);
     BOOST_TEST(wrong_lines(read.views, {line_text(1), huge, line_text(2)}) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_members_read_as_one_stream) {
+    // Three members, as `cat a.gz b.gz c.gz` makes them; the reader's buffers end inside them.
+    constexpr std::size_t count = 30000;
+    const auto path = (scratch_dir("line-reader-members") / "log.jsonl.gz").string();
+    append_gzip_member(path, 0, 10000);
+    append_gzip_member(path, 10000, 10001);
+    append_gzip_member(path, 10001, count);
+    const read_back read = read_all(path, true);
+    BOOST_TEST(!read.failed);
+    BOOST_TEST(read.unpadded == 0u);
+    BOOST_TEST(wrong_lines(read.views, expected_lines(count)) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_the_gzip_data_are_reported_not_skipped) {
+    constexpr std::size_t count = 1000;
+    const std::string path = gzip_lines("trailing", count);
+    std::ofstream(path, std::ios::binary | std::ios::app) << "{\"not\":\"gzip\"}\n";
+    const read_back read = read_all(path, false);
+    BOOST_TEST(read.failed);
+    BOOST_TEST(wrong_lines(read.copies, expected_lines(count)) == 0u);
+    BOOST_TEST(read_error(path) == "the file goes on after its gzip data with bytes that are not gzip: not read");
+}
+
+BOOST_AUTO_TEST_CASE(damaged_gzip_data_is_reported_after_the_lines_before_it) {
+    constexpr std::size_t count = 40000;
+    const std::string path = gzip_lines("damaged", count);
+    {
+        std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+        file.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+        file << std::string(64, '\xff');  // no valid deflate data looks like this
+    }
+    const read_back read = read_all(path, false);
+    BOOST_TEST(read.failed);
+    BOOST_TEST(read.copies.size() > 100u);
+    BOOST_TEST(read.copies.size() < count);
+    BOOST_TEST(wrong_lines(std::vector<std::string>(read.copies.begin(), read.copies.begin() + 100),
+                           expected_lines(100)) == 0u);
+    BOOST_TEST(read_error(path).find("gzip") != std::string::npos);
+
+    fs::resize_file(path, fs::file_size(path) / 4);  // cut short before the damage
+    BOOST_TEST(read_error(path) == "unexpected end of file: the gzip data is cut short");
+}
+
+BOOST_AUTO_TEST_CASE(files_too_short_to_tell_their_format_are_plain) {
+    const auto dir = scratch_dir("line-reader-short");
+    std::ofstream(dir / "empty.jsonl", std::ios::binary);
+    std::ofstream(dir / "one.jsonl", std::ios::binary) << "x";
+    std::ofstream(dir / "magic.jsonl", std::ios::binary) << "\x1f";
+    BOOST_TEST(read_all((dir / "empty.jsonl").string(), false).copies.empty());
+    BOOST_TEST(wrong_lines(read_all((dir / "one.jsonl").string(), false).copies, {"x"}) == 0u);
+    BOOST_TEST(wrong_lines(read_all((dir / "magic.jsonl").string(), false).copies, {"\x1f"}) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,9 +1,8 @@
 #pragma once
-// Reads one log file line by line, plain or gzip (zlib reads plain files through unchanged),
-// with large buffers, and no line longer than a limit: `vigil replay` and `vigil eval` read their
-// input with it. A line is a view into the reader's buffer, valid until the next call unless the
-// caller holds the buffer (hold()): `vigil replay` hands lines to its workers where they lie,
-// without copying them.
+// Reads one log file line by line, plain or gzip (file_input), with large buffers, and no line
+// longer than a limit: `vigil replay` and `vigil eval` read their input with it. A line is a view
+// into the reader's buffer, valid until the next call unless the caller holds the buffer (hold()):
+// `vigil replay` hands lines to its workers where they lie, without copying them.
 
 #include <cstdint>
 #include <memory>
@@ -11,13 +10,13 @@
 #include <string_view>
 #include <vector>
 
-struct gzFile_s;
-
 namespace vigil::replay {
+
+class file_input;
 
 class line_reader {
 public:
-    line_reader() = default;
+    line_reader();
     ~line_reader();
     line_reader(const line_reader&) = delete;
     line_reader& operator=(const line_reader&) = delete;
@@ -67,7 +66,7 @@ private:
     bool keep_or_refuse(std::string_view& line);
     bool step_over_long_line(std::string_view& line);
 
-    gzFile_s* m_file = nullptr;
+    std::unique_ptr<file_input> m_input;
     std::shared_ptr<block> m_buffer;              // the one being read into
     std::vector<std::shared_ptr<block>> m_spare;  // earlier ones, reused when nobody holds them
     std::size_t m_begin = 0;  // first byte not yet returned
