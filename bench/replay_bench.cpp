@@ -3,7 +3,9 @@
 // parse-only passes (read every line and parse it with simdjson, evaluate nothing): On Demand, the
 // parser replay uses, visiting every value; and the DOM parser. BM_ReplayShare times a parse-only
 // pass and a replay back to back, many times, for the share of the parse-only rate a replay
-// reaches on a machine whose speed swings from minute to minute.
+// reaches on a machine whose speed swings from minute to minute. BM_ReplayGzip replays the same log
+// gzip-compressed, and BM_ReadLines reads it, plain and compressed, with replay's line reader
+// alone: the most its one reader thread can hand to the workers.
 //
 //   replay_bench [--records=N] [benchmark flags]     (default N = 200000)
 #include <benchmark/benchmark.h>
@@ -19,10 +21,12 @@
 #include <unistd.h>
 
 #include <simdjson.h>
+#include <zlib.h>
 
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/line_reader.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/replay.hpp"
 
@@ -41,6 +45,25 @@ const std::string& log_file() {
         // The kernel writes the file out in the background otherwise, during the first benchmark.
         ::sync();
         return p.string();
+    }();
+    return path;
+}
+
+// The same log compressed as gzip compresses by default (level 6), as rotated logs are kept.
+const std::string& gzip_log_file() {
+    static const std::string path = [] {
+        const std::string gz = log_file() + ".gz";
+        std::ifstream in(log_file(), std::ios::binary);
+        gzFile out = gzopen(gz.c_str(), "wb6");
+        if (out == nullptr) throw std::runtime_error("cannot write " + gz);
+        std::vector<char> chunk(1 << 20);
+        while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+            if (gzwrite(out, chunk.data(), static_cast<unsigned>(in.gcount())) <= 0)
+                throw std::runtime_error("cannot write " + gz);
+        }
+        if (gzclose(out) != Z_OK) throw std::runtime_error("cannot write " + gz);
+        ::sync();
+        return gz;
     }();
     return path;
 }
@@ -113,9 +136,9 @@ void BM_ParseOnlyLogDom(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseOnlyLogDom)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-void BM_Replay(benchmark::State& state) {
+void replay_log(benchmark::State& state, const std::string& log) {
     vigil::replay::options opts;
-    opts.logs = {log_file()};
+    opts.logs = {log};
     opts.threads = static_cast<std::size_t>(state.range(0));
     std::size_t lines = 0, bytes = 0, written = 0;
     for (auto _ : state) {
@@ -128,7 +151,38 @@ void BM_Replay(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
     state.counters["findings_MB"] = static_cast<double>(written) / 1e6 / static_cast<double>(state.iterations());
 }
+
+void BM_Replay(benchmark::State& state) {
+    replay_log(state, log_file());
+}
 BENCHMARK(BM_Replay)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// The same log gzip-compressed: bytes/s are those of the uncompressed records.
+void BM_ReplayGzip(benchmark::State& state) {
+    replay_log(state, gzip_log_file());
+}
+BENCHMARK(BM_ReplayGzip)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// What replay's one reader thread can hand out: every line of the log read with its line reader,
+// plain (0) or gzip (1), and nothing else. However many workers there are, a replay runs no
+// faster than this.
+void BM_ReadLines(benchmark::State& state) {
+    const std::string& log = state.range(0) == 0 ? log_file() : gzip_log_file();
+    std::size_t lines = 0, bytes = 0;
+    for (auto _ : state) {
+        vigil::replay::line_reader reader;
+        std::string error;
+        if (!reader.open(log, error)) state.SkipWithError(error.c_str());
+        for (std::string_view line; reader.next(line);) {
+            ++lines;
+            bytes += reader.line_bytes();
+        }
+        if (reader.failed()) state.SkipWithError(reader.error().c_str());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(lines));
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_ReadLines)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 // Each iteration: the On Demand parse-only pass, then a replay with `threads` workers right after
 // it. The reported time is the replay's; `share_pct` is the mean over the iterations of the
