@@ -142,6 +142,37 @@ BOOST_AUTO_TEST_CASE(eval_answers_lines_over_the_limit_and_reads_gzip) {
     BOOST_TEST(from_pipe.output == from_plain.output);
 }
 
+// Lines that are not UTF-8 are malformed like any other: eval answers each, replay counts them, and
+// both reasons quote the broken bytes as \xHH (the answers are JSON, which is UTF-8).
+BOOST_AUTO_TEST_CASE(lines_that_are_not_utf8_are_answered) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-not-utf8";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string log = (dir / "log.jsonl").string(), summary = (dir / "summary.json").string();
+    {
+        std::ofstream out(log, std::ios::binary);
+        out << "{\"id\":\"a\xFF\",\"turn\":1}\n\xFE\xFE garbage\n";
+        std::ifstream records(std::string(VIGIL_SOURCE_DIR) + "/examples/records.jsonl");
+        std::string first;
+        std::getline(records, first);
+        out << first << "\n";
+    }
+    const auto eval = run_vigil("eval --policy policies/ --input '" + log + "' --log-level off");
+    const auto answers = lines_of(eval.output);
+    BOOST_REQUIRE(answers.size() == 3u);
+    BOOST_TEST(nlohmann::json::parse(answers[0])["error"].get<std::string>().find("'\"a\\xFF'") != std::string::npos);
+    BOOST_TEST(nlohmann::json::parse(answers[1])["error"].get<std::string>().find("'\\xFE'") != std::string::npos);
+    BOOST_TEST(nlohmann::json::parse(answers[2]).contains("decision"));
+    BOOST_TEST(eval.status == 2);
+
+    const auto replay = run_vigil("replay --policy policies/ '" + log + "' --findings /dev/null --summary-json '" +
+                                  summary + "' --log-level off");
+    BOOST_TEST(replay.status == 2);
+    std::ifstream in(summary);
+    const auto j = nlohmann::json::parse(in);
+    BOOST_TEST(j["malformed"]["count"] == 2);
+}
+
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
     const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
     const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");

@@ -378,6 +378,10 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_in_records_is_refused) {
     std::string bad = "{\"text\": \"a\xC3(b\"}";
     BOOST_TEST(!judge.decide(bad, d, error));
     BOOST_TEST(error.rfind("invalid JSON", 0) == 0u, error);
+    // The reason quotes what it read, the broken byte written out: it goes into JSON answers as it
+    // is (nlohmann's dump() throws on text that is not UTF-8).
+    BOOST_TEST(error.find("\\xC3") != std::string::npos, error);
+    BOOST_CHECK_NO_THROW((void)nlohmann::json(error).dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -184,6 +184,8 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     BOOST_TEST(e["message"].get<std::string>().find("byte") != std::string::npos);
     error_of(s.post("/v1/decide", R"({"id": "a")"), 400, "invalid_json");
     error_of(s.post("/v1/decide", R"({"id": "a"} {"id": "b"})"), 400, "invalid_json");
+    e = error_of(s.post("/v1/decide", "{\"id\": \"a\xFF\"}"), 400, "invalid_json");  // not UTF-8
+    BOOST_TEST(e["message"].get<std::string>().find("\\xFF") != std::string::npos);
     e = error_of(s.post("/v1/decide", "[1, 2]"), 400, "not_an_object");
     BOOST_TEST(e["message"].get<std::string>().find("array") != std::string::npos);
     error_of(s.post("/v1/decide", "\"text\""), 400, "not_an_object");
