@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "text.hpp"
+
 namespace vigil {
 
 namespace {
@@ -19,6 +21,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::syntax_invalid_number, "V0104", "invalid-number", E, "a number literal cannot be represented"},
     {code::syntax_duplicate_setting, "V0105", "duplicate-setting", E, "a setting that may appear once (severity, message, version, ...) appears twice"},
     {code::syntax_invalid_template, "V0106", "invalid-template", E, "a `{...}` placeholder in a message template is not a valid expression or is not closed"},
+    {code::syntax_not_utf8, "V0107", "not-utf8", E, "a policy or test file holds bytes that are not UTF-8 text"},
     {code::unknown_name, "V0201", "unknown-name", E, "a name is neither a definition, a quantifier variable nor a record field"},
     {code::duplicate_rule, "V0202", "duplicate-rule", E, "two rules of one policy have the same name"},
     {code::duplicate_definition, "V0203", "duplicate-definition", E, "two definitions visible in the same scope have the same name"},
@@ -144,10 +147,13 @@ void render_snippet(std::string& out, const span& where, const source_map& sourc
                                                           col_bytes, line.size());
     const std::string number = std::to_string(start.line);
     const std::string gutter(number.size(), ' ');
+    // A byte that is not UTF-8 is shown as \xHH, and underlined as four columns.
+    const auto shown = [](std::string_view part) { return text::printable_utf8(part); };
     out += gutter + " |\n";
-    out += number + " | " + expand_tabs(line) + "\n";
-    const std::size_t pad = display_width(line.substr(0, col_bytes));
-    const std::size_t width = std::max<std::size_t>(1, display_width(line.substr(col_bytes, end_bytes - col_bytes)));
+    out += number + " | " + expand_tabs(shown(line)) + "\n";
+    const std::size_t pad = display_width(shown(line.substr(0, col_bytes)));
+    const std::size_t width =
+        std::max<std::size_t>(1, display_width(shown(line.substr(col_bytes, end_bytes - col_bytes))));
     out += gutter + " | " + std::string(pad, ' ') + std::string(width, '^') + "\n";
 }
 
@@ -203,7 +209,7 @@ nlohmann::json render_json(const diagnostic& d, const source_map& sources) {
                      {"severity", severity_name(d.level)},
                      {"message", d.message},
                      {"location", position(d.where)},
-                     {"text", sources.text(d.where)}};
+                     {"text", text::printable_utf8(sources.text(d.where))}};
     auto notes = nlohmann::json::array();
     for (const auto& n : d.notes) {
         nlohmann::json jn{{"message", n.message}};

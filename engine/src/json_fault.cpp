@@ -6,33 +6,6 @@
 
 namespace vigil {
 
-namespace {
-
-// nlohmann's message quotes the bytes it read last, which in a line that is not UTF-8 are not
-// UTF-8 either: each such byte is written as \xHH, so the message can go into JSON as text.
-std::string printable_utf8(std::string_view in) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size();) {
-        const auto byte = static_cast<unsigned char>(in[i]);
-        char32_t cp = 0;
-        const std::size_t n = byte < 0x80 ? 1 : text::decode_utf8(in, i, cp);
-        if (n > 0) {
-            out.append(in.substr(i, n));
-            i += n;
-            continue;
-        }
-        out += "\\x";
-        out += hex[byte >> 4];
-        out += hex[byte & 0xF];
-        ++i;
-    }
-    return out;
-}
-
-}  // namespace
-
 json_fault locate_json_fault(std::string_view text, std::string_view why) {
     json_fault fault;
     try {
@@ -40,8 +13,9 @@ json_fault locate_json_fault(std::string_view text, std::string_view why) {
         (void)parsed;
     } catch (const nlohmann::json::parse_error& p) {
         fault.byte = static_cast<std::int64_t>(p.byte);
+        // nlohmann quotes the bytes it read last: in a line that is not UTF-8, they are not either.
         fault.message =
-            "invalid JSON at byte " + std::to_string(p.byte) + ": " + printable_utf8(json_parse_reason(p.what()));
+            "invalid JSON at byte " + std::to_string(p.byte) + ": " + text::printable_utf8(json_parse_reason(p.what()));
         return fault;
     } catch (const std::exception&) {
         // Refused for a reason with no place (a number out of range): simdjson's reason says as much.

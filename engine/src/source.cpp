@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "text.hpp"
+
 namespace vigil {
 
 file_id source_map::add(std::string name, std::string text) {
@@ -38,6 +40,16 @@ std::string_view source_map::line_text(file_id id, std::uint32_t line) const {
                                                     : static_cast<std::uint32_t>(f.text.size());
     if (end > start && f.text[end - 1] == '\r') --end;
     return std::string_view(f.text).substr(start, end - start);
+}
+
+std::optional<std::uint32_t> first_invalid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp = 0;
+        const std::size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : text::decode_utf8(text, i, cp);
+        if (n == 0) return static_cast<std::uint32_t>(i);
+        i += n;
+    }
+    return std::nullopt;
 }
 
 std::uint32_t count_code_points(std::string_view text) {

@@ -167,6 +167,27 @@ std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp) {
     return n;
 }
 
+std::string printable_utf8(std::string_view in) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size();) {
+        const auto byte = static_cast<unsigned char>(in[i]);
+        char32_t cp = 0;
+        const std::size_t n = byte < 0x80 ? 1 : decode_utf8(in, i, cp);
+        if (n > 0) {
+            out.append(in.substr(i, n));
+            i += n;
+            continue;
+        }
+        out += "\\x";
+        out += hex[byte >> 4];
+        out += hex[byte & 0xF];
+        ++i;
+    }
+    return out;
+}
+
 std::size_t lower_utf8(std::string_view in, char* out) { return map_utf8<true>(in, out); }
 std::size_t upper_utf8(std::string_view in, char* out) { return map_utf8<false>(in, out); }
 

@@ -3,6 +3,7 @@
 // from the C library's C.UTF-8 locale. Bytes that are not valid UTF-8 pass through unchanged.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace vigil::text {
@@ -13,6 +14,10 @@ namespace vigil::text {
 /// The code point of the multi-byte UTF-8 sequence at in[i] (a byte >= 0x80) and its length in
 /// bytes; 0 when the bytes there are not a valid, shortest-form sequence.
 std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp);
+
+/// `in` with every byte that is not part of a valid UTF-8 character written as `\xHH`: text from a
+/// file or a line that is not UTF-8, made fit for a JSON string and a terminal.
+[[nodiscard]] std::string printable_utf8(std::string_view in);
 
 /// Writes the lowercase form of `in` to `out`, which has room for mapped_capacity(in.size())
 /// bytes; returns the number of bytes written.

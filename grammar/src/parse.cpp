@@ -6,6 +6,7 @@
 #include "actions.hpp"
 #include "errors.hpp"
 #include "rules.hpp"
+#include "utf8.hpp"
 #include "vigil/parse.hpp"
 
 namespace vigil {
@@ -16,6 +17,7 @@ namespace {
 template <typename Grammar>
 bool run(const source_map& sources, file_id file, grammar::builder& state) {
     const source_file& source = sources.file(file);
+    if (!utf8_or_reported(source, file, state)) return false;
     tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy> in(source.text.data(), source.text.size(), source.name);
     try {
         return tao::pegtl::parse<Grammar, grammar::action, grammar::control>(in, state);

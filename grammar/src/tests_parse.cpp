@@ -13,6 +13,7 @@
 #include "tests_actions.hpp"
 #include "tests_errors.hpp"
 #include "tests_rules.hpp"
+#include "utf8.hpp"
 #include "vigil/json_fault.hpp"
 #include "vigil/test_parse.hpp"
 
@@ -256,11 +257,13 @@ result<test_file> parse_test_file(const source_map& sources, file_id file) {
     const source_file& source = sources.file(file);
     tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy> in(source.text.data(), source.text.size(), source.name);
     bool ok = false;
-    try {
-        ok = tao::pegtl::parse<grammar::tests::rules::grammar, grammar::tests::action, grammar::tests::control>(in,
-                                                                                                                state);
-    } catch (const grammar::syntax_error&) {
-        ok = false;  // already reported: only items recover, so a raise outside them ends the parse
+    if (grammar::utf8_or_reported(source, file, state)) {
+        try {
+            ok = tao::pegtl::parse<grammar::tests::rules::grammar, grammar::tests::action, grammar::tests::control>(
+                in, state);
+        } catch (const grammar::syntax_error&) {
+            ok = false;  // already reported: only items recover, so a raise outside them ends the parse
+        }
     }
     result<test_file> out;
     out.value = state.take_file();

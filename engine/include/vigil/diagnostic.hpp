@@ -26,6 +26,7 @@ enum class code : std::uint16_t {
     syntax_invalid_number,
     syntax_duplicate_setting,
     syntax_invalid_template,
+    syntax_not_utf8,
     // V02xx: names and structure
     unknown_name,
     duplicate_rule,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ public:
 private:
     std::deque<source_file> m_files;
 };
+
+/// The offset of the first byte of `text` that is not part of a valid UTF-8 character, if any.
+[[nodiscard]] std::optional<std::uint32_t> first_invalid_utf8(std::string_view text);
 
 /// Number of UTF-8 code points in a byte string (continuation bytes are not counted).
 [[nodiscard]] std::uint32_t count_code_points(std::string_view text);
