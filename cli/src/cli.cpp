@@ -168,7 +168,7 @@ int run_eval(const eval_options& options) {
         } else if (line.find_first_not_of(" \t") == std::string::npos) {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, "empty line");
-        } else if (judge.decide(line, d, error)) {
+        } else if (judge.decide(record_text{line, true}, d, error)) {  // parsed where the reader put it
             tally_decision(tally, d);
             append_json(answer, d);
         } else {
@@ -181,7 +181,10 @@ int run_eval(const eval_options& options) {
     if (out != stdout) std::fclose(out);
     else std::fflush(out);
     if (in.failed()) {
-        logger->error("cannot read input `{}` after line {}: {}", options.input, tally.lines, in.error());
+        if (tally.lines == 0)
+            logger->error("cannot read input `{}`: {}", options.input, in.error());
+        else
+            logger->error("cannot read input `{}` after line {}: {}", options.input, tally.lines, in.error());
         return exit_bad_input;
     }
 

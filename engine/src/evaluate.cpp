@@ -1337,11 +1337,11 @@ struct evaluator::impl {
     }
 
     /// decide() without a state: a conversation of this one turn.
-    bool decide(std::string_view json, decision& out, std::string& error) {
-        if (!set.conversational()) return decide_turn({json}, nullptr, out, error);
+    bool decide(record_text record, decision& out, std::string& error) {
+        if (!set.conversational()) return decide_turn(record, nullptr, out, error);
         if (!scratch) scratch = std::make_unique<rule_state::data>(set);
         else scratch->reset();
-        if (!decide_turn({json}, scratch.get(), out, error)) return false;
+        if (!decide_turn(record, scratch.get(), out, error)) return false;
         const std::size_t before = out.findings.size();
         finish(*scratch, out.findings);
         if (out.findings.size() != before) out.kind = combined_decision(out.findings);
@@ -1374,7 +1374,11 @@ evaluator::evaluator(evaluator&&) noexcept = default;
 evaluator& evaluator::operator=(evaluator&&) noexcept = default;
 
 bool evaluator::decide(std::string_view json, decision& out, std::string& error) {
-    return m_impl->decide(json, out, error);
+    return decide(record_text{json}, out, error);
+}
+
+bool evaluator::decide(record_text record, decision& out, std::string& error) {
+    return m_impl->decide(record, out, error);
 }
 
 bool evaluator::decide(std::string_view json, rule_state& state, decision& out, std::string& error) {

@@ -50,8 +50,13 @@ const char* key_end(const char* p) {
 
 }  // namespace
 
+// The deepest nesting of objects and arrays a record may have, as simdjson's DOM parser allows.
+// The walks below recurse per level, so a deeper record would overflow the stack.
+constexpr std::size_t max_depth = simdjson::DEFAULT_MAX_DEPTH;
+
 struct projector::state {
     const compiled_set* set = nullptr;
+    std::size_t depth = 0;  // of the container being walked or projected
     od::parser parser;
     std::unique_ptr<char[]> buffer;
     std::size_t capacity = 0;  // bytes in buffer, including the padding
@@ -76,6 +81,16 @@ struct projector::state {
         std::memset(buffer.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
         return parser.iterate(buffer.get(), json.size(), capacity).get(doc);
     }
+
+    // Counts one more level of nesting while it lives; deeper than max_depth is an error.
+    struct level {
+        explicit level(std::size_t& d) : depth(++d) {}
+        ~level() { --depth; }
+        level(const level&) = delete;
+        level& operator=(const level&) = delete;
+        [[nodiscard]] bool too_deep() const { return depth > max_depth; }
+        std::size_t& depth;
+    };
 
     simdjson::error_code project_object(od::object obj, const schema_node& s, value* fields) {
         for (auto result : obj) {
@@ -108,6 +123,8 @@ struct projector::state {
         if (auto err = v.type().get(type)) return err;
         switch (type) {
             case od::json_type::object: {
+                const level nested(depth);
+                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
                 const char* raw = v.raw_json_token().data();
                 const schema_node* s = schema == none ? nullptr : &set->schema[schema];
                 if (s == nullptr || s->fields.empty()) {
@@ -124,6 +141,8 @@ struct projector::state {
                 return simdjson::SUCCESS;
             }
             case od::json_type::array: {
+                const level nested(depth);
+                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
                 std::uint32_t element = schema == none ? none : set->schema[schema].element_schema;
                 od::array arr;
                 if (auto err = v.get_array().get(arr)) return err;
@@ -181,6 +200,8 @@ struct projector::state {
         if (auto err = v.type().get(type)) return err;
         switch (type) {
             case od::json_type::object: {
+                const level nested(depth);
+                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
                 od::object obj;
                 if (auto err = v.get_object().get(obj)) return err;
                 for (auto result : obj) {
@@ -195,6 +216,8 @@ struct projector::state {
                 return simdjson::SUCCESS;
             }
             case od::json_type::array: {
+                const level nested(depth);
+                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
                 od::array arr;
                 if (auto err = v.get_array().get(arr)) return err;
                 for (auto item : arr) {
@@ -233,6 +256,9 @@ struct projector::state {
 namespace {
 
 std::string invalid(std::string_view json, simdjson::error_code err) {
+    // JSON allows any depth, so nlohmann would accept the text and could not say where it fails.
+    if (err == simdjson::DEPTH_ERROR)
+        return "invalid JSON: objects and arrays nested more than " + std::to_string(max_depth) + " levels deep";
     return locate_json_fault(json, simdjson::error_message(err)).message;
 }
 
@@ -287,6 +313,7 @@ const value* projector::root() const { return m->root.data(); }
 
 bool projector::project(std::string_view json, bool padded, arena& mem, std::string& error) {
     m->mem = &mem;
+    m->depth = 1;  // the record's own object
     std::fill(m->root.begin(), m->root.end(), value{});
     m->stack.clear();
     if (is_blank(json)) {
@@ -317,6 +344,7 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
 }
 
 bool projector::iterate_only(std::string_view json, std::string& error) {
+    m->depth = 0;
     od::document doc;
     if (auto err = m->load(json, false, doc)) {
         error = invalid(json, err);

@@ -173,6 +173,12 @@ BOOST_AUTO_TEST_CASE(lines_that_are_not_utf8_are_answered) {
     BOOST_TEST(j["malformed"]["count"] == 2);
 }
 
+BOOST_AUTO_TEST_CASE(eval_says_why_it_cannot_read_its_input) {
+    const auto r = run_vigil("eval --policy policies/ --input examples/");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot read input `examples/`: Is a directory") != std::string::npos, r.output);
+}
+
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
     const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
     const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");

@@ -497,11 +497,38 @@ BOOST_AUTO_TEST_CASE(a_padded_record_is_judged_as_a_copied_one) {
             vigil::decision da, db;
             std::string ea, eb;
             const bool ok_copied = copied.decide(text, a, da, ea);
-            const bool ok_in_place = in_place.decide(vigil::record_text{std::string_view(buffer).substr(0, text.size()), true}, b, db, eb);
+            const vigil::record_text padded{std::string_view(buffer).substr(0, text.size()), true};
+            const bool ok_in_place = in_place.decide(padded, b, db, eb);
             BOOST_TEST(ok_copied == ok_in_place);
             BOOST_TEST(ea == eb);
             if (ok_copied && ok_in_place) BOOST_TEST(vigil::to_json(da).dump() == vigil::to_json(db).dump());
+            // The same without a state: a conversation of this one turn (vigil eval).
+            const bool alone_copied = copied.decide(text, da, ea);
+            const bool alone_in_place = in_place.decide(padded, db, eb);
+            BOOST_TEST(alone_copied == alone_in_place);
+            BOOST_TEST(ea == eb);
+            if (alone_copied && alone_in_place) BOOST_TEST(vigil::to_json(da).dump() == vigil::to_json(db).dump());
         }
+    }
+}
+
+// JSON allows any depth, but a record nested deeper than simdjson's limit of 1024 levels is refused,
+// whether a rule reads the deep value or not: the walks recurse per level, and a record of a few
+// hundred kilobytes 200,000 levels deep overflowed the stack.
+BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
+    auto set = compile_policy(R"(policy "p" { rule r { forbid actions[0] == 1 } })");
+    vigil::evaluator judge(set);
+    vigil::decision d;
+    std::string error;
+    const auto nested = [](const std::string& member, std::size_t levels) {
+        return "{\"id\":\"r\",\"" + member + "\":" + std::string(levels, '[') + std::string(levels, ']') + "}";
+    };
+    for (const std::string member : {"actions", "meta"}) {                // read by the rule, and not
+        BOOST_TEST(judge.decide(nested(member, 1023), d, error), error);  // 1024 levels with the record
+        BOOST_TEST(!judge.decide(nested(member, 1024), d, error));
+        BOOST_TEST(error == "invalid JSON: objects and arrays nested more than 1024 levels deep");
+        BOOST_TEST(!judge.decide(nested(member, 200000), d, error));
+        BOOST_TEST(error == "invalid JSON: objects and arrays nested more than 1024 levels deep");
     }
 }
 

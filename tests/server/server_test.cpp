@@ -176,6 +176,15 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
     BOOST_TEST(s.terminate() == 0);
 }
 
+// A record 200,000 levels deep, under the body limit: refused, where it had crashed the server.
+BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
+    served s;
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    error_of(s.post("/v1/decide", "{\"id\": \"d\", \"x\": " + deep + "}"), 400, "invalid_json");
+    error_of(s.post("/v1/decide/batch", "[{\"id\": \"d\", \"x\": " + deep + "}]"), 400, "invalid_json");
+    BOOST_TEST(s.terminate() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     served s({"--max-body", "4KiB"});
 

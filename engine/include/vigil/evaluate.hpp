@@ -145,6 +145,8 @@ public:
     /// whose findings are added to `out` (the decision accounts for them). Returns false, with
     /// `error` set to a one-line reason, when the text is not valid JSON or not a JSON object.
     [[nodiscard]] bool decide(std::string_view json, decision& out, std::string& error);
+    /// The same for a record that may be padded.
+    [[nodiscard]] bool decide(record_text record, decision& out, std::string& error);
 
     /// Decides one turn of a conversation whose earlier turns were decided, in `turn` order, with
     /// `state`. Every rule is judged on this turn with the state of the earlier turns only (the
