@@ -56,6 +56,38 @@ void builder::object_open(span brace) {
     m_object_closed = false;
 }
 
+namespace {
+
+constexpr const char* record_help =
+    "a record is one JSON object: keys in double quotes, no trailing commas, no comments inside the braces";
+
+// Records are nested at most as deeply as the evaluator takes them (simdjson's limit): where the
+// text opens one level more, if it does. nlohmann::json would parse deeper, but writing such an
+// object out again recurses per level and overflows the stack.
+std::optional<std::size_t> nested_too_deeply(std::string_view text) {
+    constexpr std::size_t max_depth = 1024;
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) return i;
+        } else if (c == '}' || c == ']') {
+            if (depth > 0) --depth;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 void builder::object(span where) {
     m_object = test_json{nlohmann::json::object(), where};
     if (!m_object_closed) {
@@ -63,14 +95,26 @@ void builder::object(span where) {
         return;
     }
     const std::string_view text = m_sources.text(where);
+    if (const auto at = nested_too_deeply(text)) {
+        report(make_diagnostic(code::test_invalid_json, token_at(where.begin + static_cast<std::uint32_t>(*at)),
+                               "invalid JSON: objects and arrays nested more than 1024 levels deep", record_help));
+        return;
+    }
     try {
         m_object->value = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         const std::size_t byte = std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size() - 1);
         report(make_diagnostic(code::test_invalid_json, token_at(where.begin + static_cast<std::uint32_t>(byte)),
-                               "invalid JSON: " + json_parse_reason(e.what()),
-                               "a record is one JSON object: keys in double quotes, no trailing commas, "
-                               "no comments inside the braces"));
+                               "invalid JSON: " + json_parse_reason(e.what()), record_help));
+    } catch (const nlohmann::json::out_of_range& e) {
+        // A number too large for a double (`1e400`): nlohmann names it, not where it is.
+        const std::string reason = json_parse_reason(e.what());
+        const auto quoted = reason.find('\'');
+        const std::size_t token = quoted == std::string::npos
+                                      ? std::string::npos
+                                      : text.find(reason.substr(quoted + 1, reason.size() - quoted - 2));
+        const std::uint32_t at = where.begin + static_cast<std::uint32_t>(token == std::string::npos ? 0 : token);
+        report(make_diagnostic(code::test_invalid_json, token_at(at), "invalid JSON: " + reason, record_help));
     }
 }
 

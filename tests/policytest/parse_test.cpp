@@ -157,6 +157,28 @@ BOOST_AUTO_TEST_CASE(a_huge_turn_number_names_no_turn) {
     BOOST_TEST(p->result.value->cases[0].expectations[0].target.number == 0xFFFFFFFFu);
 }
 
+// Records the evaluator would refuse are refused here, at their place: a number no double holds
+// (which made nlohmann::json throw past the parser) and nesting deeper than 1024 levels (which
+// overflowed the stack when the record was written out again).
+BOOST_AUTO_TEST_CASE(records_out_of_range_are_invalid_json_at_their_place) {
+    const auto big = parse("case \"c\" {\n  record {\"turn\": 1e400}\n}\n");
+    BOOST_REQUIRE(big->result.diagnostics.size() == 1u);
+    BOOST_TEST(std::string(vigil::info(big->result.diagnostics[0].value).id) == "V0702");
+    BOOST_TEST(big->text(big->result.diagnostics[0].where) == "1e400");
+
+    const std::string deep = std::string(1100, '[') + std::string(1100, ']');
+    const auto nested = parse("case \"c\" {\n  record {\"x\": " + deep + "}\n}\n");
+    BOOST_REQUIRE(nested->result.diagnostics.size() == 1u);
+    BOOST_TEST(nested->result.diagnostics[0].message ==
+               "invalid JSON: objects and arrays nested more than 1024 levels deep");
+    // At the 1024th `[` (column 16 is the first): with the record's brace, level 1025.
+    BOOST_TEST(nested->sources.locate(nested->result.diagnostics[0].where).column == 15u + 1024u);
+
+    const auto fine =
+        parse("case \"c\" {\n  record {\"x\": " + std::string(1023, '[') + std::string(1023, ']') + "}\n}\n");
+    BOOST_TEST(fine->result.diagnostics.empty(), fine->dump());
+}
+
 BOOST_AUTO_TEST_CASE(every_mistake_is_an_error_with_a_code) {
     // Each line of the table is one independent mistake; together they show that recovery
     // reports each of them once.
