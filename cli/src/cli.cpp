@@ -44,7 +44,7 @@ void print_diagnostics(std::FILE* out, const compiled_policies& policies, const 
         const nlohmann::json doc{{"diagnostics", list},
                                  {"errors", count_level(policies.diagnostics, severity::error)},
                                  {"warnings", count_level(policies.diagnostics, severity::warning)}};
-        std::fprintf(out, "%s\n", doc.dump(2).c_str());
+        std::fprintf(out, "%s\n", json_text(doc, 2).c_str());
         return;
     }
     for (const auto& d : policies.diagnostics) {
@@ -109,7 +109,7 @@ struct eval_tally {
 };
 
 std::string malformed_line(std::size_t line, const std::string& reason) {
-    return nlohmann::json{{"line", line}, {"error", reason}}.dump();
+    return json_text(nlohmann::json{{"line", line}, {"error", reason}});
 }
 
 void tally_decision(eval_tally& tally, const decision& d) {

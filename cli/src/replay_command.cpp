@@ -14,10 +14,11 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "validators.hpp"
 #include "vigil/cli.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/replay.hpp"
 #include "vigil/server.hpp"
-#include "validators.hpp"
 
 namespace vigil::cli {
 
@@ -152,7 +153,7 @@ int run_replay(const replay_command_options& o) {
 
     if (!o.summary_json.empty()) {
         std::unique_ptr<std::FILE, file_closer> file(std::fopen(o.summary_json.c_str(), "wb"));
-        const std::string text = replay::to_json(summary).dump(2) + "\n";
+        const std::string text = json_text(replay::to_json(summary), 2) + "\n";
         if (!file || std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
             std::fclose(file.release()) != 0) {
             logger->error("cannot write `{}`: {}", o.summary_json, std::strerror(errno));

@@ -11,6 +11,7 @@
 
 #include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
+#include "vigil/json_text.hpp"
 #include "vigil/policytest.hpp"
 #include "vigil/test_parse.hpp"
 
@@ -325,7 +326,7 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
     const std::vector<nlohmann::json> records = case_records(tf, c);
     std::vector<difference> refused;
     for (std::size_t i = 0; i < records.size(); ++i) {
-        const std::string text = records[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const std::string text = json_text(records[i]);
         decision d;
         std::string error;
         turn_outcome turn;

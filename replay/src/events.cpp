@@ -25,7 +25,7 @@ void keep_smallest(std::vector<std::pair<line_id, std::string>>& list, line_id i
 }
 
 void append_line(std::string& text, const ordered& j) {
-    text += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += json_text(j);
     text += '\n';
 }
 

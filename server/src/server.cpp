@@ -66,7 +66,7 @@ json error_body(const input_error& bad) {
 
 void answer_json(answer& out, int status, const json& body) {
     out.status = status;
-    out.body = body.dump();
+    out.body = json_text(body);
 }
 
 void answer_error(answer& out, int status, std::string_view code, std::string_view message) {
@@ -283,7 +283,7 @@ struct server::impl {
             line["decision"] = to_json(d);
             line["policy_hash"] = d.policy_hash;
             line["closed_at"] = at;
-            decisions.append(line.dump());
+            decisions.append(json_text(line));
         }
     }
 
@@ -302,8 +302,8 @@ struct server::impl {
     // object, as the strict check words it; otherwise the evaluator's reason.
     static std::string refused_record(std::string_view text, const std::string& reason) {
         input_error bad;
-        if (check_record(text, bad)) return error_body("invalid_record", reason).dump();
-        return error_body(bad).dump();
+        if (check_record(text, bad)) return json_text(error_body("invalid_record", reason));
+        return json_text(error_body(bad));
     }
 
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
@@ -344,7 +344,7 @@ struct server::impl {
             body["error"]["placement"] = r.placement;
             body["error"]["conversation_id"] = facts.conversation_id;
             body["error"]["turn"] = facts.turn;
-            out = body.dump();
+            out = json_text(body);
             return 409;
         }
 
@@ -396,7 +396,7 @@ struct server::impl {
                 json body = error_body("not_an_object", items[i].error);
                 body["error"]["status"] = 400;
                 body["error"]["index"] = i;
-                text.append(body.dump());
+                text.append(json_text(body));
                 continue;
             }
             const int status = decide_one(items[i].text, received_at, one);
@@ -405,7 +405,7 @@ struct server::impl {
                 json body = json::parse(one);
                 body["error"]["status"] = status;
                 body["error"]["index"] = i;
-                one = body.dump();
+                one = json_text(body);
             }
             text.append(one);
         }

@@ -143,12 +143,13 @@ BOOST_AUTO_TEST_CASE(eval_answers_lines_over_the_limit_and_reads_gzip) {
 }
 
 // Lines that are not UTF-8 are malformed like any other: eval answers each, replay counts them, and
-// both reasons quote the broken bytes as \xHH (the answers are JSON, which is UTF-8).
+// both reasons quote the broken bytes as \xHH (the answers are JSON, which is UTF-8). A file name
+// that is not UTF-8 goes into JSON with U+FFFD for its broken byte.
 BOOST_AUTO_TEST_CASE(lines_that_are_not_utf8_are_answered) {
     const fs::path dir = fs::temp_directory_path() / "vigil-cli-not-utf8";
     fs::remove_all(dir);
     fs::create_directories(dir);
-    const std::string log = (dir / "log.jsonl").string(), summary = (dir / "summary.json").string();
+    const std::string log = (dir / "log\xFE.jsonl").string(), summary = (dir / "summary.json").string();
     {
         std::ofstream out(log, std::ios::binary);
         out << "{\"id\":\"a\xFF\",\"turn\":1}\n\xFE\xFE garbage\n";
@@ -171,6 +172,7 @@ BOOST_AUTO_TEST_CASE(lines_that_are_not_utf8_are_answered) {
     std::ifstream in(summary);
     const auto j = nlohmann::json::parse(in);
     BOOST_TEST(j["malformed"]["count"] == 2);
+    BOOST_TEST(j["files"][0]["path"] == (dir / "log\xEF\xBF\xBD.jsonl").string());
 }
 
 BOOST_AUTO_TEST_CASE(eval_says_why_it_cannot_read_its_input) {

@@ -38,6 +38,14 @@ void append_json_strings(std::string& out, const std::vector<std::string>& items
 /// Appends `value` as dump() would.
 void append_json(std::string& out, const nlohmann::json& value);
 
+/// `value` as JSON text, as dump(indent) writes it, except that bytes that are not UTF-8 become
+/// U+FFFD instead of an exception: the texts come from records and policies, which are UTF-8, but
+/// also from file names, which are only bytes.
+template <typename Json>  // nlohmann::json or nlohmann::ordered_json
+[[nodiscard]] std::string json_text(const Json& value, int indent = -1) {
+    return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 /// Appends a decision: the same text as to_json(d).dump(), without building the JSON tree (the hot
 /// path of `vigil eval` and POST /v1/decide).
 void append_json(std::string& out, const decision& d);
