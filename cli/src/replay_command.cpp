@@ -59,8 +59,7 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
         ->required()
         ->allow_extra_args(false);
     cmd->add_option("logs", o.logs, "JSON Lines logs, plain or .gz, read in this order as one stream")->required();
-    cmd->add_option("--threads,-j", o.threads, "worker threads (0: one per core); the output does not depend on it")
-        ->capture_default_str();
+    add_threads_option(*cmd, "--threads,-j", o.threads, "worker threads; the output does not depend on it");
     const CLI::Validator duration(
         [](std::string& text) -> std::string {
             return parse_duration_ms(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";

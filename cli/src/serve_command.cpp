@@ -74,8 +74,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--max-body", o.max_body, "the largest request body accepted (413 above)")
         ->check(size_validator())
         ->capture_default_str();
-    cmd->add_option("--threads", o.threads, "event-loop threads, each serving many connections (0: one per core)")
-        ->capture_default_str();
+    add_threads_option(*cmd, "--threads", o.threads, "event-loop threads, each serving many connections");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();

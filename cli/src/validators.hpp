@@ -1,6 +1,7 @@
 #pragma once
 // Options and option checks more than one command uses.
 
+#include <cstddef>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,18 @@ inline CLI::Validator size_validator() {
             return server::parse_size(text) ? "" : "expected a size such as 1048576, 512KiB or 1MiB";
         },
         "SIZE");
+}
+
+/// The most threads `--threads` may ask for: more than any machine has cores, fewer than a process
+/// can start (40,000 made the thread library give up, and the command abort).
+inline constexpr std::size_t max_threads = 1024;
+
+/// `--threads N` of replay and serve: 0 for one per core, up to max_threads.
+inline void add_threads_option(CLI::App& command, const std::string& name, std::size_t& threads,
+                               const std::string& what) {
+    command.add_option(name, threads, what + " (0: one per core)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{max_threads}))
+        ->capture_default_str();
 }
 
 /// `--max-line SIZE` of the commands that read JSON Lines (eval, replay).

@@ -197,6 +197,9 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
     BOOST_TEST(run_vigil("frobnicate").status == 2);
     BOOST_TEST(run_vigil("eval --input examples/records.jsonl").status == 2);
     BOOST_TEST(run_vigil("check --format yaml policies/").status == 2);
+    // More threads than a process can start made the thread library give up, and the command abort.
+    BOOST_TEST(run_vigil("replay --policy policies/ examples/records.jsonl -j 40000").status == 2);
+    BOOST_TEST(run_vigil("serve --policy policies/ --threads 40000").status == 2);
 }
 
 // Every ```vigil block in docs/ is a complete policy file that checks without errors, so the
