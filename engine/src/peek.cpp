@@ -65,6 +65,11 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// The largest turn: 2^53, the largest integer a double holds exactly (rules read `turn` as a
+// number). The turn after it still fits in 64 bits; after INT64_MAX it did not, and a conversation
+// took the same turn again as a gap.
+constexpr std::int64_t max_turn = std::int64_t{1} << 53;
+
 enum field_bits : unsigned { conversation_bit = 1, turn_bit = 2, timestamp_bit = 4, all_bits = 7 };
 
 // The bit of the field a member's (unescaped) key names; 0 for any other member.
@@ -101,11 +106,12 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
         }
     } else if (name == "turn") {
         std::int64_t turn = 0;
-        if (type == od::json_type::number && value.get_int64().get(turn) == simdjson::SUCCESS && turn >= 1) {
+        if (type == od::json_type::number && value.get_int64().get(turn) == simdjson::SUCCESS && turn >= 1 &&
+            turn <= max_turn) {
             key.turn = turn;
             key.has_turn = true;
         } else {
-            add_problem(problems, "`turn` is not an integer >= 1");
+            add_problem(problems, "`turn` is not an integer from 1 to 2^53");
         }
     } else {  // timestamp
         std::string_view text;
@@ -332,7 +338,7 @@ bool read_plain_value(plain_reader& in, unsigned bit, plain_fields& fields) {
         case conversation_bit:
             return in.string(fields.conversation_id) && !fields.conversation_id.empty();
         case turn_bit:
-            return in.positive_integer(fields.turn);
+            return in.positive_integer(fields.turn) && fields.turn <= max_turn;
         case timestamp_bit: {
             if (!in.string(fields.timestamp)) return false;
             const auto ms = parse_rfc3339(fields.timestamp);

@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_CASE(answers_as_the_parse_on_edge_cases) {
         R"({"conversation_id":"c","turn":1,)" + time + R"(,"text":"x",})",
         R"({"conversation_id":"c","turn":1,)" + time + ",\xff\xfe}",
         " \t\r\n{ \t\r\n\"conversation_id\" \t\r\n: \t\r\n\"c\" \t\r\n, \"turn\" \n: 1 \r\n, " + time + " \t,",
-        R"({"":"","conversation_id":"c","turn":999999999999999999,)" + time + ",",
+        R"({"":"","conversation_id":"c","turn":9007199254740992,)" + time + ",",  // 2^53, the largest turn
         R"({"Turn":"x","conversation_id":"c","turn":1,)" + time + ",",
         R"({"conversation_id":"c","turn":1,)" + time + R"(,"conversation_id":"\u0000","turn":1.5)",
         R"({"conversation_id":"c/d","turn":1,"timestamp":"2026-01-05T08:00:00.123456+05:30",)",
@@ -297,6 +297,8 @@ BOOST_AUTO_TEST_CASE(answers_as_the_parse_on_edge_cases) {
         R"({"turn":1E2,"conversation_id":"c",)" + time + ",",
         R"({"turn":1x,"conversation_id":"c",)" + time + ",",
         R"({"turn":"1","conversation_id":"c",)" + time + ",",
+        R"({"turn":9007199254740993,"conversation_id":"c",)" + time + ",",
+        R"({"turn":999999999999999999,"conversation_id":"c",)" + time + ",",
         R"({"turn":1000000000000000000,"conversation_id":"c",)" + time + ",",
         R"({"turn":9223372036854775807,"conversation_id":"c",)" + time + ",",
         R"({"turn":9223372036854775808,"conversation_id":"c",)" + time + ",",
