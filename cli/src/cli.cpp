@@ -108,6 +108,22 @@ struct eval_tally {
     std::vector<std::size_t> malformed;
 };
 
+// Whether `file` took everything written to it, closed unless it is standard output; false with
+// errno set when it did not (a full disk, a closed pipe).
+bool flushed(std::FILE* file) {
+    const bool failed_before = std::ferror(file) != 0;
+    const int closed = file == stdout ? std::fflush(file) : std::fclose(file);
+    return !failed_before && closed == 0;
+}
+
+// A command whose standard output could not be written (`> /dev/full`) has lost what it wrote
+// there: it fails with exit 2 whatever it would have returned, rather than look successful.
+int standard_output_written(int status) {
+    if (flushed(stdout)) return status;
+    std::fprintf(stderr, "vigil: cannot write to standard output: %s\n", std::strerror(errno ? errno : EIO));
+    return exit_bad_input;
+}
+
 std::string malformed_line(std::size_t line, const std::string& reason) {
     return json_text(nlohmann::json{{"line", line}, {"error", reason}});
 }
@@ -178,8 +194,12 @@ int run_eval(const eval_options& options) {
         answer.push_back('\n');
         std::fwrite(answer.data(), 1, answer.size(), out);
     }
-    if (out != stdout) std::fclose(out);
-    else std::fflush(out);
+    if (out == stdout) {
+        std::fflush(out);  // before the summary on standard error; checked as every command's is
+    } else if (!flushed(out)) {
+        logger->error("cannot write `{}`: {}", options.output, std::strerror(errno ? errno : EIO));
+        return exit_bad_input;
+    }
     if (in.failed()) {
         if (tally.lines == 0)
             logger->error("cannot read input `{}`: {}", options.input, in.error());
@@ -290,12 +310,20 @@ int run(int argc, char** argv) {
         const int code = app.exit(e);
         return code == 0 ? exit_clean : exit_bad_input;
     }
-    if (check_cmd->parsed()) return run_check(check_opts);
-    if (gen_cmd->parsed()) return run_generate(gen_opts);
-    if (replay_cmd->parsed()) return run_replay(replay_opts);
-    if (test_cmd->parsed()) return run_test(test_opts);
-    if (serve_cmd->parsed()) return run_serve(serve_opts);
-    return run_eval(eval_opts);
+    int status = exit_clean;
+    if (check_cmd->parsed())
+        status = run_check(check_opts);
+    else if (gen_cmd->parsed())
+        status = run_generate(gen_opts);
+    else if (replay_cmd->parsed())
+        status = run_replay(replay_opts);
+    else if (test_cmd->parsed())
+        status = run_test(test_opts);
+    else if (serve_cmd->parsed())
+        status = run_serve(serve_opts);
+    else
+        status = run_eval(eval_opts);
+    return standard_output_written(status);
 }
 
 }  // namespace vigil::cli

@@ -181,6 +181,20 @@ BOOST_AUTO_TEST_CASE(eval_says_why_it_cannot_read_its_input) {
     BOOST_TEST(r.output.find("cannot read input `examples/`: Is a directory") != std::string::npos, r.output);
 }
 
+// Output that cannot be written is an error (exit 2), not a run that looks successful.
+BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
+    const std::string cd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY) + "' ";
+    auto r = run_vigil("eval --policy policies/ --input examples/records.jsonl -o /dev/full");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot write `/dev/full`: No space left on device") != std::string::npos, r.output);
+    for (const std::string command : {"eval --policy policies/ --input examples/records.jsonl", "check policies/",
+                                      "test policies/", "generate -n 10"}) {
+        r = cli_test::run_shell("(" + cd + command + " > /dev/full)");
+        BOOST_TEST(r.status == 2, command);
+        BOOST_TEST(r.output.find("cannot write to standard output") != std::string::npos, command << ": " << r.output);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
     const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
     const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");
