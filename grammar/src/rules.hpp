@@ -413,7 +413,8 @@ struct policy_decl : seq<key_policy, sep, must<policy_name>, sep, must<policy_op
 struct file_item : sor<import_decl, definition, policy_decl> {};
 struct file_sync : sor<key_import, key_let, key_policy> {};
 struct file_end : eof {};
-struct file : seq<sep, star<not_at<eof>, recover<file_item, file_sync, failure>, sep>, must<file_end>> {};
+struct file : seq<opt<trivia::byte_order_mark>, sep, star<not_at<eof>, recover<file_item, file_sync, failure>, sep>,
+                  must<file_end>> {};
 
 /// The whole text as one expression (parse_expression).
 struct whole_expression_value : expression {};

@@ -170,7 +170,8 @@ struct start_item : seq<key_start, sep, must<start_value>> {};
 struct file_item : sor<policy_item, start_item, defaults_item, case_decl> {};
 struct file_sync : sor<key_policy, key_start, key_defaults, key_case> {};
 struct file_end : eof {};
-struct file : seq<sep, star<not_at<eof>, recover_line<file_item, file_sync, failure>, sep>, must<file_end>> {};
+struct file : seq<opt<trivia::byte_order_mark>, sep, star<not_at<eof>, recover_line<file_item, file_sync, failure>, sep>,
+                  must<file_end>> {};
 
 /// The grammar of a test file.
 using grammar = file;

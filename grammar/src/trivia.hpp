@@ -26,6 +26,8 @@ using namespace tao::pegtl;
 
 struct comment : seq<sor<one<'#'>, two<'/'>>, star<not_one<'\n'>>> {};
 struct sep : star<sor<space, comment>> {};
+/// The UTF-8 byte-order mark some editors write first: nothing, at the start of a file.
+struct byte_order_mark : string<'\xEF', '\xBB', '\xBF'> {};
 
 /// Matches `Item` as `must<Item>` would. When that raises a syntax error (already recorded in the
 /// state), drops what the item built, then skips from the mistake: with `SkipTail` the rest of its

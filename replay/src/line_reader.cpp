@@ -109,8 +109,14 @@ bool line_reader::next(std::string_view& line) {
     }
 }
 
-// A whole line that is in the buffer, returned as it is unless it is longer than the limit.
+// A whole line that is in the buffer, returned as it is unless it is longer than the limit. The
+// UTF-8 byte-order mark some Windows tools write at the start of a file is not part of the first
+// line (its bytes still count in line_bytes()).
 bool line_reader::keep_or_refuse(std::string_view& line) {
+    if (m_first_line) {
+        m_first_line = false;
+        if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    }
     if (line.size() <= m_max_line) return true;
     m_too_long = true;
     m_long_length = line.size();
@@ -121,6 +127,7 @@ bool line_reader::keep_or_refuse(std::string_view& line) {
 // Reads to the end of a line too long to keep, counting its bytes instead of storing them: a log
 // with a runaway line (no newline for gigabytes) costs no more memory than one with short lines.
 bool line_reader::step_over_long_line(std::string_view& line) {
+    m_first_line = false;
     std::uint64_t length = m_end - m_begin;
     m_begin = m_end;
     for (;;) {

@@ -333,6 +333,14 @@ BOOST_AUTO_TEST_CASE(empty_files_and_comments_only) {
     BOOST_TEST(parse_file("policy \"p\" {} # trailing comment without a line break")->result.diagnostics.empty());
 }
 
+// The byte-order mark some Windows editors write first is skipped, and only there.
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_starts_a_file) {
+    auto parsed = parse_file("\xEF\xBB\xBFpolicy \"p\" { rule r { forbid a } }\n");
+    BOOST_TEST(parsed->result.diagnostics.empty());
+    BOOST_TEST(parsed->module().policies[0].name == "p");
+    BOOST_TEST(!parse_file("policy \"p\" {}\n\xEF\xBB\xBFpolicy \"q\" {}\n")->result.diagnostics.empty());
+}
+
 BOOST_AUTO_TEST_CASE(settings_may_share_a_line) {
     auto parsed = parse_file(R"(policy "p" { version "1" rule r { severity low forbid a remedy block } })");
     BOOST_TEST(parsed->result.diagnostics.empty());

@@ -143,6 +143,15 @@ BOOST_AUTO_TEST_CASE(windows_line_endings_and_unicode) {
     BOOST_TEST(p->result.value->cases[0].turns[0].json.value["text"] == "שלום");
 }
 
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_starts_a_file) {
+    const auto p = parse(
+        "\xEF\xBB\xBF"
+        "case \"c\" {\n  record {}\n}\n");
+    BOOST_TEST(p->result.diagnostics.empty(), p->dump());
+    BOOST_REQUIRE(p->result.value);
+    BOOST_TEST(p->result.value->cases.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(strings_take_json_escapes) {
     const auto p = parse("case \"a \\\"quoted\\\" name \\u00e9\" {\n  record {}\n}\n");
     BOOST_TEST(p->result.diagnostics.empty(), p->dump());

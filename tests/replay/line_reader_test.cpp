@@ -147,6 +147,23 @@ BOOST_AUTO_TEST_CASE(a_line_longer_than_the_buffer_moves_to_a_larger_one) {
     BOOST_TEST(wrong_lines(read.views, {line_text(1), huge, line_text(2)}) == 0u);
 }
 
+// The byte-order mark some Windows tools write first is not part of the first line; its bytes still
+// count. Anywhere else it is part of its line (and that line is not JSON).
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_not_part_of_the_first_line) {
+    const auto path = scratch_dir("line-reader-bom") / "log.jsonl";
+    std::ofstream(path, std::ios::binary) << "\xEF\xBB\xBF{\"n\":1}\n\xEF\xBB\xBF{\"n\":2}\n";
+    vigil::replay::line_reader reader;
+    std::string error;
+    BOOST_REQUIRE(reader.open(path.string(), error));
+    std::string_view line;
+    BOOST_REQUIRE(reader.next(line));
+    BOOST_TEST(line == "{\"n\":1}");
+    BOOST_TEST(padded(line));
+    BOOST_TEST(reader.line_bytes() == 11u);
+    BOOST_REQUIRE(reader.next(line));
+    BOOST_TEST(line == "\xEF\xBB\xBF{\"n\":2}");
+}
+
 BOOST_AUTO_TEST_CASE(gzip_members_read_as_one_stream) {
     // Three members, as `cat a.gz b.gz c.gz` makes them; the reader's buffers end inside them.
     constexpr std::size_t count = 30000;

@@ -72,6 +72,7 @@ private:
     std::size_t m_begin = 0;  // first byte not yet returned
     std::size_t m_end = 0;    // end of the bytes read
     bool m_eof = false;
+    bool m_first_line = true;
     std::string m_error;
     std::size_t m_max_line = std::size_t{64} << 20;
     bool m_too_long = false;
