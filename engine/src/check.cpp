@@ -141,6 +141,9 @@ struct info {
 
 // ---------------------------------------------------------------------------------------------
 
+// How deep definitions may use one another: the checker and the compiler recurse per level.
+constexpr std::size_t max_definition_depth = 256;
+
 struct scope {
     // name -> definition, for file-level (own and imported) and policy-level definitions
     std::map<std::string, const ast::definition*> definitions;
@@ -503,14 +506,27 @@ private:
             }
             return {};
         }
+        if (m_in_progress.size() >= max_definition_depth) {
+            if (m_reported_depth.insert(m_in_progress.front()).second) {
+                report(make_diagnostic(code::definitions_too_deep, m_in_progress.front()->name_where,
+                                       "definition " + backticked(m_in_progress.front()->name) +
+                                           " uses definitions more than " + std::to_string(max_definition_depth) +
+                                           " levels deep, down to " + backticked(def.name),
+                                       "write the condition out, or use fewer definitions in a row"));
+            }
+            return {};
+        }
         // File-level definitions are checked in the scope of their own file (plus the schema of
         // whichever policy uses them), so names inside them resolve where they were written.
+        // The file's scope lends its definitions and takes the schema for the time being (a copy of
+        // its definitions per level made a chain of 2,000 definitions take 320 MB).
         const scope* previous = m_scope;
-        scope borrowed;
+        scope* file = nullptr;
+        std::optional<schema_view> file_schema;
         if (auto it = m_definition_file.find(&def); it != m_definition_file.end()) {
-            borrowed = m_file_scopes.at(it->second);
-            borrowed.schema = m_scope->schema;
-            m_scope = &borrowed;
+            file = &m_file_scopes.at(it->second);
+            file_schema = std::exchange(file->schema, m_scope->schema);
+            m_scope = file;
         }
         std::vector<std::vector<std::pair<std::string, info>>> saved_variables;
         std::swap(saved_variables, m_variables);
@@ -520,6 +536,7 @@ private:
         m_in_progress.pop_back();
         m_history_barrier = saved_barrier;
         std::swap(saved_variables, m_variables);
+        if (file != nullptr) file->schema = std::move(file_schema);
         m_scope = previous;
         m_definition_types[key] = result;
         return result;
@@ -1014,6 +1031,7 @@ private:
     std::map<std::pair<const ast::definition*, const json*>, info> m_definition_types;
     std::vector<const ast::definition*> m_in_progress;
     std::set<const ast::definition*> m_reported_cycles;
+    std::set<const ast::definition*> m_reported_depth;  // chains too deep, by their first definition
     std::set<const ast::definition*> m_used;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;

@@ -317,6 +317,23 @@ BOOST_AUTO_TEST_CASE(versions_of_a_policy_say_which_they_are) {
     BOOST_TEST(overlap.has("V0204 `\"p\"`"), overlap.dump());
 }
 
+// A chain of definitions, each using the next: 256 levels check, more are V0215 (a chain of 2,000
+// took the checker 320 MB, and one of 20,000 overflowed its stack).
+BOOST_AUTO_TEST_CASE(definitions_use_one_another_at_most_256_deep) {
+    const auto chain = [](std::size_t n) {
+        std::string text;
+        for (std::size_t i = 0; i < n; ++i) text += "let a" + std::to_string(i) + " = a" + std::to_string(i + 1) + "\n";
+        text += "let a" + std::to_string(n) + " = speaker == \"ai\"\n";
+        return text + "policy \"p\" {\n  rule r { require a0 }\n}\n";
+    };
+    const auto fine = check_text(chain(255));
+    BOOST_TEST(fine.diagnostics.empty(), fine.dump());
+    const auto deep = check_text(chain(256));
+    BOOST_TEST(deep.has("V0215 `a0`"), deep.dump());
+    const auto deeper = check_text(chain(20000));
+    BOOST_TEST(deeper.has("V0215 `a0`"));
+}
+
 // docs/diagnostics.md lists every code of the table, with its slug.
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");

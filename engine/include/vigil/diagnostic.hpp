@@ -42,6 +42,7 @@ enum class code : std::uint16_t {
     then_with_obligation,
     variable_across_turns,
     indistinct_versions,
+    definitions_too_deep,
     // V03xx: types
     type_mismatch,
     invalid_regex,
