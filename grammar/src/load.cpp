@@ -123,6 +123,11 @@ private:
             unreadable(root, ec.message(), std::nullopt);
             return;
         }
+        // A wrong directory would otherwise be an empty policy set that allows every record.
+        if (found.empty()) {
+            unreadable(root, "the directory holds no policy file (*.vigil)", std::nullopt);
+            return;
+        }
         std::sort(found.begin(), found.end());
         for (const auto& path : found) file(path.string(), std::nullopt);
     }

@@ -175,6 +175,18 @@ BOOST_AUTO_TEST_CASE(lines_that_are_not_utf8_are_answered) {
     BOOST_TEST(j["files"][0]["path"] == (dir / "log\xEF\xBF\xBD.jsonl").string());
 }
 
+// A directory of policies that holds none is an error: as an empty policy set it allowed every record.
+BOOST_AUTO_TEST_CASE(a_policy_directory_without_policies_is_refused) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-no-policies";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const auto r = run_vigil("eval --policy '" + dir.string() + "' --input examples/records.jsonl");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("error[V0501]: cannot read `" + dir.string() +
+                             "`: the directory holds no policy file (*.vigil)") != std::string::npos,
+               r.output);
+}
+
 BOOST_AUTO_TEST_CASE(eval_says_why_it_cannot_read_its_input) {
     const auto r = run_vigil("eval --policy policies/ --input examples/");
     BOOST_TEST(r.status == 2);
