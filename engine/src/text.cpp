@@ -7,6 +7,8 @@
 #include <cwctype>
 #include <locale.h>
 
+#include "vigil/source.hpp"
+
 namespace vigil::text {
 
 namespace {
@@ -171,20 +173,15 @@ std::string printable_utf8(std::string_view in) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size();) {
-        const auto byte = static_cast<unsigned char>(in[i]);
-        char32_t cp = 0;
-        const std::size_t n = byte < 0x80 ? 1 : decode_utf8(in, i, cp);
-        if (n > 0) {
-            out.append(in.substr(i, n));
-            i += n;
-            continue;
-        }
+    while (const auto bad = first_invalid_utf8(in)) {
+        const auto byte = static_cast<unsigned char>(in[*bad]);
+        out.append(in.substr(0, *bad));
         out += "\\x";
         out += hex[byte >> 4];
         out += hex[byte & 0xF];
-        ++i;
+        in.remove_prefix(*bad + 1);
     }
+    out.append(in);
     return out;
 }
 
