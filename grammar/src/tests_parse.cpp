@@ -64,8 +64,9 @@ constexpr const char* record_help =
 // Records are nested at most as deeply as the evaluator takes them (simdjson's limit): where the
 // text opens one level more, if it does. nlohmann::json would parse deeper, but writing such an
 // object out again recurses per level and overflows the stack.
+constexpr std::size_t max_depth = 1024;
+
 std::optional<std::size_t> nested_too_deeply(std::string_view text) {
-    constexpr std::size_t max_depth = 1024;
     std::size_t depth = 0;
     bool in_string = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -96,8 +97,10 @@ void builder::object(span where) {
     }
     const std::string_view text = m_sources.text(where);
     if (const auto at = nested_too_deeply(text)) {
-        report(make_diagnostic(code::test_invalid_json, token_at(where.begin + static_cast<std::uint32_t>(*at)),
-                               "invalid JSON: objects and arrays nested more than 1024 levels deep", record_help));
+        report(make_diagnostic(
+            code::test_invalid_json, token_at(where.begin + static_cast<std::uint32_t>(*at)),
+            "invalid JSON: objects and arrays nested more than " + std::to_string(max_depth) + " levels deep",
+            record_help));
         return;
     }
     try {
