@@ -463,6 +463,23 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
             BOOST_TEST(error.find('\n') == std::string::npos);
         }
     }
+    // A NUL byte is named where it is: nlohmann's lexer, which places the faults, takes it for the
+    // end of the text.
+    const std::pair<std::string, std::string> nul_cases[] = {
+        {std::string("\0{\"speaker\":\"ai\"}", 17), "invalid JSON at byte 1: a NUL byte (U+0000)"},
+        {std::string("{\"speaker\":\"ai\"}\0", 17), "invalid JSON at byte 17: a NUL byte (U+0000)"},
+        {std::string("{\"speaker\":\0\"ai\"}", 17), "invalid JSON at byte 12: a NUL byte (U+0000)"},
+        {std::string("{\"speaker\":\"a\0i\"}", 17), "invalid JSON at byte 14: a NUL byte (U+0000)"},
+        {std::string("{\"speaker\":tru\0}", 16), "invalid JSON at byte 15: a NUL byte (U+0000)"},
+    };
+    for (const auto& [text, reason] : nul_cases) {
+        BOOST_TEST_CONTEXT(reason) {
+            vigil::decision d;
+            std::string error;
+            BOOST_TEST(!judge.decide(text, d, error));
+            BOOST_TEST(error.rfind(reason, 0) == 0u, error);
+        }
+    }
     // The evaluator is still fine afterwards, and valid escapes and atoms in values no rule reads
     // pass their check.
     vigil::decision d;
