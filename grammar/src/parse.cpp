@@ -37,6 +37,20 @@ std::vector<diagnostic> ensure_reported(bool ok, std::vector<diagnostic> diagnos
     return diagnostics;
 }
 
+// A policy file that starts like a JSON object or array is most likely a log or a record given
+// to `--policy` by mistake: its first error says so.
+void hint_at_json(const source_map& sources, file_id file, std::vector<diagnostic>& diagnostics) {
+    const std::string& text = sources.file(file).text;
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || (text[first] != '{' && text[first] != '[')) return;
+    for (diagnostic& d : diagnostics) {
+        if (d.level != severity::error || d.where.begin != first || !d.help.empty()) continue;
+        d.help = "`" + sources.file(file).name +
+                 "` looks like JSON data, not a policy: was it given as a policy by mistake?";
+        return;
+    }
+}
+
 }  // namespace
 
 result<ast::module> parse(const source_map& sources, file_id file, ast::node_id& next_id) {
@@ -45,6 +59,7 @@ result<ast::module> parse(const source_map& sources, file_id file, ast::node_id&
     result<ast::module> out;
     out.value = state.take_module();
     out.diagnostics = ensure_reported(ok, state.take_diagnostics(), sources, file);
+    if (has_errors(out.diagnostics)) hint_at_json(sources, file, out.diagnostics);
     return out;
 }
 
