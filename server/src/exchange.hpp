@@ -18,6 +18,11 @@ enum class refusal : std::uint8_t {
     body_too_large,    // the body is over the limit (--max-body)
     header_too_large,  // the request line and headers are over transport::max_header_bytes
     malformed,         // not HTTP/1.0 or HTTP/1.1
+    /// Where the body ends cannot be told for sure (RFC 9112 §6.3): Transfer-Encoding does not end
+    /// with `chunked`, applies it twice, comes with Content-Length or in an HTTP/1.0 request.
+    unframed_body,
+    /// Transfer-Encoding applies a coding other than `chunked` (RFC 9112 §6.1: 501).
+    unknown_transfer_coding,
 };
 
 /// One request. The views stay valid while the handler runs, no longer.

@@ -55,7 +55,7 @@ public:
 
 private:
     // Status codes the server answers with; anything else counts as "other".
-    static constexpr std::array<int, 13> statuses{200, 400, 401, 404, 405, 409, 413, 415, 422, 431, 500, 503, 0};
+    static constexpr std::array<int, 14> statuses{200, 400, 401, 404, 405, 409, 413, 415, 422, 431, 500, 501, 503, 0};
     static std::size_t status_index(int status);
 
     void count_findings(const vigil::decision& d);

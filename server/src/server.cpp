@@ -634,6 +634,13 @@ struct server::impl {
                                         std::to_string(transport::max_header_bytes) + " bytes");
             case refusal::malformed:
                 return answer_error(out, 400, "bad_request", "the request is not valid HTTP/1.1");
+            case refusal::unframed_body:
+                return answer_error(out, 400, "bad_request",
+                                    "where the request body ends cannot be told: send HTTP/1.1 with either "
+                                    "Content-Length or `Transfer-Encoding: chunked`, not both");
+            case refusal::unknown_transfer_coding:
+                return answer_error(out, 501, "unsupported_transfer_coding",
+                                    "the only transfer coding the server reads is `chunked`");
         }
     }
 };

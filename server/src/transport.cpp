@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -54,10 +55,54 @@ bool is_protocol_error(beast::error_code ec) {
            ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
-refusal refusal_of(beast::error_code ec) {
+using request_message = http::request<http::string_body>;
+
+// `message` is what the parser read before it gave up.
+refusal refusal_of(beast::error_code ec, const request_message& message) {
     if (ec == http::error::body_limit) return refusal::body_too_large;
     if (ec == http::error::header_limit) return refusal::header_too_large;
+    // Beast refuses Transfer-Encoding after Content-Length, and Content-Length after `chunked`.
+    if (ec == http::error::bad_transfer_encoding ||
+        (ec == http::error::bad_content_length && message.count(http::field::transfer_encoding) > 0))
+        return refusal::unframed_body;
     return refusal::malformed;
+}
+
+// The transfer codings of a request in the order they were applied: those of all its
+// Transfer-Encoding fields, each a comma-separated list, without their parameters.
+std::vector<std::string_view> transfer_codings(const request_message& message) {
+    constexpr std::string_view blanks = " \t";
+    std::vector<std::string_view> codings;
+    const auto [first, last] = message.equal_range(http::field::transfer_encoding);
+    for (auto field = first; field != last; ++field) {
+        std::string_view list = field->value();
+        while (!list.empty()) {
+            const auto comma = list.find(',');
+            std::string_view coding = list.substr(0, std::min(comma, list.find(';')));
+            list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+            coding.remove_prefix(std::min(coding.find_first_not_of(blanks), coding.size()));
+            coding.remove_suffix(coding.size() - (coding.find_last_not_of(blanks) + 1));
+            if (!coding.empty()) codings.push_back(coding);
+        }
+    }
+    return codings;
+}
+
+// Why the body of a request cannot be read safely, if it cannot (RFC 9112 §6). Beast reads a body
+// by Content-Length or by `chunked` applied last, and takes any other Transfer-Encoding for no body
+// at all: the body's bytes would then be read as the next request, while a proxy in front may have
+// framed them otherwise (request smuggling).
+std::optional<refusal> framing_problem(const request_message& message) {
+    if (message.count(http::field::transfer_encoding) == 0) return std::nullopt;
+    const std::vector<std::string_view> codings = transfer_codings(message);
+    const auto chunked = [](std::string_view coding) { return beast::iequals(coding, "chunked"); };
+    // HTTP/1.0 has no transfer codings: a client that sends one frames faultily (§6.1); Content-Length
+    // beside it may disagree with it (§6.3).
+    if (message.version() < http_1_1 || message.count(http::field::content_length) > 0) return refusal::unframed_body;
+    if (codings.empty() || !chunked(codings.back())) return refusal::unframed_body;
+    if (std::any_of(codings.begin(), codings.end() - 1, chunked)) return refusal::unframed_body;
+    if (codings.size() > 1) return refusal::unknown_transfer_coding;
+    return std::nullopt;
 }
 
 std::string_view path_of(std::string_view target) {
@@ -132,6 +177,8 @@ private:
     void on_header(beast::error_code ec, std::size_t) {
         m_idle = false;
         if (ec) return fail(ec);
+        // Before the body is read, or taken for the next request.
+        if (const auto problem = framing_problem(m_parser->get())) return refuse(*problem, m_parser->get().version());
         if (m_parser->is_done()) return respond();
         if (beast::iequals(m_parser->get()[http::field::expect], "100-continue")) return send_continue();
         read_body();
@@ -162,14 +209,19 @@ private:
 
     void fail(beast::error_code ec) {
         if (!is_protocol_error(ec)) return m_stream.close();
+        refuse(refusal_of(ec, m_parser->get()), http_1_1);
+    }
+
+    // Answers a request that could not be read, then closes the connection (on_write()).
+    void refuse(refusal why, unsigned version) {
         // What the parser read before it gave up: the path of a body too large, for the metrics.
         const auto& message = m_parser->get();
         request req;
         req.method = message.method_string();
         req.path = path_of(message.target());
         req.remote = m_remote;
-        req.problem = refusal_of(ec);
-        answer_with(req, http_1_1, false, false);
+        req.problem = why;
+        answer_with(req, version, false, false);
     }
 
     void respond() {

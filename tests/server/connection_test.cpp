@@ -14,6 +14,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "child.hpp"
@@ -96,6 +100,13 @@ std::string post(const std::string& path, const std::string& body) {
 
 std::string get(const std::string& path) {
     return "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
+}
+
+// `body` as one chunk and the last chunk.
+std::string chunked_of(const std::string& body) {
+    std::ostringstream size;
+    size << std::hex << body.size();
+    return size.str() + "\r\n" + body + "\r\n0\r\n\r\n";
 }
 
 std::string record(const std::string& conversation, int turn) {
@@ -211,6 +222,61 @@ BOOST_AUTO_TEST_CASE(refused_requests_get_a_json_answer_then_the_connection_clos
     BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"413\"}") == 1);
     BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide/batch\",status=\"413\"}") == 1);
     BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/healthz\",status=\"431\"}") == 1);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// A request whose body the server cannot delimit as a proxy in front of it might (RFC 9112 §6) is
+// refused and its connection closed: its body must never be read as the next request. Each body
+// here is a whole request of its own, which a server that smuggled it would answer with a 404.
+BOOST_AUTO_TEST_CASE(requests_framed_other_than_by_length_or_chunked_are_refused_and_closed) {
+    served s;
+    const std::string smuggled = get("/smuggled");
+    const std::string chunked_body = chunked_of(smuggled);
+    const std::string head = "POST /v1/decide HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n";
+    struct framing {
+        std::string headers;
+        std::string body;
+        int status;
+        std::string code;
+    };
+    const std::vector<framing> refused{
+        {"Transfer-Encoding: gzip\r\n", smuggled, 400, "bad_request"},
+        {"Transfer-Encoding: chunked, gzip\r\n", smuggled, 400, "bad_request"},
+        {"Transfer-Encoding: chunked, chunked\r\n", smuggled, 400, "bad_request"},
+        {"Transfer-Encoding: gzip, chunked\r\n", chunked_body, 501, "unsupported_transfer_coding"},
+        {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", chunked_body, 501, "unsupported_transfer_coding"},
+        {"Transfer-Encoding: gzip\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n", smuggled, 400,
+         "bad_request"},
+        {"Transfer-Encoding: chunked\r\nContent-Length: " + std::to_string(chunked_body.size()) + "\r\n", chunked_body,
+         400, "bad_request"},
+        {"Content-Length: " + std::to_string(chunked_body.size()) + "\r\nTransfer-Encoding: chunked\r\n", chunked_body,
+         400, "bad_request"},
+    };
+    for (const framing& f : refused) {
+        BOOST_TEST_CONTEXT(f.headers) {
+            raw_connection c(s.port);
+            c.send(head + f.headers + "\r\n" + f.body);
+            const response answer = c.receive();
+            BOOST_TEST(error_code_of(answer, f.status) == f.code);
+            BOOST_TEST(!answer.keep_alive());
+            BOOST_TEST(c.closed_by_server(5s));
+        }
+    }
+    // HTTP/1.0 has no transfer codings at all.
+    raw_connection old(s.port);
+    old.send("POST /v1/decide HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+             chunked_body);
+    BOOST_TEST(error_code_of(old.receive(), 400) == "bad_request");
+    BOOST_TEST(old.closed_by_server(5s));
+
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"501\"}") == 2);
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"other\",status=\"404\"}") == 0);
+
+    // `chunked` alone, in any case, is read as before.
+    raw_connection chunked(s.port);
+    const std::string body = record("chunked", 1);
+    chunked.send(head + "Transfer-Encoding: Chunked\r\n\r\n" + chunked_of(body));
+    BOOST_TEST(json_of(chunked.receive(), 200)["record_id"] == "chunked-1");
     BOOST_TEST(s.terminate() == 0);
 }
 
