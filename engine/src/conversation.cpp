@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <limits>
+#include <map>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -57,7 +58,9 @@ struct held_record {
 struct conversation {
     std::string id;
     std::int64_t next_turn = 1;                                     // the turn it waits for
-    std::vector<held_record> held;                                  // sorted by turn, all > next_turn
+    // By turn, all > next_turn: a conversation that arrives in reverse order holds a whole window,
+    // and each record finds its place in it in logarithmic time.
+    std::map<std::int64_t, held_record> held;
     std::vector<std::pair<std::int64_t, std::uint64_t>> evaluated;  // (turn, line), by turn
     bool timed = false;                                             // some record had a usable timestamp
     std::int64_t last_time = 0;                                     // the latest of them, in ms
@@ -231,21 +234,20 @@ struct conversation_tracker::impl {
 
     // Evaluates the held records that now follow without a hole.
     void release_ready(conversation& c, std::uint64_t cause, const event_sink& sink) {
-        std::size_t n = 0;
-        while (n < c.held.size() && c.held[n].key.turn == c.next_turn) {
-            held_record& h = c.held[n];
+        while (!c.held.empty() && c.held.begin()->first == c.next_turn) {
+            const auto first = c.held.begin();
+            const held_record& h = first->second;
             const std::int64_t before = c.next_turn;
             evaluate_in_turn(c, {h.json}, h.key, h.line, cause, sink);
-            ++n;
+            c.held.erase(first);
+            --held;
             if (c.next_turn == before) break;  // refused by the evaluator (validated on arrival: not expected)
         }
-        c.held.erase(c.held.begin(), c.held.begin() + static_cast<std::ptrdiff_t>(n));
-        held -= n;
     }
 
     // Gives up on the turns missing before the first held record, then releases what follows.
     void skip_to_first_held(conversation& c, std::uint64_t cause, const event_sink& sink) {
-        const held_record& first = c.held.front();
+        const held_record& first = c.held.begin()->second;
         conversation_event e;
         e.kind = event_kind::gap;
         e.line = first.line;
@@ -442,20 +444,19 @@ struct conversation_tracker::impl {
             return;
         }
 
-        const auto at = std::lower_bound(c.held.begin(), c.held.end(), key.turn,
-                                         [](const held_record& h, std::int64_t turn) { return h.key.turn < turn; });
-        if (at != c.held.end() && at->key.turn == key.turn) {
+        const auto at = c.held.lower_bound(key.turn);
+        if (at != c.held.end() && at->first == key.turn) {
             conversation_event e;
             e.kind = event_kind::duplicate;
             e.line = line;
             e.cause = line;
             e.conversation_id = c.id;
             e.record = &key;
-            e.first_line = at->line;
+            e.first_line = at->second.line;
             sink(e);
             return;
         }
-        c.held.insert(at, held_record{line, key, std::string(record.json)});
+        c.held.emplace_hint(at, key.turn, held_record{line, key, std::string(record.json)});
         ++held;
         if (c.held.size() > options.reorder_window) skip_to_first_held(c, line, sink);
     }

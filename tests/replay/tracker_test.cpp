@@ -185,6 +185,55 @@ BOOST_AUTO_TEST_CASE(a_conversation_seen_from_a_later_turn_reports_its_start_mis
                boost::test_tools::per_element());
 }
 
+// A conversation written last turn first, with a window larger than the conversation: every turn
+// waits for turn 1, then all are decided in turn order, each at the line it came on.
+BOOST_AUTO_TEST_CASE(a_conversation_in_reverse_turn_order_is_decided_in_turn_order) {
+    constexpr int turns = 3000;
+    vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 2 * turns});
+    recorder r;
+    const auto line_of = [](int turn) { return static_cast<std::uint64_t>(turns - turn + 1); };
+    for (int turn = turns; turn >= 2; --turn) t.feed(record("a", turn, 0, turn % 7 == 0), line_of(turn), r.sink());
+    BOOST_TEST(r.take().empty());
+    BOOST_TEST(t.held_records() == static_cast<std::size_t>(turns - 1));
+    t.feed(record("a", 1500), line_of(1) + 1, r.sink());  // a copy of a held turn
+    BOOST_TEST(r.take() == lines{"duplicate 3001 of 1501"}, boost::test_tools::per_element());
+
+    t.feed(record("a", 1), line_of(1) + 2, r.sink());
+    lines expected{"decided 3002 a/1"};
+    for (int turn = 2; turn <= turns; ++turn)
+        expected.push_back("decided " + std::to_string(line_of(turn)) + " a/" + std::to_string(turn) + " by 3002");
+    BOOST_TEST(r.take() == expected, boost::test_tools::per_element());
+    BOOST_TEST(r.findings == static_cast<std::size_t>(turns / 7));
+    BOOST_TEST(t.held_records() == 0u);
+    t.finish(r.sink());
+    BOOST_TEST(r.take() == lines{"closed 3002 a turns 3000"}, boost::test_tools::per_element());
+}
+
+// The same without turn 1, closed by finish(), and with a window it overflows.
+BOOST_AUTO_TEST_CASE(a_conversation_in_reverse_turn_order_without_its_first_turn) {
+    recorder r;
+    {
+        vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 100});
+        for (int turn = 50; turn >= 2; --turn)
+            t.feed(record("a", turn), static_cast<std::uint64_t>(51 - turn), r.sink());
+        BOOST_TEST(r.take().empty());
+        t.finish(r.sink());
+        lines expected{"gap 49 a missing 1-1 at start", "decided 49 a/2"};
+        for (int turn = 3; turn <= 50; ++turn)
+            expected.push_back("decided " + std::to_string(51 - turn) + " a/" + std::to_string(turn) + " by 49");
+        expected.push_back("closed 49 a turns 49");
+        BOOST_TEST(r.take() == expected, boost::test_tools::per_element());
+    }
+    {
+        vigil::conversation_tracker t(compile_text(flag_policy), {.reorder_window = 3});
+        for (int turn = 6; turn >= 1; --turn) t.feed(record("a", turn), static_cast<std::uint64_t>(7 - turn), r.sink());
+        BOOST_TEST(r.take() == (lines{"gap 4 a missing 1-2 at start", "decided 4 a/3", "decided 3 a/4 by 4",
+                                      "decided 2 a/5 by 4", "decided 1 a/6 by 4", "out_of_order 5 expecting 7",
+                                      "out_of_order 6 expecting 7"}),
+                   boost::test_tools::per_element());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(duplicates_are_reported_and_not_evaluated_again) {
     vigil::conversation_tracker t(compile_text(flag_policy));
     recorder r;
