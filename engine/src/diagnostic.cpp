@@ -22,6 +22,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::syntax_duplicate_setting, "V0105", "duplicate-setting", E, "a setting that may appear once (severity, message, version, ...) appears twice"},
     {code::syntax_invalid_template, "V0106", "invalid-template", E, "a `{...}` placeholder in a message template is not a valid expression or is not closed"},
     {code::syntax_not_utf8, "V0107", "not-utf8", E, "a policy or test file holds bytes that are not UTF-8 text"},
+    {code::syntax_control_character, "V0108", "control-character", E, "a string or message holds a control character (below U+0020) written as it is, not as an escape"},
     {code::unknown_name, "V0201", "unknown-name", E, "a name is neither a definition, a quantifier variable nor a record field"},
     {code::duplicate_rule, "V0202", "duplicate-rule", E, "two rules of one policy have the same name"},
     {code::duplicate_definition, "V0203", "duplicate-definition", E, "two definitions visible in the same scope have the same name"},
@@ -138,6 +139,24 @@ std::string expand_tabs(std::string_view text) {
     return out;
 }
 
+// `text` with every control character but a tab written as \xHH.
+std::string visible_controls(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 || c == '\t') {
+            out += c;
+        } else {
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 0xF];
+        }
+    }
+    return out;
+}
+
 void render_snippet(std::string& out, const span& where, const source_map& sources) {
     const auto& file = sources.file(where.file);
     const auto start = sources.locate(where);
@@ -148,13 +167,14 @@ void render_snippet(std::string& out, const span& where, const source_map& sourc
                                                           col_bytes, line.size());
     const std::string number = std::to_string(start.line);
     const std::string gutter(number.size(), ' ');
-    // A byte that is not UTF-8 is shown as \xHH, and underlined as four columns.
-    const auto shown = [](std::string_view part) { return text::printable_utf8(part); };
+    // A byte that is not UTF-8 is shown as \xHH, and so is a control character but a tab (a NUL
+    // would end the text where it is printed); each is underlined as four columns.
+    const auto shown = [](std::string_view part) { return visible_controls(text::printable_utf8(part)); };
     out += gutter + " |\n";
     out += number + " | " + expand_tabs(shown(line)) + "\n";
     const std::size_t pad = display_width(shown(line.substr(0, col_bytes)));
-    const std::size_t width =
-        std::max<std::size_t>(1, display_width(shown(line.substr(col_bytes, end_bytes - col_bytes))));
+    // Measured from the start of the line: a tab is as wide as the columns it takes there.
+    const std::size_t width = std::max<std::size_t>(1, display_width(shown(line.substr(0, end_bytes))) - pad);
     out += gutter + " | " + std::string(pad, ' ') + std::string(width, '^') + "\n";
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <cstdio>
 
 #include "scan.hpp"
 #include "actions.hpp"
@@ -39,6 +40,12 @@ bool well_formed_number(std::string_view text) {
     return i == text.size();
 }
 
+// `U+0009` for a tab: how a character that shows nothing is named.
+std::string code_point_name(char c) {
+    char name[8];
+    std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    return name;
+}
 
 }  // namespace
 
@@ -475,12 +482,14 @@ void builder::raise(const error_info& error, std::uint32_t at, std::string_view 
         case anchor::string_open: where = m_string_open; break;
         case anchor::template_open: where = m_template_open; break;
         case anchor::escape: where = escape_at(m_escape_at); break;
+        case anchor::byte: where = token_at(at); break;
     }
 
     const std::string_view message_pattern = error.message;
     std::string message(message_pattern);
     substitute(message, "{op}", op);
     substitute(message, "{text}", m_sources.text(where));
+    if (where.end > where.begin) substitute(message, "{code}", code_point_name(m_text[where.begin]));
     if (m_rule) substitute(message, "{rule}", m_rule->name);
     if (m_policy) substitute(message, "{policy}", m_policy->name);
 

@@ -5,7 +5,7 @@
 //
 // Message placeholders: `{op}` is the token the rule follows (the rule's nested `op` type),
 // `{rule}` and `{policy}` the name of the rule or policy being read, `{text}` the text the
-// diagnostic underlines.
+// diagnostic underlines, `{code}` the code of its first byte as U+XXXX (for a control character).
 
 #include <cstdint>
 #include <string_view>
@@ -24,6 +24,7 @@ enum class anchor : std::uint8_t {
     string_open,    // the opening quote of the string being read
     template_open,  // the opening quote of the message being read
     escape,         // the backslash of the escape being read
+    byte,           // the byte where the rule failed, even white space (a tab in a string)
 };
 
 /// One row of the error table.
@@ -151,6 +152,9 @@ template <> inline constexpr error_info error_message<rules::string_rest>{.messa
 template <> inline constexpr error_info error_message<rules::raw_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::string_open, .help = "a string ends with `\"` on the line where it starts"};
 template <> inline constexpr error_info error_message<rules::embedded_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::string_open, .help = "a string in a placeholder ends with `\\\"` before the message ends"};
 template <> inline constexpr error_info error_message<rules::template_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::template_open, .help = "a message ends with `\"` on the line where it starts"};
+template <> inline constexpr error_info error_message<rules::string_control>{.message = "unescaped control character {code} in a string", .value = code::syntax_control_character, .at = anchor::byte, .help = "write it as an escape: `\\t` for a tab, or `\\u` and its four hex digits, such as `\\u0000`"};
+template <> inline constexpr error_info error_message<rules::raw_control>{.message = "unescaped control character {code} in a string", .value = code::syntax_control_character, .at = anchor::byte, .help = "a raw string has no escapes: write the text as a quoted string with an escape such as `\\u0000`, or in a pattern RE2's, such as `\\t` or `\\x00`"};
+template <> inline constexpr error_info error_message<rules::template_control>{.message = "unescaped control character {code} in the message", .value = code::syntax_control_character, .at = anchor::byte, .help = "write it as an escape: `\\t` for a tab, or `\\u` and its four hex digits, such as `\\u0000`"};
 template <> inline constexpr error_info error_message<rules::escape_code>{.message = "invalid escape `{text}`", .value = code::syntax_invalid_escape, .at = anchor::escape, .help = detail::escape_help};
 template <> inline constexpr error_info error_message<rules::placeholder_value>{.message = "expected an expression after `{` in the message", .value = code::syntax_invalid_template, .help = "write `{{` for a literal `{`"};
 template <> inline constexpr error_info error_message<rules::placeholder_close>{.message = "expected `}` to close the placeholder", .value = code::syntax_invalid_template};

@@ -41,6 +41,8 @@
 //                   | '\"' char* '\"'                  (only in a message placeholder)
 //   template       := '"' (char | escape | '{{' | '}}' | '{' expression '}')* '"'
 //   escape         := '\' ('"' | '\' | '/' | 'n' | 't' | 'r' | 'u' hex hex hex hex)
+//   char           := any character but '"' and those below U+0020 (line breaks, tab, NUL);
+//                     a '\' starts an escape but in a raw string
 //   number         := digits ('.' digits)? (('e' | 'E') ('+' | '-')? digits)?
 //
 // Whitespace and comments (`#` or `//` to the end of the line) may separate any two tokens.
@@ -162,19 +164,25 @@ struct low_surrogate : seq<one<'d', 'D'>, one<'c', 'd', 'e', 'f', 'C', 'D', 'E',
 struct unicode_escape : seq<one<'u'>, sor<seq<high_surrogate, opt<one<'\\'>, one<'u'>, low_surrogate>>, rep<4, xdigit>>> {};
 struct escape_code : sor<simple_escape, unicode_escape> {};
 struct escape : seq<escape_start, must<escape_code>> {};
-struct string_text : plus<not_one<'"', '\\', '\n', '\r'>> {};
-struct string_rest : until<one<'"'>, sor<escape, string_text>> {};
+/// Below U+0020 but a line break (which ends a string): invisible as it is, so written as an escape.
+struct control_char : sor<range<'\x00', '\x09'>, one<'\x0b', '\x0c'>, range<'\x0e', '\x1f'>> {};
+/// A control character in a string, a raw string or a message: reported where it is.
+struct string_control : control_char {};
+struct raw_control : control_char {};
+struct template_control : control_char {};
+struct string_text : plus<not_at<control_char>, not_one<'"', '\\', '\n', '\r'>> {};
+struct string_rest : until<one<'"'>, sor<escape, string_text, seq<at<string_control>, raise<string_control>>>> {};
 struct quoted_string : seq<quote_open, must<string_rest>> {};
 struct raw_open : seq<one<'r'>, one<'"'>> {};
-struct raw_text : star<not_one<'"', '\n', '\r'>> {};
-struct raw_rest : seq<raw_text, one<'"'>> {};
+struct raw_text : star<not_at<control_char>, not_one<'"', '\n', '\r'>> {};
+struct raw_rest : seq<raw_text, sor<one<'"'>, seq<at<raw_control>, raise<raw_control>>>> {};
 struct raw_string : seq<raw_open, must<raw_rest>> {};
 struct string_literal : sor<raw_string, quoted_string> {};
 /// Inside a message placeholder a string may also be written with escaped quotes, as if the
 /// message were an ordinary string: `"{x default \"none\"}"` (the actions reject it elsewhere).
 struct embedded_open : seq<one<'\\'>, one<'"'>> {};
-struct embedded_text : plus<not_one<'"', '\\', '\n', '\r'>> {};
-struct embedded_rest : until<seq<one<'\\'>, one<'"'>>, embedded_text> {};
+struct embedded_text : plus<not_at<control_char>, not_one<'"', '\\', '\n', '\r'>> {};
+struct embedded_rest : until<seq<one<'\\'>, one<'"'>>, sor<embedded_text, seq<at<template_control>, raise<template_control>>>> {};
 struct embedded_string : seq<embedded_open, must<embedded_rest>> {};
 
 // ------------------------------------------------------------------------------ expressions
@@ -298,7 +306,7 @@ struct quantifier_body : expression {};
 // ------------------------------------------------------------------------ message templates
 
 struct template_open : one<'"'> {};
-struct template_text : plus<not_one<'"', '\\', '{', '}', '\n', '\r'>> {};
+struct template_text : plus<not_at<control_char>, not_one<'"', '\\', '{', '}', '\n', '\r'>> {};
 struct brace_open_escape : two<'{'> {};
 struct brace_close_escape : two<'}'> {};
 struct placeholder_open : one<'{'> {};
@@ -307,7 +315,7 @@ struct placeholder_close : one<'}'> {};
 struct placeholder : seq<placeholder_open, sep, must<placeholder_value>, sep, must<placeholder_close>> {};
 /// A `}` that is neither `}}` nor the end of a placeholder.
 struct lone_brace : one<'}'> {};
-struct template_char : sor<brace_open_escape, brace_close_escape, placeholder, seq<at<lone_brace>, raise<lone_brace>>, escape, template_text> {};
+struct template_char : sor<brace_open_escape, brace_close_escape, placeholder, seq<at<lone_brace>, raise<lone_brace>>, escape, template_text, seq<at<template_control>, raise<template_control>>> {};
 struct template_rest : until<one<'"'>, template_char> {};
 struct message_template : seq<template_open, must<template_rest>> {};
 

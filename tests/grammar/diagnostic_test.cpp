@@ -101,6 +101,38 @@ BOOST_AUTO_TEST_CASE(string_mistakes) {
                Problems{R"(V0103 `\uDE00` invalid escape `\uDE00`: a lone surrogate is not a character)"});
 }
 
+// A control character written as it is (a NUL, a tab) is invisible in most editors: strings,
+// raw strings and messages take one only as an escape, as JSON and test files do.
+BOOST_AUTO_TEST_CASE(unescaped_control_characters) {
+    using namespace std::string_literals;
+    BOOST_TEST(expression_problems("x == \"a\0b\""s) ==
+               Problems{"V0108 `\0` unescaped control character U+0000 in a string"s});
+    BOOST_TEST(expression_problems("x == \"a\tb\"") ==
+               Problems{"V0108 `\t` unescaped control character U+0009 in a string"});
+    BOOST_TEST(expression_problems("x == \"\x1f\"") ==
+               Problems{"V0108 `\x1f` unescaped control character U+001F in a string"});
+    BOOST_TEST(expression_problems("x matches r\"a\0b\""s) ==
+               Problems{"V0108 `\0` unescaped control character U+0000 in a string"s});
+    BOOST_TEST(expression_problems("x matches r\"\x07\"") ==
+               Problems{"V0108 `\x07` unescaped control character U+0007 in a string"});
+    // Escapes, and characters from U+0020 on, are fine; a line break still ends the string.
+    BOOST_TEST(expression_problems("x == \"a\\tb\\u0000\" or x == \"\\u001F ~\x7f\"").empty());
+    BOOST_TEST(expression_problems("x == \"a\nb\"") == Problems{"V0102 `\"` unterminated string"});
+
+    // In a policy file, at its line and column; and in a message.
+    auto parsed =
+        parse_file("policy \"p\" {\n  rule r {\n    forbid text == \"a\0b\"\n    message \"x\ty\"\n  }\n}\n"s);
+    const auto& ds = parsed->result.diagnostics;
+    BOOST_REQUIRE_EQUAL(ds.size(), 2u);
+    const auto first = parsed->sources.locate(ds[0].where);
+    BOOST_TEST(first.line == 3u);
+    BOOST_TEST(first.column == 22u);
+    const auto second = parsed->sources.locate(ds[1].where);
+    BOOST_TEST(second.line == 4u);
+    BOOST_TEST(second.column == 15u);
+    BOOST_TEST(ds[1].message == "unescaped control character U+0009 in the message");
+}
+
 BOOST_AUTO_TEST_CASE(escaped_quotes_outside_a_message) {
     BOOST_TEST(expression_problems(R"(a == \"x\")") ==
                Problems{R"(V0101 `\` `\"` starts a string only inside a `{...}` placeholder of a message)"});

@@ -27,6 +27,7 @@ enum class code : std::uint16_t {
     syntax_duplicate_setting,
     syntax_invalid_template,
     syntax_not_utf8,
+    syntax_control_character,
     // V02xx: names and structure
     unknown_name,
     duplicate_rule,
