@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "vigil/replay.hpp"
 #include "vigil/server.hpp"
 
 namespace vigil::cli {
@@ -19,15 +20,12 @@ inline CLI::Validator size_validator() {
         "SIZE");
 }
 
-/// The most threads `--threads` may ask for: more than any machine has cores, fewer than a process
-/// can start (40,000 made the thread library give up, and the command abort).
-inline constexpr std::size_t max_threads = 1024;
-
-/// `--threads N` of replay and serve: 0 for one per core, up to max_threads.
+/// `--threads N` of replay and serve: 0 for one per core, up to the most the replay library starts
+/// (replay::max_threads; serve's event loops have the same bound).
 inline void add_threads_option(CLI::App& command, const std::string& name, std::size_t& threads,
                                const std::string& what) {
     command.add_option(name, threads, what + " (0: one per core)")
-        ->check(CLI::Range(std::size_t{0}, std::size_t{max_threads}))
+        ->check(CLI::Range(std::size_t{0}, replay::max_threads))
         ->capture_default_str();
 }
 

@@ -31,12 +31,18 @@
 
 namespace vigil::replay {
 
+/// The most worker threads run() starts: more than any machine has cores, fewer than a process can
+/// start (40,000 made the thread library give up, and the process abort). `vigil replay` and
+/// `vigil serve` bound their `--threads` by it too.
+inline constexpr std::size_t max_threads = 1024;
+
 /// What to replay and how.
 struct options {
     /// Log files, read in this order as one stream; each plain or gzip-compressed (detected from
     /// the content), `-` for standard input. Line numbers count from 1 in each file.
     std::vector<std::string> logs;
-    /// Worker threads; 0 means one per core. The output does not depend on it.
+    /// Worker threads, at most max_threads; 0 means one per core (up to max_threads). The output
+    /// does not depend on it.
     std::size_t threads = 0;
     /// The reorder window and the idle gap of every conversation (conversation.hpp).
     tracker_options tracking;
@@ -139,7 +145,8 @@ struct summary {
 /// that is not a decision: `{"event": "malformed" | "gap" | "duplicate" | "out_of_order", ...}`.
 /// A file that cannot be opened stops the replay before anything is evaluated (it is listed in
 /// `unreadable`); a read error in the middle of a file ends that file (listed too) and the replay
-/// goes on with the next. Throws what `findings` throws, and std::bad_alloc.
+/// goes on with the next. Throws std::invalid_argument, before reading anything, when
+/// `opts.threads` is over max_threads; what `findings` throws; and std::bad_alloc.
 [[nodiscard]] summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings);
 
 /// The summary as JSON, members in a fixed order. Everything but the "run" member (threads,
