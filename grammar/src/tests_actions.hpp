@@ -103,6 +103,9 @@ private:
     bool m_object_closed = false;
     std::optional<test_json> m_object;
     expectation m_expect;
+    /// The digits of `turn N` when N is too large for any turn; then the expectation is reported,
+    /// and left out.
+    std::optional<std::string_view> m_turn_too_large;
     std::vector<ast::string_item> m_policy_names;
     std::string_view m_last_word;
 };

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
-#include <limits>
 
 #include <tao/pegtl.hpp>
 
@@ -201,14 +200,22 @@ void builder::turn(bool record, span keyword) {
 void builder::turn_number(std::string_view digits) {
     std::uint32_t n = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    // A number too large for 32 bits names no turn any case could have.
-    m_expect.target.number =
-        error == std::errc{} && end == digits.data() + digits.size() ? n : std::numeric_limits<std::uint32_t>::max();
+    const bool fits = error == std::errc{} && end == digits.data() + digits.size();
+    m_expect.target.number = fits ? n : 0;
+    if (!fits) m_turn_too_large = digits;
 }
 
 void builder::target_turn(span where) {
     m_expect.target.k = turn_target::kind::number;
     m_expect.target.where = where;
+    // A number too large for 32 bits names no turn any case could have. Said here, where its digits
+    // are at hand: the checks of the parsed file see only numbers.
+    if (m_turn_too_large) {
+        report(make_diagnostic(
+            code::test_no_such_turn, where,
+            "case `" + (m_case ? m_case->name : std::string()) + "` has no turn " + std::string(*m_turn_too_large),
+            "the turns of a case count from 1 in the order written; no case has this many"));
+    }
 }
 
 void builder::target_end(span where) {
@@ -247,6 +254,11 @@ void builder::no_violations() {
 void builder::expect(span where) {
     assert(m_case);
     if (!m_case) return;
+    if (m_turn_too_large) {  // reported: it names no turn to check
+        m_turn_too_large.reset();
+        m_expect = expectation{};
+        return;
+    }
     m_expect.where = where;
     m_case->expectations.push_back(std::move(m_expect));
     m_expect = expectation{};
@@ -292,6 +304,7 @@ void builder::restore(const checkpoint& saved) {
     m_object.reset();
     m_object_closed = false;
     m_expect = expectation{};
+    m_turn_too_large.reset();
     m_policy_names.clear();
 }
 

@@ -159,11 +159,18 @@ BOOST_AUTO_TEST_CASE(strings_take_json_escapes) {
     BOOST_TEST(p->result.value->cases[0].name == "a \"quoted\" name é");
 }
 
+// A number too large for 32 bits is reported as written, where it is (it once wrapped to
+// 4294967295), and the expectation, which names no turn, is left out.
 BOOST_AUTO_TEST_CASE(a_huge_turn_number_names_no_turn) {
-    const auto p = parse("case \"c\" {\n  record {}\n  expect turn 99999999999 pass r\n}\n");
-    BOOST_TEST(p->result.diagnostics.empty(), p->dump());
+    const auto p = parse("case \"c\" {\n  record {}\n  expect turn 99999999999 pass r\n  expect turn 1 pass r\n}\n");
+    BOOST_REQUIRE(p->result.diagnostics.size() == 1u);
+    const auto& d = p->result.diagnostics[0];
+    BOOST_TEST(std::string(vigil::info(d.value).id) == "V0705");
+    BOOST_TEST(d.message == "case `c` has no turn 99999999999");
+    BOOST_TEST(p->text(d.where) == "turn 99999999999");
     BOOST_REQUIRE(p->result.value);
-    BOOST_TEST(p->result.value->cases[0].expectations[0].target.number == 0xFFFFFFFFu);
+    BOOST_REQUIRE(p->result.value->cases[0].expectations.size() == 1u);
+    BOOST_TEST(p->result.value->cases[0].expectations[0].target.number == 1u);
 }
 
 // Records the evaluator would refuse are refused here, at their place: a number no double holds
