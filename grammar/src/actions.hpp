@@ -66,7 +66,7 @@ public:
 
     // Message templates.
     void open_template(span quote);
-    void open_placeholder();
+    void open_placeholder(span brace);
     void close_placeholder();
     void close_template();
     void message_text(span where);
@@ -176,6 +176,7 @@ private:
     ast::string_item m_last_string; // the string literal read last
     span m_string_open;             // opening quote of the string being read
     span m_template_open;           // opening quote of the message being read
+    span m_placeholder_open;        // `{` of the placeholder being read
     bool m_in_string = false;
     bool m_in_template = false;
     bool m_in_placeholder = false;
@@ -327,7 +328,10 @@ struct action<rules::brace_close_escape> {
 
 template <>
 struct action<rules::placeholder_open> {
-    static void apply0(builder& b) { b.open_placeholder(); }
+    template <typename ActionInput>
+    static void apply(const ActionInput& in, builder& b) {
+        b.open_placeholder(b.where(in));
+    }
 };
 
 template <>

@@ -149,8 +149,9 @@ void builder::flush_text() {
     m_buffer.clear();
 }
 
-void builder::open_placeholder() {
+void builder::open_placeholder(span brace) {
     flush_text();
+    m_placeholder_open = brace;
     m_in_placeholder = true;
 }
 
@@ -476,6 +477,9 @@ span builder::escape_at(std::uint32_t backslash) const {
 }
 
 void builder::raise(const error_info& error, std::uint32_t at, std::string_view op) {
+    // `message "{"`: the quote that was to close the message opened a string in the placeholder.
+    const bool quoted_in_placeholder = m_in_placeholder && m_in_string && m_text[m_string_open.begin] != '\\';
+    if (error.value == code::syntax_unterminated_string && quoted_in_placeholder) raise(unclosed_placeholder, at, op);
     span where;
     switch (error.at) {
         case anchor::token: where = token_at(skip_trivia(at)); break;
@@ -483,6 +487,7 @@ void builder::raise(const error_info& error, std::uint32_t at, std::string_view 
         case anchor::template_open: where = m_template_open; break;
         case anchor::escape: where = escape_at(m_escape_at); break;
         case anchor::byte: where = token_at(at); break;
+        case anchor::placeholder: where = m_placeholder_open; break;
     }
 
     const std::string_view message_pattern = error.message;

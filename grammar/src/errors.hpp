@@ -25,6 +25,7 @@ enum class anchor : std::uint8_t {
     template_open,  // the opening quote of the message being read
     escape,         // the backslash of the escape being read
     byte,           // the byte where the rule failed, even white space (a tab in a string)
+    placeholder,    // the `{` of the message placeholder being read
 };
 
 /// One row of the error table.
@@ -166,6 +167,15 @@ inline constexpr error_info lone_surrogate{.message = "invalid escape `{text}`: 
                                            .value = code::syntax_invalid_escape,
                                            .at = anchor::escape,
                                            .help = "write a character beyond `\\uFFFF` as a pair, such as `\\uD83D\\uDE00`"};
+
+/// Reported instead of an unterminated string that starts in a message placeholder with `"` or
+/// `r"`: that quote is far more likely the message's own closing quote, after a `{` never closed
+/// (`message "{"`), than a string inside the placeholder.
+inline constexpr error_info unclosed_placeholder{.message = "placeholder `{` is not closed",
+                                                 .value = code::syntax_invalid_template,
+                                                 .at = anchor::placeholder,
+                                                 .help = "close it with `}` before the message ends, or write `{{` for "
+                                                         "a literal `{`"};
 
 /// Reported by the actions for `\"` outside a message placeholder.
 inline constexpr error_info embedded_outside_message{.message = "`\\\"` starts a string only inside a `{...}` placeholder of a message",

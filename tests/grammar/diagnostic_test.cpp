@@ -158,6 +158,13 @@ BOOST_AUTO_TEST_CASE(template_mistakes) {
     BOOST_TEST(in_rule(R"("a } b")") == Problems{"V0106 `}` unmatched `}` in the message"});
     BOOST_TEST(in_rule(R"("a {x} b)") == Problems{"V0102 `\"` unterminated string"});
     BOOST_TEST(in_rule(R"("a {x default \"none} b")") == Problems{R"(V0102 `\"` unterminated string)"});
+    // A `{` never closed: the message's closing quote would open a string inside the placeholder.
+    BOOST_TEST(in_rule(R"("{")") == Problems{"V0106 `{` placeholder `{` is not closed"});
+    BOOST_TEST(in_rule(R"("total: { items")") == Problems{"V0106 `\"` expected `}` to close the placeholder"});
+    BOOST_TEST(in_rule(R"("{x default r")") == Problems{"V0106 `{` placeholder `{` is not closed"});
+    const auto unclosed = parse_file("policy \"p\" {\n  rule r {\n    forbid f\n    message \"ab {\"\n  }\n}\n");
+    BOOST_REQUIRE(unclosed->result.diagnostics.size() == 1u);
+    BOOST_TEST(unclosed->sources.locate(unclosed->result.diagnostics[0].where).column == 17u);
     BOOST_TEST(in_rule("r\"raw\"") == Problems{"V0101 `r` expected the message in double quotes after `message`"});
 }
 
