@@ -76,9 +76,7 @@ public:
                 const fs::path target = beside(from, path.value);
                 std::error_code ec;
                 if (!fs::is_regular_file(target, ec)) {
-                    m_diagnostics.push_back(make_diagnostic(code::import_not_found, path.where,
-                                                            "cannot find imported file `" + path.value + "`",
-                                                            "looked for `" + target.generic_string() + "`"));
+                    not_importable(path, target);
                     continue;
                 }
                 const std::optional<file_id> id = file(target.generic_string(), path.where);
@@ -154,6 +152,21 @@ private:
                              std::make_move_iterator(parsed.diagnostics.end()));
         if (parsed.value) m_set.modules.push_back(std::move(*parsed.value));
         return id;
+    }
+
+    // An import of `target`, which is not a file.
+    void not_importable(const ast::string_item& path, const fs::path& target) {
+        std::error_code ec;
+        const std::string shown = "`" + target.generic_string() + "`";
+        if (fs::is_directory(target, ec)) {
+            m_diagnostics.push_back(make_diagnostic(code::import_not_found, path.where,
+                                                    "imported `" + path.value + "` is a directory, not a policy file",
+                                                    shown + " is a directory; an import names one policy file"));
+            return;
+        }
+        m_diagnostics.push_back(make_diagnostic(code::import_not_found, path.where,
+                                                "cannot find imported file `" + path.value + "`",
+                                                "looked for " + shown));
     }
 
     void unreadable(const std::string& name, const std::string& reason, std::optional<span> site) {

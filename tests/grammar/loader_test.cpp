@@ -168,6 +168,22 @@ BOOST_AUTO_TEST_CASE(a_missing_import_is_reported_at_the_import) {
     BOOST_TEST(loaded.value->modules[0].definitions.size() == 1u);  // the rest is still there
 }
 
+BOOST_AUTO_TEST_CASE(an_import_of_a_directory_says_it_is_one) {
+    temp_dir dir;
+    const std::string a = dir.write("a.vigil", "import \".\"\nimport \"lists\"\nlet x = 1\n");
+    dir.write("lists/b.vigil", "let b = 1\n");
+    auto loaded = load({{a, std::nullopt}});
+    BOOST_REQUIRE(loaded.value);
+    BOOST_TEST(problems(loaded) ==
+                   (std::vector<std::string>{"V0502 `\".\"` imported `.` is a directory, not a policy file",
+                                             "V0502 `\"lists\"` imported `lists` is a directory, not a policy file"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(loaded.diagnostics[1].help == "`" + fs::path(dir.path("lists")).generic_string() +
+                                                 "` is a directory; an import names one policy file");
+    BOOST_TEST(!loaded.value->modules[0].imports[0].resolved.has_value());
+    BOOST_TEST(loaded.value->modules.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(an_import_cycle_is_reported_where_it_closes) {
     temp_dir dir;
     const std::string a = dir.write("a.vigil", "import \"b.vigil\"\n");
