@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -22,6 +23,12 @@ namespace {
 
 // The token is a secret: the file's first line, without surrounding white space.
 bool read_token(const std::string& path, std::string& token, std::string& error) {
+    // A directory opens as a file that holds nothing: its first line would be called empty.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        error = "it is a directory, not a file";
+        return false;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         error = std::strerror(errno);

@@ -340,6 +340,26 @@ BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {
     BOOST_TEST(from_env.terminate() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_token_file_that_cannot_be_read_stops_the_start) {
+    temp_dir dir;
+    fs::create_directory(dir.path() / "secrets");
+    write_text(dir.path() / "empty", "\n");
+    const std::string policies = (source_dir / "policies").string();
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"secrets", "cannot read the token file `secrets`: it is a directory, not a file"},
+        {"empty", "cannot read the token file `empty`: the file's first line is empty"},
+        {"nothing-here", "cannot read the token file `nothing-here`: No such file or directory"},
+    };
+    for (const auto& [token_file, message] : cases) {
+        BOOST_TEST_CONTEXT(token_file) {
+            child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--token-file", token_file}, dir.path(),
+                    dir.path() / "out");
+            BOOST_TEST(c.wait(20s) == 2);
+            BOOST_TEST(c.output().find(message) != std::string::npos, c.output());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_watcher_reloads_changed_files) {
     served s({"--watch"});
     const auto before = s.get_json("/v1/policies");
