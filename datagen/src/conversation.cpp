@@ -926,7 +926,7 @@ std::int64_t conversation::gap_before(std::size_t index) {
                 case channel_kind::voice: return r.between(3, 15);
                 case channel_kind::chat: return r.between(8, 150);
                 case channel_kind::sms: return r.between(20, 600);
-                case channel_kind::email: return r.between(120, 3600);
+                case channel_kind::email: return r.between(120, longest_gap);
                 case channel_kind::internal: return r.between(10, 120);
             }
             break;

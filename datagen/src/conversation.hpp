@@ -101,6 +101,9 @@ public:
     /// record is at Unix time `start`. The plan depends only on (seed, number).
     conversation(std::uint64_t seed, std::uint64_t number, std::int64_t start);
 
+    /// The longest a record follows the one before it, in seconds: an email answered an hour later.
+    static constexpr std::int64_t longest_gap = 3600;
+
     /// Log time of the next record.
     std::int64_t next_time() const noexcept { return m_next_time; }
     /// Conversation number, which also breaks ties between records at the same time.

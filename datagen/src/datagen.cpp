@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -38,6 +39,44 @@ using sink_type = std::function<void(std::string_view)>;
 constexpr std::uint64_t schedule_stream = 0xffffffff00000001ULL;
 constexpr std::uint64_t fault_stream = 0xffffffff00000002ULL;
 
+// The first conversations start within this many seconds of the log's start; a conversation that
+// ends is followed in its slot by a new one within restart_gap seconds.
+constexpr std::int64_t stagger = 300;
+constexpr std::int64_t restart_gap = 120;
+static_assert(restart_gap <= conversation::longest_gap);
+
+// RFC 3339 times have four-digit years: from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+constexpr std::int64_t first_rfc3339_second = days_from_civil(0, 1, 1) * 86400;
+constexpr std::int64_t last_rfc3339_second = days_from_civil(9999, 12, 31) * 86400 + 86399;
+
+// The most seconds a log of these options may run past its start. Each record a slot writes puts
+// the slot's next record at most conversation::longest_gap later, and the log always writes the
+// slot due first: the record written after n others is due no later than the slot that has
+// written the fewest of them, at most n / concurrent. The hour more covers a record written with
+// its successor (out_of_order, seconds apart) and the milliseconds of `received_at`.
+std::int64_t longest_span(const options& opts) {
+    const std::uint64_t rounds = opts.records / opts.concurrent + 1;
+    constexpr auto most_rounds =
+        static_cast<std::uint64_t>((last_rfc3339_second - first_rfc3339_second) / conversation::longest_gap);
+    if (rounds > most_rounds) return std::numeric_limits<std::int64_t>::max();  // beyond any start
+    return stagger + static_cast<std::int64_t>(rounds) * conversation::longest_gap;
+}
+
+// A start that leaves room for the whole log before the year 10000.
+void check_room(const options& opts, std::int64_t start) {
+    const std::int64_t span = longest_span(opts);
+    if (start <= last_rfc3339_second - span) return;
+    const std::string size = std::to_string(opts.records) + " records with " + std::to_string(opts.concurrent) +
+                             (opts.concurrent == 1 ? " conversation" : " conversations") + " at once";
+    if (span > last_rfc3339_second - first_rfc3339_second)
+        throw std::invalid_argument("datagen: a log of " + size +
+                                    " may run past the year 9999 from any `start`: ask for fewer records or more "
+                                    "conversations at once");
+    throw std::invalid_argument("datagen: `start` must be " + format_rfc3339((last_rfc3339_second - span) * 1000) +
+                                " or earlier for " + size + ", not `" + opts.start + "`: such a log may run up to " +
+                                std::to_string(span) + " s past its start, and RFC 3339 times end with the year 9999");
+}
+
 std::int64_t check(const options& opts) {
     const auto probability = [](double p, std::string_view name) {
         if (!(p >= 0.0 && p <= 1.0))
@@ -52,6 +91,7 @@ std::int64_t check(const options& opts) {
     if (!start_ms || *start_ms % 1000 != 0)
         throw std::invalid_argument("datagen: `start` must be an RFC 3339 time in whole seconds like "
                                     "2026-01-05T08:00:00Z, not `" + opts.start + "`");
+    check_room(opts, *start_ms / 1000);
     return *start_ms / 1000;
 }
 
@@ -83,7 +123,7 @@ public:
         m_pool.reserve(opts.concurrent);
         for (std::size_t slot = 0; slot < opts.concurrent; ++slot) {
             // Staggered starts over the first five minutes; the first at `start` exactly.
-            const std::int64_t at = slot == 0 ? start : start + m_schedule.between(0, 300);
+            const std::int64_t at = slot == 0 ? start : start + m_schedule.between(0, stagger);
             m_pool.emplace_back(opts.seed, m_next_conversation++, at);
             m_queue.push({at, m_pool.back().number(), slot});
         }
@@ -95,7 +135,7 @@ public:
             m_queue.pop();
             write_record(m_pool[next.slot]);
             if (m_pool[next.slot].remaining() == 0) {
-                const std::int64_t at = m_pool[next.slot].next_time() + m_schedule.between(0, 120);
+                const std::int64_t at = m_pool[next.slot].next_time() + m_schedule.between(0, restart_gap);
                 m_pool[next.slot] = conversation(m_opts.seed, m_next_conversation++, at);
             }
             const conversation& c = m_pool[next.slot];

@@ -321,6 +321,32 @@ BOOST_AUTO_TEST_CASE(files_hold_what_generate_produces) {
     std::filesystem::remove(plain);
 }
 
+// RFC 3339 writes years with four digits: a start so late that the log could run into the year
+// 10000 is refused with the latest start that leaves room, which is accepted.
+BOOST_AUTO_TEST_CASE(a_start_that_leaves_no_room_before_the_year_10000_is_refused) {
+    dg::options opts;
+    opts.records = 400;
+    opts.concurrent = 200;
+    opts.start = "9999-12-31T23:59:59Z";
+    std::string latest;
+    BOOST_CHECK_EXCEPTION(lines_of(opts), std::invalid_argument, [&](const std::invalid_argument& e) {
+        BOOST_TEST_MESSAGE(e.what());
+        const std::string what = e.what();
+        std::smatch found;
+        if (!std::regex_search(what, found, std::regex("`start` must be (9999-12-31T[0-9:]+Z) or earlier")))
+            return false;
+        latest = found[1];
+        return true;
+    });
+    BOOST_REQUIRE(!latest.empty());
+    opts.start = latest;
+    const std::regex four_digit_year(R"re("(timestamp|received_at)":"9999-12-31T)re");
+    for (const std::string& line : lines_of(opts)) {
+        BOOST_TEST(std::regex_search(line, four_digit_year), line);
+        BOOST_TEST(line.find("\"10000-") == std::string::npos, line);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(bad_options_and_paths_are_refused) {
     const auto refused = [](auto change) {
         dg::options opts;

@@ -27,7 +27,10 @@ struct options {
     std::size_t records = 1000;
     /// Conversations open at once (>= 1). Memory use grows with this, not with `records`.
     std::size_t concurrent = 200;
-    /// Log time of the first record, RFC 3339 in UTC with seconds: `YYYY-MM-DDTHH:MM:SSZ`.
+    /// Log time of the first record, RFC 3339 in UTC with seconds: `YYYY-MM-DDTHH:MM:SSZ`. It
+    /// must leave room before the end of the year 9999 (RFC 3339 has four-digit years): five
+    /// minutes, and an hour for each record per conversation open at once (records / concurrent
+    /// + 1), the most a log can run (most run far shorter).
     std::string start = "2026-01-05T08:00:00Z";
     /// Probability in [0, 1] that a record swaps place with the previous record of the same
     /// conversation; the earlier turn then follows 1-3 lines later.
