@@ -141,18 +141,14 @@ std::string expand_tabs(std::string_view text) {
 
 // `text` with every control character but a tab written as \xHH.
 std::string visible_controls(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 || c == '\t') {
+        if (byte >= 0x20 || c == '\t')
             out += c;
-        } else {
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 0xF];
-        }
+        else
+            text::append_hex_byte(out, byte);
     }
     return out;
 }

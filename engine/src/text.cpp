@@ -169,16 +169,19 @@ std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp) {
     return n;
 }
 
-std::string printable_utf8(std::string_view in) {
+void append_hex_byte(std::string& out, unsigned char byte) {
     static constexpr char hex[] = "0123456789ABCDEF";
+    out += "\\x";
+    out += hex[byte >> 4];
+    out += hex[byte & 0xF];
+}
+
+std::string printable_utf8(std::string_view in) {
     std::string out;
     out.reserve(in.size());
     while (const auto bad = first_invalid_utf8(in)) {
-        const auto byte = static_cast<unsigned char>(in[*bad]);
         out.append(in.substr(0, *bad));
-        out += "\\x";
-        out += hex[byte >> 4];
-        out += hex[byte & 0xF];
+        append_hex_byte(out, static_cast<unsigned char>(in[*bad]));
         in.remove_prefix(*bad + 1);
     }
     out.append(in);

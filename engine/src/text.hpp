@@ -15,6 +15,9 @@ namespace vigil::text {
 /// bytes; 0 when the bytes there are not a valid, shortest-form sequence.
 std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp);
 
+/// Appends `\xHH`, the way a byte that cannot be shown as it is gets written.
+void append_hex_byte(std::string& out, unsigned char byte);
+
 /// `in` with every byte that is not part of a valid UTF-8 character written as `\xHH`: text from a
 /// file or a line that is not UTF-8, made fit for a JSON string and a terminal.
 [[nodiscard]] std::string printable_utf8(std::string_view in);
