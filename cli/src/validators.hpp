@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "vigil/replay.hpp"
 #include "vigil/server.hpp"
+#include "vigil/threads.hpp"
 
 namespace vigil::cli {
 
@@ -20,12 +20,11 @@ inline CLI::Validator size_validator() {
         "SIZE");
 }
 
-/// `--threads N` of replay and serve: 0 for one per core, up to the most the replay library starts
-/// (replay::max_threads; serve's event loops have the same bound).
+/// `--threads N` of replay and serve: 0 for one per core, up to the most the libraries start.
 inline void add_threads_option(CLI::App& command, const std::string& name, std::size_t& threads,
                                const std::string& what) {
     command.add_option(name, threads, what + " (0: one per core)")
-        ->check(CLI::Range(std::size_t{0}, replay::max_threads))
+        ->check(CLI::Range(std::size_t{0}, max_threads))
         ->capture_default_str();
 }
 

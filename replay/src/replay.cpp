@@ -640,8 +640,7 @@ summary run(std::shared_ptr<const compiled_set> set, const options& opts, const 
     if (opts.threads > max_threads)
         throw std::invalid_argument("replay: `threads` must be at most " + std::to_string(max_threads) +
                                     " (0: one per core), not " + std::to_string(opts.threads));
-    std::size_t threads = opts.threads;
-    if (threads == 0) threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), max_threads);
+    const std::size_t threads = threads_for(opts.threads);
     options checked = opts;
     checked.batch_lines = std::max<std::size_t>(1, opts.batch_lines);
     checked.batch_bytes = std::max<std::size_t>(1, opts.batch_bytes);

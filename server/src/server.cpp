@@ -17,6 +17,7 @@
 #include "vigil/json_text.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/service.hpp"
+#include "vigil/threads.hpp"
 
 #include "decision_log.hpp"
 #include "exchange.hpp"
@@ -143,9 +144,9 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
     return info;
 }
 
-// --threads, 0 meaning one per core.
+// --threads, 0 meaning one per core; never more than max_threads, which start() refuses.
 std::size_t event_loop_threads(const options& opts) {
-    return opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+    return std::min(threads_for(opts.threads), max_threads);
 }
 
 std::size_t count_errors(const policy_bundle& bundle) {
@@ -668,6 +669,10 @@ int server::start() {
     auto& m = *m_impl;
     if (m.opts.policies.empty()) {
         m.log->error("no policies given (--policy)");
+        return exit_bad_input;
+    }
+    if (m.opts.threads > max_threads) {
+        m.log->error("`threads` must be at most {} (0: one per core), not {}", max_threads, m.opts.threads);
         return exit_bad_input;
     }
     const auto t0 = steady::now();

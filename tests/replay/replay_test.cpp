@@ -429,15 +429,14 @@ BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluate
 }
 
 BOOST_AUTO_TEST_CASE(more_threads_than_the_limit_are_refused_before_anything_runs) {
-    const std::size_t too_many = vigil::replay::max_threads + 1;
+    const std::size_t too_many = vigil::max_threads + 1;
     const auto dir = scratch_dir("threads");
     const std::string log = (dir / "one.jsonl").string();
     std::ofstream(log) << the_log().lines.front() << "\n";
     BOOST_CHECK_EXCEPTION(replay({log}, too_many), std::invalid_argument, [](const std::invalid_argument& e) {
         BOOST_TEST_MESSAGE(e.what());
-        return std::string(e.what()) == "replay: `threads` must be at most " +
-                                            std::to_string(vigil::replay::max_threads) + " (0: one per core), not " +
-                                            std::to_string(too_many);
+        return std::string(e.what()) == "replay: `threads` must be at most " + std::to_string(vigil::max_threads) +
+                                            " (0: one per core), not " + std::to_string(too_many);
     });
 }
 

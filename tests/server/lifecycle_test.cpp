@@ -6,8 +6,10 @@
 #include <cstdlib>
 #include <future>
 #include <memory>
+#include <sstream>
 
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "vigil/server.hpp"
@@ -44,6 +46,17 @@ int returned(std::future<int>& ran) {
 }
 
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(more_threads_than_the_limit_are_refused_by_start) {
+    std::ostringstream said;
+    auto log = std::make_shared<spdlog::logger>("lifecycle", std::make_shared<spdlog::sinks::ostream_sink_mt>(said));
+    vigil::server::options o = quiet_options();
+    o.threads = 40000;
+    vigil::server::server s(o, log);
+    BOOST_TEST(s.start() == vigil::server::exit_bad_input);
+    BOOST_TEST(said.str().find("`threads` must be at most 1024 (0: one per core), not 40000") != std::string::npos,
+               said.str());
+}
 
 BOOST_AUTO_TEST_CASE(stop_before_run_makes_run_return) {
     vigil::server::server s(quiet_options(), null_logger());

@@ -28,20 +28,16 @@
 
 #include "vigil/conversation.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/threads.hpp"
 
 namespace vigil::replay {
-
-/// The most worker threads run() starts: more than any machine has cores, fewer than a process can
-/// start (40,000 made the thread library give up, and the process abort). `vigil replay` and
-/// `vigil serve` bound their `--threads` by it too.
-inline constexpr std::size_t max_threads = 1024;
 
 /// What to replay and how.
 struct options {
     /// Log files, read in this order as one stream; each plain or gzip-compressed (detected from
     /// the content), `-` for standard input. Line numbers count from 1 in each file.
     std::vector<std::string> logs;
-    /// Worker threads, at most max_threads; 0 means one per core (up to max_threads). The output
+    /// Worker threads, at most vigil::max_threads; 0 means one per core (threads.hpp). The output
     /// does not depend on it.
     std::size_t threads = 0;
     /// The reorder window and the idle gap of every conversation (conversation.hpp).

@@ -47,7 +47,8 @@ struct options {
     /// The largest request body accepted; a larger one gets a 413.
     std::size_t max_body = std::size_t{1} << 20;
     /// Event-loop threads. Each serves many connections (a connection stays on one thread), so
-    /// this is not a limit on the clients served at once. 0: one per core.
+    /// this is not a limit on the clients served at once. 0: one per core; more than
+    /// vigil::max_threads (threads.hpp) is refused by start().
     std::size_t threads = 0;
 };
 
