@@ -116,6 +116,8 @@ public:
     // Errors and recovery.
     /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`.
     [[noreturn]] void raise(const error_info& error, std::uint32_t at, std::string_view op);
+    /// The error to report for `error` where the parser is: a more telling one in some places.
+    [[nodiscard]] const error_info& reported_as(const error_info& error) const;
     /// Records a diagnostic; a second one at the same position is dropped (the first explains it).
     void report(diagnostic d);
     [[nodiscard]] checkpoint save() const;

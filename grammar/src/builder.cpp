@@ -476,10 +476,14 @@ span builder::escape_at(std::uint32_t backslash) const {
     return {m_file, backslash, end};
 }
 
-void builder::raise(const error_info& error, std::uint32_t at, std::string_view op) {
+const error_info& builder::reported_as(const error_info& error) const {
     // `message "{"`: the quote that was to close the message opened a string in the placeholder.
     const bool quoted_in_placeholder = m_in_placeholder && m_in_string && m_text[m_string_open.begin] != '\\';
-    if (error.value == code::syntax_unterminated_string && quoted_in_placeholder) raise(unclosed_placeholder, at, op);
+    return error.value == code::syntax_unterminated_string && quoted_in_placeholder ? unclosed_placeholder : error;
+}
+
+void builder::raise(const error_info& raised, std::uint32_t at, std::string_view op) {
+    const error_info& error = reported_as(raised);
     span where;
     switch (error.at) {
         case anchor::token: where = token_at(skip_trivia(at)); break;

@@ -69,7 +69,9 @@ refusal refusal_of(beast::error_code ec, const request_message& message) {
 }
 
 // The transfer codings of a request in the order they were applied: those of all its
-// Transfer-Encoding fields, each a comma-separated list, without their parameters.
+// Transfer-Encoding fields, each a comma-separated list, without their parameters. Not Beast's
+// ext_list: it stops at the first malformed element without a word, and a coding left unseen
+// after `chunked` would let the body through.
 std::vector<std::string_view> transfer_codings(const request_message& message) {
     constexpr std::string_view blanks = " \t";
     std::vector<std::string_view> codings;
