@@ -49,7 +49,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::schema_invalid, "V0402", "schema-invalid", E, "a declared record schema cannot be read or is not a JSON Schema object"},
     {code::value_not_in_schema, "V0403", "value-not-in-schema", W, "a field is compared with a value its schema never allows"},
     {code::file_unreadable, "V0501", "file-unreadable", E, "a policy file cannot be read, or a directory given as policies holds none"},
-    {code::import_not_found, "V0502", "import-not-found", E, "an `import` names a file that does not exist, or a directory"},
+    {code::import_not_found, "V0502", "import-not-found", E, "an `import` names a file that does not exist, a directory, or a pipe or device"},
     {code::import_cycle, "V0503", "import-cycle", E, "files import each other in a cycle"},
     {code::unused_definition, "V0601", "unused-definition", W, "a definition is never used"},
     {code::rule_never_applies, "V0602", "rule-never-applies", W, "a rule's `when` can never be true, so the rule never applies"},

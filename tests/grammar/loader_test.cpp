@@ -8,6 +8,8 @@
 #include <random>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "helpers.hpp"
 #include "support/golden.hpp"
 
@@ -181,6 +183,21 @@ BOOST_AUTO_TEST_CASE(an_import_of_a_directory_says_it_is_one) {
     BOOST_TEST(loaded.diagnostics[1].help == "`" + fs::path(dir.path("lists")).generic_string() +
                                                  "` is a directory; an import names one policy file");
     BOOST_TEST(!loaded.value->modules[0].imports[0].resolved.has_value());
+    BOOST_TEST(loaded.value->modules.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_import_of_a_pipe_or_a_device_says_what_it_is) {
+    temp_dir dir;
+    const std::string a = dir.write("a.vigil", "import \"pipe\"\nimport \"/dev/null\"\nlet x = 1\n");
+    BOOST_REQUIRE(::mkfifo(dir.path("pipe").c_str(), 0600) == 0);
+    auto loaded = load({{a, std::nullopt}});
+    BOOST_REQUIRE(loaded.value);
+    BOOST_TEST(problems(loaded) == (std::vector<std::string>{
+                                       "V0502 `\"pipe\"` imported `pipe` is a named pipe (FIFO), not a policy file",
+                                       "V0502 `\"/dev/null\"` imported `/dev/null` is a device, not a policy file"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(loaded.diagnostics[0].help == "`" + fs::path(dir.path("pipe")).generic_string() +
+                                                 "` is a named pipe (FIFO); an import names one policy file");
     BOOST_TEST(loaded.value->modules.size() == 1u);
 }
 
