@@ -43,6 +43,7 @@ public:
         for (const ast::module& mod : m_set.checked.modules) {
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
+        m_set.meta_schema = existing_field(0, "meta");
         share_clauses();
         build_lookup_tables();
         plan_scans();
@@ -54,9 +55,7 @@ private:
     // ----- schema -----------------------------------------------------------------------------
 
     std::uint32_t field_of(std::uint32_t parent, const std::string& name) {
-        for (std::uint32_t child : m_set.schema[parent].fields) {
-            if (m_set.schema[child].name == name) return child;
-        }
+        if (const std::uint32_t found = existing_field(parent, name); found != none) return found;
         schema_node s;
         s.name = name;
         const schema_node& p = m_set.schema[parent];
@@ -68,6 +67,14 @@ private:
         m_set.schema.push_back(std::move(s));
         m_set.schema[parent].fields.push_back(id);
         return id;
+    }
+
+    // The child `name` of `parent` when the rules read it (or it was added), else none.
+    std::uint32_t existing_field(std::uint32_t parent, const std::string& name) const {
+        for (std::uint32_t child : m_set.schema[parent].fields) {
+            if (m_set.schema[child].name == name) return child;
+        }
+        return none;
     }
 
     std::uint32_t element_of(std::uint32_t parent) {

@@ -73,6 +73,7 @@ struct conversation {
     bool resumed = false;  // it continues a conversation of the same id that went idle
     record_key last_key;
     nlohmann::json last_record_id;
+    std::string last_meta;
     conversation_state state;  // the rules' memory of this conversation
 
     // Back to a conversation that has seen nothing, keeping its buffers for the next id.
@@ -89,7 +90,7 @@ struct conversation {
         turns = 0;
         last_turn_line = 0;
         resumed = false;
-        state.rules.reset();  // last_key and last_record_id are read only once a turn is evaluated
+        state.rules.reset();  // last_key, last_record_id and last_meta are read only once a turn is evaluated
     }
 };
 
@@ -162,10 +163,13 @@ struct conversation_tracker::impl {
     void close_conversation(conversation& c, std::uint64_t cause, const event_sink& sink) {
         closing.findings.clear();
         closing.kind = decision_kind::allow;
-        if (c.turns > 0)
+        if (c.turns > 0) {
             assign_json(closing.record_id, c.last_record_id);
-        else
+            closing.meta = c.last_meta;
+        } else {
             closing.record_id = nullptr;
+            closing.meta.clear();
+        }
         assign_json(closing.conversation_id, c.id);
         if (closing.policy_hash.empty()) closing.policy_hash = policy_hash(judge.policies());
         judge.finish(c.state.rules, closing.findings);
@@ -223,6 +227,7 @@ struct conversation_tracker::impl {
             c.last_key.has_time = key.has_time;
         }
         assign_json(c.last_record_id, verdict.record_id);
+        c.last_meta = verdict.meta;
     }
 
     // Evaluates one record in its turn; on success the conversation moves to the next turn.

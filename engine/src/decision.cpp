@@ -51,6 +51,7 @@ nlohmann::json to_json(const decision& d) {
         {"conversation_id", d.conversation_id},
         {"decision", decision_name(d.kind)},
         {"findings", std::move(findings)},
+        {"meta", d.meta.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(d.meta)},
         {"policy_hash", d.policy_hash},
     };
 }

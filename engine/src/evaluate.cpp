@@ -1272,6 +1272,7 @@ struct evaluator::impl {
         if (!projector.project(record.json, record.padded, mem, error)) {
             out.record_id = nullptr;
             out.conversation_id = nullptr;
+            out.meta.clear();
             return false;
         }
         root = projector.root();
@@ -1279,6 +1280,7 @@ struct evaluator::impl {
         begin_record();
         set_json(out.record_id, root[set.id_slot]);
         set_json(out.conversation_id, root[set.conversation_id_slot]);
+        out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
         const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);

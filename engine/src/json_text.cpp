@@ -226,7 +226,7 @@ void append_finding(std::string& out, const finding& f) {
 
 }  // namespace
 
-// Members sorted: conversation_id, decision, findings, policy_hash, record_id.
+// Members sorted: conversation_id, decision, findings, meta, policy_hash, record_id.
 void append_json(std::string& out, const decision& d) {
     out.append("{\"conversation_id\":");
     append_json(out, d.conversation_id);
@@ -237,7 +237,9 @@ void append_json(std::string& out, const decision& d) {
         if (i) out.push_back(',');
         append_finding(out, d.findings[i]);
     }
-    out.append("],\"policy_hash\":");
+    out.append("],\"meta\":");
+    out.append(d.meta.empty() ? std::string_view("null") : std::string_view(d.meta));
+    out.append(",\"policy_hash\":");
     append_json_string(out, d.policy_hash);
     out.append(",\"record_id\":");
     append_json(out, d.record_id);

@@ -48,6 +48,10 @@ const char* key_end(const char* p) {
 }
 #endif
 
+bool is_json_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 }  // namespace
 
 // The deepest nesting of objects and arrays a record may have, as simdjson's DOM parser allows.
@@ -62,6 +66,7 @@ struct projector::state {
     std::size_t capacity = 0;  // bytes in buffer, including the padding
     std::vector<value> root;
     std::vector<value> stack;  // array elements being collected, for all nesting levels at once
+    std::string_view meta;     // the record's `meta` as written in it, when it has one
     arena* mem = nullptr;
 
     // Parses the record where it lies when it is padded; otherwise copies it into the padded buffer
@@ -99,22 +104,47 @@ struct projector::state {
             // Match the key as it is in the buffer; only a key with an escape is unescaped first.
             const char* key = field.key().raw();
             const char* end = key_end(key);
-            std::uint32_t pos;
-            if (*end == '"') {
-                pos = find_field(s, key, static_cast<std::size_t>(end - key));
-            } else {
-                std::string_view unescaped;
-                if (auto err = field.unescaped_key().get(unescaped)) return err;
-                pos = find_field(s, unescaped.data(), unescaped.size());
+            std::string_view name(key, static_cast<std::size_t>(end - key));
+            if (*end != '"') {
+                if (auto err = field.unescaped_key().get(name)) return err;
             }
+            const std::uint32_t pos = find_field(s, name.data(), name.size());
             // A value no rule reads is still checked, not skipped: a line that is not JSON is
             // refused whatever field holds the fault.
             if (pos == none) {
-                if (auto err = walk<false>(field.value())) return err;
+                if (&s == &set->schema[0] && name == "meta") {
+                    if (auto err = carry(field.value(), none, nullptr)) return err;
+                } else if (auto err = walk<false>(field.value())) {
+                    return err;
+                }
                 continue;
             }
-            if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) return err;
+            if (s.fields[pos] == set->meta_schema) {
+                if (auto err = carry(field.value(), s.fields[pos], &fields[pos])) return err;
+            } else if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) {
+                return err;
+            }
         }
+        return simdjson::SUCCESS;
+    }
+
+    // The text of the value that starts at `start` and that `v` has just been read to its end:
+    // up to the token the parser stands at now, without the blanks before it. A value inside the
+    // record always has a token after it (the record's closing brace at the latest).
+    static simdjson::simdjson_result<std::string_view> text_since(const char* start, od::value& v) {
+        const char* next = nullptr;
+        if (auto err = v.current_location().get(next)) return err;
+        while (next > start && is_json_blank(next[-1])) --next;
+        return std::string_view(start, static_cast<std::size_t>(next - start));
+    }
+
+    // The record's `meta`: checked, projected when some rule reads it (`schema`), and its text kept
+    // as the record wrote it, to be carried through to the decision.
+    simdjson::error_code carry(od::value v, std::uint32_t schema, value* out) {
+        const char* start = v.raw_json_token().data();
+        if (auto err = schema == none ? walk<false>(v) : project_value(v, schema, *out)) return err;
+        if (auto err = text_since(start, v).get(meta)) return err;
+        if (meta == "null") meta = {};  // null is absent
         return simdjson::SUCCESS;
     }
 
@@ -296,7 +326,7 @@ std::string not_an_object(std::string_view json, od::document& doc) {
 }
 
 bool is_blank(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    return std::all_of(s.begin(), s.end(), is_json_blank);
 }
 
 }  // namespace
@@ -310,12 +340,16 @@ projector::projector(projector&&) noexcept = default;
 projector& projector::operator=(projector&&) noexcept = default;
 
 const value* projector::root() const { return m->root.data(); }
+std::string_view projector::meta_text() const {
+    return m->meta;
+}
 
 bool projector::project(std::string_view json, bool padded, arena& mem, std::string& error) {
     m->mem = &mem;
     m->depth = 1;  // the record's own object
     std::fill(m->root.begin(), m->root.end(), value{});
     m->stack.clear();
+    m->meta = {};
     if (is_blank(json)) {
         error = "invalid JSON: the line is empty";
         return false;

@@ -36,6 +36,10 @@ public:
     /// The record's fields, in the positions of the schema root (compiled_set::schema[0].fields).
     [[nodiscard]] const value* root() const;
 
+    /// The text of the record's `meta` as the record wrote it; empty when it has none (or null).
+    /// Measured while projecting: scanning for its end later would cost a pass over its bytes.
+    [[nodiscard]] std::string_view meta_text() const;
+
     /// Parses and walks the whole record without projecting anything (the benchmark's floor).
     [[nodiscard]] bool iterate_only(std::string_view json, std::string& error);
 

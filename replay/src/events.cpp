@@ -138,7 +138,7 @@ std::string_view event_renderer::tail_of(const decision& d) {
         m_policy_hash = d.policy_hash;
         m_tail = ",\"policy_hash\":";
         append_json_string(m_tail, d.policy_hash);
-        m_tail += "}\n";
+        m_tail += ",\"meta\":";
     }
     return m_tail;
 }
@@ -151,6 +151,8 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
     if (d.findings.empty()) return;
     render_record(d, line, key);
     const std::string_view tail = tail_of(d);
+    // As the record wrote it: copied, not parsed and written again.
+    const std::string_view meta = d.meta.empty() ? "null"sv : std::string_view(d.meta);
     for (const finding& f : d.findings) {
         rule_entry& r = rule_of(f, t);
         ++*r.severity;
@@ -170,6 +172,8 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
         append_missing_and_errors(text, f);
         text += remedies_of(f, r);
         text += tail;
+        text += meta;
+        text += "}\n"sv;
     }
 }
 

@@ -78,7 +78,7 @@ private:
     std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
     std::string m_decisions[3];       // by decision_kind: ,"decision":..
     std::string m_policy_hash;        // the hash of the compiled set, as in m_tail
-    std::string m_tail;               // ,"policy_hash":..}\n
+    std::string m_tail;               // ,"policy_hash":..,"meta":
 };
 
 }  // namespace vigil::replay::detail

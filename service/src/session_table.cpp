@@ -57,13 +57,15 @@ struct live_conversation {
     // (turn, position among the conversation's decided turns), by turn: what fit_turn reads.
     std::vector<std::pair<std::int64_t, std::uint64_t>> evaluated;
     nlohmann::json last_record_id;  // of the last turn decided: end-of-conversation findings go there
+    std::string last_meta;          // ... with its `meta`
     clock_type::time_point last_fed;
     std::size_t bytes = 0;  // what it is charged in the table's total
 };
 
 using conversation_list = std::list<live_conversation>;
 
-// The bytes a conversation is charged: its state, its turn list, its id, and the nodes that hold
+// The bytes a conversation is charged: its state, its turn list, its id, its last turn's record id
+// and meta, and the nodes that hold
 // it (a list node, a map node and a bucket).
 std::size_t charge(const live_conversation& c) {
     constexpr std::size_t nodes = sizeof(live_conversation) + 2 * sizeof(void*)  // list node
@@ -76,6 +78,7 @@ std::size_t charge(const live_conversation& c) {
         const auto& text = c.last_record_id.get_ref<const std::string&>();
         bytes += sizeof(std::string) + (text.capacity() > 15 ? text.capacity() + 1 : 0);
     }
+    if (c.last_meta.capacity() > 15) bytes += c.last_meta.capacity() + 1;
     return bytes;
 }
 
@@ -129,6 +132,7 @@ struct seen_set {
 decision close_conversation(live_conversation& c) {
     decision d;
     d.record_id = c.last_record_id;
+    d.meta = c.last_meta;
     d.conversation_id = c.id;
     d.policy_hash = policy_hash(*c.set);
     evaluator_for(c.set).finish(c.state, d.findings);
@@ -259,6 +263,7 @@ namespace {
 void clear_verdict(decision& d) {
     d.record_id = nullptr;
     d.conversation_id = nullptr;
+    d.meta.clear();
     d.kind = decision_kind::allow;
     d.findings.clear();
     d.policy_hash.clear();
@@ -337,6 +342,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             c.evaluated.emplace_back(key.turn, c.evaluated.size());
             c.next_turn = key.turn + 1;
             c.last_record_id = out.verdict.record_id;
+            c.last_meta = out.verdict.meta;
         } else {
             if (!judge.project_only(json, error)) return false;
             out.placement = fit == turn_fit::duplicate ? "duplicate" : "out_of_order";

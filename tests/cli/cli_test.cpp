@@ -363,14 +363,18 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
                comparison(resumed));
 
     // The finding it shows, joined into its one line, is a line of the findings file (with the
-    // policy hash shortened).
+    // policy hash shortened), the record's meta included.
     const std::size_t finding = guide.find("{\"file\":\"logs/2026-01.jsonl.gz\"");
     BOOST_REQUIRE(finding != std::string::npos);
     std::string example;
     for (const auto& line : block_lines_from(guide, finding)) example += line.substr(line.find_first_not_of(' '));
-    const std::size_t elided = example.find("...\"}");
+    const std::size_t elided = example.find("...\",");
     BOOST_REQUIRE(elided != std::string::npos);
-    BOOST_TEST(thirty_findings.find("\n" + example.substr(0, elided)) != std::string::npos, example);
+    const std::size_t at = thirty_findings.find("\n" + example.substr(0, elided));
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, example);
+    const std::string line = thirty_findings.substr(at + 1, thirty_findings.find('\n', at + 1) - at - 1);
+    const std::string after_hash = example.substr(elided + 4);
+    BOOST_TEST(line.substr(line.size() - std::min(line.size(), after_hash.size())) == after_hash);
 }
 
 // ---- vigil test -------------------------------------------------------------------------------

@@ -384,7 +384,8 @@ policy "care" {
               {"severity", "critical"},
               {"outcome", "violation"},
               {"message", "offer of premium"},
-              {"evidence", {{"speaker", "ai"}, {"actions", json::array({{{"category", "upsell"}, {"product", "premium"}}})}}},
+              {"evidence",
+               {{"speaker", "ai"}, {"actions", json::array({{{"category", "upsell"}, {"product", "premium"}}})}}},
               {"missing", json::array()},
               {"errors", json::array()},
               {"remedies", json::array({{{"type", "block"}}, {{"type", "notify"}, {"argument", "trust-and-safety"}}})}},
@@ -399,10 +400,34 @@ policy "care" {
               {"errors", json::array()},
               {"remedies", json::array()}},
          })},
+        {"meta", nullptr},
         {"policy_hash", vigil::policy_hash(*set)},
     };
     BOOST_TEST(vigil::to_json(d) == expected, vigil::to_json(d).dump(2));
     BOOST_TEST(vigil::outcome_name(vigil::outcome::undetermined) == "undetermined");
+}
+
+BOOST_AUTO_TEST_CASE(meta_is_carried_through_as_the_record_wrote_it) {
+    // Read by no rule, or read by one: either way the decision carries the member's text.
+    for (const char* policy : {"policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n",
+                               "policy \"p\" {\n  rule r {\n    forbid meta.tenant == \"acme\"\n  }\n}\n"}) {
+        auto set = compile_policy(policy);
+        const std::string object = R"({ "tenant" : "acme",  "trace": {"id":"a\"}b", "n": [1, {"c": null}]} })";
+        auto d = decide(set, R"({"id":"r-1","speaker":"ai", "meta" :)" + object + " \t, \"text\":\"x\"}");
+        BOOST_TEST(d.meta == object);
+        BOOST_TEST(d.findings.size() == 1u);
+        BOOST_TEST(vigil::to_json(d)["meta"] == json::parse(object));
+        d = decide(set, R"({"id":"r-1","speaker":"ai","meta":{"tenant":"acme"}})");  // the last member
+        BOOST_TEST(d.meta == R"({"tenant":"acme"})");
+    }
+    auto set = compile_policy("policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n");
+    BOOST_TEST(decide(set, R"({"speaker":"ai","meta":"caf\u00e9" })").meta == R"("caf\u00e9")");  // any value
+    BOOST_TEST(decide(set, R"({"speaker":"ai","meta":[1,2.50]})").meta == "[1,2.50]");
+    BOOST_TEST(decide(set, R"({"speaker":"ai","meta":null})").meta.empty());
+    BOOST_TEST(decide(set, R"({"speaker":"ai","x":{"meta":1}})").meta.empty());               // only the record's own
+    BOOST_TEST(decide(set, R"({"speaker":"ai","m\u0065ta":{"a":1}})").meta == R"({"a":1})");  // its name escaped
+    BOOST_TEST(decide(set, R"({"speaker":"ai"})").meta.empty());
+    BOOST_TEST(vigil::to_json(decide(set, R"({"speaker":"ai"})"))["meta"].is_null());
 }
 
 BOOST_AUTO_TEST_CASE(a_policy_without_version_gives_findings_a_null_version) {

@@ -38,6 +38,7 @@ std::string expected_lines(const std::string& file, std::uint64_t line, const vi
                                   "errors", "remedies"})
             out[field] = f[field];
         out["policy_hash"] = j["policy_hash"];
+        out["meta"] = j["meta"];
         text += out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         text += '\n';
     }
@@ -73,14 +74,17 @@ BOOST_AUTO_TEST_CASE(findings_lines_are_written_as_nlohmann_dumps_them_as_their_
     decisions[0].policy_hash = "sha256:aa";
     decisions[0].findings = {finding_of(0, outcome::violation, notify_x), finding_of(0, outcome::undetermined, {})};
     decisions[0].findings[1].missing = {"data_use.purpose", "a \"b\""};
+    decisions[0].meta = R"({"region":"eu-west","trace":{"id":"a\"b","n":[1,2.5]}})";
     // The same rule with other remedies, and another rule.
     decisions[1] = decisions[0];
     decisions[1].record_id = "r-2";
+    decisions[1].meta = R"("a text")";
     decisions[1].findings = {finding_of(0, outcome::violation, notify_y), finding_of(1, outcome::violation, notify_y)};
     decisions[1].findings[1].evidence = nlohmann::json{{"text", "a\"b"}, {"n", 1.5}}.dump();
     decisions[1].findings[1].errors = {"`x` is a text\n"};
     // Another compiled set: another hash; the first remedies again.
     decisions[2].record_id = 42;
+    decisions[2].meta.clear();  // none: null
     decisions[2].conversation_id = nullptr;
     decisions[2].kind = vigil::decision_kind::allow_with_remedies;
     decisions[2].policy_hash = "sha256:bb";

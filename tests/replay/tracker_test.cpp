@@ -121,6 +121,25 @@ BOOST_AUTO_TEST_CASE(closing_names_the_last_turn_evaluated) {
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(closing_carries_the_meta_of_the_last_turn_evaluated) {
+    vigil::conversation_tracker t(compile_text(flag_policy));
+    std::vector<std::string> closed;
+    const auto sink = [&](const vigil::conversation_event& e) {
+        if (e.kind == event_kind::closed) closed.push_back(std::string(e.conversation_id) + " " + e.verdict->meta);
+    };
+    const auto with_meta = [](std::string json, const std::string& meta) {
+        json.pop_back();
+        return json + R"(,"meta":)" + meta + "}";
+    };
+    t.feed(with_meta(record("a", 1), R"({"n":1})"), 1, sink);
+    t.feed(with_meta(record("a", 3), R"({"n": [3]})"), 2, sink);  // held until turn 2
+    t.feed(with_meta(record("a", 2), R"({"n":2})"), 3, sink);
+    t.feed(with_meta(record("b", 1), R"({"n":1})"), 4, sink);
+    t.feed(record("b", 2), 5, sink);  // the last turn has none
+    t.finish(sink);
+    BOOST_TEST(closed == (lines{R"(a {"n": [3]})", "b "}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(turns_out_of_order_within_the_window_are_released_in_order) {
     vigil::conversation_tracker t(compile_text(flag_policy));
     recorder r;

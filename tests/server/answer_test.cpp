@@ -1,5 +1,6 @@
-// vigil::append_json(decision), the writer of `vigil serve` and `vigil eval`, gives the same bytes as vigil::to_json(d).dump(), which `vigil eval`
-// and `vigil replay` print: one format whichever command answers.
+// vigil::append_json(decision), the writer of `vigil serve` and `vigil eval`, gives the same bytes as
+// vigil::to_json(d).dump(), which `vigil eval` and `vigil replay` print: one format whichever command answers. The one
+// exception is the record's `meta`, carried as the record wrote it.
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -69,6 +70,18 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_as_nlohmann_escapes_them) {
     d.findings.clear();
     d.record_id = "r-1";
     d.conversation_id = 7;
+    BOOST_TEST(written(d) == vigil::to_json(d).dump());
+}
+
+BOOST_AUTO_TEST_CASE(meta_is_written_as_the_record_wrote_it) {
+    vigil::decision d;
+    d.record_id = "r-1";
+    d.policy_hash = "sha256:00";
+    d.meta = R"({ "b" : [1, 2.50], "a":"caf\u00e9" })";
+    const std::string text = written(d);
+    BOOST_TEST(text.find(R"(],"meta":{ "b" : [1, 2.50], "a":"caf\u00e9" },"policy_hash":)") != std::string::npos, text);
+    BOOST_TEST(nlohmann::json::parse(text) == vigil::to_json(d));
+    d.meta = R"({"a":"x","b":[1,2.5]})";  // as nlohmann writes it: the same bytes
     BOOST_TEST(written(d) == vigil::to_json(d).dump());
 }
 

@@ -236,6 +236,17 @@ BOOST_FIXTURE_TEST_CASE(idle_conversations_expire_with_their_open_obligations, m
     BOOST_TEST(table.counters().expired == 2u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_closing_carries_the_meta_of_the_last_turn_decided, minute_idle_table) {
+    std::string first = record("a", 1, true);  // asks, never answered
+    first.pop_back();
+    BOOST_REQUIRE(table.decide(first + R"(,"meta":{"trace": "t-1"}})", at(0), out, error));
+    BOOST_TEST(out.verdict.meta == R"({"trace": "t-1"})");
+    const auto closed = table.expire(at(61'000));
+    BOOST_REQUIRE(closed.size() == 1u);
+    BOOST_TEST(closed[0].meta == R"({"trace": "t-1"})");
+    BOOST_TEST(closed[0].findings.size() == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_turn_after_the_idle_gap_starts_a_new_conversation_without_an_expire, minute_idle_table) {
     BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
     BOOST_REQUIRE(table.decide(record("a", 2), at(60'000), out, error));   // a minute: not more than the gap

@@ -65,6 +65,9 @@ struct finding {
 struct decision {
     nlohmann::json record_id;        // the record's `id` (null when absent)
     nlohmann::json conversation_id;  // the record's `conversation_id` (null when absent)
+    /// The record's `meta`, free-form data the record carries through to its findings, as the JSON
+    /// text the record wrote (its keys in their order, its blanks); empty when absent or null.
+    std::string meta;
     decision_kind kind = decision_kind::allow;  // deny when a violated rule has a `block` remedy
     std::vector<finding> findings;   // in policy-set order (files, policies, rules as written)
     std::string policy_hash;
@@ -75,8 +78,9 @@ struct decision {
 [[nodiscard]] decision_kind combined_decision(const std::vector<finding>& findings);
 
 /// One decision as a JSON object: {"record_id", "conversation_id", "decision", "findings": [...],
-/// "policy_hash"}; each finding {"policy", "version", "rule", "severity", "outcome", "message",
-/// "evidence", "missing", "errors", "remedies": [{"type","argument"?}]}.
+/// "meta" (parsed; null when the record has none), "policy_hash"}; each finding {"policy", "version",
+/// "rule", "severity", "outcome", "message", "evidence", "missing", "errors", "remedies":
+/// [{"type","argument"?}]}.
 [[nodiscard]] nlohmann::json to_json(const decision& d);
 
 /// What one conversation's rules remember from turn to turn: the state of the conversation

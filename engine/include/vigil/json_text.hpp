@@ -47,7 +47,8 @@ template <typename Json>  // nlohmann::json or nlohmann::ordered_json
 }
 
 /// Appends a decision: the same text as to_json(d).dump(), without building the JSON tree (the hot
-/// path of `vigil eval` and POST /v1/decide).
+/// path of `vigil eval` and POST /v1/decide), except that `meta` is carried as the record wrote it
+/// (its keys in their order, its blanks) rather than written again from a parsed copy.
 void append_json(std::string& out, const decision& d);
 
 }  // namespace vigil
