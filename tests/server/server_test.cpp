@@ -421,7 +421,9 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
         auto res = s.post("/v1/decide", line);
         BOOST_REQUIRE(res);
         if (res->status == 200) {
-            add_findings(live, json::parse(res->body));
+            const json answer = json::parse(res->body);
+            add_findings(live, answer);
+            BOOST_TEST(answer["meta"] == json::parse(line).value("meta", json(nullptr)));  // carried through
             decided_records.push_back(line);
         } else if (res->status == 409) {
             ++conflicts;
@@ -461,6 +463,7 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
             BOOST_TEST(j["policy_hash"].get<std::string>().rfind("sha256:", 0) == 0);
             BOOST_TEST(j["received_at"].get<std::string>().size() == 24u);
             BOOST_TEST(j["decision"]["policy_hash"] == j["policy_hash"]);
+            BOOST_TEST(j["decision"]["meta"] == j["record"].value("meta", json(nullptr)));
             ++decisions;
         } else {
             BOOST_TEST(j["event"] == "conversation_closed");
