@@ -158,18 +158,10 @@ private:
     void not_importable(const ast::string_item& path, const fs::path& target) {
         std::error_code ec;
         const std::string shown = "`" + target.generic_string() + "`";
-        const fs::file_type type = fs::status(target, ec).type();
-        if (type == fs::file_type::directory) {
+        if (const std::string kind(not_a_file_kind(fs::status(target, ec).type())); !kind.empty()) {
             m_diagnostics.push_back(make_diagnostic(code::import_not_found, path.where,
-                                                    "imported `" + path.value + "` is a directory, not a policy file",
-                                                    shown + " is a directory; an import names one policy file"));
-            return;
-        }
-        if (const std::string_view kind = special_file_kind(type); !kind.empty()) {
-            m_diagnostics.push_back(
-                make_diagnostic(code::import_not_found, path.where,
-                                "imported `" + path.value + "` is " + std::string(kind) + ", not a policy file",
-                                shown + " is " + std::string(kind) + "; an import names one policy file"));
+                                                    "imported `" + path.value + "` is " + kind + ", not a policy file",
+                                                    shown + " is " + kind + "; an import names one policy file"));
             return;
         }
         m_diagnostics.push_back(make_diagnostic(code::import_not_found, path.where,
@@ -177,10 +169,12 @@ private:
                                                 "looked for " + shown));
     }
 
-    // What a path that exists but is neither a file nor a directory is, in words; empty otherwise.
-    // Reading a named pipe would wait for a writer that may never come.
-    static std::string_view special_file_kind(fs::file_type type) {
+    // What a path that exists but is not a regular file is, in words; empty otherwise (and for a
+    // path that does not exist). Reading a named pipe would wait for a writer that may never come.
+    static std::string_view not_a_file_kind(fs::file_type type) {
         switch (type) {
+            case fs::file_type::directory:
+                return "a directory";
             case fs::file_type::fifo:
                 return "a named pipe (FIFO)";
             case fs::file_type::socket:
