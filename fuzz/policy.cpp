@@ -1,0 +1,95 @@
+// The policy harness: untrusted bytes as a policy file, through the path of `vigil check`.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness.hpp"
+#include "vigil/evaluate.hpp"
+#include "vigil/json_text.hpp"
+#include "vigil/parse.hpp"
+#include "vigil/service.hpp"
+#include "vigil/source.hpp"
+
+namespace vigil {
+
+namespace {
+
+using fuzz_support::require;
+
+// The input is named as a file of the shipped policies, so that its imports and its schema
+// resolve against the files there (`import "common.vigil"`, `schema "schema/..."`).
+const std::string& input_name() {
+    static const std::string name = std::string(VIGIL_SOURCE_DIR) + "/policies/fuzz-input.vigil";
+    return name;
+}
+
+// The records a set that compiles decides: the lines of examples/records.jsonl, read once.
+const std::vector<std::string>& sample_records() {
+    static const std::vector<std::string> lines = [] {
+        std::vector<std::string> out;
+        std::string text;
+        if (std::FILE* file = std::fopen(VIGIL_SOURCE_DIR "/examples/records.jsonl", "rb")) {
+            char chunk[4096];
+            std::size_t n = 0;
+            while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
+            std::fclose(file);
+        }
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            if (end > start) out.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        require(!out.empty(), "examples/records.jsonl is missing or empty");
+        return out;
+    }();
+    return lines;
+}
+
+// The parser alone: a module that did not parse must come with an error (result's contract).
+void parse_alone(const std::string& text) {
+    source_map sources;
+    const file_id id = sources.add(input_name(), text);
+    ast::node_id next_id = 1;
+    const result<ast::module> parsed = parse(sources, id, next_id);
+    require(parsed.value.has_value() || has_errors(parsed.diagnostics), "parse failed without an error");
+    fuzz_support::render_every(parsed.diagnostics, sources);
+}
+
+// Every turn of the sample records as one conversation, then its end, as `vigil eval` and
+// `vigil replay` would run a set that checks.
+void decide_samples(const std::shared_ptr<const compiled_set>& set) {
+    evaluator judge(set);
+    rule_state state = judge.new_state();
+    for (const std::string& record : sample_records()) {
+        decision d;
+        std::string error;
+        require(judge.decide(record, state, d, error), "a sample record was refused");
+        std::string text;
+        append_json(text, d);
+        require(text == json_text(to_json(d)), "append_json and to_json disagree on a decision");
+    }
+    std::vector<finding> ending;
+    judge.finish(state, ending);
+}
+
+}  // namespace
+
+int fuzz_policy(const std::uint8_t* data, std::size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    parse_alone(text);
+    const policy_bundle bundle = load_policies({{input_name(), text}});
+    require(bundle.ok() || has_errors(bundle.diagnostics), "a policy set failed to compile without an error");
+    require(bundle.sources != nullptr, "a loaded set has no source map");
+    fuzz_support::render_every(bundle.diagnostics, *bundle.sources);
+    require(!json_text(bundle.render_json()).empty(), "the diagnostics render as no JSON");
+    static_cast<void>(bundle.render_text());
+    if (bundle.set) decide_samples(bundle.set);
+    return 0;
+}
+
+}  // namespace vigil

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# fuzz/seeds.sh OUT: writes the seed corpora of the fuzz targets to OUT/<target>/, one file per
+# input, named by its SHA-1 (so running it again adds nothing twice). The seeds are the project's
+# own inputs: the shipped policies and their tests, the examples, the docs, the golden files and
+# the texts embedded in the test suites as raw strings (R"(...)"). ./dev fuzz runs it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+out=$1
+mkdir -p "$out/policy" "$out/record" "$out/test_file"
+
+# seed TARGET: standard input becomes one seed of TARGET.
+seed() {
+    local data
+    data=$(mktemp)
+    cat >"$data"
+    if [ -s "$data" ]; then mv "$data" "$out/$1/$(sha1sum <"$data" | cut -c1-40)"; else rm -f "$data"; fi
+}
+
+# raw_strings FILE...: every raw string literal of the C++ files, each followed by a NUL byte.
+raw_strings() {
+    perl -0777 -ne 'while (/R"([^(\s]*)\((.*?)\)\1"/gs) { print $2, "\0" }' "$@"
+}
+
+# every_line FILE...: every non-empty line, each followed by a NUL byte.
+every_line() {
+    grep -h -v '^[[:space:]]*$' "$@" | tr '\n' '\0'
+}
+
+# from_stream TARGET PATTERN: seeds of TARGET from NUL-separated texts on standard input that
+# match the extended regular expression PATTERN.
+from_stream() {
+    while IFS= read -r -d '' text; do
+        if printf '%s' "$text" | grep -Eq "$2"; then printf '%s' "$text" | seed "$1"; fi
+    done
+}
+
+find policies docs tests/golden -name '*.vigil' -print0 | while IFS= read -r -d '' f; do seed policy <"$f"; done
+raw_strings tests/grammar/*.cpp tests/check/*.cpp tests/eval/*.cpp tests/service/*.cpp |
+    from_stream policy '(^|[[:space:]])(policy|let|import|rule)[[:space:]]'
+
+find policies docs tests/golden -name '*.tests' -print0 | while IFS= read -r -d '' f; do seed test_file <"$f"; done
+raw_strings tests/policytest/*.cpp | from_stream test_file '(^|[[:space:]])(case|policy|defaults|start)[[:space:]]'
+
+every_line examples/records.jsonl tests/golden/cli/malformed.jsonl $(find docs/tutorial -name '*.jsonl') |
+    from_stream record '.'
+raw_strings tests/eval/*.cpp tests/replay/*.cpp tests/service/*.cpp | from_stream record '^[[:space:]]*\{'
+
+for target in policy record test_file; do
+    echo "seeds: $(find "$out/$target" -type f | wc -l) for $target"
+done
