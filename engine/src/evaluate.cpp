@@ -53,6 +53,11 @@ struct error_note {
     double number = 0;            // index_not_integral: the subscript
 };
 
+bool same_note(const error_note& a, const error_note& b) {
+    const bool same_number = a.number == b.number || (std::isnan(a.number) && std::isnan(b.number));
+    return a.node == b.node && a.what == b.what && a.k1 == b.k1 && a.k2 == b.k2 && a.detail == b.detail && same_number;
+}
+
 struct memo_entry {
     std::uint32_t generation = 0;
     value result;
@@ -145,6 +150,8 @@ struct evaluator::impl {
     std::vector<error_note> errors;
     std::vector<std::uint32_t> memo_absent;
     std::vector<error_note> memo_errors;
+    std::vector<std::uint32_t> absent_seen;  // per schema node: the keep_distinct() pass that saw it
+    std::uint32_t absent_pass = 0;
 
     // Conversations (only used when the set is conversational).
     rule_state::data* st = nullptr;                // the state of the conversation being decided
@@ -184,6 +191,7 @@ struct evaluator::impl {
           projector(set),
           variables(set.variable_count),
           memos(set.memo_count),
+          absent_seen(set.schema.size()),
           empty_root(set.schema[0].fields.size()),
           scans(set.scans.size()),
           pending(set.trackers.size()),
@@ -674,6 +682,7 @@ struct evaluator::impl {
         const auto absent_mark = absent.size();
         const auto errors_mark = errors.size();
         value v = eval(x.a);
+        keep_distinct(absent_mark, errors_mark);
         m.generation = generation;
         m.result = v;
         m.absent_begin = static_cast<std::uint32_t>(memo_absent.size());
@@ -683,6 +692,36 @@ struct evaluator::impl {
         memo_errors.insert(memo_errors.end(), errors.begin() + static_cast<std::ptrdiff_t>(errors_mark), errors.end());
         m.errors_end = static_cast<std::uint32_t>(memo_errors.size());
         return v;
+    }
+
+    // Drops the repeats among the absent paths and the errors noted since the marks, keeping the
+    // first of each in order (the order findings name them in). A memo then keeps each once, however
+    // often its subtree read it: without this, a definition that uses another one twice
+    // (`let d2 = d1 and d1`) kept the lists of d1 twice, and a chain of 40 such definitions 2^40
+    // copies, exhausting memory for one record.
+    void keep_distinct(std::size_t absent_mark, std::size_t errors_mark) {
+        if (absent.size() - absent_mark > 1) {
+            if (++absent_pass == 0) {  // wrapped: forget every mark explicitly once
+                std::fill(absent_seen.begin(), absent_seen.end(), 0);
+                absent_pass = 1;
+            }
+            auto kept = absent.begin() + static_cast<std::ptrdiff_t>(absent_mark);
+            for (auto it = kept; it != absent.end(); ++it) {
+                if (absent_seen[*it] == absent_pass) continue;
+                absent_seen[*it] = absent_pass;
+                *kept++ = *it;
+            }
+            absent.erase(kept, absent.end());
+        }
+        if (errors.size() - errors_mark > 1) {
+            const auto first = errors.begin() + static_cast<std::ptrdiff_t>(errors_mark);
+            auto kept = first;
+            for (auto it = first; it != errors.end(); ++it) {
+                const auto same = [&](const error_note& e) { return same_note(e, *it); };
+                if (std::find_if(first, kept, same) == kept) *kept++ = *it;
+            }
+            errors.erase(kept, errors.end());
+        }
     }
 
     value eval_index(const node& x, std::uint32_t n) {

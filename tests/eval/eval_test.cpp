@@ -4,6 +4,9 @@
 #define BOOST_TEST_MODULE eval
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "eval_helpers.hpp"
@@ -174,6 +177,28 @@ policy "p" {
         }
     }
     BOOST_TEST(decide(set, R"({"workload":{"hours":50,"days":5}})").findings.empty());
+}
+
+// Found with the policy fuzz harness (fuzz/regressions/policy/shared-definition-doubling.vigil): a shared
+// definition copied its absent paths and errors into every use, so each definition of this chain
+// held twice the copies of the one before: 2^21 for d21, seconds and hundreds of MiB per record.
+BOOST_AUTO_TEST_CASE(a_chain_of_shared_definitions_keeps_each_missing_path_once) {
+    std::string text = "let d0 = x > 0 and y > 0 and s / 0 > 1\n";
+    for (int i = 1; i <= 21; ++i) {
+        text += "let d" + std::to_string(i) + " = d" + std::to_string(i - 1) + " or d" + std::to_string(i - 1) + "\n";
+    }
+    text += "policy \"p\" {\n  rule r {\n    forbid d21\n  }\n}\n";
+    auto set = compile_policy(text);
+    const auto start = std::chrono::steady_clock::now();
+    auto d = decide(set, R"({"s": 3})");
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    BOOST_TEST(d.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(d.findings[0].missing == strings({"x", "y"}), boost::test_tools::per_element());
+    BOOST_REQUIRE_EQUAL(d.findings[0].errors.size(), 1u);
+    BOOST_TEST(d.findings[0].errors[0].find("division by zero") != std::string::npos, d.findings[0].errors[0]);
+    // Microseconds now; the copies took over a second.
+    BOOST_TEST(took < std::chrono::milliseconds(200));
 }
 
 BOOST_AUTO_TEST_CASE(unless_and_several_obligations) {
