@@ -148,6 +148,20 @@ struct scope {
     // name -> definition, for file-level (own and imported) and policy-level definitions
     std::map<std::string, const ast::definition*> definitions;
     std::optional<schema_view> schema;
+
+    // The names of `definitions`, for "did you mean": every name a policy reads is measured against
+    // them, so they are listed once (again when a definition was added since) instead of once per
+    // name read, which took seconds for a policy with thousands of definitions.
+    const std::vector<std::string>& definition_names() const {
+        if (m_names.size() != definitions.size()) {
+            m_names.clear();
+            for (const auto& entry : definitions) m_names.push_back(entry.first);
+        }
+        return m_names;
+    }
+
+private:
+    mutable std::vector<std::string> m_names;  // definitions are only ever added, so the size tells
 };
 
 class checker {
@@ -594,9 +608,7 @@ private:
             return {m_scope->schema->type_of(node), node, true};
         }
         // Short names (`n`, `id`) are too often one letter from another name to call it a typo.
-        std::vector<std::string> definitions;
-        for (const auto& entry : m_scope->definitions) definitions.push_back(entry.first);
-        auto guess = id.name.size() >= 4 ? closest_match(id.name, definitions) : std::nullopt;
+        auto guess = id.name.size() >= 4 ? closest_match(id.name, m_scope->definition_names()) : std::nullopt;
         if (guess) {
             auto d = make_diagnostic(code::unknown_name, e.where, "unknown name " + backticked(id.name),
                                      "did you mean " + backticked(*guess) + "?");

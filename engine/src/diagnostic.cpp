@@ -87,21 +87,42 @@ bool has_errors(const std::vector<diagnostic>& diagnostics) {
 namespace {
 
 // Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-// neighbouring characters each cost one, so `hihg` is one step from `high`.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+// neighbouring characters each cost one, so `hihg` is one step from `high`. Past `limit` the exact
+// distance does not matter: it returns limit + 1 as soon as the lengths or two rows in a row
+// (a swap reaches back two) show that it is larger. closest_match measures every candidate
+// against a word, and the checker asks for every name a policy reads: a policy with thousands of
+// definitions took seconds with the whole table computed (and allocated) for each pair. The three
+// rows it works in are the caller's, so that they are allocated once for all candidates.
+struct distance_rows {
+    std::vector<std::size_t> before, previous, current;
+};
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit, distance_rows& work) {
+    const std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+    if (gap > limit) return limit + 1;
+    auto& [before, previous, current] = work;
+    before.assign(b.size() + 1, 0);
+    current.assign(b.size() + 1, 0);
+    previous.resize(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+    std::size_t previous_least = 0;
     for (std::size_t i = 1; i <= a.size(); ++i) {
+        current[0] = i;
+        std::size_t least = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+                current[j] = std::min(current[j], before[j - 2] + 1);
             }
+            least = std::min(least, current[j]);
         }
+        if (least > limit && previous_least > limit) return limit + 1;
+        previous_least = least;
+        std::swap(before, previous);
+        std::swap(previous, current);
     }
-    return d[a.size()][b.size()];
+    return previous[b.size()];
 }
 
 const char* severity_name(severity s) {
@@ -180,8 +201,9 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
     std::optional<std::string> best;
     std::size_t best_distance = 0;
     const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+    distance_rows work;
     for (const auto& candidate : candidates) {
-        const std::size_t d = edit_distance(word, candidate);
+        const std::size_t d = edit_distance(word, candidate, limit, work);
         if (d == 0 || d > limit) continue;
         if (!best || d < best_distance || (d == best_distance && candidate < *best)) {
             best = candidate;
