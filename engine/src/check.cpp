@@ -506,7 +506,9 @@ private:
     // The type of a definition in the current scope's schema; reports cycles.
     info definition_type(const ast::definition& def) {
         const auto key = std::make_pair(&def, m_scope->schema ? m_scope->schema->root() : nullptr);
-        if (auto it = m_definition_types.find(key); it != m_definition_types.end()) return it->second;
+        if (auto it = m_definition_types.find(key); it != m_definition_types.end()) {
+            return within_depth(def) ? it->second : info{};
+        }
         if (std::find(m_in_progress.begin(), m_in_progress.end(), &def) != m_in_progress.end()) {
             if (m_reported_cycles.insert(&def).second) {
                 auto d = make_diagnostic(code::definition_cycle, def.name_where,
@@ -521,13 +523,7 @@ private:
             return {};
         }
         if (m_in_progress.size() >= max_definition_depth) {
-            if (m_reported_depth.insert(m_in_progress.front()).second) {
-                report(make_diagnostic(code::definitions_too_deep, m_in_progress.front()->name_where,
-                                       "definition " + backticked(m_in_progress.front()->name) +
-                                           " uses definitions more than " + std::to_string(max_definition_depth) +
-                                           " levels deep, down to " + backticked(def.name),
-                                       "write the condition out, or use fewer definitions in a row"));
-            }
+            too_deep(def);
             return {};
         }
         // File-level definitions are checked in the scope of their own file (plus the schema of
@@ -546,14 +542,47 @@ private:
         std::swap(saved_variables, m_variables);
         const std::size_t saved_barrier = std::exchange(m_history_barrier, 0);
         m_in_progress.push_back(&def);
+        m_below.push_back({0, nullptr});
         info result = infer(*def.value);
         m_in_progress.pop_back();
+        const chain below = m_below.back();
+        m_below.pop_back();
+        const chain& own = m_chains[&def] = {below.levels + 1, below.bottom ? below.bottom : &def};
+        if (!m_below.empty() && own.levels > m_below.back().levels) m_below.back() = own;
         m_history_barrier = saved_barrier;
         std::swap(saved_variables, m_variables);
         if (file != nullptr) file->schema = std::move(file_schema);
         m_scope = previous;
         m_definition_types[key] = result;
         return result;
+    }
+
+    // Whether `def`, checked already, may be used where the definitions in progress use it: its own
+    // chain of definitions below it counts too, so the limit holds whichever definition of a chain
+    // was checked first. Counted in levels only, a chain written in order (each definition after
+    // those it uses) was checked one level at a time and never reported, and a chain of 20,000
+    // then overflowed the compiler's stack. The definition's chain becomes one below the one in
+    // progress.
+    bool within_depth(const ast::definition& def) {
+        const auto it = m_chains.find(&def);
+        if (it == m_chains.end()) return true;  // not reached: a type is remembered with its chain
+        if (m_in_progress.size() + it->second.levels > max_definition_depth) {
+            too_deep(*it->second.bottom);
+            return false;
+        }
+        if (!m_below.empty() && it->second.levels > m_below.back().levels) m_below.back() = it->second;
+        return true;
+    }
+
+    // Reports the definitions in progress, down to `bottom`, as one chain too deep (V0215).
+    void too_deep(const ast::definition& bottom) {
+        const ast::definition& top = m_in_progress.empty() ? bottom : *m_in_progress.front();
+        if (!m_reported_depth.insert(&top).second) return;
+        report(make_diagnostic(code::definitions_too_deep, top.name_where,
+                               "definition " + backticked(top.name) + " uses definitions more than " +
+                                   std::to_string(max_definition_depth) + " levels deep, down to " +
+                                   backticked(bottom.name),
+                               "write the condition out, or use fewer definitions in a row"));
     }
 
     // ---- expressions ---------------------------------------------------------------------------
@@ -1044,6 +1073,13 @@ private:
     std::vector<const ast::definition*> m_in_progress;
     std::set<const ast::definition*> m_reported_cycles;
     std::set<const ast::definition*> m_reported_depth;  // chains too deep, by their first definition
+    // The longest chain of definitions from a definition down (itself included), and its last one.
+    struct chain {
+        std::size_t levels = 0;
+        const ast::definition* bottom = nullptr;
+    };
+    std::map<const ast::definition*, chain> m_chains;  // every definition checked
+    std::vector<chain> m_below;                        // per definition in progress: the longest chain it uses so far
     std::set<const ast::definition*> m_used;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;

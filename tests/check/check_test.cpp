@@ -366,6 +366,26 @@ BOOST_AUTO_TEST_CASE(definitions_use_one_another_at_most_256_deep) {
     BOOST_TEST(deeper.has("V0215 `a0`"));
 }
 
+// The same chains written in order, each definition after the one it uses, so that each is checked
+// when the one below it already is: the limit is the same (a chain of 20,000 passed the checker
+// and overflowed the compiler's stack). A longer chain is reported once per 256 levels.
+BOOST_AUTO_TEST_CASE(definitions_written_in_order_use_one_another_at_most_256_deep) {
+    const auto chain = [](std::size_t n) {
+        std::string text = "let a" + std::to_string(n) + " = speaker == \"ai\"\n";
+        for (std::size_t i = n; i-- > 0;) text += "let a" + std::to_string(i) + " = a" + std::to_string(i + 1) + "\n";
+        return text + "policy \"p\" {\n  rule r { require a0 }\n}\n";
+    };
+    const auto fine = check_text(chain(255));
+    BOOST_TEST(fine.diagnostics.empty(), fine.dump());
+    const auto deep = check_text(chain(256));
+    BOOST_TEST(deep.summary() == std::vector<std::string>{"V0215 `a0`"}, boost::test_tools::per_element());
+    BOOST_TEST(deep.diagnostics.at(0).message ==
+               "definition `a0` uses definitions more than 256 levels deep, down to `a256`");
+    const auto deeper = check_text(chain(20000));
+    BOOST_TEST(deeper.has("V0215 `a19744`"), deeper.dump());
+    BOOST_TEST(deeper.diagnostics.size() == 78u);
+}
+
 // docs/diagnostics.md lists every code of the table, with its slug.
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");
