@@ -143,6 +143,11 @@ struct info {
 
 // How deep definitions may use one another: the checker and the compiler recurse per level.
 constexpr std::size_t max_definition_depth = 256;
+// How deep an expression may be with the definitions it uses written out, as the compiler and the
+// evaluator see it: they recurse per operator. The parser bounds each expression (512), but
+// definitions add up: 60 definitions of 500 operators, each using the one before, overflowed the
+// stack of the checker or of the compiler (depending on the order they were written in).
+constexpr std::size_t max_written_height = 2048;
 
 struct scope {
     // name -> definition, for file-level (own and imported) and policy-level definitions
@@ -503,6 +508,22 @@ private:
         m_scope = previous;
     }
 
+    // The longest chain of definitions from a definition down (itself included), its last one, and
+    // the definition's height with every definition it uses written out.
+    struct chain {
+        std::size_t levels = 0;
+        std::size_t height = 0;
+        const ast::definition* bottom = nullptr;
+    };
+
+    // Per definition in progress: the longest chain it uses so far, the depth of infer() where it
+    // started and the deepest it reached (definitions it uses written out).
+    struct progress {
+        chain longest;
+        std::size_t entry = 0;
+        std::size_t reach = 0;
+    };
+
     // The type of a definition in the current scope's schema; reports cycles.
     info definition_type(const ast::definition& def) {
         const auto key = std::make_pair(&def, m_scope->schema ? m_scope->schema->root() : nullptr);
@@ -522,8 +543,8 @@ private:
             }
             return {};
         }
-        if (m_in_progress.size() >= max_definition_depth) {
-            too_deep(def);
+        if (m_in_progress.size() >= max_definition_depth || m_infer_depth > max_written_height) {
+            too_deep(def, def, m_in_progress.size() >= max_definition_depth);
             return {};
         }
         // File-level definitions are checked in the scope of their own file (plus the schema of
@@ -542,13 +563,14 @@ private:
         std::swap(saved_variables, m_variables);
         const std::size_t saved_barrier = std::exchange(m_history_barrier, 0);
         m_in_progress.push_back(&def);
-        m_below.push_back({0, nullptr});
+        m_below.push_back({{}, m_infer_depth, m_infer_depth});
         info result = infer(*def.value);
         m_in_progress.pop_back();
-        const chain below = m_below.back();
+        const progress below = m_below.back();
         m_below.pop_back();
-        const chain& own = m_chains[&def] = {below.levels + 1, below.bottom ? below.bottom : &def};
-        if (!m_below.empty() && own.levels > m_below.back().levels) m_below.back() = own;
+        m_chains[&def] = {below.longest.levels + 1, below.reach - below.entry,
+                          below.longest.bottom ? below.longest.bottom : &def};
+        uses(m_chains[&def], below.reach);
         m_history_barrier = saved_barrier;
         std::swap(saved_variables, m_variables);
         if (file != nullptr) file->schema = std::move(file_schema);
@@ -561,34 +583,51 @@ private:
     // chain of definitions below it counts too, so the limit holds whichever definition of a chain
     // was checked first. Counted in levels only, a chain written in order (each definition after
     // those it uses) was checked one level at a time and never reported, and a chain of 20,000
-    // then overflowed the compiler's stack. The definition's chain becomes one below the one in
+    // then overflowed the compiler's stack. The same holds for its height with the definitions it
+    // uses written out (max_written_height). The definition's chain becomes one below the one in
     // progress.
     bool within_depth(const ast::definition& def) {
         const auto it = m_chains.find(&def);
         if (it == m_chains.end()) return true;  // not reached: a type is remembered with its chain
-        if (m_in_progress.size() + it->second.levels > max_definition_depth) {
-            too_deep(*it->second.bottom);
+        const chain& c = it->second;
+        const bool levels = m_in_progress.size() + c.levels > max_definition_depth;
+        if (levels || m_infer_depth + c.height > max_written_height) {
+            too_deep(def, *c.bottom, levels);
             return false;
         }
-        if (!m_below.empty() && it->second.levels > m_below.back().levels) m_below.back() = it->second;
+        uses(c, m_infer_depth + c.height);
         return true;
     }
 
-    // Reports the definitions in progress, down to `bottom`, as one chain too deep (V0215).
-    void too_deep(const ast::definition& bottom) {
-        const ast::definition& top = m_in_progress.empty() ? bottom : *m_in_progress.front();
+    // The definition in progress uses a definition with chain `c`, which reaches depth `reach`.
+    void uses(const chain& c, std::size_t reach) {
+        if (m_below.empty()) return;
+        progress& user = m_below.back();
+        if (c.levels > user.longest.levels) user.longest = c;
+        user.reach = std::max(user.reach, reach);
+    }
+
+    // Reports the definitions in progress (or `used`, when none is), down to `bottom`, as one chain
+    // too deep (V0215): too many `levels`, or else too many operators once written out.
+    void too_deep(const ast::definition& used, const ast::definition& bottom, bool levels) {
+        const ast::definition& top = m_in_progress.empty() ? used : *m_in_progress.front();
         if (!m_reported_depth.insert(&top).second) return;
+        const std::string how =
+            levels ? " uses definitions more than " + std::to_string(max_definition_depth) + " levels deep, down to "
+                   : " is more than " + std::to_string(max_written_height) +
+                         " operators deep with the definitions it uses written out, down to ";
         report(make_diagnostic(code::definitions_too_deep, top.name_where,
-                               "definition " + backticked(top.name) + " uses definitions more than " +
-                                   std::to_string(max_definition_depth) + " levels deep, down to " +
-                                   backticked(bottom.name),
+                               "definition " + backticked(top.name) + how + backticked(bottom.name),
                                "write the condition out, or use fewer definitions in a row"));
     }
 
     // ---- expressions ---------------------------------------------------------------------------
 
     info infer(const ast::expr& e) {
+        ++m_infer_depth;
+        if (!m_below.empty()) m_below.back().reach = std::max(m_below.back().reach, m_infer_depth);
         info i = std::visit([&](const auto& node) { return infer_node(e, node); }, e.kind);
+        --m_infer_depth;
         m_set.types[e.id] = i.t;
         return i;
     }
@@ -1073,13 +1112,9 @@ private:
     std::vector<const ast::definition*> m_in_progress;
     std::set<const ast::definition*> m_reported_cycles;
     std::set<const ast::definition*> m_reported_depth;  // chains too deep, by their first definition
-    // The longest chain of definitions from a definition down (itself included), and its last one.
-    struct chain {
-        std::size_t levels = 0;
-        const ast::definition* bottom = nullptr;
-    };
     std::map<const ast::definition*, chain> m_chains;  // every definition checked
-    std::vector<chain> m_below;                        // per definition in progress: the longest chain it uses so far
+    std::vector<progress> m_below;
+    std::size_t m_infer_depth = 0;  // infer() calls under way
     std::set<const ast::definition*> m_used;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;

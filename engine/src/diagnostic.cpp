@@ -37,7 +37,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::then_with_obligation, "V0212", "then-with-require", E, "a rule with a deferred obligation (`then`) also has `require` or `forbid`"},
     {code::variable_across_turns, "V0213", "variable-across-turns", E, "the argument of a conversation function uses a quantifier variable bound outside it"},
     {code::indistinct_versions, "V0214", "indistinct-versions", E, "versions of one policy share its name but not each with a `version` of its own, so a finding could not say which applied"},
-    {code::definitions_too_deep, "V0215", "definitions-too-deep", E, "definitions use one another more than 256 levels deep"},
+    {code::definitions_too_deep, "V0215", "definitions-too-deep", E, "definitions use one another more than 256 levels deep, or more than 2048 operators deep written out"},
     {code::type_mismatch, "V0301", "type-mismatch", E, "an operator or function is applied to values of types it cannot take"},
     {code::invalid_regex, "V0302", "invalid-regex", E, "a `matches` pattern is not a valid RE2 regular expression"},
     {code::expected_path, "V0303", "expected-path", E, "`exists` and `missing` take a field path"},

@@ -386,6 +386,36 @@ BOOST_AUTO_TEST_CASE(definitions_written_in_order_use_one_another_at_most_256_de
     BOOST_TEST(deeper.diagnostics.size() == 78u);
 }
 
+// Definitions of 500 operators each, each using the one before: four check, and more are V0215,
+// whichever order they are written in (60 of them overflowed the stack of the checker, or of the
+// compiler when written in order).
+BOOST_AUTO_TEST_CASE(definitions_written_out_are_at_most_2048_operators_deep) {
+    const auto tall = [](std::size_t n, bool in_order) {
+        std::vector<std::string> lines{"let a0 = speaker == \"ai\"\n"};
+        std::string nots;
+        for (int i = 0; i < 500; ++i) nots += "not ";
+        for (std::size_t i = 1; i < n; ++i) {
+            lines.push_back("let a" + std::to_string(i) + " = " + nots + "a" + std::to_string(i - 1) + "\n");
+        }
+        if (!in_order) std::reverse(lines.begin(), lines.end());
+        std::string text;
+        for (const auto& line : lines) text += line;
+        return text + "policy \"p\" {\n  rule r { require a" + std::to_string(n - 1) + " }\n}\n";
+    };
+    for (const bool in_order : {true, false}) {
+        BOOST_TEST_CONTEXT((in_order ? "in order" : "in reverse")) {
+            const auto fine = check_text(tall(5, in_order));
+            BOOST_TEST(fine.diagnostics.empty(), fine.dump());
+            const auto deep = check_text(tall(6, in_order));
+            BOOST_TEST(deep.summary() == std::vector<std::string>{"V0215 `a5`"}, boost::test_tools::per_element());
+            BOOST_TEST(deep.diagnostics.at(0).message.find("is more than 2048 operators deep with the definitions it "
+                                                           "uses written out") != std::string::npos);
+            const auto deeper = check_text(tall(60, in_order));
+            BOOST_TEST(deeper.has(in_order ? "V0215 `a5`" : "V0215 `a59`"), deeper.dump());
+        }
+    }
+}
+
 // docs/diagnostics.md lists every code of the table, with its slug.
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");
