@@ -174,6 +174,49 @@ std::string visible_controls(std::string_view text) {
     return out;
 }
 
+// The widest source line a snippet shows whole. A longer one is cut to this many columns around
+// the start of the underline, with `...` where it was cut: every diagnostic repeats its line, so
+// a thousand mistakes on one line of 10 kB rendered 10 MB (found with the test file fuzz
+// harness).
+constexpr std::size_t max_snippet_columns = 160;
+constexpr std::size_t snippet_context_columns = 40;  // shown before the underline when cut
+
+// The part of `text` (tabs expanded, so one column per code point) from column `from` to `to`.
+std::string_view columns(std::string_view text, std::size_t from, std::size_t to) {
+    std::size_t column = 0, begin = text.size(), end = text.size();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+        if (column == from) begin = i;
+        if (column == to) {
+            end = i;
+            break;
+        }
+        ++column;
+    }
+    return text.substr(std::min(begin, end), end - std::min(begin, end));
+}
+
+// Writes the line and its underline (`pad` columns in, `width` wide), cut to max_snippet_columns.
+void render_line(std::string& out, const std::string& number, const std::string& line, std::size_t pad,
+                 std::size_t width) {
+    const std::string gutter(number.size(), ' ');
+    const std::size_t total = display_width(line);
+    if (total <= max_snippet_columns) {
+        out += number + " | " + line + "\n";
+        out += gutter + " | " + std::string(pad, ' ') + std::string(width, '^') + "\n";
+        return;
+    }
+    std::size_t from = pad > snippet_context_columns ? pad - snippet_context_columns : 0;
+    from = std::min(from, total - max_snippet_columns);
+    const std::size_t to = from + max_snippet_columns;
+    const std::string before = from > 0 ? "..." : "";
+    out += number + " | " + before + std::string(columns(line, from, to)) + (to < total ? "..." : "") + "\n";
+    // An underline that goes on past the cut stops there; one at the end of the line stays there.
+    const std::size_t first = std::min(pad, to);
+    const std::size_t shown_width = std::max<std::size_t>(1, std::min(pad + width, to) - first);
+    out += gutter + " | " + std::string(before.size() + first - from, ' ') + std::string(shown_width, '^') + "\n";
+}
+
 void render_snippet(std::string& out, const span& where, const source_map& sources) {
     const auto& file = sources.file(where.file);
     const auto start = sources.locate(where);
@@ -188,11 +231,10 @@ void render_snippet(std::string& out, const span& where, const source_map& sourc
     // would end the text where it is printed); each is underlined as four columns.
     const auto shown = [](std::string_view part) { return visible_controls(text::printable_utf8(part)); };
     out += gutter + " |\n";
-    out += number + " | " + expand_tabs(shown(line)) + "\n";
     const std::size_t pad = display_width(shown(line.substr(0, col_bytes)));
     // Measured from the start of the line: a tab is as wide as the columns it takes there.
     const std::size_t width = std::max<std::size_t>(1, display_width(shown(line.substr(0, end_bytes))) - pad);
-    out += gutter + " | " + std::string(pad, ' ') + std::string(width, '^') + "\n";
+    render_line(out, number, expand_tabs(shown(line)), pad, width);
 }
 
 }  // namespace

@@ -473,4 +473,33 @@ BOOST_AUTO_TEST_CASE(deferred_obligation_mistakes) {
     BOOST_TEST(r.clauses.size() == 2u);
 }
 
+// A source line wider than 160 columns is shown cut around the underline: every diagnostic repeats
+// its line, so a thousand mistakes on one line of 10 kB rendered 10 MB (found with the test file
+// fuzz harness).
+BOOST_AUTO_TEST_CASE(a_long_line_is_shown_around_its_underline) {
+    vigil::source_map sources;
+    const std::string line = std::string(200, 'x') + "oops" + std::string(300, 'y');
+    const vigil::file_id id = sources.add("long.vigil", line + "\n");
+    const auto in_the_middle =
+        vigil::make_diagnostic(vigil::code::syntax_expected, {id, 200, 204}, "unexpected `oops`");
+    BOOST_TEST(vigil::render_text(in_the_middle, sources) ==
+               "long.vigil:1:201: error[V0101]: unexpected `oops`\n  |\n1 | ..." + std::string(40, 'x') + "oops" +
+                   std::string(116, 'y') + "...\n  | " + std::string(43, ' ') + "^^^^\n");
+    const auto at_the_end = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 504, 504}, "expected `}`");
+    BOOST_TEST(vigil::render_text(at_the_end, sources) == "long.vigil:1:505: error[V0101]: expected `}`\n  |\n1 | ..." +
+                                                              std::string(160, 'y') + "\n  | " + std::string(163, ' ') +
+                                                              "^\n");
+    const auto whole = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 0, 504}, "all of it");
+    BOOST_TEST(vigil::render_text(whole, sources) == "long.vigil:1:1: error[V0101]: all of it\n  |\n1 | " +
+                                                         std::string(160, 'x') + "...\n  | " + std::string(160, '^') +
+                                                         "\n");
+
+    std::size_t rendered = 0;
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        const auto d = vigil::make_diagnostic(vigil::code::syntax_expected, {id, i % 500, i % 500 + 1}, "here");
+        rendered += vigil::render_text(d, sources).size();
+    }
+    BOOST_TEST(rendered < 1000u * 450u);  // over 1000 * 1000 when the whole line was shown
+}
+
 BOOST_AUTO_TEST_SUITE_END()
