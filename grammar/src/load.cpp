@@ -241,6 +241,13 @@ private:
             if (detail) d.notes.push_back({std::move(*detail), std::nullopt});
             m_diagnostics.push_back(std::move(d));
         };
+        // A device or a pipe (`schema "/dev/zero"`) would be read until memory ran out, as an import
+        // of one is refused: a schema is a file.
+        std::error_code ec;
+        if (fs::exists(path, ec) && !fs::is_regular_file(path, ec) && !fs::is_directory(path, ec)) {
+            invalid("cannot read schema `" + shown + "`: it is not a regular file", std::nullopt);
+            return;
+        }
         read_result read = read_text(path);
         if (!read.text) {
             invalid("cannot read schema `" + shown + "`: " + read.error, std::nullopt);
