@@ -244,8 +244,8 @@ private:
         // A device or a pipe (`schema "/dev/zero"`) would be read until memory ran out, as an import
         // of one is refused: a schema is a file.
         std::error_code ec;
-        if (fs::exists(path, ec) && !fs::is_regular_file(path, ec) && !fs::is_directory(path, ec)) {
-            invalid("cannot read schema `" + shown + "`: it is not a regular file", std::nullopt);
+        if (const std::string kind(not_a_file_kind(fs::status(path, ec).type())); !kind.empty()) {
+            invalid("cannot read schema `" + shown + "`: it is " + kind + ", not a file", std::nullopt);
             return;
         }
         read_result read = read_text(path);

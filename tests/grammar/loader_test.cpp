@@ -299,11 +299,12 @@ policy "array" { schema "array.json" }
 // A schema that is a device is refused without reading it: `/dev/zero` was read until memory ran
 // out (noticed while writing the policy fuzz harness, whose schemas resolve against real files).
 BOOST_AUTO_TEST_CASE(a_schema_that_is_not_a_file_is_not_read) {
-    auto loaded = load({{"<test>", std::string(R"(policy "p" { schema "/dev/zero" })")}});
+    auto loaded = load({{"<test>", std::string(R"(policy "p" { schema "/dev/zero" } policy "q" { schema "/" })")}});
     BOOST_REQUIRE(loaded.value);
     BOOST_TEST(
         problems(loaded) == (std::vector<std::string>{
-                                "V0402 `\"/dev/zero\"` cannot read schema `/dev/zero`: it is not a regular file"}),
+                                "V0402 `\"/dev/zero\"` cannot read schema `/dev/zero`: it is a device, not a file",
+                                "V0402 `\"/\"` cannot read schema `/`: it is a directory, not a file"}),
         boost::test_tools::per_element());
 }
 
