@@ -43,7 +43,8 @@ public:
         for (const ast::module& mod : m_set.checked.modules) {
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
-        m_set.meta_schema = existing_field(0, "meta");
+        m_set.meta_read = existing_field(0, "meta") != none;
+        m_set.meta_schema = field_of(0, "meta");
         share_clauses();
         build_lookup_tables();
         plan_scans();

@@ -288,7 +288,8 @@ public:
     std::vector<policy_summary> summaries;
     std::uint32_t id_slot = 0;               // root positions of `id` and `conversation_id`
     std::uint32_t conversation_id_slot = 0;
-    std::uint32_t meta_schema = eval::none;  // the schema node of `meta` when rules read it (it is carried always)
+    std::uint32_t meta_schema = eval::none;  // the schema node of `meta`, carried through to decisions,
+    bool meta_read = false;                  // ... and projected only when some rule reads it
 
     // Conversations: what the state of one conversation holds (state.hpp). All empty or zero when no
     // rule looks beyond its own turn, and then a decision never touches a state.

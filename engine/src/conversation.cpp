@@ -215,17 +215,9 @@ struct conversation_tracker::impl {
     // ---- turn order -----------------------------------------------------------------------------
 
     void remember_last_turn(conversation& c, const record_key& key, std::uint64_t line) {
+        ++c.turns;
         c.last_turn_line = line;
-        if (c.turns++ == 0) {
-            c.last_key = key;
-        } else {
-            // The turns of one conversation share its id (often a 36-character UUID): not copied again.
-            c.last_key.turn = key.turn;
-            c.last_key.has_turn = key.has_turn;
-            c.last_key.timestamp = key.timestamp;
-            c.last_key.time_ms = key.time_ms;
-            c.last_key.has_time = key.has_time;
-        }
+        c.last_key = key;
         assign_json(c.last_record_id, verdict.record_id);
         c.last_meta = verdict.meta;
     }

@@ -112,15 +112,11 @@ struct projector::state {
             // A value no rule reads is still checked, not skipped: a line that is not JSON is
             // refused whatever field holds the fault.
             if (pos == none) {
-                if (&s == &set->schema[0] && name == "meta") {
-                    if (auto err = carry(field.value(), none, nullptr)) return err;
-                } else if (auto err = walk<false>(field.value())) {
-                    return err;
-                }
+                if (auto err = walk<false>(field.value())) return err;
                 continue;
             }
             if (s.fields[pos] == set->meta_schema) {
-                if (auto err = carry(field.value(), s.fields[pos], &fields[pos])) return err;
+                if (auto err = carry(field.value(), fields[pos])) return err;
             } else if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) {
                 return err;
             }
@@ -138,11 +134,11 @@ struct projector::state {
         return std::string_view(start, static_cast<std::size_t>(next - start));
     }
 
-    // The record's `meta`: checked, projected when some rule reads it (`schema`), and its text kept
-    // as the record wrote it, to be carried through to the decision.
-    simdjson::error_code carry(od::value v, std::uint32_t schema, value* out) {
+    // The record's `meta`: checked, projected when some rule reads it, and its text kept as the
+    // record wrote it, to be carried through to the decision.
+    simdjson::error_code carry(od::value v, value& out) {
         const char* start = v.raw_json_token().data();
-        if (auto err = schema == none ? walk<false>(v) : project_value(v, schema, *out)) return err;
+        if (auto err = set->meta_read ? project_value(v, set->meta_schema, out) : walk<false>(v)) return err;
         if (auto err = text_since(start, v).get(meta)) return err;
         if (meta == "null") meta = {};  // null is absent
         return simdjson::SUCCESS;
