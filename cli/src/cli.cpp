@@ -248,11 +248,11 @@ int run_generate(const generate_options& options) {
 
 }  // namespace
 
-compiled_policies compile_policies(const std::vector<std::string>& paths) {
+compiled_policies compile_policies(const std::vector<std::string>& paths, const compile_options& options) {
     std::vector<policy_input> inputs;
     inputs.reserve(paths.size());
     for (const auto& p : paths) inputs.push_back({p, std::nullopt});
-    policy_bundle bundle = load_policies(inputs);
+    policy_bundle bundle = load_policies(inputs, options);
     return {std::move(bundle.set), std::move(bundle.sources), std::move(bundle.diagnostics), bundle.unreadable};
 }
 

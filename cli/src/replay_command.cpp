@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +88,15 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")
         ->capture_default_str();
     cmd->add_option("--summary-json", o.summary_json, "also write the summary as JSON to this file");
+    cmd->add_option("--group-by", o.group_by,
+                    "also count records and findings by the values of this record field (language, channel, "
+                    "meta.tenant; repeat for several)")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                return is_field_path(text) ? "" : "expected a record field such as language or meta.tenant";
+            },
+            "FIELD"))
+        ->allow_extra_args(false);
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -95,7 +105,13 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
 
 int run_replay(const replay_command_options& o) {
     auto logger = make_replay_logger(o.log_level);
-    const auto policies = compile_policies(o.policies);
+    compile_options compiling;
+    for (const auto& field : o.group_by) {  // a field given twice is counted once
+        if (std::find(compiling.carried_fields.begin(), compiling.carried_fields.end(), field) ==
+            compiling.carried_fields.end())
+            compiling.carried_fields.push_back(field);
+    }
+    const auto policies = compile_policies(o.policies, compiling);
     if (!policies.set) {
         print_policy_diagnostics(policies);
         logger->error("the policies do not check; nothing was evaluated");

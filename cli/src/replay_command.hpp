@@ -23,6 +23,7 @@ struct replay_command_options {
     std::string max_line = "16MiB";
     std::string findings = "-";
     std::string summary_json;
+    std::vector<std::string> group_by;  // record fields the summary counts findings by
     std::string log_level = "info";
 };
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 #include <type_traits>
 #include <unordered_set>
 #include <variant>
@@ -31,7 +32,7 @@ std::uint32_t min_of(std::uint32_t a, std::uint32_t b) { return a < b ? a : b; }
 
 class compiler {
 public:
-    explicit compiler(compiled_set& set) : m_set(set) {
+    compiler(compiled_set& set, const compile_options& options) : m_set(set), m_options(options) {
         schema_node root;
         root.concrete = true;
         m_set.schema.push_back(std::move(root));
@@ -43,6 +44,7 @@ public:
         for (const ast::module& mod : m_set.checked.modules) {
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
+        carry_fields();
         m_set.meta_read = existing_field(0, "meta") != none;
         m_set.meta_schema = field_of(0, "meta");
         share_clauses();
@@ -68,6 +70,21 @@ private:
         m_set.schema.push_back(std::move(s));
         m_set.schema[parent].fields.push_back(id);
         return id;
+    }
+
+    // The fields every decision carries: in the schema, so projected, whether a rule reads them or not.
+    void carry_fields() {
+        m_set.carried_fields = m_options.carried_fields;
+        for (const std::string& path : m_options.carried_fields) {
+            std::uint32_t s = 0;
+            std::string_view rest = path;
+            while (!rest.empty()) {
+                const std::size_t dot = std::min(rest.find('.'), rest.size());
+                s = field_of(s, std::string(rest.substr(0, dot)));
+                rest.remove_prefix(std::min(dot + 1, rest.size()));
+            }
+            m_set.carried.push_back(s);
+        }
     }
 
     // The child `name` of `parent` when the rules read it (or it was added), else none.
@@ -899,6 +916,7 @@ private:
     };
 
     compiled_set& m_set;
+    const compile_options& m_options;
     std::vector<diagnostic> m_diagnostics;
     std::unordered_map<std::string, std::uint32_t> m_interned;
     std::unordered_map<std::string, std::uint32_t> m_constants;
@@ -915,10 +933,32 @@ private:
 
 namespace vigil {
 
-result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked) {
+bool is_field_path(std::string_view path) {
+    const auto letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_'; };
+    const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
+    bool name_start = true;
+    for (const char ch : path) {
+        if (ch == '.') {
+            if (name_start) return false;
+            name_start = true;
+        } else if (name_start ? letter(ch) : letter(ch) || digit(ch)) {
+            name_start = false;
+        } else {
+            return false;
+        }
+    }
+    return !name_start;
+}
+
+result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked, const compile_options& options) {
+    for (const std::string& path : options.carried_fields) {
+        if (!is_field_path(path))
+            throw std::invalid_argument("compile: carried field `" + path +
+                                        "` is not a field path (names joined by dots)");
+    }
     auto set = std::make_shared<compiled_set>();
     set->checked = std::move(checked);
-    eval::compiler c(*set);
+    eval::compiler c(*set, options);
     c.run();
     result<std::shared_ptr<const compiled_set>> out;
     out.diagnostics = c.take_diagnostics();
@@ -930,6 +970,10 @@ result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked) {
 std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
 
 const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
+
+const std::vector<std::string>& carried_fields(const compiled_set& set) {
+    return set.carried_fields;
+}
 
 std::vector<std::string> projected_paths(const compiled_set& set) {
     std::vector<std::string> out;

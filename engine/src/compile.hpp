@@ -290,6 +290,8 @@ public:
     std::uint32_t conversation_id_slot = 0;
     std::uint32_t meta_schema = eval::none;  // the schema node of `meta`, carried through to decisions,
     bool meta_read = false;                  // ... and projected only when some rule reads it
+    std::vector<std::string> carried_fields;  // compile_options::carried_fields ...
+    std::vector<std::uint32_t> carried;       // ... and their schema nodes
 
     // Conversations: what the state of one conversation holds (state.hpp). All empty or zero when no
     // rule looks beyond its own turn, and then a decision never touches a state.

@@ -74,6 +74,7 @@ struct conversation {
     record_key last_key;
     nlohmann::json last_record_id;
     std::string last_meta;
+    std::vector<std::string> last_carried;
     conversation_state state;  // the rules' memory of this conversation
 
     // Back to a conversation that has seen nothing, keeping its buffers for the next id.
@@ -90,7 +91,8 @@ struct conversation {
         turns = 0;
         last_turn_line = 0;
         resumed = false;
-        state.rules.reset();  // last_key, last_record_id and last_meta are read only once a turn is evaluated
+        state.rules
+            .reset();  // last_key, last_record_id, last_meta and last_carried are read only once a turn is evaluated
     }
 };
 
@@ -166,9 +168,11 @@ struct conversation_tracker::impl {
         if (c.turns > 0) {
             assign_json(closing.record_id, c.last_record_id);
             closing.meta = c.last_meta;
+            closing.carried = c.last_carried;
         } else {
             closing.record_id = nullptr;
             closing.meta.clear();
+            closing.carried.clear();
         }
         assign_json(closing.conversation_id, c.id);
         if (closing.policy_hash.empty()) closing.policy_hash = policy_hash(judge.policies());
@@ -220,6 +224,7 @@ struct conversation_tracker::impl {
         c.last_key = key;
         assign_json(c.last_record_id, verdict.record_id);
         c.last_meta = verdict.meta;
+        c.last_carried = verdict.carried;
     }
 
     // Evaluates one record in its turn; on success the conversation moves to the next turn.

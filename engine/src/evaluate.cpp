@@ -1298,6 +1298,18 @@ struct evaluator::impl {
         if (result == tri::true_) f.remedies = r.remedies;
     }
 
+    void carry_fields(std::vector<std::string>& out) const {
+        out.resize(set.carried.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i].clear();
+            const value v = at_path(set.carried[i]);
+            if (v.k == kind::unknown)
+                out[i] = "null";
+            else
+                eval::append_json(v, out[i]);
+        }
+    }
+
     static void set_json(nlohmann::json& j, const value& v) {
         if (v.k == kind::text && j.is_string()) {
             j.get_ref<std::string&>().assign(v.text, v.size);  // keeps the string's capacity
@@ -1316,6 +1328,7 @@ struct evaluator::impl {
             out.record_id = nullptr;
             out.conversation_id = nullptr;
             out.meta.clear();
+            out.carried.clear();
             return false;
         }
         root = projector.root();
@@ -1324,6 +1337,7 @@ struct evaluator::impl {
         set_json(out.record_id, root[set.id_slot]);
         set_json(out.conversation_id, root[set.conversation_id_slot]);
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
+        if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
         const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);

@@ -41,6 +41,13 @@ void append_missing_and_errors(std::string& text, const finding& f) {
     append_json_strings(text, f.errors);
 }
 
+// Adds `from`'s counts of one rule to `into`, taking its names when `into` has none yet.
+void add_rule_counts(rule_tally& into, const rule_tally& from) {
+    if (into.rule.empty()) into = rule_tally{from.policy, from.version, from.rule, from.severity, 0, 0};
+    into.violations += from.violations;
+    into.undetermined += from.undetermined;
+}
+
 bool same_remedies(const std::vector<remedy_out>& a, const std::vector<remedy_out>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const remedy_out& x, const remedy_out& y) {
         return x.kind == y.kind && x.argument == y.argument;
@@ -65,13 +72,21 @@ void tally::merge(const tally& o) {
     violations += o.violations;
     undetermined += o.undetermined;
     for (const auto& [severity, n] : o.by_severity) by_severity[severity] += n;
-    for (const auto& [key, r] : o.by_rule) {
-        rule_tally& mine = by_rule[key];
-        if (mine.rule.empty()) mine = rule_tally{r.policy, r.version, r.rule, r.severity, 0, 0};
-        mine.violations += r.violations;
-        mine.undetermined += r.undetermined;
-    }
+    for (const auto& [key, r] : o.by_rule) add_rule_counts(by_rule[key], r);
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
+    if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
+    for (std::size_t field = 0; field < o.groups.size(); ++field) {
+        for (const auto& [value, theirs] : o.groups[field]) {
+            group_counts& mine = groups[field][value];
+            mine.records += theirs.records;
+            mine.violations += theirs.violations;
+            mine.undetermined += theirs.undetermined;
+            if (mine.by_rule.size() < theirs.by_rule.size()) mine.by_rule.resize(theirs.by_rule.size());
+            for (std::size_t r = 0; r < theirs.by_rule.size(); ++r) {
+                if (!theirs.by_rule[r].rule.empty()) add_rule_counts(mine.by_rule[r], theirs.by_rule[r]);
+            }
+        }
+    }
 }
 
 event_renderer::event_renderer(const std::vector<std::string>& files) : m_files(files) {
@@ -177,6 +192,29 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
     }
 }
 
+void event_renderer::count_groups(const decision& d, bool record, tally& t) {
+    for (std::size_t field = 0; field < t.groups.size(); ++field) {
+        // A closing without a turn evaluated carries nothing (and has no findings).
+        const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
+        auto at = t.groups[field].find(value);
+        if (at == t.groups[field].end()) at = t.groups[field].emplace(std::string(value), group_counts{}).first;
+        group_counts& g = at->second;
+        if (record) ++g.records;
+        for (const finding& f : d.findings) {
+            if (g.by_rule.size() <= f.rule_index) g.by_rule.resize(f.rule_index + 1);
+            rule_tally& r = g.by_rule[f.rule_index];
+            if (r.rule.empty()) r = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
+            if (f.result == outcome::violation) {
+                ++g.violations;
+                ++r.violations;
+            } else {
+                ++g.undetermined;
+                ++r.undetermined;
+            }
+        }
+    }
+}
+
 void event_renderer::render_record(const decision& d, line_id line, const record_key* key) {
     std::string& record = m_record;
     record.clear();
@@ -212,6 +250,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             ++t.decisions[static_cast<int>(e.verdict->kind)];
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
+            if (!t.groups.empty()) count_groups(*e.verdict, true, t);
             findings(*e.verdict, e.line, e.record, text, t);
             return;
         }
@@ -219,7 +258,10 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             // Findings about the whole conversation, on its last turn evaluated.
             ++t.conversations;
             if (e.resumed) ++t.resumed;
-            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, text, t);
+            if (e.verdict && e.last_turn_line != 0) {
+                if (!t.groups.empty() && !e.verdict->findings.empty()) count_groups(*e.verdict, false, t);
+                findings(*e.verdict, e.last_turn_line, e.record, text, t);
+            }
             return;
         }
         case event_kind::malformed: {

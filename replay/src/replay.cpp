@@ -302,6 +302,7 @@ public:
         if (!s.unreadable.empty()) return s;
 
         m_tallies.resize(m_threads);
+        for (auto& t : m_tallies) t.groups.resize(carried_fields(*m_set).size());
         m_worker_cpu.resize(m_threads);
         std::vector<std::thread> workers;
         for (std::size_t w = 0; w < m_threads; ++w) workers.emplace_back([this, w] { work(w); });
@@ -341,6 +342,7 @@ public:
         s.undetermined = total.undetermined;
         s.by_severity = total.by_severity;
         for (const auto& entry : total.by_rule) s.by_rule.push_back(entry.second);
+        s.breakdowns = breakdowns_of(total);
         s.peak_open = m_peak_open;
         s.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         for (const double cpu : m_worker_cpu) s.worker_cpu_seconds += cpu;
@@ -348,6 +350,32 @@ public:
     }
 
 private:
+    std::vector<breakdown> breakdowns_of(const tally& total) const {
+        std::vector<breakdown> out;
+        const auto& fields = carried_fields(*m_set);
+        for (std::size_t field = 0; field < fields.size(); ++field) {
+            breakdown& b = out.emplace_back();
+            b.field = fields[field];
+            for (const auto& [value, counts] : total.groups[field]) {
+                group_tally& g = b.groups.emplace_back();
+                g.value = value;
+                g.records = counts.records;
+                g.violations = counts.violations;
+                g.undetermined = counts.undetermined;
+                for (const rule_tally& r : counts.by_rule) {
+                    if (!r.rule.empty()) g.by_rule.push_back(r);
+                }
+                std::sort(g.by_rule.begin(), g.by_rule.end(), [](const rule_tally& x, const rule_tally& y) {
+                    return std::tie(x.policy, x.version, x.rule) < std::tie(y.policy, y.version, y.rule);
+                });
+            }
+            std::sort(b.groups.begin(), b.groups.end(), [](const group_tally& x, const group_tally& y) {
+                return x.records != y.records ? x.records > y.records : x.value < y.value;
+            });
+        }
+        return out;
+    }
+
     // ---- reader ---------------------------------------------------------------------------------
 
     batch_ptr new_batch() {

@@ -1,10 +1,12 @@
 // The summary of a replay, for people (stderr) and for tools (--summary-json); durations.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "vigil/check.hpp"
 #include "vigil/json_text.hpp"
@@ -54,6 +56,99 @@ std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rule
     return out;
 }
 
+ordered rule_json(const rule_tally& r) {
+    return {{"policy", r.policy},     {"version", version_json(r.version)}, {"rule", r.rule},
+            {"severity", r.severity}, {"violation", r.violations},          {"undetermined", r.undetermined}};
+}
+
+ordered breakdowns_json(const std::vector<breakdown>& breakdowns) {
+    auto out = ordered::array();
+    for (const auto& b : breakdowns) {
+        auto groups = ordered::array();
+        for (const auto& g : b.groups) {
+            auto by_rule = ordered::array();
+            for (const auto& r : g.by_rule) by_rule.push_back(rule_json(r));
+            groups.push_back({{"value", ordered::parse(g.value)},
+                              {"records", g.records},
+                              {"findings", {{"violation", g.violations}, {"undetermined", g.undetermined}}},
+                              {"by_rule", std::move(by_rule)}});
+        }
+        out.push_back({{"field", b.field}, {"groups", std::move(groups)}});
+    }
+    return out;
+}
+
+// "n violations, m undetermined (x and y per 100 records)": rates let groups of different sizes
+// be compared.
+std::string findings_per_records(std::uint64_t violations, std::uint64_t undetermined, std::uint64_t records) {
+    std::string text =
+        plural(violations, "violation", "violations") + ", " + std::to_string(undetermined) + " undetermined";
+    if (records > 0) {
+        const double per100 = 100.0 / static_cast<double>(records);
+        text += " (" + format("%.1f", static_cast<double>(violations) * per100) + " and " +
+                format("%.1f", static_cast<double>(undetermined) * per100) + " per 100 records)";
+    }
+    return text;
+}
+
+// How far apart two rates of findings per record are, in standard errors (the two-proportion z
+// statistic); 0 when either side has no records.
+double z_score(std::uint64_t found, std::uint64_t records, std::uint64_t found_rest, std::uint64_t records_rest) {
+    if (records == 0 || records_rest == 0) return 0;
+    const auto rate = [](std::uint64_t n, std::uint64_t of) {
+        return std::min(1.0, static_cast<double>(n) / static_cast<double>(of));
+    };
+    const double pooled = rate(found + found_rest, records + records_rest);
+    const double error =
+        std::sqrt(pooled * (1 - pooled) * (1 / static_cast<double>(records) + 1 / static_cast<double>(records_rest)));
+    return error > 0 ? (rate(found, records) - rate(found_rest, records_rest)) / error : 0;
+}
+
+// A group is named with a rule only where its rate of findings differs from the other records'
+// by more than this many standard errors: chance alone does that about 3 times in 1,000.
+constexpr double notable_z = 3;
+
+// One line per group, and under it the rules whose rate of violations or undetermined findings
+// differs from the rest of the records beyond chance: where a language or a channel is served
+// worse, or its records lack what the rules need. The JSON has every count.
+void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
+    const std::set<std::string> versioned = policies_with_versions(s.by_rule);
+    for (const auto& b : s.breakdowns) {
+        std::uint64_t records = 0;
+        for (const auto& g : b.groups) records += g.records;
+        out.push_back({false, "by " + b.field +
+                                  " (rules named where a value's rate differs from the other records' by " +
+                                  format("%.0f", notable_z) + " standard errors or more):"});
+        for (const auto& g : b.groups) {
+            out.push_back({false, "  " + g.value + ": " + plural(g.records, "record", "records") + "; " +
+                                      findings_per_records(g.violations, g.undetermined, g.records)});
+            const std::uint64_t rest = records - g.records;
+            std::map<std::tuple<std::string, std::string, std::string>, const rule_tally*> mine;
+            for (const auto& r : g.by_rule) mine[{r.policy, r.version, r.rule}] = &r;
+            for (const auto& all : s.by_rule) {  // a rule without findings for this value may stand out too
+                const auto it = mine.find({all.policy, all.version, all.rule});
+                const rule_tally none{};
+                const rule_tally& r = it == mine.end() ? none : *it->second;
+                const std::string name =
+                    (versioned.count(all.policy) != 0 ? all.policy + " " + all.version : all.policy) + "/" + all.rule;
+                const auto note = [&](std::uint64_t found, std::uint64_t found_all, const char* what) {
+                    const double z = z_score(found, g.records, found_all - found, rest);
+                    if (std::abs(z) < notable_z) return;
+                    out.push_back({false, "    " + name + ": " +
+                                              format("%.1f", 100.0 * static_cast<double>(found) /
+                                                                 static_cast<double>(g.records)) +
+                                              " " + what + " per 100 records, against " +
+                                              format("%.1f", 100.0 * static_cast<double>(found_all - found) /
+                                                                 static_cast<double>(rest)) +
+                                              " for the others (z = " + format("%.1f", z) + ")"});
+                };
+                note(r.violations, all.violations, "violations");
+                note(r.undetermined, all.undetermined, "undetermined");
+            }
+        }
+    }
+}
+
 ordered problems_json(const std::vector<problem>& list) {
     auto out = ordered::array();
     for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
@@ -90,17 +185,12 @@ ordered to_json(const summary& s) {
     ordered by_severity;
     for (const auto& level : severities_down()) by_severity[level] = count_of(s.by_severity, level);
     auto by_rule = ordered::array();
-    for (const auto& r : s.by_rule)
-        by_rule.push_back({{"policy", r.policy},
-                           {"version", version_json(r.version)},
-                           {"rule", r.rule},
-                           {"severity", r.severity},
-                           {"violation", r.violations},
-                           {"undetermined", r.undetermined}});
+    for (const auto& r : s.by_rule) by_rule.push_back(rule_json(r));
     j["findings"] = {{"total", s.violations + s.undetermined},
                      {"by_outcome", {{"violation", s.violations}, {"undetermined", s.undetermined}}},
                      {"by_severity", std::move(by_severity)},
                      {"by_rule", std::move(by_rule)}};
+    j["groups"] = breakdowns_json(s.breakdowns);
     j["policy_hash"] = s.policy_hash;
     j["settings"] = {{"reorder_window", s.tracking.reorder_window},
                      {"idle_ms", s.tracking.idle_gap_ms},
@@ -152,6 +242,7 @@ std::vector<summary_line> render_text(const summary& s) {
                                   "): " + plural(r.violations, "violation", "violations") + ", " +
                                   std::to_string(r.undetermined) + " undetermined"});
     }
+    render_breakdowns(s, out);
     out.push_back({false, "turn order: " + plural(s.gaps, "gap", "gaps") + " (" +
                               plural(s.missing_turns, "missing turn", "missing turns") + "; " +
                               std::to_string(s.gaps_at_start) + " at a conversation's start), " +

@@ -3,9 +3,12 @@
 // counts of the summary. Each worker has its own; the counts are merged at the end.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,6 +34,20 @@ constexpr std::uint64_t line_of(line_id id) {
 /// How many malformed lines the summary names.
 constexpr std::size_t malformed_shown = 20;
 
+/// One value of a carried field: its records, and its findings by finding::rule_index.
+struct group_counts {
+    std::uint64_t records = 0;
+    std::uint64_t violations = 0, undetermined = 0;
+    std::vector<rule_tally> by_rule;  // by rule index; `rule` empty for rules without findings here
+};
+
+/// Looks a value up by its text without making a string of it.
+struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using groups_by_value = std::unordered_map<std::string, group_counts, text_hash, std::equal_to<>>;
+
 /// The counts of one worker, on cache lines of its own (each worker counts every record).
 struct alignas(64) tally {
     std::uint64_t decided = 0, malformed = 0, duplicates = 0, out_of_order = 0, gaps = 0, gaps_at_start = 0;
@@ -41,6 +58,8 @@ struct alignas(64) tally {
     std::map<std::string, std::uint64_t> by_severity;
     std::map<std::tuple<std::string, std::string, std::string>, rule_tally> by_rule;  // policy, version, rule
     std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
+    // Per carried field of the compiled set: by value, as JSON text.
+    std::vector<groups_by_value> groups;
 
     void merge(const tally& other);
 };
@@ -67,6 +86,7 @@ private:
     };
 
     void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
+    static void count_groups(const decision& d, bool record, tally& t);
     void render_record(const decision& d, line_id line, const record_key* key);  // into m_record
     rule_entry& rule_of(const finding& f, tally& t);
     std::string_view remedies_of(const finding& f, rule_entry& r);

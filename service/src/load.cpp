@@ -10,7 +10,7 @@
 
 namespace vigil {
 
-policy_bundle load_policies(const std::vector<policy_input>& inputs) {
+policy_bundle load_policies(const std::vector<policy_input>& inputs, const compile_options& options) {
     policy_bundle out;
     auto loaded = load(inputs);
     out.diagnostics = std::move(loaded.diagnostics);
@@ -22,7 +22,7 @@ policy_bundle load_policies(const std::vector<policy_input>& inputs) {
     auto checked = check(std::move(*loaded.value));
     out.diagnostics.insert(out.diagnostics.end(), checked.diagnostics.begin(), checked.diagnostics.end());
     if (checked.value && !has_errors(out.diagnostics)) {
-        auto compiled = compile(std::move(*checked.value));
+        auto compiled = compile(std::move(*checked.value), options);
         out.diagnostics.insert(out.diagnostics.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
         if (compiled.value && !has_errors(out.diagnostics)) out.set = *compiled.value;
     }

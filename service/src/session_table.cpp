@@ -58,14 +58,15 @@ struct live_conversation {
     std::vector<std::pair<std::int64_t, std::uint64_t>> evaluated;
     nlohmann::json last_record_id;  // of the last turn decided: end-of-conversation findings go there
     std::string last_meta;          // ... with its `meta`
+    std::vector<std::string> last_carried;  // ... and its carried fields (compile_options)
     clock_type::time_point last_fed;
     std::size_t bytes = 0;  // what it is charged in the table's total
 };
 
 using conversation_list = std::list<live_conversation>;
 
-// The bytes a conversation is charged: its state, its turn list, its id, its last turn's record id
-// and meta, and the nodes that hold
+// The bytes a conversation is charged: its state, its turn list, its id, its last turn's record id,
+// meta and carried fields, and the nodes that hold
 // it (a list node, a map node and a bucket).
 std::size_t charge(const live_conversation& c) {
     constexpr std::size_t nodes = sizeof(live_conversation) + 2 * sizeof(void*)  // list node
@@ -79,6 +80,10 @@ std::size_t charge(const live_conversation& c) {
         bytes += sizeof(std::string) + (text.capacity() > 15 ? text.capacity() + 1 : 0);
     }
     if (c.last_meta.capacity() > 15) bytes += c.last_meta.capacity() + 1;
+    bytes += c.last_carried.capacity() * sizeof(std::string);
+    for (const auto& text : c.last_carried) {
+        if (text.capacity() > 15) bytes += text.capacity() + 1;
+    }
     return bytes;
 }
 
@@ -133,6 +138,7 @@ decision close_conversation(live_conversation& c) {
     decision d;
     d.record_id = c.last_record_id;
     d.meta = c.last_meta;
+    d.carried = c.last_carried;
     d.conversation_id = c.id;
     d.policy_hash = policy_hash(*c.set);
     evaluator_for(c.set).finish(c.state, d.findings);
@@ -343,6 +349,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             c.next_turn = key.turn + 1;
             c.last_record_id = out.verdict.record_id;
             c.last_meta = out.verdict.meta;
+            c.last_carried = out.verdict.carried;
         } else {
             if (!judge.project_only(json, error)) return false;
             out.placement = fit == turn_fit::duplicate ? "duplicate" : "out_of_order";

@@ -25,7 +25,7 @@ using compiled = std::shared_ptr<const vigil::compiled_set>;
 
 /// Loads, checks and compiles policy text. On failure returns null and puts every diagnostic's
 /// rendering (or message) in `problems`.
-inline compiled try_compile(std::string_view text, std::string& problems) {
+inline compiled try_compile(std::string_view text, std::string& problems, const vigil::compile_options& options = {}) {
     auto loaded = vigil::load({{"<test>", std::string(text)}});
     auto describe = [&problems](const std::vector<vigil::diagnostic>& ds, const vigil::source_map* sources) {
         for (const auto& d : ds) {
@@ -44,7 +44,7 @@ inline compiled try_compile(std::string_view text, std::string& problems) {
         describe(checked.diagnostics, sources.get());
         return nullptr;
     }
-    auto result = vigil::compile(std::move(*checked.value));
+    auto result = vigil::compile(std::move(*checked.value), options);
     if (!result.ok()) {
         describe(result.diagnostics, sources.get());
         return nullptr;
@@ -53,9 +53,9 @@ inline compiled try_compile(std::string_view text, std::string& problems) {
 }
 
 /// Compiles or fails the current test, printing the diagnostics.
-inline compiled compile_policy(std::string_view text) {
+inline compiled compile_policy(std::string_view text, const vigil::compile_options& options = {}) {
     std::string problems;
-    compiled set = try_compile(text, problems);
+    compiled set = try_compile(text, problems, options);
     BOOST_REQUIRE_MESSAGE(set != nullptr, "policy does not compile:\n" << problems << "\n" << text);
     return set;
 }

@@ -455,6 +455,42 @@ BOOST_AUTO_TEST_CASE(meta_is_carried_through_as_the_record_wrote_it) {
     BOOST_TEST(vigil::to_json(decide(set, R"({"speaker":"ai"})"))["meta"].is_null());
 }
 
+// What `vigil replay --group-by` counts by: fields every decision carries whether a rule reads them
+// or not, as JSON text, `null` when the record lacks one.
+BOOST_AUTO_TEST_CASE(carried_fields_are_in_every_decision) {
+    const std::string policy = "policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n";
+    vigil::compile_options options;
+    options.carried_fields = {"language", "meta.tenant", "signals.distress", "speaker", "ai.model"};
+    const auto set = compile_policy(policy, options);
+    BOOST_TEST(vigil::carried_fields(*set) == options.carried_fields);
+    auto d = decide(set, R"({"id":"r-1","speaker":"ai","language":"vi","signals":{"distress":0.75},)"
+                         R"("meta":{"tenant":"a\"b","x":[1]},"ai":"not an object"})");
+    BOOST_TEST(d.carried == (std::vector<std::string>{R"("vi")", R"("a\"b")", "0.75", R"("ai")", "null"}));
+    BOOST_TEST(d.meta == R"({"tenant":"a\"b","x":[1]})");  // still carried whole
+    BOOST_TEST(!vigil::to_json(d).contains("carried"));
+    d = decide(set, R"({"id":"r-2","speaker":"user"})");
+    BOOST_TEST(d.carried == (std::vector<std::string>{"null", "null", "null", R"("user")", "null"}));
+    BOOST_TEST(d.findings.empty());
+
+    // Without carried fields a decision carries nothing, and what the rules read is unchanged.
+    const auto plain = compile_policy(policy);
+    BOOST_TEST(vigil::carried_fields(*plain).empty());
+    BOOST_TEST(decide(plain, R"({"id":"r-1","speaker":"ai","language":"vi"})").carried.empty());
+    BOOST_TEST(vigil::projected_paths(*set) == vigil::projected_paths(*plain));
+}
+
+BOOST_AUTO_TEST_CASE(a_carried_field_must_be_a_field_path) {
+    for (const char* good : {"language", "meta.tenant", "_x.y2", "a.b.c"}) BOOST_TEST(vigil::is_field_path(good), good);
+    for (const char* bad : {"", ".a", "a.", "a..b", "2a", "a.2b", "a b", "a-b", "a[0]"})
+        BOOST_TEST(!vigil::is_field_path(bad), bad);
+    std::string problems;
+    vigil::compile_options options;
+    options.carried_fields = {"meta..tenant"};
+    BOOST_CHECK_THROW(
+        try_compile("policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n", problems, options),
+        std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(a_policy_without_version_gives_findings_a_null_version) {
     auto set = compile_policy("policy \"p\" {\n  rule r {\n    forbid speaker == \"ai\"\n  }\n}\n");
     const auto j = vigil::to_json(decide(set, R"({"id":"r-1","speaker":"ai"})"));

@@ -18,7 +18,8 @@ namespace replay_test {
 using compiled = std::shared_ptr<const vigil::compiled_set>;
 
 /// Loads, checks and compiles policy files or text; fails the test with the diagnostics otherwise.
-inline compiled compile_inputs(const std::vector<vigil::policy_input>& inputs) {
+inline compiled compile_inputs(const std::vector<vigil::policy_input>& inputs,
+                               const vigil::compile_options& options = {}) {
     auto loaded = vigil::load(inputs);
     std::string problems;
     for (const auto& d : loaded.diagnostics) problems += d.message + "\n";
@@ -26,13 +27,13 @@ inline compiled compile_inputs(const std::vector<vigil::policy_input>& inputs) {
     auto checked = vigil::check(std::move(*loaded.value));
     for (const auto& d : checked.diagnostics) problems += d.message + "\n";
     BOOST_REQUIRE_MESSAGE(checked.ok(), "policies do not check:\n" << problems);
-    auto result = vigil::compile(std::move(*checked.value));
+    auto result = vigil::compile(std::move(*checked.value), options);
     BOOST_REQUIRE_MESSAGE(result.ok(), "policies do not compile");
     return *result.value;
 }
 
-inline compiled compile_text(const std::string& text) {
-    return compile_inputs({{"<test>", text}});
+inline compiled compile_text(const std::string& text, const vigil::compile_options& options = {}) {
+    return compile_inputs({{"<test>", text}}, options);
 }
 
 /// The shipped policy library.

@@ -522,6 +522,81 @@ BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
     BOOST_TEST(j["run"]["worker_cpu_seconds"].get<double>() <= 2 * j["run"]["elapsed_seconds"].get<double>() + 0.1);
 }
 
+// `--group-by`: records and findings counted by the values of carried fields, the same whatever the
+// threads, adding up to the totals, and leaving the findings file as it was.
+BOOST_AUTO_TEST_CASE(records_and_findings_are_counted_by_the_values_of_carried_fields) {
+    vigil::compile_options options;
+    options.carried_fields = {"language", "meta.tenant", "no_such_field"};
+    const compiled grouped = compile_inputs({{std::string(VIGIL_SOURCE_DIR) + "/policies", {}}}, options);
+    const auto one = replay({the_log().plain}, 1, 16, 1000, grouped);
+    const auto three = replay({the_log().plain}, 3, 16, 1000, grouped);
+    BOOST_TEST(result_of(one.summary) == result_of(three.summary));
+    const auto plain = replay({the_log().plain}, 2);
+    BOOST_TEST((one.findings == plain.findings), "grouping changed the findings file");
+    BOOST_TEST(plain.summary.breakdowns.empty());
+
+    const auto& s = one.summary;
+    BOOST_REQUIRE_EQUAL(s.breakdowns.size(), 3u);
+    for (std::size_t field = 0; field < 3; ++field) {
+        const auto& b = s.breakdowns[field];
+        BOOST_TEST(b.field == options.carried_fields[field]);
+        std::uint64_t records = 0, violations = 0, undetermined = 0;
+        std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_rule;
+        for (std::size_t i = 0; i < b.groups.size(); ++i) {
+            const auto& g = b.groups[i];
+            if (i > 0) BOOST_TEST(b.groups[i - 1].records >= g.records);  // the most records first
+            records += g.records;
+            violations += g.violations;
+            undetermined += g.undetermined;
+            for (const auto& r : g.by_rule) {
+                by_rule[r.policy + "/" + r.rule].first += r.violations;
+                by_rule[r.policy + "/" + r.rule].second += r.undetermined;
+            }
+        }
+        BOOST_TEST(records == s.decided);
+        BOOST_TEST(violations == s.violations);
+        BOOST_TEST(undetermined == s.undetermined);
+        for (const auto& r : s.by_rule) {
+            BOOST_TEST(by_rule[r.policy + "/" + r.rule].first == r.violations, r.rule);
+            BOOST_TEST(by_rule[r.policy + "/" + r.rule].second == r.undetermined, r.rule);
+        }
+    }
+    BOOST_TEST(s.breakdowns[0].groups.size() == 7u);  // the generator's seven languages, each record with one
+    for (const auto& g : s.breakdowns[0].groups) BOOST_TEST(g.value.front() == '"', g.value);
+    BOOST_REQUIRE_EQUAL(s.breakdowns[2].groups.size(), 1u);
+    BOOST_TEST(s.breakdowns[2].groups[0].value == "null");
+    BOOST_TEST(s.breakdowns[2].groups[0].records == s.decided);
+
+    const auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j["groups"][0]["field"] == "language");
+    BOOST_TEST(j["groups"][2]["groups"][0]["value"].is_null());
+    BOOST_TEST(vigil::replay::to_json(plain.summary)["groups"] == json::array());
+}
+
+// The text names a rule under a value only where that value's rate of findings stands apart from
+// the other records' beyond chance (3 standard errors).
+BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
+    vigil::replay::summary s;
+    s.decided = 2000;
+    s.violations = 120;
+    s.by_rule = {{"p", "", "even", "high", 60, 0}, {"p", "", "skewed", "high", 60, 0}};
+    vigil::replay::breakdown b;
+    b.field = "language";
+    // "even": 30 in 1,000 records for each language; "skewed": 50 against 10 (z = 5.2).
+    b.groups = {{R"("en")", 1000, 80, 0, {{"p", "", "even", "high", 30, 0}, {"p", "", "skewed", "high", 50, 0}}},
+                {R"("vi")", 1000, 40, 0, {{"p", "", "even", "high", 30, 0}, {"p", "", "skewed", "high", 10, 0}}}};
+    s.breakdowns.push_back(b);
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
+    BOOST_TEST(text.find("  \"en\": 1000 records; 80 violations, 0 undetermined (8.0 and 0.0 per 100 records)\n"
+                         "    p/skewed: 5.0 violations per 100 records, against 1.0 for the others (z = 5.2)\n"
+                         "  \"vi\": 1000 records; 40 violations, 0 undetermined (4.0 and 0.0 per 100 records)\n"
+                         "    p/skewed: 1.0 violations per 100 records, against 5.0 for the others (z = -5.2)\n") !=
+                   std::string::npos,
+               text);
+    BOOST_TEST(text.find("    p/even:") == std::string::npos, text);
+}
+
 BOOST_AUTO_TEST_CASE(durations) {
     const auto parse_duration = [](std::string_view text) { return vigil::parse_duration_ms(text); };
     BOOST_TEST(parse_duration("90s").value() == 90000);

@@ -140,6 +140,30 @@ BOOST_AUTO_TEST_CASE(closing_carries_the_meta_of_the_last_turn_evaluated) {
     BOOST_TEST(closed == (lines{R"(a {"n": [3]})", "b "}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(closing_carries_the_fields_of_the_last_turn_evaluated) {
+    vigil::compile_options options;
+    options.carried_fields = {"language"};
+    vigil::conversation_tracker t(compile_text(flag_policy, options));
+    std::vector<std::string> seen;
+    const auto sink = [&](const vigil::conversation_event& e) {
+        if (e.verdict == nullptr) return;
+        const std::string carried = e.verdict->carried.empty() ? "-" : e.verdict->carried[0];
+        seen.push_back(std::string(vigil::event_name(e.kind)) + " " + std::string(e.conversation_id) + " " + carried);
+    };
+    const auto in = [](std::string json, const std::string& language) {
+        json.pop_back();
+        return json + R"(,"language":")" + language + "\"}";
+    };
+    t.feed(in(record("a", 1), "nl"), 1, sink);
+    t.feed(in(record("a", 3), "de"), 2, sink);  // held until turn 2
+    t.feed(in(record("a", 2), "en"), 3, sink);
+    t.feed(record("b", 1), 4, sink);
+    t.finish(sink);
+    BOOST_TEST(seen == (lines{R"(decided a "nl")", R"(decided a "en")", R"(decided a "de")", "decided b null",
+                              R"(closed a "de")", "closed b null"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(turns_out_of_order_within_the_window_are_released_in_order) {
     vigil::conversation_tracker t(compile_text(flag_policy));
     recorder r;

@@ -30,6 +30,7 @@ struct compiled_policies {
     std::vector<diagnostic> diagnostics;
     bool unreadable = false;  // some file could not be read (exit 2 rather than 1 or 3)
 };
-[[nodiscard]] compiled_policies compile_policies(const std::vector<std::string>& paths);
+[[nodiscard]] compiled_policies compile_policies(const std::vector<std::string>& paths,
+                                                 const compile_options& options = {});
 
 }  // namespace vigil::cli

@@ -24,10 +24,26 @@ namespace vigil {
 
 class compiled_set;
 
+/// What a caller asks of compile() beyond what the rules need.
+struct compile_options {
+    /// Record fields, as dotted paths (`language`, `meta.tenant`), whose values every decision
+    /// carries in decision::carried whether or not a rule reads them: what a replay counts its
+    /// findings by (`vigil replay --group-by`). Each must be a field path (is_field_path).
+    std::vector<std::string> carried_fields;
+};
+
+/// True when `path` is names joined by dots, each a letter or `_` followed by letters, digits or
+/// `_`: a record field as rules name it.
+[[nodiscard]] bool is_field_path(std::string_view path);
+
 /// Compiles a checked set. Compilation can still find problems the checker cannot (a field read
 /// through a computed value), reported as diagnostics. The result is immutable and may be shared
-/// by any number of threads.
-[[nodiscard]] result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked);
+/// by any number of threads. Throws std::invalid_argument when a carried field is not a field path.
+[[nodiscard]] result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked,
+                                                                  const compile_options& options = {});
+
+/// compile_options::carried_fields of the set, in their order.
+[[nodiscard]] const std::vector<std::string>& carried_fields(const compiled_set& set);
 
 enum class outcome : std::uint8_t { violation, undetermined };
 enum class decision_kind : std::uint8_t { allow, allow_with_remedies, deny };
@@ -68,6 +84,9 @@ struct decision {
     /// The record's `meta`, free-form data the record carries through to its findings, as the JSON
     /// text the record wrote (its keys in their order, its blanks); empty when absent or null.
     std::string meta;
+    /// The values of the set's carried fields (compile_options), in their order, as JSON text:
+    /// `null` when the record lacks one. Not part of to_json(): tools read it, people group by it.
+    std::vector<std::string> carried;
     decision_kind kind = decision_kind::allow;  // deny when a violated rule has a `block` remedy
     std::vector<finding> findings;   // in policy-set order (files, policies, rules as written)
     std::string policy_hash;

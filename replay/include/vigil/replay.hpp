@@ -89,6 +89,24 @@ struct rule_tally {
     std::size_t undetermined = 0;
 };
 
+/// The records whose carried field (compile_options::carried_fields) had one value, and their
+/// findings: how an auditor compares languages, channels or tenants.
+struct group_tally {
+    std::string value;          // the field's value as JSON text (`"vi"`, `3`); `null` when records lack it
+    std::uint64_t records = 0;  // records decided
+    std::uint64_t violations = 0;
+    std::uint64_t undetermined = 0;
+    /// The rules with findings for these records, sorted as summary::by_rule. The findings about
+    /// a whole conversation count where its last turn evaluated does.
+    std::vector<rule_tally> by_rule;
+};
+
+/// The records and findings of a replay by the values of one carried field.
+struct breakdown {
+    std::string field;                // as given: `language`, `meta.tenant`
+    std::vector<group_tally> groups;  // the most records first, then by value
+};
+
 /// One log file as read.
 struct file_tally {
     std::string path;
@@ -122,6 +140,7 @@ struct summary {
     std::uint64_t undetermined = 0;
     std::map<std::string, std::uint64_t> by_severity;  // findings (both outcomes) by severity
     std::vector<rule_tally> by_rule;                   // sorted by policy, version, then rule
+    std::vector<breakdown> breakdowns;                 // one per carried field of the compiled set
     std::string policy_hash;
     tracker_options tracking;
     std::size_t batch_lines = 0;

@@ -41,8 +41,9 @@ struct policy_bundle {
 
 /// Loads files, directories (every .vigil file under them) or named strings
 /// (policy_input{name, text}), checks and compiles them. Never throws for a mistake in the input:
-/// mistakes are diagnostics. (The CLI's compile_policies is this function.)
-[[nodiscard]] policy_bundle load_policies(const std::vector<policy_input>& inputs);
+/// mistakes are diagnostics. (The CLI's compile_policies is this function.) `options` go to
+/// compile().
+[[nodiscard]] policy_bundle load_policies(const std::vector<policy_input>& inputs, const compile_options& options = {});
 
 // ---- the running policy set -----------------------------------------------------------------------
 
