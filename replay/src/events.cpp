@@ -56,6 +56,25 @@ bool same_remedies(const std::vector<remedy_out>& a, const std::vector<remedy_ou
 
 }  // namespace
 
+void add_counts(group_counts& into, const group_counts& from) {
+    into.records += from.records;
+    into.violations += from.violations;
+    into.undetermined += from.undetermined;
+    into.conversations += from.conversations;
+    into.nn += from.nn;
+    if (into.by_rule.size() < from.by_rule.size()) into.by_rule.resize(from.by_rule.size());
+    for (std::size_t r = 0; r < from.by_rule.size(); ++r) {
+        if (!from.by_rule[r].rule.empty()) add_rule_counts(into.by_rule[r], from.by_rule[r]);
+    }
+    if (into.spread.size() < from.spread.size()) into.spread.resize(from.spread.size());
+    for (std::size_t r = 0; r < from.spread.size(); ++r) {
+        for (int o = 0; o < 2; ++o) {
+            into.spread[r].xx[o] += from.spread[r].xx[o];
+            into.spread[r].xn[o] += from.spread[r].xn[o];
+        }
+    }
+}
+
 void tally::merge(const tally& o) {
     decided += o.decided;
     malformed += o.malformed;
@@ -77,14 +96,7 @@ void tally::merge(const tally& o) {
     if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
     for (std::size_t field = 0; field < o.groups.size(); ++field) {
         for (const auto& [value, theirs] : o.groups[field]) {
-            group_counts& mine = groups[field][value];
-            mine.records += theirs.records;
-            mine.violations += theirs.violations;
-            mine.undetermined += theirs.undetermined;
-            if (mine.by_rule.size() < theirs.by_rule.size()) mine.by_rule.resize(theirs.by_rule.size());
-            for (std::size_t r = 0; r < theirs.by_rule.size(); ++r) {
-                if (!theirs.by_rule[r].rule.empty()) add_rule_counts(mine.by_rule[r], theirs.by_rule[r]);
-            }
+            add_counts(groups[field][value], theirs);
         }
     }
 }
@@ -192,24 +204,75 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
     }
 }
 
-void event_renderer::count_groups(const decision& d, bool record, tally& t) {
-    for (std::size_t field = 0; field < t.groups.size(); ++field) {
-        // A closing without a turn evaluated carries nothing (and has no findings).
+void event_renderer::count_groups(const conversation_event& e, tally& t) {
+    // The totals of each value at once; the conversation's own counts until it closes.
+    if (e.kind == event_kind::decided || !e.verdict->findings.empty()) {
+        const decision& d = *e.verdict;
+        for (std::size_t field = 0; field < t.groups.size(); ++field) {
+            // A closing without a turn evaluated carries nothing (and has no findings).
+            const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
+            auto at = t.groups[field].find(value);
+            if (at == t.groups[field].end()) at = t.groups[field].emplace(std::string(value), group_counts{}).first;
+            group_counts& g = at->second;
+            if (e.kind == event_kind::decided) ++g.records;
+            for (const finding& f : d.findings) {
+                if (g.by_rule.size() <= f.rule_index) g.by_rule.resize(f.rule_index + 1);
+                rule_tally& r = g.by_rule[f.rule_index];
+                if (r.rule.empty()) r = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
+                if (f.result == outcome::violation) {
+                    ++g.violations;
+                    ++r.violations;
+                } else {
+                    ++g.undetermined;
+                    ++r.undetermined;
+                }
+            }
+        }
+    }
+    auto open = m_clusters.find(e.conversation_id);
+    if (open == m_clusters.end()) {
+        if (e.kind != event_kind::decided) return;  // closing a conversation that decided nothing
+        open = m_clusters.emplace(std::string(e.conversation_id), std::vector<std::vector<cluster_counts>>{}).first;
+        open->second.resize(t.groups.size());
+    }
+    add_cluster(*e.verdict, e.kind == event_kind::decided, open->second);
+    if (e.kind == event_kind::closed) {
+        close_cluster(open->second, t);
+        m_clusters.erase(open);
+    }
+}
+
+void event_renderer::add_cluster(const decision& d, bool record, std::vector<std::vector<cluster_counts>>& clusters) {
+    for (std::size_t field = 0; field < clusters.size(); ++field) {
         const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
-        auto at = t.groups[field].find(value);
-        if (at == t.groups[field].end()) at = t.groups[field].emplace(std::string(value), group_counts{}).first;
-        group_counts& g = at->second;
-        if (record) ++g.records;
+        auto& values = clusters[field];  // one, unless the field changes within the conversation
+        auto at = std::find_if(values.begin(), values.end(), [&](const cluster_counts& c) { return c.value == value; });
+        if (at == values.end()) {
+            values.push_back(cluster_counts{std::string(value), 0, {}});
+            at = values.end() - 1;
+        }
+        if (record) ++at->records;
         for (const finding& f : d.findings) {
-            if (g.by_rule.size() <= f.rule_index) g.by_rule.resize(f.rule_index + 1);
-            rule_tally& r = g.by_rule[f.rule_index];
-            if (r.rule.empty()) r = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
-            if (f.result == outcome::violation) {
-                ++g.violations;
-                ++r.violations;
-            } else {
-                ++g.undetermined;
-                ++r.undetermined;
+            if (at->found.size() <= f.rule_index) at->found.resize(f.rule_index + 1, {0, 0});
+            ++at->found[f.rule_index][f.result == outcome::violation ? 0 : 1];
+        }
+    }
+}
+
+void event_renderer::close_cluster(std::vector<std::vector<cluster_counts>>& clusters, tally& t) {
+    for (std::size_t field = 0; field < clusters.size(); ++field) {
+        for (const cluster_counts& c : clusters[field]) {
+            group_counts& g = t.groups[field].find(c.value)->second;  // counted in count_groups
+            const std::uint64_t n = c.records;
+            ++g.conversations;
+            g.nn += n * n;
+            if (g.spread.size() < c.found.size()) g.spread.resize(c.found.size());
+            for (std::size_t rule = 0; rule < c.found.size(); ++rule) {
+                for (int o = 0; o < 2; ++o) {
+                    const std::uint64_t x = c.found[rule][o];
+                    g.spread[rule].xx[o] += x * x;
+                    g.spread[rule].xn[o] += x * n;
+                }
             }
         }
     }
@@ -250,7 +313,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             ++t.decisions[static_cast<int>(e.verdict->kind)];
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
-            if (!t.groups.empty()) count_groups(*e.verdict, true, t);
+            if (!t.groups.empty()) count_groups(e, t);
             findings(*e.verdict, e.line, e.record, text, t);
             return;
         }
@@ -258,10 +321,8 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             // Findings about the whole conversation, on its last turn evaluated.
             ++t.conversations;
             if (e.resumed) ++t.resumed;
-            if (e.verdict && e.last_turn_line != 0) {
-                if (!t.groups.empty() && !e.verdict->findings.empty()) count_groups(*e.verdict, false, t);
-                findings(*e.verdict, e.last_turn_line, e.record, text, t);
-            }
+            if (!t.groups.empty() && e.verdict) count_groups(e, t);
+            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, text, t);
             return;
         }
         case event_kind::malformed: {

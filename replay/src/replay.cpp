@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -356,24 +357,68 @@ private:
         for (std::size_t field = 0; field < fields.size(); ++field) {
             breakdown& b = out.emplace_back();
             b.field = fields[field];
-            for (const auto& [value, counts] : total.groups[field]) {
-                group_tally& g = b.groups.emplace_back();
-                g.value = value;
-                g.records = counts.records;
-                g.violations = counts.violations;
-                g.undetermined = counts.undetermined;
-                for (const rule_tally& r : counts.by_rule) {
-                    if (!r.rule.empty()) g.by_rule.push_back(r);
-                }
-                std::sort(g.by_rule.begin(), g.by_rule.end(), [](const rule_tally& x, const rule_tally& y) {
-                    return std::tie(x.policy, x.version, x.rule) < std::tie(y.policy, y.version, y.rule);
-                });
-            }
+            detail::group_counts all;  // every value together
+            for (const auto& entry : total.groups[field]) detail::add_counts(all, entry.second);
+            for (const auto& [value, counts] : total.groups[field]) b.groups.push_back(group_of(value, counts, all));
             std::sort(b.groups.begin(), b.groups.end(), [](const group_tally& x, const group_tally& y) {
                 return x.records != y.records ? x.records > y.records : x.value < y.value;
             });
         }
         return out;
+    }
+
+    static group_tally group_of(const std::string& value, const detail::group_counts& counts,
+                                const detail::group_counts& all) {
+        group_tally g;
+        g.value = value;
+        g.records = counts.records;
+        g.conversations = counts.conversations;
+        g.violations = counts.violations;
+        g.undetermined = counts.undetermined;
+        for (std::size_t r = 0; r < all.by_rule.size(); ++r) {
+            if (all.by_rule[r].rule.empty()) continue;
+            auto& entry = g.by_rule.emplace_back();
+            entry.counts = all.by_rule[r];
+            entry.counts.violations = entry.counts.undetermined = 0;
+            if (r < counts.by_rule.size() && !counts.by_rule[r].rule.empty()) entry.counts = counts.by_rule[r];
+            for (int o = 0; o < 2; ++o) entry.z[o] = rate_z(counts, all, r, o);
+        }
+        std::sort(g.by_rule.begin(), g.by_rule.end(), [](const auto& x, const auto& y) {
+            return std::tie(x.counts.policy, x.counts.version, x.counts.rule) <
+                   std::tie(y.counts.policy, y.counts.version, y.counts.rule);
+        });
+        return g;
+    }
+
+    // How many standard errors the rate of rule `r`'s findings (outcome `o`) per record of one
+    // value is from that of the other records. A rate is a ratio X/N of sums over conversations;
+    // its variance, with m conversations each giving (x, n), is m/(m-1) * sum((x - R n)^2) / N^2.
+    static double rate_z(const detail::group_counts& mine, const detail::group_counts& all, std::size_t r, int o) {
+        struct side {
+            double x = 0, n = 0, m = 0, xx = 0, xn = 0, nn = 0;
+        };
+        const auto as_side = [&](const detail::group_counts& g) {
+            side s{0, static_cast<double>(g.records), static_cast<double>(g.conversations), 0,
+                   0, static_cast<double>(g.nn)};
+            if (r < g.by_rule.size())
+                s.x = static_cast<double>(o == 0 ? g.by_rule[r].violations : g.by_rule[r].undetermined);
+            if (r < g.spread.size()) {
+                s.xx = static_cast<double>(g.spread[r].xx[o]);
+                s.xn = static_cast<double>(g.spread[r].xn[o]);
+            }
+            return s;
+        };
+        const side a = as_side(mine);
+        const side total = as_side(all);
+        const side b{total.x - a.x, total.n - a.n, total.m - a.m, total.xx - a.xx, total.xn - a.xn, total.nn - a.nn};
+        if (a.m < 2 || b.m < 2 || a.n <= 0 || b.n <= 0) return 0;
+        const auto variance = [](const side& s) {
+            const double rate = s.x / s.n;
+            const double squares = s.xx - 2 * rate * s.xn + rate * rate * s.nn;
+            return std::max(0.0, s.m / (s.m - 1) * squares / (s.n * s.n));
+        };
+        const double error = std::sqrt(variance(a) + variance(b));
+        return error > 0 ? (a.x / a.n - b.x / b.n) / error : 0;
     }
 
     // ---- reader ---------------------------------------------------------------------------------

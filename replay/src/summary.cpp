@@ -67,9 +67,14 @@ ordered breakdowns_json(const std::vector<breakdown>& breakdowns) {
         auto groups = ordered::array();
         for (const auto& g : b.groups) {
             auto by_rule = ordered::array();
-            for (const auto& r : g.by_rule) by_rule.push_back(rule_json(r));
+            for (const auto& [r, z] : g.by_rule) {
+                ordered rule = rule_json(r);
+                rule["z"] = {{"violation", z[0]}, {"undetermined", z[1]}};
+                by_rule.push_back(std::move(rule));
+            }
             groups.push_back({{"value", ordered::parse(g.value)},
                               {"records", g.records},
+                              {"conversations", g.conversations},
                               {"findings", {{"violation", g.violations}, {"undetermined", g.undetermined}}},
                               {"by_rule", std::move(by_rule)}});
         }
@@ -91,24 +96,11 @@ std::string findings_per_records(std::uint64_t violations, std::uint64_t undeter
     return text;
 }
 
-// How far apart two rates of findings per record are, in standard errors (the two-proportion z
-// statistic); 0 when either side has no records.
-double z_score(std::uint64_t found, std::uint64_t records, std::uint64_t found_rest, std::uint64_t records_rest) {
-    if (records == 0 || records_rest == 0) return 0;
-    const auto rate = [](std::uint64_t n, std::uint64_t of) {
-        return std::min(1.0, static_cast<double>(n) / static_cast<double>(of));
-    };
-    const double pooled = rate(found + found_rest, records + records_rest);
-    const double error =
-        std::sqrt(pooled * (1 - pooled) * (1 / static_cast<double>(records) + 1 / static_cast<double>(records_rest)));
-    return error > 0 ? (rate(found, records) - rate(found_rest, records_rest)) / error : 0;
-}
-
-// A group is named with a rule only where its rate of findings differs from the other records'
-// by more than this many standard errors: chance alone does that about 3 times in 1,000.
+// A rule is named under a value only where the value's rate of findings differs from the other
+// records' by more than this many standard errors: chance alone does that about 3 times in 1,000.
 constexpr double notable_z = 3;
 
-// One line per group, and under it the rules whose rate of violations or undetermined findings
+// One line per value, and under it the rules whose rate of violations or undetermined findings
 // differs from the rest of the records beyond chance: where a language or a channel is served
 // worse, or its records lack what the rules need. The JSON has every count.
 void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
@@ -120,30 +112,28 @@ void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
                                   " (rules named where a value's rate differs from the other records' by " +
                                   format("%.0f", notable_z) + " standard errors or more):"});
         for (const auto& g : b.groups) {
-            out.push_back({false, "  " + g.value + ": " + plural(g.records, "record", "records") + "; " +
+            out.push_back({false, "  " + g.value + ": " + plural(g.records, "record", "records") + " in " +
+                                      plural(g.conversations, "conversation", "conversations") + "; " +
                                       findings_per_records(g.violations, g.undetermined, g.records)});
             const std::uint64_t rest = records - g.records;
-            std::map<std::tuple<std::string, std::string, std::string>, const rule_tally*> mine;
-            for (const auto& r : g.by_rule) mine[{r.policy, r.version, r.rule}] = &r;
-            for (const auto& all : s.by_rule) {  // a rule without findings for this value may stand out too
-                const auto it = mine.find({all.policy, all.version, all.rule});
-                const rule_tally none{};
-                const rule_tally& r = it == mine.end() ? none : *it->second;
+            for (const auto& [r, z] : g.by_rule) {
                 const std::string name =
-                    (versioned.count(all.policy) != 0 ? all.policy + " " + all.version : all.policy) + "/" + all.rule;
-                const auto note = [&](std::uint64_t found, std::uint64_t found_all, const char* what) {
-                    const double z = z_score(found, g.records, found_all - found, rest);
-                    if (std::abs(z) < notable_z) return;
-                    out.push_back({false, "    " + name + ": " +
-                                              format("%.1f", 100.0 * static_cast<double>(found) /
-                                                                 static_cast<double>(g.records)) +
-                                              " " + what + " per 100 records, against " +
-                                              format("%.1f", 100.0 * static_cast<double>(found_all - found) /
-                                                                 static_cast<double>(rest)) +
-                                              " for the others (z = " + format("%.1f", z) + ")"});
+                    (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
+                const auto all = std::find_if(s.by_rule.begin(), s.by_rule.end(), [&](const rule_tally& x) {
+                    return x.policy == r.policy && x.version == r.version && x.rule == r.rule;
+                });
+                if (all == s.by_rule.end() || g.records == 0 || rest == 0) continue;
+                const auto note = [&](std::uint64_t found, std::uint64_t found_all, double score, const char* what) {
+                    if (std::abs(score) < notable_z) return;
+                    const auto per100 = [](std::uint64_t n, std::uint64_t of) {
+                        return format("%.1f", 100.0 * static_cast<double>(n) / static_cast<double>(of));
+                    };
+                    out.push_back({false, "    " + name + ": " + per100(found, g.records) + " " + what +
+                                              " per 100 records, against " + per100(found_all - found, rest) +
+                                              " for the others (z = " + format("%.1f", score) + ")"});
                 };
-                note(r.violations, all.violations, "violations");
-                note(r.undetermined, all.undetermined, "undetermined");
+                note(r.violations, all->violations, z[0], "violations");
+                note(r.undetermined, all->undetermined, z[1], "undetermined");
             }
         }
     }

@@ -2,6 +2,7 @@
 // What a worker makes of the events of its tracker: the lines of the findings file, and the
 // counts of the summary. Each worker has its own; the counts are merged at the end.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,11 +35,34 @@ constexpr std::uint64_t line_of(line_id id) {
 /// How many malformed lines the summary names.
 constexpr std::size_t malformed_shown = 20;
 
-/// One value of a carried field: its records, and its findings by finding::rule_index.
+/// Sums over the conversations of one value, for the spread of one rule's rates: by outcome,
+/// sum of x^2 and of x*n, where x is a conversation's findings and n its records. Integers, so
+/// that workers' sums merge to the same totals in any order.
+struct rule_spread {
+    std::uint64_t xx[2] = {0, 0};
+    std::uint64_t xn[2] = {0, 0};
+};
+
+/// One value of a carried field: its records, and its findings by finding::rule_index. The turns
+/// of one conversation are not independent samples, so the spread of a rate is measured over
+/// conversations (each one a cluster of records).
 struct group_counts {
     std::uint64_t records = 0;
     std::uint64_t violations = 0, undetermined = 0;
+    std::uint64_t conversations = 0;  // that had records of this value
+    std::uint64_t nn = 0;             // sum of n^2 over them
     std::vector<rule_tally> by_rule;  // by rule index; `rule` empty for rules without findings here
+    std::vector<rule_spread> spread;  // by rule index
+};
+
+/// Adds `from`'s counts to `into`.
+void add_counts(group_counts& into, const group_counts& from);
+
+/// What one open conversation added to one value of a carried field so far.
+struct cluster_counts {
+    std::string value;
+    std::uint64_t records = 0;
+    std::vector<std::array<std::uint32_t, 2>> found;  // by rule index, by outcome
 };
 
 /// Looks a value up by its text without making a string of it.
@@ -86,7 +110,9 @@ private:
     };
 
     void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
-    static void count_groups(const decision& d, bool record, tally& t);
+    void count_groups(const conversation_event& e, tally& t);
+    static void add_cluster(const decision& d, bool record, std::vector<std::vector<cluster_counts>>& clusters);
+    static void close_cluster(std::vector<std::vector<cluster_counts>>& clusters, tally& t);
     void render_record(const decision& d, line_id line, const record_key* key);  // into m_record
     rule_entry& rule_of(const finding& f, tally& t);
     std::string_view remedies_of(const finding& f, rule_entry& r);
@@ -99,6 +125,8 @@ private:
     std::string m_decisions[3];       // by decision_kind: ,"decision":..
     std::string m_policy_hash;        // the hash of the compiled set, as in m_tail
     std::string m_tail;               // ,"policy_hash":..,"meta":
+    // Per open conversation (by id), per carried field: what it added to each value so far.
+    std::unordered_map<std::string, std::vector<std::vector<cluster_counts>>, text_hash, std::equal_to<>> m_clusters;
 };
 
 }  // namespace vigil::replay::detail

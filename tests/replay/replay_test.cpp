@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -540,7 +541,7 @@ BOOST_AUTO_TEST_CASE(records_and_findings_are_counted_by_the_values_of_carried_f
     for (std::size_t field = 0; field < 3; ++field) {
         const auto& b = s.breakdowns[field];
         BOOST_TEST(b.field == options.carried_fields[field]);
-        std::uint64_t records = 0, violations = 0, undetermined = 0;
+        std::uint64_t records = 0, violations = 0, undetermined = 0, conversations = 0;
         std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_rule;
         for (std::size_t i = 0; i < b.groups.size(); ++i) {
             const auto& g = b.groups[i];
@@ -548,11 +549,15 @@ BOOST_AUTO_TEST_CASE(records_and_findings_are_counted_by_the_values_of_carried_f
             records += g.records;
             violations += g.violations;
             undetermined += g.undetermined;
-            for (const auto& r : g.by_rule) {
+            BOOST_TEST(g.by_rule.size() == s.by_rule.size());  // every rule, with or without findings here
+            for (const auto& [r, z] : g.by_rule) {
                 by_rule[r.policy + "/" + r.rule].first += r.violations;
                 by_rule[r.policy + "/" + r.rule].second += r.undetermined;
             }
+            conversations += g.conversations;
         }
+        // Every conversation in one group: the generated conversations keep their language.
+        if (field == 0) BOOST_TEST(conversations == s.conversations);
         BOOST_TEST(records == s.decided);
         BOOST_TEST(violations == s.violations);
         BOOST_TEST(undetermined == s.undetermined);
@@ -573,8 +578,49 @@ BOOST_AUTO_TEST_CASE(records_and_findings_are_counted_by_the_values_of_carried_f
     BOOST_TEST(vigil::replay::to_json(plain.summary)["groups"] == json::array());
 }
 
-// The text names a rule under a value only where that value's rate of findings stands apart from
-// the other records' beyond chance (3 standard errors).
+// A value's rate stands apart only when it does across conversations: the turns of one
+// conversation are not independent, so a few conversations full of findings are not enough.
+BOOST_AUTO_TEST_CASE(a_rate_stands_apart_only_across_conversations) {
+    const auto replay_flags = [](const std::string& name, const std::function<int(bool, int)>& flagged_turns) {
+        const fs::path log = scratch_dir("groups") / (name + ".jsonl");
+        std::ofstream out(log);
+        // 20 conversations in each language, 10 turns each; flagged_turns(is "a", conversation)
+        // of a conversation's turns are flagged.
+        for (int c = 0; c < 40; ++c) {
+            const bool a = c % 2 == 0;
+            for (int turn = 1; turn <= 10; ++turn) {
+                out << R"({"id":"r-)" << c << "-" << turn << R"(","conversation_id":"c-)" << c << R"(","turn":)" << turn
+                    << R"(,"timestamp":"2026-01-05T08:00:00Z","speaker":"ai","text":"x","language":")"
+                    << (a ? "a" : "b") << R"(","flag":)" << (turn <= flagged_turns(a, c / 2) ? "true" : "false")
+                    << "}\n";
+            }
+        }
+        out.close();
+        vigil::compile_options options;
+        options.carried_fields = {"language"};
+        const auto set =
+            compile_text("policy \"t\" {\n  rule flagged {\n    forbid flag default false\n  }\n}\n", options);
+        const auto s = replay({log.string()}, 2, 16, 1000, set).summary;
+        BOOST_REQUIRE_EQUAL(s.breakdowns.size(), 1u);
+        BOOST_REQUIRE_EQUAL(s.breakdowns[0].groups.size(), 2u);
+        const auto& g = s.breakdowns[0].groups;
+        BOOST_TEST(g[0].conversations == 20u);
+        BOOST_TEST(g[0].records == 200u);
+        BOOST_REQUIRE_EQUAL(g[0].by_rule.size(), 1u);
+        BOOST_TEST(g[0].by_rule[0].z[0] == -g[1].by_rule[0].z[0], boost::test_tools::tolerance(1e-9));
+        return g[0].value == R"("a")" ? g[0].by_rule[0].z[0] : g[1].by_rule[0].z[0];
+    };
+    // "a": 4 or 6 flagged turns in every conversation; "b": 0 or 2. 50 % against 10 %, in every
+    // conversation: z = 0.4 / sqrt(2 * 20/19 * 20 / 200^2) = 12.3.
+    const double spread = replay_flags("spread", [](bool a, int c) { return (a ? 4 : 0) + (c % 2) * 2; });
+    BOOST_TEST(spread == 12.33, boost::test_tools::tolerance(0.01));
+    // Two conversations of "a" flagged at every turn, no other: 10 % against 0 %, which counted by
+    // records would be z = 4.6, but across conversations is z = 0.1 / sqrt(20/19 * 180 / 200^2) = 1.45.
+    const double clustered = replay_flags("clustered", [](bool a, int c) { return a && c < 2 ? 10 : 0; });
+    BOOST_TEST(clustered == 1.45, boost::test_tools::tolerance(0.01));
+}
+
+// The text names a rule under a value only where its z is 3 or more either way.
 BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
     vigil::replay::summary s;
     s.decided = 2000;
@@ -582,19 +628,25 @@ BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
     s.by_rule = {{"p", "", "even", "high", 60, 0}, {"p", "", "skewed", "high", 60, 0}};
     vigil::replay::breakdown b;
     b.field = "language";
-    // "even": 30 in 1,000 records for each language; "skewed": 50 against 10 (z = 5.2).
-    b.groups = {{R"("en")", 1000, 80, 0, {{"p", "", "even", "high", 30, 0}, {"p", "", "skewed", "high", 50, 0}}},
-                {R"("vi")", 1000, 40, 0, {{"p", "", "even", "high", 30, 0}, {"p", "", "skewed", "high", 10, 0}}}};
+    const auto rule = [](const char* name, std::uint64_t violations, double z) {
+        return vigil::replay::group_tally::rule{{"p", "", name, "high", violations, 0}, {z, 0}};
+    };
+    b.groups = {{R"("en")", 1000, 100, 80, 0, {rule("even", 30, 0.1), rule("skewed", 50, 5.2)}},
+                {R"("vi")", 1000, 90, 40, 0, {rule("even", 30, -0.1), rule("skewed", 10, -5.2)}}};
     s.breakdowns.push_back(b);
     std::string text;
     for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
-    BOOST_TEST(text.find("  \"en\": 1000 records; 80 violations, 0 undetermined (8.0 and 0.0 per 100 records)\n"
-                         "    p/skewed: 5.0 violations per 100 records, against 1.0 for the others (z = 5.2)\n"
-                         "  \"vi\": 1000 records; 40 violations, 0 undetermined (4.0 and 0.0 per 100 records)\n"
-                         "    p/skewed: 1.0 violations per 100 records, against 5.0 for the others (z = -5.2)\n") !=
-                   std::string::npos,
-               text);
+    BOOST_TEST(
+        text.find(
+            "  \"en\": 1000 records in 100 conversations; 80 violations, 0 undetermined (8.0 and 0.0 per 100 records)\n"
+            "    p/skewed: 5.0 violations per 100 records, against 1.0 for the others (z = 5.2)\n"
+            "  \"vi\": 1000 records in 90 conversations; 40 violations, 0 undetermined (4.0 and 0.0 per 100 records)\n"
+            "    p/skewed: 1.0 violations per 100 records, against 5.0 for the others (z = -5.2)\n") !=
+            std::string::npos,
+        text);
     BOOST_TEST(text.find("    p/even:") == std::string::npos, text);
+    const auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j["groups"][0]["groups"][1]["by_rule"][1]["z"]["violation"] == -5.2);
 }
 
 BOOST_AUTO_TEST_CASE(durations) {

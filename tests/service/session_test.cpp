@@ -247,6 +247,25 @@ BOOST_FIXTURE_TEST_CASE(a_closing_carries_the_meta_of_the_last_turn_decided, min
     BOOST_TEST(closed[0].findings.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_closing_carries_the_fields_of_the_last_turn_decided) {
+    vigil::compile_options options;
+    options.carried_fields = {"language"};
+    auto bundle = vigil::load_policies({{"<test>", ask_policy}}, options);
+    BOOST_REQUIRE(bundle.ok());
+    vigil::policy_store store{bundle.set};
+    vigil::session_table table{store, {.idle = std::chrono::minutes(1)}};
+    vigil::live_result out;
+    std::string error;
+    std::string first = record("a", 1, true);  // asks, never answered
+    first.pop_back();
+    BOOST_REQUIRE(table.decide(first + R"(,"language":"nb"})", at(0), out, error));
+    BOOST_TEST(out.verdict.carried == std::vector<std::string>{R"("nb")"});
+    const auto closed = table.expire(at(61'000));
+    BOOST_REQUIRE(closed.size() == 1u);
+    BOOST_TEST(closed[0].carried == std::vector<std::string>{R"("nb")"});
+    BOOST_TEST(closed[0].findings.size() == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_turn_after_the_idle_gap_starts_a_new_conversation_without_an_expire, minute_idle_table) {
     BOOST_REQUIRE(table.decide(record("a", 1, true), at(0), out, error));  // asks, never answered
     BOOST_REQUIRE(table.decide(record("a", 2), at(60'000), out, error));   // a minute: not more than the gap

@@ -92,13 +92,21 @@ struct rule_tally {
 /// The records whose carried field (compile_options::carried_fields) had one value, and their
 /// findings: how an auditor compares languages, channels or tenants.
 struct group_tally {
-    std::string value;          // the field's value as JSON text (`"vi"`, `3`); `null` when records lack it
-    std::uint64_t records = 0;  // records decided
+    std::string value;                // the field's value as JSON text (`"vi"`, `3`); `null` when records lack it
+    std::uint64_t records = 0;        // records decided
+    std::uint64_t conversations = 0;  // conversations with records of this value
     std::uint64_t violations = 0;
     std::uint64_t undetermined = 0;
-    /// The rules with findings for these records, sorted as summary::by_rule. The findings about
-    /// a whole conversation count where its last turn evaluated does.
-    std::vector<rule_tally> by_rule;
+    /// One rule's findings among these records (those about a whole conversation count where
+    /// its last turn evaluated does), and how far their rate per record stands from the other
+    /// records': the difference in standard errors, by outcome (violation, undetermined). Each
+    /// conversation is one sample, as its turns are not independent of each other (the
+    /// cluster-robust error of a ratio); 0 when either side has fewer than two conversations.
+    struct rule {
+        rule_tally counts;
+        double z[2] = {0, 0};
+    };
+    std::vector<rule> by_rule;  // every rule with findings in the replay, sorted as summary::by_rule
 };
 
 /// The records and findings of a replay by the values of one carried field.
