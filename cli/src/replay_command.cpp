@@ -93,7 +93,10 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
                     "meta.tenant; repeat for several)")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
-                return is_field_path(text) ? "" : "expected a record field such as language or meta.tenant";
+                return is_field_path(text) ? ""
+                                           : "`" + text +
+                                                 "` is not a record field (names joined by dots, such as "
+                                                 "language or meta.tenant)";
             },
             "FIELD"))
         ->allow_extra_args(false);

@@ -280,7 +280,8 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
         const std::string findings = (dir / ("findings-" + std::to_string(threads) + ".jsonl")).string();
         const std::string summary = (dir / ("summary-" + std::to_string(threads) + ".json")).string();
         const auto r = run_vigil("replay --policy policies/ '" + log + "' --threads " + std::to_string(threads) +
-                                 " --findings '" + findings + "' --summary-json '" + summary + "'");
+                                 " --findings '" + findings + "' --summary-json '" + summary +
+                                 "' --group-by language --group-by meta.tenant --group-by language");
         BOOST_TEST(r.status == 1, r.output);  // violations, nothing malformed
         BOOST_TEST(r.output.find("vigil: replayed 5000 lines") != std::string::npos, r.output);
         auto summary_json = nlohmann::json::parse(read_file(summary));
@@ -294,6 +295,12 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST((one.first == two.first), "1 and 2 threads give different findings files");
     BOOST_TEST(one.second == two.second);
     BOOST_TEST(one.second["lines"] == 5000);
+    // --group-by counts by each field once, and leaves the findings file as it is (below).
+    BOOST_REQUIRE(one.second["groups"].size() == 2u);
+    BOOST_TEST(one.second["groups"][1]["field"] == "meta.tenant");
+    const auto bad_field = run_vigil("replay --policy policies/ '" + log + "' --group-by 'meta..tenant'");
+    BOOST_TEST(bad_field.status == 2);
+    BOOST_TEST(bad_field.output.find("`meta..tenant` is not a record field") != std::string::npos, bad_field.output);
 
     // Findings go to standard output by default.
     const auto to_stdout = run_vigil("replay --policy policies/ '" + log + "' --threads 2 --log-level off");
@@ -345,6 +352,22 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
         BOOST_TEST(thirty.find(shown[i] + "\n") != std::string::npos, "the guide shows `" << shown[i]
                                                                                           << "`; replay printed\n"
                                                                                           << thirty);
+    }
+
+    // The run by language: every line it shows (the first is the command).
+    const std::size_t by_language = guide.find(
+        "$ vigil replay --policy policies/ logs/2026-01.jsonl.gz --findings "
+        "findings.jsonl --group-by language");
+    BOOST_REQUIRE(by_language != std::string::npos);
+    const auto grouped = run_vigil("replay --policy policies/ '" + log + "' --findings /dev/null --group-by language");
+    BOOST_TEST(grouped.status == 2, grouped.output);
+    const auto shown_groups = block_lines_from(guide, by_language);
+    BOOST_REQUIRE(shown_groups.size() > 4u);
+    for (std::size_t i = 1; i < shown_groups.size(); ++i) {
+        if (shown_groups[i] == "...") continue;
+        BOOST_TEST(grouped.output.find(shown_groups[i] + "\n") != std::string::npos,
+                   "the guide shows `" << shown_groups[i] << "`; replay printed\n"
+                                       << grouped.output);
     }
 
     // The two idle times, each as "N conversations (...); turn order".
