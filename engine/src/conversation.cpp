@@ -91,8 +91,8 @@ struct conversation {
         turns = 0;
         last_turn_line = 0;
         resumed = false;
-        state.rules
-            .reset();  // last_key, last_record_id, last_meta and last_carried are read only once a turn is evaluated
+        // last_key, last_record_id, last_meta and last_carried are read only once a turn is evaluated.
+        state.rules.reset();
     }
 };
 

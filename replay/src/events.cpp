@@ -205,47 +205,36 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
 }
 
 void event_renderer::count_groups(const conversation_event& e, tally& t) {
-    // The totals of each value at once; the conversation's own counts until it closes.
-    if (e.kind == event_kind::decided || !e.verdict->findings.empty()) {
-        const decision& d = *e.verdict;
-        for (std::size_t field = 0; field < t.groups.size(); ++field) {
-            // A closing without a turn evaluated carries nothing (and has no findings).
-            const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
-            auto at = t.groups[field].find(value);
-            if (at == t.groups[field].end()) at = t.groups[field].emplace(std::string(value), group_counts{}).first;
-            group_counts& g = at->second;
-            if (e.kind == event_kind::decided) ++g.records;
-            for (const finding& f : d.findings) {
-                if (g.by_rule.size() <= f.rule_index) g.by_rule.resize(f.rule_index + 1);
-                rule_tally& r = g.by_rule[f.rule_index];
-                if (r.rule.empty()) r = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
-                if (f.result == outcome::violation) {
-                    ++g.violations;
-                    ++r.violations;
-                } else {
-                    ++g.undetermined;
-                    ++r.undetermined;
-                }
-            }
-        }
-    }
     auto open = m_clusters.find(e.conversation_id);
     if (open == m_clusters.end()) {
         if (e.kind != event_kind::decided) return;  // closing a conversation that decided nothing
-        open = m_clusters.emplace(std::string(e.conversation_id), std::vector<std::vector<cluster_counts>>{}).first;
-        open->second.resize(t.groups.size());
+        if (m_spare_clusters.empty()) {
+            open = m_clusters.emplace(std::string(e.conversation_id), clusters(t.groups.size())).first;
+        } else {
+            auto node = std::move(m_spare_clusters.back());
+            m_spare_clusters.pop_back();
+            node.key() = e.conversation_id;
+            open = m_clusters.insert(std::move(node)).position;
+        }
     }
     add_cluster(*e.verdict, e.kind == event_kind::decided, open->second);
     if (e.kind == event_kind::closed) {
         close_cluster(open->second, t);
-        m_clusters.erase(open);
+        for (auto& values : open->second) values.clear();
+        m_spare_clusters.push_back(m_clusters.extract(open));
     }
 }
 
-void event_renderer::add_cluster(const decision& d, bool record, std::vector<std::vector<cluster_counts>>& clusters) {
-    for (std::size_t field = 0; field < clusters.size(); ++field) {
+void event_renderer::add_cluster(const decision& d, bool record, clusters& open) {
+    for (const finding& f : d.findings) {
+        if (m_rule_names.size() <= f.rule_index) m_rule_names.resize(f.rule_index + 1);
+        rule_tally& name = m_rule_names[f.rule_index];
+        if (name.rule.empty()) name = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
+    }
+    for (std::size_t field = 0; field < open.size(); ++field) {
+        // A closing without a turn evaluated carries nothing (and has no findings).
         const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
-        auto& values = clusters[field];  // one, unless the field changes within the conversation
+        auto& values = open[field];  // one, unless the field changes within the conversation
         auto at = std::find_if(values.begin(), values.end(), [&](const cluster_counts& c) { return c.value == value; });
         if (at == values.end()) {
             values.push_back(cluster_counts{std::string(value), 0, {}});
@@ -259,15 +248,27 @@ void event_renderer::add_cluster(const decision& d, bool record, std::vector<std
     }
 }
 
-void event_renderer::close_cluster(std::vector<std::vector<cluster_counts>>& clusters, tally& t) {
-    for (std::size_t field = 0; field < clusters.size(); ++field) {
-        for (const cluster_counts& c : clusters[field]) {
-            group_counts& g = t.groups[field].find(c.value)->second;  // counted in count_groups
+void event_renderer::close_cluster(clusters& open, tally& t) const {
+    for (std::size_t field = 0; field < open.size(); ++field) {
+        for (const cluster_counts& c : open[field]) {
+            auto at = t.groups[field].find(c.value);
+            if (at == t.groups[field].end()) at = t.groups[field].emplace(c.value, group_counts{}).first;
+            group_counts& g = at->second;
             const std::uint64_t n = c.records;
+            g.records += n;
             ++g.conversations;
             g.nn += n * n;
+            if (g.by_rule.size() < c.found.size()) g.by_rule.resize(c.found.size());
             if (g.spread.size() < c.found.size()) g.spread.resize(c.found.size());
             for (std::size_t rule = 0; rule < c.found.size(); ++rule) {
+                const auto [violations, undetermined] = c.found[rule];
+                if (violations + undetermined == 0) continue;
+                rule_tally& r = g.by_rule[rule];
+                if (r.rule.empty()) r = m_rule_names[rule];
+                r.violations += violations;
+                r.undetermined += undetermined;
+                g.violations += violations;
+                g.undetermined += undetermined;
                 for (int o = 0; o < 2; ++o) {
                     const std::uint64_t x = c.found[rule][o];
                     g.spread[rule].xx[o] += x * x;
@@ -321,7 +322,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             // Findings about the whole conversation, on its last turn evaluated.
             ++t.conversations;
             if (e.resumed) ++t.resumed;
-            if (!t.groups.empty() && e.verdict) count_groups(e, t);
+            if (!t.groups.empty() && e.verdict) count_groups(e, t);  // closes the conversation's counts
             if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, text, t);
             return;
         }

@@ -111,8 +111,9 @@ private:
 
     void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
     void count_groups(const conversation_event& e, tally& t);
-    static void add_cluster(const decision& d, bool record, std::vector<std::vector<cluster_counts>>& clusters);
-    static void close_cluster(std::vector<std::vector<cluster_counts>>& clusters, tally& t);
+    using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
+    void add_cluster(const decision& d, bool record, clusters& open);
+    void close_cluster(clusters& open, tally& t) const;
     void render_record(const decision& d, line_id line, const record_key* key);  // into m_record
     rule_entry& rule_of(const finding& f, tally& t);
     std::string_view remedies_of(const finding& f, rule_entry& r);
@@ -125,8 +126,12 @@ private:
     std::string m_decisions[3];       // by decision_kind: ,"decision":..
     std::string m_policy_hash;        // the hash of the compiled set, as in m_tail
     std::string m_tail;               // ,"policy_hash":..,"meta":
-    // Per open conversation (by id), per carried field: what it added to each value so far.
-    std::unordered_map<std::string, std::vector<std::vector<cluster_counts>>, text_hash, std::equal_to<>> m_clusters;
+    // Per open conversation (by id): what it added to each value of each carried field so far,
+    // added to the tally when it closes. Closed ones' nodes are kept for the next.
+    using clusters_by_conversation = std::unordered_map<std::string, clusters, text_hash, std::equal_to<>>;
+    clusters_by_conversation m_clusters;
+    std::vector<clusters_by_conversation::node_type> m_spare_clusters;
+    std::vector<rule_tally> m_rule_names;  // by finding::rule_index, counts zero
 };
 
 }  // namespace vigil::replay::detail
