@@ -24,9 +24,11 @@ void keep_smallest(std::vector<std::pair<line_id, std::string>>& list, line_id i
     if (list.size() > malformed_shown) list.pop_back();
 }
 
-void append_line(std::string& text, const ordered& j) {
-    text += json_text(j);
-    text += '\n';
+void append_line(rendered& out, const ordered& j) {
+    const std::size_t from = out.text.size();
+    out.text += json_text(j);
+    out.text += '\n';
+    out.add_piece_since(from);
 }
 
 // ,"missing":[...],"errors":[...]: most findings have neither.
@@ -170,16 +172,22 @@ std::string_view event_renderer::tail_of(const decision& d) {
     return m_tail;
 }
 
-void event_renderer::findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t) {
+void event_renderer::findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t) {
     // Written by hand rather than through nlohmann::json: most of a replay's time went into
     // building and dumping these objects. The finding fields are those of vigil::to_json, in its
     // order and with its escaping (a test compares them). What all findings of the decision share,
     // what all findings of a rule share, and the members with few values are rendered once.
     if (d.findings.empty()) return;
-    render_record(d, line, key);
-    const std::string_view tail = tail_of(d);
+    std::string& text = out.text;
+    const std::size_t record_at = text.size();
+    render_record(d, line, key, text);
+    const rendered::piece record{record_at, text.size() - record_at};
+    const std::size_t tail_at = text.size();
+    text += tail_of(d);
     // As the record wrote it: copied, not parsed and written again.
-    const std::string_view meta = d.meta.empty() ? "null"sv : std::string_view(d.meta);
+    text += d.meta.empty() ? "null"sv : std::string_view(d.meta);
+    text += "}\n"sv;
+    const rendered::piece tail{tail_at, text.size() - tail_at};
     for (const finding& f : d.findings) {
         rule_entry& r = rule_of(f, t);
         ++*r.severity;
@@ -190,7 +198,7 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
             ++t.undetermined;
             ++r.counter->undetermined;
         }
-        text += m_record;
+        const std::size_t own = text.size();
         text += r.fields;
         text += m_outcomes[static_cast<std::size_t>(f.result)];
         append_json_string(text, f.message);
@@ -198,9 +206,9 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
         text += f.evidence.empty() ? std::string_view("{}") : std::string_view(f.evidence);
         append_missing_and_errors(text, f);
         text += remedies_of(f, r);
-        text += tail;
-        text += meta;
-        text += "}\n"sv;
+        out.pieces.push_back(record);
+        out.pieces.push_back({own, text.size() - own});
+        out.pieces.push_back(tail);
     }
 }
 
@@ -279,9 +287,7 @@ void event_renderer::close_cluster(clusters& open, tally& t) const {
     }
 }
 
-void event_renderer::render_record(const decision& d, line_id line, const record_key* key) {
-    std::string& record = m_record;
-    record.clear();
+void event_renderer::render_record(const decision& d, line_id line, const record_key* key, std::string& record) const {
     record += "{\"file\":"sv;
     append_json_string(record, m_files[file_of(line)]);
     record += ",\"line\":"sv;
@@ -303,7 +309,7 @@ void event_renderer::render_record(const decision& d, line_id line, const record
     record += m_decisions[static_cast<std::size_t>(d.kind)];
 }
 
-void event_renderer::render(const conversation_event& e, std::string& text, tally& t) {
+void event_renderer::render(const conversation_event& e, rendered& lines, tally& t) {
     const auto place = [&](ordered& out, line_id line) {
         out["file"] = m_files[file_of(line)];
         out["line"] = line_of(line);
@@ -315,7 +321,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
             if (!t.groups.empty()) count_groups(e, t);
-            findings(*e.verdict, e.line, e.record, text, t);
+            findings(*e.verdict, e.line, e.record, lines, t);
             return;
         }
         case event_kind::closed: {
@@ -323,7 +329,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             ++t.conversations;
             if (e.resumed) ++t.resumed;
             if (!t.groups.empty() && e.verdict) count_groups(e, t);  // closes the conversation's counts
-            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, text, t);
+            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, lines, t);
             return;
         }
         case event_kind::malformed: {
@@ -332,7 +338,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             ordered out{{"event", "malformed"}};
             place(out, e.line);
             out["error"] = e.reason;
-            append_line(text, out);
+            append_line(lines, out);
             return;
         }
         case event_kind::gap: {
@@ -351,7 +357,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             out["missing_turns"] = std::move(turns);
             out["missing_count"] = count;
             out["at_start"] = e.at_start;
-            append_line(text, out);
+            append_line(lines, out);
             return;
         }
         case event_kind::duplicate: {
@@ -362,7 +368,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             out["turn"] = e.record->turn;
             out["first_file"] = m_files[file_of(e.first_line)];
             out["first_line"] = line_of(e.first_line);
-            append_line(text, out);
+            append_line(lines, out);
             return;
         }
         case event_kind::out_of_order: {
@@ -372,7 +378,7 @@ void event_renderer::render(const conversation_event& e, std::string& text, tall
             out["conversation_id"] = e.conversation_id;
             out["turn"] = e.record->turn;
             out["expected_turn"] = e.expected_turn;
-            append_line(text, out);
+            append_line(lines, out);
             return;
         }
     }

@@ -61,14 +61,14 @@ struct line_clock {
     std::int64_t log_time = 0;  // ... the latest, in ms: the log time its worker judges idleness by
 };
 
-// Where the text of one cause's events is in its worker's output, in emission order.
+// Which pieces of its worker's output hold the lines of one cause's events, in emission order.
 struct filed_text {
     phase when = phase::feed;
     std::uint64_t cause = 0;
     bool placed = false;     // an idle conversation's closing, before the events of line `cause`
     std::uint64_t rank = 0;  // placed: the order of such closings (their last lines)
-    std::size_t offset = 0;
-    std::size_t length = 0;
+    std::size_t first_piece = 0;
+    std::size_t pieces = 0;
 
     // The order of the findings file: what one tracker fed the whole stream would emit.
     [[nodiscard]] auto key() const { return std::make_tuple(when, cause, !placed, rank); }
@@ -77,7 +77,7 @@ struct filed_text {
 // Each worker writes its own output for every finding: on cache lines of its own, or the workers'
 // writes would keep taking the same line from each other.
 struct alignas(64) worker_output {
-    std::string text;  // every event text of the batch, one allocation for all
+    detail::rendered lines;  // every event's lines of the batch
     std::vector<filed_text> texts;
     std::size_t open_after_feed = 0;
 };
@@ -150,7 +150,7 @@ private:
         b->now = 0;
         b->last = false;
         for (auto& o : b->out) {
-            o.text.clear();
+            o.lines.clear();
             o.texts.clear();
             o.open_after_feed = 0;
         }
@@ -575,14 +575,14 @@ private:
         phase when = phase::feed;
         const event_sink sink = [&](const conversation_event& e) {
             auto& texts = out->texts;
-            const std::size_t before = out->text.size();
-            renderer.render(e, out->text, counts);
-            const std::size_t added = out->text.size() - before;
+            const std::size_t before = out->lines.pieces.size();
+            renderer.render(e, out->lines, counts);
+            const std::size_t added = out->lines.pieces.size() - before;
             if (added == 0) return;
             // A placed closing belongs among the lines of the batch, whenever it was noticed.
             const filed_text filed{e.placed ? phase::feed : when, e.cause, e.placed, e.rank, before, added};
             if (!texts.empty() && texts.back().key() == filed.key())
-                texts.back().length += added;  // contiguous: the previous event's text ends at `before`
+                texts.back().pieces += added;  // contiguous: the previous event's pieces end at `before`
             else
                 texts.push_back(filed);
         };
@@ -630,7 +630,7 @@ private:
             if (!chunk.empty() && m_findings && !failed()) m_findings(chunk);
             chunk.clear();
         };
-        std::vector<std::pair<const filed_text*, const std::string*>> order;
+        std::vector<std::pair<const filed_text*, const detail::rendered*>> order;
         while (batch_ptr b = m_writer_queue.pop()) {
             {
                 std::unique_lock lock(m_done_mutex);
@@ -641,12 +641,12 @@ private:
                 std::size_t open = 0;
                 for (const auto& out : b->out) {
                     open += out.open_after_feed;
-                    for (const auto& t : out.texts) order.emplace_back(&t, &out.text);
+                    for (const auto& t : out.texts) order.emplace_back(&t, &out.lines);
                 }
                 m_peak_open = std::max<std::uint64_t>(m_peak_open, open);
                 std::stable_sort(order.begin(), order.end(),
                                  [](const auto& a, const auto& b2) { return a.first->key() < b2.first->key(); });
-                for (const auto& [t, text] : order) chunk.append(*text, t->offset, t->length);
+                for (const auto& [t, lines] : order) lines->append_to(chunk, t->first_piece, t->pieces);
                 if (chunk.size() >= (1u << 20)) flush();
                 if (b->last) flush();
             } catch (...) {

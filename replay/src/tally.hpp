@@ -88,13 +88,39 @@ struct alignas(64) tally {
     void merge(const tally& other);
 };
 
+/// Lines of the findings file as a worker renders them: runs of `text`, laid end to end in the
+/// order of `pieces`. The findings of one decision share the record's fields and the decision's
+/// tail (policy hash and meta), written once and named by a piece in each finding's line, so a
+/// worker does not copy them for every finding; the writer puts the lines together.
+struct rendered {
+    struct piece {
+        std::size_t offset = 0;
+        std::size_t length = 0;
+    };
+    std::string text;
+    std::vector<piece> pieces;
+
+    /// A piece for what `text` gained since `from` (nothing when it gained nothing).
+    void add_piece_since(std::size_t from) {
+        if (text.size() > from) pieces.push_back({from, text.size() - from});
+    }
+    /// Appends the bytes of pieces [first, first + count) to `out`.
+    void append_to(std::string& out, std::size_t first, std::size_t count) const {
+        for (std::size_t i = first; i < first + count; ++i) out.append(text, pieces[i].offset, pieces[i].length);
+    }
+    void clear() {
+        text.clear();
+        pieces.clear();
+    }
+};
+
 /// Renders the events of one worker's tracker into findings-file lines and counts them.
 class event_renderer {
 public:
     explicit event_renderer(const std::vector<std::string>& files);
 
-    /// Appends the lines `e` stands for to `text` (nothing for most decisions) and counts it.
-    void render(const conversation_event& e, std::string& text, tally& t);
+    /// Appends the lines `e` stands for to `out` (nothing for most decisions) and counts it.
+    void render(const conversation_event& e, rendered& out, tally& t);
 
 private:
     // What every finding of one rule shares: its counters in the tally, and its rendered fields.
@@ -109,19 +135,18 @@ private:
         std::string remedies_text;  // ,"remedies":[...]
     };
 
-    void findings(const decision& d, line_id line, const record_key* key, std::string& text, tally& t);
+    void findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t);
     void count_groups(const conversation_event& e, tally& t);
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
     void add_cluster(const decision& d, bool record, clusters& open);
     void close_cluster(clusters& open, tally& t) const;
-    void render_record(const decision& d, line_id line, const record_key* key);  // into m_record
+    void render_record(const decision& d, line_id line, const record_key* key, std::string& text) const;
     rule_entry& rule_of(const finding& f, tally& t);
     std::string_view remedies_of(const finding& f, rule_entry& r);
     std::string_view tail_of(const decision& d);
 
     const std::vector<std::string>& m_files;
     std::vector<rule_entry> m_rules;  // by finding::rule_index
-    std::string m_record;             // the fields of the record being rendered
     std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
     std::string m_decisions[3];       // by decision_kind: ,"decision":..
     std::string m_policy_hash;        // the hash of the compiled set, as in m_tail

@@ -115,8 +115,10 @@ BOOST_AUTO_TEST_CASE(findings_lines_are_written_as_nlohmann_dumps_them_as_their_
         e.line = make_line_id(file, line);
         e.record = &keys[i];
         e.verdict = &decisions[i];
+        vigil::replay::detail::rendered lines;
+        renderer.render(e, lines, counts);
         std::string text;
-        renderer.render(e, text, counts);
+        lines.append_to(text, 0, lines.pieces.size());
         BOOST_TEST(text == expected_lines(files[file], line, decisions[i], keys[i]), "decision " << i);
         for (const auto& f : decisions[i].findings) ++(f.result == outcome::violation ? violations : undetermined);
     }
