@@ -218,13 +218,15 @@ struct conversation_tracker::impl {
 
     // ---- turn order -----------------------------------------------------------------------------
 
+    // After the turn's decision went to the sink: its meta and carried fields are taken, not
+    // copied (the evaluator writes the next decision's over whatever buffers it is left).
     void remember_last_turn(conversation& c, const record_key& key, std::uint64_t line) {
         ++c.turns;
         c.last_turn_line = line;
         c.last_key = key;
         assign_json(c.last_record_id, verdict.record_id);
-        c.last_meta = verdict.meta;
-        c.last_carried = verdict.carried;
+        c.last_meta.swap(verdict.meta);
+        c.last_carried.swap(verdict.carried);
     }
 
     // Evaluates one record in its turn; on success the conversation moves to the next turn.
@@ -238,8 +240,8 @@ struct conversation_tracker::impl {
         if (c.evaluated.size() >= 2 * remembered_turns)  // forgotten in halves: a copy now and then
             c.evaluated.erase(c.evaluated.begin(), c.evaluated.end() - remembered_turns);
         c.next_turn = key.turn + 1;
-        remember_last_turn(c, key, line);
         decided(c, line, cause, key, sink);
+        remember_last_turn(c, key, line);
     }
 
     // Evaluates the held records that now follow without a hole.
@@ -290,8 +292,8 @@ struct conversation_tracker::impl {
             malformed(line, &key, error, sink);
             return;
         }
-        remember_last_turn(c, key, line);
         decided(c, line, line, key, sink);
+        remember_last_turn(c, key, line);
         close_conversation(c, line, sink);
     }
 
