@@ -96,10 +96,27 @@ void tally::merge(const tally& o) {
     for (const auto& [key, r] : o.by_rule) add_rule_counts(by_rule[key], r);
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
     if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
-    for (std::size_t field = 0; field < o.groups.size(); ++field) {
-        for (const auto& [value, theirs] : o.groups[field]) {
-            add_counts(groups[field][value], theirs);
-        }
+    for (std::size_t field = 0; field < o.groups.size(); ++field) groups[field].merge(o.groups[field]);
+}
+
+group_counts* field_counts::entry(std::string_view value) {
+    if (too_many) return nullptr;
+    auto at = values.find(value);
+    if (at != values.end()) return &at->second;
+    if (values.size() == max_group_values) {
+        too_many = true;
+        values = {};  // and its memory
+        return nullptr;
+    }
+    return &values.emplace(std::string(value), group_counts{}).first->second;
+}
+
+void field_counts::merge(const field_counts& other) {
+    too_many = too_many || other.too_many;
+    for (const auto& [value, theirs] : other.values) {
+        group_counts* mine = entry(value);
+        if (mine == nullptr) return;
+        add_counts(*mine, theirs);
     }
 }
 
@@ -225,7 +242,7 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
             open = m_clusters.insert(std::move(node)).position;
         }
     }
-    add_cluster(*e.verdict, e.kind == event_kind::decided, open->second);
+    add_cluster(*e.verdict, e.kind == event_kind::decided, t, open->second);
     if (e.kind == event_kind::closed) {
         close_cluster(open->second, t);
         for (auto& values : open->second) values.clear();
@@ -233,13 +250,14 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
     }
 }
 
-void event_renderer::add_cluster(const decision& d, bool record, clusters& open) {
+void event_renderer::add_cluster(const decision& d, bool record, const tally& t, clusters& open) {
     for (const finding& f : d.findings) {
         if (m_rule_names.size() <= f.rule_index) m_rule_names.resize(f.rule_index + 1);
         rule_tally& name = m_rule_names[f.rule_index];
         if (name.rule.empty()) name = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
     }
     for (std::size_t field = 0; field < open.size(); ++field) {
+        if (t.groups[field].too_many) continue;
         // A closing without a turn evaluated carries nothing (and has no findings).
         const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
         auto& values = open[field];  // one, unless the field changes within the conversation
@@ -259,9 +277,9 @@ void event_renderer::add_cluster(const decision& d, bool record, clusters& open)
 void event_renderer::close_cluster(clusters& open, tally& t) const {
     for (std::size_t field = 0; field < open.size(); ++field) {
         for (const cluster_counts& c : open[field]) {
-            auto at = t.groups[field].find(c.value);
-            if (at == t.groups[field].end()) at = t.groups[field].emplace(c.value, group_counts{}).first;
-            group_counts& g = at->second;
+            group_counts* counted = t.groups[field].entry(c.value);
+            if (counted == nullptr) break;  // too many values to count this field by
+            group_counts& g = *counted;
             const std::uint64_t n = c.records;
             g.records += n;
             ++g.conversations;

@@ -78,7 +78,7 @@ ordered breakdowns_json(const std::vector<breakdown>& breakdowns) {
                               {"findings", {{"violation", g.violations}, {"undetermined", g.undetermined}}},
                               {"by_rule", std::move(by_rule)}});
         }
-        out.push_back({{"field", b.field}, {"groups", std::move(groups)}});
+        out.push_back({{"field", b.field}, {"too_many_values", b.too_many_values}, {"groups", std::move(groups)}});
     }
     return out;
 }
@@ -106,6 +106,11 @@ constexpr double notable_z = 3;
 void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
     const std::set<std::string> versioned = policies_with_versions(s.by_rule);
     for (const auto& b : s.breakdowns) {
+        if (b.too_many_values) {
+            out.push_back({false, "by " + b.field + ": not counted, it has more than " +
+                                      std::to_string(max_group_values) + " values"});
+            continue;
+        }
         std::uint64_t records = 0;
         for (const auto& g : b.groups) records += g.records;
         out.push_back({false, "by " + b.field +

@@ -72,6 +72,19 @@ struct text_hash {
 };
 using groups_by_value = std::unordered_map<std::string, group_counts, text_hash, std::equal_to<>>;
 
+/// The values of one carried field, each with its counts: none once the field has more than
+/// replay::max_group_values of them (a field such as `id`, with a value per record, would make
+/// memory grow with the logs). Whether it has is the same whatever the threads: a worker stops
+/// counting when it alone sees more, and the merged tally when all of them together do.
+struct field_counts {
+    groups_by_value values;
+    bool too_many = false;
+
+    /// The entry of `value`, new when needed; null when the field has too many values.
+    group_counts* entry(std::string_view value);
+    void merge(const field_counts& other);
+};
+
 /// The counts of one worker, on cache lines of its own (each worker counts every record).
 struct alignas(64) tally {
     std::uint64_t decided = 0, malformed = 0, duplicates = 0, out_of_order = 0, gaps = 0, gaps_at_start = 0;
@@ -83,7 +96,7 @@ struct alignas(64) tally {
     std::map<std::tuple<std::string, std::string, std::string>, rule_tally> by_rule;  // policy, version, rule
     std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
     // Per carried field of the compiled set: by value, as JSON text.
-    std::vector<groups_by_value> groups;
+    std::vector<field_counts> groups;
 
     void merge(const tally& other);
 };
@@ -138,7 +151,7 @@ private:
     void findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t);
     void count_groups(const conversation_event& e, tally& t);
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
-    void add_cluster(const decision& d, bool record, clusters& open);
+    void add_cluster(const decision& d, bool record, const tally& t, clusters& open);
     void close_cluster(clusters& open, tally& t) const;
     void render_record(const decision& d, line_id line, const record_key* key, std::string& text) const;
     rule_entry& rule_of(const finding& f, tally& t);

@@ -109,9 +109,14 @@ struct group_tally {
     std::vector<rule> by_rule;  // every rule with findings in the replay, sorted as summary::by_rule
 };
 
+/// A carried field with more values than this is not counted by value: memory would grow with
+/// the logs for a field such as `id`.
+constexpr std::size_t max_group_values = 1000;
+
 /// The records and findings of a replay by the values of one carried field.
 struct breakdown {
     std::string field;                // as given: `language`, `meta.tenant`
+    bool too_many_values = false;     // more than max_group_values values: `groups` is empty
     std::vector<group_tally> groups;  // the most records first, then by value
 };
 
