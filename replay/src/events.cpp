@@ -99,8 +99,16 @@ void tally::merge(const tally& o) {
     for (std::size_t field = 0; field < o.groups.size(); ++field) groups[field].merge(o.groups[field]);
 }
 
+bool field_counts::check(std::string_view value) {
+    if (value.size() > max_group_value_bytes && !too_long) {
+        too_long = true;
+        values = {};  // and its memory
+    }
+    return counted();
+}
+
 group_counts* field_counts::entry(std::string_view value) {
-    if (too_many) return nullptr;
+    if (!counted()) return nullptr;
     auto at = values.find(value);
     if (at != values.end()) return &at->second;
     if (values.size() == max_group_values) {
@@ -113,6 +121,11 @@ group_counts* field_counts::entry(std::string_view value) {
 
 void field_counts::merge(const field_counts& other) {
     too_many = too_many || other.too_many;
+    too_long = too_long || other.too_long;
+    if (!counted()) {
+        values = {};
+        return;
+    }
     for (const auto& [value, theirs] : other.values) {
         group_counts* mine = entry(value);
         if (mine == nullptr) return;
@@ -242,7 +255,7 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
             open = m_clusters.insert(std::move(node)).position;
         }
     }
-    add_cluster(*e.verdict, e.kind == event_kind::decided, t, open->second);
+    add_cluster(*e.verdict, e.kind == event_kind::decided, t.groups, open->second);
     if (e.kind == event_kind::closed) {
         close_cluster(open->second, t);
         for (auto& values : open->second) values.clear();
@@ -250,16 +263,16 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
     }
 }
 
-void event_renderer::add_cluster(const decision& d, bool record, const tally& t, clusters& open) {
+void event_renderer::add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open) {
     for (const finding& f : d.findings) {
         if (m_rule_names.size() <= f.rule_index) m_rule_names.resize(f.rule_index + 1);
         rule_tally& name = m_rule_names[f.rule_index];
         if (name.rule.empty()) name = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
     }
     for (std::size_t field = 0; field < open.size(); ++field) {
-        if (t.groups[field].too_many) continue;
         // A closing without a turn evaluated carries nothing (and has no findings).
         const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
+        if (!fields[field].check(value)) continue;
         auto& values = open[field];  // one, unless the field changes within the conversation
         auto at = std::find_if(values.begin(), values.end(), [&](const cluster_counts& c) { return c.value == value; });
         if (at == values.end()) {

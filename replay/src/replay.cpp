@@ -357,11 +357,16 @@ private:
         for (std::size_t field = 0; field < fields.size(); ++field) {
             breakdown& b = out.emplace_back();
             b.field = fields[field];
-            b.too_many_values = total.groups[field].too_many;
+            const detail::field_counts& values = total.groups[field];
+            if (values.too_long) {
+                b.not_counted = "a value is longer than " + std::to_string(max_group_value_bytes) + " bytes";
+            } else if (values.too_many) {
+                b.not_counted = "it has more than " + std::to_string(max_group_values) + " values";
+            }
+            if (!values.counted()) continue;
             detail::group_counts all;  // every value together
-            for (const auto& entry : total.groups[field].values) detail::add_counts(all, entry.second);
-            for (const auto& [value, counts] : total.groups[field].values)
-                b.groups.push_back(group_of(value, counts, all));
+            for (const auto& entry : values.values) detail::add_counts(all, entry.second);
+            for (const auto& [value, counts] : values.values) b.groups.push_back(group_of(value, counts, all));
             std::sort(b.groups.begin(), b.groups.end(), [](const group_tally& x, const group_tally& y) {
                 return x.records != y.records ? x.records > y.records : x.value < y.value;
             });

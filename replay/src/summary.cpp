@@ -78,7 +78,8 @@ ordered breakdowns_json(const std::vector<breakdown>& breakdowns) {
                               {"findings", {{"violation", g.violations}, {"undetermined", g.undetermined}}},
                               {"by_rule", std::move(by_rule)}});
         }
-        out.push_back({{"field", b.field}, {"too_many_values", b.too_many_values}, {"groups", std::move(groups)}});
+        ordered not_counted = b.not_counted.empty() ? ordered() : ordered(b.not_counted);
+        out.push_back({{"field", b.field}, {"not_counted", std::move(not_counted)}, {"groups", std::move(groups)}});
     }
     return out;
 }
@@ -106,9 +107,8 @@ constexpr double notable_z = 3;
 void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
     const std::set<std::string> versioned = policies_with_versions(s.by_rule);
     for (const auto& b : s.breakdowns) {
-        if (b.too_many_values) {
-            out.push_back({false, "by " + b.field + ": not counted, it has more than " +
-                                      std::to_string(max_group_values) + " values"});
+        if (!b.not_counted.empty()) {
+            out.push_back({false, "by " + b.field + ": not counted, " + b.not_counted});
             continue;
         }
         std::uint64_t records = 0;

@@ -74,13 +74,19 @@ using groups_by_value = std::unordered_map<std::string, group_counts, text_hash,
 
 /// The values of one carried field, each with its counts: none once the field has more than
 /// replay::max_group_values of them (a field such as `id`, with a value per record, would make
-/// memory grow with the logs). Whether it has is the same whatever the threads: a worker stops
-/// counting when it alone sees more, and the merged tally when all of them together do.
+/// memory grow with the logs), or a value longer than replay::max_group_value_bytes (a field
+/// such as `text`). Which is the same whatever the threads: a worker stops counting when it alone
+/// sees too many, the merged tally when all of them together do, and a long value is noticed
+/// by whichever worker meets it, counting or not.
 struct field_counts {
     groups_by_value values;
     bool too_many = false;
+    bool too_long = false;
 
-    /// The entry of `value`, new when needed; null when the field has too many values.
+    [[nodiscard]] bool counted() const { return !too_many && !too_long; }
+    /// Notes a value of the field: false when the field is not counted (now or from before).
+    bool check(std::string_view value);
+    /// The entry of `value`, new when needed; null when the field is not counted.
     group_counts* entry(std::string_view value);
     void merge(const field_counts& other);
 };
@@ -151,7 +157,7 @@ private:
     void findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t);
     void count_groups(const conversation_event& e, tally& t);
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
-    void add_cluster(const decision& d, bool record, const tally& t, clusters& open);
+    void add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open);
     void close_cluster(clusters& open, tally& t) const;
     void render_record(const decision& d, line_id line, const record_key* key, std::string& text) const;
     rule_entry& rule_of(const finding& f, tally& t);

@@ -109,14 +109,15 @@ struct group_tally {
     std::vector<rule> by_rule;  // every rule with findings in the replay, sorted as summary::by_rule
 };
 
-/// A carried field with more values than this is not counted by value: memory would grow with
-/// the logs for a field such as `id`.
+/// A carried field with more values than this, or a value longer than this, is not counted by
+/// value: memory would grow with the logs for a field such as `id` or `text`.
 constexpr std::size_t max_group_values = 1000;
+constexpr std::size_t max_group_value_bytes = 256;  // as JSON text
 
 /// The records and findings of a replay by the values of one carried field.
 struct breakdown {
     std::string field;                // as given: `language`, `meta.tenant`
-    bool too_many_values = false;     // more than max_group_values values: `groups` is empty
+    std::string not_counted;          // why it is not counted by value (`groups` is empty); empty when it is
     std::vector<group_tally> groups;  // the most records first, then by value
 };
 
