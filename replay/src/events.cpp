@@ -243,9 +243,23 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
 }
 
 void event_renderer::count_groups(const conversation_event& e, tally& t) {
+    const bool decided = e.kind == event_kind::decided;
+    // A record without a conversation id or a turn is a conversation of its own, closed right
+    // after it is decided, whatever id it has: it must not count with an open conversation of
+    // that id (which another worker may hold).
+    if (e.record == nullptr || !e.record->ordered()) {
+        if (decided) m_alone.assign(t.groups.size(), {});
+        if (m_alone.empty()) return;  // closing a conversation that decided nothing
+        add_cluster(*e.verdict, decided, t.groups, m_alone);
+        if (!decided) {
+            close_cluster(m_alone, t);
+            m_alone.clear();
+        }
+        return;
+    }
     auto open = m_clusters.find(e.conversation_id);
     if (open == m_clusters.end()) {
-        if (e.kind != event_kind::decided) return;  // closing a conversation that decided nothing
+        if (!decided) return;  // closing a conversation that decided nothing
         if (m_spare_clusters.empty()) {
             open = m_clusters.emplace(std::string(e.conversation_id), clusters(t.groups.size())).first;
         } else {
@@ -255,8 +269,8 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
             open = m_clusters.insert(std::move(node)).position;
         }
     }
-    add_cluster(*e.verdict, e.kind == event_kind::decided, t.groups, open->second);
-    if (e.kind == event_kind::closed) {
+    add_cluster(*e.verdict, decided, t.groups, open->second);
+    if (!decided) {
         close_cluster(open->second, t);
         for (auto& values : open->second) values.clear();
         m_spare_clusters.push_back(m_clusters.extract(open));
@@ -291,7 +305,7 @@ void event_renderer::close_cluster(clusters& open, tally& t) const {
     for (std::size_t field = 0; field < open.size(); ++field) {
         for (const cluster_counts& c : open[field]) {
             group_counts* counted = t.groups[field].entry(c.value);
-            if (counted == nullptr) break;  // too many values to count this field by
+            if (counted == nullptr) break;  // the field is not counted by value
             group_counts& g = *counted;
             const std::uint64_t n = c.records;
             g.records += n;

@@ -175,6 +175,7 @@ private:
     using clusters_by_conversation = std::unordered_map<std::string, clusters, text_hash, std::equal_to<>>;
     clusters_by_conversation m_clusters;
     std::vector<clusters_by_conversation::node_type> m_spare_clusters;
+    clusters m_alone;                      // of the record decided alone, until its closing
     std::vector<rule_tally> m_rule_names;  // by finding::rule_index, counts zero
 };
 

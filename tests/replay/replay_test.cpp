@@ -633,6 +633,39 @@ BOOST_AUTO_TEST_CASE(a_rate_stands_apart_only_across_conversations) {
     BOOST_TEST(clustered == 1.45, boost::test_tools::tolerance(0.01));
 }
 
+// A record without a turn is a conversation of its own, also when it shares its id with an open
+// conversation that another worker holds: the counts by value do not depend on the threads.
+BOOST_AUTO_TEST_CASE(a_record_without_a_turn_counts_as_a_conversation_of_its_own) {
+    const fs::path log = scratch_dir("groups") / "alone.jsonl";
+    {
+        std::ofstream out(log);
+        for (int c = 0; c < 12; ++c) {
+            for (int turn = 1; turn <= 4; ++turn) {
+                const std::string record = R"("conversation_id":"c-)" + std::to_string(c) +
+                                           R"(","timestamp":)"
+                                           R"("2026-01-05T08:00:00Z","speaker":"ai","text":"x","language":")" +
+                                           (c % 2 == 0 ? "a" : "b") + R"(","flag":)" +
+                                           (turn <= c % 2 + c % 3 ? "true" : "false");
+                out << R"({"id":"r-)" << c << "-" << turn << R"(","turn":)" << turn << "," << record << "}\n";
+                if (turn == 2) out << R"({"id":"r-)" << c << R"(-alone",)" << record << "}\n";  // no turn
+            }
+        }
+    }
+    vigil::compile_options options;
+    options.carried_fields = {"language"};
+    const auto set = compile_text("policy \"t\" {\n  rule flagged {\n    forbid flag default false\n  }\n}\n", options);
+    const auto one = replay({log.string()}, 1, 16, 1000, set);
+    BOOST_TEST(one.summary.alone == 12u);
+    BOOST_TEST(one.summary.conversations == 24u);
+    std::uint64_t conversations = 0;
+    for (const auto& g : one.summary.breakdowns.at(0).groups) conversations += g.conversations;
+    BOOST_TEST(conversations == 24u);
+    for (std::size_t threads : {2u, 3u}) {
+        BOOST_TEST(result_of(replay({log.string()}, threads, 16, 1000, set).summary) == result_of(one.summary),
+                   threads << " threads");
+    }
+}
+
 // The text names a rule under a value only where its z is 3 or more either way.
 BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
     vigil::replay::summary s;
