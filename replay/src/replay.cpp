@@ -400,6 +400,9 @@ private:
     // How many standard errors the rate of rule `r`'s findings (outcome `o`) per record of one
     // value is from that of the other records. A rate is a ratio X/N of sums over conversations;
     // its variance, with m conversations each giving (x, n), is m/(m-1) * sum((x - R n)^2) / N^2.
+    // Never less than if the records were independent, p(1-p)/N with p the rate of both sides
+    // together: a value whose conversations all have no finding would otherwise have no variance,
+    // and a few records without a finding would stand apart from a rate of 1 in 200.
     static double rate_z(const detail::group_counts& mine, const detail::group_counts& all, std::size_t r, int o) {
         struct side {
             double x = 0, n = 0, m = 0, xx = 0, xn = 0, nn = 0;
@@ -419,10 +422,11 @@ private:
         const side total = as_side(all);
         const side b{total.x - a.x, total.n - a.n, total.m - a.m, total.xx - a.xx, total.xn - a.xn, total.nn - a.nn};
         if (a.m < 2 || b.m < 2 || a.n <= 0 || b.n <= 0) return 0;
-        const auto variance = [](const side& s) {
+        const double pooled = std::min(1.0, total.x / total.n);
+        const auto variance = [pooled](const side& s) {
             const double rate = s.x / s.n;
             const double squares = s.xx - 2 * rate * s.xn + rate * rate * s.nn;
-            return std::max(0.0, s.m / (s.m - 1) * squares / (s.n * s.n));
+            return std::max(s.m / (s.m - 1) * squares / (s.n * s.n), pooled * (1 - pooled) / s.n);
         };
         const double error = std::sqrt(variance(a) + variance(b));
         return error > 0 ? (a.x / a.n - b.x / b.n) / error : 0;

@@ -101,9 +101,40 @@ std::string findings_per_records(std::uint64_t violations, std::uint64_t undeter
 // records' by more than this many standard errors: chance alone does that about 3 times in 1,000.
 constexpr double notable_z = 3;
 
+// The values a breakdown names in the text whatever they show: the ones with the most records.
+constexpr std::size_t values_shown = 20;
+
+// The lines naming the rules under which value `g` stands apart from the `rest` other records.
+std::vector<summary_line> notable_rules(const summary& s, const group_tally& g, std::uint64_t rest,
+                                        const std::set<std::string>& versioned) {
+    std::vector<summary_line> out;
+    if (g.records == 0 || rest == 0) return out;
+    for (const auto& [r, z] : g.by_rule) {
+        const auto all = std::find_if(s.by_rule.begin(), s.by_rule.end(), [&](const rule_tally& x) {
+            return x.policy == r.policy && x.version == r.version && x.rule == r.rule;
+        });
+        if (all == s.by_rule.end()) continue;
+        const std::string name =
+            (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
+        const auto note = [&](std::uint64_t found, std::uint64_t found_all, double score, const char* what) {
+            if (std::abs(score) < notable_z) return;
+            const auto per100 = [](std::uint64_t n, std::uint64_t of) {
+                return format("%.1f", 100.0 * static_cast<double>(n) / static_cast<double>(of));
+            };
+            out.push_back({false, "    " + name + ": " + per100(found, g.records) + " " + what +
+                                      " per 100 records, against " + per100(found_all - found, rest) +
+                                      " for the others (z = " + format("%.1f", score) + ")"});
+        };
+        note(r.violations, all->violations, z[0], "violations");
+        note(r.undetermined, all->undetermined, z[1], "undetermined");
+    }
+    return out;
+}
+
 // One line per value, and under it the rules whose rate of violations or undetermined findings
 // differs from the rest of the records beyond chance: where a language or a channel is served
-// worse, or its records lack what the rules need. The JSON has every count.
+// worse, or its records lack what the rules need. Past the values with the most records, only
+// those that stand apart somewhere; the JSON has every count.
 void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
     const std::set<std::string> versioned = policies_with_versions(s.by_rule);
     for (const auto& b : s.breakdowns) {
@@ -116,30 +147,22 @@ void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
         out.push_back({false, "by " + b.field +
                                   " (rules named where a value's rate differs from the other records' by " +
                                   format("%.0f", notable_z) + " standard errors or more):"});
-        for (const auto& g : b.groups) {
+        std::size_t hidden = 0;
+        for (std::size_t i = 0; i < b.groups.size(); ++i) {
+            const group_tally& g = b.groups[i];
+            auto notes = notable_rules(s, g, records - g.records, versioned);
+            if (i >= values_shown && notes.empty()) {
+                ++hidden;
+                continue;
+            }
             out.push_back({false, "  " + g.value + ": " + plural(g.records, "record", "records") + " in " +
                                       plural(g.conversations, "conversation", "conversations") + "; " +
                                       findings_per_records(g.violations, g.undetermined, g.records)});
-            const std::uint64_t rest = records - g.records;
-            for (const auto& [r, z] : g.by_rule) {
-                const std::string name =
-                    (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
-                const auto all = std::find_if(s.by_rule.begin(), s.by_rule.end(), [&](const rule_tally& x) {
-                    return x.policy == r.policy && x.version == r.version && x.rule == r.rule;
-                });
-                if (all == s.by_rule.end() || g.records == 0 || rest == 0) continue;
-                const auto note = [&](std::uint64_t found, std::uint64_t found_all, double score, const char* what) {
-                    if (std::abs(score) < notable_z) return;
-                    const auto per100 = [](std::uint64_t n, std::uint64_t of) {
-                        return format("%.1f", 100.0 * static_cast<double>(n) / static_cast<double>(of));
-                    };
-                    out.push_back({false, "    " + name + ": " + per100(found, g.records) + " " + what +
-                                              " per 100 records, against " + per100(found_all - found, rest) +
-                                              " for the others (z = " + format("%.1f", score) + ")"});
-                };
-                note(r.violations, all->violations, z[0], "violations");
-                note(r.undetermined, all->undetermined, z[1], "undetermined");
-            }
+            out.insert(out.end(), notes.begin(), notes.end());
+        }
+        if (hidden > 0) {
+            out.push_back({false, "  ... " + plural(hidden, "value", "values") +
+                                      " with fewer records, none standing apart (the summary JSON has every value)"});
         }
     }
 }
