@@ -696,6 +696,22 @@ BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
     BOOST_TEST(text.find("    p/even:") == std::string::npos, text);
     const auto j = vigil::replay::to_json(s);
     BOOST_TEST(j["groups"][0]["groups"][1]["by_rule"][1]["z"]["violation"] == -5.2);
+
+    // Past the 20 values with the most records, only those that stand apart are named.
+    b.groups.clear();
+    for (int i = 0; i < 25; ++i) {
+        const double z = i == 22 ? 4.0 : 0.0;
+        b.groups.push_back(
+            {"\"v" + std::to_string(i) + "\"", 80, 10, 4, 0, {rule("even", 2, 0), rule("skewed", 2, z)}});
+    }
+    s.breakdowns = {b};
+    text.clear();
+    for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
+    BOOST_TEST(text.find("  \"v19\": 80 records") != std::string::npos, text);
+    BOOST_TEST(text.find("  \"v20\": 80 records") == std::string::npos, text);
+    BOOST_TEST(text.find("  \"v22\": 80 records in 10 conversations; 4 violations") != std::string::npos, text);
+    BOOST_TEST(text.find("    p/skewed: 2.5 violations per 100 records") != std::string::npos, text);
+    BOOST_TEST(text.find("  ... 4 values with fewer records, none standing apart") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(durations) {
