@@ -19,21 +19,31 @@ namespace {
 
 using fuzz_support::require;
 
-// The shipped policies, compiled once: a record meets the rules it meets in production.
+// The shipped policies, compiled once: a record meets the rules it meets in production. With
+// carried fields (what `vigil replay --group-by` reads): a string, an object read by rules, one
+// read by none, and a list.
 const std::shared_ptr<const compiled_set>& shipped() {
     static const std::shared_ptr<const compiled_set> set = [] {
-        const policy_bundle bundle = load_policies({{std::string(VIGIL_SOURCE_DIR) + "/policies", std::nullopt}});
+        compile_options options;
+        options.carried_fields = {"language", "signals", "meta.tenant", "actions"};
+        const policy_bundle bundle =
+            load_policies({{std::string(VIGIL_SOURCE_DIR) + "/policies", std::nullopt}}, options);
         require(bundle.ok(), "the shipped policies do not compile");
         return bundle.set;
     }();
     return set;
 }
 
-// A decision as the text both writers of decisions must agree on.
+// A decision as the text both writers of decisions must agree on, with its carried fields, each
+// JSON text.
 std::string decision_text(const decision& d) {
     std::string text;
     append_json(text, d);
     require(text == json_text(to_json(d)), "append_json and to_json disagree on a decision");
+    for (const std::string& value : d.carried) {
+        require(nlohmann::json::accept(value), "a carried field is not JSON text");
+        text += value;
+    }
     return text;
 }
 
