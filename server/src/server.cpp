@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,7 @@
 #include "vigil/service.hpp"
 #include "vigil/threads.hpp"
 
+#include "answers.hpp"
 #include "decision_log.hpp"
 #include "exchange.hpp"
 #include "file_watch.hpp"
@@ -52,17 +54,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 
 std::string now_rfc3339() {
     return rfc3339(std::chrono::system_clock::now());
-}
-
-json error_body(std::string_view code, std::string_view message) {
-    return json{{"error", json{{"code", code}, {"message", message}}}};
-}
-
-// A refused body or record, with the byte where its JSON stops when there is one.
-json error_body(const input_error& bad) {
-    json body = error_body(bad.code, bad.message);
-    if (bad.offset >= 0) body["error"]["offset"] = bad.offset;
-    return body;
 }
 
 void answer_json(answer& out, int status, const json& body) {
@@ -299,14 +290,6 @@ struct server::impl {
         std::string error;
     };
 
-    // The answer to a record the evaluator refused: empty, not JSON (with the byte) or not an
-    // object, as the strict check words it; otherwise the evaluator's reason.
-    static std::string refused_record(std::string_view text, const std::string& reason) {
-        input_error bad;
-        if (check_record(text, bad)) return json_text(error_body("invalid_record", reason));
-        return json_text(error_body(bad));
-    }
-
     // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
     int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
         const auto t0 = steady::now();
@@ -381,36 +364,13 @@ struct server::impl {
 
     void handle_batch(const request& req, answer& out) {
         if (!accepts_json(req, out)) return;
-        std::vector<batch_item> items;
-        input_error bad;
-        if (!split_batch(req.body, items, bad)) {
-            answer_json(out, 400, error_body(bad));
-            return;
-        }
-        const std::string received_at = decisions.is_open() ? now_rfc3339() : std::string();
-        std::string& text = out.body;
-        text = "[";
-        std::string one;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) text.push_back(',');
-            if (!items[i].error.empty()) {
-                json body = error_body("not_an_object", items[i].error);
-                body["error"]["status"] = 400;
-                body["error"]["index"] = i;
-                text.append(json_text(body));
-                continue;
-            }
-            const int status = decide_one(items[i].text, received_at, one);
-            if (status != 200) {
-                // Add the item's status and index to its error object.
-                json body = json::parse(one);
-                body["error"]["status"] = status;
-                body["error"]["index"] = i;
-                one = json_text(body);
-            }
-            text.append(one);
-        }
-        text.push_back(']');
+        // One time of receipt for the whole batch, read when its first record is decided.
+        std::optional<std::string> received_at;
+        const auto decide = [&](std::string_view record, std::string& one) {
+            if (!received_at) received_at = decisions.is_open() ? now_rfc3339() : std::string();
+            return decide_one(record, *received_at, one);
+        };
+        out.status = answer_batch(req.body, decide, out.body);
     }
 
     void handle_policies(const request&, answer& out) {
