@@ -22,8 +22,10 @@ namespace fs = std::filesystem;
 using harness = int (*)(const std::uint8_t*, std::size_t);
 
 // The harness of each folder of fuzz/regressions/, named after its fuzz target.
-const std::map<std::string, harness> harnesses = {
-    {"policy", vigil::fuzz_policy}, {"record", vigil::fuzz_record}, {"test_file", vigil::fuzz_test_file}};
+const std::map<std::string, harness> harnesses = {{"policy", vigil::fuzz_policy},
+                                                  {"record", vigil::fuzz_record},
+                                                  {"server_body", vigil::fuzz_server_body},
+                                                  {"test_file", vigil::fuzz_test_file}};
 
 // Runs every file of `folder` through `run`, in name order; returns how many there were.
 std::size_t run_all(const fs::path& folder, harness run) {

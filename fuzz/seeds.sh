@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=$1
-mkdir -p "$out/policy" "$out/record" "$out/test_file"
+mkdir -p "$out/policy" "$out/record" "$out/server_body" "$out/test_file"
 
 # seed TARGET: standard input becomes one seed of TARGET.
 seed() {
@@ -45,6 +45,14 @@ every_line examples/records.jsonl tests/golden/cli/malformed.jsonl $(find docs/t
     from_stream record '.'
 raw_strings tests/eval/*.cpp tests/replay/*.cpp tests/service/*.cpp | from_stream record '^[[:space:]]*\{'
 
-for target in policy record test_file; do
+# A body of `vigil serve`: each record alone (POST /v1/decide), each log as one JSON array
+# (POST /v1/decide/batch), and the bodies the server's tests send.
+every_line examples/records.jsonl tests/golden/cli/malformed.jsonl | from_stream server_body '.'
+for log in examples/records.jsonl tests/golden/cli/malformed.jsonl $(find docs/tutorial -name '*.jsonl'); do
+    { printf '['; grep -v '^[[:space:]]*$' "$log" | paste -sd, - | tr -d '\n'; printf ']'; } | seed server_body
+done
+raw_strings tests/server/*.cpp | from_stream server_body '^[[:space:]]*[[{]'
+
+for target in policy record server_body test_file; do
     echo "seeds: $(find "$out/$target" -type f | wc -l) for $target"
 done
