@@ -29,8 +29,9 @@ int fuzz_record(const std::uint8_t* data, std::size_t size);
 /// The bytes as the body of POST /v1/decide and of POST /v1/decide/batch, run through the
 /// functions `vigil serve` runs on a body (check_record, split_batch, append_one_line,
 /// refused_record, answer_batch) with a session table of the shipped policies: a refusal must have a
-/// known code, a one-line reason and an offset inside the body; batch items must lie inside the body,
-/// in order, without overlapping, each an object check_record accepts or an element that says why.
+/// known code, a one-line reason and an offset inside the body (or just past its end, for a body cut
+/// short); batch items must lie inside the body, in order, without overlapping, each an object
+/// check_record accepts or an element that says why.
 int fuzz_server_body(const std::uint8_t* data, std::size_t size);
 
 /// The bytes as a policy test file: parsed, validated and, when it parses, run against the shipped
