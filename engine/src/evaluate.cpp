@@ -1497,6 +1497,10 @@ std::size_t rule_state::memory_bytes() const {
     return bytes;
 }
 
+bool reads_as_record_json(std::string_view json, std::string& error) {
+    return eval::projector::read_whole(json, error);
+}
+
 bool evaluator::parse_only(std::string_view json, std::string& error) {
     return m_impl->projector.iterate_only(json, error);
 }

@@ -288,6 +288,31 @@ std::string invalid(std::string_view json, simdjson::error_code err) {
     return locate_json_fault(json, simdjson::error_message(err)).message;
 }
 
+// Reads a document whose root is a scalar, as a record's scalars are read.
+simdjson::error_code scalar_document(od::document& doc, od::json_type type) {
+    switch (type) {
+        case od::json_type::string: {
+            std::string_view s;
+            return doc.get_string().get(s);
+        }
+        case od::json_type::number: {
+            double d = 0;
+            return doc.get_double().get(d);
+        }
+        case od::json_type::boolean: {
+            bool b = false;
+            return doc.get_bool().get(b);
+        }
+        case od::json_type::null: {
+            bool is_null = false;
+            if (auto err = doc.is_null().get(is_null)) return err;
+            return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+        }
+        default:
+            return simdjson::INCORRECT_TYPE;
+    }
+}
+
 // The reason a document that is not an object is refused: its kind when it is a valid JSON value,
 // otherwise why it is not JSON.
 std::string not_an_object(std::string_view json, od::document& doc) {
@@ -371,6 +396,36 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
         return false;
     }
     return true;
+}
+
+bool projector::read_whole(std::string_view json, std::string& error) {
+    thread_local state s;  // its parser and buffer, kept from call to call
+    s.depth = 0;
+    od::document doc;
+    od::json_type type{};
+    if (auto err = s.load(json, false, doc)) {
+        error = invalid(json, err);
+        return false;
+    }
+    if (auto err = doc.type().get(type)) {
+        error = invalid(json, err);
+        return false;
+    }
+    simdjson::error_code err = simdjson::SUCCESS;
+    if (type == od::json_type::object || type == od::json_type::array) {
+        od::value root;
+        err = doc.get_value().get(root);
+        if (!err) err = s.walk<true>(root);
+        // On Demand stops at the root's closing bracket: anything after it is an error.
+        const char* end = nullptr;
+        if (!err && doc.current_location().get(end) == simdjson::SUCCESS && end != nullptr)
+            err = simdjson::TRAILING_CONTENT;
+    } else {
+        // A scalar document's getters refuse what follows the value themselves.
+        err = scalar_document(doc, type);
+    }
+    if (err) error = invalid(json, err);
+    return !err;
 }
 
 bool projector::iterate_only(std::string_view json, std::string& error) {

@@ -43,6 +43,10 @@ public:
     /// Parses and walks the whole record without projecting anything (the benchmark's floor).
     [[nodiscard]] bool iterate_only(std::string_view json, std::string& error);
 
+    /// Reads any JSON text as a record's values are read, every value of it and nothing after it
+    /// (vigil::reads_as_record_json).
+    [[nodiscard]] static bool read_whole(std::string_view json, std::string& error);
+
 private:
     struct state;
     std::unique_ptr<state> m;

@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include "vigil/evaluate.hpp"
 #include "vigil/json_fault.hpp"
 
 namespace vigil::server {
@@ -74,84 +75,16 @@ std::string kind_of(od::json_type t) {
 }
 
 // simdjson's DOM parser refuses an integer beyond 64 bits (NUMBER_ERROR), which JSON allows and
-// the evaluator reads as a double, as it reads every number (engine/src/project.cpp). A text the DOM
-// parser refuses for a number is read again this way, every value of it, before it is refused; so
-// the body of a batch or a refused record is judged as /v1/decide judges a record.
-simdjson::error_code read_as_evaluator(od::value v, std::size_t depth) {
-    od::json_type type{};
-    if (auto err = v.type().get(type)) return err;
-    switch (type) {
-        case od::json_type::object: {
-            if (depth >= simdjson::DEFAULT_MAX_DEPTH) return simdjson::DEPTH_ERROR;
-            od::object obj;
-            if (auto err = v.get_object().get(obj)) return err;
-            for (auto result : obj) {
-                od::field field;
-                std::string_view key;
-                if (auto err = std::move(result).get(field)) return err;
-                if (auto err = field.unescaped_key().get(key)) return err;
-                if (auto err = read_as_evaluator(field.value(), depth + 1)) return err;
-            }
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::array: {
-            if (depth >= simdjson::DEFAULT_MAX_DEPTH) return simdjson::DEPTH_ERROR;
-            od::array arr;
-            if (auto err = v.get_array().get(arr)) return err;
-            for (auto item : arr) {
-                od::value element;
-                if (auto err = item.get(element)) return err;
-                if (auto err = read_as_evaluator(element, depth + 1)) return err;
-            }
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::string: {
-            std::string_view s;
-            return v.get_string().get(s);
-        }
-        case od::json_type::number: {
-            double d = 0;
-            return v.get_double().get(d);
-        }
-        case od::json_type::boolean: {
-            bool b = false;
-            return v.get_bool().get(b);
-        }
-        case od::json_type::null: {
-            bool is_null = false;
-            if (auto err = v.is_null().get(is_null)) return err;
-            return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
-        }
-    }
-    return simdjson::INCORRECT_TYPE;
-}
-
-// The whole padded text read as the evaluator reads a record; `type` is its root's kind.
-simdjson::error_code read_as_evaluator(od::parser& parser, std::string_view padded, std::size_t capacity,
-                                       od::json_type& type) {
+// the evaluator reads as a double, as it reads every number. A text the DOM parser refuses for a
+// number is read again as the evaluator reads a record (vigil::reads_as_record_json) before it is
+// refused; so the body of a batch or a refused record is judged as /v1/decide judges a record.
+// Gives the kind of the text's root when it reads.
+bool reads_as_evaluator(od::parser& parser, std::string_view text, std::string_view padded, std::size_t capacity,
+                        od::json_type& type) {
+    std::string why;
     od::document doc;
-    if (auto err = parser.iterate(padded.data(), padded.size(), capacity).get(doc)) return err;
-    if (auto err = doc.type().get(type)) return err;
-    switch (type) {
-        case od::json_type::object:
-        case od::json_type::array: {
-            od::value root;
-            if (auto err = doc.get_value().get(root)) return err;
-            if (auto err = read_as_evaluator(root, 0)) return err;
-            // On Demand stops at the root's closing bracket: anything after it is an error.
-            const char* end = nullptr;
-            const bool more = doc.current_location().get(end) == simdjson::SUCCESS && end != nullptr;
-            return more ? simdjson::TRAILING_CONTENT : simdjson::SUCCESS;
-        }
-        case od::json_type::number: {
-            // A scalar document's getters refuse what follows the value themselves.
-            double d = 0;
-            return doc.get_double().get(d);
-        }
-        default:
-            // Only a number makes the DOM parser refuse with NUMBER_ERROR.
-            return simdjson::NUMBER_ERROR;
-    }
+    return reads_as_record_json(text, why) && !parser.iterate(padded.data(), padded.size(), capacity).get(doc) &&
+           !doc.type().get(type);
 }
 
 struct thread_parsers {
@@ -179,7 +112,7 @@ bool check_record(std::string_view text, input_error& error) {
             p.dom_parser.parse(reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size(), false).get(root)) {
         od::json_type type{};
         if (err != simdjson::NUMBER_ERROR ||
-            read_as_evaluator(p.od_parser, padded, p.record_buffer.capacity(), type) != simdjson::SUCCESS) {
+            !reads_as_evaluator(p.od_parser, text, padded, p.record_buffer.capacity(), type)) {
             error = invalid_json(text, err);
             return false;
         }
@@ -209,8 +142,7 @@ bool split_batch(std::string_view body, std::vector<batch_item>& items, input_er
     if (auto err =
             p.dom_parser.parse(reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size(), false).get(root)) {
         od::json_type type{};
-        if (err != simdjson::NUMBER_ERROR ||
-            read_as_evaluator(p.od_parser, padded, buffer.capacity(), type) != simdjson::SUCCESS) {
+        if (err != simdjson::NUMBER_ERROR || !reads_as_evaluator(p.od_parser, body, padded, buffer.capacity(), type)) {
             error = invalid_json(body, err);
             return false;
         }

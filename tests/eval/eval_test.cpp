@@ -479,6 +479,22 @@ BOOST_AUTO_TEST_CASE(carried_fields_are_in_every_decision) {
     BOOST_TEST(vigil::projected_paths(*set) == vigil::projected_paths(*plain));
 }
 
+// What a service checks a body against before splitting it: any JSON text, read as a record is.
+BOOST_AUTO_TEST_CASE(any_json_text_is_read_as_a_record_is) {
+    std::string error;
+    for (const std::string good : {R"({"turn":37777777777777777777777,"a":[1,{"b":"\u00e9"}]})", R"([{"x":-1e308},{}])",
+                                   "123456789012345678901234567890", R"("x")", "null", " true "}) {
+        BOOST_TEST(vigil::reads_as_record_json(good, error), good << ": " << error);
+    }
+    const std::string deep = std::string(1025, '[') + std::string(1025, ']');
+    for (const std::string& bad : {std::string(R"({"a":1} x)"), std::string(R"({"a":"\q"})"), std::string("[1 2]"),
+                                   std::string("1e400"), std::string("nul"), deep}) {
+        error.clear();
+        BOOST_TEST(!vigil::reads_as_record_json(bad, error), bad.substr(0, 20));
+        BOOST_TEST(!error.empty());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_carried_field_must_be_a_field_path) {
     for (const char* good : {"language", "meta.tenant", "_x.y2", "a.b.c"}) BOOST_TEST(vigil::is_field_path(good), good);
     for (const char* bad : {"", ".a", "a.", "a..b", "2a", "a.2b", "a b", "a-b", "a[0]"})

@@ -42,6 +42,13 @@ struct compile_options {
 [[nodiscard]] result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked,
                                                                   const compile_options& options = {});
 
+/// Reads the JSON text `json`, whatever its root, as the evaluator reads a record: every value
+/// (strings unescaped, numbers as doubles, so that an integer beyond 64 bits is a number),
+/// objects and arrays nested at most 1,024 levels, nothing after the value. Returns false with a
+/// one-line reason otherwise. For a service that checks a body before it splits it into records.
+/// Thread-safe: each thread uses its own parser.
+[[nodiscard]] bool reads_as_record_json(std::string_view json, std::string& error);
+
 /// compile_options::carried_fields of the set, in their order.
 [[nodiscard]] const std::vector<std::string>& carried_fields(const compiled_set& set);
 
