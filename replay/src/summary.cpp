@@ -56,6 +56,11 @@ std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rule
     return out;
 }
 
+// How the text names a rule: `policy/rule`, with the policy's version when the logs met several.
+std::string rule_name(const rule_tally& r, const std::set<std::string>& versioned) {
+    return (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
+}
+
 ordered rule_json(const rule_tally& r) {
     return {{"policy", r.policy},     {"version", version_json(r.version)}, {"rule", r.rule},
             {"severity", r.severity}, {"violation", r.violations},          {"undetermined", r.undetermined}};
@@ -114,8 +119,7 @@ std::vector<summary_line> notable_rules(const summary& s, const group_tally& g, 
             return x.policy == r.policy && x.version == r.version && x.rule == r.rule;
         });
         if (all == s.by_rule.end()) continue;
-        const std::string name =
-            (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
+        const std::string name = rule_name(r, versioned);
         const auto note = [&](std::uint64_t found, std::uint64_t found_all, double score, const char* what) {
             if (std::abs(score) < notable_z) return;
             const auto per100 = [](std::uint64_t n, std::uint64_t of) {
@@ -255,8 +259,7 @@ std::vector<summary_line> render_text(const summary& s) {
     out.push_back({false, findings});
     const std::set<std::string> versioned = policies_with_versions(s.by_rule);
     for (const auto& r : s.by_rule) {
-        const std::string policy = versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy;
-        out.push_back({false, "  " + policy + "/" + r.rule + " (" + r.severity +
+        out.push_back({false, "  " + rule_name(r, versioned) + " (" + r.severity +
                                   "): " + plural(r.violations, "violation", "violations") + ", " +
                                   std::to_string(r.undetermined) + " undetermined"});
     }
