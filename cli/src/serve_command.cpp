@@ -81,6 +81,9 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--max-body", o.max_body, "the largest request body accepted (413 above)")
         ->check(size_validator())
         ->capture_default_str();
+    cmd->add_option("--max-batch", o.max_batch, "the most records one POST /v1/decide/batch may hold (413 above)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     add_threads_option(*cmd, "--threads", o.threads, "event-loop threads, each serving many connections");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -103,6 +106,7 @@ int run_serve(const serve_command_options& o) {
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
     opts.max_body = *server::parse_size(o.max_body);
+    opts.max_batch = o.max_batch;
     opts.threads = o.threads;
     if (!o.token_file.empty()) {
         std::string error;

@@ -14,6 +14,23 @@ json_fault nul_fault(std::size_t at) {
                       ": a NUL byte (U+0000); JSON has it only escaped, as \\u0000 in a string"};
 }
 
+// nlohmann quotes the whole token it was reading: for a string left open, the rest of the line.
+// Keeps the quote's last bytes (whole UTF-8 characters), which end where the fault is.
+std::string shorten_last_read(std::string reason) {
+    constexpr std::string_view marker = "; last read: '";
+    constexpr std::size_t kept = 40;
+    const auto at = reason.find(marker);
+    if (at == std::string::npos) return reason;
+    const std::size_t begin = at + marker.size();
+    // The closing quote ends the message, or comes before what the parser expected instead.
+    std::size_t end = reason.rfind("'; expected ");
+    if (end == std::string::npos || end < begin) end = reason.size() - 1;
+    if (end < begin || reason[end] != '\'' || end - begin <= kept + 20) return reason;
+    std::size_t cut = end - kept;
+    while (cut < end && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) ++cut;
+    return reason.substr(0, begin) + "..." + reason.substr(cut);
+}
+
 }  // namespace
 
 json_fault locate_json_fault(std::string_view text, std::string_view why) {
@@ -29,8 +46,8 @@ json_fault locate_json_fault(std::string_view text, std::string_view why) {
         if (nul != std::string_view::npos && p.byte > nul) return nul_fault(nul);
         fault.byte = static_cast<std::int64_t>(p.byte);
         // nlohmann quotes the bytes it read last: in a line that is not UTF-8, they are not either.
-        fault.message =
-            "invalid JSON at byte " + std::to_string(p.byte) + ": " + text::printable_utf8(json_parse_reason(p.what()));
+        fault.message = "invalid JSON at byte " + std::to_string(p.byte) + ": " +
+                        text::printable_utf8(shorten_last_read(json_parse_reason(p.what())));
         return fault;
     } catch (const std::exception&) {
         // Refused for a reason with no place (a number out of range): simdjson's reason says as much.

@@ -24,12 +24,22 @@ std::string refused_record(std::string_view text, const std::string& reason) {
     return json_text(error_body(bad));
 }
 
-int answer_batch(std::string_view body, const record_decider& decide, std::string& out) {
+int answer_batch(std::string_view body, std::size_t max_records, const record_decider& decide, std::string& out) {
     std::vector<batch_item> items;
     input_error bad;
     if (!split_batch(body, items, bad)) {
         out = json_text(error_body(bad));
         return 400;
+    }
+    if (items.size() > max_records) {
+        json error =
+            error_body("batch_too_large", "the batch has " + std::to_string(items.size()) + " elements; at most " +
+                                              std::to_string(max_records) +
+                                              " are decided in one request (--max-batch); nothing was decided");
+        error["error"]["elements"] = items.size();
+        error["error"]["max_batch"] = max_records;
+        out = json_text(error);
+        return 413;
     }
     out = "[";
     std::string one;

@@ -28,10 +28,12 @@ namespace vigil::server {
 using record_decider = std::function<int(std::string_view record, std::string& out)>;
 
 /// The answer to POST /v1/decide/batch: returns the HTTP status and sets `out` to the body. A body
-/// that split_batch() refuses gets 400 with error_body() and nothing is decided. Otherwise 200 and
-/// an array with one element per element of the body, in order: `decide`'s answer for an object
-/// (called in array order), an error object with the element's `status` and `index` in the place
-/// of an element that is not an object or that `decide` did not answer with 200.
-int answer_batch(std::string_view body, const record_decider& decide, std::string& out);
+/// that split_batch() refuses gets 400 with error_body() and nothing is decided; so does 413
+/// `batch_too_large`, for an array of more than `max_records` elements: an answer is a decision of a
+/// few KiB per element, so the element count, not the body's size, bounds the answer's memory.
+/// Otherwise 200 and an array with one element per element of the body, in order: `decide`'s answer
+/// for an object (called in array order), an error object with the element's `status` and `index`
+/// in the place of an element that is not an object or that `decide` did not answer with 200.
+int answer_batch(std::string_view body, std::size_t max_records, const record_decider& decide, std::string& out);
 
 }  // namespace vigil::server

@@ -299,13 +299,13 @@ struct server::impl {
         std::string& error = scratch.error;
         // Absent or unusable fields are for the session table to place; the evaluator checks the
         // whole record as it judges it, so the text is parsed once.
-        (void)peek(text, facts, error);
+        const bool object = peek(text, facts, error);
 
         out.clear();
         {
             std::unique_lock<std::mutex> ordered;
             if (decisions.is_open()) ordered = std::unique_lock(stripes[stripe_of(facts, stripes.size())]);
-            if (!sessions->decide(text, facts, true, t0, r, error)) {
+            if (!sessions->decide(text, facts, object, t0, r, error)) {
                 out = refused_record(text, error);
                 return 400;
             }
@@ -370,7 +370,7 @@ struct server::impl {
             if (!received_at) received_at = decisions.is_open() ? now_rfc3339() : std::string();
             return decide_one(record, *received_at, one);
         };
-        out.status = answer_batch(req.body, decide, out.body);
+        out.status = answer_batch(req.body, opts.max_batch, decide, out.body);
     }
 
     void handle_policies(const request&, answer& out) {
@@ -675,10 +675,11 @@ int server::start() {
         "listening on http://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)", host,
         m.http.port(), event_loop_threads(m.opts), m.info->hash, m.info->policies.size(), m.info->rules,
         m.info->files.size(), ms);
-    m.log->info("decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}",
-                m.opts.decision_log.empty() ? "off" : "`" + m.opts.decision_log + "`", m.opts.watch ? "on" : "off",
-                m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0, m.opts.max_session_bytes,
-                m.opts.max_body);
+    m.log->info(
+        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; max batch: {}",
+        m.opts.decision_log.empty() ? "off" : "`" + m.opts.decision_log + "`", m.opts.watch ? "on" : "off",
+        m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0, m.opts.max_session_bytes,
+        m.opts.max_body, m.opts.max_batch);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;
 }

@@ -582,6 +582,19 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
             BOOST_TEST(error.rfind(reason, 0) == 0u, error);
         }
     }
+    // A string left open is quoted by its last characters only, not the rest of the line (it
+    // was echoed whole, into every error answer and findings line of such a record).
+    {
+        vigil::decision d;
+        std::string error;
+        const std::string open = R"({"speaker":"ai","text":"é)" + std::string(5000, 'x') + "yz";
+        BOOST_TEST(!judge.decide(open, d, error));
+        BOOST_TEST(error.size() < 200u, error);
+        BOOST_TEST(error.find("missing closing quote; last read: '...xxx") != std::string::npos, error);
+        BOOST_TEST(error.find("xyz'") != std::string::npos, error);
+        BOOST_TEST(!judge.decide(R"({"speaker":"ai","text":"short)", d, error));
+        BOOST_TEST(error.find("last read: '\"short'") != std::string::npos, error);
+    }
     // The evaluator is still fine afterwards, and valid escapes and atoms in values no rule reads
     // pass their check.
     vigil::decision d;

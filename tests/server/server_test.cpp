@@ -185,6 +185,31 @@ BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
     BOOST_TEST(s.terminate() == 0);
 }
 
+// A batch answer is a decision of a few KiB per element, so a body of `{}` elements under the body
+// limit could make the server hold gigabytes: --max-batch bounds the elements instead.
+BOOST_AUTO_TEST_CASE(a_batch_over_max_batch_is_refused_whole) {
+    served s({"--max-batch", "3"});
+    const auto turn = [](int n) {
+        return R"({"id":"m-)" + std::to_string(n) + R"(","conversation_id":"mb","turn":)" + std::to_string(n) +
+               R"(,"timestamp":"2026-03-01T10:00:0)" + std::to_string(n) + R"(Z","speaker":"user","text":"hi"})";
+    };
+    auto e = error_of(s.post("/v1/decide/batch", "[" + turn(1) + "," + turn(2) + "," + turn(3) + ", 4]"), 413,
+                      "batch_too_large");
+    BOOST_TEST(e["elements"] == 4);
+    BOOST_TEST(e["max_batch"] == 3);
+    BOOST_TEST(e["message"].get<std::string>().find("--max-batch") != std::string::npos);
+    // Nothing of the refused batch was decided: the same turns are decided now, turn 1 first.
+    auto res = s.post("/v1/decide/batch", "[" + turn(1) + "," + turn(2) + "," + turn(3) + "]");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    const auto batch = json::parse(res->body);
+    BOOST_REQUIRE_EQUAL(batch.size(), 3u);
+    BOOST_TEST(batch[0]["placement"] == "first");
+    BOOST_TEST(batch[2]["placement"] == "in_order");
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide/batch\",status=\"413\"}") == 1);
+    BOOST_TEST(s.terminate() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     served s({"--max-body", "4KiB"});
 

@@ -46,6 +46,9 @@ struct options {
     std::size_t max_session_bytes = std::size_t{256} << 20;
     /// The largest request body accepted; a larger one gets a 413.
     std::size_t max_body = std::size_t{1} << 20;
+    /// The most elements a POST /v1/decide/batch may have; more get a 413 and nothing is decided.
+    /// Each answer is a decision of a few KiB, so this, not max_body, bounds a batch answer's size.
+    std::size_t max_batch = 1000;
     /// Event-loop threads. Each serves many connections (a connection stays on one thread), so
     /// this is not a limit on the clients served at once. 0: one per core; more than
     /// vigil::max_threads (threads.hpp) is refused by start().
