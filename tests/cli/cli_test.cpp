@@ -205,6 +205,12 @@ BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
         BOOST_TEST(r.status == 2, command);
         BOOST_TEST(r.output.find("cannot write to standard output") != std::string::npos, command << ": " << r.output);
     }
+    // Replay says why its findings could not be written to standard output, once: the check made
+    // for every command afterwards had said it again, with a stale errno ("Inappropriate ioctl").
+    r = cli_test::run_shell("(" + cd + "replay --policy policies/ examples/records.jsonl > /dev/full)");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot write standard output: No space left on device") != std::string::npos, r.output);
+    BOOST_TEST(r.output.find("cannot write to standard output") == std::string::npos, r.output);
 }
 
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
