@@ -4,6 +4,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -165,8 +166,23 @@ struct scope {
         return m_names;
     }
 
+    // The definition a name not defined is likely a typo of. A policy without a schema reads its
+    // fields by such names, the same few of them in every rule: each is measured once.
+    const std::optional<std::string>& closest_definition(const std::string& name) const {
+        const auto& names = definition_names();
+        if (m_guessed_among != names.size()) {
+            m_guesses.clear();
+            m_guessed_among = names.size();
+        }
+        auto [it, added] = m_guesses.try_emplace(name);
+        if (added) it->second = closest_match(name, names);
+        return it->second;
+    }
+
 private:
     mutable std::vector<std::string> m_names;  // definitions are only ever added, so the size tells
+    mutable std::unordered_map<std::string, std::optional<std::string>> m_guesses;
+    mutable std::size_t m_guessed_among = 0;  // the definitions m_guesses were measured against
 };
 
 class checker {
@@ -676,7 +692,7 @@ private:
             return {m_scope->schema->type_of(node), node, true};
         }
         // Short names (`n`, `id`) are too often one letter from another name to call it a typo.
-        auto guess = id.name.size() >= 4 ? closest_match(id.name, m_scope->definition_names()) : std::nullopt;
+        auto guess = id.name.size() >= 4 ? m_scope->closest_definition(id.name) : std::nullopt;
         if (guess) {
             auto d = make_diagnostic(code::unknown_name, e.where, "unknown name " + backticked(id.name),
                                      "did you mean " + backticked(*guess) + "?");

@@ -1,6 +1,7 @@
 #include "vigil/diagnostic.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -125,6 +126,25 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t li
     return previous[b.size()];
 }
 
+// The kinds of byte in `s`, folded onto 64 bits. Every byte of a word whose kind a candidate lacks
+// must be deleted or replaced, one edit each: more of them than the limit rule the candidate out
+// without measuring it (a policy with thousands of definitions and as many unknown names
+// measured every pair).
+std::uint64_t byte_kinds(std::string_view s) {
+    std::uint64_t kinds = 0;
+    for (const char c : s) kinds |= std::uint64_t{1} << (static_cast<unsigned char>(c) & 63u);
+    return kinds;
+}
+
+// Without -mpopcnt, __builtin_popcountll is a call into libgcc, which cost more than the rest of
+// the candidate's test.
+std::size_t bits_set(std::uint64_t x) {
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return static_cast<std::size_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 const char* severity_name(severity s) {
     switch (s) {
         case severity::error: return "error";
@@ -244,7 +264,10 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
     std::size_t best_distance = 0;
     const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
     distance_rows work;
+    const std::uint64_t kinds = byte_kinds(word);
     for (const auto& candidate : candidates) {
+        const std::uint64_t other = byte_kinds(candidate);
+        if (std::max(bits_set(kinds & ~other), bits_set(other & ~kinds)) > limit) continue;
         const std::size_t d = edit_distance(word, candidate, limit, work);
         if (d == 0 || d > limit) continue;
         if (!best || d < best_distance || (d == best_distance && candidate < *best)) {
