@@ -133,7 +133,13 @@ void field_counts::merge(const field_counts& other) {
     }
 }
 
-event_renderer::event_renderer(const std::vector<std::string>& files) : m_files(files) {
+event_renderer::event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields)
+    : m_files(files) {
+    for (const std::string& field : group_fields) {
+        std::string& key = m_group_keys.emplace_back(m_group_keys.empty() ? ",\"groups\":{" : ",");
+        append_json_string(key, field);
+        key += ':';
+    }
     for (const outcome o : {outcome::violation, outcome::undetermined}) {
         std::string& member = m_outcomes[static_cast<std::size_t>(o)];
         member = ",\"outcome\":";
@@ -352,6 +358,12 @@ void event_renderer::render_record(const decision& d, line_id line, const record
     else
         record += "null"sv;
     record += m_decisions[static_cast<std::size_t>(d.kind)];
+    if (m_group_keys.empty()) return;
+    for (std::size_t field = 0; field < m_group_keys.size(); ++field) {
+        record += m_group_keys[field];
+        record += field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
+    }
+    record += '}';
 }
 
 void event_renderer::render(const conversation_event& e, rendered& lines, tally& t) {

@@ -580,7 +580,7 @@ private:
 
     void work(std::size_t w) {
         conversation_tracker tracker(m_set, m_opts.tracking);
-        detail::event_renderer renderer(m_files);
+        detail::event_renderer renderer(m_files, carried_fields(*m_set));
         tally& counts = m_tallies[w];
         worker_output* out = nullptr;
         phase when = phase::feed;

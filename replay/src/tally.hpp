@@ -136,7 +136,9 @@ struct rendered {
 /// Renders the events of one worker's tracker into findings-file lines and counts them.
 class event_renderer {
 public:
-    explicit event_renderer(const std::vector<std::string>& files);
+    /// `group_fields`: the compiled set's carried fields (--group-by), whose values every findings
+    /// line gives under `groups`, so that an auditor can pick out the findings of one value.
+    explicit event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields = {});
 
     /// Appends the lines `e` stands for to `out` (nothing for most decisions) and counts it.
     void render(const conversation_event& e, rendered& out, tally& t);
@@ -168,6 +170,7 @@ private:
     std::vector<rule_entry> m_rules;  // by finding::rule_index
     std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
     std::string m_decisions[3];       // by decision_kind: ,"decision":..
+    std::vector<std::string> m_group_keys;  // by carried field: ,"groups":{"field": then ,"field":
     std::string m_policy_hash;        // the hash of the compiled set, as in m_tail
     std::string m_tail;               // ,"policy_hash":..,"meta":
     // Per open conversation (by id): what it added to each value of each carried field so far,

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -301,15 +302,20 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST((one.first == two.first), "1 and 2 threads give different findings files");
     BOOST_TEST(one.second == two.second);
     BOOST_TEST(one.second["lines"] == 5000);
-    // --group-by counts by each field once, and leaves the findings file as it is (below).
+    // --group-by counts by each field once, and gives each finding its record's values.
     BOOST_REQUIRE(one.second["groups"].size() == 2u);
     BOOST_TEST(one.second["groups"][1]["field"] == "meta.tenant");
+    const auto first_finding = nlohmann::json::parse(one.first.substr(0, one.first.find('\n')));
+    BOOST_TEST(first_finding["groups"].size() == 2u);
+    BOOST_TEST(first_finding["groups"]["language"].is_string());
+    BOOST_TEST(first_finding["groups"]["meta.tenant"] == first_finding["meta"]["tenant"]);
     const auto bad_field = run_vigil("replay --policy policies/ '" + log + "' --group-by 'meta..tenant'");
     BOOST_TEST(bad_field.status == 2);
     BOOST_TEST(bad_field.output.find("`meta..tenant` is not a record field") != std::string::npos, bad_field.output);
 
     // Findings go to standard output by default.
-    const auto to_stdout = run_vigil("replay --policy policies/ '" + log + "' --threads 2 --log-level off");
+    const auto to_stdout = run_vigil("replay --policy policies/ '" + log +
+                                     "' --threads 2 --log-level off --group-by language --group-by meta.tenant");
     BOOST_TEST((to_stdout.output == one.first));
 
     BOOST_TEST(run_vigil("replay --policy policies/ '" + broken + "' --log-level off").status == 2);
@@ -365,8 +371,37 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
         "$ vigil replay --policy policies/ logs/2026-01.jsonl.gz --findings "
         "findings.jsonl --group-by language");
     BOOST_REQUIRE(by_language != std::string::npos);
-    const auto grouped = run_vigil("replay --policy policies/ '" + log + "' --findings /dev/null --group-by language");
+    const std::string grouped_findings = (dir / "grouped.jsonl").string();
+    const std::string grouped_summary = (dir / "grouped.json").string();
+    const auto grouped = run_vigil("replay --policy policies/ '" + log + "' --findings '" + grouped_findings +
+                                   "' --summary-json '" + grouped_summary + "' --group-by language");
     BOOST_TEST(grouped.status == 2, grouped.output);
+    // The findings picked out by the value in their `groups`, as the guide's jq picks them, are
+    // those the summary counts under that value.
+    {
+        std::map<std::string, std::size_t> picked;  // by "language rule outcome"
+        std::istringstream lines(read_file(grouped_findings));
+        for (std::string line; std::getline(lines, line);) {
+            const auto f = nlohmann::json::parse(line);
+            if (!f.contains("rule")) continue;
+            ++picked[f["groups"]["language"].get<std::string>() + " " + f["rule"].get<std::string>() + " " +
+                     f["outcome"].get<std::string>()];
+        }
+        std::size_t compared = 0;
+        const auto summary = nlohmann::json::parse(read_file(grouped_summary));
+        for (const auto& value : summary["groups"][0]["groups"]) {
+            for (const auto& rule : value["by_rule"]) {
+                for (const std::string outcome : {"violation", "undetermined"}) {
+                    const std::string key =
+                        value["value"].get<std::string>() + " " + rule["rule"].get<std::string>() + " " + outcome;
+                    BOOST_TEST(picked[key] == rule[outcome].get<std::size_t>(), key);
+                    ++compared;
+                }
+            }
+        }
+        BOOST_TEST(compared >= 7u * 15u * 2u);
+        BOOST_TEST(picked["de disclose_in_first_ai_turn violation"] > 0u);  // the guide's example
+    }
     const auto shown_groups = block_lines_from(guide, by_language);
     BOOST_REQUIRE(shown_groups.size() > 4u);
     for (std::size_t i = 1; i < shown_groups.size(); ++i) {
