@@ -170,12 +170,13 @@ struct summary {
 /// Replays `opts.logs` against `set`, writing the findings file to `findings` (null: nowhere).
 /// The findings file has one JSON object per line: one per finding (a violated or undetermined
 /// rule) with the record's `file`, `line`, `record_id`, `conversation_id`, `turn`, `timestamp`,
-/// `decision`, its value of each carried field under `groups` (when the set has some), the finding's fields as in
-/// vigil::to_json and `policy_hash`; and one per event that is not a decision: `{"event": "malformed" | "gap" |
-/// "duplicate" | "out_of_order", ...}`. A file that cannot be opened stops the replay before anything is evaluated (it
-/// is listed in `unreadable`); a read error in the middle of a file ends that file (listed too) and the replay goes on
-/// with the next. Throws std::invalid_argument, before reading anything, when `opts.threads` is over max_threads; what
-/// `findings` throws; and std::bad_alloc.
+/// `decision`, its value of each carried field under `groups` (when the set has some), the
+/// finding's fields as in vigil::to_json and `policy_hash`; and one per event that is not a
+/// decision: `{"event": "malformed" | "gap" | "duplicate" | "out_of_order", ...}`. A file that
+/// cannot be opened stops the replay before anything is evaluated (it is listed in `unreadable`);
+/// a read error in the middle of a file ends that file (listed too) and the replay goes on with
+/// the next. Throws std::invalid_argument, before reading anything, when `opts.threads` is over
+/// max_threads; what `findings` throws; and std::bad_alloc.
 [[nodiscard]] summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings);
 
 /// The summary as JSON, members in a fixed order. Everything but the "run" member (threads,
