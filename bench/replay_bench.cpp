@@ -3,7 +3,8 @@
 // parse-only passes (read every line and parse it with simdjson, evaluate nothing): On Demand, the
 // parser replay uses, visiting every value; and the DOM parser. BM_ReplayShare times a parse-only
 // pass and a replay back to back, many times, for the share of the parse-only rate a replay
-// reaches on a machine whose speed swings from minute to minute. BM_ReplayGzip replays the same log
+// reaches on a machine whose speed swings from minute to minute; BM_ReplayOneCore does the same
+// with every thread on one core, for cores of unequal speed. BM_ReplayGzip replays the same log
 // gzip-compressed, and BM_ReadLines reads it, plain and compressed, with replay's line reader
 // alone: the most its one reader thread can hand to the workers.
 //
