@@ -6,11 +6,32 @@
 
 namespace vigil {
 
+namespace {
+
+// The code points of f.text from byte `from` to byte `to`: across whole blocks by their counts.
+std::uint32_t code_points_between(const source_file& f, std::uint32_t from, std::uint32_t to) {
+    const std::string_view text(f.text);
+    const std::uint32_t first_block = from / code_point_block + 1, last_block = to / code_point_block;
+    if (first_block >= last_block) return count_code_points(text.substr(from, to - from));
+    const std::uint32_t head = first_block * code_point_block, tail = last_block * code_point_block;
+    return count_code_points(text.substr(from, head - from)) +
+           (f.code_points_before_block[last_block] - f.code_points_before_block[first_block]) +
+           count_code_points(text.substr(tail, to - tail));
+}
+
+}  // namespace
+
 file_id source_map::add(std::string name, std::string text) {
-    source_file file{std::move(name), std::move(text), {0}};
+    source_file file{std::move(name), std::move(text), {0}, {}};
     for (std::uint32_t i = 0; i < file.text.size(); ++i) {
         if (file.text[i] == '\n') file.line_starts.push_back(i + 1);
     }
+    std::uint32_t before = 0;
+    for (std::size_t block = 0; block < file.text.size(); block += code_point_block) {
+        file.code_points_before_block.push_back(before);
+        before += count_code_points(std::string_view(file.text).substr(block, code_point_block));
+    }
+    file.code_points_before_block.push_back(before);  // before the end: a column at the very end
     m_files.push_back(std::move(file));
     return static_cast<file_id>(m_files.size() - 1);
 }
@@ -21,8 +42,7 @@ location source_map::locate(file_id id, std::uint32_t offset) const {
     auto it = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), offset);
     const auto line = static_cast<std::uint32_t>(it - f.line_starts.begin());
     const std::uint32_t start = f.line_starts[line - 1];
-    std::string_view before(f.text.data() + start, offset - start);
-    return {line, count_code_points(before) + 1};
+    return {line, code_points_between(f, start, offset) + 1};
 }
 
 std::string_view source_map::text(const span& where) const {

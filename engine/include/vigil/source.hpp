@@ -36,7 +36,14 @@ struct source_file {
     std::string name;
     std::string text;
     std::vector<std::uint32_t> line_starts;  // byte offset of each line's first byte
+    // The code points before each block of code_point_block bytes, and then before the end: a
+    // column on a long line is counted from the nearest block, not from the line's start, which
+    // each diagnostic on one generated line of a megabyte did.
+    std::vector<std::uint32_t> code_points_before_block;
 };
+
+/// The bytes of a source_file::code_points_before_block block.
+inline constexpr std::uint32_t code_point_block = 4096;
 
 /// Owns the text of every file of a policy set. Files are never removed, so ids and
 /// string_views into the text stay valid for the map's lifetime.
