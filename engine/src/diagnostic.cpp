@@ -241,7 +241,7 @@ struct line_window {
 line_window window_of(std::string_view line, std::size_t col_bytes) {
     if (line.size() <= max_measured_line_bytes) return {line};
     const std::size_t first = col_bytes > window_bytes_before ? col_bytes - window_bytes_before : 0;
-    const std::size_t begin = at_code_point(line, first);
+    const std::size_t begin = first == 0 ? 0 : at_code_point(line, first);  // a line starts where it starts
     const std::size_t end = at_code_point(line, std::min(line.size(), col_bytes + window_bytes_after));
     return {line.substr(begin, end - begin), begin, begin > 0, end < line.size()};
 }
