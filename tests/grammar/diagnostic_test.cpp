@@ -478,23 +478,35 @@ BOOST_AUTO_TEST_CASE(deferred_obligation_mistakes) {
 // A source line wider than 160 columns is shown cut around the underline: every diagnostic repeats
 // its line, so a thousand mistakes on one line of 10 kB rendered 10 MB (found with the test file
 // fuzz harness).
-BOOST_AUTO_TEST_CASE(a_long_line_is_shown_around_its_underline) {
-    vigil::source_map sources;
-    const std::string line = std::string(200, 'x') + "oops" + std::string(300, 'y');
-    const vigil::file_id id = sources.add("long.vigil", line + "\n");
+namespace {
+
+// A line of `xs` x, `oops`, then `ys` y (xs of 200 and ys of 116 or more): a mistake at `oops`, one
+// at the line's end and one over all of it are shown cut around their underline.
+vigil::file_id expect_cut_around_the_underline(vigil::source_map& sources, std::uint32_t xs, std::uint32_t ys) {
+    const vigil::file_id id = sources.add("long.vigil", std::string(xs, 'x') + "oops" + std::string(ys, 'y') + "\n");
+    const std::uint32_t end = xs + 4 + ys;
     const auto in_the_middle =
-        vigil::make_diagnostic(vigil::code::syntax_expected, {id, 200, 204}, "unexpected `oops`");
-    BOOST_TEST(vigil::render_text(in_the_middle, sources) ==
-               "long.vigil:1:201: error[V0101]: unexpected `oops`\n  |\n1 | ..." + std::string(40, 'x') + "oops" +
-                   std::string(116, 'y') + "...\n  | " + std::string(43, ' ') + "^^^^\n");
-    const auto at_the_end = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 504, 504}, "expected `}`");
-    BOOST_TEST(vigil::render_text(at_the_end, sources) == "long.vigil:1:505: error[V0101]: expected `}`\n  |\n1 | ..." +
-                                                              std::string(160, 'y') + "\n  | " + std::string(163, ' ') +
-                                                              "^\n");
-    const auto whole = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 0, 504}, "all of it");
+        vigil::make_diagnostic(vigil::code::syntax_expected, {id, xs, xs + 4}, "unexpected `oops`");
+    BOOST_TEST(vigil::render_text(in_the_middle, sources) == "long.vigil:1:" + std::to_string(xs + 1) +
+                                                                 ": error[V0101]: unexpected `oops`\n  |\n1 | ..." +
+                                                                 std::string(40, 'x') + "oops" + std::string(116, 'y') +
+                                                                 "...\n  | " + std::string(43, ' ') + "^^^^\n");
+    const auto at_the_end = vigil::make_diagnostic(vigil::code::syntax_expected, {id, end, end}, "expected `}`");
+    BOOST_TEST(vigil::render_text(at_the_end, sources) ==
+               "long.vigil:1:" + std::to_string(end + 1) + ": error[V0101]: expected `}`\n  |\n1 | ..." +
+                   std::string(160, 'y') + "\n  | " + std::string(163, ' ') + "^\n");
+    const auto whole = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 0, end}, "all of it");
     BOOST_TEST(vigil::render_text(whole, sources) == "long.vigil:1:1: error[V0101]: all of it\n  |\n1 | " +
                                                          std::string(160, 'x') + "...\n  | " + std::string(160, '^') +
                                                          "\n");
+    return id;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_long_line_is_shown_around_its_underline) {
+    vigil::source_map sources;
+    const vigil::file_id id = expect_cut_around_the_underline(sources, 200, 300);
 
     std::size_t rendered = 0;
     for (std::uint32_t i = 0; i < 1000; ++i) {
@@ -537,21 +549,7 @@ BOOST_AUTO_TEST_CASE(columns_are_counted_across_blocks) {
 // what the whole line showed, and the window never starts inside a character.
 BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
     vigil::source_map sources;
-    const std::string line = std::string(20000, 'x') + "oops" + std::string(20000, 'y');
-    const vigil::file_id id = sources.add("long.vigil", line + "\n");
-    const auto in_the_middle =
-        vigil::make_diagnostic(vigil::code::syntax_expected, {id, 20000, 20004}, "unexpected `oops`");
-    BOOST_TEST(vigil::render_text(in_the_middle, sources) ==
-               "long.vigil:1:20001: error[V0101]: unexpected `oops`\n  |\n1 | ..." + std::string(40, 'x') + "oops" +
-                   std::string(116, 'y') + "...\n  | " + std::string(43, ' ') + "^^^^\n");
-    const auto at_the_end = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 40004, 40004}, "expected `}`");
-    BOOST_TEST(vigil::render_text(at_the_end, sources) ==
-               "long.vigil:1:40005: error[V0101]: expected `}`\n  |\n1 | ..." + std::string(160, 'y') + "\n  | " +
-                   std::string(163, ' ') + "^\n");
-    const auto whole = vigil::make_diagnostic(vigil::code::syntax_expected, {id, 0, 40004}, "all of it");
-    BOOST_TEST(vigil::render_text(whole, sources) == "long.vigil:1:1: error[V0101]: all of it\n  |\n1 | " +
-                                                         std::string(160, 'x') + "...\n  | " + std::string(160, '^') +
-                                                         "\n");
+    (void)expect_cut_around_the_underline(sources, 20000, 20000);
 
     // Three bytes a character: the window's first byte would fall inside one.
     std::string euros;
