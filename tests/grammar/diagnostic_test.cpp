@@ -475,9 +475,6 @@ BOOST_AUTO_TEST_CASE(deferred_obligation_mistakes) {
     BOOST_TEST(r.clauses.size() == 2u);
 }
 
-// A source line wider than 160 columns is shown cut around the underline: every diagnostic repeats
-// its line, so a thousand mistakes on one line of 10 kB rendered 10 MB (found with the test file
-// fuzz harness).
 namespace {
 
 // A line of `xs` x, `oops`, then `ys` y (xs of 200 and ys of 116 or more): a mistake at `oops`, one
@@ -504,6 +501,9 @@ vigil::file_id expect_cut_around_the_underline(vigil::source_map& sources, std::
 
 }  // namespace
 
+// A source line wider than 160 columns is shown cut around the underline: every diagnostic repeats
+// its line, so a thousand mistakes on one line of 10 kB rendered 10 MB (found with the test file
+// fuzz harness).
 BOOST_AUTO_TEST_CASE(a_long_line_is_shown_around_its_underline) {
     vigil::source_map sources;
     const vigil::file_id id = expect_cut_around_the_underline(sources, 200, 300);
