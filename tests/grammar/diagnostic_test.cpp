@@ -563,7 +563,8 @@ BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
                "euros.vigil:1:5001: error[V0101]: unexpected `oops`\n  |\n1 | ..." + forty + "oops" + after +
                    "...\n  | " + std::string(43, ' ') + "^^^^\n");
 
-    // 5,000 diagnostics on a line of 400 kB: about 10 s when each measured the whole line.
+    // 5,000 diagnostics on a line of 400 kB (`vigil check` took 7.3 s to print 5,000 mistakes on a
+    // generated line of 340 kB when each measured the whole line).
     const vigil::file_id big = sources.add("big.vigil", std::string(400000, 'z') + "\n");
     const auto start = std::chrono::steady_clock::now();
     for (std::uint32_t i = 0; i < 5000; ++i) {
