@@ -118,11 +118,8 @@ bool flushed(std::FILE* file) {
 
 // A command whose standard output could not be written (`> /dev/full`) has lost what it wrote
 // there: it fails with exit 2 whatever it would have returned, rather than look successful.
-// A command that failed with exit 2 after a write to standard output failed has said why (replay
-// writes its findings there); errno no longer tells why, so it is not said twice, and wrong.
 int standard_output_written(int status) {
-    const bool reported = status == exit_bad_input && std::ferror(stdout) != 0;
-    if (flushed(stdout) || reported) return status;
+    if (flushed(stdout)) return status;
     std::fprintf(stderr, "vigil: cannot write to standard output: %s\n", std::strerror(errno ? errno : EIO));
     return exit_bad_input;
 }

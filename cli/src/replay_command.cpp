@@ -1,6 +1,7 @@
 #include "replay_command.hpp"
 #include "vigil/calendar.hpp"
 
+#include <stdio_ext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -154,6 +155,12 @@ int run_replay(const replay_command_options& o) {
             throw std::runtime_error("cannot write " + findings_name + ": " + std::strerror(errno));
     } catch (const std::exception& e) {
         logger->error("{}", e.what());
+        // Said once: what standard output still holds is dropped, so that the check every command
+        // makes of it afterwards does not say it again (with an errno that no longer tells why).
+        if (out.get() == stdout) {
+            __fpurge(stdout);
+            std::clearerr(stdout);
+        }
         return exit_bad_input;
     }
 

@@ -212,6 +212,11 @@ BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
     BOOST_TEST(r.status == 2);
     BOOST_TEST(r.output.find("cannot write standard output: No space left on device") != std::string::npos, r.output);
     BOOST_TEST(r.output.find("cannot write to standard output") == std::string::npos, r.output);
+    // A command that fails for another reason (malformed lines) still says that its output was lost.
+    r = cli_test::run_shell("(" + cd + "eval --policy policies/ --input tests/golden/cli/malformed.jsonl > /dev/full)");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot write to standard output: No space left on device") != std::string::npos,
+               r.output);
 }
 
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
