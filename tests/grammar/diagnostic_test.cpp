@@ -545,7 +545,7 @@ BOOST_AUTO_TEST_CASE(columns_are_counted_across_blocks) {
 }
 
 // A line of more than 4 KiB is measured only around the underline (each diagnostic measured its
-// whole line: 20,000 mistakes on one line of 1.3 MB took two minutes to print). What is shown is
+// whole line: 20,000 mistakes on one line of 1.2 MB took two minutes to print). What is shown is
 // what the whole line showed, and the window never starts inside a character.
 BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
     vigil::source_map sources;
