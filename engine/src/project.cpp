@@ -319,31 +319,23 @@ std::string not_an_object(std::string_view json, od::document& doc) {
     od::json_type type;
     if (auto err = doc.type().get(type)) return invalid(json, err);
     switch (type) {
+        case od::json_type::object:
+            return "expected a JSON object";
         case od::json_type::array: return "expected a JSON object, got an array";
-        case od::json_type::string: {
-            std::string_view s;
-            if (auto err = doc.get_string().get(s)) return invalid(json, err);
-            return "expected a JSON object, got a string";
-        }
-        case od::json_type::number: {
-            double d;
-            if (auto err = doc.get_double().get(d)) return invalid(json, err);
-            return "expected a JSON object, got a number";
-        }
-        case od::json_type::boolean: {
-            bool b;
-            if (auto err = doc.get_bool().get(b)) return invalid(json, err);
-            return "expected a JSON object, got a boolean";
-        }
-        case od::json_type::null: {
-            bool b = false;
-            if (auto err = doc.is_null().get(b)) return invalid(json, err);
-            if (!b) return invalid(json, simdjson::N_ATOM_ERROR);
-            return "expected a JSON object, got null";
-        }
-        case od::json_type::object: break;
+        default:
+            break;
     }
-    return "expected a JSON object";
+    if (auto err = scalar_document(doc, type)) return invalid(json, err);
+    switch (type) {
+        case od::json_type::string:
+            return "expected a JSON object, got a string";
+        case od::json_type::number:
+            return "expected a JSON object, got a number";
+        case od::json_type::boolean:
+            return "expected a JSON object, got a boolean";
+        default:
+            return "expected a JSON object, got null";
+    }
 }
 
 bool is_blank(std::string_view s) {
