@@ -155,18 +155,19 @@ const char* severity_name(severity s) {
 }
 
 // Display width of a line prefix: code points, with tabs expanded to the next multiple of 4.
-std::size_t display_width(std::string_view text) {
-    std::size_t width = 0;
+// `phase`: the columns (modulo 4) before the text on its line, where its tab stops fall.
+std::size_t display_width(std::string_view text, std::size_t phase = 0) {
+    std::size_t width = phase;
     for (unsigned char c : text) {
         if (c == '\t') width += 4 - width % 4;
         else if ((c & 0xC0) != 0x80) ++width;
     }
-    return width;
+    return width - phase;
 }
 
-std::string expand_tabs(std::string_view text) {
+std::string expand_tabs(std::string_view text, std::size_t phase = 0) {
     std::string out;
-    std::size_t width = 0;
+    std::size_t width = phase;
     for (unsigned char c : text) {
         if (c == '\t') {
             const std::size_t n = 4 - width % 4;
@@ -219,7 +220,7 @@ std::string_view columns(std::string_view text, std::size_t from, std::size_t to
 // A line longer than this many bytes is cut to a window of bytes around the underline before it is
 // measured: each diagnostic measured its whole line, and 20,000 mistakes on one generated line of
 // 1.2 MB took two minutes to print. A column takes at most four bytes, so the window holds at
-// least the columns a cut snippet shows. Tabs in it are expanded from the window's start.
+// least the columns a cut snippet shows. Its tabs stop where they stop in the whole line (tab_phase).
 constexpr std::size_t max_measured_line_bytes = 4096;
 constexpr std::size_t window_bytes_before = 4 * snippet_context_columns;
 constexpr std::size_t window_bytes_after = 4 * max_snippet_columns;
@@ -244,6 +245,22 @@ line_window window_of(std::string_view line, std::size_t col_bytes) {
     const std::size_t begin = first == 0 ? 0 : at_code_point(line, first);  // a line starts where it starts
     const std::size_t end = at_code_point(line, std::min(line.size(), col_bytes + window_bytes_after));
     return {line.substr(begin, end - begin), begin, begin > 0, end < line.size()};
+}
+
+// A byte that is not UTF-8 is shown as \xHH, and so is a control character but a tab (a NUL would
+// end the text where it is printed); each is underlined as four columns.
+std::string shown(std::string_view part) {
+    return visible_controls(text::printable_utf8(part));
+}
+
+// Where the tab stops fall in a window that starts `begin` bytes into its line: the columns, modulo
+// 4, from the line's last tab before the window (or its start) to the window. Only a window with a
+// tab needs it, and only its first tab: the stops of the others follow from that one's.
+std::size_t tab_phase(std::string_view line, std::size_t begin, std::string_view window) {
+    if (begin == 0 || window.find('\t') == std::string_view::npos) return 0;
+    const std::size_t tab = line.substr(0, begin).rfind('\t');
+    const std::size_t from = tab == std::string_view::npos ? 0 : tab + 1;
+    return display_width(shown(line.substr(from, begin - from))) % 4;
 }
 
 // Writes the line and its underline (`pad` columns in, `width` wide), cut to max_snippet_columns;
@@ -283,14 +300,12 @@ void render_snippet(std::string& out, const span& where, const source_map& sourc
         where.end > line_begin + window.begin ? where.end - line_begin - window.begin : 0, col_bytes, line.size());
     const std::string number = std::to_string(start.line);
     const std::string gutter(number.size(), ' ');
-    // A byte that is not UTF-8 is shown as \xHH, and so is a control character but a tab (a NUL
-    // would end the text where it is printed); each is underlined as four columns.
-    const auto shown = [](std::string_view part) { return visible_controls(text::printable_utf8(part)); };
     out += gutter + " |\n";
-    const std::size_t pad = display_width(shown(line.substr(0, col_bytes)));
+    const std::size_t phase = tab_phase(whole, window.begin, line);
+    const std::size_t pad = display_width(shown(line.substr(0, col_bytes)), phase);
     // Measured from the start of the line: a tab is as wide as the columns it takes there.
-    const std::size_t width = std::max<std::size_t>(1, display_width(shown(line.substr(0, end_bytes))) - pad);
-    render_line(out, number, expand_tabs(shown(line)), pad, width, window.cut_before, window.cut_after);
+    const std::size_t width = std::max<std::size_t>(1, display_width(shown(line.substr(0, end_bytes)), phase) - pad);
+    render_line(out, number, expand_tabs(shown(line), phase), pad, width, window.cut_before, window.cut_after);
 }
 
 }  // namespace

@@ -575,4 +575,36 @@ BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
     BOOST_TEST(quick);
 }
 
+// Tabs in the window of a line of more than 4 KiB stop where they stop in the whole line (and in
+// an editor): the window is not taken for the line's start. The window starts among the `x`s, and
+// the tab before `oops` is the first one in it: it is three columns wide in the whole line, where
+// the `é` before the window is one column of two bytes.
+BOOST_AUTO_TEST_CASE(tabs_in_a_window_stop_where_they_stop_in_the_whole_line) {
+    std::string line;
+    for (int i = 0; i < 2000; ++i) line += "ab\t";
+    line += std::string(100, 'x') + "\u00e9" + std::string(100, 'x') + "\t";
+    const auto oops = static_cast<std::uint32_t>(line.size());
+    line += "oops";
+    for (int i = 0; i < 100; ++i) line += "\tcd";
+    std::string expanded;
+    std::size_t columns = 0;
+    for (const char c : line) {
+        if (c == '\t') {
+            expanded.append(4 - columns % 4, ' ');
+            columns += 4 - columns % 4;
+        } else {
+            expanded += c;
+            if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++columns;
+        }
+    }
+    const std::size_t pad = expanded.find("oops");  // all ASCII from 40 columns before it on
+    // The column counts code points: `oops` is byte `oops` + 1 of its line, less the é's second byte.
+    vigil::source_map sources;
+    const vigil::file_id id = sources.add("tabs.vigil", line + "\n");
+    const auto d = vigil::make_diagnostic(vigil::code::syntax_expected, {id, oops, oops + 4}, "unexpected `oops`");
+    BOOST_TEST(vigil::render_text(d, sources) ==
+               "tabs.vigil:1:" + std::to_string(oops) + ": error[V0101]: unexpected `oops`\n  |\n1 | ..." +
+                   expanded.substr(pad - 40, 160) + "...\n  | " + std::string(43, ' ') + "^^^^\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
