@@ -571,6 +571,15 @@ BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
         (void)vigil::render_text(
             vigil::make_diagnostic(vigil::code::syntax_expected, {big, i * 80, i * 80 + 1}, "here"), sources);
     }
+    // And 1,000 whose windows hold the line's one tab, 400 kB in: each counts the columns before
+    // it, modulo 4 (tab_phase), without building the text it would show (2.7 s when it did).
+    const std::string tabbed = std::string(400000, 'z') + "\t" + std::string(1000, 'z');
+    const vigil::file_id late_tab = sources.add("tab.vigil", tabbed + "\n");
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        const std::uint32_t at = 399400 + i * 7 % 700;  // the window: 160 bytes before, 640 after
+        (void)vigil::render_text(vigil::make_diagnostic(vigil::code::syntax_expected, {late_tab, at, at + 1}, "here"),
+                                 sources);
+    }
     const bool quick = std::chrono::steady_clock::now() - start < std::chrono::seconds(2);
     BOOST_TEST(quick);
 }
@@ -605,6 +614,36 @@ BOOST_AUTO_TEST_CASE(tabs_in_a_window_stop_where_they_stop_in_the_whole_line) {
     BOOST_TEST(vigil::render_text(d, sources) ==
                "tabs.vigil:1:" + std::to_string(oops) + ": error[V0101]: unexpected `oops`\n  |\n1 | ..." +
                    expanded.substr(pad - 40, 160) + "...\n  | " + std::string(43, ' ') + "^^^^\n");
+}
+
+// The same, against the whole-line measure of a short line: after a tab, text of one to four bytes a
+// character and control characters (shown as \xHH, four columns) shows the same around `oops` at
+// the end of a line of 4 KiB or more as at the end of a short one.
+BOOST_AUTO_TEST_CASE(tabs_in_a_window_after_any_text_stop_as_in_a_short_line) {
+    const std::string pieces[] = {"x", "\u00e9", "\u20ac", "\U0001F600", "\x01", "yy"};
+    std::mt19937 random(2026);
+    const auto snippet = [](const std::string& rendered) { return rendered.substr(rendered.find('\n')); };
+    std::string tail;
+    for (int i = 0; i < 100; ++i) tail += "\tcd";
+    for (int round = 0; round < 200; ++round) {
+        std::string middle;
+        const std::size_t length = 160 + random() % 300;
+        while (middle.size() < length) middle += pieces[random() % 6];
+        const std::string shorter = "\t" + middle + "\t";
+        std::string longer;
+        for (int i = 0; i < 2000; ++i) longer += "ab\t";
+        longer += middle + "\t";
+        vigil::source_map sources;
+        const vigil::file_id a = sources.add("short.vigil", shorter + "oops" + tail + "\n");
+        const vigil::file_id b = sources.add("long.vigil", longer + "oops" + tail + "\n");
+        const auto at = [](vigil::file_id id, const std::string& before) {
+            const auto begin = static_cast<std::uint32_t>(before.size());
+            return vigil::make_diagnostic(vigil::code::syntax_expected, {id, begin, begin + 4}, "unexpected `oops`");
+        };
+        BOOST_TEST_REQUIRE(
+            snippet(vigil::render_text(at(b, longer), sources)) == snippet(vigil::render_text(at(a, shorter), sources)),
+            "round " << round);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
