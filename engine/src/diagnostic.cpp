@@ -224,7 +224,8 @@ std::string_view columns(std::string_view text, std::size_t from, std::size_t to
 // A line longer than this many bytes is cut to a window of bytes around the underline before it is
 // measured: each diagnostic measured its whole line, and 20,000 mistakes on one generated line of
 // 1.2 MB took two minutes to print. A column takes at most four bytes, so the window holds at
-// least the columns a cut snippet shows. Its tabs stop where they stop in the whole line (tab_phase).
+// least the columns a cut snippet shows. Its tabs stop where they stop in the whole line
+// (tab_phase).
 constexpr std::size_t max_measured_line_bytes = 4096;
 constexpr std::size_t window_bytes_before = 4 * snippet_context_columns;
 constexpr std::size_t window_bytes_after = 4 * max_snippet_columns;

@@ -572,7 +572,7 @@ BOOST_AUTO_TEST_CASE(a_very_long_line_is_measured_around_its_underline) {
             vigil::make_diagnostic(vigil::code::syntax_expected, {big, i * 80, i * 80 + 1}, "here"), sources);
     }
     // And 1,000 whose windows hold the line's one tab, 400 kB in: each counts the columns before
-    // it, modulo 4 (tab_phase), without building the text it would show (2.7 s when it did).
+    // it, modulo 4 (tab_phase), without building the text it would show (2.5 s when it did).
     const std::string tabbed = std::string(400000, 'z') + "\t" + std::string(1000, 'z');
     const vigil::file_id late_tab = sources.add("tab.vigil", tabbed + "\n");
     for (std::uint32_t i = 0; i < 1000; ++i) {
@@ -607,18 +607,18 @@ BOOST_AUTO_TEST_CASE(tabs_in_a_window_stop_where_they_stop_in_the_whole_line) {
         }
     }
     const std::size_t pad = expanded.find("oops");  // all ASCII from 40 columns before it on
-    // The column counts code points: `oops` is byte `oops` + 1 of its line, less the é's second byte.
     vigil::source_map sources;
     const vigil::file_id id = sources.add("tabs.vigil", line + "\n");
     const auto d = vigil::make_diagnostic(vigil::code::syntax_expected, {id, oops, oops + 4}, "unexpected `oops`");
+    // The column counts code points: byte `oops` + 1 of the line, less the é's second byte.
     BOOST_TEST(vigil::render_text(d, sources) ==
                "tabs.vigil:1:" + std::to_string(oops) + ": error[V0101]: unexpected `oops`\n  |\n1 | ..." +
                    expanded.substr(pad - 40, 160) + "...\n  | " + std::string(43, ' ') + "^^^^\n");
 }
 
-// The same, against the whole-line measure of a short line: after a tab, text of one to four bytes a
-// character and control characters (shown as \xHH, four columns) shows the same around `oops` at
-// the end of a line of 4 KiB or more as at the end of a short one.
+// The same, against the whole-line measure of a short line: after a tab, text of one to four
+// bytes a character and control characters (shown as \xHH, four columns) shows the same around
+// `oops` at the end of a line of 4 KiB or more as at the end of a short one.
 BOOST_AUTO_TEST_CASE(tabs_in_a_window_after_any_text_stop_as_in_a_short_line) {
     const std::string pieces[] = {"x", "\u00e9", "\u20ac", "\U0001F600", "\x01", "yy"};
     std::mt19937 random(2026);
