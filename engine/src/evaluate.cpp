@@ -977,20 +977,8 @@ struct evaluator::impl {
     [[gnu::always_inline]] tri clause(std::uint32_t n) { return truth(eval(n), n); }
 
     [[gnu::always_inline]] tri evaluate(const eval::compiled_rule& r) {
-        absent.clear();
-        errors.clear();
-        tri when = tri::true_;
-        for (std::uint32_t n : r.when) {
-            tri t = clause(n);
-            if (t == tri::false_) return tri::false_;
-            if (t == tri::unknown) when = tri::unknown;
-        }
-        tri unless = tri::false_;
-        for (std::uint32_t n : r.unless) {
-            tri t = clause(n);
-            if (t == tri::true_) return tri::false_;
-            if (t == tri::unknown) unless = tri::unknown;
-        }
+        const tri triggered = trigger(r);
+        if (triggered == tri::false_) return tri::false_;
         const std::size_t mark = absent.size();
         tri broken = tri::false_;
         for (const eval::obligation& o : r.obligations) {
@@ -1004,12 +992,12 @@ struct evaluator::impl {
         }
         if (broken == tri::false_) return tri::false_;
         if (broken == tri::true_) absent.resize(mark);
-        if (when == tri::true_ && unless == tri::false_ && broken == tri::true_) return tri::true_;
+        if (triggered == tri::true_ && broken == tri::true_) return tri::true_;
         return tri::unknown;
     }
 
     /// A rule's trigger: every `when` holds and no `unless` does.
-    tri trigger(const eval::compiled_rule& r) {
+    [[gnu::always_inline]] tri trigger(const eval::compiled_rule& r) {
         absent.clear();
         errors.clear();
         tri when = tri::true_;
