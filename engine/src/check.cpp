@@ -696,8 +696,10 @@ private:
         if (guess) {
             auto d = make_diagnostic(code::unknown_name, e.where, "unknown name " + backticked(id.name),
                                      "did you mean " + backticked(*guess) + "?");
-            d.notes.push_back({"without a declared schema, names that are not definitions are read as record fields; "
-                               "this one is too close to a definition to be a field by intent"});
+            d.notes.push_back(
+                {"without a declared schema, names that are not definitions are read as record fields; "
+                 "this one is too close to a definition to be a field by intent",
+                 std::nullopt});
             report(std::move(d));
         }
         return {type::any(), nullptr, true};
@@ -930,7 +932,7 @@ private:
                                  backticked(word) + " is never a value of this field, so this is always false");
         std::string all;
         for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
-        d.notes.push_back({"the schema allows: " + all});
+        d.notes.push_back({"the schema allows: " + all, std::nullopt});
         if (auto guess = closest_match(word, choices)) d.help = "did you mean " + backticked(*guess) + "?";
         report(std::move(d));
     }

@@ -114,7 +114,9 @@ std::vector<summary_line> notable_rules(const summary& s, const group_tally& g, 
                                         const std::set<std::string>& versioned) {
     std::vector<summary_line> out;
     if (g.records == 0 || rest == 0) return out;
-    for (const auto& [r, z] : g.by_rule) {
+    for (const group_tally::rule& entry : g.by_rule) {
+        const rule_tally& r = entry.counts;  // not a structured binding: clang 14 cannot capture one
+        const auto& z = entry.z;
         const auto all = std::find_if(s.by_rule.begin(), s.by_rule.end(), [&](const rule_tally& x) {
             return x.policy == r.policy && x.version == r.version && x.rule == r.rule;
         });
