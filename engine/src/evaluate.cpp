@@ -1485,8 +1485,8 @@ std::size_t rule_state::memory_bytes() const {
     return bytes;
 }
 
-bool reads_as_record_json(std::string_view json, std::string& error) {
-    return eval::projector::read_whole(json, error);
+bool reads_as_record_json(std::string_view json, std::string& error, std::size_t enclosing_levels) {
+    return eval::projector::read_whole(json, error, enclosing_levels);
 }
 
 bool evaluator::parse_only(std::string_view json, std::string& error) {

@@ -58,6 +58,10 @@ json_fault locate_json_fault(std::string_view text, std::string_view why) {
     return fault;
 }
 
+std::string too_deep_reason() {
+    return "invalid JSON: objects and arrays nested more than " + std::to_string(max_record_depth) + " levels deep";
+}
+
 std::string json_parse_reason(std::string_view what) {
     if (const auto column = what.find(", column "); column != std::string_view::npos) {
         if (const auto colon = what.find(": ", column); colon != std::string_view::npos) {

@@ -54,13 +54,11 @@ bool is_json_blank(char c) {
 
 }  // namespace
 
-// The deepest nesting of objects and arrays a record may have, as simdjson's DOM parser allows.
-// The walks below recurse per level, so a deeper record would overflow the stack.
-constexpr std::size_t max_depth = simdjson::DEFAULT_MAX_DEPTH;
-
 struct projector::state {
     const compiled_set* set = nullptr;
     std::size_t depth = 0;  // of the container being walked or projected
+    // The walks below recurse per level, so a deeper text would overflow the stack.
+    std::size_t depth_limit = max_record_depth;
     od::parser parser;
     std::unique_ptr<char[]> buffer;
     std::size_t capacity = 0;  // bytes in buffer, including the padding
@@ -87,14 +85,14 @@ struct projector::state {
         return parser.iterate(buffer.get(), json.size(), capacity).get(doc);
     }
 
-    // Counts one more level of nesting while it lives; deeper than max_depth is an error.
+    // Counts one more level of nesting while it lives; deeper than depth_limit is an error.
     struct level {
-        explicit level(std::size_t& d) : depth(++d) {}
+        explicit level(state& s) : depth(++s.depth), too_deep(s.depth > s.depth_limit) {}
         ~level() { --depth; }
         level(const level&) = delete;
         level& operator=(const level&) = delete;
-        [[nodiscard]] bool too_deep() const { return depth > max_depth; }
         std::size_t& depth;
+        const bool too_deep;
     };
 
     simdjson::error_code project_object(od::object obj, const schema_node& s, value* fields) {
@@ -149,8 +147,8 @@ struct projector::state {
         if (auto err = v.type().get(type)) return err;
         switch (type) {
             case od::json_type::object: {
-                const level nested(depth);
-                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
+                const level nested(*this);
+                if (nested.too_deep) return simdjson::DEPTH_ERROR;
                 const char* raw = v.raw_json_token().data();
                 const schema_node* s = schema == none ? nullptr : &set->schema[schema];
                 if (s == nullptr || s->fields.empty()) {
@@ -167,8 +165,8 @@ struct projector::state {
                 return simdjson::SUCCESS;
             }
             case od::json_type::array: {
-                const level nested(depth);
-                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
+                const level nested(*this);
+                if (nested.too_deep) return simdjson::DEPTH_ERROR;
                 std::uint32_t element = schema == none ? none : set->schema[schema].element_schema;
                 od::array arr;
                 if (auto err = v.get_array().get(arr)) return err;
@@ -226,8 +224,8 @@ struct projector::state {
         if (auto err = v.type().get(type)) return err;
         switch (type) {
             case od::json_type::object: {
-                const level nested(depth);
-                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
+                const level nested(*this);
+                if (nested.too_deep) return simdjson::DEPTH_ERROR;
                 od::object obj;
                 if (auto err = v.get_object().get(obj)) return err;
                 for (auto result : obj) {
@@ -242,8 +240,8 @@ struct projector::state {
                 return simdjson::SUCCESS;
             }
             case od::json_type::array: {
-                const level nested(depth);
-                if (nested.too_deep()) return simdjson::DEPTH_ERROR;
+                const level nested(*this);
+                if (nested.too_deep) return simdjson::DEPTH_ERROR;
                 od::array arr;
                 if (auto err = v.get_array().get(arr)) return err;
                 for (auto item : arr) {
@@ -283,8 +281,7 @@ namespace {
 
 std::string invalid(std::string_view json, simdjson::error_code err) {
     // JSON allows any depth, so nlohmann would accept the text and could not say where it fails.
-    if (err == simdjson::DEPTH_ERROR)
-        return "invalid JSON: objects and arrays nested more than " + std::to_string(max_depth) + " levels deep";
+    if (err == simdjson::DEPTH_ERROR) return too_deep_reason();
     return locate_json_fault(json, simdjson::error_message(err)).message;
 }
 
@@ -390,9 +387,10 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
     return true;
 }
 
-bool projector::read_whole(std::string_view json, std::string& error) {
+bool projector::read_whole(std::string_view json, std::string& error, std::size_t enclosing_levels) {
     thread_local state s;  // its parser and buffer, kept from call to call
     s.depth = 0;
+    s.depth_limit = max_record_depth + enclosing_levels;
     od::document doc;
     od::json_type type{};
     if (auto err = s.load(json, false, doc)) {

@@ -45,7 +45,7 @@ public:
 
     /// Reads any JSON text as a record's values are read, every value of it and nothing after it
     /// (vigil::reads_as_record_json).
-    [[nodiscard]] static bool read_whole(std::string_view json, std::string& error);
+    [[nodiscard]] static bool read_whole(std::string_view json, std::string& error, std::size_t enclosing_levels);
 
 private:
     struct state;

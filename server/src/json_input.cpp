@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include <simdjson.h>
 
@@ -36,24 +37,26 @@ bool is_blank(std::string_view s) {
 }
 
 input_error invalid_json(std::string_view text, simdjson::error_code code) {
+    // JSON allows any depth, so nlohmann would accept the text and could not say where it fails.
+    if (code == simdjson::DEPTH_ERROR) return {"invalid_json", too_deep_reason(), -1};
     auto fault = locate_json_fault(text, simdjson::error_message(code));
     return {"invalid_json", std::move(fault.message), fault.byte};
 }
 
-std::string kind_of(dom::element_type t) {
+od::json_type type_of(dom::element_type t) {
     switch (t) {
         case dom::element_type::ARRAY:
-            return "an array";
+            return od::json_type::array;
         case dom::element_type::OBJECT:
-            return "an object";
+            return od::json_type::object;
         case dom::element_type::STRING:
-            return "a string";
+            return od::json_type::string;
         case dom::element_type::BOOL:
-            return "a boolean";
+            return od::json_type::boolean;
         case dom::element_type::NULL_VALUE:
-            return "null";
+            return od::json_type::null;
         default:
-            return "a number";
+            return od::json_type::number;
     }
 }
 
@@ -74,21 +77,21 @@ std::string kind_of(od::json_type t) {
     }
 }
 
-// simdjson's DOM parser refuses an integer beyond 64 bits (NUMBER_ERROR), which JSON allows and
-// the evaluator reads as a double, as it reads every number. A text the DOM parser refuses for a
-// number is read again as the evaluator reads a record (vigil::reads_as_record_json) before it is
-// refused; so the body of a batch or a refused record is judged as /v1/decide judges a record.
-// Gives the kind of the text's root when it reads.
-bool reads_as_evaluator(od::parser& parser, std::string_view text, std::string_view padded, std::size_t capacity,
-                        od::json_type& type) {
-    std::string why;
-    od::document doc;
-    return reads_as_record_json(text, why) && !parser.iterate(padded.data(), padded.size(), capacity).get(doc) &&
-           !doc.type().get(type);
-}
+// A body is a record, or the array of a batch: levels of nesting around its records.
+constexpr std::size_t record_body = 0;
+constexpr std::size_t batch_body = 1;
 
 struct thread_parsers {
-    dom::parser dom_parser;
+    // simdjson's DOM parser refuses a document as deep as its limit, so each allows one level more
+    // than the evaluator reads in a record within its body.
+    thread_parsers() {
+        if (record_dom.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, max_record_depth + record_body + 1) ||
+            batch_dom.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, max_record_depth + batch_body + 1)) {
+            throw std::bad_alloc();
+        }
+    }
+    dom::parser record_dom;
+    dom::parser batch_dom;
     padded_buffer record_buffer;
     od::parser od_parser;
 };
@@ -98,6 +101,42 @@ thread_parsers& parsers() {
     return p;
 }
 
+// Validates `text`, loaded in `padded` with `capacity` bytes, as JSON the evaluator reads, with
+// `enclosing` levels around its records; gives the type of its root. simdjson's DOM parser refuses
+// an integer beyond 64 bits (NUMBER_ERROR), which JSON allows and the evaluator reads as a double,
+// as it reads every number: such a text is read again as the evaluator reads a record
+// (vigil::reads_as_record_json) before it is refused. So the body of a batch or a refused record
+// is judged as /v1/decide judges a record.
+bool read_body(std::string_view text, std::string_view padded, std::size_t capacity, std::size_t enclosing,
+               od::json_type& type, input_error& error) {
+    auto& p = parsers();
+    dom::parser& dom_parser = enclosing == record_body ? p.record_dom : p.batch_dom;
+    dom::element root;
+    const auto err =
+        dom_parser.parse(reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size(), false).get(root);
+    if (!err) {
+        type = type_of(root.type());
+        return true;
+    }
+    if (err != simdjson::NUMBER_ERROR) {
+        error = invalid_json(text, err);
+        return false;
+    }
+    std::string why;
+    if (!reads_as_record_json(text, why, enclosing)) {
+        // The evaluator's reason names the byte when there is one, but not as a number.
+        const json_fault fault = locate_json_fault(text, "");
+        error = {"invalid_json", fault.byte >= 0 ? fault.message : why, fault.byte};
+        return false;
+    }
+    od::document doc;
+    if (p.od_parser.iterate(padded.data(), padded.size(), capacity).get(doc) || doc.type().get(type)) {
+        error = invalid_json(text, err);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool check_record(std::string_view text, input_error& error) {
@@ -105,27 +144,13 @@ bool check_record(std::string_view text, input_error& error) {
         error = {"empty_body", "the body is empty; expected one JSON object (an interaction record)", -1};
         return false;
     }
-    auto& p = parsers();
-    const std::string_view padded = p.record_buffer.load(text);
-    dom::element root;
-    if (auto err =
-            p.dom_parser.parse(reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size(), false).get(root)) {
-        od::json_type type{};
-        if (err != simdjson::NUMBER_ERROR ||
-            !reads_as_evaluator(p.od_parser, text, padded, p.record_buffer.capacity(), type)) {
-            error = invalid_json(text, err);
-            return false;
-        }
-        if (type == od::json_type::object) return true;
-        error = {"not_an_object", "expected a JSON object (an interaction record), got " + kind_of(type), -1};
-        return false;
-    }
-    dom::object obj;
-    if (root.get(obj) != simdjson::SUCCESS) {
-        error = {"not_an_object", "expected a JSON object (an interaction record), got " + kind_of(root.type()), -1};
-        return false;
-    }
-    return true;
+    auto& buffer = parsers().record_buffer;
+    const std::string_view padded = buffer.load(text);
+    od::json_type type{};
+    if (!read_body(text, padded, buffer.capacity(), record_body, type, error)) return false;
+    if (type == od::json_type::object) return true;
+    error = {"not_an_object", "expected a JSON object (an interaction record), got " + kind_of(type), -1};
+    return false;
 }
 
 bool split_batch(std::string_view body, std::vector<batch_item>& items, input_error& error) {
@@ -136,40 +161,30 @@ bool split_batch(std::string_view body, std::vector<batch_item>& items, input_er
     }
     // The body's own padded copy: the items view into it until the batch is answered.
     thread_local padded_buffer buffer;
-    auto& p = parsers();
     const std::string_view padded = buffer.load(body);
-    dom::element root;
-    if (auto err =
-            p.dom_parser.parse(reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size(), false).get(root)) {
-        od::json_type type{};
-        if (err != simdjson::NUMBER_ERROR || !reads_as_evaluator(p.od_parser, body, padded, buffer.capacity(), type)) {
-            error = invalid_json(body, err);
-            return false;
-        }
-        if (type != od::json_type::array) {
-            error = {"not_an_array", "expected a JSON array of interaction records, got " + kind_of(type), -1};
-            return false;
-        }
-    } else if (root.type() != dom::element_type::ARRAY) {
-        error = {"not_an_array", "expected a JSON array of interaction records, got " + kind_of(root.type()), -1};
+    od::json_type type{};
+    if (!read_body(body, padded, buffer.capacity(), batch_body, type, error)) return false;
+    if (type != od::json_type::array) {
+        error = {"not_an_array", "expected a JSON array of interaction records, got " + kind_of(type), -1};
         return false;
     }
     // Valid JSON: On Demand now only finds where each element starts and ends.
     od::document doc;
     od::array array;
-    if (p.od_parser.iterate(padded.data(), padded.size(), buffer.capacity()).get(doc) || doc.get_array().get(array)) {
+    if (parsers().od_parser.iterate(padded.data(), padded.size(), buffer.capacity()).get(doc) ||
+        doc.get_array().get(array)) {
         error = {"invalid_json", "invalid JSON: cannot iterate the array", -1};
         return false;
     }
     for (auto element : array) {
         od::value v;
-        od::json_type type{};
-        if (element.get(v) || v.type().get(type)) {
+        od::json_type element_type{};
+        if (element.get(v) || v.type().get(element_type)) {
             error = {"invalid_json", "invalid JSON: cannot iterate the array", -1};
             return false;
         }
         batch_item item;
-        if (type == od::json_type::object) {
+        if (element_type == od::json_type::object) {
             od::object obj;
             std::string_view raw;
             if (v.get_object().get(obj) || obj.raw_json().get(raw)) {
@@ -179,7 +194,7 @@ bool split_batch(std::string_view body, std::vector<batch_item>& items, input_er
             // Point into the caller's body rather than into the thread's buffer.
             item.text = body.substr(static_cast<std::size_t>(raw.data() - padded.data()), raw.size());
         } else {
-            item.error = "expected a JSON object (an interaction record), got " + kind_of(type);
+            item.error = "expected a JSON object (an interaction record), got " + kind_of(element_type);
         }
         items.push_back(item);
     }

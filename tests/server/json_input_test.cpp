@@ -66,3 +66,40 @@ BOOST_AUTO_TEST_CASE(a_body_with_a_big_integer_is_still_refused_for_its_other_fa
     BOOST_TEST(!vigil::server::split_batch(R"([{"turn":18446744073709551616}]])", items, error));
     BOOST_TEST(error.code == "invalid_json");
 }
+
+namespace {
+
+// A record nested `depth` levels deep (the record itself is the first level), with `leaf` innermost.
+std::string nested_record(std::size_t depth, const std::string& leaf) {
+    std::string text = R"({"conversation_id":"c-1","turn":1,"n":)";
+    for (std::size_t level = 2; level < depth; ++level) text += "[";
+    text += "{\"leaf\":" + leaf + "}";
+    for (std::size_t level = 2; level < depth; ++level) text += "]";
+    return text + "}";
+}
+
+}  // namespace
+
+// The array of a batch is one level more than its records: a record as deep as /v1/decide takes
+// it is taken in a batch too, with or without a number the DOM parser refuses.
+BOOST_AUTO_TEST_CASE(a_batch_takes_records_as_deep_as_a_single_record) {
+    for (const std::string leaf : {"1", "18446744073709551616"}) {
+        const std::string deepest = nested_record(1024, leaf);
+        BOOST_TEST_REQUIRE(evaluator_accepts(deepest));
+        vigil::server::input_error error;
+        BOOST_TEST(vigil::server::check_record(deepest, error), error.message);
+        std::vector<vigil::server::batch_item> items;
+        const std::string batch = "[" + deepest + "]";  // the items view into it
+        BOOST_TEST_REQUIRE(vigil::server::split_batch(batch, items, error), error.message);
+        BOOST_TEST_REQUIRE(items.size() == 1u);
+        BOOST_TEST(items[0].text == deepest);
+
+        const std::string too_deep = nested_record(1025, leaf);
+        BOOST_TEST(!evaluator_accepts(too_deep));
+        BOOST_TEST(!vigil::server::check_record(too_deep, error));
+        BOOST_TEST(error.code == "invalid_json");
+        BOOST_TEST(!vigil::server::split_batch("[" + too_deep + "]", items, error));
+        BOOST_TEST(error.code == "invalid_json");
+        BOOST_TEST(error.message == "invalid JSON: objects and arrays nested more than 1024 levels deep");
+    }
+}

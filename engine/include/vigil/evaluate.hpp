@@ -44,10 +44,12 @@ struct compile_options {
 
 /// Reads the JSON text `json`, whatever its root, as the evaluator reads a record: every value
 /// (strings unescaped, numbers as doubles, so that an integer beyond 64 bits is a number),
-/// objects and arrays nested at most 1,024 levels, nothing after the value. Returns false with a
-/// one-line reason otherwise. For a service that checks a body before it splits it into records.
-/// Thread-safe: each thread uses its own parser.
-[[nodiscard]] bool reads_as_record_json(std::string_view json, std::string& error);
+/// objects and arrays nested at most max_record_depth (json_fault.hpp) levels, nothing after the
+/// value. Returns false with a one-line reason otherwise. For a service that checks a body before
+/// it splits it into records: `enclosing_levels` are the levels around its records, which do not
+/// count against their depth (1 for a JSON array of records). Thread-safe: each thread uses its
+/// own parser.
+[[nodiscard]] bool reads_as_record_json(std::string_view json, std::string& error, std::size_t enclosing_levels = 0);
 
 /// compile_options::carried_fields of the set, in their order.
 [[nodiscard]] const std::vector<std::string>& carried_fields(const compiled_set& set);
