@@ -132,6 +132,17 @@ int run_replay(const replay_command_options& o) {
         }
     }
 
+    // Opened before the replay, as the findings file is: a replay of months of logs should not fail
+    // at its end for a path it could have refused at once.
+    std::unique_ptr<std::FILE, file_closer> summary_file;
+    if (!o.summary_json.empty()) {
+        summary_file.reset(std::fopen(o.summary_json.c_str(), "wb"));
+        if (!summary_file) {
+            logger->error("cannot write `{}`: {}", o.summary_json, std::strerror(errno));
+            return exit_bad_input;
+        }
+    }
+
     replay::options options;
     options.logs = o.logs;
     options.threads = o.threads;
@@ -176,11 +187,10 @@ int run_replay(const replay_command_options& o) {
             logger->info("{}", line.text);
     }
 
-    if (!o.summary_json.empty()) {
-        std::unique_ptr<std::FILE, file_closer> file(std::fopen(o.summary_json.c_str(), "wb"));
+    if (summary_file) {
         const std::string text = json_text(replay::to_json(summary), 2) + "\n";
-        if (!file || std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
-            std::fclose(file.release()) != 0) {
+        if (std::fwrite(text.data(), 1, text.size(), summary_file.get()) != text.size() ||
+            std::fclose(summary_file.release()) != 0) {
             logger->error("cannot write `{}`: {}", o.summary_json, std::strerror(errno));
             return exit_bad_input;
         }

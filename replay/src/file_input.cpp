@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +59,12 @@ bool file_input::open(const std::string& path, std::string& error) {
         return false;
     }
     m_owns_fd = true;
+    // A directory opens, and only its first read fails: refused here, before anything is evaluated.
+    struct stat info {};
+    if (::fstat(m_fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+        error = std::strerror(EISDIR);
+        return false;
+    }
     ::posix_fadvise(m_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     return true;
 }

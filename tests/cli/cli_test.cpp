@@ -194,6 +194,28 @@ BOOST_AUTO_TEST_CASE(eval_says_why_it_cannot_read_its_input) {
     BOOST_TEST(r.output.find("cannot read input `examples/`: Is a directory") != std::string::npos, r.output);
 }
 
+// A directory opens like a file and fails at its first read: replay refuses it with the files that
+// do not open, before it evaluates anything.
+BOOST_AUTO_TEST_CASE(replay_refuses_a_directory_before_evaluating_anything) {
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl examples/");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot read `examples/`: Is a directory") != std::string::npos, r.output);
+    BOOST_TEST(r.output.find("nothing was evaluated") != std::string::npos, r.output);
+    BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+}
+
+// The summary's file is opened before the replay, as the findings file is: a path that cannot be
+// written is refused at once, not after hours of replay.
+BOOST_AUTO_TEST_CASE(replay_refuses_a_summary_file_it_cannot_write_before_it_starts) {
+    const auto r =
+        run_vigil("replay --policy policies/ examples/records.jsonl --summary-json /nonexistent/summary.json");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(
+        r.output.find("cannot write `/nonexistent/summary.json`: No such file or directory") != std::string::npos,
+        r.output);
+    BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+}
+
 // Output that cannot be written is an error (exit 2), not a run that looks successful.
 BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
     const std::string cd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY) + "' ";
