@@ -285,9 +285,15 @@ int run(int argc, char** argv) {
 
     generate_options gen_opts;
     auto* gen_cmd = app.add_subcommand("generate", "write a deterministic log of realistic interaction records");
-    gen_cmd->add_option("--records,-n", gen_opts.data.records, "how many lines")->capture_default_str();
-    gen_cmd->add_option("--seed", gen_opts.data.seed, "the same seed gives the same log")->capture_default_str();
-    gen_cmd->add_option("--concurrent", gen_opts.data.concurrent, "conversations open at once")->capture_default_str();
+    gen_cmd->add_option("--records,-n", gen_opts.data.records, "how many lines")
+        ->check(whole_number())
+        ->capture_default_str();
+    gen_cmd->add_option("--seed", gen_opts.data.seed, "the same seed gives the same log")
+        ->check(whole_number())
+        ->capture_default_str();
+    gen_cmd->add_option("--concurrent", gen_opts.data.concurrent, "conversations open at once")
+        ->check(whole_number(1))
+        ->capture_default_str();
     gen_cmd->add_option("--start", gen_opts.data.start, "log time of the first record (YYYY-MM-DDTHH:MM:SSZ)")
         ->capture_default_str();
     gen_cmd->add_option("--out-of-order", gen_opts.data.out_of_order, "share of records that arrive a little late");

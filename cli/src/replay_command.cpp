@@ -82,6 +82,7 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
         ->capture_default_str();
     cmd->add_option("--reorder-window", o.reorder_window,
                     "records a conversation holds back while it waits for a missing turn")
+        ->check(whole_number())
         ->capture_default_str();
     add_max_line_option(*cmd, o.max_line);
     cmd->add_option("--record-member", o.record_member,

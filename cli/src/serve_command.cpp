@@ -82,7 +82,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
         ->check(size_validator())
         ->capture_default_str();
     cmd->add_option("--max-batch", o.max_batch, "the most records one POST /v1/decide/batch may hold (413 above)")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number(1))
         ->capture_default_str();
     add_threads_option(*cmd, "--threads", o.threads, "event-loop threads, each serving many connections");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")

@@ -1,7 +1,9 @@
 #pragma once
 // Options and option checks more than one command uses.
 
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +20,25 @@ inline CLI::Validator size_validator() {
             return server::parse_size(text) ? "" : "expected a size such as 1048576, 512KiB or 1MiB";
         },
         "SIZE");
+}
+
+/// A count written as a whole number, at least `least` and at most 2^64 - 1. CLI11 reads "-5" into
+/// an unsigned option as its wrapped value (18446744073709551611), and a number beyond 64 bits as
+/// the largest, so both are refused before it converts.
+inline CLI::Validator whole_number(std::uint64_t least = 0) {
+    return CLI::Validator(
+        [least](std::string& text) -> std::string {
+            std::uint64_t n = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, error] = std::from_chars(text.data(), end, n);
+            if (error == std::errc::result_out_of_range && text.find_first_not_of("0123456789") == std::string::npos)
+                return "expected a whole number of at most " + std::to_string(UINT64_MAX);
+            if (error != std::errc{} || stop != end || n < least)
+                return least == 0 ? "expected a whole number (0, 1, 2, ...)"
+                                  : "expected a whole number of at least " + std::to_string(least);
+            return "";
+        },
+        "N");
 }
 
 /// `--threads N` of replay and serve: 0 for one per core, up to the most the libraries start.

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -260,6 +261,28 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
     // More threads than a process can start made the thread library give up, and the command abort.
     BOOST_TEST(run_vigil("replay --policy policies/ examples/records.jsonl -j 40000").status == 2);
     BOOST_TEST(run_vigil("serve --policy policies/ --threads 40000").status == 2);
+}
+
+// CLI11 reads a negative number into an unsigned option as its wrapped value, and a number beyond
+// 64 bits as the largest: `--reorder-window -1` held back every record of a conversation without a
+// bound, and `generate -n -5` asked for 18446744073709551611 records.
+BOOST_AUTO_TEST_CASE(counts_must_be_whole_numbers_in_range) {
+    const std::pair<std::string, std::string> refused[] = {
+        {"replay --policy policies/ examples/records.jsonl --reorder-window -1",
+         "--reorder-window: expected a whole number (0, 1, 2, ...)"},
+        {"generate -n -5", "--records: expected a whole number (0, 1, 2, ...)"},
+        {"generate -n 1.5", "--records: expected a whole number (0, 1, 2, ...)"},
+        {"generate --seed 18446744073709551616", "--seed: expected a whole number of at most 18446744073709551615"},
+        {"generate --concurrent 0", "--concurrent: expected a whole number of at least 1"},
+        {"serve --policy policies/ --max-batch -1", "--max-batch: expected a whole number of at least 1"},
+    };
+    for (const auto& [args, message] : refused) {
+        const auto r = run_vigil(args);
+        BOOST_TEST(r.status == 2, args);
+        BOOST_TEST(r.output.find(message) != std::string::npos, args << ": " << r.output);
+    }
+    const auto r = run_vigil("generate -n 3 --seed 18446744073709551615 --concurrent 1");
+    BOOST_TEST(r.status == 0, r.output);
 }
 
 // Every ```vigil block in docs/ is a complete policy file that checks without errors, so the
