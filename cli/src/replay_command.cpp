@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "output_file.hpp"
 #include "validators.hpp"
 #include "vigil/cli.hpp"
 #include "vigil/json_text.hpp"
@@ -40,12 +41,6 @@ void print_policy_diagnostics(const compiled_policies& policies) {
         std::fprintf(stderr, "%s\n", text.c_str());
     }
 }
-
-struct file_closer {
-    void operator()(std::FILE* f) const {
-        if (f && f != stdout) std::fclose(f);
-    }
-};
 
 // --resume-within: a duration, or 0 for never.
 std::optional<std::int64_t> resume_within_ms(const std::string& text) {
@@ -124,7 +119,7 @@ int run_replay(const replay_command_options& o) {
     }
     print_policy_diagnostics(policies);  // warnings
 
-    std::unique_ptr<std::FILE, file_closer> out(stdout);
+    output_file out(stdout);
     if (o.findings != "-") {
         out.reset(std::fopen(o.findings.c_str(), "wb"));
         if (!out) {
@@ -135,7 +130,7 @@ int run_replay(const replay_command_options& o) {
 
     // Opened before the replay, as the findings file is: a replay of months of logs should not fail
     // at its end for a path it could have refused at once.
-    std::unique_ptr<std::FILE, file_closer> summary_file;
+    output_file summary_file;
     if (!o.summary_json.empty()) {
         summary_file.reset(std::fopen(o.summary_json.c_str(), "wb"));
         if (!summary_file) {

@@ -14,6 +14,7 @@ namespace vigil::cli {
 struct test_command_options {
     std::vector<std::string> paths;
     std::string junit;  // where to write JUnit XML; empty: nowhere
+    std::string run;    // an RE2 regular expression: only the cases whose name it matches run; empty: all
     bool coverage_strict = false;
 };
 

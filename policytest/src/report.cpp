@@ -194,19 +194,23 @@ std::string report_text(const run_result& run) {
             continue;
         }
         for (const case_result& c : f.cases) {
+            if (c.skipped) continue;
             out += (c.passed ? "PASS " : "FAIL ") + f.path + ": " + c.name + "\n";
             for (const difference& d : c.differences) out += "  " + d.line() + "\n";
         }
     }
+    if (selected_nothing(run)) out += "ERROR no case name matches `" + run.case_pattern + "`\n";
     if (const std::string coverage = coverage_line(run.coverage()); !coverage.empty()) out += coverage + "\n";
-    out += std::to_string(run.passed()) + " passed, " + std::to_string(run.failed()) + " failed\n";
+    out += std::to_string(run.passed()) + " passed, " + std::to_string(run.failed()) + " failed";
+    if (!run.case_pattern.empty()) out += ", " + std::to_string(run.skipped()) + " skipped";
+    out += "\n";
     return out;
 }
 
 std::string report_junit(const run_result& run, const options& opts) {
     struct suite {
         std::string name;
-        std::size_t tests = 0, failures = 0, errors = 0;
+        std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
         std::string body;
     };
     std::vector<suite> suites;
@@ -220,7 +224,7 @@ std::string report_junit(const run_result& run, const options& opts) {
     };
 
     if (!run.diagnostics.empty() && run.sources) {
-        suite s{"vigil test", 1, 0, 1, {}};
+        suite s{"vigil test", 1, 0, 1, 0, {}};
         std::string detail;
         for (const diagnostic& d : run.diagnostics) detail += render_text(d, *run.sources);
         s.body = testcase("vigil test", "paths", "", 0,
@@ -229,7 +233,7 @@ std::string report_junit(const run_result& run, const options& opts) {
         suites.push_back(std::move(s));
     }
     for (const file_result& f : run.files) {
-        suite s{f.path, 0, 0, 0, {}};
+        suite s{f.path, 0, 0, 0, 0, {}};
         std::string classname;
         for (const std::string& p : f.policies) classname += (classname.empty() ? "" : ",") + p;
         if (classname.empty()) classname = f.path;
@@ -252,7 +256,11 @@ std::string report_junit(const run_result& run, const options& opts) {
             for (const case_result& c : f.cases) {
                 ++s.tests;
                 std::string inner;
-                if (!c.passed) {
+                if (c.skipped) {
+                    ++s.skipped;
+                    inner = "      <skipped message=\"" +
+                            xml_escape("its name does not match `" + run.case_pattern + "`", true) + "\"/>\n";
+                } else if (!c.passed) {
                     ++s.failures;
                     std::string diff;
                     for (const difference& d : c.differences) diff += d.line() + "\n";
@@ -265,7 +273,7 @@ std::string report_junit(const run_result& run, const options& opts) {
         suites.push_back(std::move(s));
     }
     if (opts.coverage_strict) {
-        suite s{"coverage", 0, 0, 0, {}};
+        suite s{"coverage", 0, 0, 0, 0, {}};
         const std::vector<rule_coverage> coverage = run.coverage();
         for (const rule_coverage& r : coverage) {
             ++s.tests;
@@ -291,7 +299,7 @@ std::string report_junit(const run_result& run, const options& opts) {
     for (const suite& s : suites) {
         out += "  <testsuite name=\"" + xml_escape(s.name, true) + "\" tests=\"" + std::to_string(s.tests) +
                "\" failures=\"" + std::to_string(s.failures) + "\" errors=\"" + std::to_string(s.errors) +
-               "\" skipped=\"0\">\n";
+               "\" skipped=\"" + std::to_string(s.skipped) + "\">\n";
         out += s.body;
         out += "  </testsuite>\n";
     }

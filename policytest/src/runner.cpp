@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
+
+#include <re2/re2.h>
 
 #include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
@@ -400,7 +403,7 @@ std::vector<rule_coverage> coverage_of(const test_file& tf, const std::vector<co
 // ---- one test file ----------------------------------------------------------------------------
 
 file_result run_one(const std::string& test_name, const std::optional<std::string>& given_text,
-                    const std::vector<policy_input>& policies, bool policy_on_disk) {
+                    const std::vector<policy_input>& policies, bool policy_on_disk, const case_selection& selection) {
     file_result r;
     r.path = test_name;
     r.policy_path = policies.empty() ? std::string() : policies.front().name;
@@ -472,7 +475,16 @@ file_result run_one(const std::string& test_name, const std::optional<std::strin
     }
 
     evaluator ev(set);
-    for (const test_case& c : tf.cases) r.cases.push_back(run_case(tf, c, names, ev, *sources));
+    for (const test_case& c : tf.cases) {
+        if (selection.selects(c.name)) {
+            r.cases.push_back(run_case(tf, c, names, ev, *sources));
+        } else {
+            case_result& left_out = r.cases.emplace_back();
+            left_out.name = c.name;
+            left_out.where = c.where;
+            left_out.skipped = true;
+        }
+    }
     r.coverage = coverage_of(tf, tested);
     r.status = file_status::ran;
     return r;
@@ -492,7 +504,13 @@ std::size_t file_result::passed() const {
 }
 
 std::size_t file_result::failed() const {
-    return cases.size() - passed();
+    return static_cast<std::size_t>(
+        std::count_if(cases.begin(), cases.end(), [](const case_result& c) { return !c.passed && !c.skipped; }));
+}
+
+std::size_t file_result::skipped() const {
+    return static_cast<std::size_t>(
+        std::count_if(cases.begin(), cases.end(), [](const case_result& c) { return c.skipped; }));
 }
 
 std::size_t run_result::passed() const {
@@ -505,6 +523,39 @@ std::size_t run_result::failed() const {
     std::size_t n = 0;
     for (const file_result& f : files) n += f.failed();
     return n;
+}
+
+std::size_t run_result::skipped() const {
+    std::size_t n = 0;
+    for (const file_result& f : files) n += f.skipped();
+    return n;
+}
+
+struct case_selection::impl {
+    std::string pattern;
+    std::unique_ptr<RE2> regex;  // none: every case
+};
+
+case_selection::case_selection(const std::string& pattern) : m(std::make_unique<impl>()) {
+    m->pattern = pattern;
+    if (pattern.empty()) return;
+    RE2::Options options;
+    options.set_log_errors(false);
+    m->regex = std::make_unique<RE2>(pattern, options);
+    if (!m->regex->ok())
+        throw std::invalid_argument("invalid regular expression `" + pattern + "`: " + m->regex->error());
+}
+
+case_selection::~case_selection() = default;
+case_selection::case_selection(case_selection&&) noexcept = default;
+case_selection& case_selection::operator=(case_selection&&) noexcept = default;
+
+bool case_selection::selects(const std::string& case_name) const {
+    return !m->regex || RE2::PartialMatch(case_name, *m->regex);
+}
+
+const std::string& case_selection::pattern() const {
+    return m->pattern;
 }
 
 std::vector<rule_coverage> run_result::coverage() const {
@@ -575,22 +626,29 @@ std::vector<std::string> discover(const std::vector<std::string>& paths, source_
     return found;
 }
 
-file_result run_file(const std::string& test_path) {
-    return run_one(test_path, std::nullopt, {{policy_beside(test_path), std::nullopt}}, true);
+file_result run_file(const std::string& test_path, const case_selection& selection) {
+    return run_one(test_path, std::nullopt, {{policy_beside(test_path), std::nullopt}}, true, selection);
 }
 
 file_result run_text(const std::string& test_name, const std::string& test_text,
-                     const std::vector<policy_input>& policies) {
-    return run_one(test_name, test_text, policies, false);
+                     const std::vector<policy_input>& policies, const case_selection& selection) {
+    return run_one(test_name, test_text, policies, false, selection);
 }
 
-run_result run(const std::vector<std::string>& paths) {
+run_result run(const std::vector<std::string>& paths, const case_selection& selection) {
     run_result out;
     auto sources = std::make_shared<source_map>();
     const std::vector<std::string> files = discover(paths, *sources, out.diagnostics);
     out.sources = sources;
-    for (const std::string& f : files) out.files.push_back(run_file(f));
+    out.case_pattern = selection.pattern();
+    for (const std::string& f : files) out.files.push_back(run_file(f, selection));
     return out;
+}
+
+bool selected_nothing(const run_result& run) {
+    const bool some_ran = std::any_of(run.files.begin(), run.files.end(),
+                                      [](const file_result& f) { return f.status == file_status::ran; });
+    return !run.case_pattern.empty() && some_ran && run.passed() + run.failed() == 0;
 }
 
 int exit_status(const run_result& run, const options& opts) {
@@ -600,7 +658,7 @@ int exit_status(const run_result& run, const options& opts) {
         if (f.status == file_status::malformed || f.status == file_status::policy_unreadable) bad_input = true;
         if (f.status == file_status::policy_invalid) bad_policy = true;
     }
-    if (bad_input) return 2;
+    if (bad_input || selected_nothing(run)) return 2;
     if (bad_policy) return 3;
     if (run.failed() > 0) return 1;
     if (opts.coverage_strict) {

@@ -3,6 +3,9 @@
 // and coverage.
 #include <boost/test/unit_test.hpp>
 
+#include <stdexcept>
+#include <string>
+
 #include "support/golden.hpp"
 #include "vigil/policytest.hpp"
 
@@ -296,6 +299,67 @@ case "fails" {
     pt::run_result r;
     r.files.push_back(f);
     BOOST_TEST(pt::exit_status(r, {}) == 1);
+}
+
+// `vigil test --run PATTERN`: the cases whose name the pattern matches run; the others are counted
+// as skipped, and a pattern that matches no case is an error, not a run with nothing wrong.
+BOOST_AUTO_TEST_CASE(a_case_pattern_runs_the_cases_whose_name_it_matches) {
+    const std::string cases = R"(
+case "offer at distress" {
+  record {"speaker": "ai", "signals": {"distress": 0.9}, "actions": [{"type": "offer"}]}
+  expect violation no_offer_when_distressed
+}
+case "no offer when calm" {
+  record {"speaker": "ai", "signals": {"distress": 0.1}, "actions": [{"type": "offer"}]}
+  expect violation no_offer_when_distressed
+}
+case "calm" {
+  record {"speaker": "ai", "signals": {"distress": 0.1}}
+  expect pass no_offer_when_distressed
+})";
+    const auto with = [&](const std::string& pattern) {
+        pt::run_result r;
+        r.case_pattern = pattern;
+        r.files.push_back(pt::run_text("t.tests", "policy \"care\"\n" + cases,
+                                       {{"care.vigil", std::string(policy_text)}}, pt::case_selection(pattern)));
+        return r;
+    };
+
+    const pt::run_result offers = with("offer");
+    BOOST_REQUIRE(offers.files[0].cases.size() == 3u);
+    BOOST_TEST(offers.passed() == 1u);
+    BOOST_TEST(offers.failed() == 1u);
+    BOOST_TEST(offers.skipped() == 1u);
+    BOOST_TEST(offers.files[0].cases[2].skipped);
+    BOOST_TEST(offers.files[0].cases[2].turns.empty());  // it did not run
+    std::string text = pt::report_text(offers);
+    BOOST_TEST(text.find("calm\n") != std::string::npos, text);  // the failing case ends with "calm"
+    BOOST_TEST(text.find("PASS t.tests: calm") == std::string::npos, text);
+    BOOST_TEST(text.substr(text.rfind('\n', text.size() - 2) + 1) == "1 passed, 1 failed, 1 skipped\n", text);
+    BOOST_TEST(pt::exit_status(offers, {}) == 1);
+    // Coverage is of what the cases expect, so leaving cases out does not change it.
+    BOOST_TEST(pt::coverage_line(offers.coverage()) == pt::coverage_line(with("").coverage()));
+
+    const pt::run_result anchored = with("^calm$");
+    BOOST_TEST(anchored.passed() == 1u);
+    BOOST_TEST(anchored.skipped() == 2u);
+    BOOST_TEST(pt::exit_status(anchored, {}) == 0);
+
+    const pt::run_result none = with("nothing like it");
+    BOOST_TEST(pt::selected_nothing(none));
+    text = pt::report_text(none);
+    BOOST_TEST(text.find("ERROR no case name matches `nothing like it`\n") != std::string::npos, text);
+    BOOST_TEST(pt::exit_status(none, {}) == 2);
+
+    const std::string xml = pt::report_junit(offers, {});
+    BOOST_TEST(xml.find("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\"") != std::string::npos, xml);
+    BOOST_TEST(xml.find("name=\"calm\" file=\"t.tests\" line=\"11\">\n      <skipped message=\"its name does not "
+                        "match `offer`\"/>") != std::string::npos,
+               xml);
+
+    BOOST_CHECK_EXCEPTION((void)pt::case_selection("offer("), std::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "invalid regular expression `offer(`: missing ): offer(";
+    });
 }
 
 BOOST_AUTO_TEST_CASE(a_test_file_with_mistakes_runs_no_case) {

@@ -74,11 +74,12 @@ struct turn_outcome {
     decision_kind decision = decision_kind::allow;  // from those findings alone
 };
 
-/// One case, run.
+/// One case, run (or left out of the run).
 struct case_result {
     std::string name;
     span where;  // the case in the test file
     bool passed = false;
+    bool skipped = false;                 // its name does not match the run's case pattern: it did not run
     std::vector<difference> differences;  // empty when passed
     std::vector<turn_outcome> turns;      // every turn, then the end
 };
@@ -120,6 +121,7 @@ struct file_result {
 
     [[nodiscard]] std::size_t passed() const;
     [[nodiscard]] std::size_t failed() const;
+    [[nodiscard]] std::size_t skipped() const;
 };
 
 /// A whole run of `vigil test`.
@@ -128,9 +130,12 @@ struct run_result {
     /// Problems with the paths themselves (V0707), pointing into `sources`.
     std::vector<diagnostic> diagnostics;
     std::shared_ptr<const source_map> sources;
+    /// The pattern that chose the cases to run (run()); empty when every case ran.
+    std::string case_pattern;
 
     [[nodiscard]] std::size_t passed() const;
     [[nodiscard]] std::size_t failed() const;
+    [[nodiscard]] std::size_t skipped() const;
     /// The coverage of every policy tested, merged over the files that ran, in file then rule order.
     [[nodiscard]] std::vector<rule_coverage> coverage() const;
 };
@@ -145,16 +150,41 @@ struct run_result {
 [[nodiscard]] std::vector<std::string> discover(const std::vector<std::string>& paths, source_map& sources,
                                                 std::vector<diagnostic>& problems);
 
-/// Runs one test file against the policy file beside it (same name, `.vigil`).
-[[nodiscard]] file_result run_file(const std::string& test_path);
+/// Which cases of a test file run: those whose name `pattern` matches, an RE2 regular expression
+/// that may match any part of it (`human` runs `human_on_request` and `no_human`; `^human$` only
+/// `human`); every case when it is empty.
+class case_selection {
+public:
+    /// Throws std::invalid_argument, with RE2's reason, when `pattern` is not a valid expression.
+    explicit case_selection(const std::string& pattern = {});
+    ~case_selection();
+    case_selection(case_selection&&) noexcept;
+    case_selection& operator=(case_selection&&) noexcept;
+
+    [[nodiscard]] bool selects(const std::string& case_name) const;
+    [[nodiscard]] const std::string& pattern() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> m;
+};
+
+/// Runs one test file against the policy file beside it (same name, `.vigil`): the cases
+/// `selection` selects; the others are listed as skipped.
+[[nodiscard]] file_result run_file(const std::string& test_path, const case_selection& selection = case_selection());
 
 /// Runs a test file given as text against the given policy inputs; the first one is the policy
 /// file under test (the others are loaded with it, like its imports). For tests and tools.
 [[nodiscard]] file_result run_text(const std::string& test_name, const std::string& test_text,
-                                   const std::vector<policy_input>& policies);
+                                   const std::vector<policy_input>& policies,
+                                   const case_selection& selection = case_selection());
 
 /// discover() then run_file() on each test file.
-[[nodiscard]] run_result run(const std::vector<std::string>& paths);
+[[nodiscard]] run_result run(const std::vector<std::string>& paths, const case_selection& selection = case_selection());
+
+/// True when the run's case pattern matched no case of the test files that ran: a mistyped
+/// pattern, which must not pass as a run with nothing wrong.
+[[nodiscard]] bool selected_nothing(const run_result& run);
 
 // ---- reporting --------------------------------------------------------------------------------
 
@@ -162,14 +192,15 @@ struct options {
     bool coverage_strict = false;  // missing coverage fails the run (exit 1)
 };
 
-/// The exit status (docs/cli.md): 2 when some path, test file or policy file cannot be read or a
-/// test file has mistakes; otherwise 3 when some policies do not check; otherwise 1 when a case
-/// failed (or, with coverage_strict, some rule lacks a violating or a passing case); otherwise 0.
+/// The exit status (docs/cli.md): 2 when some path, test file or policy file cannot be read, a
+/// test file has mistakes, or a case pattern selected no case; otherwise 3 when some policies do not check; otherwise 1
+/// when a case failed (or, with coverage_strict, some rule lacks a violating or a passing case); otherwise 0.
 [[nodiscard]] int exit_status(const run_result& run, const options& opts);
 
 /// The text a person reads: diagnostics, one `PASS path: case` or `FAIL path: case` line per case
 /// with the differences of a failed case below it, an `ERROR` line for a file whose cases could
-/// not run, the coverage line, and last `N passed, N failed`.
+/// not run (and one when a case pattern selected no case), the coverage line, and last
+/// `N passed, N failed`, with `, N skipped` when a case pattern left cases out.
 [[nodiscard]] std::string report_text(const run_result& run);
 
 /// The coverage line: `coverage: 5/6 rules have a violating and a passing case; missing:
