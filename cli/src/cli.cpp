@@ -98,6 +98,7 @@ struct eval_options {
     std::string log_level = "info";
     std::string max_line = "16MiB";
     bool fail_on_undetermined = false;
+    bool explain = false;  // each answer also says how every rule came out and why
 };
 
 struct eval_tally {
@@ -114,6 +115,16 @@ bool flushed(std::FILE* file) {
     const bool failed_before = std::ferror(file) != 0;
     const int closed = file == stdout ? std::fflush(file) : std::fclose(file);
     return !failed_before && closed == 0;
+}
+
+// Adds `"explain": [...]` to the decision object that ends `answer`.
+void append_explanation(std::string& answer, const std::vector<rule_explanation>& why) {
+    auto rules = nlohmann::json::array();
+    for (const rule_explanation& e : why) rules.push_back(to_json(e));
+    answer.pop_back();  // the decision's closing brace
+    answer += ",\"explain\":";
+    answer += json_text(rules);
+    answer += '}';
 }
 
 // A command whose standard output could not be written (`> /dev/full`) has lost what it wrote
@@ -171,6 +182,7 @@ int run_eval(const eval_options& options) {
 
     evaluator judge(policies.set);
     decision d;
+    std::vector<rule_explanation> why;
     std::string error;
     std::string_view line;
     std::string answer;
@@ -184,9 +196,12 @@ int run_eval(const eval_options& options) {
         } else if (line.find_first_not_of(" \t") == std::string::npos) {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, "empty line");
-        } else if (judge.decide(record_text{line, true}, d, error)) {  // parsed where the reader put it
+        } else if (options.explain
+                       ? judge.explain(line, d, why, error)
+                       : judge.decide(record_text{line, true}, d, error)) {  // parsed where the reader put it
             tally_decision(tally, d);
             append_json(answer, d);
+            if (options.explain) append_explanation(answer, why);
         } else {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, error);
@@ -282,6 +297,9 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     eval_cmd->add_flag("--fail-on-undetermined", eval_opts.fail_on_undetermined,
                        "exit 1 when some rule could not be decided, as for violations");
+    eval_cmd->add_flag("--explain", eval_opts.explain,
+                       "also say how every rule came out on each record and why: the value of each clause, and what "
+                       "left it unknown");
 
     generate_options gen_opts;
     auto* gen_cmd = app.add_subcommand("generate", "write a deterministic log of realistic interaction records");

@@ -820,13 +820,19 @@ private:
                 for (const ast::expr* part : parts) {
                     std::uint32_t root = compile(*part).node;
                     switch (c.kind) {
-                        case ast::clause_kind::when: out.when.push_back(root); break;
-                        case ast::clause_kind::unless: out.unless.push_back(root); break;
+                        case ast::clause_kind::when:
+                            out.when.push_back(root);
+                            out.when_where.push_back(part->where);
+                            break;
+                        case ast::clause_kind::unless:
+                            out.unless.push_back(root);
+                            out.unless_where.push_back(part->where);
+                            break;
                         case ast::clause_kind::require:
                         case ast::clause_kind::forbid: break;  // obligations, below
                     }
                     if (c.kind == ast::clause_kind::require || c.kind == ast::clause_kind::forbid) {
-                        out.obligations.push_back({root, c.kind == ast::clause_kind::forbid});
+                        out.obligations.push_back({root, c.kind == ast::clause_kind::forbid, part->where});
                     }
                 }
             }

@@ -186,6 +186,7 @@ struct phrase_set {
 struct obligation {
     std::uint32_t node = none;
     bool forbid = false;
+    span where;  // the clause part as written, for explanations
 };
 
 struct compiled_rule {
@@ -194,6 +195,7 @@ struct compiled_rule {
     std::string name;
     std::string severity;
     std::vector<std::uint32_t> when, unless;  // clause roots, in source order
+    std::vector<span> when_where, unless_where;  // each root's clause part as written, for explanations
     std::vector<obligation> obligations;  // require and forbid clauses together, in source order
     std::vector<message_part> message;  // empty when the rule has no template
     std::string fallback_message;       // the description, else the name

@@ -1,4 +1,4 @@
-// Names of outcomes and decisions, and decisions as JSON.
+// Names of outcomes and decisions, and decisions and explanations as JSON.
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +53,26 @@ nlohmann::json to_json(const decision& d) {
         {"findings", std::move(findings)},
         {"meta", d.meta.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(d.meta)},
         {"policy_hash", d.policy_hash},
+    };
+}
+
+nlohmann::json to_json(const rule_explanation& e) {
+    auto clauses = nlohmann::json::array();
+    for (const clause_explanation& c : e.clauses) {
+        clauses.push_back({
+            {"clause", c.clause},
+            {"text", c.text},
+            {"value", c.value ? nlohmann::json(*c.value) : nlohmann::json(nullptr)},
+            {"missing", c.missing},
+            {"errors", c.errors},
+        });
+    }
+    return {
+        {"policy", e.policy},
+        {"version", version_json(e.policy_version)},
+        {"rule", e.rule},
+        {"result", e.result},
+        {"clauses", std::move(clauses)},
     };
 }
 

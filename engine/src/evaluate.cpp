@@ -182,6 +182,7 @@ struct evaluator::impl {
     std::vector<pending_turn> pending;             // advance(): every tracker's input of this turn
     std::vector<std::uint32_t> pending_absent;
     std::vector<std::string> pending_texts;
+    std::vector<rule_explanation>* explaining = nullptr;  // explain(): where every rule's account goes
 
     explicit impl(std::shared_ptr<const compiled_set> s)
         : owner(std::move(s)),
@@ -1329,8 +1330,86 @@ struct evaluator::impl {
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
         const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
+        // Before the state advances: the conversation functions read the earlier turns only.
+        if (explaining != nullptr) [[unlikely]]
+            explain_rules(*explaining);
         if (st != nullptr) advance();
         return true;
+    }
+
+    // ----- explanations -----------------------------------------------------------------------
+
+    [[gnu::noinline]] void explain_rules(std::vector<rule_explanation>& why) {
+        why.clear();
+        for (const eval::compiled_rule& r : set.rules) {
+            rule_explanation& e = why.emplace_back();
+            e.policy = r.policy;
+            e.policy_version = r.policy_version;
+            e.rule = r.name;
+            for (std::size_t i = 0; i < r.when.size(); ++i) explain_clause(e, "when", r.when[i], r.when_where[i]);
+            for (std::size_t i = 0; i < r.unless.size(); ++i)
+                explain_clause(e, "unless", r.unless[i], r.unless_where[i]);
+            for (const eval::obligation& o : r.obligations)
+                explain_clause(e, o.forbid ? "forbid" : "require", o.node, o.where);
+            e.result = explained_result(r);
+        }
+    }
+
+    void explain_clause(rule_explanation& e, const char* kind, std::uint32_t n, const span& where) {
+        absent.clear();
+        errors.clear();
+        const tri t = clause(n);
+        clause_explanation& c = e.clauses.emplace_back();
+        c.clause = kind;
+        c.text = one_line(set.checked.sources->text(where));
+        if (t != tri::unknown) c.value = t == tri::true_;
+        std::size_t missing = 0;
+        if (t == tri::unknown) {
+            for (std::uint32_t schema : absent) add_distinct(c.missing, missing, set.schema[schema].path);
+        }
+        c.missing.resize(missing);
+        for (const error_note& note : errors) {
+            std::string text = located(note);
+            if (std::find(c.errors.begin(), c.errors.end(), text) == c.errors.end())
+                c.errors.push_back(std::move(text));
+        }
+    }
+
+    // The rule's result on this record, as judge_rules() found it.
+    std::string explained_result(const eval::compiled_rule& r) {
+        if (r.limited) {
+            const tri in = in_period(r);
+            if (in == tri::false_) return "not_in_effect";
+            if (in == tri::unknown) return "undetermined";
+        }
+        const tri triggered = trigger(r);
+        if (triggered == tri::false_) return "not_applicable";
+        if (r.deferred) return triggered == tri::true_ ? "obligation_opened" : "undetermined";
+        switch (evaluate(r)) {
+            case tri::true_:
+                return "violation";
+            case tri::false_:
+                return "pass";
+            default:
+                return "undetermined";
+        }
+    }
+
+    // A clause as written, its line breaks and indentation folded into single spaces.
+    static std::string one_line(std::string_view text) {
+        std::string out;
+        bool blank = false;
+        for (const char c : text) {
+            const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+            if (space) {
+                blank = true;
+                continue;
+            }
+            if (blank && !out.empty()) out += ' ';
+            blank = false;
+            out += c;
+        }
+        return out;
     }
 
     /// Judges every rule in order, adding findings to `out`; returns (some violation has remedies,
@@ -1381,6 +1460,19 @@ struct evaluator::impl {
         const tri in = in_period(r);
         if (in == tri::unknown) make_finding(r, tri::unknown, out);
         return in == tri::true_;
+    }
+
+    /// decide() without a state, explaining every rule into `why`.
+    bool explain(record_text record, decision& out, std::vector<rule_explanation>& why, std::string& error) {
+        struct reset {
+            std::vector<rule_explanation>*& target;
+            ~reset() { target = nullptr; }
+        } done{explaining};
+        explaining = &why;
+        why.clear();
+        if (decide(record, out, error)) return true;
+        why.clear();
+        return false;
     }
 
     /// decide() without a state: a conversation of this one turn.
@@ -1435,6 +1527,10 @@ bool evaluator::decide(std::string_view json, rule_state& state, decision& out, 
 bool evaluator::decide(record_text record, rule_state& state, decision& out, std::string& error) {
     rule_state::data& data = m_impl->bind(state.m);
     return m_impl->decide_turn(record, &data, out, error);
+}
+
+bool evaluator::explain(std::string_view json, decision& out, std::vector<rule_explanation>& why, std::string& error) {
+    return m_impl->explain(record_text{json, false}, out, why, error);
 }
 
 void evaluator::finish(rule_state& state, std::vector<finding>& out) {

@@ -242,6 +242,44 @@ BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
                r.output);
 }
 
+// --explain: the same decisions, each with how every rule came out (docs/cli.md).
+BOOST_AUTO_TEST_CASE(eval_explains_every_rule_on_request) {
+    const auto plain = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
+    const auto explained =
+        run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off --explain");
+    BOOST_TEST(explained.status == plain.status);
+    std::istringstream plain_lines(plain.output), explained_lines(explained.output);
+    std::string a, b;
+    std::size_t lines = 0;
+    while (std::getline(plain_lines, a) && std::getline(explained_lines, b)) {
+        ++lines;
+        nlohmann::json with = nlohmann::json::parse(b);
+        if (!with.contains("explain")) {  // a malformed line is answered as without --explain
+            BOOST_TEST(a == b);
+            continue;
+        }
+        BOOST_TEST(with["explain"].size() == 15u);  // the shipped rules
+        with.erase("explain");
+        BOOST_TEST(with == nlohmann::json::parse(a));
+    }
+    BOOST_TEST(lines > 5u);
+    BOOST_TEST(!std::getline(explained_lines, b));
+    // The third record: an upsell to a person in distress.
+    std::istringstream again(explained.output);
+    for (int i = 0; i < 3; ++i) std::getline(again, b);
+    bool seen = false;
+    const nlohmann::json third = nlohmann::json::parse(b);  // the loop below must not read a temporary
+    for (const auto& rule : third["explain"]) {
+        if (rule["rule"] != "no_sales_to_distressed") continue;
+        seen = true;
+        BOOST_TEST(rule["result"] == "violation");
+        BOOST_TEST(
+            rule["clauses"][2] ==
+            nlohmann::json::parse(R"({"clause":"forbid","text":"distressed","value":true,"missing":[],"errors":[]})"));
+    }
+    BOOST_TEST(seen);
+}
+
 BOOST_AUTO_TEST_CASE(eval_reads_standard_input) {
     const auto from_file = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
     const auto from_stdin = run_vigil("eval --policy policies/ --log-level off", "examples/records.jsonl");

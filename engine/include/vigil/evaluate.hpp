@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +102,33 @@ struct decision {
     std::string policy_hash;
 };
 
+/// How one clause of a rule came out on a record (evaluator::explain). A clause written
+/// `when a and b` (or `unless a or b`, `require a and b`, `forbid a or b`) is judged as its parts,
+/// and explained part by part.
+struct clause_explanation {
+    std::string clause;                // when, unless, require, forbid
+    std::string text;                  // the part as written in the policy, on one line
+    std::optional<bool> value;         // empty: unknown
+    std::vector<std::string> missing;  // unknown: the absent paths that left it open
+    std::vector<std::string> errors;   // run-time problems, worded as in findings
+};
+
+/// How one rule came out on a record, and why.
+struct rule_explanation {
+    std::string policy;
+    std::string policy_version;  // empty when the policy declares none
+    std::string rule;
+    /// not_applicable (a `when` part is false or an `unless` part true), pass, violation,
+    /// undetermined, not_in_effect (the record falls outside its policy's effective period), or
+    /// obligation_opened (a rule with `then` whose trigger holds: the turns after it meet or break it).
+    std::string result;
+    std::vector<clause_explanation> clauses;  // every `when`, `unless`, `require` and `forbid` part, in order
+};
+
+/// {"policy", "version", "rule", "result", "clauses": [{"clause", "text", "value" (true, false or
+/// null), "missing", "errors"}]}.
+[[nodiscard]] nlohmann::json to_json(const rule_explanation& e);
+
 /// The decision a set of findings makes: deny when a violation has a `block` remedy, else
 /// allow_with_remedies when a violation has any remedy, else allow.
 [[nodiscard]] decision_kind combined_decision(const std::vector<finding>& findings);
@@ -189,6 +217,13 @@ public:
     [[nodiscard]] bool decide(std::string_view json, rule_state& state, decision& out, std::string& error);
     /// The same for a record that may be padded.
     [[nodiscard]] bool decide(record_text record, rule_state& state, decision& out, std::string& error);
+
+    /// decide(json, out, error), and also how every rule of the set came out and why, in rule
+    /// order, into `why`: each clause part is judged on its own, also those the rule did not need
+    /// once another part had settled it. For people writing and debugging policies (`vigil eval
+    /// --explain`); slower than decide(). `why` is empty when the record is refused.
+    [[nodiscard]] bool explain(std::string_view json, decision& out, std::vector<rule_explanation>& why,
+                               std::string& error);
 
     /// Ends the conversation of `state`: appends to `out` a finding for every deferred obligation
     /// still open (a `require` never met is a violation, or undetermined when a window turn left it

@@ -1,0 +1,185 @@
+// evaluator::explain: every rule's result on a record with each clause part judged on its own,
+// what left a part unknown, and the JSON form `vigil eval --explain` prints.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "eval_helpers.hpp"
+
+using namespace eval_test;
+using nlohmann::json;
+
+namespace {
+
+const char* const policy_text = R"(
+policy "care" {
+  version "1.0"
+  let offer = any a in actions: a.type == "offer"
+
+  rule no_offer_when_distressed {
+    severity critical
+    when speaker == "ai" and offer
+    unless handoff.completed default false
+    forbid signals.distress >= 0.6
+      or signals.sentiment <= -0.5
+  }
+
+  rule first_turn_discloses {
+    severity high
+    when first(speaker == "ai")
+    require ai.disclosed == true
+  }
+
+  rule handoff_after_anger {
+    severity high
+    when speaker == "user" and "anger" in signals.emotions
+    then within 1 turn where speaker == "ai" require handoff.offered == true
+  }
+
+  rule numbers_only {
+    severity low
+    when speaker == "ai"
+    require signals.distress < 1
+  }
+}
+
+policy "old" {
+  effective until "2020-01-01"
+  rule anything {
+    severity low
+    forbid true
+  }
+}
+)";
+
+struct explained {
+    vigil::decision d;
+    std::vector<vigil::rule_explanation> why;
+};
+
+explained explain(const compiled& set, const std::string& record) {
+    vigil::evaluator judge(set);
+    explained out;
+    std::string error;
+    BOOST_REQUIRE_MESSAGE(judge.explain(record, out.d, out.why, error), error);
+    return out;
+}
+
+// A part's value as text: Boost.Test cannot print a std::optional.
+std::string shown(const vigil::clause_explanation& c) {
+    return c.value ? (*c.value ? "true" : "false") : "unknown";
+}
+
+const vigil::rule_explanation& rule(const explained& e, const std::string& name) {
+    for (const auto& r : e.why) {
+        if (r.rule == name) return r;
+    }
+    BOOST_FAIL("no explanation for " + name);
+    return e.why.front();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_rule_is_explained_in_order_with_each_clause_part) {
+    const auto set = compile_policy(policy_text);
+    const auto e = explain(set, R"({"speaker":"ai","timestamp":"2026-01-01T00:00:00Z","actions":[{"type":"offer"}],
+                                    "signals":{"distress":0.8},"ai":{"disclosed":true}})");
+    BOOST_REQUIRE(e.why.size() == 5u);
+    BOOST_TEST(e.why[0].policy == "care");
+    BOOST_TEST(e.why[0].policy_version == "1.0");
+    BOOST_TEST(e.why[4].rule == "anything");
+
+    // `when a and b` is judged as two parts; `forbid a or b` (over two lines) as two, on one line each.
+    const auto& offer = rule(e, "no_offer_when_distressed");
+    BOOST_TEST(offer.result == "violation");
+    BOOST_REQUIRE(offer.clauses.size() == 5u);
+    const std::vector<std::string> kinds = {"when", "when", "unless", "forbid", "forbid"};
+    const std::vector<std::string> texts = {"speaker == \"ai\"", "offer", "handoff.completed default false",
+                                            "signals.distress >= 0.6", "signals.sentiment <= -0.5"};
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        BOOST_TEST(offer.clauses[i].clause == kinds[i]);
+        BOOST_TEST(offer.clauses[i].text == texts[i]);
+    }
+    BOOST_TEST(shown(offer.clauses[0]) == "true");
+    BOOST_TEST(shown(offer.clauses[2]) == "false");
+    BOOST_TEST(shown(offer.clauses[3]) == "true");
+    // The part the rule did not need is judged too, and says what it lacks.
+    BOOST_TEST(shown(offer.clauses[4]) == "unknown");
+    BOOST_TEST(offer.clauses[4].missing == std::vector<std::string>{"signals.sentiment"});
+
+    BOOST_TEST(rule(e, "first_turn_discloses").result == "pass");
+    BOOST_TEST(rule(e, "handoff_after_anger").result == "not_applicable");
+    BOOST_TEST(rule(e, "numbers_only").result == "pass");
+    BOOST_TEST(rule(e, "anything").result == "not_in_effect");
+
+    // The decision is decide()'s.
+    vigil::evaluator judge(set);
+    vigil::decision d;
+    std::string error;
+    BOOST_REQUIRE(judge.decide(std::string(R"({"speaker":"ai","timestamp":"2026-01-01T00:00:00Z",
+        "actions":[{"type":"offer"}],"signals":{"distress":0.8},"ai":{"disclosed":true}})"),
+                               d, error));
+    BOOST_TEST(vigil::to_json(d) == vigil::to_json(e.d));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_parts_name_what_is_absent_and_errors_are_worded_as_in_findings) {
+    const auto set = compile_policy(policy_text);
+    const auto e = explain(set, R"({"speaker":"ai","signals":{"distress":"high"}})");
+    const auto& first = rule(e, "first_turn_discloses");
+    BOOST_TEST(first.result == "undetermined");
+    BOOST_TEST(first.clauses[1].missing == std::vector<std::string>{"ai.disclosed"});
+    // Without `actions` the rule cannot tell whether there was an offer.
+    const auto& offer = rule(e, "no_offer_when_distressed");
+    BOOST_TEST(offer.result == "undetermined");
+    BOOST_TEST(offer.clauses[1].missing == std::vector<std::string>{"actions"});
+    const auto& numbers = rule(e, "numbers_only");
+    BOOST_TEST(numbers.result == "undetermined");
+    BOOST_REQUIRE(numbers.clauses[1].errors.size() == 1u);
+    BOOST_TEST(numbers.clauses[1].errors[0].find("`<` compares a text with a number") != std::string::npos,
+               numbers.clauses[1].errors[0]);
+    // Without a timestamp, whether a policy with a period applies is unknown.
+    BOOST_TEST(rule(e, "anything").result == "undetermined");
+}
+
+BOOST_AUTO_TEST_CASE(a_rule_with_then_opens_an_obligation) {
+    const auto set = compile_policy(policy_text);
+    const auto e = explain(set, R"({"speaker":"user","signals":{"emotions":["anger"]}})");
+    const auto& anger = rule(e, "handoff_after_anger");
+    BOOST_TEST(anger.result == "obligation_opened");
+    BOOST_REQUIRE(anger.clauses.size() == 2u);
+    BOOST_TEST(anger.clauses[1].text == "\"anger\" in signals.emotions");
+    // A record explained alone is a conversation of one turn: the obligation ends unmet.
+    const auto unmet = std::find_if(e.d.findings.begin(), e.d.findings.end(),
+                                    [](const vigil::finding& f) { return f.rule == "handoff_after_anger"; });
+    BOOST_REQUIRE(unmet != e.d.findings.end());
+    BOOST_TEST(unmet->result == vigil::outcome::violation);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_record_is_not_explained) {
+    const auto set = compile_policy(policy_text);
+    vigil::evaluator judge(set);
+    vigil::decision d;
+    std::vector<vigil::rule_explanation> why(1);
+    std::string error;
+    BOOST_TEST(!judge.explain("[1]", d, why, error));
+    BOOST_TEST(why.empty());
+    BOOST_TEST(!error.empty());
+    // The evaluator decides as before afterwards, without explaining.
+    BOOST_TEST(judge.decide(std::string(R"({"speaker":"ai"})"), d, error));
+}
+
+BOOST_AUTO_TEST_CASE(explanations_as_json) {
+    const auto set = compile_policy(policy_text);
+    const auto e = explain(set, R"({"speaker":"ai","timestamp":"2026-01-01T00:00:00Z","ai":{"disclosed":false}})");
+    const json j = vigil::to_json(rule(e, "first_turn_discloses"));
+    BOOST_TEST(j == json::parse(R"j({"policy":"care","version":"1.0","rule":"first_turn_discloses","result":"violation",
+        "clauses":[
+          {"clause":"when","text":"first(speaker == \"ai\")","value":true,"missing":[],"errors":[]},
+          {"clause":"require","text":"ai.disclosed == true","value":false,"missing":[],"errors":[]}]})j"),
+               j.dump());
+    BOOST_TEST(vigil::to_json(rule(e, "anything"))["version"].is_null());
+}
