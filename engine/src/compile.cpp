@@ -848,8 +848,12 @@ private:
             if (r.then) {
                 out.deferred = true;
                 out.then_.turns = r.then->turns;
-                if (r.then->filter) out.then_.filter = compile(*r.then->filter).node;
+                if (r.then->filter) {
+                    out.then_.filter = compile(*r.then->filter).node;
+                    out.then_.filter_where = r.then->filter->where;
+                }
                 out.then_.condition = compile(*r.then->condition).node;
+                out.then_.condition_where = r.then->condition->where;
                 out.then_.forbid = r.then->kind == ast::clause_kind::forbid;
                 out.then_.slot = m_set.deferred_rules++;
             }

@@ -119,6 +119,7 @@ struct deferred_rule {
     std::uint32_t condition = none;
     bool forbid = false;
     std::uint32_t slot = 0;          // index of its obligation in the conversation state
+    span filter_where, condition_where;  // as written, for explanations
 };
 
 /// What a conversation function remembers from turn to turn: the compiler lays the state out, the

@@ -183,6 +183,7 @@ struct evaluator::impl {
     std::vector<std::uint32_t> pending_absent;
     std::vector<std::string> pending_texts;
     std::vector<rule_explanation>* explaining = nullptr;  // explain(): where every rule's account goes
+    std::vector<std::uint8_t> open_before;                // explain(): each obligation's `open` before the turn
 
     explicit impl(std::shared_ptr<const compiled_set> s)
         : owner(std::move(s)),
@@ -1328,18 +1329,26 @@ struct evaluator::impl {
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
+        if (explaining != nullptr) [[unlikely]]
+            note_open_obligations();
         const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
         // Before the state advances: the conversation functions read the earlier turns only.
         if (explaining != nullptr) [[unlikely]]
-            explain_rules(*explaining);
+            explain_rules(*explaining, out.findings);
         if (st != nullptr) advance();
         return true;
     }
 
     // ----- explanations -----------------------------------------------------------------------
 
-    [[gnu::noinline]] void explain_rules(std::vector<rule_explanation>& why) {
+    void note_open_obligations() {
+        open_before.assign(set.deferred_rules, 0);
+        if (st == nullptr) return;
+        for (std::size_t i = 0; i < open_before.size(); ++i) open_before[i] = st->obligations[i].open ? 1 : 0;
+    }
+
+    [[gnu::noinline]] void explain_rules(std::vector<rule_explanation>& why, const std::vector<finding>& findings) {
         why.clear();
         for (const eval::compiled_rule& r : set.rules) {
             rule_explanation& e = why.emplace_back();
@@ -1351,8 +1360,29 @@ struct evaluator::impl {
                 explain_clause(e, "unless", r.unless[i], r.unless_where[i]);
             for (const eval::obligation& o : r.obligations)
                 explain_clause(e, o.forbid ? "forbid" : "require", o.node, o.where);
-            e.result = explained_result(r);
+            if (r.deferred) {
+                const eval::deferred_rule& d = r.then_;
+                if (d.filter != none) explain_clause(e, "where", d.filter, d.filter_where);
+                explain_clause(e, d.forbid ? "forbid" : "require", d.condition, d.condition_where);
+                e.result = deferred_result(r, findings);
+            } else {
+                e.result = explained_result(r);
+            }
         }
+    }
+
+    // A rule with `then` on this turn: an obligation it closed here (met: pass; broken or left
+    // open: its finding's outcome), one that is open after it, or none.
+    std::string deferred_result(const eval::compiled_rule& r, const std::vector<finding>& findings) {
+        const auto index = static_cast<std::uint32_t>(&r - set.rules.data());
+        for (const finding& f : findings) {
+            if (f.rule_index == index) return std::string(outcome_name(f.result));
+        }
+        const std::uint32_t slot = r.then_.slot;
+        if (st != nullptr && st->obligations[slot].open) return "obligation_open";
+        if (open_before[slot] != 0) return "pass";
+        if (r.limited && in_period(r) == tri::false_) return "not_in_effect";
+        return "not_applicable";
     }
 
     void explain_clause(rule_explanation& e, const char* kind, std::uint32_t n, const span& where) {
@@ -1382,9 +1412,7 @@ struct evaluator::impl {
             if (in == tri::false_) return "not_in_effect";
             if (in == tri::unknown) return "undetermined";
         }
-        const tri triggered = trigger(r);
-        if (triggered == tri::false_) return "not_applicable";
-        if (r.deferred) return triggered == tri::true_ ? "obligation_opened" : "undetermined";
+        if (trigger(r) == tri::false_) return "not_applicable";
         switch (evaluate(r)) {
             case tri::true_:
                 return "violation";
@@ -1462,15 +1490,17 @@ struct evaluator::impl {
         return in == tri::true_;
     }
 
-    /// decide() without a state, explaining every rule into `why`.
-    bool explain(record_text record, decision& out, std::vector<rule_explanation>& why, std::string& error) {
+    /// decide() of the record alone (`conversation` null) or decide_turn() of a turn of a
+    /// conversation, explaining every rule into `why`.
+    bool explain(record_text record, rule_state::data* conversation, decision& out, std::vector<rule_explanation>& why,
+                 std::string& error) {
         struct reset {
             std::vector<rule_explanation>*& target;
             ~reset() { target = nullptr; }
         } done{explaining};
         explaining = &why;
         why.clear();
-        if (decide(record, out, error)) return true;
+        if (conversation ? decide_turn(record, conversation, out, error) : decide(record, out, error)) return true;
         why.clear();
         return false;
     }
@@ -1530,7 +1560,13 @@ bool evaluator::decide(record_text record, rule_state& state, decision& out, std
 }
 
 bool evaluator::explain(std::string_view json, decision& out, std::vector<rule_explanation>& why, std::string& error) {
-    return m_impl->explain(record_text{json, false}, out, why, error);
+    return m_impl->explain(record_text{json, false}, nullptr, out, why, error);
+}
+
+bool evaluator::explain(std::string_view json, rule_state& state, decision& out, std::vector<rule_explanation>& why,
+                        std::string& error) {
+    rule_state::data& data = m_impl->bind(state.m);
+    return m_impl->explain(record_text{json, false}, &data, out, why, error);
 }
 
 void evaluator::finish(rule_state& state, std::vector<finding>& out) {

@@ -72,7 +72,7 @@ std::string case_failure_summary(const case_result& c) {
             ++expected;
         else if (d.k == difference::kind::unexpected)
             ++unexpected;
-        else if (d.text.find("could not be evaluated") != std::string::npos)
+        else if (d.k == difference::kind::actual && d.text.find("could not be evaluated") != std::string::npos)
             ++other;
     }
     std::string out;

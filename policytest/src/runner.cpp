@@ -212,6 +212,14 @@ std::string describe(const finding* f, const std::string& rule, std::uint32_t tu
     return text;
 }
 
+// `when speaker == "ai": true`, `require ai.disclosed == true: unknown (absent: ai.disclosed)`.
+std::string clause_line(const clause_explanation& c) {
+    std::string line = c.clause + " " + c.text + ": " + (c.value ? (*c.value ? "true" : "false") : "unknown");
+    if (!c.missing.empty()) line += " (absent: " + join(c.missing, ", ") + ")";
+    if (!c.errors.empty()) line += " (error: " + join(c.errors, "; ") + ")";
+    return line;
+}
+
 class judge {
 public:
     judge(const test_case& c, const source_map& sources, case_result& result)
@@ -226,6 +234,7 @@ public:
                 if (f.result != outcome::violation || m_explained.count({t.number, f.rule})) continue;
                 add(difference::kind::unexpected,
                     "unexpected violation " + f.rule + " " + on_turn(t.number) + ": " + f.message);
+                add_why(t, f.rule);
             }
         }
         m_result.passed = m_result.differences.empty();
@@ -255,6 +264,15 @@ private:
 
     void add(difference::kind k, std::string text) { m_result.differences.push_back({k, std::move(text)}); }
 
+    // How each part of `rule` came out on the turn, under the line that reported its outcome.
+    void add_why(const turn_outcome& turn, const std::string& rule) {
+        for (const rule_explanation& e : turn.explanations) {
+            if (e.rule != rule) continue;
+            for (const clause_explanation& c : e.clauses) add(difference::kind::why, clause_line(c));
+            return;
+        }
+    }
+
     void expectation_met(const expectation& e) {
         const std::uint32_t turn = turn_of(e);
         const turn_outcome& actual = outcome_of(turn);
@@ -281,6 +299,7 @@ private:
                     add(difference::kind::expected, "expected " + std::string(expectation_name(e.kind)) + " " +
                                                         rule.value + " " + on_turn(turn) + line_of(e));
                     add(difference::kind::actual, "actual " + describe(found, rule.value, turn));
+                    add_why(actual, rule.value);
                 }
                 break;
             case expectation_kind::decision:
@@ -299,6 +318,7 @@ private:
                     shown = true;
                     m_explained.insert({turn, f.rule});
                     add(difference::kind::actual, "actual " + describe(&f, f.rule, turn));
+                    add_why(actual, f.rule);
                 }
                 break;
             }
@@ -316,10 +336,10 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
     case_result result;
     result.name = c.name;
     result.where = c.where;
-    auto relevant = [&](std::vector<finding>& findings) {
-        std::vector<finding> kept;
-        for (finding& f : findings) {
-            if (policies.count(f.policy)) kept.push_back(std::move(f));
+    auto relevant = [&](auto& all) {
+        std::remove_reference_t<decltype(all)> kept;
+        for (auto& item : all) {
+            if (policies.count(item.policy)) kept.push_back(std::move(item));
         }
         return kept;
     };
@@ -331,12 +351,14 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
     for (std::size_t i = 0; i < records.size(); ++i) {
         const std::string text = json_text(records[i]);
         decision d;
+        std::vector<rule_explanation> why;
         std::string error;
         turn_outcome turn;
         turn.number = static_cast<std::uint32_t>(i + 1);
-        if (ev.decide(text, state, d, error)) {
+        if (ev.explain(text, state, d, why, error)) {
             turn.findings = relevant(d.findings);
             turn.decision = combined_decision(turn.findings);
+            turn.explanations = relevant(why);
         } else {
             refused.push_back(
                 {difference::kind::actual, "turn " + std::to_string(i + 1) + " could not be evaluated: " + error});
@@ -495,6 +517,7 @@ file_result run_one(const std::string& test_name, const std::optional<std::strin
 // ---- public entry points ----------------------------------------------------------------------
 
 std::string difference::line() const {
+    if (k == kind::why) return "    " + text;
     return (k == kind::expected ? "- " : "+ ") + text;
 }
 

@@ -149,9 +149,15 @@ BOOST_AUTO_TEST_CASE(a_rule_with_then_opens_an_obligation) {
     const auto set = compile_policy(policy_text);
     const auto e = explain(set, R"({"speaker":"user","signals":{"emotions":["anger"]}})");
     const auto& anger = rule(e, "handoff_after_anger");
-    BOOST_TEST(anger.result == "obligation_opened");
-    BOOST_REQUIRE(anger.clauses.size() == 2u);
+    BOOST_TEST(anger.result == "obligation_open");
+    BOOST_REQUIRE(anger.clauses.size() == 4u);
     BOOST_TEST(anger.clauses[1].text == "\"anger\" in signals.emotions");
+    // The obligation's filter and condition come last, judged on this record.
+    BOOST_TEST(anger.clauses[2].clause == "where");
+    BOOST_TEST(anger.clauses[2].text == "speaker == \"ai\"");
+    BOOST_TEST(shown(anger.clauses[2]) == "false");
+    BOOST_TEST(anger.clauses[3].clause == "require");
+    BOOST_TEST(anger.clauses[3].missing == std::vector<std::string>{"handoff.offered"});
     // A record explained alone is a conversation of one turn: the obligation ends unmet.
     const auto unmet = std::find_if(e.d.findings.begin(), e.d.findings.end(),
                                     [](const vigil::finding& f) { return f.rule == "handoff_after_anger"; });
@@ -182,4 +188,33 @@ BOOST_AUTO_TEST_CASE(explanations_as_json) {
           {"clause":"require","text":"ai.disclosed == true","value":false,"missing":[],"errors":[]}]})j"),
                j.dump());
     BOOST_TEST(vigil::to_json(rule(e, "anything"))["version"].is_null());
+}
+
+// In a conversation the obligation is open after the turn that opens it, and the turn that closes
+// it says whether it was met.
+BOOST_AUTO_TEST_CASE(turns_of_a_conversation_are_explained_with_its_state) {
+    const auto set = compile_policy(policy_text);
+    vigil::evaluator judge(set);
+    const auto turn = [&](vigil::rule_state& state, const std::string& record) {
+        explained out;
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(judge.explain(record, state, out.d, out.why, error), error);
+        return out;
+    };
+    const std::string angry = R"({"turn":1,"speaker":"user","signals":{"emotions":["anger"]}})";
+    for (const bool offered : {false, true}) {
+        vigil::rule_state state = judge.new_state();
+        BOOST_TEST(rule(turn(state, angry), "handoff_after_anger").result == "obligation_open");
+        const auto answer = turn(state, R"({"turn":2,"speaker":"ai","handoff":{"offered":)" +
+                                            std::string(offered ? "true" : "false") + "}}");
+        const auto& closed = rule(answer, "handoff_after_anger");
+        BOOST_TEST(closed.result == (offered ? "pass" : "violation"));
+        BOOST_TEST(shown(closed.clauses[2]) == "true");
+        BOOST_TEST(shown(closed.clauses[3]) == (offered ? "true" : "false"));
+        // first() saw the AI's first turn only now.
+        BOOST_TEST(rule(answer, "first_turn_discloses").result == "undetermined");
+        BOOST_TEST(state.turns() == 2u);
+        // A later AI turn: nothing open any more.
+        BOOST_TEST(rule(turn(state, R"({"turn":3,"speaker":"ai"})"), "handoff_after_anger").result == "not_applicable");
+    }
 }

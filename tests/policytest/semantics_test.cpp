@@ -110,7 +110,11 @@ case "sms" {
   expect pass no_offer_when_distressed
 })");
     BOOST_TEST(!f.cases.at(0).passed);
-    BOOST_TEST(diff_of(f.cases[0]) == "+ unexpected violation log_sms on turn 1: log_sms\n");
+    // Under it, how each part of the rule came out (vigil eval --explain).
+    BOOST_TEST(diff_of(f.cases[0]) ==
+               "+ unexpected violation log_sms on turn 1: log_sms\n"
+               "    when channel == \"sms\": true\n"
+               "    forbid true: true\n");
 }
 
 BOOST_AUTO_TEST_CASE(undetermined_rules_no_expectation_names_are_ignored) {
@@ -141,10 +145,18 @@ case "everything wrong" {
     BOOST_TEST(diff_of(f.cases[0]) ==
                "- expected pass no_offer_when_distressed on turn 1 (line 6)\n"
                "+ actual violation no_offer_when_distressed on turn 1: offer at distress 0.9\n"
+               "    when speaker == \"ai\": true\n"
+               "    when signals.distress >= 0.6: true\n"
+               "    forbid offer: true\n"
                "- expected violation log_sms on turn 1 (line 7)\n"
                "+ actual undetermined log_sms on turn 1 (absent: channel)\n"
+               "    when channel == \"sms\": unknown (absent: channel)\n"
+               "    forbid true: true\n"
                "- expected undetermined disclose_when_asked on turn 1 (line 8)\n"
                "+ actual violation disclose_when_asked on turn 1: did not disclose\n"
+               "    when speaker == \"ai\": true\n"
+               "    when signals.intent == \"ask_if_ai\": true\n"
+               "    require ai.disclosed: false\n"
                "- expected decision allow on turn 1 (line 9)\n"
                "+ actual decision deny on turn 1\n");
 }
@@ -158,7 +170,30 @@ case "two violations" {
     BOOST_TEST(diff_of(f.cases.at(0)) ==
                "- expected no violations on turn 1 (line 5)\n"
                "+ actual violation no_offer_when_distressed on turn 1: offer at distress 0.9\n"
-               "+ actual violation log_sms on turn 1: log_sms\n");
+               "    when speaker == \"ai\": true\n"
+               "    when signals.distress >= 0.6: true\n"
+               "    forbid offer: true\n"
+               "+ actual violation log_sms on turn 1: log_sms\n"
+               "    when channel == \"sms\": true\n"
+               "    forbid true: true\n");
+}
+
+// A rule with `then` is explained on the turn that closes its obligation with the turns before it:
+// the obligation's filter and condition show why it was broken there.
+BOOST_AUTO_TEST_CASE(a_broken_obligation_shows_its_condition_on_the_turn_that_closed_it) {
+    const auto f = run(R"(
+case "anger, then an AI turn without a human" {
+  turn {"speaker": "user", "signals": {"emotions": ["anger"]}}
+  turn {"speaker": "ai", "handoff": {"offered": false}}
+  expect turn 2 pass handoff_after_anger
+})");
+    BOOST_TEST(diff_of(f.cases.at(0)) ==
+               "- expected pass handoff_after_anger on turn 2 (line 6)\n"
+               "+ actual violation handoff_after_anger on turn 2: no human offered after anger\n"
+               "    when speaker == \"user\": false\n"
+               "    when \"anger\" in signals.emotions: unknown (absent: signals.emotions)\n"
+               "    where speaker == \"ai\": true\n"
+               "    require handoff.offered == true: false\n");
 }
 
 BOOST_AUTO_TEST_CASE(turns_run_in_order_with_one_state_and_the_end_is_its_own_turn) {

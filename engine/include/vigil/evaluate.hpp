@@ -106,7 +106,7 @@ struct decision {
 /// `when a and b` (or `unless a or b`, `require a and b`, `forbid a or b`) is judged as its parts,
 /// and explained part by part.
 struct clause_explanation {
-    std::string clause;                // when, unless, require, forbid
+    std::string clause;                // when, unless, require, forbid, where (of `then`)
     std::string text;                  // the part as written in the policy, on one line
     std::optional<bool> value;         // empty: unknown
     std::vector<std::string> missing;  // unknown: the absent paths that left it open
@@ -119,10 +119,13 @@ struct rule_explanation {
     std::string policy_version;  // empty when the policy declares none
     std::string rule;
     /// not_applicable (a `when` part is false or an `unless` part true), pass, violation,
-    /// undetermined, not_in_effect (the record falls outside its policy's effective period), or
-    /// obligation_opened (a rule with `then` whose trigger holds: the turns after it meet or break it).
+    /// undetermined, not_in_effect (the record falls outside its policy's effective period), or,
+    /// for a rule with `then`, obligation_open (its obligation is open after this turn: later turns
+    /// meet or break it); an obligation met on this turn is a pass, one broken a violation.
     std::string result;
-    std::vector<clause_explanation> clauses;  // every `when`, `unless`, `require` and `forbid` part, in order
+    /// Every `when`, `unless`, `require` and `forbid` part, in order; for a rule with `then`, its
+    /// `where` filter and its `require` or `forbid` condition last, judged on this record.
+    std::vector<clause_explanation> clauses;
 };
 
 /// {"policy", "version", "rule", "result", "clauses": [{"clause", "text", "value" (true, false or
@@ -224,6 +227,10 @@ public:
     /// --explain`); slower than decide(). `why` is empty when the record is refused.
     [[nodiscard]] bool explain(std::string_view json, decision& out, std::vector<rule_explanation>& why,
                                std::string& error);
+    /// The same for a turn of a conversation, as decide(json, state, out, error) decides it: the
+    /// conversation functions and obligations read the earlier turns of `state`, which advances.
+    [[nodiscard]] bool explain(std::string_view json, rule_state& state, decision& out,
+                               std::vector<rule_explanation>& why, std::string& error);
 
     /// Ends the conversation of `state`: appends to `out` a finding for every deferred obligation
     /// still open (a `require` never met is a violation, or undetermined when a window turn left it

@@ -59,11 +59,13 @@ struct difference {
         expected,    // `- expected violation r on turn 1 (line 7)`: an expectation that was not met
         actual,      // `+ actual pass r on turn 1`: what happened instead
         unexpected,  // `+ unexpected violation r on turn 2: message`: a violation no expectation names
+        why,         // `    when speaker == "ai": true`: how a part of the rule above came out on the turn
     };
     kind k = kind::expected;
     std::string text;  // without the marker: "expected violation r on turn 1 (line 7)"
 
-    /// The line as printed: "- expected ...", "+ actual ...", "+ unexpected ...".
+    /// The line as printed: "- expected ...", "+ actual ...", "+ unexpected ...", or a `why` line
+    /// indented under them.
     [[nodiscard]] std::string line() const;
 };
 
@@ -72,6 +74,8 @@ struct turn_outcome {
     std::uint32_t number = 0;                       // 1..n; 0 for the end of the conversation
     std::vector<finding> findings;                  // of the policies under test, in rule order
     decision_kind decision = decision_kind::allow;  // from those findings alone
+    /// How every rule of the policies under test came out on the turn (none for the end).
+    std::vector<rule_explanation> explanations;
 };
 
 /// One case, run (or left out of the run).
