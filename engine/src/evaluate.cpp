@@ -1227,6 +1227,22 @@ struct evaluator::impl {
         return f;
     }
 
+    /// What the absent reads (for an unknown `result`) and the run-time errors noted since the rule
+    /// or clause began name: distinct paths into `missing` (overwritten in place, keeping its
+    /// strings' buffers), distinct located errors added to `errs`.
+    [[gnu::always_inline]] void name_unknowns(tri result, std::vector<std::string>& missing,
+                                              std::vector<std::string>& errs) {
+        std::size_t n = 0;
+        if (result == tri::unknown) {
+            for (std::uint32_t s : absent) add_distinct(missing, n, set.schema[s].path);
+        }
+        missing.resize(n);
+        for (const error_note& e : errors) {
+            std::string text = located(e);
+            if (std::find(errs.begin(), errs.end(), text) == errs.end()) errs.push_back(std::move(text));
+        }
+    }
+
     void make_finding(const eval::compiled_rule& r, tri result, std::vector<finding>& out) {
         finding& f = new_finding(out);
         f.policy = r.policy;
@@ -1236,15 +1252,7 @@ struct evaluator::impl {
         f.result = result == tri::true_ ? outcome::violation : outcome::undetermined;
         f.rule_index = static_cast<std::uint32_t>(&r - set.rules.data());
 
-        std::size_t missing = 0;
-        if (result == tri::unknown) {
-            for (std::uint32_t s : absent) add_distinct(f.missing, missing, set.schema[s].path);
-        }
-        f.missing.resize(missing);
-        for (const error_note& e : errors) {
-            std::string text = located(e);
-            if (std::find(f.errors.begin(), f.errors.end(), text) == f.errors.end()) f.errors.push_back(std::move(text));
-        }
+        name_unknowns(result, f.missing, f.errors);
 
         // r.evidence is sorted by path, the order of a JSON object's keys in nlohmann::json.
         f.evidence.clear();
@@ -1329,8 +1337,6 @@ struct evaluator::impl {
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
-        if (explaining != nullptr) [[unlikely]]
-            note_open_obligations();
         const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
         // Before the state advances: the conversation functions read the earlier turns only.
@@ -1342,13 +1348,14 @@ struct evaluator::impl {
 
     // ----- explanations -----------------------------------------------------------------------
 
-    void note_open_obligations() {
+    // Which obligations of `conversation` are open before its next turn (none without one).
+    void note_open_obligations(const rule_state::data* conversation) {
         open_before.assign(set.deferred_rules, 0);
-        if (st == nullptr) return;
-        for (std::size_t i = 0; i < open_before.size(); ++i) open_before[i] = st->obligations[i].open ? 1 : 0;
+        if (conversation == nullptr) return;
+        for (std::size_t i = 0; i < open_before.size(); ++i) open_before[i] = conversation->obligations[i].open ? 1 : 0;
     }
 
-    [[gnu::noinline]] void explain_rules(std::vector<rule_explanation>& why, const std::vector<finding>& findings) {
+    [[gnu::cold]] void explain_rules(std::vector<rule_explanation>& why, const std::vector<finding>& findings) {
         why.clear();
         for (const eval::compiled_rule& r : set.rules) {
             rule_explanation& e = why.emplace_back();
@@ -1393,16 +1400,7 @@ struct evaluator::impl {
         c.clause = kind;
         c.text = one_line(set.checked.sources->text(where));
         if (t != tri::unknown) c.value = t == tri::true_;
-        std::size_t missing = 0;
-        if (t == tri::unknown) {
-            for (std::uint32_t schema : absent) add_distinct(c.missing, missing, set.schema[schema].path);
-        }
-        c.missing.resize(missing);
-        for (const error_note& note : errors) {
-            std::string text = located(note);
-            if (std::find(c.errors.begin(), c.errors.end(), text) == c.errors.end())
-                c.errors.push_back(std::move(text));
-        }
+        name_unknowns(t, c.missing, c.errors);
     }
 
     // The rule's result on this record, as judge_rules() found it.
@@ -1500,6 +1498,7 @@ struct evaluator::impl {
         } done{explaining};
         explaining = &why;
         why.clear();
+        note_open_obligations(conversation);  // decide() starts the record's own conversation: none open
         if (conversation ? decide_turn(record, conversation, out, error) : decide(record, out, error)) return true;
         why.clear();
         return false;
