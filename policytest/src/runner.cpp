@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
 #include <re2/re2.h>
 
