@@ -579,7 +579,10 @@ struct evaluator::impl {
             pending_absent.insert(pending_absent.end(), absent.begin(), absent.end());
             p.absent_end = static_cast<std::uint32_t>(pending_absent.size());
         }
-        const std::optional<double> now = set.timestamp_slot != none ? record_time() : std::nullopt;
+        // Assigned, not initialised with `?:`: GCC 12 then takes the empty optional's value for read
+        // (-Wmaybe-uninitialized in a profile-guided build).
+        std::optional<double> now;
+        if (set.timestamp_slot != none) now = record_time();
         for (std::size_t i = 0; i < set.trackers.size(); ++i) {
             take_turn(set.trackers[i], st->trackers[i], pending[i], now);
         }
