@@ -16,6 +16,7 @@
 // touches a state: decide() costs what it did before.
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -1424,20 +1425,46 @@ struct evaluator::impl {
         }
     }
 
-    // A clause as written, its line breaks and indentation folded into single spaces.
+    // A clause part as written, on one line: a line break with the blanks around it becomes one
+    // space and a comment is left out, while the text of a string stays as it is. A string ends on
+    // its line; a raw string (r"...") has no escapes.
     static std::string one_line(std::string_view text) {
         std::string out;
-        bool blank = false;
-        for (const char c : text) {
-            const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-            if (space) {
-                blank = true;
+        char quote_kind = 0;  // inside a string: '"', or 'r' for a raw one
+        bool escaped = false;
+        const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const char c = text[i];
+            if (quote_kind != 0) {
+                out += c;
+                if (escaped)
+                    escaped = false;
+                else if (c == '\\' && quote_kind == '"')
+                    escaped = true;
+                else if (c == '"')
+                    quote_kind = 0;
                 continue;
             }
-            if (blank && !out.empty()) out += ' ';
-            blank = false;
+            const bool comment = c == '#' || (c == '/' && i + 1 < text.size() && text[i + 1] == '/');
+            if (comment) {
+                while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+                continue;
+            }
+            if (c == '\n') {
+                while (!out.empty() && blank(out.back())) out.pop_back();
+                while (i + 1 < text.size() && blank(text[i + 1])) ++i;
+                if (!out.empty() && i + 1 < text.size()) out += ' ';
+                continue;
+            }
+            if (c == '"') {
+                const bool raw = !out.empty() && out.back() == 'r' &&
+                                 (out.size() == 1 || !(std::isalnum(static_cast<unsigned char>(out[out.size() - 2])) ||
+                                                       out[out.size() - 2] == '_'));
+                quote_kind = raw ? 'r' : '"';
+            }
             out += c;
         }
+        while (!out.empty() && blank(out.back())) out.pop_back();
         return out;
     }
 

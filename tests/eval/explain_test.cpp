@@ -218,3 +218,27 @@ BOOST_AUTO_TEST_CASE(turns_of_a_conversation_are_explained_with_its_state) {
         BOOST_TEST(rule(turn(state, R"({"turn":3,"speaker":"ai"})"), "handoff_after_anger").result == "not_applicable");
     }
 }
+
+// A part written over several lines is shown on one, without its comments; the blanks inside its
+// strings stay as written.
+BOOST_AUTO_TEST_CASE(a_part_over_several_lines_is_shown_on_one) {
+    const auto set = compile_policy(R"(
+policy "p" {
+  rule spaced {
+    severity low
+    when text contains "only  today  # not a comment"
+    when speaker ==    # the AI's turns
+           "ai"
+    when text matches r"\d+  left" // a raw string keeps its backslash
+    forbid true
+  }
+}
+)");
+    const auto e = explain(set, R"({"speaker":"ai","text":"only  today  # not a comment, 3  left"})");
+    const auto& spaced = rule(e, "spaced");
+    BOOST_REQUIRE(spaced.clauses.size() == 4u);
+    BOOST_TEST(spaced.clauses[0].text == R"(text contains "only  today  # not a comment")");
+    BOOST_TEST(spaced.clauses[1].text == R"(speaker == "ai")");
+    BOOST_TEST(spaced.clauses[2].text == R"(text matches r"\d+  left")");
+    BOOST_TEST(spaced.result == "violation");
+}
