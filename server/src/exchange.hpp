@@ -29,6 +29,7 @@ enum class refusal : std::uint8_t {
 struct request {
     std::string_view method;         // as sent: "GET", "POST", ... (a HEAD arrives as a GET)
     std::string_view path;           // the target without its query
+    std::string_view query;          // what follows the target's `?`, without it; empty when none
     std::string_view content_type;   // empty when absent
     std::string_view authorization;  // empty when absent
     std::string_view body;

@@ -26,6 +26,7 @@
 #include "file_watch.hpp"
 #include "json_input.hpp"
 #include "metrics.hpp"
+#include "query.hpp"
 #include "transport.hpp"
 
 namespace vigil::server {
@@ -288,15 +289,18 @@ struct server::impl {
         record_key facts;
         live_result r;
         std::string error;
+        std::vector<rule_explanation> why;
     };
 
-    // Decides one record; `out` gets the answer's JSON text. Returns the HTTP status.
-    int decide_one(std::string_view text, const std::string& received_at, std::string& out) {
+    // Decides one record; `out` gets the answer's JSON text, with how every rule came out when
+    // `explain` (not in the decision log, which keeps decisions). Returns the HTTP status.
+    int decide_one(std::string_view text, const std::string& received_at, bool explain, std::string& out) {
         const auto t0 = steady::now();
         thread_local deciding scratch;
         record_key& facts = scratch.facts;
         live_result& r = scratch.r;
         std::string& error = scratch.error;
+        std::vector<rule_explanation>* why = explain ? &scratch.why : nullptr;
         // Absent or unusable fields are for the session table to place; the evaluator checks the
         // whole record as it judges it, so the text is parsed once.
         const bool object = peek(text, facts, error);
@@ -305,7 +309,7 @@ struct server::impl {
         {
             std::unique_lock<std::mutex> ordered;
             if (decisions.is_open()) ordered = std::unique_lock(stripes[stripe_of(facts, stripes.size())]);
-            if (!sessions->decide(text, facts, object, t0, r, error)) {
+            if (!sessions->decide(text, facts, object, t0, r, error, why)) {
                 out = refused_record(text, error);
                 return 400;
             }
@@ -343,9 +347,32 @@ struct server::impl {
                 .append(std::to_string(r.missing_last))
                 .append("}");
         }
+        if (why) append_explanations(*why, out);
         out.push_back('}');
         counters.decide_latency(steady::now() - t0);
         return 200;
+    }
+
+    static void append_explanations(const std::vector<rule_explanation>& why, std::string& out) {
+        out.append(",\"explain\":[");
+        for (const rule_explanation& rule : why) {
+            if (&rule != why.data()) out.push_back(',');
+            out.append(json_text(to_json(rule)));
+        }
+        out.push_back(']');
+    }
+
+    // `?explain` on a decide endpoint; false, with the answer a 400, when its value is not a switch.
+    bool explanation_asked(const request& req, bool& explain, answer& out) {
+        const std::optional<bool> asked = query_switch(req.query, "explain");
+        if (asked) {
+            explain = *asked;
+            return true;
+        }
+        answer_error(out, 400, "bad_query",
+                     "`explain` takes `true` or `false` (or no value, which is `true`), got `" +
+                         query_parameter(req.query, "explain").value_or("") + "`");
+        return false;
     }
 
     // A body must be JSON; no Content-Type is taken as JSON too.
@@ -358,17 +385,19 @@ struct server::impl {
     }
 
     void handle_decide(const request& req, answer& out) {
-        if (!accepts_json(req, out)) return;
-        out.status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), out.body);
+        bool explain = false;
+        if (!explanation_asked(req, explain, out) || !accepts_json(req, out)) return;
+        out.status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), explain, out.body);
     }
 
     void handle_batch(const request& req, answer& out) {
-        if (!accepts_json(req, out)) return;
+        bool explain = false;
+        if (!explanation_asked(req, explain, out) || !accepts_json(req, out)) return;
         // One time of receipt for the whole batch, read when its first record is decided.
         std::optional<std::string> received_at;
         const auto decide = [&](std::string_view record, std::string& one) {
             if (!received_at) received_at = decisions.is_open() ? now_rfc3339() : std::string();
-            return decide_one(record, *received_at, one);
+            return decide_one(record, *received_at, explain, one);
         };
         out.status = answer_batch(req.body, opts.max_batch, decide, out.body);
     }

@@ -111,6 +111,11 @@ std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
 
+std::string_view query_of(std::string_view target) {
+    const std::size_t mark = target.find('?');
+    return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
+}
+
 class connection;
 
 // What the connections of one transport share.
@@ -233,6 +238,7 @@ private:
         // A HEAD is answered as its GET, without the body.
         req.method = head ? std::string_view("GET") : message.method_string();
         req.path = path_of(message.target());
+        req.query = query_of(message.target());
         req.content_type = message[http::field::content_type];
         req.authorization = message[http::field::authorization];
         req.body = message.body();

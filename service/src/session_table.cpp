@@ -260,11 +260,19 @@ struct session_table::impl {
         return closed;
     }
 
-    bool decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now,
-                live_result& out, std::string& error);
+    bool decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now, live_result& out,
+                std::string& error, std::vector<rule_explanation>* why);
 };
 
 namespace {
+
+// One turn judged, explained too when the caller asks why; with no state, a conversation of its
+// own (the evaluator's one-record decide() and explain() end it at once).
+bool judge_turn(evaluator& judge, std::string_view json, rule_state* state, decision& out, std::string& error,
+                std::vector<rule_explanation>* why) {
+    if (why == nullptr) return state ? judge.decide(json, *state, out, error) : judge.decide(json, out, error);
+    return state ? judge.explain(json, *state, out, *why, error) : judge.explain(json, out, *why, error);
+}
 
 void clear_verdict(decision& d) {
     d.record_id = nullptr;
@@ -278,8 +286,9 @@ void clear_verdict(decision& d) {
 }  // namespace
 
 bool session_table::impl::decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now,
-                                 live_result& out, std::string& error) {
+                                 live_result& out, std::string& error, std::vector<rule_explanation>* why) {
     out.decided = false;
+    if (why) why->clear();
     out.missing_first = out.missing_last = 0;
     out.closed.clear();
     out.expired.clear();
@@ -290,7 +299,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
         // A conversation of its own, closed at once: the evaluator's one-record decide() is
         // decide() with a new state then finish(), as the tracker's feed_alone emits them.
         if (!object && !judge.project_only(json, error)) return false;
-        if (!judge.decide(json, out.verdict, error)) return false;
+        if (!judge_turn(judge, json, nullptr, out.verdict, error, why)) return false;
         out.decided = true;
         out.placement = "unordered";
         error.clear();  // peek()'s note on the absent fields is no error here
@@ -336,7 +345,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
         if (fit == turn_fit::expected || fit == turn_fit::ahead) {
             // A later turn: with no reorder window the tracker gives up on the missing turns at
             // once (its gap event) and decides the record.
-            if (!judge.decide(json, c.state, out.verdict, error)) return false;
+            if (!judge_turn(judge, json, &c.state, out.verdict, error, why)) return false;
             out.decided = true;
             if (fit == turn_fit::ahead) {
                 out.placement = "gap";
@@ -380,15 +389,16 @@ session_table::session_table(const policy_store& store, session_options options)
 session_table::~session_table() = default;
 
 bool session_table::decide(std::string_view json, std::chrono::steady_clock::time_point now, live_result& out,
-                           std::string& error) {
+                           std::string& error, std::vector<rule_explanation>* why) {
     record_key key;
     const bool object = peek(json, key, error);
-    return m_impl->decide(json, key, object, now, out, error);
+    return m_impl->decide(json, key, object, now, out, error, why);
 }
 
 bool session_table::decide(std::string_view json, const record_key& key, bool object,
-                           std::chrono::steady_clock::time_point now, live_result& out, std::string& error) {
-    return m_impl->decide(json, key, object, now, out, error);
+                           std::chrono::steady_clock::time_point now, live_result& out, std::string& error,
+                           std::vector<rule_explanation>* why) {
+    return m_impl->decide(json, key, object, now, out, error, why);
 }
 
 std::vector<decision> session_table::expire(std::chrono::steady_clock::time_point now) {

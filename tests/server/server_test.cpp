@@ -176,6 +176,91 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
     BOOST_TEST(s.terminate() == 0);
 }
 
+// `?explain`: every rule of the set, how it came out on the turn and why, judged in the turn's
+// conversation; the decision itself is the one the turn gets without it.
+BOOST_AUTO_TEST_CASE(explain_says_how_every_rule_came_out) {
+    served s({"--decision-log", "decisions.jsonl"});
+    const int rules = s.get_json("/v1/policies")["rules"];
+    const auto turn = [](const std::string& conversation, int n, const std::string& rest) {
+        return R"({"id":")" + conversation + "-" + std::to_string(n) + R"(","conversation_id":")" + conversation +
+               R"(","turn":)" + std::to_string(n) + R"(,"timestamp":"2026-03-02T10:00:0)" + std::to_string(n) +
+               R"(Z",)" + rest + "}";
+    };
+    const std::string hello = R"("speaker":"user","text":"hello")";
+    const std::string undisclosed = R"("speaker":"ai","text":"How can I help?","ai":{"disclosed":false})";
+
+    // The same two turns in two conversations, the second turn explained in one of them.
+    for (const std::string conversation : {"plain", "explained"}) {
+        auto res = s.post("/v1/decide", turn(conversation, 1, hello));
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+    }
+    auto res = s.post("/v1/decide", turn("plain", 2, undisclosed));
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_EQUAL(res->status, 200);
+    const json plain = json::parse(res->body);
+    BOOST_TEST(!plain.contains("explain"));
+    res = s.post("/v1/decide?explain=true", turn("explained", 2, undisclosed));
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json explained = json::parse(res->body);
+    BOOST_TEST(explained["placement"] == "in_order");
+    BOOST_TEST(explained["decision"] == plain["decision"]);
+    BOOST_TEST(explained["findings"] == plain["findings"]);
+    BOOST_REQUIRE(explained["explain"].is_array());
+    BOOST_TEST(explained["explain"].size() == static_cast<std::size_t>(rules));
+
+    // The first AI turn is the second turn of the conversation: `first(...)` read the earlier one.
+    const auto disclosure = std::find_if(explained["explain"].begin(), explained["explain"].end(),
+                                         [](const json& e) { return e["rule"] == "disclose_in_first_ai_turn"; });
+    BOOST_REQUIRE(disclosure != explained["explain"].end());
+    BOOST_TEST((*disclosure)["policy"] == "disclosure");
+    BOOST_TEST((*disclosure)["result"] == "violation");
+    BOOST_REQUIRE_EQUAL((*disclosure)["clauses"].size(), 2u);
+    BOOST_TEST((*disclosure)["clauses"][0]["clause"] == "when");
+    BOOST_TEST((*disclosure)["clauses"][0]["text"] == "first(speaker == \"ai\")");
+    BOOST_TEST((*disclosure)["clauses"][0]["value"] == true);
+    BOOST_TEST((*disclosure)["clauses"][1]["text"] == "ai.disclosed == true");
+    BOOST_TEST((*disclosure)["clauses"][1]["value"] == false);
+    // Every rule that has a finding is explained as that finding says.
+    for (const json& f : explained["findings"]) {
+        const auto e = std::find_if(explained["explain"].begin(), explained["explain"].end(), [&](const json& x) {
+            return x["rule"] == f["rule"] && x["policy"] == f["policy"];
+        });
+        BOOST_REQUIRE(e != explained["explain"].end());
+        BOOST_TEST((*e)["result"] == f["outcome"]);
+    }
+
+    // Off, and a value that is not a switch: a 400 before anything is decided.
+    res = s.post("/v1/decide?explain=false", turn("plain", 3, hello));
+    BOOST_REQUIRE(res);
+    BOOST_TEST(!json::parse(res->body).contains("explain"));
+    const json bad = error_of(s.post("/v1/decide?explain=full", turn("plain", 4, hello)), 400, "bad_query");
+    BOOST_TEST(bad["message"].get<std::string>().find("`full`") != std::string::npos);
+    error_of(s.post("/v1/decide/batch?explain=yes", "[" + turn("plain", 4, hello) + "]"), 400, "bad_query");
+    res = s.post("/v1/decide?other=1&explain", turn("plain", 4, hello));  // bare, among other parameters
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+    BOOST_TEST(json::parse(res->body)["explain"].size() == static_cast<std::size_t>(rules));
+
+    // A batch explains each decided element; an element not decided has its error alone.
+    res = s.post("/v1/decide/batch?explain=1", "[" + turn("plain", 5, hello) + "," + turn("plain", 5, hello) + "]");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json batch = json::parse(res->body);
+    BOOST_REQUIRE_EQUAL(batch.size(), 2u);
+    BOOST_TEST(batch[0]["explain"].size() == static_cast<std::size_t>(rules));
+    BOOST_TEST(batch[1]["error"]["code"] == "duplicate_turn");
+    BOOST_TEST(!batch[1].contains("explain"));
+
+    // The decision log keeps decisions: no explanation in it.
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+    const std::string log = read_text(s.dir.path() / "decisions.jsonl");
+    BOOST_TEST(log.find("\"explain\"") == std::string::npos);
+    BOOST_TEST(log.find("explained-2") != std::string::npos);
+}
+
 // A record 200,000 levels deep, under the body limit: refused, where it had crashed the server.
 BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
     served s;

@@ -137,13 +137,19 @@ public:
 
     /// Decides one record (JSON text). Returns false with `error` set (one line) when the text is
     /// not a JSON object, or not a valid record to evaluate; the table is unchanged then.
+    ///
+    /// Given `why`, it also gets how every rule of the set came out on this turn and why, in rule
+    /// order, as evaluator::explain gives it for the turn's conversation (slower; for people
+    /// debugging a policy or an integration). The decision is the same. `why` is left empty when
+    /// the turn is refused or not decided (a duplicate or late turn).
     [[nodiscard]] bool decide(std::string_view json, std::chrono::steady_clock::time_point now, live_result& out,
-                              std::string& error);
+                              std::string& error, std::vector<rule_explanation>* why = nullptr);
     /// decide() for a record the caller has peeked already: `key` and `object` are what
     /// peek(json, key, ...) gave. The same answer, without reading the record's leading members again
     /// (a server that orders its decision log by conversation reads them first).
     [[nodiscard]] bool decide(std::string_view json, const record_key& key, bool object,
-                              std::chrono::steady_clock::time_point now, live_result& out, std::string& error);
+                              std::chrono::steady_clock::time_point now, live_result& out, std::string& error,
+                              std::vector<rule_explanation>* why = nullptr);
 
     /// Closes every conversation idle since before now - idle; returns their end-of-conversation
     /// decisions (as in live_result::closed), least recently fed first. Call it periodically
