@@ -20,7 +20,6 @@
 #include <vector>
 
 #include <sched.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <simdjson.h>
@@ -32,6 +31,7 @@
 #include "vigil/line_reader.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/replay.hpp"
+#include "vigil/threads.hpp"
 
 namespace {
 
@@ -221,12 +221,6 @@ void BM_ReplayShare(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplayShare)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(5);
 
-double thread_cpu_seconds() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
 // BM_ReplayShare with every thread on the one core the benchmark runs on: the two cores of a
 // virtual machine can differ in speed by half and more, and a pass on the fast one beside a pass
 // on the slow one measures the cores, not replay. Each iteration: the On Demand parse-only pass,
@@ -256,10 +250,10 @@ void BM_ReplayOneCore(benchmark::State& state) {
     double one_core = 0, worker = 0;
     for (auto _ : state) {
         const auto start = clock::now();
-        const double cpu_start = thread_cpu_seconds();
+        const double cpu_start = vigil::thread_cpu_seconds();
         const pass_size parsed =
             parse_log_once(state, [&](const std::string& line) { return judge.parse_only(line, error); });
-        const double parse_cpu = thread_cpu_seconds() - cpu_start;
+        const double parse_cpu = vigil::thread_cpu_seconds() - cpu_start;
         const auto parsed_at = clock::now();
         const auto summary = vigil::replay::run(shipped_policies(), opts, [](std::string_view) {});
         const auto replayed_at = clock::now();

@@ -24,7 +24,6 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
-#include <ctime>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -197,13 +196,6 @@ private:
     std::deque<batch_ptr> m_items;
     bool m_closed = false;
 };
-
-// The CPU time the calling thread has used so far.
-double thread_cpu_seconds() {
-    timespec t{};
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
 
 std::uint64_t fnv1a(std::string_view s) {
     std::uint64_t h = 0xcbf29ce484222325ull;

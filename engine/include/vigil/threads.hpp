@@ -1,6 +1,8 @@
 #pragma once
-// How many threads the parts of Vigil that start them may start: replay's workers and the
-// server's event loops.
+// How many threads the parts of Vigil that start them may start (replay's workers and the
+// server's event loops), and the CPU time a thread has used (replay's summary, the benchmarks).
+
+#include <time.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -17,6 +19,13 @@ inline constexpr std::size_t max_threads = 1024;
 [[nodiscard]] inline std::size_t threads_for(std::size_t setting) {
     if (setting != 0) return setting;
     return std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), max_threads);
+}
+
+/// The CPU time the calling thread has used so far, in seconds (0 where the clock is missing).
+[[nodiscard]] inline double thread_cpu_seconds() {
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 }  // namespace vigil
