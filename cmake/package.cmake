@@ -1,8 +1,8 @@
 # Install rules and the CMake package `vigil`, so that another project can write
 #   find_package(vigil REQUIRED)
 #   target_link_libraries(app PRIVATE vigil::service)
-# The libraries are static: their private dependencies (simdjson, RE2 through pkg-config, PEGTL,
-# Threads) are link dependencies of the consumer too, and vigilConfig.cmake finds them again.
+# The libraries are static: their private dependencies (simdjson, RE2 and ICU through pkg-config,
+# PEGTL, Threads) are link dependencies of the consumer too, and vigilConfig.cmake finds them again.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include "text.hpp"
 #include "timestamp.hpp"
 #include "vigil/json_text.hpp"
 
@@ -223,26 +224,26 @@ private:
 
     compiled_expr compile_literal(const ast::expr& e, const ast::literal& x) {
         compiled_expr out;
-        out.node = std::visit(
-            overloaded{
-                [&](std::monostate) { return constant(e, value::null(), "z"); },
-                [&](bool b) { return constant(e, value::boolean(b), b ? "b1" : "b0"); },
-                [&](double d) {
-                    std::string key = "n";
-                    key.append(reinterpret_cast<const char*>(&d), sizeof d);
-                    return constant(e, value::num(d), key);
-                },
-                [&](const std::string& s) {
-                    std::string key = "s" + s;
-                    if (auto found = m_constants.find(key); found != m_constants.end()) {
-                        return constant(e, value{}, key);
-                    }
-                    const std::string& stored = m_set.constant_texts.emplace_back(s);
-                    return constant(e, value::str(stored), key);
-                },
-            },
-            x.value);
+        out.node = std::visit(overloaded{
+                                  [&](std::monostate) { return constant(e, value::null(), "z"); },
+                                  [&](bool b) { return constant(e, value::boolean(b), b ? "b1" : "b0"); },
+                                  [&](double d) {
+                                      std::string key = "n";
+                                      key.append(reinterpret_cast<const char*>(&d), sizeof d);
+                                      return constant(e, value::num(d), key);
+                                  },
+                                  [&](const std::string& written) { return text_constant(e, text::to_nfc(written)); },
+                              },
+                              x.value);
         return out;
+    }
+
+    // A text of the policy, composed as the record's texts are when they are read (text.hpp).
+    std::uint32_t text_constant(const ast::expr& e, const std::string& s) {
+        std::string key = "s" + s;
+        if (auto found = m_constants.find(key); found != m_constants.end()) return constant(e, value{}, key);
+        const std::string& stored = m_set.constant_texts.emplace_back(s);
+        return constant(e, value::str(stored), key);
     }
 
     compiled_expr compile_ident(const ast::expr& e, const ast::ident& x) {
@@ -445,7 +446,7 @@ private:
                 error(code::type_mismatch, x.rhs->where, "the pattern of `matches` must be a string literal");
                 return {unknown_constant(e)};
             }
-            n.b = regex(*pattern, x.rhs->where);
+            n.b = regex(text::to_nfc(*pattern), x.rhs->where);
             out.min_variable = lhs.min_variable;
             out.node = emit(n);
             if (out.min_variable == none) out.node = memoize(out.node);

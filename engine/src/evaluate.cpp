@@ -840,7 +840,9 @@ struct evaluator::impl {
             char* out = static_cast<char*>(mem.allocate(l.size + r.size + 1, 1));
             std::memcpy(out, l.text, l.size);
             std::memcpy(out + l.size, r.text, r.size);
-            return value::str({out, static_cast<std::size_t>(l.size) + r.size});
+            // Two composed texts make a composed one, unless the second starts with a mark that
+            // composes with the end of the first.
+            return value::str(composed_text({out, static_cast<std::size_t>(l.size) + r.size}, mem));
         }
         fault(n, eval::fault::arithmetic_kinds, l.k, r.k);
         return value::unknown();

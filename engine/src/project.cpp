@@ -188,7 +188,7 @@ struct projector::state {
             case od::json_type::string: {
                 std::string_view s;
                 if (auto err = v.get_string().get(s)) return err;
-                out = value::str(s);
+                out = value::str(composed_text(s, *mem));
                 return simdjson::SUCCESS;
             }
             case od::json_type::number: {

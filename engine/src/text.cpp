@@ -1,11 +1,18 @@
 #include "text.hpp"
 
+#include <locale.h>
 #include <array>
+#include <atomic>
 #include <clocale>
 #include <cstdint>
 #include <cstring>
 #include <cwctype>
-#include <locale.h>
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 
 #include "vigil/source.hpp"
 
@@ -190,6 +197,107 @@ std::string printable_utf8(std::string_view in) {
 
 std::size_t lower_utf8(std::string_view in, char* out) { return map_utf8<true>(in, out); }
 std::size_t upper_utf8(std::string_view in, char* out) { return map_utf8<false>(in, out); }
+
+namespace {
+
+// ICU's NFC normalizer: one instance for the process, safe to use from any thread. Null only when
+// ICU's data cannot be loaded, which its packages rule out; text is then compared as it is.
+const icu::Normalizer2* nfc() {
+    static const icu::Normalizer2* const instance = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(status);
+        return U_SUCCESS(status) ? n : nullptr;
+    }();
+    return instance;
+}
+
+icu::StringPiece piece(std::string_view in) {
+    return {in.data(), static_cast<std::int32_t>(in.size())};
+}
+
+// Whether a character can keep a text from being in NFC: a combining mark (NFC puts marks in
+// canonical order), or one whose NFC_Quick_Check is not Yes (it may compose with the character
+// before it, or NFC replaces it). A text with none of them is in NFC (UAX #15's quick check), so
+// ICU is asked only about the few texts that have one.
+bool may_change(char32_t cp) {
+    return u_getCombiningClass(static_cast<UChar32>(cp)) != 0 ||
+           u_getIntPropertyValue(static_cast<UChar32>(cp), UCHAR_NFC_QUICK_CHECK) != UNORM_YES;
+}
+
+// may_change() for the Basic Multilingual Plane, one bit a character, computed for a block of 64
+// characters when a text first has one of them: a text uses a few blocks (a script, punctuation),
+// and computing all 1,024 took about 15 million instructions. Threads that compute a block at the
+// same time compute the same bits.
+class bmp_table {
+public:
+    bool may_change(char32_t cp) {
+        const std::size_t block = cp / 64;
+        if (!m_known[block].load(std::memory_order_acquire)) {
+            std::uint64_t bits = 0;
+            for (char32_t c = 0; c < 64; ++c) {
+                if (text::may_change(static_cast<char32_t>(block * 64) + c)) bits |= std::uint64_t{1} << c;
+            }
+            m_bits[block].store(bits, std::memory_order_relaxed);
+            m_known[block].store(true, std::memory_order_release);
+        }
+        return ((m_bits[block].load(std::memory_order_relaxed) >> (cp % 64)) & 1) != 0;
+    }
+
+private:
+    std::array<std::atomic<bool>, 0x10000 / 64> m_known{};
+    std::array<std::atomic<std::uint64_t>, 0x10000 / 64> m_bits{};
+};
+
+bool icu_says_nfc(std::string_view in) {
+    const icu::Normalizer2* n = nfc();
+    if (n == nullptr || in.size() > static_cast<std::size_t>(INT32_MAX)) return true;
+    UErrorCode status = U_ZERO_ERROR;
+    const bool yes = n->isNormalizedUTF8(piece(in), status) != 0;
+    return U_FAILURE(status) || yes;
+}
+
+}  // namespace
+
+bool is_nfc(std::string_view in) {
+    static bmp_table bmp;
+    for (std::size_t i = 0; i < in.size();) {
+        const auto lead = static_cast<unsigned char>(in[i]);
+        if (lead < 0x80) {
+            // A run of ASCII, eight bytes at a time.
+            for (std::uint64_t word; i + 8 <= in.size(); i += 8) {
+                std::memcpy(&word, in.data() + i, 8);
+                if (word & 0x8080808080808080ull) break;
+            }
+            while (i < in.size() && static_cast<unsigned char>(in[i]) < 0x80) ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        std::size_t length = 0;
+        if (lead >= 0xC2 && lead < 0xE0 && i + 1 < in.size() &&
+            (static_cast<unsigned char>(in[i + 1]) & 0xC0) == 0x80) {
+            // Two bytes (Latin with marks, Greek, Cyrillic, Hebrew, Arabic): the common case here.
+            cp = static_cast<char32_t>(((lead & 0x1Fu) << 6) | (static_cast<unsigned char>(in[i + 1]) & 0x3Fu));
+            length = 2;
+        } else {
+            length = decode_utf8(in, i, cp);
+        }
+        if (length == 0) return icu_says_nfc(in);
+        if (cp < 0x10000 ? bmp.may_change(cp) : may_change(cp)) return icu_says_nfc(in);
+        i += length;
+    }
+    return true;
+}
+
+std::string to_nfc(std::string_view in) {
+    const icu::Normalizer2* n = nfc();
+    if (n == nullptr || in.size() > static_cast<std::size_t>(INT32_MAX)) return std::string(in);
+    std::string out;
+    out.reserve(in.size());
+    icu::StringByteSink<std::string> sink(&out);
+    UErrorCode status = U_ZERO_ERROR;
+    n->normalizeUTF8(0, piece(in), sink, nullptr, status);
+    return U_SUCCESS(status) ? out : std::string(in);
+}
 
 bool full_case_mapping() { return utf8_locale() != static_cast<locale_t>(nullptr); }
 

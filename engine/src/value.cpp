@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
+#include "text.hpp"
 #include "vigil/json_text.hpp"
 
 namespace vigil::eval {
@@ -34,6 +36,14 @@ std::string_view kind_name_a(kind k) {
         case kind::object: return "an object";
     }
     return "?";
+}
+
+std::string_view composed_non_ascii(std::string_view s, arena& mem) {
+    if (text::is_nfc(s)) return s;
+    const std::string composed = text::to_nfc(s);
+    char* at = mem.allocate_array<char>(composed.size());
+    std::memcpy(at, composed.data(), composed.size());
+    return {at, composed.size()};
 }
 
 void* arena::allocate_slow(std::size_t bytes) {

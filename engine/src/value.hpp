@@ -17,6 +17,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "text.hpp"
+
 namespace vigil::eval {
 
 /// Kinds of run-time values. `unknown` is an absent field, a JSON null in the record, or the
@@ -134,6 +136,14 @@ private:
     std::size_t m_current = 0;
     std::size_t m_offset = 0;
 };
+
+std::string_view composed_non_ascii(std::string_view s, arena& mem);
+
+/// `s` in Unicode normalization form C, the form every string is compared in (text.hpp): `s`
+/// itself when it is in that form already, as nearly all text is, else a copy made in `mem`.
+[[nodiscard]] inline std::string_view composed_text(std::string_view s, arena& mem) {
+    return text::is_ascii(s) ? s : composed_non_ascii(s, mem);
+}
 
 /// Byte equality for the short strings of keys and constants, without a library call.
 [[nodiscard]] inline bool bytes_equal(const char* a, const char* b, std::size_t n) {

@@ -256,6 +256,49 @@ BOOST_AUTO_TEST_CASE(case_mapping_beyond_ascii) {
     BOOST_TEST(truth("lower(text) == \"straße ǆ ω\"", R"({"text": "STRAßE Ǆ Ω"})") == "true");
 }
 
+// Text is compared in Unicode normalization form C: a record that writes "chỉ" as `i`, a combining
+// hook above and a combining dot below (as some keyboards and macOS do) says what a record that
+// writes it as one character says, to every operator, and so does a policy that writes it so.
+BOOST_AUTO_TEST_CASE(text_is_compared_composed) {
+    // "Ưu đãi CHỈ HÔM NAY", decomposed: U+01AF is U+0055 U+031B, Ỉ is I U+0309, Ô is O U+0302.
+    const char* decomposed =
+        R"({"text": "U\u031bu \u0111a\u0303i CHI\u0309 HO\u0302M NAY", "word": "chi\u0309", "accents": ["o\u0302"]})";
+    BOOST_TEST(truth("lower(text) contains \"chỉ hôm nay\"", decomposed) == "true");
+    BOOST_TEST(truth("text contains \"CHỈ HÔM\"", decomposed) == "true");
+    BOOST_TEST(truth("text starts with \"Ưu đãi\"", decomposed) == "true");
+    BOOST_TEST(truth("word == \"chỉ\"", decomposed) == "true");
+    BOOST_TEST(truth("word in [\"chỉ\", \"x\"]", decomposed) == "true");
+    BOOST_TEST(truth("\"ô\" in accents", decomposed) == "true");
+    BOOST_TEST(truth("length(word) == 3", decomposed) == "true");  // code points of the composed form
+    BOOST_TEST(truth("text matches r\"CHỈ\\s+HÔM\"", decomposed) == "true");
+    BOOST_TEST(truth("lower(text) matches r\"chỉ hôm nay\"", decomposed) == "true");
+    // A phrase list is searched with the other scans of the text in one pass (needles.hpp).
+    BOOST_TEST(truth("any p in [\"only today\", \"chỉ hôm nay\"]: lower(text) contains p", decomposed) == "true");
+
+    // The policy written decomposed, the record composed.
+    const char* composed = R"({"text": "Ưu đãi CHỈ HÔM NAY", "word": "chỉ"})";
+    BOOST_TEST(truth("word == \"chi\\u0309\"", composed) == "true");
+    BOOST_TEST(truth("lower(text) contains \"chi\\u0309 ho\\u0302m\"", composed) == "true");
+    BOOST_TEST(truth("text matches r\"CHI\u0309\"", composed) == "true");
+
+    // Marks in another order than the canonical one (dot below, class 220, before the circumflex,
+    // 230, is canonical; the other order is the same text), a singleton (Ohm sign is Omega), and
+    // Hangul written as its letters.
+    BOOST_TEST(truth("word == \"ộ\"", R"({"word": "o\u0302\u0323"})") == "true");
+    BOOST_TEST(truth("word == \"Ω\"", R"({"word": "\u2126"})") == "true");
+    BOOST_TEST(truth("word == \"한\"", R"({"word": "\u1112\u1161\u11ab"})") == "true");
+    // A mark after a join composes with the end of the text before it.
+    BOOST_TEST(truth("word + \"\\u0301\" == \"é\"", R"({"word": "e"})") == "true");
+    // What NFC keeps apart stays apart: a compatibility character is not its plain form.
+    BOOST_TEST(truth("word == \"fi\"", R"({"word": "\ufb01"})") == "false");
+    BOOST_TEST(truth("word == \"e\"", R"({"word": "é"})") == "false");
+
+    // The evidence shows the text as compared.
+    vigil::finding f;
+    BOOST_TEST(truth("word == \"chỉ\"", decomposed, &f) == "true");
+    BOOST_TEST(f.evidence.find("chỉ") != std::string::npos, f.evidence);
+}
+
 // Every `matches` and phrase list over one record-level text is searched in one pass (a text
 // scan); each rule must still answer as if it searched alone, whatever the others found.
 BOOST_AUTO_TEST_CASE(searches_of_one_text_answer_each_on_their_own) {
