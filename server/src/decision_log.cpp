@@ -32,8 +32,38 @@ bool decision_log::open(const std::string& path, std::string& error) {
         return false;
     }
     m_path = path;
+    m_opened = true;
     m_writer = std::thread([this] { write_loop(); });
     return true;
+}
+
+void decision_log::reopen() {
+    if (!is_open()) return;
+    {
+        std::lock_guard lock(m_lock);
+        m_reopening = true;
+        m_writer_waiting = false;
+    }
+    m_wake.notify_one();
+}
+
+// On the writer's thread, between two batches.
+void decision_log::switch_files() {
+    std::FILE* next = std::fopen(m_path.c_str(), "ab");
+    if (next == nullptr) {
+        m_logger->error("cannot reopen the decision log `{}`: {}; going on with the file open before", m_path,
+                        std::strerror(errno));
+        return;
+    }
+    bool ok = std::fflush(m_file) == 0;
+    ok = ::fsync(fileno(m_file)) == 0 && ok;
+    ok = std::fclose(m_file) == 0 && ok;
+    if (!ok) {
+        m_errors.fetch_add(1, std::memory_order_relaxed);
+        m_logger->error("cannot close the decision log before reopening `{}`: {}", m_path, std::strerror(errno));
+    }
+    m_file = next;
+    m_logger->info("decision log `{}` reopened", m_path);
 }
 
 void decision_log::append(std::string_view line) {
@@ -56,15 +86,16 @@ void decision_log::write_loop() {
     for (;;) {
         std::uint64_t lines = 0;
         bool closing = false;
+        bool reopening = false;
         {
             std::unique_lock lock(m_lock);
-            while (m_pending.empty() && !m_closing) {
+            while (m_pending.empty() && !m_closing && !m_reopening) {
                 m_writer_waiting = true;
                 m_wake.wait(lock);
             }
             // Let a batch gather for a moment: at tens of thousands of decisions a second, waking
             // up and writing for every few lines cost the server more than deciding them.
-            if (!m_closing && m_pending.size() < gather_bytes) {
+            if (!m_closing && !m_reopening && m_pending.size() < gather_bytes) {
                 lock.unlock();
                 std::this_thread::sleep_for(gather_time);
                 lock.lock();
@@ -74,6 +105,8 @@ void decision_log::write_loop() {
             lines = m_pending_lines;
             m_pending_lines = 0;
             closing = m_closing;
+            reopening = m_reopening;
+            m_reopening = false;
         }
         if (!batch.empty()) {
             const std::size_t written = std::fwrite(batch.data(), 1, batch.size(), m_file);
@@ -92,6 +125,7 @@ void decision_log::write_loop() {
             }
             batch.clear();
         }
+        if (reopening) switch_files();
         if (closing) {
             std::lock_guard lock(m_lock);
             if (m_pending.empty()) return;
@@ -100,7 +134,7 @@ void decision_log::write_loop() {
 }
 
 bool decision_log::close() {
-    if (!m_file) return m_errors.load() == 0;
+    if (!is_open()) return m_errors.load() == 0;
     {
         std::lock_guard lock(m_lock);
         m_closing = true;
@@ -111,6 +145,7 @@ bool decision_log::close() {
     ok = ::fsync(fileno(m_file)) == 0 && ok;
     ok = std::fclose(m_file) == 0 && ok;
     m_file = nullptr;
+    m_opened = false;
     if (!ok) {
         m_errors.fetch_add(1, std::memory_order_relaxed);
         m_logger->error("cannot close the decision log `{}`: {}", m_path, std::strerror(errno));

@@ -28,7 +28,15 @@ public:
     /// Opens `path` for appending and starts the writer. Returns false with `error` set when the
     /// file cannot be opened.
     [[nodiscard]] bool open(const std::string& path, std::string& error);
-    [[nodiscard]] bool is_open() const { return m_file != nullptr; }
+    /// True from open() to close(); may be asked from any thread.
+    [[nodiscard]] bool is_open() const { return m_opened.load(std::memory_order_relaxed); }
+
+    /// Asks the writer to close the file and open its path again, for log rotation (the file was
+    /// renamed, and a new one is wanted under the old name): the lines queued before it go to the
+    /// old file, later ones to the new. The old file is flushed to disk (`fsync`) before it is
+    /// closed. When the path cannot be opened, the writer logs why and goes on with the old file,
+    /// so no line is lost. Callable from any thread.
+    void reopen();
 
     /// Queues one line (without its line feed). Lines queued by one thread are written in the
     /// order queued; lines of different threads in the order they took the queue's lock.
@@ -45,6 +53,7 @@ public:
 
 private:
     void write_loop();
+    void switch_files();
 
     std::shared_ptr<spdlog::logger> m_logger;
     std::string m_path;
@@ -56,8 +65,10 @@ private:
     std::string m_pending;  // whole lines, each ending in '\n'
     std::uint64_t m_pending_lines = 0;
     bool m_closing = false;
+    bool m_reopening = false;
     bool m_writer_waiting = false;
 
+    std::atomic<bool> m_opened{false};  // set before the writer starts, cleared after it stopped
     std::atomic<std::uint64_t> m_lines{0};
     std::atomic<std::uint64_t> m_bytes{0};
     std::atomic<std::uint64_t> m_queued{0};

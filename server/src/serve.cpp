@@ -1,4 +1,5 @@
-// serve(): one server run until SIGTERM or SIGINT.
+// serve(): one server run until SIGTERM or SIGINT; SIGHUP reloads the policies, SIGUSR1 reopens the
+// decision log (after logrotate renamed it), as daemons do.
 
 #include <pthread.h>
 #include <signal.h>
@@ -18,12 +19,11 @@ int serve(const options& opts, std::shared_ptr<spdlog::logger> logger) {
     // A client that hangs up while its answer is written must not end the process.
     ::signal(SIGPIPE, SIG_IGN);
     // Every thread started from here on inherits the mask, so only the waiter below sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&handled, sig);
     sigset_t previous;
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    pthread_sigmask(SIG_BLOCK, &handled, &previous);
 
     server s(opts, logger);
     int code = s.start();
@@ -32,8 +32,14 @@ int serve(const options& opts, std::shared_ptr<spdlog::logger> logger) {
         std::thread waiter([&] {
             const timespec tick{0, 100'000'000};
             while (!done.load()) {
-                const int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-                if (sig == SIGTERM || sig == SIGINT) {
+                const int sig = ::sigtimedwait(&handled, nullptr, &tick);
+                if (sig == SIGHUP) {
+                    logger->info("SIGHUP: reloading the policies");
+                    s.reload_policies();
+                } else if (sig == SIGUSR1) {
+                    logger->info("SIGUSR1: reopening the decision log");
+                    s.reopen_decision_log();
+                } else if (sig == SIGTERM || sig == SIGINT) {
                     logger->info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
                     // Also when run() has not started yet: it then stops as soon as it starts.
                     s.stop();

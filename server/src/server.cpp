@@ -740,4 +740,13 @@ void server::stop() {
     m_impl->http.stop();
 }
 
+void server::reload_policies() {
+    (void)m_impl->reload("signal");
+}
+
+void server::reopen_decision_log() {
+    if (!m_impl->decisions.is_open()) return m_impl->log->warn("there is no decision log to reopen (--decision-log)");
+    m_impl->decisions.reopen();
+}
+
 }  // namespace vigil::server

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -419,6 +420,75 @@ BOOST_AUTO_TEST_CASE(a_broken_reload_keeps_the_running_set) {
     BOOST_TEST(json::parse(res->body)["changed"] == false);
     BOOST_TEST(s.get_json("/v1/policies")["generation"] == 2);
     BOOST_TEST(s.terminate() == 0);
+}
+
+// As daemons do: SIGUSR1 reopens the decision log under its name once logrotate has renamed it
+// (no decision lost, none written twice), SIGHUP reloads the policies.
+BOOST_AUTO_TEST_CASE(signals_reopen_the_decision_log_and_reload_the_policies) {
+    served s({"--decision-log", "decisions.jsonl"});
+    const fs::path dir = s.dir.path();
+    const auto turn = [](int n) {
+        return R"({"id":"rot-)" + std::to_string(n) + R"(","conversation_id":"rot","turn":)" + std::to_string(n) +
+               R"(,"speaker":"user","text":"hi"})";
+    };
+    const auto decide_turns = [&](int first, int last) {
+        for (int n = first; n <= last; ++n) {
+            auto res = s.post("/v1/decide", turn(n));
+            BOOST_REQUIRE(res);
+            BOOST_REQUIRE_EQUAL(res->status, 200);
+        }
+    };
+    const auto log_says = [&](const std::string& text) {
+        return eventually([&] { return s.process->output().find(text) != std::string::npos; }, 10s);
+    };
+
+    decide_turns(1, 30);
+    fs::rename(dir / "decisions.jsonl", dir / "decisions.jsonl.1");
+    s.process->signal(SIGUSR1);
+    BOOST_REQUIRE(log_says("decision log `decisions.jsonl` reopened"));
+    decide_turns(31, 60);
+
+    write_text(s.policies / "extra.vigil", extra_policy);
+    s.process->signal(SIGHUP);
+    BOOST_REQUIRE(log_says("reload (signal): generation 2"));
+    const json policies = s.get_json("/v1/policies");
+    BOOST_TEST(policies["generation"] == 2);
+    BOOST_TEST(policies["last_reload"]["trigger"] == "signal");
+    BOOST_TEST(policies["policies"].dump().find("server-test-extra") != std::string::npos);
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+
+    // Turns 1-30 in the renamed file, 31-60 and the shutdown's closing line in the new one.
+    const auto turns_in = [&](const fs::path& file, std::size_t& closed) {
+        std::vector<int> turns;
+        std::istringstream in(read_text(file));
+        for (std::string line; std::getline(in, line);) {
+            const json entry = json::parse(line);
+            if (entry.contains("record")) {
+                turns.push_back(entry["record"]["turn"]);
+            } else {
+                ++closed;
+            }
+        }
+        return turns;
+    };
+    std::size_t closed_before = 0, closed_after = 0;
+    const std::vector<int> before = turns_in(dir / "decisions.jsonl.1", closed_before);
+    const std::vector<int> after = turns_in(dir / "decisions.jsonl", closed_after);
+    std::vector<int> expected_before(30), expected_after(30);
+    std::iota(expected_before.begin(), expected_before.end(), 1);
+    std::iota(expected_after.begin(), expected_after.end(), 31);
+    BOOST_TEST(before == expected_before, boost::test_tools::per_element());
+    BOOST_TEST(after == expected_after, boost::test_tools::per_element());
+    BOOST_TEST(closed_before == 0u);
+    BOOST_TEST(closed_after == 1u);
+
+    // Without a decision log, SIGUSR1 is reported and changes nothing.
+    served plain;
+    plain.process->signal(SIGUSR1);
+    BOOST_TEST(eventually(
+        [&] { return plain.process->output().find("there is no decision log to reopen") != std::string::npos; }, 10s));
+    BOOST_TEST(plain.get_json("/healthz")["status"] == "ok");
+    BOOST_TEST(plain.terminate() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {

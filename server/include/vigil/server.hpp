@@ -91,6 +91,12 @@ public:
     int run();
     /// Asks run() to return; callable from any thread, any number of times, before or during run().
     void stop();
+    /// Loads the policies again, as POST /v1/policies/reload does (trigger `signal`: SIGHUP).
+    /// Callable from any thread while the server runs.
+    void reload_policies();
+    /// Closes the decision log and opens its path again, after a log rotation renamed it
+    /// (SIGUSR1); nothing is lost (decision_log::reopen). Callable from any thread.
+    void reopen_decision_log();
 
 private:
     struct impl;
