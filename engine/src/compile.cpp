@@ -345,16 +345,44 @@ private:
                 error(code::definition_cycle, e.where, "definition `" + def.name + "` refers to itself");
                 return {unknown_constant(e)};
             }
+            name_definition(m_definition_index.at(&def));
             return found->second;
         }
         m_definitions.emplace(&def, compiled_expr{});  // in progress
+        const auto index = static_cast<std::uint32_t>(m_set.definitions.size());
+        m_definition_index.emplace(&def, index);
+        m_set.definitions.push_back({def.name, def.value->where, none, is_literal(*def.value), {}});
+        name_definition(index);
+        // What its value names, for explanations (a vector of its own: compiling the value may add
+        // definitions, and move the others).
+        std::vector<std::uint32_t> named;
+        std::vector<std::uint32_t>* const outer = m_naming;
+        m_naming = &named;
         compiled_expr value = compile(*def.value);
+        m_naming = outer;
         // Definitions never depend on quantifier variables (the checker sees to it), so their value
         // is the same for the whole record: computed at most once per record.
         value.node = memoize(value.node);
         value.min_variable = none;
         m_definitions[&def] = value;
+        m_set.definitions[index].node = value.node;
+        m_set.definitions[index].definitions = std::move(named);
         return value;
+    }
+
+    // Notes that the clause part (or definition) being compiled names definition `index`.
+    void name_definition(std::uint32_t index) {
+        if (m_naming == nullptr) return;  // a message template: not explained
+        if (std::find(m_naming->begin(), m_naming->end(), index) == m_naming->end()) m_naming->push_back(index);
+    }
+
+    // A literal, or a list of literals: a phrase list, which an explanation does not repeat.
+    static bool is_literal(const ast::expr& e) {
+        if (std::holds_alternative<ast::literal>(e.kind)) return true;
+        const auto* list = std::get_if<ast::list>(&e.kind);
+        return list != nullptr && std::all_of(list->items.begin(), list->items.end(), [](const ast::expr_ptr& item) {
+                   return std::holds_alternative<ast::literal>(item->kind);
+               });
     }
 
     compiled_expr compile_index(const ast::expr& e, const ast::index& x) {
@@ -819,21 +847,22 @@ private:
                 std::vector<const ast::expr*> parts;
                 split(*c.condition, conjunctive ? ast::binary_op::and_ : ast::binary_op::or_, parts);
                 for (const ast::expr* part : parts) {
-                    std::uint32_t root = compile(*part).node;
+                    clause_source source;
+                    const std::uint32_t root = compile_part(*part, source);
                     switch (c.kind) {
                         case ast::clause_kind::when:
                             out.when.push_back(root);
-                            out.when_where.push_back(part->where);
+                            out.when_sources.push_back(std::move(source));
                             break;
                         case ast::clause_kind::unless:
                             out.unless.push_back(root);
-                            out.unless_where.push_back(part->where);
+                            out.unless_sources.push_back(std::move(source));
                             break;
                         case ast::clause_kind::require:
-                        case ast::clause_kind::forbid: break;  // obligations, below
-                    }
-                    if (c.kind == ast::clause_kind::require || c.kind == ast::clause_kind::forbid) {
-                        out.obligations.push_back({root, c.kind == ast::clause_kind::forbid, part->where});
+                        case ast::clause_kind::forbid:
+                            out.obligations.push_back({root, c.kind == ast::clause_kind::forbid});
+                            out.obligation_sources.push_back(std::move(source));
+                            break;
                     }
                 }
             }
@@ -849,12 +878,8 @@ private:
             if (r.then) {
                 out.deferred = true;
                 out.then_.turns = r.then->turns;
-                if (r.then->filter) {
-                    out.then_.filter = compile(*r.then->filter).node;
-                    out.then_.filter_where = r.then->filter->where;
-                }
-                out.then_.condition = compile(*r.then->condition).node;
-                out.then_.condition_where = r.then->condition->where;
+                if (r.then->filter) out.then_.filter = compile_part(*r.then->filter, out.then_.filter_source);
+                out.then_.condition = compile_part(*r.then->condition, out.then_.condition_source);
                 out.then_.forbid = r.then->kind == ast::clause_kind::forbid;
                 out.then_.slot = m_set.deferred_rules++;
             }
@@ -874,6 +899,16 @@ private:
             collect_evidence(out);
             m_set.rules.push_back(std::move(out));
         }
+    }
+
+    /// Compiles one clause part, noting where it is written and the definitions it names.
+    std::uint32_t compile_part(const ast::expr& part, clause_source& source) {
+        source.where = part.where;
+        std::vector<std::uint32_t>* const outer = m_naming;
+        m_naming = &source.definitions;
+        const std::uint32_t root = compile(part).node;
+        m_naming = outer;
+        return root;
     }
 
     /// The operands of a chain of one operator: `a and (b and c)` -> a, b, c, in order.
@@ -935,6 +970,8 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> m_memo_of;
     std::unordered_map<std::string, std::uint32_t> m_trackers;
     std::unordered_map<const ast::definition*, compiled_expr> m_definitions;
+    std::unordered_map<const ast::definition*, std::uint32_t> m_definition_index;  // in m_set.definitions
+    std::vector<std::uint32_t>* m_naming = nullptr;  // the definitions named by what is being compiled
     std::unordered_map<const ast::quantifier*, variable_info> m_variables;
 };
 

@@ -112,6 +112,22 @@ struct message_part {
     std::uint32_t node = none;
 };
 
+/// A clause part as written, for explanations (evaluator::explain): where its text is, and the
+/// definitions it names, in the order first named (indices into compiled_set::definitions).
+struct clause_source {
+    span where;
+    std::vector<std::uint32_t> definitions;
+};
+
+/// A definition (`let name = value`) that some clause part names, for explanations.
+struct definition_source {
+    std::string name;
+    span where;                              // its value as written
+    std::uint32_t node = none;               // its compiled value
+    bool constant = false;                   // a literal or a list of literals: shown by its text alone
+    std::vector<std::uint32_t> definitions;  // the definitions its value names
+};
+
 /// `then within N turns [where F] require|forbid C` of a rule.
 struct deferred_rule {
     std::uint32_t turns = 0;
@@ -119,7 +135,7 @@ struct deferred_rule {
     std::uint32_t condition = none;
     bool forbid = false;
     std::uint32_t slot = 0;          // index of its obligation in the conversation state
-    span filter_where, condition_where;  // as written, for explanations
+    clause_source filter_source, condition_source;  // as written, for explanations
 };
 
 /// What a conversation function remembers from turn to turn: the compiler lays the state out, the
@@ -187,7 +203,6 @@ struct phrase_set {
 struct obligation {
     std::uint32_t node = none;
     bool forbid = false;
-    span where;  // the clause part as written, for explanations
 };
 
 struct compiled_rule {
@@ -196,8 +211,10 @@ struct compiled_rule {
     std::string name;
     std::string severity;
     std::vector<std::uint32_t> when, unless;  // clause roots, in source order
-    std::vector<span> when_where, unless_where;  // each root's clause part as written, for explanations
     std::vector<obligation> obligations;  // require and forbid clauses together, in source order
+    // Each root's clause part as written, for explanations (kept apart from the roots, which the
+    // evaluation of every record walks).
+    std::vector<clause_source> when_sources, unless_sources, obligation_sources;
     std::vector<message_part> message;  // empty when the rule has no template
     std::string fallback_message;       // the description, else the name
     std::vector<remedy_out> remedies;
@@ -288,6 +305,7 @@ public:
     std::uint32_t memo_count = 0;
     std::uint32_t variable_count = 0;
     std::vector<eval::compiled_rule> rules;
+    std::vector<eval::definition_source> definitions;  // those clause parts name, for explanations
     std::vector<policy_summary> summaries;
     std::uint32_t id_slot = 0;               // root positions of `id` and `conversation_id`
     std::uint32_t conversation_id_slot = 0;

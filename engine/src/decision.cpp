@@ -56,6 +56,25 @@ nlohmann::json to_json(const decision& d) {
     };
 }
 
+namespace {
+
+nlohmann::json definitions_json(const std::vector<definition_explanation>& definitions) {
+    auto out = nlohmann::json::array();
+    for (const definition_explanation& d : definitions) {
+        out.push_back({
+            {"name", d.name},
+            {"text", d.text},
+            {"value", d.value},
+            {"missing", d.missing},
+            {"errors", d.errors},
+            {"definitions", definitions_json(d.definitions)},
+        });
+    }
+    return out;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const rule_explanation& e) {
     auto clauses = nlohmann::json::array();
     for (const clause_explanation& c : e.clauses) {
@@ -65,6 +84,7 @@ nlohmann::json to_json(const rule_explanation& e) {
             {"value", c.value ? nlohmann::json(*c.value) : nlohmann::json(nullptr)},
             {"missing", c.missing},
             {"errors", c.errors},
+            {"definitions", definitions_json(c.definitions)},
         });
     }
     return {

@@ -1368,15 +1368,17 @@ struct evaluator::impl {
             e.policy = r.policy;
             e.policy_version = r.policy_version;
             e.rule = r.name;
-            for (std::size_t i = 0; i < r.when.size(); ++i) explain_clause(e, "when", r.when[i], r.when_where[i]);
+            for (std::size_t i = 0; i < r.when.size(); ++i) explain_clause(e, "when", r.when[i], r.when_sources[i]);
             for (std::size_t i = 0; i < r.unless.size(); ++i)
-                explain_clause(e, "unless", r.unless[i], r.unless_where[i]);
-            for (const eval::obligation& o : r.obligations)
-                explain_clause(e, o.forbid ? "forbid" : "require", o.node, o.where);
+                explain_clause(e, "unless", r.unless[i], r.unless_sources[i]);
+            for (std::size_t i = 0; i < r.obligations.size(); ++i) {
+                const eval::obligation& o = r.obligations[i];
+                explain_clause(e, o.forbid ? "forbid" : "require", o.node, r.obligation_sources[i]);
+            }
             if (r.deferred) {
                 const eval::deferred_rule& d = r.then_;
-                if (d.filter != none) explain_clause(e, "where", d.filter, d.filter_where);
-                explain_clause(e, d.forbid ? "forbid" : "require", d.condition, d.condition_where);
+                if (d.filter != none) explain_clause(e, "where", d.filter, d.filter_source);
+                explain_clause(e, d.forbid ? "forbid" : "require", d.condition, d.condition_source);
                 e.result = deferred_result(r, findings);
             } else {
                 e.result = explained_result(r);
@@ -1398,15 +1400,38 @@ struct evaluator::impl {
         return "not_applicable";
     }
 
-    void explain_clause(rule_explanation& e, const char* kind, std::uint32_t n, const span& where) {
+    void explain_clause(rule_explanation& e, const char* kind, std::uint32_t n, const eval::clause_source& source) {
         absent.clear();
         errors.clear();
         const tri t = clause(n);
         clause_explanation& c = e.clauses.emplace_back();
         c.clause = kind;
-        c.text = one_line(set.checked.sources->text(where));
+        c.text = one_line(set.checked.sources->text(source.where));
         if (t != tri::unknown) c.value = t == tri::true_;
         name_unknowns(t, c.missing, c.errors);
+        std::vector<std::uint32_t> explained;
+        explain_definitions(source.definitions, explained, c.definitions);
+    }
+
+    // The definitions a part (or a definition) names, each once per part: a definition that several
+    // others name is explained where first named (definitions that each name the one before twice
+    // would otherwise double the account at every level).
+    void explain_definitions(const std::vector<std::uint32_t>& named, std::vector<std::uint32_t>& explained,
+                             std::vector<definition_explanation>& out) {
+        for (const std::uint32_t index : named) {
+            const eval::definition_source& d = set.definitions[index];
+            if (d.constant || std::find(explained.begin(), explained.end(), index) != explained.end()) continue;
+            explained.push_back(index);
+            absent.clear();
+            errors.clear();
+            const value v = eval(d.node);
+            definition_explanation& x = out.emplace_back();
+            x.name = d.name;
+            x.text = one_line(set.checked.sources->text(d.where));
+            x.value = eval::to_json(v);
+            name_unknowns(v.k == kind::unknown ? tri::unknown : tri::true_, x.missing, x.errors);
+            explain_definitions(d.definitions, explained, x.definitions);
+        }
     }
 
     // The rule's result on this record, as judge_rules() found it.

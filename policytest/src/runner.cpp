@@ -214,11 +214,52 @@ std::string describe(const finding* f, const std::string& rule, std::uint32_t tu
 }
 
 // `when speaker == "ai": true`, `require ai.disclosed == true: unknown (absent: ai.disclosed)`.
-std::string clause_line(const clause_explanation& c) {
-    std::string line = c.clause + " " + c.text + ": " + (c.value ? (*c.value ? "true" : "false") : "unknown");
-    if (!c.missing.empty()) line += " (absent: " + join(c.missing, ", ") + ")";
-    if (!c.errors.empty()) line += " (error: " + join(c.errors, "; ") + ")";
+std::string with_unknowns(std::string line, const std::vector<std::string>& missing,
+                          const std::vector<std::string>& errors) {
+    if (!missing.empty()) line += " (absent: " + join(missing, ", ") + ")";
+    if (!errors.empty()) line += " (error: " + join(errors, "; ") + ")";
     return line;
+}
+
+std::string clause_line(const clause_explanation& c) {
+    return with_unknowns(c.clause + " " + c.text + ": " + (c.value ? (*c.value ? "true" : "false") : "unknown"),
+                         c.missing, c.errors);
+}
+
+// A definition's value as a why line shows it: conditions as true, false or unknown, other values
+// as JSON, cut short (a definition may hold a whole lowered text).
+std::string shown_value(const nlohmann::json& value) {
+    if (value.is_null()) return "unknown";
+    std::string text = value.dump();
+    constexpr std::size_t longest = 60;
+    if (text.size() > longest) {
+        std::size_t cut = longest;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        text.resize(cut);
+        text += "...";
+    }
+    return text;
+}
+
+// The definitions under a part, one line each, indented by how deep they are named.
+void definition_lines(const std::vector<definition_explanation>& definitions, const std::string& indent,
+                      std::vector<std::string>& out) {
+    for (const definition_explanation& d : definitions) {
+        out.push_back(with_unknowns(indent + d.name + ": " + shown_value(d.value), d.missing, d.errors));
+        definition_lines(d.definitions, indent + "  ", out);
+    }
+}
+
+// A part's line, then the definitions it names; a part that is one definition's name alone
+// (`forbid distressed`) is not repeated by that definition's line, only the definitions under it.
+std::vector<std::string> clause_lines(const clause_explanation& c) {
+    std::vector<std::string> lines{clause_line(c)};
+    if (c.definitions.size() == 1 && c.definitions.front().name == c.text) {
+        definition_lines(c.definitions.front().definitions, "  ", lines);
+    } else {
+        definition_lines(c.definitions, "  ", lines);
+    }
+    return lines;
 }
 
 class judge {
@@ -269,7 +310,9 @@ private:
     void add_why(const turn_outcome& turn, const std::string& rule) {
         for (const rule_explanation& e : turn.explanations) {
             if (e.rule != rule) continue;
-            for (const clause_explanation& c : e.clauses) add(difference::kind::why, clause_line(c));
+            for (const clause_explanation& c : e.clauses) {
+                for (std::string& line : clause_lines(c)) add(difference::kind::why, std::move(line));
+            }
             return;
         }
     }

@@ -273,9 +273,14 @@ BOOST_AUTO_TEST_CASE(eval_explains_every_rule_on_request) {
         if (rule["rule"] != "no_sales_to_distressed") continue;
         seen = true;
         BOOST_TEST(rule["result"] == "violation");
-        BOOST_TEST(
-            rule["clauses"][2] ==
-            nlohmann::json::parse(R"({"clause":"forbid","text":"distressed","value":true,"missing":[],"errors":[]})"));
+        // The part names a definition: what it stands for comes with it.
+        nlohmann::json expected = nlohmann::json::parse(
+            R"({"clause":"forbid","text":"distressed","value":true,"missing":[],"errors":[],"definitions":[
+                {"name":"distressed","value":true,"missing":[],"errors":[],"definitions":[]}]})");
+        expected["definitions"][0]["text"] =
+            "signals.distress >= 0.6 or (any e in signals.emotions: e in [\"anxiety\", \"fear\", \"sadness\", "
+            "\"anger\", \"frustration\"]) or signals.sentiment <= -0.5";
+        BOOST_TEST(rule["clauses"][2] == expected, rule["clauses"][2].dump());
     }
     BOOST_TEST(seen);
 }

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -184,8 +185,9 @@ BOOST_AUTO_TEST_CASE(explanations_as_json) {
     const json j = vigil::to_json(rule(e, "first_turn_discloses"));
     BOOST_TEST(j == json::parse(R"j({"policy":"care","version":"1.0","rule":"first_turn_discloses","result":"violation",
         "clauses":[
-          {"clause":"when","text":"first(speaker == \"ai\")","value":true,"missing":[],"errors":[]},
-          {"clause":"require","text":"ai.disclosed == true","value":false,"missing":[],"errors":[]}]})j"),
+          {"clause":"when","text":"first(speaker == \"ai\")","value":true,"missing":[],"errors":[],"definitions":[]},
+          {"clause":"require","text":"ai.disclosed == true","value":false,"missing":[],"errors":[],
+           "definitions":[]}]})j"),
                j.dump());
     BOOST_TEST(vigil::to_json(rule(e, "anything"))["version"].is_null());
 }
@@ -241,4 +243,102 @@ policy "p" {
     BOOST_TEST(spaced.clauses[1].text == R"(speaker == "ai")");
     BOOST_TEST(spaced.clauses[2].text == R"(text matches r"\d+  left")");
     BOOST_TEST(spaced.result == "violation");
+}
+
+// A part that names definitions is followed by what they stand for: each definition with its text
+// and value on the record, the definitions it names in turn, each once per part; phrase lists are
+// left out, their text being their value.
+BOOST_AUTO_TEST_CASE(the_definitions_a_part_names_are_explained) {
+    const auto set = compile_policy(R"(
+policy "p" {
+  let phrases = ["only today", "last chance"]
+  let pressure = any p in phrases: lower(text) contains p
+  let sad = signals.sentiment <= -0.5
+  let scared = "fear" in signals.emotions
+  let upset = sad or scared
+  let fragile = upset and not calm
+  let calm = signals.distress < 0.2
+  let shouting = upper(text) == text
+  rule no_pressure {
+    severity high
+    when pressure
+    forbid fragile or upset
+    forbid shouting and sad
+  }
+}
+)");
+    const auto e = explain(set, R"({"text":"ONLY TODAY!","signals":{"emotions":["fear"],"distress":0.5}})");
+    const auto& r = rule(e, "no_pressure");
+    BOOST_TEST(r.result == "violation");
+    BOOST_REQUIRE_EQUAL(r.clauses.size(), 4u);  // `forbid fragile or upset` is two parts
+
+    // `when pressure`: the definition, and no phrase list under it.
+    const auto& when = r.clauses[0];
+    BOOST_REQUIRE_EQUAL(when.definitions.size(), 1u);
+    BOOST_TEST(when.definitions[0].name == "pressure");
+    BOOST_TEST(when.definitions[0].text == "any p in phrases: lower(text) contains p");
+    BOOST_TEST(when.definitions[0].value == json(true));
+    BOOST_TEST(when.definitions[0].definitions.empty());
+
+    // `forbid fragile`: fragile, then upset (sad unknown, scared true) and calm under it.
+    const auto& fragile = r.clauses[1];
+    BOOST_TEST(shown(fragile) == "true");  // upset, and not calm: the distress is 0.5
+    BOOST_REQUIRE_EQUAL(fragile.definitions.size(), 1u);
+    const auto& f = fragile.definitions[0];
+    BOOST_TEST(f.name == "fragile");
+    BOOST_TEST(f.value == json(true));
+    BOOST_REQUIRE_EQUAL(f.definitions.size(), 2u);
+    BOOST_TEST(f.definitions[0].name == "upset");
+    BOOST_TEST(f.definitions[0].value == json(true));
+    BOOST_REQUIRE_EQUAL(f.definitions[0].definitions.size(), 2u);
+    BOOST_TEST(f.definitions[0].definitions[0].name == "sad");
+    BOOST_TEST(f.definitions[0].definitions[0].value.is_null());
+    BOOST_TEST(f.definitions[0].definitions[0].missing == std::vector<std::string>{"signals.sentiment"},
+               boost::test_tools::per_element());
+    BOOST_TEST(f.definitions[0].definitions[1].name == "scared");
+    BOOST_TEST(f.definitions[1].name == "calm");
+    BOOST_TEST(f.definitions[1].value == json(false));
+
+    // `forbid upset`: upset and its two.
+    const auto& upset = r.clauses[2];
+    BOOST_TEST(shown(upset) == "true");
+    BOOST_REQUIRE_EQUAL(upset.definitions.size(), 1u);
+    BOOST_TEST(upset.definitions[0].definitions.size() == 2u);
+
+    // `forbid shouting and sad`: a value that is no condition is shown as it is.
+    const auto& both = r.clauses[3];
+    BOOST_REQUIRE_EQUAL(both.definitions.size(), 2u);
+    BOOST_TEST(both.definitions[0].name == "shouting");
+    BOOST_TEST(both.definitions[0].value == json(true));
+    BOOST_TEST(both.definitions[1].name == "sad");
+
+    const json j = vigil::to_json(r);
+    BOOST_TEST(j["clauses"][1]["definitions"][0]["definitions"][0]["definitions"][0]["name"] == "sad");
+    BOOST_TEST(j["clauses"][1]["definitions"][0]["definitions"][0]["definitions"][0]["missing"][0] ==
+               "signals.sentiment");
+    BOOST_TEST(j["clauses"][0]["definitions"][0]["text"] == "any p in phrases: lower(text) contains p");
+}
+
+// Definitions that each name the one before twice: the account grows with the chain, not twice
+// per level.
+BOOST_AUTO_TEST_CASE(a_definition_named_twice_is_explained_once_per_part) {
+    std::string text = "policy \"p\" {\n  let d0 = signals.distress > 0.5\n";
+    for (int i = 1; i <= 20; ++i) {
+        text += "  let d" + std::to_string(i) + " = d" + std::to_string(i - 1) + " or (d" + std::to_string(i - 1) +
+                " and speaker == \"ai\")\n";
+    }
+    text += "  let e = d20 and d19\n  rule r {\n    severity low\n    forbid e\n  }\n}\n";
+    const auto set = compile_policy(text);
+    const auto e = explain(set, R"({"speaker":"ai"})");
+    const auto& r = rule(e, "r");
+    std::size_t count = 0;
+    std::function<void(const std::vector<vigil::definition_explanation>&)> walk =
+        [&](const std::vector<vigil::definition_explanation>& ds) {
+            for (const auto& d : ds) {
+                ++count;
+                walk(d.definitions);
+            }
+        };
+    walk(r.clauses[0].definitions);
+    BOOST_TEST(count == 22u);  // e, d20 .. d0
 }

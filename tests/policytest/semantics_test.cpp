@@ -437,3 +437,38 @@ BOOST_AUTO_TEST_CASE(discovery) {
     BOOST_TEST(problems[0].message.find("no test file") != std::string::npos, problems[0].message);
     BOOST_TEST(problems[1].message.find("cannot read") != std::string::npos, problems[1].message);
 }
+
+// Under a part, the definitions it names with their values on the turn: a part that is one
+// definition's name alone is not repeated, a value that is no condition is shown as JSON and cut
+// short, and a phrase list is left out.
+BOOST_AUTO_TEST_CASE(why_lines_show_the_definitions_a_part_names) {
+    const char* const policy = R"(
+policy "p" {
+  let phrases = ["only today", "last chance"]
+  let lowered = lower(text)
+  let pressure = any p in phrases: lowered contains p
+  let scared = "fear" in signals.emotions
+  let upset = scared or signals.sentiment < -0.5
+  rule no_pressure {
+    severity high
+    when pressure and lowered != ""
+    forbid upset
+  }
+}
+)";
+    const auto f = pt::run_text("t.tests", R"(policy "p"
+case "c" {
+  record {"text": "ONLY TODAY, a long text that goes on for a good while after the phrase", "signals": {"emotions": ["fear"]}}
+  expect pass no_pressure
+})",
+                                {{"p.vigil", std::string(policy)}});
+    BOOST_TEST(diff_of(f.cases.at(0)) ==
+               "- expected pass no_pressure on turn 1 (line 4)\n"
+               "+ actual violation no_pressure on turn 1: no_pressure\n"
+               "    when pressure: true\n"
+               "      lowered: \"only today, a long text that goes on for a good while after...\n"
+               "    when lowered != \"\": true\n"
+               "      lowered: \"only today, a long text that goes on for a good while after...\n"
+               "    forbid upset: true\n"
+               "      scared: true\n");
+}

@@ -102,6 +102,18 @@ struct decision {
     std::string policy_hash;
 };
 
+/// A definition (`let distressed = ...`) that a clause part names, and how it came out on the
+/// record: what a part such as `forbid distressed` stands for. Each definition is explained once
+/// per clause part, where first named; definitions that are literals (phrase lists) are left out.
+struct definition_explanation {
+    std::string name;
+    std::string text;                                 // its value as written in the policy, on one line
+    nlohmann::json value;                             // true, false, a number, a text, a list...; null: unknown
+    std::vector<std::string> missing;                 // unknown: the absent paths that left it open
+    std::vector<std::string> errors;                  // run-time problems, worded as in findings
+    std::vector<definition_explanation> definitions;  // the definitions it names in turn
+};
+
 /// How one clause of a rule came out on a record (evaluator::explain). A clause written
 /// `when a and b` (or `unless a or b`, `require a and b`, `forbid a or b`) is judged as its parts,
 /// and explained part by part.
@@ -111,6 +123,7 @@ struct clause_explanation {
     std::optional<bool> value;         // empty: unknown
     std::vector<std::string> missing;  // unknown: the absent paths that left it open
     std::vector<std::string> errors;   // run-time problems, worded as in findings
+    std::vector<definition_explanation> definitions;  // the definitions the part names
 };
 
 /// How one rule came out on a record, and why.
@@ -129,7 +142,8 @@ struct rule_explanation {
 };
 
 /// {"policy", "version", "rule", "result", "clauses": [{"clause", "text", "value" (true, false or
-/// null), "missing", "errors"}]}.
+/// null), "missing", "errors", "definitions": [{"name", "text", "value", "missing", "errors",
+/// "definitions"}]}]}.
 [[nodiscard]] nlohmann::json to_json(const rule_explanation& e);
 
 /// The decision a set of findings makes: deny when a violation has a `block` remedy, else
