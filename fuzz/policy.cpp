@@ -61,10 +61,13 @@ void parse_alone(const std::string& text) {
 }
 
 // Every turn of the sample records as one conversation, then its end, as `vigil eval` and
-// `vigil replay` would run a set that checks.
+// `vigil replay` would run a set that checks; and the same turns explained, with a state of their
+// own, as `vigil test` runs them: the same decisions, every rule explained.
 void decide_samples(const std::shared_ptr<const compiled_set>& set) {
-    evaluator judge(set);
-    rule_state state = judge.new_state();
+    evaluator judge(set), explainer(set);
+    rule_state state = judge.new_state(), explained_state = explainer.new_state();
+    std::size_t rules = 0;
+    for (const policy_summary& p : summarize(*set)) rules += p.rules;
     for (const std::string& record : sample_records()) {
         decision d;
         std::string error;
@@ -72,6 +75,14 @@ void decide_samples(const std::shared_ptr<const compiled_set>& set) {
         std::string text;
         append_json(text, d);
         require(text == json_text(to_json(d)), "append_json and to_json disagree on a decision");
+
+        decision explained;
+        std::vector<rule_explanation> why;
+        require(explainer.explain(record, explained_state, explained, why, error), "explain refused a sample record");
+        require(json_text(to_json(explained)) == json_text(to_json(d)), "explain decided otherwise than decide");
+        require(why.size() == rules, "explain left out a rule");
+        for (const rule_explanation& e : why)
+            require(!json_text(to_json(e)).empty(), "an explanation renders as no JSON");
     }
     std::vector<finding> ending;
     judge.finish(state, ending);

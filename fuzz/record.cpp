@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness.hpp"
 #include "vigil/conversation.hpp"
@@ -54,8 +55,8 @@ std::string decision_text(const decision& d) {
     return text;
 }
 
-// decide() on the text as it is, on a padded copy parsed in place, and project_only() must give
-// the same answer; a refusal says why.
+// decide() on the text as it is, on a padded copy parsed in place, project_only() and explain()
+// must give the same answer; a refusal says why.
 void decide_three_ways(std::string_view json) {
     evaluator judge(shipped());
     decision plain;
@@ -76,6 +77,15 @@ void decide_three_ways(std::string_view json) {
     std::string projected_error;
     require(judge.project_only(json, projected_error) == accepted && projected_error == plain_error,
             "project_only and decide disagree on whether a record is accepted");
+
+    decision explained;
+    std::vector<rule_explanation> why;
+    std::string explained_error;
+    require(judge.explain(json, explained, why, explained_error) == accepted && explained_error == plain_error,
+            "explain and decide disagree on whether a record is accepted");
+    if (!accepted) return;
+    require(decision_text(explained) == decision_text(plain), "explain decided otherwise than decide");
+    for (const rule_explanation& e : why) require(!json_text(to_json(e)).empty(), "an explanation renders as no JSON");
 }
 
 void peek_once(std::string_view json) {
