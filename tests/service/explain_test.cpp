@@ -42,8 +42,7 @@ BOOST_AUTO_TEST_CASE(explanations_agree_with_decisions_on_generated_records) {
     vigil::datagen::options gen;
     gen.records = 3000;
     gen.seed = 11;
-    std::vector<std::string> lines;
-    vigil::datagen::generate(gen, [&](std::string_view line) { lines.emplace_back(line); });
+    const std::vector<std::string> lines = generated_log(gen);
 
     vigil::evaluator judge(set), explainer(set);
     std::size_t explained = 0, opened = 0;
@@ -100,8 +99,7 @@ BOOST_AUTO_TEST_CASE(explanations_agree_with_decisions_in_conversations) {
     gen.records = 4000;
     gen.seed = 12;
     gen.concurrent = 40;
-    std::vector<std::string> lines;
-    vigil::datagen::generate(gen, [&](std::string_view line) { lines.emplace_back(line); });
+    const std::vector<std::string> lines = generated_log(gen);
 
     vigil::evaluator judge(set), explainer(set);
     std::map<std::string, std::pair<vigil::rule_state, vigil::rule_state>> conversations;
@@ -141,8 +139,7 @@ BOOST_AUTO_TEST_CASE(a_session_table_explains_the_turns_it_decides) {
     gen.duplicates = 0.02;
     gen.gaps = 0.02;
     gen.malformed = 0.01;
-    std::vector<std::string> lines;
-    vigil::datagen::generate(gen, [&](std::string_view line) { lines.emplace_back(line); });
+    const std::vector<std::string> lines = generated_log(gen);
 
     std::size_t rules = 0;
     for (const vigil::policy_summary& p : vigil::summarize(*set)) rules += p.rules;

@@ -6,15 +6,25 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 
+#include "vigil/datagen.hpp"
 #include "vigil/service.hpp"
 
 namespace service_test {
 
 using compiled = std::shared_ptr<const vigil::compiled_set>;
 using clock_type = std::chrono::steady_clock;
+
+/// The lines vigil::datagen writes for `options`, in order.
+inline std::vector<std::string> generated_log(const vigil::datagen::options& options) {
+    std::vector<std::string> lines;
+    vigil::datagen::generate(options, [&](std::string_view line) { lines.emplace_back(line); });
+    return lines;
+}
 
 /// Loads policy text (or files, or directories) with load_policies; fails the test with the
 /// rendered diagnostics when it does not check.

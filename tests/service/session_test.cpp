@@ -46,8 +46,7 @@ BOOST_AUTO_TEST_CASE(live_turns_are_judged_as_the_tracker_judges_them_with_windo
     gen.duplicates = 0.03;
     gen.gaps = 0.03;
     gen.malformed = 0.01;
-    std::vector<std::string> lines;
-    vigil::datagen::generate(gen, [&](std::string_view line) { lines.emplace_back(line); });
+    const std::vector<std::string> lines = generated_log(gen);
 
     // The tracker: reorder window 0, no idle expiry.
     vigil::tracker_options options;
