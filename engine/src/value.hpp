@@ -137,6 +137,7 @@ private:
     std::size_t m_offset = 0;
 };
 
+/// composed_text() for a text with a byte beyond ASCII.
 std::string_view composed_non_ascii(std::string_view s, arena& mem);
 
 /// `s` in Unicode normalization form C, the form every string is compared in (text.hpp): `s`

@@ -207,10 +207,17 @@ std::string metrics::render(const gauges& g) const {
     sample(out, "vigil_decision_log_lines_total", "", g.log_lines);
     header(out, "vigil_decision_log_bytes_total", "counter", "Bytes written to the decision log.");
     sample(out, "vigil_decision_log_bytes_total", "", g.log_bytes);
-    header(out, "vigil_decision_log_queue_bytes", "gauge", "Bytes waiting for the decision log's writer thread.");
+    header(out, "vigil_decision_log_queue_bytes", "gauge",
+           "Bytes waiting for the decision log's writer thread, or held back by failed writes.");
     sample(out, "vigil_decision_log_queue_bytes", "", g.log_queue_bytes);
-    header(out, "vigil_decision_log_write_errors_total", "counter", "Failed writes to the decision log.");
+    header(out, "vigil_decision_log_write_errors_total", "counter",
+           "Failed attempts to write the decision log (each is tried again).");
     sample(out, "vigil_decision_log_write_errors_total", "", g.log_write_errors);
+    header(out, "vigil_decision_log_failing", "gauge", "1 while the last write to the decision log failed.");
+    sample(out, "vigil_decision_log_failing", "", g.log_failing ? 1 : 0);
+    header(out, "vigil_decision_log_dropped_lines_total", "counter",
+           "Lines not logged because too many bytes were already waiting to be written.");
+    sample(out, "vigil_decision_log_dropped_lines_total", "", g.log_dropped_lines);
 
     header(out, "vigil_uptime_seconds", "gauge", "Seconds since the server started.");
     out.append("vigil_uptime_seconds ").append(number(g.uptime_seconds)).append("\n");

@@ -35,6 +35,8 @@ struct gauges {
     std::uint64_t log_bytes = 0;
     std::uint64_t log_queue_bytes = 0;
     std::uint64_t log_write_errors = 0;
+    std::uint64_t log_dropped_lines = 0;
+    bool log_failing = false;
     double uptime_seconds = 0;
 };
 

@@ -542,13 +542,23 @@ struct server::impl {
         answer_json(out, status, body);
     }
 
+    // 503 while the decision log cannot be written: the server still decides, but what it decides
+    // waits in memory, and a load balancer should send the traffic elsewhere.
     void handle_healthz(const request&, answer& out) {
         const auto i = current_info();
-        answer_json(out, 200,
-                    json{{"status", "ok"},
-                         {"policy_hash", i->hash},
-                         {"generation", store->generation()},
-                         {"uptime_seconds", std::chrono::duration<double>(steady::now() - started).count()}});
+        json body{{"status", "ok"},
+                  {"policy_hash", i->hash},
+                  {"generation", store->generation()},
+                  {"uptime_seconds", std::chrono::duration<double>(steady::now() - started).count()}};
+        int status = 200;
+        if (decisions.is_open()) {
+            body["decision_log"] = decisions.failing() ? "failing" : "ok";
+            if (decisions.failing()) {
+                body["status"] = "degraded";
+                status = 503;
+            }
+        }
+        answer_json(out, status, body);
     }
 
     void handle_metrics(const request&, answer& out) {
@@ -559,6 +569,8 @@ struct server::impl {
         g.log_bytes = decisions.bytes();
         g.log_queue_bytes = decisions.queued_bytes();
         g.log_write_errors = decisions.write_errors();
+        g.log_dropped_lines = decisions.dropped_lines();
+        g.log_failing = decisions.failing();
         g.uptime_seconds = std::chrono::duration<double>(steady::now() - started).count();
         out.body = counters.render(g);
         out.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -491,6 +491,57 @@ BOOST_AUTO_TEST_CASE(signals_reopen_the_decision_log_and_reload_the_policies) {
     BOOST_TEST(plain.terminate() == 0);
 }
 
+// A disk that refuses writes (here /dev/full, behind the log's name) loses no decision: the server
+// goes on deciding, the lines wait in memory and /healthz answers 503 until a write goes through
+// (here once the log is reopened on a real file).
+BOOST_AUTO_TEST_CASE(a_failing_decision_log_holds_its_lines_until_it_can_write_them) {
+    temp_dir scratch;
+    const fs::path log = scratch.path() / "decisions.jsonl";
+    fs::create_symlink("/dev/full", log);
+    served s({"--decision-log", log.string()});
+    const auto turn = [](int n) {
+        return R"({"id":"full-)" + std::to_string(n) + R"(","conversation_id":"full","turn":)" + std::to_string(n) +
+               R"(,"speaker":"user","text":"hi"})";
+    };
+    for (int n = 1; n <= 10; ++n) {
+        auto res = s.post("/v1/decide", turn(n));
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+    }
+    BOOST_REQUIRE(eventually([&] { return s.metric("vigil_decision_log_failing") == 1; }, 10s));
+    auto health = s.get("/healthz");
+    BOOST_REQUIRE(health);
+    BOOST_TEST(health->status == 503);
+    BOOST_TEST(json::parse(health->body)["status"] == "degraded");
+    BOOST_TEST(json::parse(health->body)["decision_log"] == "failing");
+    BOOST_TEST(s.metric("vigil_decision_log_write_errors_total") >= 1);
+    BOOST_TEST(s.metric("vigil_decision_log_queue_bytes") > 0);
+    BOOST_TEST(s.process->output().find("its lines wait in memory") != std::string::npos);
+
+    // A real file under the name, and the log reopened: the waiting lines are written there.
+    fs::remove(log);
+    s.process->signal(SIGUSR1);
+    BOOST_REQUIRE(eventually([&] { return s.metric("vigil_decision_log_failing") == 0; }, 10s));
+    BOOST_TEST(s.get_json("/healthz")["decision_log"] == "ok");
+    for (int n = 11; n <= 20; ++n) {
+        auto res = s.post("/v1/decide", turn(n));
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+    }
+    BOOST_TEST(s.metric("vigil_decision_log_dropped_lines_total") == 0);
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);  // nothing was lost
+
+    std::vector<int> turns;
+    std::istringstream in(read_text(log));
+    for (std::string line; std::getline(in, line);) {
+        const json entry = json::parse(line);
+        if (entry.contains("record")) turns.push_back(entry["record"]["turn"]);
+    }
+    std::vector<int> expected(20);
+    std::iota(expected.begin(), expected.end(), 1);
+    BOOST_TEST(turns == expected, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {
     temp_dir secrets;
     write_text(secrets.path() / "token", "s3cret-token\n");

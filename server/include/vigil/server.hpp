@@ -86,8 +86,8 @@ public:
     [[nodiscard]] int port() const;
     /// Serves until stop(), then shuts down: no new connection is accepted, idle connections are
     /// closed, requests in flight get their answers, conversations are closed, the decision log is
-    /// flushed and closed. Returns exit_clean, or exit_bad_input when the decision log could not be
-    /// written.
+    /// flushed and closed. Returns exit_clean, or exit_bad_input when the decision log lost lines
+    /// (dropped while a failing disk held too many back, or still unwritten at the end).
     int run();
     /// Asks run() to return; callable from any thread, any number of times, before or during run().
     void stop();
