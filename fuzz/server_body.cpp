@@ -88,7 +88,8 @@ void check_error_answer(const json& answer, std::string_view record) {
 }
 
 // What POST /v1/decide does with a record (server.cpp, decide_one), without the decision log, the
-// metrics and the conversations closed on the way: peek, the session table, and the answer's text.
+// metrics and the conversations closed on the way: peek, the session table, and the answer's text;
+// records of an even length as `?explain` asks, with how every rule came out.
 // Returns the HTTP status.
 int decide_as_the_server(session_table& table, std::string_view text, clock_type::time_point now, std::string& out) {
     record_key facts;
@@ -99,7 +100,10 @@ int decide_as_the_server(session_table& table, std::string_view text, clock_type
     const bool strict_ok = server::check_record(text, strict);
     if (!strict_ok) check_refusal(strict, text, "not_an_object");
     const std::uint64_t open_before = table.counters().open;
-    if (!table.decide(text, facts, true, now, r, error)) {
+    std::vector<rule_explanation> why;
+    std::vector<rule_explanation>* explain = text.size() % 2 == 0 ? &why : nullptr;
+    if (!table.decide(text, facts, true, now, r, error, explain)) {
+        require(why.empty(), "a refused record was explained");
         require(!error.empty() && one_line(error), "the session table refused a record without a one-line reason");
         require(table.counters().open == open_before, "a refused record changed the session table");
         out = server::refused_record(text, error);
@@ -110,6 +114,8 @@ int decide_as_the_server(session_table& table, std::string_view text, clock_type
         return 400;
     }
     require(strict_ok, "the session table decided a record check_record refuses");
+    require(why.empty() != (explain != nullptr && r.decided), "a decided turn was not explained, or another was");
+    for (const rule_explanation& e : why) require(!json_text(to_json(e)).empty(), "an explanation renders as no JSON");
     if (!r.decided) {
         require(r.placement == "duplicate" || r.placement == "out_of_order", "a record not decided nor refused");
         out = json_text(server::error_body("duplicate_turn", "not decided"));
