@@ -97,6 +97,9 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
             },
             "FIELD"))
         ->allow_extra_args(false);
+    cmd->add_flag("--explain", o.explain,
+                  "each finding of a record also says how every part of its rule came out on it (as vigil eval "
+                  "--explain); slower");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -147,6 +150,7 @@ int run_replay(const replay_command_options& o) {
     options.max_line = *server::parse_size(o.max_line);
     options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
     options.tracking.resume_within_ms = *resume_within_ms(o.resume_within);
+    options.tracking.explain = o.explain;
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 
     replay::summary summary;

@@ -24,6 +24,7 @@ struct replay_command_options {
     std::string findings = "-";
     std::string summary_json;
     std::vector<std::string> group_by;  // record fields the summary counts findings by
+    bool explain = false;               // each finding carries how its rule came out, and why
     std::string log_level = "info";
 };
 

@@ -143,6 +143,7 @@ struct conversation_tracker::impl {
     std::deque<std::pair<std::int64_t, std::string>> paused_order;  // (resume deadline, id), as paused
     std::size_t held = 0;
     decision verdict;  // reused: the evaluator keeps its buffers
+    std::vector<rule_explanation> explanations;  // options.explain: of the record decided last
     decision closing;  // the end-of-conversation findings of the conversation being closed
     std::string error;
     bool log_timed = false;    // some log time was seen ...
@@ -155,8 +156,9 @@ struct conversation_tracker::impl {
 
     // Every record the tracker evaluates goes through here, in turn order for its conversation,
     // with that conversation's state.
-    bool evaluate_turn(conversation_state& state, record_text record, decision& out, std::string& why) {
-        return judge.decide(record, state.rules, out, why);
+    bool evaluate_turn(conversation_state& state, record_text record, decision& out, std::string& reason) {
+        if (options.explain) return judge.explain(record.json, state.rules, out, explanations, reason);
+        return judge.decide(record, state.rules, out, reason);
     }
 
     // Runs once per conversation, after its last record was evaluated and before its state is
@@ -213,6 +215,7 @@ struct conversation_tracker::impl {
         e.conversation_id = c.id;
         e.record = &key;
         e.verdict = &verdict;
+        if (options.explain) e.why = &explanations;
         sink(e);
     }
 

@@ -208,7 +208,8 @@ std::string_view event_renderer::tail_of(const decision& d) {
     return m_tail;
 }
 
-void event_renderer::findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t) {
+void event_renderer::findings(const decision& d, line_id line, const record_key* key,
+                              const std::vector<rule_explanation>* why, rendered& out, tally& t) {
     // Written by hand rather than through nlohmann::json: most of a replay's time went into
     // building and dumping these objects. The finding fields are those of vigil::to_json, in its
     // order and with its escaping (a test compares them). What all findings of the decision share,
@@ -242,6 +243,10 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
         text += f.evidence.empty() ? std::string_view("{}") : std::string_view(f.evidence);
         append_missing_and_errors(text, f);
         text += remedies_of(f, r);
+        if (why != nullptr && f.rule_index < why->size()) {
+            text += ",\"explain\":"sv;
+            append_json(text, to_json((*why)[f.rule_index]));
+        }
         out.pieces.push_back(record);
         out.pieces.push_back({own, text.size() - own});
         out.pieces.push_back(tail);
@@ -378,7 +383,7 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
             if (!t.groups.empty()) count_groups(e, t);
-            findings(*e.verdict, e.line, e.record, lines, t);
+            findings(*e.verdict, e.line, e.record, e.why, lines, t);
             return;
         }
         case event_kind::closed: {
@@ -386,7 +391,7 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
             ++t.conversations;
             if (e.resumed) ++t.resumed;
             if (!t.groups.empty() && e.verdict) count_groups(e, t);  // closes the conversation's counts
-            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, lines, t);
+            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, nullptr, lines, t);
             return;
         }
         case event_kind::malformed: {

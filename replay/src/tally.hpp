@@ -156,7 +156,9 @@ private:
         std::string remedies_text;  // ,"remedies":[...]
     };
 
-    void findings(const decision& d, line_id line, const record_key* key, rendered& out, tally& t);
+    /// `why`, when the replay explains: every rule's explanation, in rule order.
+    void findings(const decision& d, line_id line, const record_key* key, const std::vector<rule_explanation>* why,
+                  rendered& out, tally& t);
     void count_groups(const conversation_event& e, tally& t);
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
     void add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open);

@@ -365,6 +365,26 @@ BOOST_AUTO_TEST_CASE(every_docs_example_checks) {
 
 // `vigil replay` end to end: a generated gzip log, 1 and 2 threads give the same findings file
 // and summary, and the exit codes mean what docs/cli.md says.
+// docs/cli.md, `vigil replay --explain`: each finding of a record says how its rule came out.
+BOOST_AUTO_TEST_CASE(replay_explains_findings_on_request) {
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl --explain --log-level off");
+    BOOST_TEST(r.status == 1, r.output);
+    std::istringstream lines(r.output);
+    std::size_t explained = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const nlohmann::json j = nlohmann::json::parse(line);
+        if (j.contains("event")) continue;
+        if (!j.contains("explain")) {  // a finding at the end of a conversation has no record to explain
+            BOOST_TEST(j["rule"] == "handoff_after_repeated_frustration", line);
+            continue;
+        }
+        BOOST_TEST(j["explain"]["rule"] == j["rule"]);
+        BOOST_TEST(j["explain"]["result"] == j["outcome"]);
+        ++explained;
+    }
+    BOOST_TEST(explained > 10u);
+}
+
 BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     const fs::path dir = fs::temp_directory_path() / "vigil-cli-replay";
     fs::remove_all(dir);

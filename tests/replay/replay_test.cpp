@@ -178,6 +178,45 @@ BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_number_of_threads) {
     BOOST_TEST(replay({the_log().plain}, 1, 4, 7).findings == replay({the_log().plain}, 3, 4, 7).findings);
 }
 
+// --explain: the same lines, each finding of a record with an `explain` member that says how its
+// rule came out on that record (its result is the finding's outcome), whatever the threads; a
+// finding about the whole conversation, which has no record, has none.
+BOOST_AUTO_TEST_CASE(explained_findings_say_how_their_rule_came_out) {
+    const auto explained_replay = [](std::size_t threads) {
+        vigil::replay::options opts;
+        opts.logs = {the_log().plain};
+        opts.threads = threads;
+        opts.batch_lines = 1000;
+        opts.tracking.explain = true;
+        std::string findings;
+        (void)vigil::replay::run(policies(), opts, [&](std::string_view chunk) { findings.append(chunk); });
+        return findings;
+    };
+    const std::string explained = explained_replay(1);
+    BOOST_TEST((explained_replay(3) == explained), "3 threads explain otherwise");
+    const auto plain_lines = parse_lines(replay({the_log().plain}, 1).findings);
+    const auto explained_lines = parse_lines(explained);
+    BOOST_REQUIRE_EQUAL(explained_lines.size(), plain_lines.size());
+    std::size_t with = 0, without = 0;
+    for (std::size_t i = 0; i < plain_lines.size(); ++i) {
+        json line = explained_lines[i];
+        if (line.contains("explain")) {
+            ++with;
+            const json& e = line["explain"];
+            BOOST_TEST_REQUIRE((e["policy"] == line["policy"] && e["rule"] == line["rule"]), line.dump());
+            BOOST_TEST_REQUIRE(e["result"] == line["outcome"], line.dump());
+            BOOST_TEST_REQUIRE(!e["clauses"].empty(), line.dump());
+            line.erase("explain");
+        } else if (!line.contains("event")) {
+            ++without;  // the end of a conversation: only a rule with `then` reports there
+            BOOST_TEST_REQUIRE(line["rule"] == "handoff_after_repeated_frustration", line.dump());
+        }
+        BOOST_TEST_REQUIRE(line == plain_lines[i], "line " << i + 1);
+    }
+    BOOST_TEST(with > 10000u);
+    BOOST_TEST(without > 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_batch_size) {
     // A conversation is over once log time passes its last record by the idle gap, whether or not
     // a batch ended in between (the generated log has email threads that pause for up to an hour),

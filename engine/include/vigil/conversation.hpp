@@ -109,6 +109,9 @@ struct tracker_options {
     /// new part starts with fresh rule state, as any conversation does. The tracker remembers the
     /// id, a turn and a time of each conversation that went idle for this long.
     std::int64_t resume_within_ms = 0;
+    /// Decided events also carry how every rule came out on the record and why
+    /// (conversation_event::why, as evaluator::explain gives it): `vigil replay --explain`. Slower.
+    bool explain = false;
 };
 
 /// What happened to a record or a conversation.
@@ -154,6 +157,9 @@ struct conversation_event {
     /// decided: the record's decision. closed: the findings about the whole conversation, with the
     /// record id of its last turn evaluated (no findings yet: the evaluator will add them).
     const decision* verdict = nullptr;
+    /// decided, with tracker_options::explain: every rule's explanation on the record, in rule
+    /// order (a finding's rule_index indexes it); null otherwise.
+    const std::vector<rule_explanation>* why = nullptr;
     /// malformed: why the line was refused.
     std::string_view reason;
     /// gap: the turns that never arrived, inclusive.
