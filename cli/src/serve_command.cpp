@@ -64,6 +64,11 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "(default: the VIGIL_TOKEN environment variable; none: no token)");
     cmd->add_option("--decision-log", o.decision_log,
                     "append every decision to this file as JSON Lines (replay it with --record-member record)");
+    cmd->add_option("--decision-log-max-waiting", o.decision_log_max_waiting,
+                    "the most decision-log lines, in bytes, that may wait in memory while the disk refuses "
+                    "writes; past it new lines are dropped and counted")
+        ->check(size_validator())
+        ->capture_default_str();
     cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
         ->check(CLI::Validator(
@@ -105,6 +110,7 @@ int run_serve(const serve_command_options& o) {
     opts.watch = o.watch;
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
+    opts.decision_log_max_waiting = *server::parse_size(o.decision_log_max_waiting);
     opts.max_body = *server::parse_size(o.max_body);
     opts.max_batch = o.max_batch;
     opts.threads = o.threads;

@@ -20,6 +20,7 @@ struct serve_command_options {
     bool watch = false;
     std::string idle = "30m";
     std::string max_session_bytes = "256MiB";
+    std::string decision_log_max_waiting = "256MiB";
     std::string max_body = "1MiB";
     std::size_t max_batch = 1000;
     std::size_t threads = 0;  // 0: the server's default

@@ -236,7 +236,7 @@ struct server::impl {
     impl(options o, std::shared_ptr<spdlog::logger> l)
         : opts(std::move(o)),
           log(std::move(l)),
-          decisions(log),
+          decisions(log, opts.decision_log_max_waiting),
           http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, event_loop_threads(opts),
                log) {
         for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});

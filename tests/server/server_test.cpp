@@ -542,6 +542,26 @@ BOOST_AUTO_TEST_CASE(a_failing_decision_log_holds_its_lines_until_it_can_write_t
     BOOST_TEST(turns == expected, boost::test_tools::per_element());
 }
 
+// Past --decision-log-max-waiting bytes held back, new lines are dropped and counted, and the
+// server's exit code says that lines were lost.
+BOOST_AUTO_TEST_CASE(past_its_limit_a_failing_decision_log_drops_and_counts_lines) {
+    temp_dir scratch;
+    const fs::path log = scratch.path() / "decisions.jsonl";
+    fs::create_symlink("/dev/full", log);
+    served s({"--decision-log", log.string(), "--decision-log-max-waiting", "8KiB"});
+    for (int n = 1; n <= 12; ++n) {
+        auto res = s.post("/v1/decide", R"({"id":"d-)" + std::to_string(n) + R"(","conversation_id":"drop","turn":)" +
+                                            std::to_string(n) + R"(,"speaker":"user","text":"hi"})");
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_EQUAL(res->status, 200);  // deciding goes on
+    }
+    BOOST_TEST(s.metric("vigil_decision_log_dropped_lines_total") > 0);
+    BOOST_TEST(s.metric("vigil_decision_log_queue_bytes") <= 8192);
+    BOOST_TEST(s.process->output().find("dropping new lines") != std::string::npos);
+    BOOST_TEST(s.terminate() == 2);
+    BOOST_TEST(s.process->output().find("lines lost") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {
     temp_dir secrets;
     write_text(secrets.path() / "token", "s3cret-token\n");

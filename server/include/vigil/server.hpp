@@ -35,6 +35,9 @@ struct options {
     std::string token;
     /// When not empty, every decision is appended to this file as one JSON line.
     std::string decision_log;
+    /// The most bytes of decision-log lines that may wait in memory to be written (queued, or held
+    /// back while writes to the file fail); past it new lines are dropped and counted.
+    std::size_t decision_log_max_waiting = std::size_t{256} << 20;
     /// Reload when a policy file (or a file under a policy directory) changes.
     bool watch = false;
     /// How often the watcher looks at the files; a change is reloaded once the files have stayed
