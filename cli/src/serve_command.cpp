@@ -69,6 +69,11 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "writes; past it new lines are dropped and counted")
         ->check(size_validator())
         ->capture_default_str();
+    cmd->add_option("--decision-log-when-full", o.decision_log_when_full,
+                    "once that much waits: drop new lines (and count them), or refuse to decide (503) until the "
+                    "log is written again")
+        ->check(CLI::IsMember({"drop", "refuse"}))
+        ->capture_default_str();
     cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
         ->check(CLI::Validator(
@@ -111,6 +116,7 @@ int run_serve(const serve_command_options& o) {
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
     opts.decision_log_max_waiting = *server::parse_size(o.decision_log_max_waiting);
+    opts.refuse_when_log_full = o.decision_log_when_full == "refuse";
     opts.max_body = *server::parse_size(o.max_body);
     opts.max_batch = o.max_batch;
     opts.threads = o.threads;

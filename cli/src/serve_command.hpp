@@ -21,6 +21,7 @@ struct serve_command_options {
     std::string idle = "30m";
     std::string max_session_bytes = "256MiB";
     std::string decision_log_max_waiting = "256MiB";
+    std::string decision_log_when_full = "drop";
     std::string max_body = "1MiB";
     std::size_t max_batch = 1000;
     std::size_t threads = 0;  // 0: the server's default

@@ -35,8 +35,8 @@ bool sync_and_close(int fd) {
 
 }  // namespace
 
-decision_log::decision_log(std::shared_ptr<spdlog::logger> logger, std::size_t max_waiting)
-    : m_logger(std::move(logger)), m_max_waiting(max_waiting) {}
+decision_log::decision_log(std::shared_ptr<spdlog::logger> logger, std::size_t max_waiting, bool keep_all)
+    : m_logger(std::move(logger)), m_max_waiting(max_waiting), m_keep_all(keep_all) {}
 
 decision_log::~decision_log() {
     close();
@@ -55,7 +55,7 @@ bool decision_log::open(const std::string& path, std::string& error) {
 }
 
 void decision_log::append(std::string_view line) {
-    if (m_queued.load(std::memory_order_relaxed) + line.size() + 1 > m_max_waiting) {
+    if (!m_keep_all && m_queued.load(std::memory_order_relaxed) + line.size() + 1 > m_max_waiting) {
         // Memory is the limit while the disk refuses: the newest lines go first.
         if (m_dropped.fetch_add(1, std::memory_order_relaxed) == 0) {
             m_logger->error(

@@ -23,8 +23,11 @@ namespace vigil::server {
 class decision_log {
 public:
     /// `max_waiting`: the most bytes of lines that may wait to be written (queued, or held back by
-    /// a failing disk); a line that would go over it is dropped and counted.
-    explicit decision_log(std::shared_ptr<spdlog::logger> logger, std::size_t max_waiting = std::size_t{256} << 20);
+    /// a failing disk); a line that would go over it is dropped and counted, unless `keep_all`:
+    /// then every line is kept, and the caller stops appending while full() (the server refuses
+    /// to decide).
+    explicit decision_log(std::shared_ptr<spdlog::logger> logger, std::size_t max_waiting = std::size_t{256} << 20,
+                          bool keep_all = false);
     ~decision_log();
     decision_log(const decision_log&) = delete;
     decision_log& operator=(const decision_log&) = delete;
@@ -60,6 +63,8 @@ public:
     [[nodiscard]] std::uint64_t write_errors() const { return m_errors.load(std::memory_order_relaxed); }
     /// Lines dropped because max_waiting bytes were already waiting.
     [[nodiscard]] std::uint64_t dropped_lines() const { return m_dropped.load(std::memory_order_relaxed); }
+    /// True when max_waiting bytes or more wait to be written.
+    [[nodiscard]] bool full() const { return queued_bytes() >= m_max_waiting; }
     /// True while lines are held back because the last write failed; false again once one succeeds.
     [[nodiscard]] bool failing() const { return m_failing.load(std::memory_order_relaxed); }
 
@@ -71,6 +76,7 @@ private:
 
     std::shared_ptr<spdlog::logger> m_logger;
     std::size_t m_max_waiting;
+    bool m_keep_all;
     std::string m_path;
     int m_fd = -1;
     std::thread m_writer;

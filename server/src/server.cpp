@@ -236,7 +236,7 @@ struct server::impl {
     impl(options o, std::shared_ptr<spdlog::logger> l)
         : opts(std::move(o)),
           log(std::move(l)),
-          decisions(log, opts.decision_log_max_waiting),
+          decisions(log, opts.decision_log_max_waiting, opts.refuse_when_log_full),
           http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, event_loop_threads(opts),
                log) {
         for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});
@@ -301,6 +301,14 @@ struct server::impl {
         live_result& r = scratch.r;
         std::string& error = scratch.error;
         std::vector<rule_explanation>* why = explain ? &scratch.why : nullptr;
+        if (opts.refuse_when_log_full && decisions.is_open() && decisions.full()) {
+            // Before the record is read: a refused turn leaves its conversation as it was.
+            out = json_text(error_body("decision_log_full",
+                                       "the decision log cannot be written and " +
+                                           std::to_string(decisions.queued_bytes()) +
+                                           " bytes wait for it (--decision-log-max-waiting); nothing was decided"));
+            return 503;
+        }
         // Absent or unusable fields are for the session table to place; the evaluator checks the
         // whole record as it judges it, so the text is parsed once.
         const bool object = peek(text, facts, error);

@@ -562,6 +562,60 @@ BOOST_AUTO_TEST_CASE(past_its_limit_a_failing_decision_log_drops_and_counts_line
     BOOST_TEST(s.process->output().find("lines lost") != std::string::npos);
 }
 
+// --decision-log-when-full refuse: past the limit the server refuses to decide (503) rather than
+// drop lines, leaving the conversation as it was; once the log is written again it decides again,
+// and every turn it decided is in the log.
+BOOST_AUTO_TEST_CASE(a_full_decision_log_can_make_the_server_refuse_to_decide) {
+    temp_dir scratch;
+    const fs::path log = scratch.path() / "decisions.jsonl";
+    fs::create_symlink("/dev/full", log);
+    served s(
+        {"--decision-log", log.string(), "--decision-log-max-waiting", "8KiB", "--decision-log-when-full", "refuse"});
+    const auto turn = [](int n) {
+        return R"({"id":"r-)" + std::to_string(n) + R"(","conversation_id":"closed","turn":)" + std::to_string(n) +
+               R"(,"speaker":"user","text":"hi"})";
+    };
+    int decided = 0;
+    for (;;) {
+        auto res = s.post("/v1/decide", turn(decided + 1));
+        BOOST_REQUIRE(res);
+        if (res->status == 503) {
+            const json e = error_of(res, 503, "decision_log_full");
+            BOOST_TEST(e["message"].get<std::string>().find("nothing was decided") != std::string::npos);
+            break;
+        }
+        BOOST_REQUIRE_EQUAL(res->status, 200);
+        BOOST_REQUIRE(++decided < 100);
+    }
+    BOOST_TEST(decided >= 1);
+    // A batch is refused element by element.
+    auto res = s.post("/v1/decide/batch", "[" + turn(decided + 1) + "]");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)[0]["error"]["status"] == 503);
+
+    fs::remove(log);
+    s.process->signal(SIGUSR1);
+    BOOST_REQUIRE(eventually([&] { return s.metric("vigil_decision_log_queue_bytes") == 0; }, 10s));
+    // The refused turn was not decided: it is the next one now.
+    res = s.post("/v1/decide", turn(decided + 1));
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+    ++decided;
+    BOOST_TEST(s.metric("vigil_decision_log_dropped_lines_total") == 0);
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+
+    std::vector<int> turns;
+    std::istringstream in(read_text(log));
+    for (std::string line; std::getline(in, line);) {
+        const json entry = json::parse(line);
+        if (entry.contains("record")) turns.push_back(entry["record"]["turn"]);
+    }
+    std::vector<int> expected(static_cast<std::size_t>(decided));
+    std::iota(expected.begin(), expected.end(), 1);
+    BOOST_TEST(turns == expected, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(reload_requires_the_bearer_token) {
     temp_dir secrets;
     write_text(secrets.path() / "token", "s3cret-token\n");

@@ -38,6 +38,10 @@ struct options {
     /// The most bytes of decision-log lines that may wait in memory to be written (queued, or held
     /// back while writes to the file fail); past it new lines are dropped and counted.
     std::size_t decision_log_max_waiting = std::size_t{256} << 20;
+    /// When decision_log_max_waiting bytes wait: false drops new lines (and counts them); true
+    /// keeps every line and answers decide requests with 503 `decision_log_full`, deciding nothing,
+    /// until the log is written again (fail closed: nothing decided goes unlogged).
+    bool refuse_when_log_full = false;
     /// Reload when a policy file (or a file under a policy directory) changes.
     bool watch = false;
     /// How often the watcher looks at the files; a change is reloaded once the files have stayed
