@@ -370,17 +370,18 @@ struct server::impl {
         out.push_back(']');
     }
 
-    // `?explain` on a decide endpoint; false, with the answer a 400, when its value is not a switch.
-    bool explanation_asked(const request& req, bool& explain, answer& out) {
+    // A decide request's query and media type: false, with the answer a 400 or 415, when `explain`
+    // is not a switch or the body is not JSON; `explain` says whether to explain.
+    bool decide_request_accepted(const request& req, bool& explain, answer& out) {
         const std::optional<bool> asked = query_switch(req.query, "explain");
-        if (asked) {
-            explain = *asked;
-            return true;
+        if (!asked) {
+            answer_error(out, 400, "bad_query",
+                         "`explain` takes `true` or `false` (or no value, which is `true`), got `" +
+                             query_parameter(req.query, "explain").value_or("") + "`");
+            return false;
         }
-        answer_error(out, 400, "bad_query",
-                     "`explain` takes `true` or `false` (or no value, which is `true`), got `" +
-                         query_parameter(req.query, "explain").value_or("") + "`");
-        return false;
+        explain = *asked;
+        return accepts_json(req, out);
     }
 
     // A body must be JSON; no Content-Type is taken as JSON too.
@@ -392,19 +393,22 @@ struct server::impl {
         return false;
     }
 
+    // The time of receipt the decision log records; none without a log.
+    std::string received_now() const { return decisions.is_open() ? now_rfc3339() : std::string(); }
+
     void handle_decide(const request& req, answer& out) {
         bool explain = false;
-        if (!explanation_asked(req, explain, out) || !accepts_json(req, out)) return;
-        out.status = decide_one(req.body, decisions.is_open() ? now_rfc3339() : std::string(), explain, out.body);
+        if (!decide_request_accepted(req, explain, out)) return;
+        out.status = decide_one(req.body, received_now(), explain, out.body);
     }
 
     void handle_batch(const request& req, answer& out) {
         bool explain = false;
-        if (!explanation_asked(req, explain, out) || !accepts_json(req, out)) return;
+        if (!decide_request_accepted(req, explain, out)) return;
         // One time of receipt for the whole batch, read when its first record is decided.
         std::optional<std::string> received_at;
         const auto decide = [&](std::string_view record, std::string& one) {
-            if (!received_at) received_at = decisions.is_open() ? now_rfc3339() : std::string();
+            if (!received_at) received_at = received_now();
             return decide_one(record, *received_at, explain, one);
         };
         out.status = answer_batch(req.body, opts.max_batch, decide, out.body);
