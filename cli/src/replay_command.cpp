@@ -100,6 +100,9 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_flag("--explain", o.explain,
                   "each finding of a record also says how every part of its rule came out on it (as vigil eval "
                   "--explain); slower");
+    cmd->add_flag("--profile", o.profile,
+                  "the summary also says where the time went: reading records, the conversation state, each rule "
+                  "and the costliest definitions (all of them in --summary-json)");
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -151,6 +154,7 @@ int run_replay(const replay_command_options& o) {
     options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
     options.tracking.resume_within_ms = *resume_within_ms(o.resume_within);
     options.tracking.explain = o.explain;
+    options.profile = o.profile;
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
 
     replay::summary summary;

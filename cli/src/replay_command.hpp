@@ -25,6 +25,7 @@ struct replay_command_options {
     std::string summary_json;
     std::vector<std::string> group_by;  // record fields the summary counts findings by
     bool explain = false;               // each finding carries how its rule came out, and why
+    bool profile = false;               // the summary says where the workers' time went
     std::string log_level = "info";
 };
 

@@ -838,6 +838,7 @@ private:
             out.policy = pol.name;
             out.policy_version = summary.version;
             out.name = r.name;
+            out.where = r.name_where;
             out.severity = r.severity ? r.severity->value : "medium";
             for (const ast::clause& c : r.clauses) {
                 // `when a and b` is `when a` plus `when b` (likewise `unless a or b`, `require a and b`,

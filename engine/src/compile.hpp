@@ -210,6 +210,7 @@ struct compiled_rule {
     std::string policy_version;
     std::string name;
     std::string severity;
+    span where;                               // its name as written
     std::vector<std::uint32_t> when, unless;  // clause roots, in source order
     std::vector<obligation> obligations;  // require and forbid clauses together, in source order
     // Each root's clause part as written, for explanations (kept apart from the roots, which the

@@ -599,4 +599,8 @@ const tracker_options& conversation_tracker::options() const {
     return m_impl->options;
 }
 
+void conversation_tracker::profile(evaluation_profile* into) {
+    m_impl->judge.profile(into);
+}
+
 }  // namespace vigil

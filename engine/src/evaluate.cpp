@@ -32,6 +32,7 @@
 #include "timestamp.hpp"
 #include "value.hpp"
 #include "vigil/json_text.hpp"
+#include "vigil/profile.hpp"
 
 namespace vigil {
 
@@ -134,6 +135,18 @@ std::string_view op_symbol(op code) {
     }
 }
 
+// Which definition each memo computes (none for the memos of `lower`, `matches` and repeated
+// subexpressions): what a profile times. Two definitions of the same value share one memo; the
+// one compiled first is named.
+std::vector<std::uint32_t> memo_definitions(const compiled_set& set) {
+    std::vector<std::uint32_t> out(set.memo_count, eval::none);
+    for (std::size_t i = set.definitions.size(); i-- > 0;) {
+        const std::uint32_t n = set.definitions[i].node;
+        if (n != eval::none && set.nodes[n].code == eval::op::memo) out[set.nodes[n].b] = static_cast<std::uint32_t>(i);
+    }
+    return out;
+}
+
 }  // namespace
 
 struct evaluator::impl {
@@ -185,6 +198,8 @@ struct evaluator::impl {
     std::vector<std::string> pending_texts;
     std::vector<rule_explanation>* explaining = nullptr;  // explain(): where every rule's account goes
     std::vector<std::uint8_t> open_before;                // explain(): each obligation's `open` before the turn
+    evaluation_profile* profiling = nullptr;              // profile(): where the measurements go
+    std::vector<std::uint32_t> memo_definition;           // per memo: the definition it computes, or none
 
     explicit impl(std::shared_ptr<const compiled_set> s)
         : owner(std::move(s)),
@@ -685,6 +700,21 @@ struct evaluator::impl {
             errors.insert(errors.end(), memo_errors.begin() + m.errors_begin, memo_errors.begin() + m.errors_end);
             return m.result;
         }
+        if (profiling != nullptr) [[unlikely]]
+            return timed_memo(m, x);
+        return computed_memo(m, x);
+    }
+
+    [[gnu::noinline]] value timed_memo(memo_entry& m, const node& x) {
+        const std::uint32_t definition = memo_definition[x.b];
+        if (definition == none) return computed_memo(m, x);
+        const std::uint64_t began = profile_ticks();
+        const value v = computed_memo(m, x);
+        took(profiling->definitions[definition], began);
+        return v;
+    }
+
+    [[gnu::always_inline]] value computed_memo(memo_entry& m, const node& x) {
         const auto absent_mark = absent.size();
         const auto errors_mark = errors.size();
         value v = eval(x.a);
@@ -1196,10 +1226,7 @@ struct evaluator::impl {
         const node& x = nodes[e.node];
         const source_map& sources = *set.checked.sources;
         std::string out;
-        if (x.where.file < sources.size()) {
-            location at = sources.locate(x.where);
-            out = sources.file(x.where.file).name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": ";
-        }
+        if (x.where.file < sources.size()) out = sources.position(x.where) + ": ";
         return out + describe(e);
     }
 
@@ -1325,10 +1352,14 @@ struct evaluator::impl {
     /// Decides one turn; `conversation` is the state of its conversation, or null when the set
     /// keeps none.
     bool decide_turn(record_text record, rule_state::data* conversation, decision& out, std::string& error) {
+        const std::uint64_t began = profiling != nullptr ? profile_ticks() : 0;
         mem.reset();
         recycle(out.findings);
         out.kind = decision_kind::allow;
-        if (!projector.project(record.json, record.padded, mem, error)) {
+        const bool read = projector.project(record.json, record.padded, mem, error);
+        if (profiling != nullptr) [[unlikely]]
+            took(profiling->read, began);
+        if (!read) {
             out.record_id = nullptr;
             out.conversation_id = nullptr;
             out.meta.clear();
@@ -1343,13 +1374,29 @@ struct evaluator::impl {
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
-        const auto [remedies, block] = set.special_rules ? judge_rules<true>(out) : judge_rules<false>(out);
+        const auto [remedies, block] = judge_every_rule(out);
         out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
         // Before the state advances: the conversation functions read the earlier turns only.
         if (explaining != nullptr) [[unlikely]]
             explain_rules(*explaining, out.findings);
-        if (st != nullptr) advance();
+        if (st != nullptr) {
+            const std::uint64_t advancing = profiling != nullptr ? profile_ticks() : 0;
+            advance();
+            if (profiling != nullptr) [[unlikely]]
+                took(profiling->state, advancing);
+        }
         return true;
+    }
+
+    std::pair<bool, bool> judge_every_rule(decision& out) {
+        if (profiling != nullptr) [[unlikely]]
+            return set.special_rules ? judge_rules<true, true>(out) : judge_rules<false, true>(out);
+        return set.special_rules ? judge_rules<true, false>(out) : judge_rules<false, false>(out);
+    }
+
+    void took(evaluation_profile::cost& c, std::uint64_t since) const {
+        ++c.times;
+        c.ticks += profile_ticks() - since;
     }
 
     // ----- explanations -----------------------------------------------------------------------
@@ -1495,35 +1542,56 @@ struct evaluator::impl {
         return out;
     }
 
-    /// Judges every rule in order, adding findings to `out`; returns (some violation has remedies,
-    /// some violation blocks). `Special`: the set has rules with `then` or an effective period (a
-    /// set without them runs the plain loop).
-    template <bool Special>
-    std::pair<bool, bool> judge_rules(decision& out) {
+    /// What the violations found so far ask of the decision.
+    struct verdict {
         bool remedies = false;
         bool block = false;
+    };
+
+    /// Judges every rule in order, adding findings to `out`; returns (some violation has remedies,
+    /// some violation blocks). `Special`: the set has rules with `then` or an effective period (a
+    /// set without them runs the plain loop). `Profile`: each rule's time is added to
+    /// `profiling`.
+    template <bool Special, bool Profile>
+    std::pair<bool, bool> judge_rules(decision& out) {
+        verdict v;
+        // One reading of the clock between two rules: each rule's time ends where the next begins.
+        std::uint64_t last = Profile ? profile_ticks() : 0;
+        evaluation_profile::cost* cost = Profile ? profiling->rules.data() : nullptr;
         for (const eval::compiled_rule& r : set.rules) {
-            if constexpr (Special) {
-                if (r.special) {
-                    const std::size_t before = out.findings.size();
-                    special_rule(r, out.findings);
-                    for (std::size_t i = before; i < out.findings.size(); ++i) {
-                        if (out.findings[i].result != outcome::violation) continue;
-                        remedies = remedies || !r.remedies.empty();
-                        block = block || r.blocks;
-                    }
-                    continue;
-                }
-            }
-            tri result = evaluate(r);
-            if (result == tri::false_) continue;
-            make_finding(r, result, out.findings);
-            if (result == tri::true_) {
-                remedies = remedies || !r.remedies.empty();
-                block = block || r.blocks;
+            judge_rule<Special>(r, out, v);
+            if constexpr (Profile) {
+                const std::uint64_t now = profile_ticks();
+                cost->times++;
+                cost->ticks += now - last;
+                ++cost;
+                last = now;
             }
         }
-        return {remedies, block};
+        return {v.remedies, v.block};
+    }
+
+    template <bool Special>
+    [[gnu::always_inline]] void judge_rule(const eval::compiled_rule& r, decision& out, verdict& v) {
+        if constexpr (Special) {
+            if (r.special) {
+                const std::size_t before = out.findings.size();
+                special_rule(r, out.findings);
+                for (std::size_t i = before; i < out.findings.size(); ++i) {
+                    if (out.findings[i].result != outcome::violation) continue;
+                    v.remedies = v.remedies || !r.remedies.empty();
+                    v.block = v.block || r.blocks;
+                }
+                return;
+            }
+        }
+        const tri result = evaluate(r);
+        if (result == tri::false_) return;
+        make_finding(r, result, out.findings);
+        if (result == tri::true_) {
+            v.remedies = v.remedies || !r.remedies.empty();
+            v.block = v.block || r.blocks;
+        }
     }
 
     /// A rule with `then`, or of a policy with an effective period.
@@ -1629,6 +1697,15 @@ void evaluator::finish(rule_state& state, std::vector<finding>& out) {
     rule_state::data& data = m_impl->bind(state.m);
     if (data.obligations.empty()) return;
     m_impl->finish(data, out);
+}
+
+void evaluator::profile(evaluation_profile* into) {
+    impl& m = *m_impl;
+    m.profiling = into;
+    if (into == nullptr) return;
+    if (m.memo_definition.empty()) m.memo_definition = memo_definitions(m.set);
+    into->rules.resize(std::max(into->rules.size(), m.set.rules.size()));
+    into->definitions.resize(std::max(into->definitions.size(), m.set.definitions.size()));
 }
 
 rule_state evaluator::new_state() const {

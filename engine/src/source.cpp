@@ -45,6 +45,11 @@ location source_map::locate(file_id id, std::uint32_t offset) const {
     return {line, code_points_between(f, start, offset) + 1};
 }
 
+std::string source_map::position(const span& where) const {
+    const location at = locate(where);
+    return file(where.file).name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
 std::string_view source_map::text(const span& where) const {
     const auto& t = file(where.file).text;
     const auto begin = std::min<std::size_t>(where.begin, t.size());

@@ -297,6 +297,10 @@ public:
         m_tallies.resize(m_threads);
         for (auto& t : m_tallies) t.groups.resize(carried_fields(*m_set).size());
         m_worker_cpu.resize(m_threads);
+        m_profiles.resize(m_opts.profile ? m_threads : 0);
+        m_output_costs.resize(m_profiles.size());
+        m_busy_ticks.resize(m_profiles.size());
+        const tick_rate ticks;
         std::vector<std::thread> workers;
         for (std::size_t w = 0; w < m_threads; ++w) workers.emplace_back([this, w] { work(w); });
         std::thread writer([this] { write(); });
@@ -339,6 +343,25 @@ public:
         s.peak_open = m_peak_open;
         s.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         for (const double cpu : m_worker_cpu) s.worker_cpu_seconds += cpu;
+        if (m_opts.profile) {
+            evaluation_profile workers_profile;
+            for (const auto& p : m_profiles) workers_profile.add(p);
+            const double per_second = ticks.per_second();
+            s.profile = profile_report(workers_profile, *m_set, per_second);
+            profile_entry output;
+            output.what = profile_entry::part::output;
+            output.name = "write findings";
+            for (const auto& c : m_output_costs) {
+                output.times += c.times;
+                output.seconds += static_cast<double>(c.ticks) / per_second;
+            }
+            for (const std::uint64_t busy : m_busy_ticks) s.profiled_seconds += static_cast<double>(busy) / per_second;
+            // Beside reading and the conversation state, before the rules.
+            const auto rules = std::find_if(s.profile.begin(), s.profile.end(), [](const profile_entry& e) {
+                return e.what == profile_entry::part::rule || e.what == profile_entry::part::definition;
+            });
+            s.profile.insert(rules, std::move(output));
+        }
         return s;
     }
 
@@ -572,6 +595,11 @@ private:
 
     void work(std::size_t w) {
         conversation_tracker tracker(m_set, m_opts.tracking);
+        evaluation_profile::cost* output_cost = nullptr;
+        if (m_opts.profile) {
+            tracker.profile(&m_profiles[w]);
+            output_cost = &m_output_costs[w];
+        }
         detail::event_renderer renderer(m_files, carried_fields(*m_set));
         tally& counts = m_tallies[w];
         worker_output* out = nullptr;
@@ -579,7 +607,14 @@ private:
         const event_sink sink = [&](const conversation_event& e) {
             auto& texts = out->texts;
             const std::size_t before = out->lines.pieces.size();
-            renderer.render(e, out->lines, counts);
+            if (output_cost != nullptr) [[unlikely]] {
+                const std::uint64_t began = profile_ticks();
+                renderer.render(e, out->lines, counts);
+                ++output_cost->times;
+                output_cost->ticks += profile_ticks() - began;
+            } else {
+                renderer.render(e, out->lines, counts);
+            }
             const std::size_t added = out->lines.pieces.size() - before;
             if (added == 0) return;
             // A placed closing belongs among the lines of the batch, whenever it was noticed.
@@ -594,6 +629,7 @@ private:
             return first_line_past(*current, last_line, deadline);
         });
         while (batch_ptr b = m_queues[w].pop()) {
+            const std::uint64_t began = output_cost != nullptr ? profile_ticks() : 0;
             current = b.get();
             if (!failed()) {
                 try {
@@ -616,6 +652,7 @@ private:
                     fail(std::current_exception());
                 }
             }
+            if (output_cost != nullptr) m_busy_ticks[w] += profile_ticks() - began;
             {
                 std::lock_guard lock(m_done_mutex);
                 --b->pending;
@@ -703,6 +740,9 @@ private:
 
     std::vector<tally> m_tallies;   // one per worker
     std::vector<double> m_worker_cpu;  // one per worker, written when it ends
+    std::vector<evaluation_profile> m_profiles;            // with options::profile: one per worker ...
+    std::vector<evaluation_profile::cost> m_output_costs;  // ... its rendering of events ...
+    std::vector<std::uint64_t> m_busy_ticks;               // ... and its time on batches
     std::uint64_t m_peak_open = 0;  // writer only
 
     std::mutex m_error_mutex;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -363,8 +364,6 @@ BOOST_AUTO_TEST_CASE(every_docs_example_checks) {
     BOOST_TEST(blocks > 10u);
 }
 
-// `vigil replay` end to end: a generated gzip log, 1 and 2 threads give the same findings file
-// and summary, and the exit codes mean what docs/cli.md says.
 // docs/cli.md, `vigil replay --explain`: each finding of a record says how its rule came out.
 BOOST_AUTO_TEST_CASE(replay_explains_findings_on_request) {
     const auto r = run_vigil("replay --policy policies/ examples/records.jsonl --explain --log-level off");
@@ -385,6 +384,51 @@ BOOST_AUTO_TEST_CASE(replay_explains_findings_on_request) {
     BOOST_TEST(explained > 10u);
 }
 
+// docs/cli.md, `vigil replay --profile`: the summary ends with where the time went, in the lines
+// the page shows (their figures aside), and the findings are those of a replay without it.
+BOOST_AUTO_TEST_CASE(replay_profiles_on_request) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-profile";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string log = (dir / "log.jsonl").string();
+    BOOST_REQUIRE(run_vigil("generate -n 5000 -o '" + log + "'").status == 0);
+    const std::string command =
+        "$ vigil replay --policy policies/ --threads 1 --findings /dev/null --profile log.jsonl";
+    const std::string page = read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / "cli.md");
+    const std::size_t start = page.find(command);
+    BOOST_REQUIRE(start != std::string::npos);
+    const auto r = run_vigil(replace_all(command.substr(8), "log.jsonl", "'" + log + "'"));
+    BOOST_TEST(r.status == 1, r.output);  // violations found
+    // Figures vary from run to run: compared with every number masked.
+    const auto masked = [](const std::string& text) {
+        std::string out;
+        for (std::size_t i = 0; i < text.size();) {
+            const auto digit = [&](std::size_t at) { return at < text.size() && std::isdigit(text[at]) != 0; };
+            if (!digit(i)) {
+                out += text[i++];
+                continue;
+            }
+            while (digit(i) || (text[i] == '.' && digit(i + 1))) ++i;
+            out += 'N';
+        }
+        return out;
+    };
+    const std::string printed = masked(r.output);
+    const auto shown = block_lines_from(page, start);
+    BOOST_REQUIRE(shown.size() > 5u);
+    for (std::size_t i = 1; i < shown.size(); ++i) {
+        if (shown[i] == "...") continue;
+        BOOST_TEST(printed.find(masked(shown[i]) + "\n") != std::string::npos, "docs/cli.md shows `"
+                                                                                   << shown[i] << "`; replay printed\n"
+                                                                                   << r.output);
+    }
+    const auto plain = run_vigil("replay --policy policies/ examples/records.jsonl --log-level off");
+    const auto profiled = run_vigil("replay --policy policies/ examples/records.jsonl --profile --log-level off");
+    BOOST_TEST(profiled.output == plain.output);
+}
+
+// `vigil replay` end to end: a generated gzip log, 1 and 2 threads give the same findings file
+// and summary, and the exit codes mean what docs/cli.md says.
 BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     const fs::path dir = fs::temp_directory_path() / "vigil-cli-replay";
     fs::remove_all(dir);

@@ -217,6 +217,58 @@ BOOST_AUTO_TEST_CASE(explained_findings_say_how_their_rule_came_out) {
     BOOST_TEST(without > 0u);
 }
 
+// --profile: the same findings and summary, and where the workers' time went: reading, the
+// conversation state, writing findings, every rule and the definitions computed, summed over the
+// workers; the text shows them, the JSON keeps them under "run".
+BOOST_AUTO_TEST_CASE(a_profiled_replay_says_where_the_time_went) {
+    vigil::replay::options opts;
+    opts.logs = {the_log().plain};
+    opts.threads = 3;
+    opts.batch_lines = 1000;
+    opts.profile = true;
+    replayed profiled;
+    profiled.summary = vigil::replay::run(policies(), opts, [&](std::string_view c) { profiled.findings.append(c); });
+    const replayed plain = replay({the_log().plain}, 1);
+    BOOST_TEST((profiled.findings == plain.findings));
+    BOOST_TEST(result_of(profiled.summary) == result_of(plain.summary));
+    BOOST_TEST(plain.summary.profile.empty());
+
+    using part = vigil::profile_entry::part;
+    const auto& entries = profiled.summary.profile;
+    std::map<part, std::size_t> parts;
+    double seconds = 0;
+    for (const auto& e : entries) {
+        ++parts[e.what];
+        seconds += e.what == part::definition ? 0 : e.seconds;
+        if (e.what == part::rule) BOOST_TEST(e.times == profiled.summary.decided, e.name);
+        if (e.what == part::definition) BOOST_TEST((e.times > 0u && e.times <= profiled.summary.decided), e.name);
+    }
+    BOOST_TEST_REQUIRE(entries.size() > 4u);
+    BOOST_TEST((entries[0].what == part::read && entries[1].what == part::state && entries[2].what == part::output));
+    // Every record decided was read; so were the malformed lines that reached the parser.
+    BOOST_TEST(entries[0].times >= profiled.summary.decided);
+    BOOST_TEST(entries[0].times <= profiled.summary.decided + profiled.summary.malformed);
+    BOOST_TEST(parts[part::rule] == 15u);
+    BOOST_TEST(parts[part::definition] > 5u);
+    // Parts of the workers' time at work.
+    BOOST_TEST(seconds > 0);
+    BOOST_TEST(seconds <= profiled.summary.profiled_seconds);
+
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(profiled.summary)) text += line.text + "\n";
+    BOOST_TEST(text.find("\nprofile: the workers' ") != std::string::npos, text);
+    BOOST_TEST(text.find("\n  rule manipulation/no_pressure_on_distressed (") != std::string::npos, text);
+    BOOST_TEST(text.find("\n  write findings: ") != std::string::npos, text);
+    BOOST_TEST(text.find(" more (--summary-json lists every one)\n") != std::string::npos, text);
+    BOOST_TEST(text.find("\n  the rest (turn order, closing idle conversations, batches): ") != std::string::npos,
+               text);
+    const auto j = vigil::replay::to_json(profiled.summary);
+    BOOST_TEST(j["run"]["profile"]["worker_seconds"] == profiled.summary.profiled_seconds);
+    BOOST_TEST_REQUIRE(j["run"]["profile"]["parts"].size() == entries.size());
+    BOOST_TEST(j["run"]["profile"]["parts"][3]["part"] == "rule");
+    BOOST_TEST(!vigil::replay::to_json(plain.summary)["run"].contains("profile"));
+}
+
 BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_batch_size) {
     // A conversation is over once log time passes its last record by the idle gap, whether or not
     // a batch ended in between (the generated log has email threads that pause for up to an hour),

@@ -297,6 +297,9 @@ public:
 
     [[nodiscard]] const tracker_options& options() const;
 
+    /// evaluator::profile of the tracker's evaluator: where its decisions' time goes.
+    void profile(evaluation_profile* into);
+
 private:
     struct impl;
     std::unique_ptr<impl> m_impl;

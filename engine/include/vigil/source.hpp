@@ -58,6 +58,8 @@ public:
     /// Line and column of a byte offset in a file.
     [[nodiscard]] location locate(file_id id, std::uint32_t offset) const;
     [[nodiscard]] location locate(const span& where) const { return locate(where.file, where.begin); }
+    /// `file:line:column` of a span's start.
+    [[nodiscard]] std::string position(const span& where) const;
 
     /// The text a span covers.
     [[nodiscard]] std::string_view text(const span& where) const;

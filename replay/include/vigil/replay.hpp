@@ -28,6 +28,7 @@
 
 #include "vigil/conversation.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/profile.hpp"
 #include "vigil/threads.hpp"
 
 namespace vigil::replay {
@@ -62,6 +63,9 @@ struct options {
     /// summary::without_record and not evaluated (replay closes conversations itself). Line
     /// numbers, and the findings' `file` and `line`, are the log's.
     std::string record_member;
+    /// Measures where the workers' time goes, rule by rule (summary::profile). Adds about a
+    /// fifth to the workers' time.
+    bool profile = false;
     /// Draws a progress bar with rate and ETA on standard error (the caller checks it is a
     /// terminal).
     bool progress = false;
@@ -165,6 +169,11 @@ struct summary {
     double elapsed_seconds = 0;
     double worker_cpu_seconds = 0;  // the CPU time of the workers, together
     double reader_cpu_seconds = 0;  // the CPU time of the reader (the calling thread) while it read
+    /// With options::profile: where the workers' time went, by profile_report (profile.hpp) and
+    /// `output` (rendering findings lines), out of `profiled_seconds`, the time the workers spent
+    /// on batches (elapsed, so a worker that waits for a core counts its wait).
+    std::vector<profile_entry> profile;
+    double profiled_seconds = 0;
 };
 
 /// Replays `opts.logs` against `set`, writing the findings file to `findings` (null: nowhere).
