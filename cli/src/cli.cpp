@@ -4,23 +4,25 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "replay_command.hpp"
+#include "serve_command.hpp"
+#include "test_command.hpp"
+#include "validators.hpp"
 #include "vigil/check.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/line_reader.hpp"
 #include "vigil/parse.hpp"
+#include "vigil/profile.hpp"
 #include "vigil/server.hpp"
 #include "vigil/service.hpp"
-#include "replay_command.hpp"
-#include "serve_command.hpp"
-#include "test_command.hpp"
-#include "validators.hpp"
 
 namespace vigil::cli {
 
@@ -99,6 +101,7 @@ struct eval_options {
     std::string max_line = "16MiB";
     bool fail_on_undetermined = false;
     bool explain = false;  // each answer also says how every rule came out and why
+    bool profile = false;  // the summary also says where the time went
 };
 
 struct eval_tally {
@@ -107,6 +110,33 @@ struct eval_tally {
     std::size_t violations = 0;
     std::size_t undetermined = 0;
     std::vector<std::size_t> malformed;
+};
+
+// `vigil eval --profile`: the evaluator's measurements, the writing of answers, and the time of
+// every line from reading it to writing its answer, which the parts are shares of.
+struct eval_profile {
+    tick_rate rate;
+    evaluation_profile evaluation;
+    std::uint64_t at_work = 0;
+
+    // A line read at `began` was answered now; `decided_at` is when its decision was made (0 for
+    // a malformed line), after which its answer was written.
+    void took(std::uint64_t began, std::uint64_t decided_at) {
+        const std::uint64_t now = profile_ticks();
+        at_work += now - began;
+        if (decided_at == 0) return;
+        ++evaluation.output.times;
+        evaluation.output.ticks += now - decided_at;
+    }
+
+    [[nodiscard]] std::vector<std::string> lines(const compiled_set& set) const {
+        const double per_second = rate.per_second();
+        profile_wording wording;
+        wording.output = "an answer";
+        wording.rest = "reading lines, malformed ones";
+        return render_profile(profile_report(evaluation, set, per_second, "write answers"),
+                              static_cast<double>(at_work) / per_second, wording);
+    }
 };
 
 // Whether `file` took everything written to it, closed unless it is standard output; false with
@@ -187,7 +217,11 @@ int run_eval(const eval_options& options) {
     std::string_view line;
     std::string answer;
     eval_tally tally;
+    std::optional<eval_profile> profiling;
+    if (options.profile) judge.profile(&profiling.emplace().evaluation);
     while (in.next(line)) {
+        const std::uint64_t line_began = profiling ? profile_ticks() : 0;
+        std::uint64_t decided_at = 0;
         ++tally.lines;
         answer.clear();
         if (in.too_long()) {
@@ -199,6 +233,7 @@ int run_eval(const eval_options& options) {
         } else if (options.explain
                        ? judge.explain(line, d, why, error)
                        : judge.decide(record_text{line, true}, d, error)) {  // parsed where the reader put it
+            if (profiling) decided_at = profile_ticks();
             tally_decision(tally, d);
             append_json(answer, d);
             if (options.explain) append_explanation(answer, why);
@@ -208,6 +243,7 @@ int run_eval(const eval_options& options) {
         }
         answer.push_back('\n');
         std::fwrite(answer.data(), 1, answer.size(), out);
+        if (profiling) profiling->took(line_began, decided_at);
     }
     if (out == stdout) {
         std::fflush(out);  // before the summary on standard error; checked as every command's is
@@ -227,6 +263,9 @@ int run_eval(const eval_options& options) {
     logger->info("{} in, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
                  plural(tally.lines, "line"), plural(records, "record"), tally.by_kind[0], tally.by_kind[1],
                  tally.by_kind[2], plural(tally.violations, "violation"), tally.undetermined);
+    if (profiling) {
+        for (const std::string& text : profiling->lines(*policies.set)) logger->info("{}", text);
+    }
     if (!tally.malformed.empty()) {
         logger->warn("{} malformed (line {})", plural(tally.malformed.size(), "line"),
                      malformed_summary(tally.malformed));
@@ -300,6 +339,9 @@ int run(int argc, char** argv) {
     eval_cmd->add_flag("--explain", eval_opts.explain,
                        "also say how every rule came out on each record and why: the value of each clause, and what "
                        "left it unknown");
+    eval_cmd->add_flag("--profile", eval_opts.profile,
+                       "the summary also says where the time went: reading records, each rule and definition, "
+                       "writing answers");
 
     generate_options gen_opts;
     auto* gen_cmd = app.add_subcommand("generate", "write a deterministic log of realistic interaction records");

@@ -298,7 +298,6 @@ public:
         for (auto& t : m_tallies) t.groups.resize(carried_fields(*m_set).size());
         m_worker_cpu.resize(m_threads);
         m_profiles.resize(m_opts.profile ? m_threads : 0);
-        m_output_costs.resize(m_profiles.size());
         m_busy_ticks.resize(m_profiles.size());
         const tick_rate ticks;
         std::vector<std::thread> workers;
@@ -347,20 +346,8 @@ public:
             evaluation_profile workers_profile;
             for (const auto& p : m_profiles) workers_profile.add(p);
             const double per_second = ticks.per_second();
-            s.profile = profile_report(workers_profile, *m_set, per_second);
-            profile_entry output;
-            output.what = profile_entry::part::output;
-            output.name = "write findings";
-            for (const auto& c : m_output_costs) {
-                output.times += c.times;
-                output.seconds += static_cast<double>(c.ticks) / per_second;
-            }
+            s.profile = profile_report(workers_profile, *m_set, per_second, "write findings");
             for (const std::uint64_t busy : m_busy_ticks) s.profiled_seconds += static_cast<double>(busy) / per_second;
-            // Beside reading and the conversation state, before the rules.
-            const auto rules = std::find_if(s.profile.begin(), s.profile.end(), [](const profile_entry& e) {
-                return e.what == profile_entry::part::rule || e.what == profile_entry::part::definition;
-            });
-            s.profile.insert(rules, std::move(output));
         }
         return s;
     }
@@ -598,7 +585,7 @@ private:
         evaluation_profile::cost* output_cost = nullptr;
         if (m_opts.profile) {
             tracker.profile(&m_profiles[w]);
-            output_cost = &m_output_costs[w];
+            output_cost = &m_profiles[w].output;
         }
         detail::event_renderer renderer(m_files, carried_fields(*m_set));
         tally& counts = m_tallies[w];
@@ -740,9 +727,8 @@ private:
 
     std::vector<tally> m_tallies;   // one per worker
     std::vector<double> m_worker_cpu;  // one per worker, written when it ends
-    std::vector<evaluation_profile> m_profiles;            // with options::profile: one per worker ...
-    std::vector<evaluation_profile::cost> m_output_costs;  // ... its rendering of events ...
-    std::vector<std::uint64_t> m_busy_ticks;               // ... and its time on batches
+    std::vector<evaluation_profile> m_profiles;  // with options::profile: one per worker ...
+    std::vector<std::uint64_t> m_busy_ticks;     // ... and its time on batches
     std::uint64_t m_peak_open = 0;  // writer only
 
     std::mutex m_error_mutex;

@@ -83,77 +83,6 @@ ordered profile_json(const std::vector<profile_entry>& entries) {
     return out;
 }
 
-// What one measurement of a part stands for.
-const char* each_of(profile_entry::part p) {
-    switch (p) {
-        case profile_entry::part::state:
-            return "a turn";
-        case profile_entry::part::output:
-            return "an event";
-        case profile_entry::part::definition:
-            return "each time computed";
-        default:
-            return "a record";
-    }
-}
-
-// The profile for people: every part and rule, the costliest definitions; shares of the workers'
-// time at work, and what is left of it (turn order, closing idle conversations, batches).
-constexpr std::size_t profile_definitions_shown = 10;
-
-void render_profile(const summary& s, std::vector<summary_line>& out) {
-    if (s.profile.empty()) return;
-    std::set<std::string> versioned;
-    {
-        std::map<std::string, std::set<std::string>> versions;
-        for (const auto& e : s.profile) {
-            if (e.what == profile_entry::part::rule) versions[e.policy].insert(e.version);
-        }
-        for (const auto& [policy, seen] : versions) {
-            if (seen.size() > 1) versioned.insert(policy);
-        }
-    }
-    const double total = s.profiled_seconds;
-    const auto line = [&](const std::string& label, double seconds, std::uint64_t times, const char* each) {
-        std::string text = "  " + label;
-        text += format(" %.3f s", seconds);
-        if (total > 0) text += format(", %.1f %%", 100 * seconds / total);
-        if (times > 0) text += format(", %.2f µs", 1e6 * seconds / static_cast<double>(times)) + " " + each;
-        out.push_back({false, text});
-    };
-    out.push_back({false, "profile: the workers' " + format("%.3f", total) +
-                              " s at work; a rule's time holds the definitions first computed for it on a record, "
-                              "a definition's those it names"});
-    double accounted = 0;
-    std::size_t definitions = 0;
-    for (const auto& e : s.profile) {
-        switch (e.what) {
-            case profile_entry::part::read:
-            case profile_entry::part::state:
-            case profile_entry::part::output:
-                accounted += e.seconds;
-                line(e.name + ":", e.seconds, e.times, each_of(e.what));
-                break;
-            case profile_entry::part::rule: {
-                accounted += e.seconds;
-                const std::string policy = versioned.count(e.policy) != 0 ? e.policy + " " + e.version : e.policy;
-                line("rule " + policy + "/" + e.name + " (" + e.where + "):", e.seconds, e.times, each_of(e.what));
-                break;
-            }
-            case profile_entry::part::definition:
-                if (definitions++ < profile_definitions_shown) {
-                    line("definition " + e.name + " (" + e.where + "):", e.seconds, e.times, each_of(e.what));
-                }
-                break;
-        }
-    }
-    if (definitions > profile_definitions_shown) {
-        out.push_back({false, "  ... " + plural(definitions - profile_definitions_shown, "definition", "definitions") +
-                                  " more (--summary-json lists every one)"});
-    }
-    line("the rest (turn order, closing idle conversations, batches):", std::max(0.0, total - accounted), 0, "");
-}
-
 ordered breakdowns_json(const std::vector<breakdown>& breakdowns) {
     auto out = ordered::array();
     for (const auto& b : breakdowns) {
@@ -379,7 +308,17 @@ std::vector<summary_line> render_text(const summary& s) {
         out.push_back({true, "cannot read `" + p.file + "`" + (p.line ? " after line " + std::to_string(p.line) : "") +
                                  ": " + p.error});
     }
-    render_profile(s, out);
+    if (!s.profile.empty()) {
+        profile_wording wording;
+        wording.whose = "the workers' ";
+        wording.output = "an event";
+        wording.rest = "turn order, closing idle conversations, batches";
+        wording.definitions = 10;
+        wording.elsewhere = "--summary-json lists every one";
+        for (std::string& line : render_profile(s.profile, s.profiled_seconds, wording)) {
+            out.push_back({false, std::move(line)});
+        }
+    }
     return out;
 }
 

@@ -243,6 +243,22 @@ BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
                r.output);
 }
 
+// --profile: the same answers, and a summary that ends with where the time went (docs/cli.md).
+BOOST_AUTO_TEST_CASE(eval_profiles_on_request) {
+    const auto plain = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");
+    const auto profiled = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off --profile");
+    BOOST_TEST(profiled.status == plain.status);
+    BOOST_TEST(profiled.output == plain.output);
+    const auto r = run_vigil("eval --policy policies/ --input examples/records.jsonl --output /dev/null --profile");
+    BOOST_TEST(r.status == plain.status);
+    for (const char* line : {"\nvigil: profile: ", "\nvigil:   read records: ", "\nvigil:   write answers: ",
+                             "\nvigil:   rule manipulation/no_sales_to_distressed (policies/manipulation.vigil:",
+                             "\nvigil:   definition distressed (policies/common.vigil:12:18): ",
+                             "\nvigil:   the rest (reading lines, malformed ones): "}) {
+        BOOST_TEST(r.output.find(line) != std::string::npos, line << " not in\n" << r.output);
+    }
+}
+
 // --explain: the same decisions, each with how every rule came out (docs/cli.md).
 BOOST_AUTO_TEST_CASE(eval_explains_every_rule_on_request) {
     const auto plain = run_vigil("eval --policy policies/ --input examples/records.jsonl --log-level off");

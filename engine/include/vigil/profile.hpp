@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil {
@@ -47,6 +48,9 @@ struct evaluation_profile {
     /// By definition of the compiled set (profile_report names them): times = records it was
     /// computed for (a rule that stops early may not need it; a literal is never computed).
     std::vector<cost> definitions;
+    /// The caller's own: turning decisions into its output (replay's findings lines, eval's
+    /// answers), measured by the caller with profile_ticks().
+    cost output;
 
     /// Adds another evaluator's measurements of the same compiled set (replay's workers).
     void add(const evaluation_profile& other);
@@ -65,11 +69,28 @@ struct profile_entry {
     double seconds = 0;
 };
 
-/// The measurements of `p` (taken with `set`) as entries: reading and the conversation state
-/// first, then every rule, then every definition that was computed, each kind by most time first
-/// (then as written). `ticks_per_second` converts (tick_rate::per_second()).
+/// The measurements of `p` (taken with `set`) as entries: reading, the conversation state (when
+/// the set keeps one) and the output (when measured, named `output_name`) first, then every rule,
+/// then every definition that was computed, each kind by most time first (then as written).
+/// `ticks_per_second` converts (tick_rate::per_second()).
 [[nodiscard]] std::vector<profile_entry> profile_report(const evaluation_profile& p, const compiled_set& set,
-                                                        double ticks_per_second);
+                                                        double ticks_per_second,
+                                                        std::string_view output_name = "write output");
+
+/// How render_profile words a profile for the program that measured it.
+struct profile_wording {
+    std::string_view whose;   // before "N s at work" in the heading: "the workers' ", or nothing
+    std::string_view output;  // what one `output` measurement is: "an event", "an answer"
+    std::string_view rest;    // what the time the parts do not cover went to
+    std::size_t definitions = static_cast<std::size_t>(-1);  // the costliest shown ...
+    std::string_view elsewhere;                              // ... and where the others are listed
+};
+
+/// profile_report's entries for people, a line each (without newline): a heading with
+/// `total_seconds`, the time the parts are shares of; every entry but the definitions past
+/// `wording.definitions`, with its seconds, its share and the time of one run; then the rest.
+[[nodiscard]] std::vector<std::string> render_profile(const std::vector<profile_entry>& entries, double total_seconds,
+                                                      const profile_wording& wording);
 
 /// The name of a part in JSON: "read", "state", "rule", "definition", "output".
 [[nodiscard]] const char* part_name(profile_entry::part p);
