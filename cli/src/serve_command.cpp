@@ -62,8 +62,9 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--token-file", o.token_file,
                     "a file whose first line is the bearer token POST /v1/policies/reload requires "
                     "(default: the VIGIL_TOKEN environment variable; none: no token)");
-    cmd->add_option("--decision-log", o.decision_log,
-                    "append every decision to this file as JSON Lines (replay it with --record-member record)");
+    auto* decision_log = cmd->add_option("--decision-log", o.decision_log,
+                                         "append every decision to this file as JSON Lines (replay it with "
+                                         "--record-member record)");
     cmd->add_option("--decision-log-max-waiting", o.decision_log_max_waiting,
                     "the most decision-log lines, in bytes, that may wait in memory while the disk refuses "
                     "writes; past it new lines are dropped and counted")
@@ -74,6 +75,17 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "log is written again")
         ->check(CLI::IsMember({"drop", "refuse"}))
         ->capture_default_str();
+    cmd->add_option("--decision-log-omit", o.decision_log_omit,
+                    "leave this record member out of the decision log, record and evidence (text, signals); "
+                    "PATH:unless=FIELD keeps it where the record's FIELD is true; repeat for several")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                std::string error;
+                return server::parse_log_omission(text, error) ? "" : error;
+            },
+            "PATH[:unless=FIELD]"))
+        ->allow_extra_args(false)
+        ->needs(decision_log);
     cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
         ->check(CLI::Validator(
@@ -112,6 +124,10 @@ int run_serve(const serve_command_options& o) {
     opts.host = listen->first;
     opts.port = listen->second;
     opts.decision_log = o.decision_log;
+    for (const auto& text : o.decision_log_omit) {
+        std::string error;
+        opts.decision_log_omit.push_back(*server::parse_log_omission(text, error));
+    }
     opts.watch = o.watch;
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);

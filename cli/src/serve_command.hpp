@@ -22,6 +22,7 @@ struct serve_command_options {
     std::string max_session_bytes = "256MiB";
     std::string decision_log_max_waiting = "256MiB";
     std::string decision_log_when_full = "drop";
+    std::vector<std::string> decision_log_omit;  // PATH or PATH:unless=FIELD
     std::string max_body = "1MiB";
     std::size_t max_batch = 1000;
     std::size_t threads = 0;  // 0: the server's default

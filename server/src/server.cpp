@@ -27,6 +27,7 @@
 #include "json_input.hpp"
 #include "metrics.hpp"
 #include "query.hpp"
+#include "redaction.hpp"
 #include "transport.hpp"
 
 namespace vigil::server {
@@ -210,6 +211,7 @@ struct server::impl {
     std::unique_ptr<session_table> sessions;
     metrics counters;
     decision_log decisions;
+    log_redaction redaction{opts.decision_log_omit};
     steady::time_point started = steady::now();
 
     // The description of the running set; replaced whole by a reload.
@@ -254,13 +256,40 @@ struct server::impl {
         thread_local std::string line;  // keeps its buffer from one decision to the next
         line.clear();
         line.append("{\"record\":");
-        append_one_line(line, record);
-        line.append(",\"decision\":").append(decision_text);
+        if (redaction.active()) {
+            append_redacted(line, record, decision_text);
+        } else {
+            append_one_line(line, record);
+            line.append(",\"decision\":").append(decision_text);
+        }
         line.append(",\"placement\":\"").append(r.placement).append("\"");
         line.append(",\"policy_hash\":");
         append_json_string(line, r.verdict.policy_hash);
         line.append(",\"received_at\":\"").append(received_at).append("\"}");
         decisions.append(line);
+    }
+
+    // The record and decision members of a log line, without what --decision-log-omit leaves out
+    // (written again by nlohmann::json when something was), and `omitted`, naming it.
+    void append_redacted(std::string& line, std::string_view record, const std::string& decision_text) {
+        thread_local std::string record_out, decision_out;
+        thread_local std::vector<std::string> omitted;
+        try {
+            redaction.apply(record, decision_text, record_out, decision_out, omitted);
+        } catch (const std::exception& e) {
+            // Not expected (both texts were checked); the line then keeps nothing of either.
+            log->error("cannot leave members out of a decision-log line, logged without record and decision: {}",
+                       e.what());
+            line.append("null,\"decision\":null,\"omitted\":\"everything\"");
+            return;
+        }
+        if (omitted.empty()) {
+            append_one_line(line, record);
+            line.append(",\"decision\":").append(decision_text);
+            return;
+        }
+        line.append(record_out).append(",\"decision\":").append(decision_out).append(",\"omitted\":");
+        append_json_strings(line, omitted);
     }
 
     void log_closed(const std::vector<decision>& closed, std::string_view reason) {
@@ -274,6 +303,7 @@ struct server::impl {
             line["event"] = "conversation_closed";
             line["reason"] = reason;
             line["decision"] = to_json(d);
+            if (redaction.active()) redaction.apply_to_closing(line["decision"]);
             line["policy_hash"] = d.policy_hash;
             line["closed_at"] = at;
             decisions.append(json_text(line));

@@ -823,6 +823,116 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
     }
 }
 
+// --decision-log-omit: the log keeps neither the words nor, without consent, the emotion signals
+// of a person, in the records or in the evidence of their findings; the client's answers keep
+// everything, and the log still replays.
+BOOST_AUTO_TEST_CASE(the_decision_log_leaves_out_what_it_is_told_to) {
+    served s({"--decision-log", "decisions.jsonl", "--decision-log-omit", "text", "--decision-log-omit",
+              "signals:unless=user.consent.emotion_analysis", "--decision-log-omit", "meta.account"});
+    const fs::path dir = s.dir.path();
+    child gen({"generate", "-n", "600", "--seed", "5", "-o", "records.jsonl"}, dir, dir / "gen.out");
+    BOOST_REQUIRE_EQUAL(gen.wait(60s), 0);
+
+    // What each logged record should be: the record sent, without what is left out.
+    const auto expected_of = [](const std::string& sent, std::vector<std::string>& omitted) {
+        nlohmann::ordered_json r = nlohmann::ordered_json::parse(sent);
+        omitted.clear();
+        if (r.erase("text") > 0) omitted.push_back("text");
+        const bool consented = r.contains("user") && r["user"].contains("consent") &&
+                               r["user"]["consent"].value("emotion_analysis", json(false)) == json(true);
+        if (!consented && r.erase("signals") > 0) omitted.push_back("signals");
+        if (r.contains("meta") && r["meta"].is_object() && r["meta"].erase("account") > 0)
+            omitted.push_back("meta.account");
+        return r;
+    };
+    const auto hidden = [](const std::string& key, const std::vector<std::string>& omitted) {
+        return std::any_of(omitted.begin(), omitted.end(), [&](const std::string& o) {
+            return key.rfind(o, 0) == 0 && (key.size() == o.size() || key[o.size()] == '.');
+        });
+    };
+
+    std::vector<std::string> sent;
+    std::vector<json> answers;
+    std::size_t text_evidence_answered = 0;
+    std::istringstream in(read_text(dir / "records.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+        auto res = s.post("/v1/decide", line);
+        BOOST_REQUIRE(res);
+        if (res->status != 200) continue;
+        sent.push_back(line);
+        answers.push_back(json::parse(res->body));
+        for (const auto& f : answers.back()["findings"]) text_evidence_answered += f["evidence"].contains("text");
+    }
+    BOOST_TEST(text_evidence_answered > 0u);  // the answers keep what the log leaves out
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+
+    std::size_t decisions = 0, signals_kept = 0, signals_left_out = 0;
+    std::istringstream log(read_text(dir / "decisions.jsonl"));
+    for (std::string line; std::getline(log, line);) {
+        const nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
+        if (!j.contains("record")) continue;
+        BOOST_REQUIRE(decisions < sent.size());
+        std::vector<std::string> omitted;
+        const auto expected = expected_of(sent[decisions], omitted);
+        BOOST_TEST_CONTEXT(line) {
+            BOOST_TEST(j["record"] == expected);
+            BOOST_TEST(j.value("omitted", json::array()).get<std::vector<std::string>>() == omitted);
+            const json& answer = answers[decisions];
+            BOOST_REQUIRE(j["decision"]["findings"].size() == answer["findings"].size());
+            for (std::size_t i = 0; i < answer["findings"].size(); ++i) {
+                json evidence = json::object();
+                for (const auto& [key, value] : answer["findings"][i]["evidence"].items()) {
+                    if (!hidden(key, omitted)) evidence[key] = value;
+                }
+                BOOST_TEST(json(j["decision"]["findings"][i]["evidence"]) == evidence);
+                BOOST_TEST(j["decision"]["findings"][i]["message"] == answer["findings"][i]["message"]);
+            }
+            if (j["decision"]["meta"].is_object()) BOOST_TEST(!j["decision"]["meta"].contains("account"));
+        }
+        const bool had_signals = json::parse(sent[decisions]).contains("signals");
+        if (had_signals) (j["record"].contains("signals") ? signals_kept : signals_left_out) += 1;
+        ++decisions;
+    }
+    BOOST_TEST(decisions == sent.size());
+    BOOST_TEST(signals_kept > 0u);  // consented
+    BOOST_TEST(signals_left_out > 0u);
+
+    // The log replays: what a rule read from a member left out is now unknown, not false.
+    child replay(
+        {"replay", "--policy", "policies", "--record-member", "record", "--reorder-window", "0", "--idle", "3650d",
+         "--findings", "replayed.jsonl", "--summary-json", "summary.json", "--log-level", "warn", "decisions.jsonl"},
+        dir, dir / "replay.out");
+    const int status = replay.wait(120s);
+    BOOST_TEST((status == 0 || status == 1), replay.output());
+    const json summary = json::parse(read_text(dir / "summary.json"));
+    BOOST_TEST(summary["decided"].get<std::size_t>() == decisions);
+    BOOST_TEST(summary["malformed"]["count"].get<std::size_t>() == 0u);
+}
+
+// A member replay needs cannot be left out, and leaving out needs a log.
+BOOST_AUTO_TEST_CASE(decision_log_omit_refuses_what_replay_needs) {
+    temp_dir dir;
+    child refused({"serve", "--policy", (source_dir / "policies").string(), "--decision-log", "d.jsonl",
+                   "--decision-log-omit", "turn"},
+                  dir.path(), dir.path() / "out");
+    BOOST_TEST(refused.wait(20s) == 2);
+    BOOST_TEST(refused.output().find("`turn` cannot be left out: replay needs it") != std::string::npos,
+               refused.output());
+    child no_log({"serve", "--policy", (source_dir / "policies").string(), "--decision-log-omit", "text"}, dir.path(),
+                 dir.path() / "out2");
+    BOOST_TEST(no_log.wait(20s) == 2);
+    BOOST_TEST(no_log.output().find("--decision-log") != std::string::npos, no_log.output());
+    std::string error;
+    BOOST_TEST(!vigil::server::parse_log_omission("signals:if=x", error));
+    BOOST_TEST(error.find("PATH:unless=FIELD") != std::string::npos);
+    BOOST_TEST(!vigil::server::parse_log_omission("signals:unless=1x", error));
+    const auto parsed =
+        vigil::server::parse_log_omission("signals.emotions:unless=user.consent.emotion_analysis", error);
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->path == "signals.emotions");
+    BOOST_TEST(parsed->unless == "user.consent.emotion_analysis");
+}
+
 BOOST_AUTO_TEST_CASE(idle_and_evicted_conversations_are_closed_and_logged) {
     served s({"--decision-log", "decisions.jsonl", "--idle", "1s", "--max-session-bytes", "4KiB"});
     BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);

@@ -24,6 +24,21 @@ class logger;
 
 namespace vigil::server {
 
+/// A record member the decision log leaves out, for data it should not keep (a person's words,
+/// emotion signals kept without consent): removed from the logged record and from the evidence
+/// of its findings (the answer to the client keeps it). `path` is a record field as rules name
+/// it (`signals`, `user.profile.age`), looked up through objects. With `unless`, another field,
+/// the member is kept in the records where that field is `true` (`user.consent.emotion_analysis`).
+struct log_omission {
+    std::string path;
+    std::string unless;  // empty: always left out
+};
+
+/// Parses `PATH` or `PATH:unless=FIELD`; nothing, with `error` saying why, when the text is not
+/// one, or when PATH is a field replay needs to put the log back in order (`conversation_id`,
+/// `turn`, `timestamp`).
+[[nodiscard]] std::optional<log_omission> parse_log_omission(std::string_view text, std::string& error);
+
 /// How to run a server. The defaults are those of `vigil serve`.
 struct options {
     /// Policy files or directories, loaded as `vigil check` loads them; reloads read them again.
@@ -42,6 +57,8 @@ struct options {
     /// keeps every line and answers decide requests with 503 `decision_log_full`, deciding nothing,
     /// until the log is written again (fail closed: nothing decided goes unlogged).
     bool refuse_when_log_full = false;
+    /// Record members the decision log leaves out (`--decision-log-omit`), in order.
+    std::vector<log_omission> decision_log_omit;
     /// Reload when a policy file (or a file under a policy directory) changes.
     bool watch = false;
     /// How often the watcher looks at the files; a change is reloaded once the files have stayed
