@@ -170,7 +170,12 @@ void append_json(const value& v, std::string& out) {
             }
             out += ']';
             return;
-        case kind::object: vigil::append_json(out, object_json(v)); return;  // keys sorted, as parsed
+        case kind::object:
+            if (v.raw() == nullptr)
+                out += "{}";
+            else
+                append_canonical_json(v.raw(), out);
+            return;
     }
 }
 

@@ -182,6 +182,13 @@ enum class tri : std::uint8_t { false_, true_, unknown };
 /// scanning; the text must be valid JSON followed by padding, as in the record buffer.
 [[nodiscard]] std::string_view json_extent(const char* json);
 
+/// Appends the JSON value at `json`, valid JSON as the projection checked it (nesting bounded by
+/// max_record_depth) followed by padding, as nlohmann::json parses and dumps it: object members
+/// sorted by key (of equal keys the last), strings unescaped then escaped as append_json_string
+/// does, an integer token as a 64-bit integer when it fits and every other number as a double,
+/// no blanks. Returns the end of the value.
+const char* append_canonical_json(const char* json, std::string& out);
+
 /// A value as JSON: texts, numbers (integral numbers as integers), booleans, lists; objects from
 /// their record text. unknown and null become JSON null.
 [[nodiscard]] nlohmann::json to_json(const value& v);
