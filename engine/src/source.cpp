@@ -45,6 +45,11 @@ location source_map::locate(file_id id, std::uint32_t offset) const {
     return {line, code_points_between(f, start, offset) + 1};
 }
 
+void append_utf8(std::string& out, char32_t cp) {
+    char bytes[4];
+    out.append(bytes, text::encode_utf8(cp, bytes));
+}
+
 std::string source_map::position(const span& where) const {
     const location at = locate(where);
     return file(where.file).name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);

@@ -46,29 +46,6 @@ constexpr std::array<unsigned char, 256> ascii_table(bool to_lower) {
 constexpr auto lower_ascii = ascii_table(true);
 constexpr auto upper_ascii = ascii_table(false);
 
-std::size_t encode(char32_t cp, char* out) {
-    if (cp < 0x80) {
-        out[0] = static_cast<char>(cp);
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = static_cast<char>(0xC0 | (cp >> 6));
-        out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = static_cast<char>(0xE0 | (cp >> 12));
-        out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = static_cast<char>(0xF0 | (cp >> 18));
-    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 // Case mappings of the code points most texts use beyond ASCII, computed once from the locale:
 // U+0080..U+07FF (two-byte UTF-8: Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, ...) and
 // U+1E00..U+1EFF (Latin Extended Additional, e.g. Vietnamese). Others ask the locale each time.
@@ -152,13 +129,36 @@ std::size_t map_utf8(std::string_view in, char* out) {
         }
         // Simple case mapping can change the encoded length (U+023A is 2 bytes, U+2C65 is 3); the
         // output capacity allows for 3/2 of the input.
-        o += encode(mapped, out + o);
+        o += encode_utf8(mapped, out + o);
         i += n;
     }
     return o;
 }
 
 }  // namespace
+
+std::size_t encode_utf8(char32_t cp, char* out) {
+    if (cp < 0x80) {
+        out[0] = static_cast<char>(cp);
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = static_cast<char>(0xC0 | (cp >> 6));
+        out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = static_cast<char>(0xE0 | (cp >> 12));
+        out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = static_cast<char>(0xF0 | (cp >> 18));
+    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
+}
 
 std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp) {
     auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[i + k]); };

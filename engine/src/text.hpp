@@ -22,6 +22,9 @@ namespace vigil::text {
 /// bytes; 0 when the bytes there are not a valid, shortest-form sequence.
 std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp);
 
+/// Writes a code point as UTF-8 at `out` (room for 4 bytes); returns its length in bytes.
+std::size_t encode_utf8(char32_t cp, char* out);
+
 /// Appends `\xHH`, the way a byte that cannot be shown as it is gets written.
 void append_hex_byte(std::string& out, unsigned char byte);
 

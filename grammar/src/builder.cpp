@@ -103,21 +103,7 @@ void builder::unicode_escape(std::string_view code) {
 }
 
 void builder::append_code_point(char32_t c) {
-    if (c < 0x80) {
-        m_buffer += static_cast<char>(c);
-    } else if (c < 0x800) {
-        m_buffer += static_cast<char>(0xC0 | (c >> 6));
-        m_buffer += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        m_buffer += static_cast<char>(0xE0 | (c >> 12));
-        m_buffer += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        m_buffer += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        m_buffer += static_cast<char>(0xF0 | (c >> 18));
-        m_buffer += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        m_buffer += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        m_buffer += static_cast<char>(0x80 | (c & 0x3F));
-    }
+    append_utf8(m_buffer, c);
 }
 
 void builder::close_string(std::uint32_t end) {

@@ -616,7 +616,7 @@ private:
             return first_line_past(*current, last_line, deadline);
         });
         while (batch_ptr b = m_queues[w].pop()) {
-            const std::uint64_t began = output_cost != nullptr ? profile_ticks() : 0;
+            const std::uint64_t began = m_opts.profile ? profile_ticks() : 0;
             current = b.get();
             if (!failed()) {
                 try {
@@ -639,7 +639,7 @@ private:
                     fail(std::current_exception());
                 }
             }
-            if (output_cost != nullptr) m_busy_ticks[w] += profile_ticks() - began;
+            if (m_opts.profile) m_busy_ticks[w] += profile_ticks() - began;
             {
                 std::lock_guard lock(m_done_mutex);
                 --b->pending;

@@ -277,10 +277,12 @@ struct server::impl {
         try {
             redaction.apply(record, decision_text, record_out, decision_out, omitted);
         } catch (const std::exception& e) {
-            // Not expected (both texts were checked); the line then keeps nothing of either.
+            // Not expected (both texts were checked). Nothing of either is kept, and the line says
+            // why: replay reports it as a malformed line, with its number.
             log->error("cannot leave members out of a decision-log line, logged without record and decision: {}",
                        e.what());
-            line.append("null,\"decision\":null,\"omitted\":\"everything\"");
+            line.append("null,\"decision\":null,\"omit_error\":");
+            append_json_string(line, e.what());
             return;
         }
         if (omitted.empty()) {

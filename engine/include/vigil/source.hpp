@@ -74,6 +74,9 @@ private:
 /// The offset of the first byte of `text` that is not part of a valid UTF-8 character, if any.
 [[nodiscard]] std::optional<std::uint32_t> first_invalid_utf8(std::string_view text);
 
+/// Appends a code point (at most U+10FFFF) encoded as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
 /// Number of UTF-8 code points in a byte string (continuation bytes are not counted).
 [[nodiscard]] std::uint32_t count_code_points(std::string_view text);
 
