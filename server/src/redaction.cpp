@@ -2,56 +2,196 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
-#include "vigil/evaluate.hpp"
+#include "vigil/json_text.hpp"
 
 namespace vigil::server {
 
 namespace {
 
-using ordered = nlohmann::ordered_json;
+namespace od = simdjson::ondemand;
 
-// The member at a dotted path, through objects; null when a step is missing or not an object.
-template <typename Json>
-Json* member_at(Json& root, std::string_view path) {
-    Json* at = &root;
-    while (!path.empty()) {
-        const std::size_t dot = path.find('.');
-        if (!at->is_object()) return nullptr;
-        const auto it = at->find(std::string(path.substr(0, dot)));
-        if (it == at->end()) return nullptr;
-        at = &*it;
-        path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+// What becomes of an object member, by its path from the object the cut started at.
+enum class fate : std::uint8_t { keep, cut, look_inside };
+
+struct byte_range {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+bool blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Cuts members out of one JSON object's text, byte for byte: the text between them stays as it
+// was. Parsed with simdjson's On Demand, which reads members in place; one per thread.
+class member_cutter {
+public:
+    // Reads `json`; false with `error` when it is not a JSON object.
+    bool load(std::string_view json, std::string& error) {
+        m_size = json.size();
+        m_text.assign(json);
+        m_text.append(simdjson::SIMDJSON_PADDING, '\0');
+        return ok(m_parser.iterate(m_text.data(), m_size, m_text.size()).get(m_doc), error);
     }
-    return at;
+
+    // Whether the member at a dotted path is `true`.
+    bool is_true(std::string_view path) {
+        std::string pointer;
+        for (std::size_t at = 0; at <= path.size();) {
+            const std::size_t dot = std::min(path.find('.', at), path.size());
+            pointer += '/';
+            pointer += path.substr(at, dot - at);  // field paths hold no `~` or `/` to escape
+            at = dot + 1;
+        }
+        bool value = false;
+        const bool found = m_doc.at_pointer(pointer).get_bool().get(value) == simdjson::SUCCESS;
+        m_doc.rewind();
+        return found && value;
+    }
+
+    // The loaded text without the members `decide` says to cut (each with one comma, so that the
+    // object stays valid), into `out`; false with `error` when the text cannot be read.
+    template <typename Decide>
+    bool cut(Decide&& decide, std::string& out, std::string& error) {
+        m_cuts.clear();
+        std::string path;
+        od::object root;
+        if (!ok(m_doc.get_object().get(root), error) || !ok(collect(root, path, decide), error)) return false;
+        out.clear();
+        std::size_t from = 0;
+        for (const byte_range& c : m_cuts) {
+            out.append(m_text, from, c.begin - from);
+            from = c.end;
+        }
+        out.append(m_text, from, m_size - from);
+        return true;
+    }
+
+private:
+    static bool ok(simdjson::error_code e, std::string& error) {
+        if (e == simdjson::SUCCESS) return true;
+        error = simdjson::error_message(e);
+        return false;
+    }
+
+    template <typename Decide>
+    simdjson::error_code collect(od::object object, std::string& path, Decide& decide) {
+        bool kept_any = false;
+        for (auto member : object) {
+            od::field field;
+            if (auto e = std::move(member).get(field)) return e;
+            const char* key = field.key().raw() - 1;  // its opening quote
+            std::string_view name;
+            if (auto e = field.unescaped_key().get(name)) return e;
+            const std::size_t mark = path.size();
+            if (!path.empty()) path += '.';
+            path += name;
+            const fate f = decide(std::string_view(path));
+            od::value value = field.value();
+            if (f == fate::cut) {
+                const char* end = nullptr;
+                if (auto e = value_end(value, end)) return e;
+                m_cuts.push_back(with_comma(key, end, kept_any));
+            } else {
+                kept_any = true;
+                od::json_type type{};
+                if (f == fate::look_inside && value.type().get(type) == simdjson::SUCCESS &&
+                    type == od::json_type::object) {
+                    od::object inner;
+                    if (auto e = value.get_object().get(inner)) return e;
+                    if (auto e = collect(inner, path, decide)) return e;
+                }
+            }
+            path.resize(mark);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    static simdjson::error_code value_end(od::value& value, const char*& end) {
+        od::json_type type{};
+        if (auto e = value.type().get(type)) return e;
+        std::string_view raw;
+        if (type == od::json_type::object) {
+            od::object object;
+            if (auto e = value.get_object().get(object)) return e;
+            if (auto e = object.raw_json().get(raw)) return e;
+        } else if (type == od::json_type::array) {
+            od::array array;
+            if (auto e = value.get_array().get(array)) return e;
+            if (auto e = array.raw_json().get(raw)) return e;
+        } else {
+            raw = value.raw_json_token();
+            while (!raw.empty() && blank(raw.back())) raw.remove_suffix(1);
+        }
+        end = raw.data() + raw.size();
+        return simdjson::SUCCESS;
+    }
+
+    // A member's bytes and one comma: the one before it when an earlier member of its object
+    // stays, else the one after it (if any); so a cut never leaves `{,` or `,,` or `,}`.
+    byte_range with_comma(const char* key, const char* end, bool kept_before) const {
+        const char* base = m_text.data();
+        if (kept_before) {
+            const char* comma = key - 1;
+            while (blank(*comma)) --comma;
+            return {static_cast<std::size_t>(comma - base), static_cast<std::size_t>(end - base)};
+        }
+        const char* after = end;
+        while (blank(*after)) ++after;
+        if (*after == ',') end = after + 1;
+        return {static_cast<std::size_t>(key - base), static_cast<std::size_t>(end - base)};
+    }
+
+    od::parser m_parser;
+    od::document m_doc;
+    std::string m_text;  // the text and simdjson's padding
+    std::size_t m_size = 0;
+    std::vector<byte_range> m_cuts;
+};
+
+member_cutter& cutter() {
+    thread_local member_cutter c;
+    return c;
 }
 
-// Erases the member at a dotted path; whether it was there.
-bool erase_at(ordered& root, std::string_view path) {
-    const std::size_t last_dot = path.rfind('.');
-    ordered* parent = last_dot == std::string_view::npos ? &root : member_at(root, path.substr(0, last_dot));
-    if (parent == nullptr || !parent->is_object()) return false;
-    return parent->erase(std::string(last_dot == std::string_view::npos ? path : path.substr(last_dot + 1))) > 0;
+// Whether a dotted path is `prefix` or lies inside it.
+bool within(std::string_view path, std::string_view prefix) {
+    return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '.');
 }
 
-// Whether an evidence key (a path a rule read) shows an omitted member or something inside it.
-bool shows(std::string_view key, const std::string& omitted) {
-    return key.substr(0, omitted.size()) == omitted && (key.size() == omitted.size() || key[omitted.size()] == '.');
+// The fate of a member at `path` when `paths` are cut: cut when it is one, looked into when one
+// lies inside it.
+fate fate_among(std::string_view path, const std::vector<std::string_view>& paths) {
+    fate f = fate::keep;
+    for (const std::string_view p : paths) {
+        if (p == path) return fate::cut;
+        if (within(p, path)) f = fate::look_inside;
+    }
+    return f;
 }
 
 constexpr std::string_view meta_prefix = "meta.";
 
-// A decision carries its record's `meta`: what is left out of the record's is left out of it.
-void leave_out_of_meta(ordered& decision, const std::vector<std::string>& paths) {
-    if (!decision.contains("meta") || !decision["meta"].is_object()) return;
-    for (const std::string& p : paths) {
-        if (p == "meta") {
-            decision["meta"] = nullptr;
-            return;
+// Leaves out of a decision's `meta` (its record's) the members `omitted` names in the record.
+bool cut_meta(decision& d, const std::vector<std::string_view>& omitted, std::string& error) {
+    if (d.meta.empty()) return true;
+    std::vector<std::string_view> inside;
+    for (const std::string_view o : omitted) {
+        if (o == "meta") {
+            d.meta.clear();  // null
+            return true;
         }
-        if (p.rfind(meta_prefix, 0) == 0) erase_at(decision["meta"], std::string_view(p).substr(meta_prefix.size()));
+        if (o.substr(0, meta_prefix.size()) == meta_prefix) inside.push_back(o.substr(meta_prefix.size()));
     }
+    if (inside.empty()) return true;
+    member_cutter& c = cutter();
+    std::string out;
+    if (!c.load(d.meta, error) || !c.cut([&](std::string_view path) { return fate_among(path, inside); }, out, error))
+        return false;
+    d.meta = std::move(out);
+    return true;
 }
 
 }  // namespace
@@ -86,41 +226,59 @@ std::optional<log_omission> parse_log_omission(std::string_view text, std::strin
     return out;
 }
 
-void log_redaction::apply(std::string_view record, std::string_view decision, std::string& record_out,
-                          std::string& decision_out, std::vector<std::string>& omitted) const {
+bool log_redaction::apply(std::string_view record, const decision& verdict, std::string& record_out,
+                          std::string& decision_out, std::vector<std::string>& omitted, std::string& error) const {
     omitted.clear();
-    ordered r = ordered::parse(record);
+    member_cutter& c = cutter();
+    if (!c.load(record, error)) return false;
+    std::vector<std::string_view> cut;  // the omissions that apply to this record
     for (const log_omission& o : m_omit) {
-        if (!o.unless.empty()) {
-            const ordered* consent = member_at(r, o.unless);
-            if (consent != nullptr && consent->is_boolean() && consent->get<bool>()) continue;
-        }
-        if (erase_at(r, o.path)) omitted.push_back(o.path);
+        if (o.unless.empty() || !c.is_true(o.unless)) cut.push_back(o.path);
     }
-    if (omitted.empty()) return;
-    record_out = r.dump();
+    std::vector<std::string_view> found;
+    const auto decide = [&](std::string_view path) {
+        const fate f = fate_among(path, cut);
+        if (f == fate::cut) found.push_back(*std::find(cut.begin(), cut.end(), path));
+        return f;
+    };
+    if (!c.cut(decide, record_out, error)) return false;
+    if (found.empty()) return true;
+    for (const log_omission& o : m_omit) {
+        if (std::find(found.begin(), found.end(), o.path) != found.end()) omitted.push_back(o.path);
+    }
 
-    ordered d = ordered::parse(decision);
-    if (d.contains("findings") && d["findings"].is_array()) {
-        for (ordered& f : d["findings"]) {
-            if (!f.contains("evidence") || !f["evidence"].is_object()) continue;
-            ordered& evidence = f["evidence"];
-            for (auto it = evidence.begin(); it != evidence.end();) {
-                const std::string& key = it.key();
-                const bool hidden =
-                    std::any_of(omitted.begin(), omitted.end(), [&](const std::string& o) { return shows(key, o); });
-                it = hidden ? evidence.erase(it) : std::next(it);
+    // The decision as the answer has it, without the evidence and meta that show what was cut.
+    thread_local decision logged;
+    logged = verdict;
+    for (finding& f : logged.findings) {
+        // Evidence keys are the paths rules read, quoted: most evidence names none of these.
+        const bool may_show = std::any_of(found.begin(), found.end(), [&](std::string_view o) {
+            for (std::size_t at = f.evidence.find(o); at != std::string::npos; at = f.evidence.find(o, at + 1)) {
+                if (at > 0 && f.evidence[at - 1] == '"') return true;
             }
-        }
+            return false;
+        });
+        if (!may_show) continue;
+        std::string out;
+        const auto shows = [&](std::string_view key) {  // evidence keys are the paths rules read
+            return std::any_of(found.begin(), found.end(), [&](std::string_view o) { return within(key, o); })
+                       ? fate::cut
+                       : fate::keep;
+        };
+        if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
+        f.evidence = std::move(out);
     }
-    leave_out_of_meta(d, omitted);
-    decision_out = d.dump();
+    if (!cut_meta(logged, found, error)) return false;
+    decision_out.clear();
+    append_json(decision_out, logged);
+    return true;
 }
 
-void log_redaction::apply_to_closing(ordered& decision) const {
-    std::vector<std::string> paths;
+void log_redaction::apply_to_closing(decision& d) const {
+    std::vector<std::string_view> paths;
     for (const log_omission& o : m_omit) paths.push_back(o.path);
-    leave_out_of_meta(decision, paths);
+    std::string error;
+    if (!cut_meta(d, paths, error)) d.meta.clear();  // not expected: the meta was read before
 }
 
 }  // namespace vigil::server

@@ -257,7 +257,7 @@ struct server::impl {
         line.clear();
         line.append("{\"record\":");
         if (redaction.active()) {
-            append_redacted(line, record, decision_text);
+            append_redacted(line, record, r, decision_text);
         } else {
             append_one_line(line, record);
             line.append(",\"decision\":").append(decision_text);
@@ -269,20 +269,19 @@ struct server::impl {
         decisions.append(line);
     }
 
-    // The record and decision members of a log line, without what --decision-log-omit leaves out
-    // (written again by nlohmann::json when something was), and `omitted`, naming it.
-    void append_redacted(std::string& line, std::string_view record, const std::string& decision_text) {
-        thread_local std::string record_out, decision_out;
+    // The record and decision members of a log line, without what --decision-log-omit leaves out,
+    // and `omitted`, naming it.
+    void append_redacted(std::string& line, std::string_view record, const live_result& r,
+                         const std::string& decision_text) {
+        thread_local std::string record_out, decision_out, error;
         thread_local std::vector<std::string> omitted;
-        try {
-            redaction.apply(record, decision_text, record_out, decision_out, omitted);
-        } catch (const std::exception& e) {
-            // Not expected (both texts were checked). Nothing of either is kept, and the line says
-            // why: replay reports it as a malformed line, with its number.
+        if (!redaction.apply(record, r.verdict, record_out, decision_out, omitted, error)) {
+            // Not expected (the record was decided). Nothing of it is kept, and the line says why:
+            // replay reports it as a malformed line, with its number.
             log->error("cannot leave members out of a decision-log line, logged without record and decision: {}",
-                       e.what());
+                       error);
             line.append("null,\"decision\":null,\"omit_error\":");
-            append_json_string(line, e.what());
+            append_json_string(line, error);
             return;
         }
         if (omitted.empty()) {
@@ -290,7 +289,8 @@ struct server::impl {
             line.append(",\"decision\":").append(decision_text);
             return;
         }
-        line.append(record_out).append(",\"decision\":").append(decision_out).append(",\"omitted\":");
+        append_one_line(line, record_out);
+        line.append(",\"decision\":").append(decision_out).append(",\"omitted\":");
         append_json_strings(line, omitted);
     }
 
@@ -304,8 +304,13 @@ struct server::impl {
             nlohmann::ordered_json line;
             line["event"] = "conversation_closed";
             line["reason"] = reason;
-            line["decision"] = to_json(d);
-            if (redaction.active()) redaction.apply_to_closing(line["decision"]);
+            if (redaction.active()) {
+                decision kept = d;
+                redaction.apply_to_closing(kept);
+                line["decision"] = to_json(kept);
+            } else {
+                line["decision"] = to_json(d);
+            }
             line["policy_hash"] = d.policy_hash;
             line["closed_at"] = at;
             decisions.append(json_text(line));
