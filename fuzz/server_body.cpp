@@ -15,6 +15,7 @@
 #include "answers.hpp"
 #include "harness.hpp"
 #include "json_input.hpp"
+#include "redaction.hpp"
 #include "vigil/conversation.hpp"
 #include "vigil/evaluate.hpp"
 #include "vigil/json_text.hpp"
@@ -87,6 +88,59 @@ void check_error_answer(const json& answer, std::string_view record) {
     }
 }
 
+// --decision-log-omit as a server might be started with: a member always, one unless consent, one
+// inside an object, and a path through a text.
+const server::log_redaction& redaction() {
+    static const server::log_redaction r = [] {
+        std::vector<server::log_omission> omit;
+        for (const char* text : {"text", "signals:unless=user.consent.emotion_analysis", "meta.tenant", "speaker.x"}) {
+            std::string error;
+            omit.push_back(*server::parse_log_omission(text, error));
+        }
+        return server::log_redaction(std::move(omit));
+    }();
+    return r;
+}
+
+// Erases a dotted path from a parsed record, as a reader of the log would expect it gone.
+void erase_path(json& j, std::string_view path) {
+    const std::size_t dot = path.find('.');
+    if (!j.is_object()) return;
+    if (dot == std::string_view::npos) {
+        j.erase(std::string(path));
+        return;
+    }
+    const auto it = j.find(std::string(path.substr(0, dot)));
+    if (it != j.end()) erase_path(*it, path.substr(dot + 1));
+}
+
+// The logged record is the record without the members the redaction says it left out (and valid
+// JSON), the logged decision shows none of them in its evidence, and a record it left nothing out
+// of has no `text`.
+void check_redaction(std::string_view record, const decision& verdict) {
+    std::string record_out, decision_out, error;
+    std::vector<std::string> omitted;
+    require(redaction().apply(record, verdict, record_out, decision_out, omitted, error),
+            "a decided record could not be redacted");
+    json expected = json::parse(record);
+    if (omitted.empty()) {
+        require(!expected.contains("text"), "a record with `text` was logged with it");
+        return;
+    }
+    for (const std::string& path : omitted) erase_path(expected, path);
+    require(json::accept(record_out) && json::parse(record_out) == expected,
+            "the logged record is not the record without what was left out");
+    const json logged = json::parse(decision_out);
+    for (const auto& f : logged["findings"]) {
+        for (const auto& [key, value] : f["evidence"].items()) {
+            for (const std::string& path : omitted) {
+                require(key.rfind(path, 0) != 0 || (key.size() > path.size() && key[path.size()] != '.'),
+                        "the logged evidence shows what was left out");
+            }
+        }
+    }
+}
+
 // What POST /v1/decide does with a record (server.cpp, decide_one), without the decision log, the
 // metrics and the conversations closed on the way: peek, the session table, and the answer's text;
 // records of an even length as `?explain` asks, with how every rule came out.
@@ -129,6 +183,7 @@ int decide_as_the_server(session_table& table, std::string_view text, clock_type
     require(one_line(line), "append_one_line left a line break");
     line.append(",\"decision\":").append(out).append("}");
     require(json::accept(line), "a decision-log line is not valid JSON");
+    check_redaction(text, r.verdict);
     return 200;
 }
 
