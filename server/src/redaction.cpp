@@ -268,6 +268,7 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
         if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
         f.evidence = std::move(out);
     }
+    if (std::find(found.begin(), found.end(), "id") != found.end()) logged.record_id = nullptr;  // it shows `id`
     if (!cut_meta(logged, found, error)) return false;
     decision_out.clear();
     append_json(decision_out, logged);

@@ -110,6 +110,11 @@ BOOST_AUTO_TEST_CASE(the_decision_loses_the_evidence_and_meta_that_show_what_was
     std::string text;
     vigil::append_json(text, expected);
     BOOST_TEST(r.decision == text);
+
+    // The decision's record_id shows the record's `id`.
+    const auto without_id = apply({"id"}, R"({"id":"r-1","speaker":"ai"})", d);
+    BOOST_TEST(without_id.record == R"({"speaker":"ai"})");
+    BOOST_TEST(nlohmann::json::parse(without_id.decision)["record_id"].is_null());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
