@@ -278,6 +278,7 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
 void log_redaction::apply_to_closing(decision& d) const {
     std::vector<std::string_view> paths;
     for (const log_omission& o : m_omit) paths.push_back(o.path);
+    if (std::find(paths.begin(), paths.end(), "id") != paths.end()) d.record_id = nullptr;
     std::string error;
     if (!cut_meta(d, paths, error)) d.meta.clear();  // not expected: the meta was read before
 }

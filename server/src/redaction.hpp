@@ -27,8 +27,8 @@ public:
                std::vector<std::string>& omitted, std::string& error) const;
 
     /// For the decision of a conversation's closing, which has no record to look at: leaves out of
-    /// its `meta` whatever is omitted from `meta`, whatever the `unless` fields (end-of-conversation
-    /// findings have no evidence).
+    /// its `meta` whatever is omitted from `meta`, and its `record_id` when `id` is omitted,
+    /// whatever the `unless` fields (end-of-conversation findings have no evidence).
     void apply_to_closing(decision& d) const;
 
 private:

@@ -117,4 +117,16 @@ BOOST_AUTO_TEST_CASE(the_decision_loses_the_evidence_and_meta_that_show_what_was
     BOOST_TEST(nlohmann::json::parse(without_id.decision)["record_id"].is_null());
 }
 
+// A conversation's closing has no record: whatever `meta` path and `id` are given go, consent or not.
+BOOST_AUTO_TEST_CASE(a_closing_decision_loses_its_meta_members_and_record_id) {
+    vigil::decision d;
+    d.record_id = "r-9";
+    d.meta = R"({"tenant":"t","account":{"plan":"x"}})";
+    redaction({"meta.account:unless=user.consent.emotion_analysis", "id"}).apply_to_closing(d);
+    BOOST_TEST(d.record_id.is_null());
+    BOOST_TEST(d.meta == R"({"tenant":"t"})");
+    redaction({"meta"}).apply_to_closing(d);
+    BOOST_TEST(d.meta.empty());  // null in the log line
+}
+
 BOOST_AUTO_TEST_SUITE_END()
