@@ -93,7 +93,8 @@ void check_error_answer(const json& answer, std::string_view record) {
 const server::log_redaction& redaction() {
     static const server::log_redaction r = [] {
         std::vector<server::log_omission> omit;
-        for (const char* text : {"text", "signals:unless=user.consent.emotion_analysis", "meta.tenant", "speaker.x"}) {
+        for (const char* text :
+             {"text", "signals:unless=user.consent.emotion_analysis", "meta.tenant", "speaker.x", "actions.product"}) {
             std::string error;
             omit.push_back(*server::parse_log_omission(text, error));
         }
@@ -102,8 +103,13 @@ const server::log_redaction& redaction() {
     return r;
 }
 
-// Erases a dotted path from a parsed record, as a reader of the log would expect it gone.
+// Erases a dotted path from a parsed record, as a reader of the log would expect it gone: through
+// objects, and through lists into each element.
 void erase_path(json& j, std::string_view path) {
+    if (j.is_array()) {
+        for (json& element : j) erase_path(element, path);
+        return;
+    }
     const std::size_t dot = path.find('.');
     if (!j.is_object()) return;
     if (dot == std::string_view::npos) {
@@ -136,6 +142,11 @@ void check_redaction(std::string_view record, const decision& verdict) {
             for (const std::string& path : omitted) {
                 require(key.rfind(path, 0) != 0 || (key.size() > path.size() && key[path.size()] != '.'),
                         "the logged evidence shows what was left out");
+                if (path.size() > key.size() && path.rfind(key + ".", 0) == 0) {  // inside the value
+                    json rest = value;
+                    erase_path(rest, std::string_view(path).substr(key.size() + 1));
+                    require(rest == value, "the logged evidence shows what was left out, inside a value");
+                }
             }
         }
     }

@@ -96,15 +96,34 @@ private:
                 m_cuts.push_back(with_comma(key, end, kept_any));
             } else {
                 kept_any = true;
-                od::json_type type{};
-                if (f == fate::look_inside && value.type().get(type) == simdjson::SUCCESS &&
-                    type == od::json_type::object) {
-                    od::object inner;
-                    if (auto e = value.get_object().get(inner)) return e;
-                    if (auto e = collect(inner, path, decide)) return e;
+                if (f == fate::look_inside) {
+                    if (auto e = look_inside(value, path, decide)) return e;
                 }
             }
             path.resize(mark);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    // The members of an object value, or of the objects in a list value (at any depth: a path
+    // names a field of every element, as rules read `any a in actions: a.product`).
+    template <typename Decide>
+    simdjson::error_code look_inside(od::value value, std::string& path, Decide& decide) {
+        od::json_type type{};
+        if (auto e = value.type().get(type)) return e;
+        if (type == od::json_type::object) {
+            od::object inner;
+            if (auto e = value.get_object().get(inner)) return e;
+            return collect(inner, path, decide);
+        }
+        if (type == od::json_type::array) {
+            od::array items;
+            if (auto e = value.get_array().get(items)) return e;
+            for (auto item : items) {
+                od::value element;
+                if (auto e = std::move(item).get(element)) return e;
+                if (auto e = look_inside(element, path, decide)) return e;
+            }
         }
         return simdjson::SUCCESS;
     }
@@ -161,12 +180,13 @@ bool within(std::string_view path, std::string_view prefix) {
     return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '.');
 }
 
-// The fate of a member at `path` when `paths` are cut: cut when it is one, looked into when one
-// lies inside it.
+// The fate of a member at `path` when `paths` are cut: cut when it is one or lies inside one (an
+// evidence key such as `signals.distress` when `signals` is cut), looked into when one lies inside
+// it (`actions` for `actions.product`).
 fate fate_among(std::string_view path, const std::vector<std::string_view>& paths) {
     fate f = fate::keep;
     for (const std::string_view p : paths) {
-        if (p == path) return fate::cut;
+        if (within(path, p)) return fate::cut;
         if (within(p, path)) f = fate::look_inside;
     }
     return f;
@@ -238,7 +258,9 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
     std::vector<std::string_view> found;
     const auto decide = [&](std::string_view path) {
         const fate f = fate_among(path, cut);
-        if (f == fate::cut) found.push_back(*std::find(cut.begin(), cut.end(), path));
+        if (f == fate::cut) {
+            found.push_back(*std::find_if(cut.begin(), cut.end(), [&](std::string_view p) { return within(path, p); }));
+        }
         return f;
     };
     if (!c.cut(decide, record_out, error)) return false;
@@ -251,20 +273,19 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
     thread_local decision logged;
     logged = verdict;
     for (finding& f : logged.findings) {
-        // Evidence keys are the paths rules read, quoted: most evidence names none of these.
+        // Most evidence names none of the members cut, nor what holds them (its keys are quoted).
         const bool may_show = std::any_of(found.begin(), found.end(), [&](std::string_view o) {
-            for (std::size_t at = f.evidence.find(o); at != std::string::npos; at = f.evidence.find(o, at + 1)) {
+            const std::string_view first = o.substr(0, o.find('.'));
+            for (std::size_t at = f.evidence.find(first); at != std::string::npos;
+                 at = f.evidence.find(first, at + 1)) {
                 if (at > 0 && f.evidence[at - 1] == '"') return true;
             }
             return false;
         });
         if (!may_show) continue;
+        // Evidence keys are the paths rules read (`signals.distress`), so the same fates apply.
         std::string out;
-        const auto shows = [&](std::string_view key) {  // evidence keys are the paths rules read
-            return std::any_of(found.begin(), found.end(), [&](std::string_view o) { return within(key, o); })
-                       ? fate::cut
-                       : fate::keep;
-        };
+        const auto shows = [&](std::string_view key) { return fate_among(key, found); };
         if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
         f.evidence = std::move(out);
     }

@@ -55,6 +55,13 @@ BOOST_AUTO_TEST_CASE(members_are_cut_with_one_comma_and_nothing_else_changes) {
     BOOST_TEST(apply({"text"}, R"({"text":"1,2,}","n":null})").record == R"({"n":null})");
 }
 
+BOOST_AUTO_TEST_CASE(a_path_through_a_list_names_the_field_of_every_element) {
+    const auto r = apply({"actions.product"},
+                         R"({"actions":[{"type":"offer","product":"x"},{"product":"y"},3,[{"product":"z","n":1}]]})");
+    BOOST_TEST(r.record == R"({"actions":[{"type":"offer"},{},3,[{"n":1}]]})");
+    BOOST_TEST(r.omitted == std::vector<std::string>{"actions.product"});
+}
+
 BOOST_AUTO_TEST_CASE(nested_members_and_consent) {
     const std::string consent = R"({"user":{"consent":{"emotion_analysis":true}},)";
     const std::string signals = R"("signals":{"distress":0.7,"emotions":["fear"]},)";
@@ -94,10 +101,13 @@ BOOST_AUTO_TEST_CASE(the_decision_loses_the_evidence_and_meta_that_show_what_was
     d.findings.push_back(f);
     f.evidence = R"({"text":"hi"})";
     d.findings.push_back(f);
-    const auto r = apply(
-        {"text", "signals", "meta.account"},
-        R"({"speaker":"ai","text":"hi","signals":{"distress":0.7},"meta":{"tenant":"t","account":{"plan":"x"}}})", d);
-    BOOST_TEST(r.record == R"({"speaker":"ai","meta":{"tenant":"t"}})");
+    f.evidence = R"({"actions":[{"product":"p","type":"offer"}],"speaker":"ai"})";
+    d.findings.push_back(f);
+    const auto r = apply({"text", "signals", "meta.account", "actions.product"},
+                         R"({"speaker":"ai","text":"hi","signals":{"distress":0.7},"actions":[{"product":"p"}],)"
+                         R"("meta":{"tenant":"t","account":{"plan":"x"}}})",
+                         d);
+    BOOST_TEST(r.record == R"({"speaker":"ai","actions":[{}],"meta":{"tenant":"t"}})");
     const auto logged = nlohmann::json::parse(r.decision);
     BOOST_TEST(logged["findings"][0]["evidence"] == nlohmann::json::parse(R"({"speaker":"ai"})"));
     BOOST_TEST(logged["findings"][1]["evidence"] == nlohmann::json::object());
@@ -106,6 +116,7 @@ BOOST_AUTO_TEST_CASE(the_decision_loses_the_evidence_and_meta_that_show_what_was
     vigil::decision expected = d;
     expected.findings[0].evidence = R"({"speaker":"ai"})";
     expected.findings[1].evidence = "{}";
+    expected.findings[2].evidence = R"({"actions":[{"type":"offer"}],"speaker":"ai"})";
     expected.meta = R"({"tenant":"t"})";
     std::string text;
     vigil::append_json(text, expected);

@@ -27,7 +27,8 @@ namespace vigil::server {
 /// A record member the decision log leaves out, for data it should not keep (a person's words,
 /// emotion signals kept without consent): removed from the logged record and from the evidence
 /// of its findings (the answer to the client keeps it). `path` is a record field as rules name
-/// it (`signals`, `user.profile.age`), looked up through objects. With `unless`, another field,
+/// it (`signals`, `user.profile.age`), looked up through objects and through lists into each of
+/// their objects (`actions.product`). With `unless`, another field,
 /// the member is kept in the records where that field is `true` (`user.consent.emotion_analysis`).
 struct log_omission {
     std::string path;
