@@ -51,8 +51,10 @@ public:
         return found && value;
     }
 
-    // The loaded text without the members `decide` says to cut (each with one comma, so that the
-    // object stays valid), into `out`; false with `error` when the text cannot be read.
+    // The loaded text without the members `decide(path, name, top)` says to cut (each with one
+    // comma, so that the object stays valid), into `out`; `path` joins the names from the loaded
+    // object down with dots, `top` says the member is one of the loaded object's own. False with
+    // `error` when the text cannot be read.
     template <typename Decide>
     bool cut(Decide&& decide, std::string& out, std::string& error) {
         m_cuts.clear();
@@ -88,7 +90,7 @@ private:
             const std::size_t mark = path.size();
             if (!path.empty()) path += '.';
             path += name;
-            const fate f = decide(std::string_view(path));
+            const fate f = decide(std::string_view(path), name, path.size() == name.size());
             od::value value = field.value();
             if (f == fate::cut) {
                 const char* end = nullptr;
@@ -192,6 +194,13 @@ fate fate_among(std::string_view path, const std::vector<std::string_view>& path
     return f;
 }
 
+// The fate of a record member: a name with a dot in it is no field a path can name (rules read
+// `signals.distress` as `distress` inside `signals`), so it stays, and nothing inside it is cut.
+fate fate_of_field(std::string_view path, std::string_view name, const std::vector<std::string_view>& paths) {
+    if (name.find('.') != std::string_view::npos) return fate::keep;
+    return fate_among(path, paths);
+}
+
 constexpr std::string_view meta_prefix = "meta.";
 
 // Leaves out of a decision's `meta` (its record's) the members `omitted` names in the record.
@@ -208,8 +217,10 @@ bool cut_meta(decision& d, const std::vector<std::string_view>& omitted, std::st
     if (inside.empty()) return true;
     member_cutter& c = cutter();
     std::string out;
-    if (!c.load(d.meta, error) || !c.cut([&](std::string_view path) { return fate_among(path, inside); }, out, error))
-        return false;
+    const auto decide = [&](std::string_view path, std::string_view name, bool) {
+        return fate_of_field(path, name, inside);
+    };
+    if (!c.load(d.meta, error) || !c.cut(decide, out, error)) return false;
     d.meta = std::move(out);
     return true;
 }
@@ -256,8 +267,8 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
         if (o.unless.empty() || !c.is_true(o.unless)) cut.push_back(o.path);
     }
     std::vector<std::string_view> found;
-    const auto decide = [&](std::string_view path) {
-        const fate f = fate_among(path, cut);
+    const auto decide = [&](std::string_view path, std::string_view name, bool) {
+        const fate f = fate_of_field(path, name, cut);
         if (f == fate::cut) {
             found.push_back(*std::find_if(cut.begin(), cut.end(), [&](std::string_view p) { return within(path, p); }));
         }
@@ -283,9 +294,12 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
             return false;
         });
         if (!may_show) continue;
-        // Evidence keys are the paths rules read (`signals.distress`), so the same fates apply.
         std::string out;
-        const auto shows = [&](std::string_view key) { return fate_among(key, found); };
+        // Evidence keys are the paths rules read (`signals.distress`); inside their values, the
+        // names are the record's again.
+        const auto shows = [&](std::string_view path, std::string_view name, bool top) {
+            return top ? fate_among(path, found) : fate_of_field(path, name, found);
+        };
         if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
         f.evidence = std::move(out);
     }

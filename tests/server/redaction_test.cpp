@@ -53,6 +53,11 @@ BOOST_AUTO_TEST_CASE(members_are_cut_with_one_comma_and_nothing_else_changes) {
     BOOST_TEST(apply({"a", "c"}, "{ \"a\" : [1, {\"x\":\"}\"}] ,\n \"b\":true , \"c\" : \"s\\\"\" }").record ==
                "{ \n \"b\":true  }");
     BOOST_TEST(apply({"text"}, R"({"text":"1,2,}","n":null})").record == R"({"n":null})");
+    // A name with a dot in it is no field a path names: `signals.distress` is `distress` in `signals`.
+    BOOST_TEST(apply({"signals"}, R"({"signals.distress":1,"signals":{"distress":1}})").record ==
+               R"({"signals.distress":1})");
+    BOOST_TEST(apply({"signals.distress"}, R"({"signals.distress":1,"signals":{"distress":1}})").record ==
+               R"({"signals.distress":1,"signals":{}})");
 }
 
 BOOST_AUTO_TEST_CASE(a_path_through_a_list_names_the_field_of_every_element) {
