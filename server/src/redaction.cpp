@@ -310,6 +310,16 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
     return true;
 }
 
+std::string log_redaction::describe() const {
+    std::string out;
+    for (const log_omission& o : m_omit) {
+        if (!out.empty()) out += ", ";
+        out += o.path;
+        if (!o.unless.empty()) out += " unless " + o.unless;
+    }
+    return out;
+}
+
 void log_redaction::apply_to_closing(decision& d) const {
     std::vector<std::string_view> paths;
     for (const log_omission& o : m_omit) paths.push_back(o.path);

@@ -31,6 +31,10 @@ public:
     /// whatever the `unless` fields (end-of-conversation findings have no evidence).
     void apply_to_closing(decision& d) const;
 
+    /// What it leaves out, for the server's start-up line: `text, signals unless
+    /// user.consent.emotion_analysis`.
+    [[nodiscard]] std::string describe() const;
+
 private:
     std::vector<log_omission> m_omit;
 };

@@ -767,9 +767,11 @@ int server::start() {
         m.info->files.size(), ms);
     m.log->info(
         "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; max batch: {}",
-        m.opts.decision_log.empty() ? "off" : "`" + m.opts.decision_log + "`", m.opts.watch ? "on" : "off",
-        m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0, m.opts.max_session_bytes,
-        m.opts.max_body, m.opts.max_batch);
+        m.opts.decision_log.empty() ? "off"
+        : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
+                                    : "`" + m.opts.decision_log + "`",
+        m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
+        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;
 }

@@ -865,6 +865,9 @@ BOOST_AUTO_TEST_CASE(the_decision_log_leaves_out_what_it_is_told_to) {
     }
     BOOST_TEST(text_evidence_answered > 0u);  // the answers keep what the log leaves out
     BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+    BOOST_TEST(s.process->output().find("decision log: `decisions.jsonl` without text, signals unless "
+                                        "user.consent.emotion_analysis, meta.account; watch: off") != std::string::npos,
+               s.process->output());
 
     std::size_t decisions = 0, signals_kept = 0, signals_left_out = 0;
     std::istringstream log(read_text(dir / "decisions.jsonl"));
