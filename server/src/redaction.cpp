@@ -36,15 +36,8 @@ public:
         return ok(m_parser.iterate(m_text.data(), m_size, m_text.size()).get(m_doc), error);
     }
 
-    // Whether the member at a dotted path is `true`.
-    bool is_true(std::string_view path) {
-        std::string pointer;
-        for (std::size_t at = 0; at <= path.size();) {
-            const std::size_t dot = std::min(path.find('.', at), path.size());
-            pointer += '/';
-            pointer += path.substr(at, dot - at);  // field paths hold no `~` or `/` to escape
-            at = dot + 1;
-        }
+    // Whether the member at a JSON pointer (json_pointer()) is `true`.
+    bool is_true(std::string_view pointer) {
         bool value = false;
         const bool found = m_doc.at_pointer(pointer).get_bool().get(value) == simdjson::SUCCESS;
         m_doc.rewind();
@@ -201,6 +194,19 @@ fate fate_of_field(std::string_view path, std::string_view name, const std::vect
     return fate_among(path, paths);
 }
 
+// A dotted field path as a JSON pointer: `user.consent` is `/user/consent` (field paths hold no
+// `~` or `/` to escape).
+std::string json_pointer(std::string_view path) {
+    std::string pointer;
+    for (std::size_t at = 0; at <= path.size();) {
+        const std::size_t dot = std::min(path.find('.', at), path.size());
+        pointer += '/';
+        pointer += path.substr(at, dot - at);
+        at = dot + 1;
+    }
+    return pointer;
+}
+
 constexpr std::string_view meta_prefix = "meta.";
 
 // Leaves out of a decision's `meta` (its record's) the members `omitted` names in the record.
@@ -226,6 +232,10 @@ bool cut_meta(decision& d, const std::vector<std::string_view>& omitted, std::st
 }
 
 }  // namespace
+
+log_redaction::log_redaction(std::vector<log_omission> omit) : m_omit(std::move(omit)) {
+    for (const log_omission& o : m_omit) m_unless_pointers.push_back(o.unless.empty() ? "" : json_pointer(o.unless));
+}
 
 std::optional<log_omission> parse_log_omission(std::string_view text, std::string& error) {
     log_omission out;
@@ -263,8 +273,8 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
     member_cutter& c = cutter();
     if (!c.load(record, error)) return false;
     std::vector<std::string_view> cut;  // the omissions that apply to this record
-    for (const log_omission& o : m_omit) {
-        if (o.unless.empty() || !c.is_true(o.unless)) cut.push_back(o.path);
+    for (std::size_t i = 0; i < m_omit.size(); ++i) {
+        if (m_omit[i].unless.empty() || !c.is_true(m_unless_pointers[i])) cut.push_back(m_omit[i].path);
     }
     std::vector<std::string_view> found;
     const auto decide = [&](std::string_view path, std::string_view name, bool) {

@@ -13,7 +13,7 @@ namespace vigil::server {
 
 class log_redaction {
 public:
-    explicit log_redaction(std::vector<log_omission> omit) : m_omit(std::move(omit)) {}
+    explicit log_redaction(std::vector<log_omission> omit);
 
     [[nodiscard]] bool active() const { return !m_omit.empty(); }
 
@@ -37,6 +37,7 @@ public:
 
 private:
     std::vector<log_omission> m_omit;
+    std::vector<std::string> m_unless_pointers;  // per omission: its `unless` field as a JSON pointer
 };
 
 }  // namespace vigil::server
