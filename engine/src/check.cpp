@@ -187,7 +187,7 @@ private:
 
 class checker {
 public:
-    explicit checker(checked_set& set) : m_set(set) {}
+    checker(checked_set& set, bool complete) : m_set(set), m_complete(complete) {}
 
     std::vector<diagnostic> run() {
         collect_file_scopes();
@@ -198,6 +198,8 @@ public:
             for (const auto& policy : module.policies) check_policy(policy, file_scope);
         }
         report_unused();
+        report_empty_files();
+        if (m_complete && !has_errors(m_diagnostics)) refuse_empty_set();
         deduplicate();
         sort_diagnostics(m_diagnostics);
         return std::move(m_diagnostics);
@@ -1092,6 +1094,32 @@ private:
 
     // ---- lints and bookkeeping ------------------------------------------------------------
 
+    // A file truncated to nothing, or left with only comments, reads as a valid file that defines
+    // nothing: its rules would vanish from the set without a word.
+    void report_empty_files() {
+        for (const auto& module : m_set.modules) {
+            if (!module.policies.empty() || !module.definitions.empty() || !module.imports.empty()) continue;
+            report(make_diagnostic(code::empty_file, span{module.file, 0, 0}, "the file defines nothing",
+                                   "a policy file holds `policy \"name\" { ... }` blocks, definitions or imports; "
+                                   "remove the file if it is not needed"));
+        }
+    }
+
+    // A set without rules decides `allow` for every record: a deployment that loads one by mistake
+    // (files truncated, or a file of shared definitions given alone) would switch oversight off.
+    void refuse_empty_set() {
+        for (const auto& module : m_set.modules) {
+            for (const auto& policy : module.policies) {
+                if (!policy.rules.empty()) return;
+            }
+        }
+        const file_id first = m_set.modules.empty() ? 0 : m_set.modules.front().file;
+        report(make_diagnostic(code::empty_policy_set, span{first, 0, 0},
+                               "the policy set defines no rule, so every record would be allowed",
+                               "give the files that define the policies' rules; a file of shared definitions is "
+                               "imported by them, not given alone"));
+    }
+
     void report_unused() {
         for (const auto& module : m_set.modules) {
             auto unused = [&](const ast::definition& def) {
@@ -1122,6 +1150,7 @@ private:
     }
 
     checked_set& m_set;
+    const bool m_complete;
     std::vector<diagnostic> m_diagnostics;
     std::map<file_id, scope> m_file_scopes;
     std::map<const ast::definition*, file_id> m_definition_file;
@@ -1204,7 +1233,7 @@ result<checked_set> check(loaded_set&& loaded) {
     set.modules = std::move(loaded.modules);
     set.schemas = std::move(loaded.schemas);
     set.hash = hash_sources(*set.sources);
-    out.diagnostics = checker(set).run();
+    out.diagnostics = checker(set, loaded.complete).run();
     if (!has_errors(out.diagnostics)) out.value.emplace(std::move(set));
     return out;
 }

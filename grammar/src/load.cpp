@@ -287,6 +287,7 @@ result<loaded_set> load(const std::vector<policy_input>& inputs) {
     result<loaded_set> out;
     out.diagnostics = reader.take_diagnostics();
     sort_diagnostics(out.diagnostics);
+    set.complete = !has_errors(out.diagnostics);
     out.value = std::move(set);
     return out;
 }

@@ -474,3 +474,27 @@ BOOST_AUTO_TEST_CASE(docs_list_every_code) {
         BOOST_TEST(doc.find(entry) != std::string::npos, "docs/diagnostics.md lacks " << entry);
     }
 }
+
+BOOST_AUTO_TEST_CASE(a_set_without_rules_is_refused) {
+    // It would allow every record: an empty file, comments only, or shared definitions alone.
+    for (const std::string& text :
+         {std::string(), std::string("# nothing yet\n"), std::string("let x = 1\n"), policy("  version \"1\"")}) {
+        const checked c = check_text(text);
+        BOOST_TEST(c.has("V0504 ``"), c.dump());
+        BOOST_TEST(!c.set);
+    }
+    const checked one_rule = check_text(policy(rule("    require speaker == \"ai\"")));
+    BOOST_TEST(!one_rule.has("V0504 ``"), one_rule.dump());
+    BOOST_TEST(one_rule.set.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_defines_nothing_is_named_among_others) {
+    auto loaded = vigil::load({{"a.vigil", policy(rule("    require speaker == \"ai\""))}, {"b.vigil", "# cut\n"}});
+    BOOST_REQUIRE(loaded.value);
+    const auto sources = loaded.value->sources;
+    const auto result = vigil::check(std::move(*loaded.value));
+    BOOST_TEST(result.value.has_value());  // a warning: the set still runs
+    BOOST_REQUIRE(result.diagnostics.size() == 1u);
+    BOOST_TEST(std::string(vigil::info(result.diagnostics[0].value).id) == "V0603");
+    BOOST_TEST(sources->position(result.diagnostics[0].where) == "b.vigil:1:1");
+}

@@ -85,6 +85,9 @@ struct loaded_set {
     std::vector<ast::module> modules;
     std::map<std::string, nlohmann::json> schemas;  // keyed by ast::policy::schema_key
     ast::node_id next_id = 1;
+    /// Every file was read and parsed. When one was not, the set is judged file by file only: its
+    /// error says what is wrong, and an empty set is no news.
+    bool complete = true;
 };
 
 /// Checks everything and returns all errors and warnings of the run, sorted by position.

@@ -60,9 +60,11 @@ enum class code : std::uint16_t {
     file_unreadable,
     import_not_found,
     import_cycle,
+    empty_policy_set,
     // V06xx: warnings about policies that check but are probably wrong
     unused_definition,
     rule_never_applies,
+    empty_file,
     // V07xx: policy test files (`vigil test`)
     test_syntax,
     test_invalid_json,
