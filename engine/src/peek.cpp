@@ -59,12 +59,6 @@ void add_problem(std::string& error, std::string_view problem) {
     error += problem;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // The largest turn: 2^53, the largest integer a double holds exactly (rules read `turn` as a
 // number). The turn after it still fits in 64 bits; after INT64_MAX it did not, and a conversation
 // took the same turn again as a gap.
@@ -95,14 +89,10 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
                 key.conversation_id.assign(text);
                 key.has_conversation = true;
             }
-        } else if (type == od::json_type::number) {
-            std::string_view raw = trim(value.raw_json_token());
-            double ignored;
-            if (auto err = value.get_double().get(ignored)) return err;
-            key.conversation_id.assign(raw);
-            key.has_conversation = true;
         } else {
-            add_problem(problems, "`conversation_id` is not a string or a number");
+            // A number is refused too, though it could name a conversation: `7`, `"7"` and `7.0`
+            // would be one conversation to one reader and three to another.
+            add_problem(problems, "`conversation_id` is not a string");
         }
     } else if (name == "turn") {
         std::int64_t turn = 0;

@@ -27,8 +27,8 @@ namespace vigil {
 
 /// What peek() reads from a record. A field that is absent or unusable has its flag false.
 struct record_key {
-    /// The record's `conversation_id`: a string as it is (unescaped), a number as written in the
-    /// record (so `7` and `"7"` name the same conversation).
+    /// The record's `conversation_id`, a non-empty string as it is (unescaped). Any other value is
+    /// unusable: a number too, as `7` and `"7"` would be one conversation to some readers.
     std::string conversation_id;
     bool has_conversation = false;
     /// The record's `turn`, an integer >= 1.
