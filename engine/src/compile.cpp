@@ -42,6 +42,10 @@ public:
     void run() {
         m_set.id_slot = m_set.schema[field_of(0, "id")].position;
         m_set.conversation_id_slot = m_set.schema[field_of(0, "conversation_id")].position;
+        // Projected, though no rule may read them, so that a record giving one twice is refused:
+        // turn order and the policy versions in force go by them.
+        field_of(0, "turn");
+        field_of(0, "timestamp");
         for (const ast::module& mod : m_set.checked.modules) {
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
@@ -146,7 +150,10 @@ private:
             for (std::uint32_t x : *extra) put(x);
         }
         auto found = m_interned.find(key);
-        if (found != m_interned.end()) return found->second;
+        if (found != m_interned.end()) {
+            note_written_here(found->second, n.where);
+            return found->second;
+        }
         if (extra != nullptr) {
             n.a = static_cast<std::uint32_t>(m_set.operands.size());
             m_set.operands.insert(m_set.operands.end(), extra->begin(), extra->end());
@@ -155,6 +162,19 @@ private:
         m_set.nodes.push_back(n);
         m_interned.emplace(std::move(key), index);
         return index;
+    }
+
+    // A node met again in the rule being compiled keeps the place it was first written, maybe in
+    // another rule: the rule remembers its own (the first, where it writes the node twice).
+    void note_written_here(std::uint32_t node, span where) {
+        if (m_rule == nullptr) return;
+        const span first = m_set.nodes[node].where;
+        const bool in_rule =
+            first.file == m_rule_where.file && first.begin >= m_rule_where.begin && first.end <= m_rule_where.end;
+        if (in_rule || first == where) return;
+        auto& here = m_rule->written_here;
+        const auto known = [node](const auto& entry) { return entry.first == node; };
+        if (std::find_if(here.begin(), here.end(), known) == here.end()) here.emplace_back(node, where);
     }
 
     node make(op code, const ast::expr& e) {
@@ -835,6 +855,8 @@ private:
         }
         for (const ast::rule& r : pol.rules) {
             compiled_rule out;
+            m_rule = &out;
+            m_rule_where = r.where;
             out.policy = pol.name;
             out.policy_version = summary.version;
             out.name = r.name;
@@ -898,6 +920,7 @@ private:
                 if (rem.kind == "block") out.blocks = true;
             }
             collect_evidence(out);
+            m_rule = nullptr;
             m_set.rules.push_back(std::move(out));
         }
     }
@@ -966,6 +989,8 @@ private:
     const compile_options& m_options;
     std::vector<diagnostic> m_diagnostics;
     std::unordered_map<std::string, std::uint32_t> m_interned;
+    compiled_rule* m_rule = nullptr;  // the rule being compiled, if any
+    span m_rule_where;
     std::unordered_map<std::string, std::uint32_t> m_constants;
     std::unordered_map<std::string, std::uint32_t> m_regexes;
     std::unordered_map<std::uint32_t, std::uint32_t> m_memo_of;

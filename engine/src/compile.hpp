@@ -211,6 +211,9 @@ struct compiled_rule {
     std::string name;
     std::string severity;
     span where;                               // its name as written
+    // Nodes the rule shares with an earlier rule or a definition, which keep the place they were
+    // first written: where this rule writes them, for its run-time error notes.
+    std::vector<std::pair<std::uint32_t, span>> written_here;
     std::vector<std::uint32_t> when, unless;  // clause roots, in source order
     std::vector<obligation> obligations;  // require and forbid clauses together, in source order
     // Each root's clause part as written, for explanations (kept apart from the roots, which the

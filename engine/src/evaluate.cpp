@@ -1221,12 +1221,19 @@ struct evaluator::impl {
         return "run-time error";
     }
 
-    std::string located(const error_note& e) const {
+    // The note with the place its node is written: in `rule` when the rule writes it (a node
+    // shared with an earlier rule keeps that rule's place).
+    std::string located(const error_note& e, const eval::compiled_rule* rule) const {
         if (e.node == none) return describe(e);
-        const node& x = nodes[e.node];
+        span where = nodes[e.node].where;
+        if (rule != nullptr) {
+            for (const auto& [node, here] : rule->written_here) {
+                if (node == e.node) where = here;
+            }
+        }
         const source_map& sources = *set.checked.sources;
         std::string out;
-        if (x.where.file < sources.size()) out = sources.position(x.where) + ": ";
+        if (where.file < sources.size()) out = sources.position(where) + ": ";
         return out + describe(e);
     }
 
@@ -1264,14 +1271,14 @@ struct evaluator::impl {
     /// or clause began name: distinct paths into `missing` (overwritten in place, keeping its
     /// strings' buffers), distinct located errors added to `errs`.
     [[gnu::always_inline]] void name_unknowns(tri result, std::vector<std::string>& missing,
-                                              std::vector<std::string>& errs) {
+                                              std::vector<std::string>& errs, const eval::compiled_rule* rule) {
         std::size_t n = 0;
         if (result == tri::unknown) {
             for (std::uint32_t s : absent) add_distinct(missing, n, set.schema[s].path);
         }
         missing.resize(n);
         for (const error_note& e : errors) {
-            std::string text = located(e);
+            std::string text = located(e, rule);
             if (std::find(errs.begin(), errs.end(), text) == errs.end()) errs.push_back(std::move(text));
         }
     }
@@ -1285,7 +1292,7 @@ struct evaluator::impl {
         f.result = result == tri::true_ ? outcome::violation : outcome::undetermined;
         f.rule_index = static_cast<std::uint32_t>(&r - set.rules.data());
 
-        name_unknowns(result, f.missing, f.errors);
+        name_unknowns(result, f.missing, f.errors, &r);
 
         // r.evidence is sorted by path, the order of a JSON object's keys in nlohmann::json.
         f.evidence.clear();
@@ -1415,17 +1422,17 @@ struct evaluator::impl {
             e.policy = r.policy;
             e.policy_version = r.policy_version;
             e.rule = r.name;
-            for (std::size_t i = 0; i < r.when.size(); ++i) explain_clause(e, "when", r.when[i], r.when_sources[i]);
+            for (std::size_t i = 0; i < r.when.size(); ++i) explain_clause(e, r, "when", r.when[i], r.when_sources[i]);
             for (std::size_t i = 0; i < r.unless.size(); ++i)
-                explain_clause(e, "unless", r.unless[i], r.unless_sources[i]);
+                explain_clause(e, r, "unless", r.unless[i], r.unless_sources[i]);
             for (std::size_t i = 0; i < r.obligations.size(); ++i) {
                 const eval::obligation& o = r.obligations[i];
-                explain_clause(e, o.forbid ? "forbid" : "require", o.node, r.obligation_sources[i]);
+                explain_clause(e, r, o.forbid ? "forbid" : "require", o.node, r.obligation_sources[i]);
             }
             if (r.deferred) {
                 const eval::deferred_rule& d = r.then_;
-                if (d.filter != none) explain_clause(e, "where", d.filter, d.filter_source);
-                explain_clause(e, d.forbid ? "forbid" : "require", d.condition, d.condition_source);
+                if (d.filter != none) explain_clause(e, r, "where", d.filter, d.filter_source);
+                explain_clause(e, r, d.forbid ? "forbid" : "require", d.condition, d.condition_source);
                 e.result = deferred_result(r, findings);
             } else {
                 e.result = explained_result(r);
@@ -1447,7 +1454,8 @@ struct evaluator::impl {
         return "not_applicable";
     }
 
-    void explain_clause(rule_explanation& e, const char* kind, std::uint32_t n, const eval::clause_source& source) {
+    void explain_clause(rule_explanation& e, const eval::compiled_rule& rule, const char* kind, std::uint32_t n,
+                        const eval::clause_source& source) {
         absent.clear();
         errors.clear();
         const tri t = clause(n);
@@ -1455,7 +1463,7 @@ struct evaluator::impl {
         c.clause = kind;
         c.text = one_line(set.checked.sources->text(source.where));
         if (t != tri::unknown) c.value = t == tri::true_;
-        name_unknowns(t, c.missing, c.errors);
+        name_unknowns(t, c.missing, c.errors, &rule);
         std::vector<std::uint32_t> explained;
         explain_definitions(source.definitions, explained, c.definitions);
     }
@@ -1476,7 +1484,7 @@ struct evaluator::impl {
             x.name = d.name;
             x.text = one_line(set.checked.sources->text(d.where));
             x.value = eval::to_json(v);
-            name_unknowns(v.k == kind::unknown ? tri::unknown : tri::true_, x.missing, x.errors);
+            name_unknowns(v.k == kind::unknown ? tri::unknown : tri::true_, x.missing, x.errors, nullptr);
             explain_definitions(d.definitions, explained, x.definitions);
         }
     }

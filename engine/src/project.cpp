@@ -66,13 +66,49 @@ struct projector::state {
     std::vector<value> stack;  // array elements being collected, for all nesting levels at once
     std::string_view meta;     // the record's `meta` as written in it, when it has one
     arena* mem = nullptr;
+    const char* text = nullptr;           // the record as the parser reads it (in place or copied)
+    std::uint32_t duplicate = none;       // the schema node of a field the record gives twice
+    const char* duplicate_key = nullptr;  // its second key, in `text`
+
+    // Which fields of one object were given: a bit per field, in a word for the usual object and
+    // in the arena beyond 64 fields.
+    class field_set {
+    public:
+        field_set(const field_set&) = delete;
+        field_set& operator=(const field_set&) = delete;
+        field_set(std::size_t fields, arena& mem)
+            : m_bits(fields <= 64 ? &m_small : mem.allocate_array<std::uint64_t>((fields + 63) / 64)) {
+            std::fill(m_bits, m_bits + (fields + 63) / 64, 0);
+        }
+        /// False when `pos` was there already.
+        bool insert(std::uint32_t pos) {
+            std::uint64_t& word = m_bits[pos / 64];
+            const std::uint64_t bit = std::uint64_t{1} << (pos % 64);
+            if (word & bit) return false;
+            word |= bit;
+            return true;
+        }
+
+    private:
+        std::uint64_t m_small = 0;
+        std::uint64_t* m_bits;
+    };
+
+    std::string duplicate_reason() const {
+        const auto byte = duplicate_key - text;  // the key's opening quote, counted from 1
+        return "invalid record at byte " + std::to_string(byte) + ": `" + set->schema[duplicate].path +
+               "` is given twice (JSON readers differ on which copy counts)";
+    }
 
     // Parses the record where it lies when it is padded; otherwise copies it into the padded buffer
     // first. Returns the document or an error.
     simdjson::error_code load(std::string_view json, bool padded, od::document& doc) {
         // The parser reads the padding but never interprets it; the zero after the text is what a
         // copy would put there, so a truncated record fails the same way in place or copied.
-        if (padded) return parser.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc);
+        if (padded) {
+            text = json.data();
+            return parser.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc);
+        }
         std::size_t need = json.size() + simdjson::SIMDJSON_PADDING;
         if (need > capacity) {
             std::size_t size = std::max<std::size_t>(need, capacity * 2);
@@ -82,6 +118,7 @@ struct projector::state {
         }
         std::memcpy(buffer.get(), json.data(), json.size());
         std::memset(buffer.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+        text = buffer.get();
         return parser.iterate(buffer.get(), json.size(), capacity).get(doc);
     }
 
@@ -96,6 +133,7 @@ struct projector::state {
     };
 
     simdjson::error_code project_object(od::object obj, const schema_node& s, value* fields) {
+        field_set seen(s.fields.size(), *mem);
         for (auto result : obj) {
             od::field field;
             if (auto err = std::move(result).get(field)) return err;
@@ -112,6 +150,13 @@ struct projector::state {
             if (pos == none) {
                 if (auto err = walk<false>(field.value())) return err;
                 continue;
+            }
+            // A field given twice would be judged by whichever copy a reader keeps: the first for
+            // some JSON libraries, the last for others. A record that says two things is refused.
+            if (!seen.insert(pos)) {
+                duplicate = s.fields[pos];
+                duplicate_key = key;
+                return simdjson::TAPE_ERROR;
             }
             if (s.fields[pos] == set->meta_schema) {
                 if (auto err = carry(field.value(), fields[pos])) return err;
@@ -374,8 +419,9 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
         error = err == simdjson::INCORRECT_TYPE ? not_an_object(json, doc) : invalid(json, err);
         return false;
     }
+    m->duplicate = none;
     if (auto err = m->project_object(obj, m->set->schema[0], m->root.data())) {
-        error = invalid(json, err);
+        error = m->duplicate != none ? m->duplicate_reason() : invalid(json, err);
         return false;
     }
     // Anything after the object's closing brace is an error (On Demand stops at the brace).

@@ -5,7 +5,10 @@
 // values the schema does not mention are checked but not materialized: a record that is not JSON
 // is refused wherever its fault lies, with the byte it lies at.
 //
-// Duplicate keys: the last occurrence wins (as in nlohmann::json and most JSON libraries).
+// Duplicate keys: a record that gives a field the rules read twice in one object (or `id`,
+// `conversation_id`, `turn` or `timestamp`) is refused, naming the field: JSON readers differ on
+// which copy counts, so a log consumer could read another record than the one judged. Other
+// members may repeat.
 
 #include <memory>
 #include <string>

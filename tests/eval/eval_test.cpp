@@ -179,6 +179,30 @@ policy "p" {
     BOOST_TEST(decide(set, R"({"workload":{"hours":50,"days":5}})").findings.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_run_time_error_is_placed_in_the_rule_that_meets_it) {
+    // Both rules write the same comparison, which the compiler builds once: the second rule's note
+    // must still point into the second rule, not at the first rule's copy.
+    auto set = compile_policy(R"(policy "p" {
+  rule first_rule {
+    when speaker == "user"
+    forbid signals.distress > 0.5
+  }
+  rule second_rule {
+    when speaker == "ai"
+    forbid signals.distress > 0.5
+  }
+})");
+    auto d = decide(set, R"({"speaker":"ai","signals":{"distress":"high"}})");
+    const vigil::finding* f = find(d, "second_rule");
+    BOOST_REQUIRE(f != nullptr);
+    BOOST_REQUIRE_EQUAL(f->errors.size(), 1u);
+    BOOST_TEST(f->errors[0].rfind("<test>:8:12: ", 0) == 0, f->errors[0]);
+    d = decide(set, R"({"speaker":"user","signals":{"distress":"high"}})");
+    f = find(d, "first_rule");
+    BOOST_REQUIRE(f != nullptr);
+    BOOST_TEST(f->errors.at(0).rfind("<test>:4:12: ", 0) == 0, f->errors.at(0));
+}
+
 // Found with the policy fuzz harness (fuzz/regressions/policy/shared-definition-doubling.vigil): a shared
 // definition copied its absent paths and errors into every use, so each definition of this chain
 // held twice the copies of the one before: 2^21 for d21, seconds and hundreds of MiB per record.
@@ -304,10 +328,29 @@ BOOST_AUTO_TEST_CASE(record_and_conversation_ids) {
     BOOST_TEST(out.conversation_id.is_null());
 }
 
-BOOST_AUTO_TEST_CASE(duplicate_keys_last_wins) {
-    auto set = compile_policy(R"(policy "p" { rule r { forbid speaker == "ai" } })");
-    BOOST_TEST(decide(set, R"({"speaker":"user","speaker":"ai"})").findings.size() == 1u);
-    BOOST_TEST(decide(set, R"({"speaker":"ai","speaker":"user"})").findings.empty());
+BOOST_AUTO_TEST_CASE(a_field_given_twice_is_refused) {
+    // Readers differ on which copy counts: a log consumer keeping the first `speaker` would see
+    // another turn than the one judged.
+    auto set = compile_policy(R"(policy "p" { rule r { forbid speaker == "ai" and actions[0].type == "offer" } })");
+    vigil::evaluator judge(set);
+    const auto refusal = [&judge](std::string_view record) {
+        vigil::decision d;
+        std::string error;
+        BOOST_TEST(!judge.decide(record, d, error), record);
+        return error;
+    };
+    BOOST_TEST(refusal(R"({"speaker":"user","speaker":"ai"})") ==
+               "invalid record at byte 19: `speaker` is given twice (JSON readers differ on which copy counts)");
+    BOOST_TEST(refusal(R"({"actions":[{"type":"offer"},{"type":"x","type":"offer"}],"speaker":"ai"})") ==
+               "invalid record at byte 42: `actions[].type` is given twice (JSON readers differ on which copy counts)");
+    BOOST_TEST(refusal(R"({"turn":1,"turn":2})").find("`turn` is given twice") != std::string::npos);
+    BOOST_TEST(refusal(R"({"timestamp":"2026-01-01T00:00:00Z","timestamp":null})").find("`timestamp`") !=
+               std::string::npos);
+    BOOST_TEST(refusal(R"({"speaker":null,"speaker":"ai"})").find("`speaker`") != std::string::npos);
+    // Members no rule reads may repeat, and one key in two objects is two fields.
+    BOOST_TEST(
+        decide(set, R"({"x":1,"x":2,"speaker":"ai","actions":[{"type":"offer"},{"type":"offer"}]})").findings.size() ==
+        1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
