@@ -191,7 +191,7 @@ int run_eval(const eval_options& options) {
     if (!policies.set) {
         print_diagnostics(stderr, policies, "text");
         logger->error("the policies do not check; nothing was evaluated");
-        return policies.unreadable ? exit_bad_input : exit_bad_policy;
+        return exit_bad_policy;
     }
     for (const auto& d : policies.diagnostics) std::fprintf(stderr, "%s\n", render_text(d, *policies.sources).c_str());
 
