@@ -190,8 +190,12 @@ int run_eval(const eval_options& options) {
     const auto policies = compile_policies(options.policies);
     if (!policies.set) {
         print_diagnostics(stderr, policies, "text");
+        if (policies.unreadable) {
+            logger->error("cannot read the policies; nothing was evaluated");
+            return exit_bad_input;
+        }
         logger->error("the policies do not check; nothing was evaluated");
-        return policies.unreadable ? exit_bad_input : exit_bad_policy;
+        return exit_bad_policy;
     }
     for (const auto& d : policies.diagnostics) std::fprintf(stderr, "%s\n", render_text(d, *policies.sources).c_str());
 
@@ -313,7 +317,7 @@ compiled_policies compile_policies(const std::vector<std::string>& paths, const 
 int run(int argc, char** argv) {
     CLI::App app{"vigil: policies for the ethical oversight of AI conversations"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "vigil 0.1.0");
+    app.set_version_flag("--version", "vigil " VIGIL_VERSION);
 
     check_options check_opts;
     auto* check_cmd = app.add_subcommand("check", "check policy files for mistakes without running them");

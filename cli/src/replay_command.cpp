@@ -2,12 +2,14 @@
 #include "vigil/calendar.hpp"
 
 #include <stdio_ext.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,6 +29,8 @@ namespace vigil::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 // Not registered with spdlog: several commands may make their own in one process (tests).
 std::shared_ptr<spdlog::logger> make_replay_logger(const std::string& level) {
     auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -42,9 +46,87 @@ void print_policy_diagnostics(const compiled_policies& policies) {
     }
 }
 
-// --resume-within: a duration, or 0 for never.
-std::optional<std::int64_t> resume_within_ms(const std::string& text) {
+// --idle and --resume-within: a duration, where a bare 0 is one too (`0s`): --resume-within's
+// default, never, and for --idle a conversation that closes as soon as log time moves on.
+std::optional<std::int64_t> duration_or_zero_ms(const std::string& text) {
     return text == "0" ? std::optional<std::int64_t>(0) : parse_duration_ms(text);
+}
+
+CLI::Validator duration_or_zero() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            return duration_or_zero_ms(text) ? "" : "expected 0 or a duration such as 90s, 30m, 2h or 1d";
+        },
+        "DURATION");
+}
+
+// Whether two paths name one file: the same path, or the same file under another name (a link,
+// `./`, `..`). A file that is not a regular one (/dev/null, a pipe) is not emptied by writing it.
+bool same_file(const std::string& a, const std::string& b) {
+    if (a == "-" || b == "-") return false;
+    struct stat sa {};
+    struct stat sb {};
+    const bool a_exists = ::stat(a.c_str(), &sa) == 0, b_exists = ::stat(b.c_str(), &sb) == 0;
+    if ((a_exists && !S_ISREG(sa.st_mode)) || (b_exists && !S_ISREG(sb.st_mode))) return false;
+    if (a_exists && b_exists && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) return true;
+    std::error_code ignored;
+    return fs::absolute(a, ignored).lexically_normal() == fs::absolute(b, ignored).lexically_normal();
+}
+
+// Why the outputs would destroy what the replay reads, or each other; empty when they would not.
+// Opening an output empties it, so this is known before anything is opened.
+std::string outputs_overwrite_inputs(const replay_command_options& o) {
+    const std::pair<const std::string*, const char*> outputs[] = {{&o.findings, "--findings"},
+                                                                  {&o.summary_json, "--summary-json"}};
+    for (const auto& [output, option] : outputs) {
+        if (output->empty()) continue;
+        for (const auto& log : o.logs) {
+            if (same_file(*output, log))
+                return "`" + *output + "` is both a log to replay and the " + option +
+                       " file: writing it would destroy the log";
+        }
+    }
+    if (!o.summary_json.empty() && same_file(o.findings, o.summary_json))
+        return "--findings and --summary-json name the same file `" + o.summary_json + "`";
+    return "";
+}
+
+// Why `path` cannot be opened for writing, found without creating or emptying it; empty when it can.
+std::string cannot_write(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return std::strerror(EISDIR);
+        return ::access(path.c_str(), W_OK) == 0 ? "" : std::strerror(errno);
+    }
+    if (errno != ENOENT) return std::strerror(errno);
+    const std::string dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path().string() : ".";
+    if (::stat(dir.c_str(), &st) != 0) return std::strerror(errno);
+    if (!S_ISDIR(st.st_mode)) return std::strerror(ENOTDIR);
+    return ::access(dir.c_str(), W_OK | X_OK) == 0 ? "" : std::strerror(errno);
+}
+
+// Everything a replay needs before it starts, checked before an output is opened (and emptied): a
+// replay that cannot start leaves the files it would have written as they were. False, with the
+// reasons logged, when something is missing.
+bool ready_to_replay(const replay_command_options& o, spdlog::logger& logger) {
+    if (const std::string clash = outputs_overwrite_inputs(o); !clash.empty()) {
+        logger.error("{}; nothing was evaluated", clash);
+        return false;
+    }
+    bool ready = true;
+    for (const auto& p : replay::unopenable_logs(o.logs)) {
+        logger.error("cannot read `{}`: {}", p.file, p.error);
+        ready = false;
+    }
+    for (const std::string* output : {&o.findings, &o.summary_json}) {
+        if (output->empty() || *output == "-") continue;
+        if (const std::string why = cannot_write(*output); !why.empty()) {
+            logger.error("cannot write `{}`: {}", *output, why);
+            ready = false;
+        }
+    }
+    if (!ready) logger.error("nothing was evaluated");
+    return ready;
 }
 
 }  // namespace
@@ -57,23 +139,14 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
         ->allow_extra_args(false);
     cmd->add_option("logs", o.logs, "JSON Lines logs, plain or .gz, read in this order as one stream")->required();
     add_threads_option(*cmd, "--threads,-j", o.threads, "worker threads; the output does not depend on it");
-    const CLI::Validator duration(
-        [](std::string& text) -> std::string {
-            return parse_duration_ms(text) ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
-        },
-        "DURATION");
     cmd->add_option("--idle", o.idle,
                     "a conversation closes after this much log time without a record (90s, 30m, 2h, 1d)")
-        ->check(duration)
+        ->check(duration_or_zero())
         ->capture_default_str();
     cmd->add_option("--resume-within", o.resume_within,
                     "a conversation that went idle and comes back within this much log time of its last record "
                     "goes on from its next turn instead of turn 1 (0: never)")
-        ->check(CLI::Validator(
-            [](std::string& text) -> std::string {
-                return resume_within_ms(text) ? "" : "expected 0 or a duration such as 90s, 30m, 2h or 1d";
-            },
-            "DURATION"))
+        ->check(duration_or_zero())
         ->capture_default_str();
     cmd->add_option("--reorder-window", o.reorder_window,
                     "records a conversation holds back while it waits for a missing turn")
@@ -120,10 +193,15 @@ int run_replay(const replay_command_options& o) {
     const auto policies = compile_policies(o.policies, compiling);
     if (!policies.set) {
         print_policy_diagnostics(policies);
+        if (policies.unreadable) {
+            logger->error("cannot read the policies; nothing was evaluated");
+            return exit_bad_input;
+        }
         logger->error("the policies do not check; nothing was evaluated");
-        return policies.unreadable ? exit_bad_input : exit_bad_policy;
+        return exit_bad_policy;
     }
     print_policy_diagnostics(policies);  // warnings
+    if (!ready_to_replay(o, *logger)) return exit_bad_input;
 
     output_file out(stdout);
     if (o.findings != "-") {
@@ -135,7 +213,7 @@ int run_replay(const replay_command_options& o) {
     }
 
     // Opened before the replay, as the findings file is: a replay of months of logs should not fail
-    // at its end for a path it could have refused at once.
+    // at its end for a path it could have refused at once (ready_to_replay checked it could).
     output_file summary_file;
     if (!o.summary_json.empty()) {
         summary_file.reset(std::fopen(o.summary_json.c_str(), "wb"));
@@ -151,8 +229,8 @@ int run_replay(const replay_command_options& o) {
     options.tracking.reorder_window = o.reorder_window;
     options.record_member = o.record_member;
     options.max_line = *server::parse_size(o.max_line);
-    options.tracking.idle_gap_ms = *parse_duration_ms(o.idle);
-    options.tracking.resume_within_ms = *resume_within_ms(o.resume_within);
+    options.tracking.idle_gap_ms = *duration_or_zero_ms(o.idle);
+    options.tracking.resume_within_ms = *duration_or_zero_ms(o.resume_within);
     options.tracking.explain = o.explain;
     options.profile = o.profile;
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
@@ -201,6 +279,11 @@ int run_replay(const replay_command_options& o) {
     }
 
     if (!summary.unreadable.empty() || summary.malformed > 0) return exit_bad_input;
+    if (summary.decided > 0 && summary.outside_effect == summary.decided) {
+        // Allowed without a finding, the records would pass for clean: as if nothing was evaluated.
+        logger->error("no policy was in effect at the time of any record; nothing was judged");
+        return exit_bad_input;
+    }
     if (summary.violations > 0) return exit_findings;
     return exit_clean;
 }

@@ -13,6 +13,7 @@
 
 #include "text.hpp"
 #include "timestamp.hpp"
+#include "vigil/calendar.hpp"
 #include "vigil/json_text.hpp"
 
 namespace vigil::eval {
@@ -834,6 +835,20 @@ private:
 
     // ----- rules ------------------------------------------------------------------------------
 
+    // The same bounds as the rules' (timestamp::parse_date is parse_effective_date in seconds),
+    // kept in ms for some_policy_in_effect.
+    void note_effective_period(const ast::policy& pol) {
+        if (!pol.effective) {
+            m_set.always_in_effect = true;
+            return;
+        }
+        std::int64_t from = std::numeric_limits<std::int64_t>::min();
+        std::int64_t until = std::numeric_limits<std::int64_t>::max();
+        if (pol.effective->from) from = parse_effective_date(pol.effective->from->value).value_or(from);
+        if (pol.effective->until) until = parse_effective_date(pol.effective->until->value).value_or(until);
+        m_set.effective_ms.emplace_back(from, until);
+    }
+
     void compile_policy(const ast::policy& pol) {
         policy_summary summary;
         summary.name = pol.name;
@@ -845,6 +860,7 @@ private:
             double from = -std::numeric_limits<double>::infinity();
             double until = std::numeric_limits<double>::infinity();
         } period;
+        note_effective_period(pol);
         if (pol.effective) {
             // The checker validated the dates.
             period.limited = true;
@@ -1044,6 +1060,12 @@ result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked, const
 std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
 
 const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
+
+bool some_policy_in_effect(const compiled_set& set, std::int64_t time_ms) {
+    if (set.always_in_effect) return true;
+    return std::any_of(set.effective_ms.begin(), set.effective_ms.end(),
+                       [&](const auto& period) { return time_ms >= period.first && time_ms < period.second; });
+}
 
 const std::vector<std::string>& carried_fields(const compiled_set& set) {
     return set.carried_fields;

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <re2/filtered_re2.h>
@@ -311,6 +312,10 @@ public:
     std::vector<eval::compiled_rule> rules;
     std::vector<eval::definition_source> definitions;  // those clause parts name, for explanations
     std::vector<policy_summary> summaries;
+    /// When some policy of the set is in effect (some_policy_in_effect): always when one has no
+    /// `effective` period, else in one of these [from, until), in ms since the epoch.
+    bool always_in_effect = false;
+    std::vector<std::pair<std::int64_t, std::int64_t>> effective_ms;
     std::uint32_t id_slot = 0;               // root positions of `id` and `conversation_id`
     std::uint32_t conversation_id_slot = 0;
     std::uint32_t meta_schema = eval::none;  // the schema node of `meta`, carried through to decisions,

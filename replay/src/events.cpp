@@ -24,6 +24,12 @@ void keep_smallest(std::vector<std::pair<line_id, std::string>>& list, line_id i
     if (list.size() > malformed_shown) list.pop_back();
 }
 
+void keep_smallest(std::vector<line_id>& list, line_id id, std::size_t most) {
+    if (list.size() == most && id > list.back()) return;
+    list.insert(std::lower_bound(list.begin(), list.end(), id), id);
+    if (list.size() > most) list.pop_back();
+}
+
 void append_line(rendered& out, const ordered& j) {
     const std::size_t from = out.text.size();
     out.text += json_text(j);
@@ -95,6 +101,8 @@ void tally::merge(const tally& o) {
     for (const auto& [severity, n] : o.by_severity) by_severity[severity] += n;
     for (const auto& [key, r] : o.by_rule) add_rule_counts(by_rule[key], r);
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
+    outside += o.outside;
+    for (const line_id id : o.first_outside) keep_smallest(first_outside, id, outside_shown);
     if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
     for (std::size_t field = 0; field < o.groups.size(); ++field) groups[field].merge(o.groups[field]);
 }
@@ -133,8 +141,13 @@ void field_counts::merge(const field_counts& other) {
     }
 }
 
-event_renderer::event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields)
-    : m_files(files) {
+void render_read_error(const std::string& file, std::uint64_t last, const std::string& error, rendered& out) {
+    append_line(out, ordered{{"event", "read_error"}, {"file", file}, {"line", last}, {"error", error}});
+}
+
+event_renderer::event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields,
+                               const compiled_set* set)
+    : m_files(files), m_set(set) {
     for (const std::string& field : group_fields) {
         std::string& key = m_group_keys.emplace_back(m_group_keys.empty() ? ",\"groups\":{" : ",");
         append_json_string(key, field);
@@ -343,6 +356,14 @@ void event_renderer::close_cluster(clusters& open, tally& t) const {
     }
 }
 
+// A record timed when no policy is in effect comes out allowed without a finding, like a clean
+// one: counted apart so that a replay of logs from the wrong months does not look clean.
+void event_renderer::count_outside(const conversation_event& e, tally& t) const {
+    if (m_set == nullptr || !e.record->has_time || some_policy_in_effect(*m_set, e.record->time_ms)) return;
+    ++t.outside;
+    keep_smallest(t.first_outside, e.line, outside_shown);
+}
+
 void event_renderer::render_record(const decision& d, line_id line, const record_key* key, std::string& record) const {
     record += "{\"file\":"sv;
     append_json_string(record, m_files[file_of(line)]);
@@ -382,6 +403,7 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
             ++t.decisions[static_cast<int>(e.verdict->kind)];
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
+            count_outside(e, t);
             if (!t.groups.empty()) count_groups(e, t);
             findings(*e.verdict, e.line, e.record, e.why, lines, t);
             return;

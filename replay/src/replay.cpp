@@ -93,6 +93,7 @@ struct batch {
     std::int64_t now = 0;                            // ... the latest, in ms
     bool last = false;
     std::vector<worker_output> out;  // per worker
+    worker_output from_reader;       // the reader's own lines: files it could not read to the end
     std::size_t pending = 0;         // workers not done with it (guarded by pipeline::done_mutex)
 };
 
@@ -153,6 +154,8 @@ private:
             o.texts.clear();
             o.open_after_feed = 0;
         }
+        b->from_reader.lines.clear();
+        b->from_reader.texts.clear();
         b->pending = 0;
         std::lock_guard lock(m_mutex);
         m_free.push_back(b);
@@ -286,12 +289,11 @@ public:
         s.max_line = m_opts.max_line;
         s.threads = m_threads;
 
+        s.record_member = m_opts.record_member;
+        s.vigil_version = VIGIL_VERSION;
+
         // Every file must open before anything is evaluated.
-        for (const auto& path : m_files) {
-            line_reader probe;
-            std::string error;
-            if (!probe.open(path, error)) s.unreadable.push_back({path, 0, error});
-        }
+        s.unreadable = unopenable_logs(m_files);
         if (!s.unreadable.empty()) return s;
 
         m_tallies.resize(m_threads);
@@ -333,6 +335,9 @@ public:
         s.resumed = total.resumed;
         s.alone = total.alone;
         s.untimed = total.untimed;
+        s.outside_effect = total.outside;
+        for (const line_id id : total.first_outside)
+            s.first_outside.push_back({m_files[detail::file_of(id)], detail::line_of(id)});
         std::copy(std::begin(total.decisions), std::end(total.decisions), std::begin(s.decisions));
         s.violations = total.violations;
         s.undetermined = total.undetermined;
@@ -531,6 +536,15 @@ private:
         ++b.used;
     }
 
+    // The findings file's line for file `f`, which could not be read after its line `last`: it
+    // stands after the lines of that line's events (as cause, the line that could not be read).
+    void add_read_error(batch& b, std::size_t f, std::uint64_t last, const std::string& error) {
+        worker_output& out = b.from_reader;
+        const std::size_t before = out.lines.pieces.size();
+        detail::render_read_error(m_files[f], last, error, out.lines);
+        out.texts.push_back({phase::feed, detail::make_line_id(f, last + 1), false, 0, before, 1});
+    }
+
     void read(summary& s, std::chrono::steady_clock::time_point start) {
         std::uint64_t total_raw = 0;
         for (const auto& path : m_files) total_raw += file_size(path);
@@ -542,8 +556,9 @@ private:
             line_reader reader;
             std::string error;
             file_tally file{m_files[f], 0, 0};
-            if (!reader.open(m_files[f], error)) {
+            if (!reader.open(m_files[f], error)) {  // it opened before the replay began
                 s.unreadable.push_back({m_files[f], 0, error});
+                add_read_error(*b, f, 0, error);
                 s.files.push_back(file);
                 continue;
             }
@@ -567,7 +582,10 @@ private:
                     bar.update(raw_done + reader.raw_offset(), s.lines + file.lines, elapsed);
                 }
             }
-            if (reader.failed()) s.unreadable.push_back({m_files[f], file.lines, reader.error()});
+            if (reader.failed()) {
+                s.unreadable.push_back({m_files[f], file.lines, reader.error()});
+                add_read_error(*b, f, file.lines, reader.error());
+            }
             raw_done += file_size(m_files[f]);
             s.lines += file.lines;
             s.bytes += file.bytes;
@@ -587,7 +605,7 @@ private:
             tracker.profile(&m_profiles[w]);
             output_cost = &m_profiles[w].output;
         }
-        detail::event_renderer renderer(m_files, carried_fields(*m_set));
+        detail::event_renderer renderer(m_files, carried_fields(*m_set), m_set.get());
         tally& counts = m_tallies[w];
         worker_output* out = nullptr;
         phase when = phase::feed;
@@ -670,6 +688,7 @@ private:
                     open += out.open_after_feed;
                     for (const auto& t : out.texts) order.emplace_back(&t, &out.lines);
                 }
+                for (const auto& t : b->from_reader.texts) order.emplace_back(&t, &b->from_reader.lines);
                 m_peak_open = std::max<std::uint64_t>(m_peak_open, open);
                 std::stable_sort(order.begin(), order.end(),
                                  [](const auto& a, const auto& b2) { return a.first->key() < b2.first->key(); });
@@ -737,6 +756,16 @@ private:
 };
 
 }  // namespace
+
+std::vector<problem> unopenable_logs(const std::vector<std::string>& logs) {
+    std::vector<problem> out;
+    for (const auto& path : logs) {
+        line_reader probe;
+        std::string error;
+        if (!probe.open(path, error)) out.push_back({path, 0, error});
+    }
+    return out;
+}
 
 summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings) {
     if (opts.threads > max_threads)

@@ -190,6 +190,17 @@ void render_breakdowns(const summary& s, std::vector<summary_line>& out) {
     }
 }
 
+// Records no rule judged, since no policy was in effect at their time: allowed without a finding,
+// they would look clean. Where the first ones are, so that the auditor can look at their times.
+std::string outside_effect_line(const summary& s) {
+    std::string where;
+    for (const auto& p : s.first_outside) where += (where.empty() ? "" : ", ") + p.file + ":" + std::to_string(p.line);
+    if (s.outside_effect > s.first_outside.size())
+        where += ", ... (" + std::to_string(s.outside_effect - s.first_outside.size()) + " more)";
+    return (s.outside_effect == s.decided ? "all " : "") + plural(s.outside_effect, "record", "records") +
+           " decided outside every effective period of the policies, judged by no rule: " + where;
+}
+
 ordered problems_json(const std::vector<problem>& list) {
     auto out = ordered::array();
     for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
@@ -213,6 +224,9 @@ ordered to_json(const summary& s) {
     j["peak_open_conversations"] = s.peak_open;
     j["records_alone"] = s.alone;
     j["records_without_timestamp"] = s.untimed;
+    auto outside = ordered::array();
+    for (const auto& p : s.first_outside) outside.push_back({{"file", p.file}, {"line", p.line}});
+    j["records_outside_effective_periods"] = {{"count", s.outside_effect}, {"first", std::move(outside)}};
     j["malformed"] = {{"count", s.malformed}, {"first", problems_json(s.first_malformed)}};
     j["without_record"] = s.without_record;
     j["gaps"] = s.gaps;
@@ -238,8 +252,10 @@ ordered to_json(const summary& s) {
                      {"resume_within_ms", s.tracking.resume_within_ms},
                      {"batch_lines", s.batch_lines},
                      {"batch_bytes", s.batch_bytes},
-                     {"max_line", s.max_line}};
-    j["run"] = {{"threads", s.threads},
+                     {"max_line", s.max_line},
+                     {"record_member", s.record_member.empty() ? ordered() : ordered(s.record_member)}};
+    j["run"] = {{"vigil_version", s.vigil_version},
+                {"threads", s.threads},
                 {"elapsed_seconds", s.elapsed_seconds},
                 {"records_per_second", per_second(static_cast<double>(s.decided), s.elapsed_seconds)},
                 {"megabytes_per_second", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)},
@@ -291,6 +307,7 @@ std::vector<summary_line> render_text(const summary& s) {
                               std::to_string(s.gaps_at_start) + " at a conversation's start), " +
                               plural(s.duplicates, "duplicate", "duplicates") + ", " + std::to_string(s.out_of_order) +
                               " out of order"});
+    if (s.outside_effect > 0) out.push_back({true, outside_effect_line(s)});
     if (s.without_record > 0) {
         out.push_back({false, plural(s.without_record, "line", "lines") +
                                   " without a record (a service's notes such as conversation_closed), not evaluated"});

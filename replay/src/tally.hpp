@@ -32,8 +32,9 @@ constexpr std::uint64_t line_of(line_id id) {
     return id & ((line_id{1} << line_bits) - 1);
 }
 
-/// How many malformed lines the summary names.
+/// How many malformed lines the summary names, and how many records outside every effective period.
 constexpr std::size_t malformed_shown = 20;
+constexpr std::size_t outside_shown = 10;
 
 /// Sums over the conversations of one value, for the spread of one rule's rates: by outcome,
 /// sum of x^2 and of x*n, where x is a conversation's findings and n its records. Integers, so
@@ -101,6 +102,8 @@ struct alignas(64) tally {
     std::map<std::string, std::uint64_t> by_severity;
     std::map<std::tuple<std::string, std::string, std::string>, rule_tally> by_rule;  // policy, version, rule
     std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
+    std::uint64_t outside = 0;           // records timed when no policy of the set is in effect ...
+    std::vector<line_id> first_outside;  // ... the smallest ids, sorted
     // Per carried field of the compiled set: by value, as JSON text.
     std::vector<field_counts> groups;
 
@@ -133,12 +136,19 @@ struct rendered {
     }
 };
 
+/// The findings file's line for a log that could not be read after its line `last` (0: none was
+/// read), as one piece of `out`: `{"event":"read_error","file","line","error"}`.
+void render_read_error(const std::string& file, std::uint64_t last, const std::string& error, rendered& out);
+
 /// Renders the events of one worker's tracker into findings-file lines and counts them.
 class event_renderer {
 public:
     /// `group_fields`: the compiled set's carried fields (--group-by), whose values every findings
     /// line gives under `groups`, so that an auditor can pick out the findings of one value.
-    explicit event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields = {});
+    /// `set`, when given: the policies the records are judged by, so that the records timed when
+    /// none of them is in effect are counted (tally::outside).
+    explicit event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields = {},
+                            const compiled_set* set = nullptr);
 
     /// Appends the lines `e` stands for to `out` (nothing for most decisions) and counts it.
     void render(const conversation_event& e, rendered& out, tally& t);
@@ -160,6 +170,7 @@ private:
     void findings(const decision& d, line_id line, const record_key* key, const std::vector<rule_explanation>* why,
                   rendered& out, tally& t);
     void count_groups(const conversation_event& e, tally& t);
+    void count_outside(const conversation_event& e, tally& t) const;
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
     void add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open);
     void close_cluster(clusters& open, tally& t) const;
@@ -169,6 +180,7 @@ private:
     std::string_view tail_of(const decision& d);
 
     const std::vector<std::string>& m_files;
+    const compiled_set* m_set;
     std::vector<rule_entry> m_rules;  // by finding::rule_index
     std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
     std::string m_decisions[3];       // by decision_kind: ,"decision":..

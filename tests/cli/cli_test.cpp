@@ -218,6 +218,107 @@ BOOST_AUTO_TEST_CASE(replay_refuses_a_summary_file_it_cannot_write_before_it_sta
     BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
 }
 
+// An output that names a log would empty it before it is read: refused, whatever the name it goes
+// by, before anything is opened for writing.
+BOOST_AUTO_TEST_CASE(replay_refuses_to_write_over_a_log) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-victim";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "sub");
+    const std::string victim = (dir / "victim.jsonl").string();
+    fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "examples/records.jsonl", victim);
+    fs::create_hard_link(victim, dir / "linked.jsonl");
+    const std::string before = read_file(victim);
+    const std::string summary = (dir / "summary.json").string();
+    for (const std::string& outputs :
+         {"-o '" + victim + "'", "--findings '" + (dir / "sub/../victim.jsonl").string() + "'",
+          "-o '" + (dir / "linked.jsonl").string() + "'", "-o /dev/null --summary-json '" + victim + "'",
+          "-o '" + summary + "' --summary-json '" + summary + "'"}) {
+        const auto r = run_vigil("replay --policy policies/ '" + victim + "' " + outputs);
+        BOOST_TEST(r.status == 2, outputs);
+        const bool refused =
+            r.output.find("writing it would destroy the log; nothing was evaluated") != std::string::npos ||
+            r.output.find("name the same file") != std::string::npos;
+        BOOST_TEST(refused, outputs << ": " << r.output);
+        BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+        BOOST_TEST(read_file(victim) == before, outputs);
+    }
+    BOOST_TEST(!fs::exists(summary));
+    const auto r = run_vigil("replay --policy policies/ '" + victim + "' -o '" + victim + "'");
+    BOOST_TEST(
+        r.output.find("vigil: `" + victim + "` is both a log to replay and the --findings file") != std::string::npos,
+        r.output);
+    // /dev/null is not emptied by writing it.
+    BOOST_TEST(run_vigil("replay --policy policies/ /dev/null -o /dev/null --log-level off").status == 0);
+}
+
+// A replay that cannot start (a log that does not open, an output that cannot be written) leaves
+// the files it would have written as they were: it checks everything before it opens one.
+BOOST_AUTO_TEST_CASE(a_replay_that_cannot_start_leaves_its_outputs_as_they_were) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-keep";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string keep = (dir / "keep.jsonl").string(), fresh = (dir / "fresh.jsonl").string();
+    std::ofstream(keep) << "last month's findings\n";
+    auto r = run_vigil("replay --policy policies/ '" + (dir / "nope.jsonl").string() + "' -o '" + keep + "'");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("nope.jsonl`: No such file or directory") != std::string::npos, r.output);
+    BOOST_TEST(read_file(keep) == "last month's findings\n");
+    r = run_vigil("replay --policy policies/ examples/records.jsonl -o '" + fresh + "' --summary-json '" +
+                  (dir / "nodir/s.json").string() + "'");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("nodir/s.json`: No such file or directory") != std::string::npos, r.output);
+    BOOST_TEST(!fs::exists(fresh));
+    r = run_vigil("replay --policy policies/ examples/records.jsonl -o '" + keep + "' --summary-json '" + dir.string() +
+                  "'");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot write `" + dir.string() + "`: Is a directory") != std::string::npos, r.output);
+    BOOST_TEST(read_file(keep) == "last month's findings\n");
+}
+
+// Policies that cannot be read are unreadable input (exit 2), as `vigil eval` has it, and said so:
+// not "do not check", which exits with 3.
+BOOST_AUTO_TEST_CASE(policies_that_cannot_be_read_exit_2_and_say_so) {
+    for (const std::string command : {"replay --policy nowhere.vigil examples/records.jsonl",
+                                      "eval --policy nowhere.vigil --input examples/records.jsonl"}) {
+        const auto r = run_vigil(command);
+        BOOST_TEST(r.status == 2, command);
+        BOOST_TEST(r.output.find("vigil: cannot read the policies; nothing was evaluated") != std::string::npos,
+                   command << ": " << r.output);
+        BOOST_TEST(r.output.find("do not check") == std::string::npos, command << ": " << r.output);
+    }
+}
+
+// Logs of months no policy version covers would replay as clean: the summary says how many records
+// no rule judged, and a replay that judged none exits with 2, as if nothing was evaluated.
+BOOST_AUTO_TEST_CASE(replay_says_when_no_policy_was_in_effect) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-effective";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string policy = (dir / "p.vigil").string(), log = (dir / "2025.jsonl").string(),
+                      summary = (dir / "summary.json").string();
+    std::ofstream(policy) << "policy \"p\" {\n  effective from \"2026-01-01\"\n  rule disclosed {\n"
+                             "    when speaker == \"ai\"\n    require ai.disclosed\n  }\n}\n";
+    BOOST_REQUIRE(run_vigil("generate -n 200 --start 2025-06-01T00:00:00Z -o '" + log + "'").status == 0);
+    auto r = run_vigil("replay --policy '" + policy + "' '" + log + "' -o /dev/null --summary-json '" + summary + "'");
+    BOOST_TEST(r.status == 2, r.output);
+    const std::string warning =
+        "vigil: all 200 records decided outside every effective period of the policies, judged by no rule: ";
+    BOOST_TEST(r.output.find(warning + log + ":1, " + log + ":2, ") != std::string::npos, r.output);
+    BOOST_TEST(r.output.find("vigil: no policy was in effect at the time of any record; nothing was judged") !=
+                   std::string::npos,
+               r.output);
+    auto j = nlohmann::json::parse(read_file(summary));
+    BOOST_TEST(j["records_outside_effective_periods"]["count"] == 200);
+    BOOST_TEST(j["records_outside_effective_periods"]["first"].size() == 10u);
+    // A warning, still shown when the log level keeps only warnings.
+    r = run_vigil("replay --policy '" + policy + "' '" + log + "' -o /dev/null --log-level warn");
+    BOOST_TEST(r.output.find("all 200 records decided outside every effective period") != std::string::npos, r.output);
+    // The summary names the settings that change the results, and the version that replayed.
+    const auto version = run_vigil("--version").output;
+    BOOST_TEST(version == "vigil " + j["run"]["vigil_version"].get<std::string>() + "\n");
+    BOOST_TEST(j["settings"]["record_member"].is_null());
+}
+
 // Output that cannot be written is an error (exit 2), not a run that looks successful.
 BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails) {
     const std::string cd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY) + "' ";
@@ -495,6 +596,11 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST(run_vigil("replay --policy policies/ " + (dir / "missing.jsonl").string() + " --log-level off").status ==
                2);
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --idle 30 --log-level off").status == 2);
+    // A bare 0 is a duration where one of zero means something, as `--resume-within 0` is.
+    const auto idle_zero = run_vigil("replay --policy policies/ '" + log + "' --idle 0 --log-level off");
+    BOOST_TEST(idle_zero.status == 1, idle_zero.output);
+    BOOST_TEST(
+        (idle_zero.output == run_vigil("replay --policy policies/ '" + log + "' --idle 0s --log-level off").output));
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --resume-within 30 --log-level off").status == 2);
     BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
                    .status == 3);

@@ -414,6 +414,9 @@ BOOST_AUTO_TEST_CASE(a_log_that_wraps_its_records_replays_as_the_records_do) {
     BOOST_TEST(b.lines == 5u);
     BOOST_TEST(b.without_record == 1u);  // a service's note: counted, not evaluated, not malformed
     BOOST_TEST(b.malformed == 4u);
+    // Every line is in one place (docs/auditors-guide.md), the notes too.
+    BOOST_TEST(b.decided + b.malformed + b.duplicates + b.out_of_order + b.without_record == b.lines);
+    BOOST_TEST(vigil::replay::to_json(b)["settings"]["record_member"] == "record");
     BOOST_REQUIRE(b.first_malformed.size() == 4u);
     BOOST_TEST(b.first_malformed[0].error == "no `record` member");
     BOOST_TEST(b.first_malformed[1].error == "`record` is not a JSON object");
@@ -545,6 +548,80 @@ BOOST_AUTO_TEST_CASE(a_truncated_gzip_file_is_read_up_to_the_damage) {
     BOOST_TEST(r.summary.files[1].lines == log_lines);
     BOOST_TEST(r.summary.decided + r.summary.malformed + r.summary.duplicates + r.summary.out_of_order ==
                r.summary.lines);
+    // The findings file says so too, where the damage is: after every line of the damaged file
+    // that was read, before the lines the next file causes; whatever the threads.
+    const auto lines = parse_lines(r.findings);
+    const auto read_error = std::find_if(lines.begin(), lines.end(),
+                                         [](const json& line) { return line.value("event", "") == "read_error"; });
+    BOOST_REQUIRE(read_error != lines.end());
+    BOOST_TEST(*read_error == (json{{"event", "read_error"},
+                                    {"file", damaged},
+                                    {"line", r.summary.unreadable[0].line},
+                                    {"error", r.summary.unreadable[0].error}}));
+    BOOST_TEST(std::count_if(lines.begin(), lines.end(), [](const json& line) {
+                   return line.contains("event") && line["event"] == "read_error";
+               }) == 1);
+    BOOST_TEST(std::all_of(lines.begin(), read_error, [&](const json& line) { return line["file"] == damaged; }));
+    BOOST_TEST(std::any_of(read_error, lines.end(), [&](const json& line) { return line["file"] == the_log().plain; }));
+    BOOST_TEST(replay({damaged, the_log().plain}, 1).findings == r.findings);
+    BOOST_TEST(replay({damaged, the_log().plain}, 3, 16, 333).findings == r.findings);
+}
+
+// Records timed when no policy is in effect are allowed without a finding, as clean ones are:
+// counted apart, so that logs of months the policies do not cover do not look clean.
+BOOST_AUTO_TEST_CASE(records_outside_every_effective_period_are_counted) {
+    const auto policy = [](const std::string& version, const std::string& period) {
+        return "policy \"p\" {\n  version \"" + version + "\"\n  effective " + period +
+               "\n  rule disclosed {\n    when speaker == \"ai\"\n    require ai.disclosed\n  }\n}\n";
+    };
+    // The generated log is of January 2026.
+    const auto later = replay({the_log().plain}, 2, 16, 1000, compile_text(policy("1", "from \"2030-01-01\"")));
+    const auto& s = later.summary;
+    BOOST_TEST(s.decided > 0u);
+    BOOST_TEST(s.outside_effect == s.decided - s.untimed);  // a record without a time is undetermined
+    BOOST_TEST(s.violations == 0u);
+    BOOST_REQUIRE(s.first_outside.size() == 10u);
+    BOOST_TEST(std::is_sorted(s.first_outside.begin(), s.first_outside.end(),
+                              [](const auto& a, const auto& b) { return a.line < b.line; }));
+    const auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j["records_outside_effective_periods"]["count"] == s.outside_effect);
+    BOOST_TEST(j["records_outside_effective_periods"]["first"][0] ==
+               (json{{"file", the_log().plain}, {"line", s.first_outside[0].line}}));
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(s)) {
+        if (line.text.find("outside every effective period") != std::string::npos) {
+            BOOST_TEST(line.problem);  // a warning
+            text = line.text;
+        }
+    }
+    const std::string first = the_log().plain + ":" + std::to_string(s.first_outside[0].line) + ", ";
+    BOOST_TEST(
+        text.find("all " + std::to_string(s.outside_effect) +
+                  " records decided outside every effective period of the policies, judged by no rule: " + first) == 0u,
+        text);
+    BOOST_TEST(text.find(" more)") != std::string::npos, text);
+    BOOST_TEST(outcome_of(replay({the_log().plain}, 3, 16, 500, compile_text(policy("1", "from \"2030-01-01\"")))) ==
+               outcome_of(later));
+
+    // A version for the first days only: the records after it are outside; and a policy without
+    // a period is always in effect.
+    const auto first_days =
+        replay({the_log().plain}, 2, 16, 1000, compile_text(policy("1", "until \"2026-01-05T09:00:00Z\"")));
+    std::uint64_t after = 0;
+    for (const auto& line : the_log().lines) {
+        const json record = json::parse(line, nullptr, false);
+        if (record.is_object() && record.contains("timestamp") && record["timestamp"].is_string() &&
+            record["timestamp"].get<std::string>() >= "2026-01-05T09:00:00Z")
+            ++after;
+    }
+    BOOST_TEST(first_days.summary.outside_effect > 0u);
+    BOOST_TEST(first_days.summary.outside_effect < first_days.summary.decided);
+    BOOST_TEST(first_days.summary.outside_effect <= after);  // less the duplicates and late copies
+    const auto always = replay({the_log().plain}, 2, 16, 1000,
+                               compile_text(policy("1", "from \"2030-01-01\"") +
+                                            "policy \"q\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n"));
+    BOOST_TEST(always.summary.outside_effect == 0u);
+    BOOST_TEST(vigil::replay::to_json(always.summary)["records_outside_effective_periods"]["first"].empty());
 }
 
 BOOST_AUTO_TEST_CASE(lines_over_the_limit_are_malformed_and_not_kept) {
@@ -608,6 +685,9 @@ BOOST_AUTO_TEST_CASE(the_summary_reads_well) {
     BOOST_TEST(j["records"] == r.summary.lines - r.summary.malformed);
     BOOST_TEST(j["findings"]["total"] == r.summary.violations + r.summary.undetermined);
     BOOST_TEST(j["run"]["threads"] == 2u);
+    BOOST_TEST(!j["run"]["vigil_version"].get<std::string>().empty());
+    BOOST_TEST(j["settings"]["record_member"].is_null());  // it changes what is read: recorded
+    BOOST_TEST(j["records_outside_effective_periods"]["count"] == 0u);
     // 30,000 records take the two workers and the reader some CPU time each.
     BOOST_TEST(j["run"]["worker_cpu_seconds"].get<double>() > 0);
     BOOST_TEST(j["run"]["reader_cpu_seconds"].get<double>() > 0);

@@ -289,6 +289,10 @@ struct policy_summary {
 };
 [[nodiscard]] std::vector<policy_summary> summarize(const compiled_set& set);
 [[nodiscard]] const std::string& policy_hash(const compiled_set& set);
+/// Whether some policy of `set` is in effect at `time_ms`, a record's `timestamp` in milliseconds
+/// since the epoch (vigil::parse_rfc3339): a policy without an `effective` period always is. A
+/// record timed when none is gets no finding from any rule (a replay counts such records).
+[[nodiscard]] bool some_policy_in_effect(const compiled_set& set, std::int64_t time_ms);
 /// Every record path any rule reads, sorted (the projection the compiler derived).
 [[nodiscard]] std::vector<std::string> projected_paths(const compiled_set& set);
 

@@ -82,6 +82,12 @@ struct problem {
     std::string error;
 };
 
+/// Where a record is in the logs.
+struct place {
+    std::string file;
+    std::uint64_t line = 0;
+};
+
 /// Findings of one rule of one version of its policy (the versions a policy has over time, see
 /// `effective`, are counted apart: a rule may change from one to the next).
 struct rule_tally {
@@ -153,6 +159,11 @@ struct summary {
     std::uint64_t peak_open = 0;             // most conversations open at a batch boundary
     std::uint64_t alone = 0;                 // records evaluated without a conversation id or turn
     std::uint64_t untimed = 0;               // records evaluated without a usable timestamp
+    /// Records decided whose timestamp falls in no `effective` period of any policy of the set:
+    /// no rule judged them, so they are allowed without a finding although nothing was checked
+    /// (logs of months the policies do not cover). The first 10 of them, in log order.
+    std::uint64_t outside_effect = 0;
+    std::vector<place> first_outside;
     std::uint64_t decisions[3] = {0, 0, 0};  // by decision_kind
     std::uint64_t violations = 0;
     std::uint64_t undetermined = 0;
@@ -164,7 +175,9 @@ struct summary {
     std::size_t batch_lines = 0;
     std::size_t batch_bytes = 0;
     std::size_t max_line = 0;
+    std::string record_member;  // options::record_member
     // how the run went (not part of the result)
+    std::string vigil_version;  // of the replay's code
     std::size_t threads = 0;
     double elapsed_seconds = 0;
     double worker_cpu_seconds = 0;  // the CPU time of the workers, together
@@ -181,19 +194,26 @@ struct summary {
 /// rule) with the record's `file`, `line`, `record_id`, `conversation_id`, `turn`, `timestamp`,
 /// `decision`, its value of each carried field under `groups` (when the set has some), the
 /// finding's fields as in vigil::to_json and `policy_hash`; and one per event that is not a
-/// decision: `{"event": "malformed" | "gap" | "duplicate" | "out_of_order", ...}`. A file that
-/// cannot be opened stops the replay before anything is evaluated (it is listed in `unreadable`);
-/// a read error in the middle of a file ends that file (listed too) and the replay goes on with
-/// the next. Throws std::invalid_argument, before reading anything, when `opts.threads` is over
-/// max_threads; what `findings` throws; and std::bad_alloc.
+/// decision: `{"event": "malformed" | "gap" | "duplicate" | "out_of_order" | "read_error", ...}`.
+/// A file that cannot be opened stops the replay before anything is evaluated (it is listed in
+/// `unreadable`); a read error in the middle of a file ends that file (listed too, and a
+/// `read_error` line after its last line read) and the replay goes on with the next. Throws
+/// std::invalid_argument, before reading anything, when `opts.threads` is over max_threads; what
+/// `findings` throws; and std::bad_alloc.
 [[nodiscard]] summary run(std::shared_ptr<const compiled_set> set, const options& opts, const output& findings);
+
+/// The logs that cannot be opened, each with why (`line` 0), as run() finds them before it
+/// evaluates anything: a caller checks them before it truncates its output files, so that a
+/// replay that cannot start leaves those as they were. `-` (standard input) always opens.
+[[nodiscard]] std::vector<problem> unopenable_logs(const std::vector<std::string>& logs);
 
 /// The summary as JSON, members in a fixed order. Everything but the "run" member (threads,
 /// elapsed seconds, rates) depends only on the input, the policies and the settings.
 [[nodiscard]] nlohmann::ordered_json to_json(const summary& s);
 
 /// One line of the summary for a person (no trailing newline); `problem` marks the lines about
-/// malformed lines and unreadable files, which a log shows as warnings.
+/// malformed lines, unreadable files and records outside every effective period, which a log shows
+/// as warnings.
 struct summary_line {
     bool problem = false;
     std::string text;
