@@ -317,6 +317,16 @@ struct server::impl {
         }
     }
 
+    // Decides which rules' messages the decision log masks for `set`; what to say of them in the
+    // server's log (empty: none, or nothing is left out).
+    std::string prepare_redaction(const compiled_set& set) {
+        if (!redaction.active() || opts.decision_log.empty()) return {};
+        const std::string masked = redaction.prepare(set);
+        if (masked.empty()) return {};
+        return fmt::format("decision log: messages show `{}` for what is left out, in {}", log_redaction::omitted_value,
+                           masked);
+    }
+
     // ---- deciding -----------------------------------------------------------------------------------
 
     // What deciding a record needs besides the record, kept by each event-loop thread from one request
@@ -527,7 +537,9 @@ struct server::impl {
         const bool changed = hash != before->hash;
         std::uint64_t generation = store->generation();
         std::shared_ptr<const loaded_info> now_info = before;
+        std::string masked;
         if (changed) {
+            masked = prepare_redaction(*bundle.set);  // before the set decides
             generation = store->replace(bundle.set);
             now_info = describe(bundle, generation);
         }
@@ -543,6 +555,7 @@ struct server::impl {
                       generation, hash, now_info->policies.size(), now_info->rules, ms);
         else
             log->info("reload ({}): no change (policy hash {})", trigger, hash);
+        if (!masked.empty()) log->info("{}", masked);
         json body{{"reloaded", true},
                   {"changed", changed},
                   {"generation", generation},
@@ -738,6 +751,7 @@ int server::start() {
         m.log->error("the policies do not check; not serving");
         return bundle.unreadable ? exit_bad_input : exit_bad_policy;
     }
+    const std::string masked = m.prepare_redaction(*bundle.set);
     m.store = std::make_unique<policy_store>(bundle.set);
     session_options so;
     so.idle = m.opts.idle;
@@ -772,6 +786,7 @@ int server::start() {
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
         m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch);
+    if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;
 }
