@@ -369,14 +369,12 @@ struct server::impl {
                 return 400;
             }
             log_closed(r.expired, "idle");  // the conversation this turn found idle ended before it
-            if (r.decided) {
-                append_json(out, r.verdict);
-                if (decisions.is_open()) log_decision(text, out, r, received_at);
-            }
+            if (r.decided || r.repeat) append_json(out, r.verdict);
+            if (r.decided && decisions.is_open()) log_decision(text, out, r, received_at);
         }
         log_closed(r.closed, "evicted");
 
-        if (!r.decided) {
+        if (!r.decided && !r.repeat) {
             const bool duplicate = r.placement == "duplicate";
             json body =
                 error_body(duplicate ? "duplicate_turn" : "out_of_order_turn",
@@ -391,18 +389,21 @@ struct server::impl {
             return 409;
         }
 
-        counters.decision(r.verdict);
-        // The decision object with the placement added before its closing brace.
+        if (r.decided) counters.decision(r.verdict);
+        // The decision object with the placement added before its closing brace; a repeat has the
+        // placement its turn had when it was decided, and says it was not decided again.
+        const std::string& placement = r.repeat ? r.repeated_placement : r.placement;
         out.pop_back();
-        out.append(",\"placement\":\"").append(r.placement).append("\"");
-        if (r.placement == "gap") {
+        out.append(",\"placement\":\"").append(placement).append("\"");
+        if (placement == "gap") {
             out.append(",\"missing_turns\":{\"first\":")
                 .append(std::to_string(r.missing_first))
                 .append(",\"last\":")
                 .append(std::to_string(r.missing_last))
                 .append("}");
         }
-        if (why) append_explanations(*why, out);
+        if (r.repeat) out.append(",\"repeat\":true");
+        if (why && r.decided) append_explanations(*why, out);
         out.push_back('}');
         counters.decide_latency(steady::now() - t0);
         return 200;

@@ -120,8 +120,10 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
     BOOST_TEST(res->status == 200);
     BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
 
-    // The same turn again, and a turn the conversation has given up.
-    auto dup = error_of(s.post("/v1/decide", record_2), 409, "duplicate_turn");
+    // The same turn again with other content, and a turn the conversation has given up.
+    std::string other_2 = record_2;
+    other_2.replace(other_2.find("\"hi\""), 4, "\"hi!\"");
+    auto dup = error_of(s.post("/v1/decide", other_2), 409, "duplicate_turn");
     BOOST_TEST(dup["placement"] == "duplicate");
     BOOST_TEST(dup["turn"] == 2);
     res = s.post("/v1/decide", R"({"id":"t-5","conversation_id":"conv-1","turn":5,"speaker":"user"})");
@@ -245,15 +247,19 @@ BOOST_AUTO_TEST_CASE(explain_says_how_every_rule_came_out) {
     BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
     BOOST_TEST(json::parse(res->body)["explain"].size() == static_cast<std::size_t>(rules));
 
-    // A batch explains each decided element; an element not decided has its error alone.
-    res = s.post("/v1/decide/batch?explain=1", "[" + turn("plain", 5, hello) + "," + turn("plain", 5, hello) + "]");
+    // A batch explains each decided element; an element not decided has its error alone, and a
+    // repeat of the last decided turn its first answer.
+    res = s.post("/v1/decide/batch?explain=1", "[" + turn("plain", 5, hello) + "," + turn("plain", 5, undisclosed) +
+                                                   "," + turn("plain", 5, hello) + "]");
     BOOST_REQUIRE(res);
     BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
     const json batch = json::parse(res->body);
-    BOOST_REQUIRE_EQUAL(batch.size(), 2u);
+    BOOST_REQUIRE_EQUAL(batch.size(), 3u);
     BOOST_TEST(batch[0]["explain"].size() == static_cast<std::size_t>(rules));
     BOOST_TEST(batch[1]["error"]["code"] == "duplicate_turn");
     BOOST_TEST(!batch[1].contains("explain"));
+    BOOST_TEST(batch[2]["repeat"] == true);
+    BOOST_TEST(!batch[2].contains("explain"));
 
     // The decision log keeps decisions: no explanation in it.
     BOOST_REQUIRE_EQUAL(s.terminate(), 0);
@@ -721,12 +727,16 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
 
     std::vector<finding_key> live;
     std::vector<std::string> decided_records;
-    std::size_t refused = 0, conflicts = 0;
+    std::size_t refused = 0, conflicts = 0, repeats = 0;
     for (const auto& line : lines) {
         auto res = s.post("/v1/decide", line);
         BOOST_REQUIRE(res);
         if (res->status == 200) {
             const json answer = json::parse(res->body);
+            if (answer.contains("repeat")) {  // a duplicate of the last decided turn: not logged again
+                ++repeats;
+                continue;
+            }
             add_findings(live, answer);
             BOOST_TEST(answer["meta"] == json::parse(line).value("meta", json(nullptr)));  // carried through
             decided_records.push_back(line);
@@ -739,6 +749,7 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
     }
     BOOST_TEST(refused > 0u);
     BOOST_TEST(conflicts > 0u);
+    BOOST_TEST_MESSAGE("repeats: " << repeats);
     const double open = s.metric("vigil_sessions_open");
     BOOST_TEST(open > 0);
 
@@ -821,6 +832,54 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
             BOOST_TEST_MESSAGE("only replay: " << std::get<0>(only_replay[i]) << " " << std::get<1>(only_replay[i])
                                                << " " << std::get<2>(only_replay[i]));
     }
+}
+
+// A client that timed out sends the same record again: it gets the first answer, marked as a
+// repeat, and the turn is neither decided nor logged again.
+BOOST_AUTO_TEST_CASE(a_resent_record_gets_its_first_answer_again) {
+    served s({"--decision-log", "decisions.jsonl"});
+    const std::string sale =
+        R"({"id":"rt-1","conversation_id":"retry","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai",)"
+        R"("text":"Only today!","ai":{"disclosed":true},"signals":{"distress":0.9},)"
+        R"("actions":[{"type":"offer","category":"upsell"}]})";
+    auto res = s.post("/v1/decide", sale);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    json first = json::parse(res->body);
+    BOOST_TEST(first["decision"] == "deny");
+    BOOST_TEST(!first.contains("repeat"));
+    for (int resend = 0; resend < 2; ++resend) {
+        res = s.post("/v1/decide", sale);
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+        json again = json::parse(res->body);
+        BOOST_TEST(again["repeat"] == true);
+        again.erase("repeat");
+        BOOST_TEST(again == first);
+    }
+    BOOST_TEST(s.metric(R"(vigil_decisions_total{decision="deny"})") == 1);
+
+    // Other content for the same turn is a conflict, as is the resend of a turn before the last.
+    std::string changed = sale;
+    changed.replace(changed.find("Only today!"), 11, "Only today.");
+    error_of(s.post("/v1/decide", changed), 409, "duplicate_turn");
+    std::string next = sale;
+    next.replace(next.find("\"turn\":1"), 8, "\"turn\":2").replace(next.find("rt-1"), 4, "rt-2");
+    res = s.post("/v1/decide", next);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+    error_of(s.post("/v1/decide", sale), 409, "duplicate_turn");
+
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+    const std::string log = read_text(s.dir.path() / "decisions.jsonl");
+    std::size_t lines = 0, first_turns = 0;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        ++lines;
+        first_turns += line.find("\"rt-1\"") != std::string::npos && line.find("\"record\"") != std::string::npos;
+    }
+    BOOST_TEST(first_turns == 1u);
+    BOOST_TEST(lines == 3u);  // two turns and the closing
 }
 
 // --decision-log-omit: the log keeps neither the words nor, without consent, the emotion signals
