@@ -33,8 +33,9 @@ using tcp = net::ip::tcp;
 using executor = net::io_context::executor_type;
 using socket_type = tcp::socket::rebind_executor<executor>::other;
 
-// A connection that sends nothing for this long (before or within a request), or does not read its
-// answer, is closed.
+// The time each step of a connection has: reading a request's headers (from the last answer on),
+// reading its body, writing its answer. A deadline per step, not an inactivity timeout: Beast's
+// stream timer is set before each step, not each read, so a body trickling in is cut off too.
 constexpr auto idle_timeout = std::chrono::seconds(5);
 // How long a connection whose request was refused is drained before it is closed (see linger()).
 constexpr auto linger_timeout = std::chrono::seconds(2);
