@@ -38,6 +38,8 @@ using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr std::string_view json_type = "application/json";
+// The smallest --max-body that lets a record through: `{}`.
+constexpr std::size_t min_body = 2;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -140,6 +142,18 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
 // --threads, 0 meaning one per core; never more than max_threads, which start() refuses.
 std::size_t event_loop_threads(const options& opts) {
     return std::min(threads_for(opts.threads), max_threads);
+}
+
+// A diagnostic on one line, for the server's log (one line per event): `file:line:col:
+// error[V0210]: message`, its notes and help after it.
+std::string one_line(const diagnostic& d, const source_map* sources) {
+    std::string out;
+    if (sources != nullptr && d.where.file < sources->size()) out = sources->position(d.where) + ": ";
+    out += d.level == severity::error ? "error" : d.level == severity::warning ? "warning" : "note";
+    out.append("[").append(info(d.value).id).append("]: ").append(d.message);
+    for (const note& n : d.notes) out.append("; note: ").append(n.message);
+    if (!d.help.empty()) out.append("; help: ").append(d.help);
+    return out;
 }
 
 std::size_t count_errors(const policy_bundle& bundle) {
@@ -515,12 +529,8 @@ struct server::impl {
                 " (" + std::to_string(errors) + (errors == 1 ? " error" : " errors") + "); generation " +
                 std::to_string(store->generation()) + " (" + before->hash + ") keeps serving";
             log->error("reload ({}) failed: {}", trigger, message);
-            for (const auto& d : bundle.diagnostics) {
-                if (bundle.sources)
-                    log->error("{}", render_text(d, *bundle.sources));
-                else
-                    log->error("{}", d.message);
-            }
+            for (const auto& d : bundle.diagnostics)
+                log->error("reload ({}): {}", trigger, one_line(d, bundle.sources.get()));
             json body = error_body(code, message);
             body["diagnostics"] = bundle.render_json();
             body["generation"] = store->generation();
@@ -600,7 +610,7 @@ struct server::impl {
     // holding up that thread's other connections meanwhile: reloads are rare, and a thread of their
     // own would only add a hand-over.
     void handle_reload(const request& req, answer& out) {
-        if (!authorized(req, out)) return;
+        if (!authorized(req, out) || !accepts_json(req, out)) return;
         auto [status, body] = reload("http");
         answer_json(out, status, body);
     }
@@ -674,7 +684,7 @@ struct server::impl {
         for (const route& r : routes) {
             if (r.path != req.path) continue;
             if (r.method == req.method) return (this->*r.handle)(req, out);
-            out.headers.emplace_back("Allow", r.method);
+            out.headers.emplace_back("Allow", r.method == "GET" ? "GET, HEAD" : r.method);  // HEAD as GET
             return answer_error(
                 out, 405, "method_not_allowed",
                 "`" + std::string(req.path) + "` takes " + std::string(r.method) + ", not " + std::string(req.method));
@@ -701,8 +711,12 @@ struct server::impl {
                 return answer_error(out, 400, "bad_request", "the request is not valid HTTP/1.1");
             case refusal::unframed_body:
                 return answer_error(out, 400, "bad_request",
-                                    "where the request body ends cannot be told: send HTTP/1.1 with either "
-                                    "Content-Length or `Transfer-Encoding: chunked`, not both");
+                                    "where the request body ends cannot be told: Transfer-Encoding must end with "
+                                    "`chunked`, once, in HTTP/1.1; or send Content-Length instead");
+            case refusal::framed_twice:
+                return answer_error(out, 400, "bad_request",
+                                    "the request has both Content-Length and Transfer-Encoding, which may disagree "
+                                    "on where its body ends: send one of them");
             case refusal::unknown_transfer_coding:
                 return answer_error(out, 501, "unsupported_transfer_coding",
                                     "the only transfer coding the server reads is `chunked`");
@@ -737,6 +751,11 @@ int server::start() {
     }
     if (m.opts.threads > max_threads) {
         m.log->error("`threads` must be at most {} (0: one per core), not {}", max_threads, m.opts.threads);
+        return exit_bad_input;
+    }
+    if (m.opts.max_body < min_body) {
+        m.log->error("`max body` must be at least {} bytes (the smallest record, `{{}}`), not {}", min_body,
+                     m.opts.max_body);
         return exit_bad_input;
     }
     const auto t0 = steady::now();

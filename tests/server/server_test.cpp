@@ -340,8 +340,12 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     res = s.get("/v1/decide");
     error_of(res, 405, "method_not_allowed");
     BOOST_TEST(res->get_header_value("Allow") == "POST");
-    error_of(s.post("/healthz", "{}"), 405, "method_not_allowed");
+    res = s.post("/healthz", "{}");
+    error_of(res, 405, "method_not_allowed");
+    BOOST_TEST(res->get_header_value("Allow") == "GET, HEAD");  // HEAD is answered as GET
     error_of(s.http->Delete("/v1/policies"), 405, "method_not_allowed");
+    // A reload takes no body, but one of another type than JSON is refused as on every endpoint.
+    error_of(s.post("/v1/policies/reload", "x", "text/plain"), 415, "unsupported_media_type");
 
     // Not HTTP at all, on a raw socket with a deadline: an answer, not a crash or a hang.
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -395,6 +399,18 @@ BOOST_AUTO_TEST_CASE(a_broken_reload_keeps_the_running_set) {
     BOOST_TEST(after["generation"] == 1);
     BOOST_TEST(after["last_reload"]["ok"] == false);
     BOOST_TEST(s.process->output().find("broken.vigil") != std::string::npos);
+    // One line per diagnostic, as every event of the server's log: no source line, no caret.
+    {
+        std::istringstream lines(s.process->output());
+        std::size_t diagnostics = 0;
+        for (std::string line; std::getline(lines, line);) {
+            if (line.find("broken.vigil") == std::string::npos) continue;
+            BOOST_TEST(line.find(" vigil error: reload (http): ") != std::string::npos, line);
+            diagnostics += line.find("error[V") != std::string::npos;
+        }
+        BOOST_TEST(diagnostics >= 1u);
+        BOOST_TEST(s.process->output().find('^') == std::string::npos);  // no caret line
+    }
 
     // A good change replaces it; a conversation that goes on restarts its state under the new set.
     fs::remove(s.policies / "broken.vigil");
@@ -702,6 +718,14 @@ BOOST_AUTO_TEST_CASE(policies_that_do_not_check_stop_the_start) {
     BOOST_TEST(missing.wait(20s) == 2);
     child bad_listen({"serve", "--policy", "broken.vigil", "--listen", "nowhere"}, dir.path(), dir.path() / "out3");
     BOOST_TEST(bad_listen.wait(20s) == 2);
+    // A body limit no record fits under would refuse every decision.
+    for (const std::string max_body : {"0", "1"}) {
+        child no_body({"serve", "--policy", (source_dir / "policies").string(), "--listen", "127.0.0.1:0", "--max-body",
+                       max_body},
+                      dir.path(), dir.path() / "out4");
+        BOOST_TEST(no_body.wait(20s) == 2);
+        BOOST_TEST(no_body.output().find("`max body` must be at least 2 bytes") != std::string::npos, no_body.output());
+    }
 }
 
 // ---- the decision log, SIGTERM and replay ------------------------------------------------------------------
