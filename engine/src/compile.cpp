@@ -1071,6 +1071,42 @@ const std::vector<std::string>& carried_fields(const compiled_set& set) {
     return set.carried_fields;
 }
 
+namespace {
+
+// The concrete record paths the nodes reachable from `root` read, sorted and distinct.
+std::vector<std::string> paths_below(const compiled_set& set, std::uint32_t root) {
+    std::vector<std::uint32_t> todo{root};
+    std::unordered_set<std::uint32_t> seen;
+    std::vector<std::string> paths;
+    while (!todo.empty()) {
+        const std::uint32_t i = todo.back();
+        todo.pop_back();
+        if (i == eval::none || !seen.insert(i).second) continue;
+        const eval::node& n = set.nodes[i];
+        if ((n.flags & eval::node_concrete) != 0) paths.push_back(set.schema[n.c].path);
+        eval::for_each_child(set, n, [&todo](std::uint32_t child) { todo.push_back(child); });
+    }
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+    return paths;
+}
+
+}  // namespace
+
+std::vector<message_reads> message_placeholders(const compiled_set& set) {
+    std::vector<message_reads> out;
+    out.reserve(set.rules.size());
+    for (const eval::compiled_rule& r : set.rules) {
+        message_reads& m = out.emplace_back();
+        m.policy = r.policy;
+        m.rule = r.name;
+        for (const eval::message_part& p : r.message) {
+            if (p.node != eval::none) m.placeholders.push_back(paths_below(set, p.node));
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> projected_paths(const compiled_set& set) {
     std::vector<std::string> out;
     for (const eval::schema_node& s : set.schema) {

@@ -1262,6 +1262,7 @@ struct evaluator::impl {
         finding& f = out.emplace_back(std::move(spare.back()));
         spare.pop_back();
         f.message.clear();
+        f.placeholders.clear();
         f.errors.clear();  // `missing` is overwritten in place by make_finding
         f.remedies.clear();
         return f;
@@ -1327,8 +1328,13 @@ struct evaluator::impl {
             const std::size_t absent_mark = absent.size();
             const std::size_t errors_mark = errors.size();
             for (const eval::message_part& p : r.message) {
-                if (p.node == none) f.message += p.text;
-                else eval::render(eval(p.node), f.message);
+                if (p.node == none) {
+                    f.message += p.text;
+                    continue;
+                }
+                const auto begin = static_cast<std::uint32_t>(f.message.size());
+                eval::render(eval(p.node), f.message);
+                f.placeholders.emplace_back(begin, static_cast<std::uint32_t>(f.message.size()));
             }
             absent.resize(absent_mark);
             errors.resize(errors_mark);

@@ -19,8 +19,10 @@ enum class refusal : std::uint8_t {
     header_too_large,  // the request line and headers are over transport::max_header_bytes
     malformed,         // not HTTP/1.0 or HTTP/1.1
     /// Where the body ends cannot be told for sure (RFC 9112 §6.3): Transfer-Encoding does not end
-    /// with `chunked`, applies it twice, comes with Content-Length or in an HTTP/1.0 request.
+    /// with `chunked`, applies it twice, or comes in an HTTP/1.0 request.
     unframed_body,
+    /// Transfer-Encoding and Content-Length both (RFC 9112 §6.3): they may disagree.
+    framed_twice,
     /// Transfer-Encoding applies a coding other than `chunked` (RFC 9112 §6.1: 501).
     unknown_transfer_coding,
 };

@@ -231,6 +231,44 @@ bool cut_meta(decision& d, const std::vector<std::string_view>& omitted, std::st
     return true;
 }
 
+// Leaves out of a finding's evidence what shows the members `found` cut from its record.
+bool cut_evidence(finding& f, const std::vector<std::string_view>& found, member_cutter& c, std::string& error) {
+    // Most evidence names none of the members cut, nor what holds them (its keys are quoted).
+    const bool may_show = std::any_of(found.begin(), found.end(), [&](std::string_view o) {
+        const std::string_view first = o.substr(0, o.find('.'));
+        for (std::size_t at = f.evidence.find(first); at != std::string::npos; at = f.evidence.find(first, at + 1)) {
+            if (at > 0 && f.evidence[at - 1] == '"') return true;
+        }
+        return false;
+    });
+    if (!may_show) return true;
+    std::string out;
+    // Evidence keys are the paths rules read (`signals.distress`); inside their values, the
+    // names are the record's again.
+    const auto shows = [&](std::string_view path, std::string_view name, bool top) {
+        return top ? fate_among(path, found) : fate_of_field(path, name, found);
+    };
+    if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
+    f.evidence = std::move(out);
+    return true;
+}
+
+// The finding's message with the placeholders marked in `which` showing log_redaction's
+// omitted_value instead of their values.
+void mask_message(finding& f, const std::vector<bool>& which) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < f.placeholders.size(); ++i) {
+        if (!which[i]) continue;
+        const auto [begin, end] = f.placeholders[i];
+        out.append(f.message, from, begin - from).append(log_redaction::omitted_value);
+        from = end;
+    }
+    out.append(f.message, from);
+    f.message = std::move(out);
+    f.placeholders.clear();  // they point into the message as rendered
+}
+
 }  // namespace
 
 log_redaction::log_redaction(std::vector<log_omission> omit) : m_omit(std::move(omit)) {
@@ -267,14 +305,86 @@ std::optional<log_omission> parse_log_omission(std::string_view text, std::strin
     return out;
 }
 
+std::string log_redaction::prepare(const compiled_set& set) {
+    auto masks = std::make_shared<set_masks>();
+    masks->policy_hash = policy_hash(set);
+    std::string described;
+    for (const message_reads& rule : message_placeholders(set)) {
+        std::vector<masked_placeholder>& masked = masks->rules.emplace_back();
+        std::vector<bool> shown(m_omit.size(), false);
+        for (std::size_t i = 0; i < rule.placeholders.size(); ++i) {
+            masked_placeholder p{i, {}};
+            for (std::size_t o = 0; o < m_omit.size(); ++o) {
+                const std::string_view left_out = m_omit[o].path;
+                const bool reads =
+                    std::any_of(rule.placeholders[i].begin(), rule.placeholders[i].end(),
+                                [&](std::string_view r) { return within(r, left_out) || within(left_out, r); });
+                if (!reads) continue;
+                p.omissions.push_back(o);
+                shown[o] = true;
+            }
+            if (!p.omissions.empty()) masked.push_back(std::move(p));
+        }
+        if (masked.empty()) continue;
+        if (!described.empty()) described += ", ";
+        described += rule.policy + "." + rule.rule + " (";
+        for (std::size_t o = 0, n = 0; o < m_omit.size(); ++o) {
+            if (shown[o]) described += (n++ == 0 ? "" : ", ") + m_omit[o].path;
+        }
+        described += ")";
+    }
+    // Turns in flight while a reload installs this set finish with an earlier one.
+    constexpr std::size_t kept = 4;
+    auto next = std::make_shared<prepared_sets>();
+    next->push_back(masks);
+    for (const auto& earlier : *m_prepared.load()) {
+        if (next->size() < kept && earlier->policy_hash != masks->policy_hash) next->push_back(earlier);
+    }
+    m_prepared.store(std::move(next));
+    return described;
+}
+
+std::shared_ptr<const log_redaction::set_masks> log_redaction::masks_for(const std::string& policy_hash) const {
+    const std::shared_ptr<const prepared_sets> sets = m_prepared.load();
+    for (const auto& s : *sets) {
+        if (s->policy_hash == policy_hash) return s;
+    }
+    return nullptr;
+}
+
+bool log_redaction::to_mask(const finding& f, const set_masks* masks, const std::vector<bool>& cut,
+                            std::vector<bool>& which, std::vector<bool>& masked) {
+    which.assign(f.placeholders.size(), false);
+    if (f.placeholders.empty()) return false;
+    bool any = false;
+    if (masks == nullptr || f.rule_index >= masks->rules.size()) {
+        // Not expected: what its placeholders read is not known, so none of them shows.
+        which.assign(f.placeholders.size(), true);
+        for (std::size_t o = 0; o < cut.size(); ++o) masked[o] = masked[o] || cut[o];
+        return true;
+    }
+    for (const masked_placeholder& p : masks->rules[f.rule_index]) {
+        for (const std::size_t o : p.omissions) {
+            if (!cut[o] || p.index >= which.size()) continue;
+            which[p.index] = true;
+            masked[o] = true;
+            any = true;
+        }
+    }
+    return any;
+}
+
 bool log_redaction::apply(std::string_view record, const decision& verdict, std::string& record_out,
                           std::string& decision_out, std::vector<std::string>& omitted, std::string& error) const {
     omitted.clear();
     member_cutter& c = cutter();
     if (!c.load(record, error)) return false;
     std::vector<std::string_view> cut;  // the omissions that apply to this record
+    std::vector<bool> applies(m_omit.size(), false);
     for (std::size_t i = 0; i < m_omit.size(); ++i) {
-        if (m_omit[i].unless.empty() || !c.is_true(m_unless_pointers[i])) cut.push_back(m_omit[i].path);
+        if (!m_omit[i].unless.empty() && c.is_true(m_unless_pointers[i])) continue;
+        cut.push_back(m_omit[i].path);
+        applies[i] = true;
     }
     std::vector<std::string_view> found;
     const auto decide = [&](std::string_view path, std::string_view name, bool) {
@@ -285,33 +395,30 @@ bool log_redaction::apply(std::string_view record, const decision& verdict, std:
         return f;
     };
     if (!c.cut(decide, record_out, error)) return false;
-    if (found.empty()) return true;
-    for (const log_omission& o : m_omit) {
-        if (std::find(found.begin(), found.end(), o.path) != found.end()) omitted.push_back(o.path);
+
+    // Messages are masked by what applies to the record, found in it or not: a placeholder may
+    // read an earlier turn's value (`previous(text)`).
+    std::vector<bool> masked(m_omit.size(), false), which;
+    std::shared_ptr<const set_masks> masks;
+    bool messages = false;
+    if (!cut.empty()) {
+        masks = masks_for(verdict.policy_hash);
+        for (const finding& f : verdict.findings)
+            messages = to_mask(f, masks.get(), applies, which, masked) || messages;
+    }
+    if (found.empty() && !messages) return true;
+    for (std::size_t i = 0; i < m_omit.size(); ++i) {
+        if (masked[i] || std::find(found.begin(), found.end(), m_omit[i].path) != found.end())
+            omitted.push_back(m_omit[i].path);
     }
 
-    // The decision as the answer has it, without the evidence and meta that show what was cut.
+    // The decision as the answer has it, without the evidence, messages and meta that show what
+    // was cut.
     thread_local decision logged;
     logged = verdict;
     for (finding& f : logged.findings) {
-        // Most evidence names none of the members cut, nor what holds them (its keys are quoted).
-        const bool may_show = std::any_of(found.begin(), found.end(), [&](std::string_view o) {
-            const std::string_view first = o.substr(0, o.find('.'));
-            for (std::size_t at = f.evidence.find(first); at != std::string::npos;
-                 at = f.evidence.find(first, at + 1)) {
-                if (at > 0 && f.evidence[at - 1] == '"') return true;
-            }
-            return false;
-        });
-        if (!may_show) continue;
-        std::string out;
-        // Evidence keys are the paths rules read (`signals.distress`); inside their values, the
-        // names are the record's again.
-        const auto shows = [&](std::string_view path, std::string_view name, bool top) {
-            return top ? fate_among(path, found) : fate_of_field(path, name, found);
-        };
-        if (!c.load(f.evidence, error) || !c.cut(shows, out, error)) return false;
-        f.evidence = std::move(out);
+        if (messages && to_mask(f, masks.get(), applies, which, masked)) mask_message(f, which);
+        if (!found.empty() && !cut_evidence(f, found, c, error)) return false;
     }
     if (std::find(found.begin(), found.end(), "id") != found.end()) logged.record_id = nullptr;  // it shows `id`
     if (!cut_meta(logged, found, error)) return false;

@@ -38,6 +38,8 @@ using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr std::string_view json_type = "application/json";
+// The smallest --max-body that lets a record through: `{}`.
+constexpr std::size_t min_body = 2;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -140,6 +142,18 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
 // --threads, 0 meaning one per core; never more than max_threads, which start() refuses.
 std::size_t event_loop_threads(const options& opts) {
     return std::min(threads_for(opts.threads), max_threads);
+}
+
+// A diagnostic on one line, for the server's log (one line per event): `file:line:col:
+// error[V0210]: message`, its notes and help after it.
+std::string one_line(const diagnostic& d, const source_map* sources) {
+    std::string out;
+    if (sources != nullptr && d.where.file < sources->size()) out = sources->position(d.where) + ": ";
+    out += d.level == severity::error ? "error" : d.level == severity::warning ? "warning" : "note";
+    out.append("[").append(info(d.value).id).append("]: ").append(d.message);
+    for (const note& n : d.notes) out.append("; note: ").append(n.message);
+    if (!d.help.empty()) out.append("; help: ").append(d.help);
+    return out;
 }
 
 std::size_t count_errors(const policy_bundle& bundle) {
@@ -317,6 +331,16 @@ struct server::impl {
         }
     }
 
+    // Decides which rules' messages the decision log masks for `set`; what to say of them in the
+    // server's log (empty: none, or nothing is left out).
+    std::string prepare_redaction(const compiled_set& set) {
+        if (!redaction.active() || opts.decision_log.empty()) return {};
+        const std::string masked = redaction.prepare(set);
+        if (masked.empty()) return {};
+        return fmt::format("decision log: messages show `{}` for what is left out, in {}", log_redaction::omitted_value,
+                           masked);
+    }
+
     // ---- deciding -----------------------------------------------------------------------------------
 
     // What deciding a record needs besides the record, kept by each event-loop thread from one request
@@ -359,14 +383,12 @@ struct server::impl {
                 return 400;
             }
             log_closed(r.expired, "idle");  // the conversation this turn found idle ended before it
-            if (r.decided) {
-                append_json(out, r.verdict);
-                if (decisions.is_open()) log_decision(text, out, r, received_at);
-            }
+            if (r.decided || r.repeat) append_json(out, r.verdict);
+            if (r.decided && decisions.is_open()) log_decision(text, out, r, received_at);
         }
         log_closed(r.closed, "evicted");
 
-        if (!r.decided) {
+        if (!r.decided && !r.repeat) {
             const bool duplicate = r.placement == "duplicate";
             json body =
                 error_body(duplicate ? "duplicate_turn" : "out_of_order_turn",
@@ -381,18 +403,21 @@ struct server::impl {
             return 409;
         }
 
-        counters.decision(r.verdict);
-        // The decision object with the placement added before its closing brace.
+        if (r.decided) counters.decision(r.verdict);
+        // The decision object with the placement added before its closing brace; a repeat has the
+        // placement its turn had when it was decided, and says it was not decided again.
+        const std::string& placement = r.repeat ? r.repeated_placement : r.placement;
         out.pop_back();
-        out.append(",\"placement\":\"").append(r.placement).append("\"");
-        if (r.placement == "gap") {
+        out.append(",\"placement\":\"").append(placement).append("\"");
+        if (placement == "gap") {
             out.append(",\"missing_turns\":{\"first\":")
                 .append(std::to_string(r.missing_first))
                 .append(",\"last\":")
                 .append(std::to_string(r.missing_last))
                 .append("}");
         }
-        if (why) append_explanations(*why, out);
+        if (r.repeat) out.append(",\"repeat\":true");
+        if (why && r.decided) append_explanations(*why, out);
         out.push_back('}');
         counters.decide_latency(steady::now() - t0);
         return 200;
@@ -504,12 +529,8 @@ struct server::impl {
                 " (" + std::to_string(errors) + (errors == 1 ? " error" : " errors") + "); generation " +
                 std::to_string(store->generation()) + " (" + before->hash + ") keeps serving";
             log->error("reload ({}) failed: {}", trigger, message);
-            for (const auto& d : bundle.diagnostics) {
-                if (bundle.sources)
-                    log->error("{}", render_text(d, *bundle.sources));
-                else
-                    log->error("{}", d.message);
-            }
+            for (const auto& d : bundle.diagnostics)
+                log->error("reload ({}): {}", trigger, one_line(d, bundle.sources.get()));
             json body = error_body(code, message);
             body["diagnostics"] = bundle.render_json();
             body["generation"] = store->generation();
@@ -527,7 +548,9 @@ struct server::impl {
         const bool changed = hash != before->hash;
         std::uint64_t generation = store->generation();
         std::shared_ptr<const loaded_info> now_info = before;
+        std::string masked;
         if (changed) {
+            masked = prepare_redaction(*bundle.set);  // before the set decides
             generation = store->replace(bundle.set);
             now_info = describe(bundle, generation);
         }
@@ -543,6 +566,7 @@ struct server::impl {
                       generation, hash, now_info->policies.size(), now_info->rules, ms);
         else
             log->info("reload ({}): no change (policy hash {})", trigger, hash);
+        if (!masked.empty()) log->info("{}", masked);
         json body{{"reloaded", true},
                   {"changed", changed},
                   {"generation", generation},
@@ -586,7 +610,7 @@ struct server::impl {
     // holding up that thread's other connections meanwhile: reloads are rare, and a thread of their
     // own would only add a hand-over.
     void handle_reload(const request& req, answer& out) {
-        if (!authorized(req, out)) return;
+        if (!authorized(req, out) || !accepts_json(req, out)) return;
         auto [status, body] = reload("http");
         answer_json(out, status, body);
     }
@@ -660,7 +684,7 @@ struct server::impl {
         for (const route& r : routes) {
             if (r.path != req.path) continue;
             if (r.method == req.method) return (this->*r.handle)(req, out);
-            out.headers.emplace_back("Allow", r.method);
+            out.headers.emplace_back("Allow", r.method == "GET" ? "GET, HEAD" : r.method);  // HEAD as GET
             return answer_error(
                 out, 405, "method_not_allowed",
                 "`" + std::string(req.path) + "` takes " + std::string(r.method) + ", not " + std::string(req.method));
@@ -687,8 +711,12 @@ struct server::impl {
                 return answer_error(out, 400, "bad_request", "the request is not valid HTTP/1.1");
             case refusal::unframed_body:
                 return answer_error(out, 400, "bad_request",
-                                    "where the request body ends cannot be told: send HTTP/1.1 with either "
-                                    "Content-Length or `Transfer-Encoding: chunked`, not both");
+                                    "where the request body ends cannot be told: Transfer-Encoding must end with "
+                                    "`chunked`, once, in HTTP/1.1; or send Content-Length instead");
+            case refusal::framed_twice:
+                return answer_error(out, 400, "bad_request",
+                                    "the request has both Content-Length and Transfer-Encoding, which may disagree "
+                                    "on where its body ends: send one of them");
             case refusal::unknown_transfer_coding:
                 return answer_error(out, 501, "unsupported_transfer_coding",
                                     "the only transfer coding the server reads is `chunked`");
@@ -725,6 +753,11 @@ int server::start() {
         m.log->error("`threads` must be at most {} (0: one per core), not {}", max_threads, m.opts.threads);
         return exit_bad_input;
     }
+    if (m.opts.max_body < min_body) {
+        m.log->error("`max body` must be at least {} bytes (the smallest record, `{{}}`), not {}", min_body,
+                     m.opts.max_body);
+        return exit_bad_input;
+    }
     const auto t0 = steady::now();
     policy_bundle bundle = load_policies(m.inputs);
     for (const auto& d : bundle.diagnostics) {
@@ -738,6 +771,7 @@ int server::start() {
         m.log->error("the policies do not check; not serving");
         return bundle.unreadable ? exit_bad_input : exit_bad_policy;
     }
+    const std::string masked = m.prepare_redaction(*bundle.set);
     m.store = std::make_unique<policy_store>(bundle.set);
     session_options so;
     so.idle = m.opts.idle;
@@ -772,6 +806,7 @@ int server::start() {
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
         m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch);
+    if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;
 }

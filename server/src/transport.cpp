@@ -33,8 +33,9 @@ using tcp = net::ip::tcp;
 using executor = net::io_context::executor_type;
 using socket_type = tcp::socket::rebind_executor<executor>::other;
 
-// A connection that sends nothing for this long (before or within a request), or does not read its
-// answer, is closed.
+// The time each step of a connection has: reading a request's headers (from the last answer on),
+// reading its body, writing its answer. A deadline per step, not an inactivity timeout: Beast's
+// stream timer is set before each step, not each read, so a body trickling in is cut off too.
 constexpr auto idle_timeout = std::chrono::seconds(5);
 // How long a connection whose request was refused is drained before it is closed (see linger()).
 constexpr auto linger_timeout = std::chrono::seconds(2);
@@ -42,8 +43,10 @@ constexpr std::size_t drain_chunk = 4096;
 // The read buffer's room from the start: Beast reads as much as the buffer has room for (but at
 // least 512 bytes), so a buffer made as it goes would take a request of 1 KB in three reads.
 constexpr std::size_t read_room = 16384;
-// How long to wait before accepting again after accept() failed (out of file descriptors, mostly).
+// How long to wait before accepting again after accept() failed (out of file descriptors, mostly),
+// and how often to say so at most.
 constexpr auto accept_pause = std::chrono::milliseconds(100);
+constexpr auto accept_report_interval = std::chrono::seconds(1);
 // The HTTP version of an answer to a request that could not be read: Beast's number for 1.1.
 constexpr unsigned http_1_1 = 11;
 
@@ -61,10 +64,12 @@ using request_message = http::request<http::string_body>;
 refusal refusal_of(beast::error_code ec, const request_message& message) {
     if (ec == http::error::body_limit) return refusal::body_too_large;
     if (ec == http::error::header_limit) return refusal::header_too_large;
-    // Beast refuses Transfer-Encoding after Content-Length, and Content-Length after `chunked`.
-    if (ec == http::error::bad_transfer_encoding ||
-        (ec == http::error::bad_content_length && message.count(http::field::transfer_encoding) > 0))
-        return refusal::unframed_body;
+    // Beast refuses Transfer-Encoding after Content-Length or `chunked`, and Content-Length after
+    // Transfer-Encoding; the field it refused is not in `message`.
+    if (ec == http::error::bad_transfer_encoding)
+        return message.count(http::field::content_length) > 0 ? refusal::framed_twice : refusal::unframed_body;
+    if (ec == http::error::bad_content_length && message.count(http::field::transfer_encoding) > 0)
+        return refusal::framed_twice;
     return refusal::malformed;
 }
 
@@ -100,7 +105,8 @@ std::optional<refusal> framing_problem(const request_message& message) {
     const auto chunked = [](std::string_view coding) { return beast::iequals(coding, "chunked"); };
     // HTTP/1.0 has no transfer codings: a client that sends one frames faultily (§6.1); Content-Length
     // beside it may disagree with it (§6.3).
-    if (message.version() < http_1_1 || message.count(http::field::content_length) > 0) return refusal::unframed_body;
+    if (message.count(http::field::content_length) > 0) return refusal::framed_twice;
+    if (message.version() < http_1_1) return refusal::unframed_body;
     if (codings.empty() || !chunked(codings.back())) return refusal::unframed_body;
     if (std::any_of(codings.begin(), codings.end() - 1, chunked)) return refusal::unframed_body;
     if (codings.size() > 1) return refusal::unknown_transfer_coding;
@@ -316,6 +322,8 @@ struct transport::impl {
     // The acceptor and its handlers, and stop(), are on the first loop.
     tcp::acceptor acceptor;
     net::steady_timer pause;
+    std::uint64_t accept_failures = 0;  // since the last line that reported them
+    std::chrono::steady_clock::time_point accept_reported{};
     std::size_t next_loop = 0;
     int bound_port = 0;
 
@@ -362,8 +370,8 @@ struct transport::impl {
     void on_accept(beast::error_code ec, socket_type socket) {
         if (shared.stopping) return;
         if (ec) {
+            report_accept_failure(ec);
             // Accepting again at once would fail again at once, in a busy loop.
-            log->warn("accepting a connection failed: {}; trying again in {} ms", ec.message(), accept_pause.count());
             pause.expires_after(accept_pause);
             pause.async_wait([this](beast::error_code cancelled) {
                 if (!cancelled && !shared.stopping) accept();
@@ -372,6 +380,18 @@ struct transport::impl {
         }
         open(std::move(socket));
         accept();
+    }
+
+    // Out of file descriptors, accept() fails again after every pause: one line a second at most,
+    // counting the failures since the last one, so the log does not take the disk too.
+    void report_accept_failure(beast::error_code ec) {
+        ++accept_failures;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - accept_reported < accept_report_interval) return;
+        log->warn("accepting a connection failed: {} ({} {} since the last such line); trying again every {} ms",
+                  ec.message(), accept_failures, accept_failures == 1 ? "time" : "times", accept_pause.count());
+        accept_reported = now;
+        accept_failures = 0;
     }
 
     void open(socket_type socket) {

@@ -3,7 +3,8 @@
 // conversation's rule_state, the way conversation_tracker does with a reorder window of 0:
 //   expected turn      -> decided ("first" or "in_order")
 //   later turn         -> the missing turns are given up at once, the turn decided ("gap")
-//   evaluated earlier  -> "duplicate", not decided
+//   evaluated earlier  -> "duplicate", not decided (the last one decided, resent byte for byte:
+//                         a repeat, answered with the decision it had)
 //   given up earlier   -> "out_of_order", not decided
 //   no id or no turn   -> decided as a conversation of its own, closed at once ("unordered")
 //
@@ -56,18 +57,49 @@ struct live_conversation {
     std::int64_t next_turn = 1;  // the turn it waits for
     // (turn, position among the conversation's decided turns), by turn: what fit_turn reads.
     std::vector<std::pair<std::int64_t, std::uint64_t>> evaluated;
-    nlohmann::json last_record_id;  // of the last turn decided: end-of-conversation findings go there
-    std::string last_meta;          // ... with its `meta`
-    std::vector<std::string> last_carried;  // ... and its carried fields (compile_options)
+    // The last turn decided, so that a resend of it gets the answer it had: its turn number (0:
+    // none yet), record and placement, and its decision, whose record id, `meta` and carried fields
+    // the end-of-conversation findings take.
+    std::int64_t last_turn = 0;
+    std::string last_json;
+    decision last_verdict;
+    const char* last_placement = "";
+    std::int64_t last_missing_first = 0, last_missing_last = 0;
     clock_type::time_point last_fed;
     std::size_t bytes = 0;  // what it is charged in the table's total
 };
 
 using conversation_list = std::list<live_conversation>;
 
-// The bytes a conversation is charged: its state, its turn list, its id, its last turn's record id,
-// meta and carried fields, and the nodes that hold
-// it (a list node, a map node and a bucket).
+// The heap bytes a string holds (none while it is short enough to sit inside).
+std::size_t heap_bytes(const std::string& text) {
+    return text.capacity() > 15 ? text.capacity() + 1 : 0;
+}
+
+std::size_t heap_bytes(const std::vector<std::string>& texts) {
+    std::size_t bytes = texts.capacity() * sizeof(std::string);
+    for (const std::string& text : texts) bytes += heap_bytes(text);
+    return bytes;
+}
+
+// The heap bytes a decision holds; nlohmann::json ids as a string each (ids are texts or numbers).
+std::size_t heap_bytes(const decision& d) {
+    std::size_t bytes = heap_bytes(d.meta) + heap_bytes(d.carried) + heap_bytes(d.policy_hash);
+    for (const nlohmann::json* id : {&d.record_id, &d.conversation_id}) {
+        if (id->is_string()) bytes += sizeof(std::string) + heap_bytes(id->get_ref<const std::string&>());
+    }
+    bytes += d.findings.capacity() * sizeof(finding);
+    for (const finding& f : d.findings) {
+        bytes += heap_bytes(f.policy) + heap_bytes(f.policy_version) + heap_bytes(f.rule) + heap_bytes(f.severity) +
+                 heap_bytes(f.message) + heap_bytes(f.evidence) + heap_bytes(f.missing) + heap_bytes(f.errors);
+        bytes += f.remedies.capacity() * sizeof(remedy_out) + f.placeholders.capacity() * sizeof(f.placeholders[0]);
+        for (const remedy_out& r : f.remedies) bytes += heap_bytes(r.kind) + heap_bytes(r.argument);
+    }
+    return bytes;
+}
+
+// The bytes a conversation is charged: its state, its turn list, its id, its last turn's record
+// and decision, and the nodes that hold it (a list node, a map node and a bucket).
 std::size_t charge(const live_conversation& c) {
     constexpr std::size_t nodes = sizeof(live_conversation) + 2 * sizeof(void*)  // list node
                                   + sizeof(std::pair<const std::string_view, conversation_list::iterator>) +
@@ -75,16 +107,7 @@ std::size_t charge(const live_conversation& c) {
     std::size_t bytes = nodes + c.state.memory_bytes() - sizeof(rule_state);
     if (c.id.capacity() > 15) bytes += c.id.capacity() + 1;
     bytes += c.evaluated.capacity() * sizeof(c.evaluated[0]);
-    if (c.last_record_id.is_string()) {
-        const auto& text = c.last_record_id.get_ref<const std::string&>();
-        bytes += sizeof(std::string) + (text.capacity() > 15 ? text.capacity() + 1 : 0);
-    }
-    if (c.last_meta.capacity() > 15) bytes += c.last_meta.capacity() + 1;
-    bytes += c.last_carried.capacity() * sizeof(std::string);
-    for (const auto& text : c.last_carried) {
-        if (text.capacity() > 15) bytes += text.capacity() + 1;
-    }
-    return bytes;
+    return bytes + heap_bytes(c.last_json) + heap_bytes(c.last_verdict);
 }
 
 struct shard {
@@ -136,9 +159,9 @@ struct seen_set {
 // The end-of-conversation decision of a conversation taken out of the table.
 decision close_conversation(live_conversation& c) {
     decision d;
-    d.record_id = c.last_record_id;
-    d.meta = c.last_meta;
-    d.carried = c.last_carried;
+    d.record_id = c.last_verdict.record_id;
+    d.meta = c.last_verdict.meta;
+    d.carried = c.last_verdict.carried;
     d.conversation_id = c.id;
     d.policy_hash = policy_hash(*c.set);
     evaluator_for(c.set).finish(c.state, d.findings);
@@ -274,6 +297,27 @@ bool judge_turn(evaluator& judge, std::string_view json, rule_state* state, deci
     return state ? judge.explain(json, *state, out, *why, error) : judge.explain(json, out, *why, error);
 }
 
+// Keeps the turn just decided in `c`, for a resend of it. Assigned, not copied anew: the strings
+// of the decision kept before keep their buffers.
+void remember_last(live_conversation& c, std::int64_t turn, std::string_view json, const live_result& out) {
+    c.last_turn = turn;
+    c.last_json.assign(json);
+    c.last_verdict = out.verdict;
+    c.last_placement = out.placement == "first" ? "first" : out.placement == "gap" ? "gap" : "in_order";
+    c.last_missing_first = out.missing_first;
+    c.last_missing_last = out.missing_last;
+}
+
+// The answer to a resend of `c`'s last decided turn: its decision again, decided no more.
+void repeat_last(const live_conversation& c, live_result& out) {
+    out.placement = "duplicate";
+    out.repeat = true;
+    out.repeated_placement = c.last_placement;
+    out.verdict = c.last_verdict;
+    out.missing_first = c.last_missing_first;
+    out.missing_last = c.last_missing_last;
+}
+
 void clear_verdict(decision& d) {
     d.record_id = nullptr;
     d.conversation_id = nullptr;
@@ -288,6 +332,8 @@ void clear_verdict(decision& d) {
 bool session_table::impl::decide(std::string_view json, const record_key& key, bool object, clock_type::time_point now,
                                  live_result& out, std::string& error, std::vector<rule_explanation>* why) {
     out.decided = false;
+    out.repeat = false;
+    out.repeated_placement.clear();
     if (why) why->clear();
     out.missing_first = out.missing_last = 0;
     out.closed.clear();
@@ -356,9 +402,9 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             }
             c.evaluated.emplace_back(key.turn, c.evaluated.size());
             c.next_turn = key.turn + 1;
-            c.last_record_id = out.verdict.record_id;
-            c.last_meta = out.verdict.meta;
-            c.last_carried = out.verdict.carried;
+            remember_last(c, key.turn, json, out);
+        } else if (fit == turn_fit::duplicate && key.turn == c.last_turn && json == c.last_json) {
+            repeat_last(c, out);
         } else {
             if (!judge.project_only(json, error)) return false;
             out.placement = fit == turn_fit::duplicate ? "duplicate" : "out_of_order";

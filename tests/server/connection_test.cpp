@@ -258,6 +258,11 @@ BOOST_AUTO_TEST_CASE(requests_framed_other_than_by_length_or_chunked_are_refused
             c.send(head + f.headers + "\r\n" + f.body);
             const response answer = c.receive();
             BOOST_TEST(error_code_of(answer, f.status) == f.code);
+            // The message names what was sent: both framings only when both came.
+            const bool both = f.headers.find("Content-Length") != std::string::npos;
+            const std::string message = json_of(answer, f.status)["error"]["message"];
+            if (f.status == 400)
+                BOOST_TEST((message.find("both Content-Length and") != std::string::npos) == both, message);
             BOOST_TEST(!answer.keep_alive());
             BOOST_TEST(c.closed_by_server(5s));
         }

@@ -10,6 +10,7 @@
 
 #include "redaction.hpp"
 #include "vigil/json_text.hpp"
+#include "vigil/service.hpp"
 
 namespace {
 
@@ -131,6 +132,97 @@ BOOST_AUTO_TEST_CASE(the_decision_loses_the_evidence_and_meta_that_show_what_was
     const auto without_id = apply({"id"}, R"({"id":"r-1","speaker":"ai"})", d);
     BOOST_TEST(without_id.record == R"({"speaker":"ai"})");
     BOOST_TEST(nlohmann::json::parse(without_id.decision)["record_id"].is_null());
+}
+
+namespace {
+
+// A set whose one rule's message shows the text, the distress and the speaker.
+std::shared_ptr<const vigil::compiled_set> telling_set() {
+    const std::string policy = R"(policy "p" {
+  rule tells {
+    severity high
+    when speaker == "ai"
+    forbid signals.distress > 0.5
+    message "said {text} at {signals.distress} to {speaker}"
+  }
+  rule quiet {
+    severity low
+    forbid text == "xyzzy"
+    message "the secret word, {speaker}"
+  }
+}
+)";
+    const vigil::policy_bundle bundle = vigil::load_policies({{"p.vigil", policy}});
+    BOOST_REQUIRE_MESSAGE(bundle.ok(), bundle.render_text());
+    return bundle.set;
+}
+
+vigil::decision decided(const std::shared_ptr<const vigil::compiled_set>& set, const std::string& record) {
+    vigil::evaluator e(set);
+    vigil::decision d;
+    std::string error;
+    BOOST_REQUIRE_MESSAGE(e.decide(record, d, error), error);
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    return d;
+}
+
+}  // namespace
+
+// A message whose template reads a member left out shows `(omitted)` in its place in the log,
+// decided by rule once per set; the other placeholders and messages stay.
+BOOST_AUTO_TEST_CASE(messages_do_not_show_what_was_cut) {
+    const auto set = telling_set();
+    // The text holds what the template says after its placeholder: the value is cut by where it
+    // was rendered, not by the words around it.
+    const std::string record =
+        R"({"speaker":"ai","text":"SECRET at 0.9 to ai","signals":{"distress":0.9},"user":{"consent":{"x":true}}})";
+    const vigil::decision d = decided(set, record);
+    BOOST_TEST(d.findings[0].message == "said SECRET at 0.9 to ai at 0.9 to ai");
+
+    auto r = redaction({"text", "signals"});
+    BOOST_TEST(r.prepare(*set) == "p.tells (text, signals)");
+    std::string record_out, decision_out, error;
+    std::vector<std::string> omitted;
+    BOOST_REQUIRE(r.apply(record, d, record_out, decision_out, omitted, error));
+    BOOST_TEST(nlohmann::json::parse(decision_out)["findings"][0]["message"] == "said (omitted) at (omitted) to ai");
+    BOOST_TEST((omitted == std::vector<std::string>{"text", "signals"}));
+
+    // Consent keeps the distress, in the record and in the message.
+    auto consented = redaction({"signals.distress:unless=user.consent.x", "text"});
+    BOOST_TEST(consented.prepare(*set) == "p.tells (signals.distress, text)");
+    BOOST_REQUIRE(consented.apply(record, d, record_out, decision_out, omitted, error));
+    BOOST_TEST(nlohmann::json::parse(decision_out)["findings"][0]["message"] == "said (omitted) at 0.9 to ai");
+
+    // A path above what the placeholder reads masks it too; one beside it does not.
+    auto above = redaction({"signals"});
+    BOOST_TEST(above.prepare(*set) == "p.tells (signals)");
+    BOOST_REQUIRE(above.apply(record, d, record_out, decision_out, omitted, error));
+    BOOST_TEST(nlohmann::json::parse(decision_out)["findings"][0]["message"] ==
+               "said SECRET at 0.9 to ai at (omitted) to ai");
+    auto beside = redaction({"signals.emotions"});
+    BOOST_TEST(beside.prepare(*set).empty());
+}
+
+// A message is masked even when the member is not in the record (a placeholder may read an earlier
+// turn), and every placeholder of a set not prepared is masked.
+BOOST_AUTO_TEST_CASE(messages_are_masked_by_what_applies_and_in_sets_not_prepared) {
+    const auto set = telling_set();
+    const std::string record = R"({"speaker":"ai","text":"SECRET","signals":{"distress":0.9}})";
+    const vigil::decision d = decided(set, record);
+    std::string record_out, decision_out, error;
+    std::vector<std::string> omitted;
+
+    auto not_prepared = redaction({"meta"});
+    BOOST_REQUIRE(not_prepared.apply(record, d, record_out, decision_out, omitted, error));
+    BOOST_TEST(nlohmann::json::parse(decision_out)["findings"][0]["message"] ==
+               "said (omitted) at (omitted) to (omitted)");
+    BOOST_TEST(omitted == std::vector<std::string>{"meta"});
+    BOOST_TEST(record_out == record);
+
+    // Prepared, nothing of the record is cut and the message shows nothing left out: no change.
+    BOOST_TEST(not_prepared.prepare(*set).empty());
+    BOOST_REQUIRE(not_prepared.apply(record, d, record_out, decision_out, omitted, error));
+    BOOST_TEST(omitted.empty());
 }
 
 // A conversation's closing has no record: whatever `meta` path and `id` are given go, consent or not.

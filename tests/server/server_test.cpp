@@ -120,8 +120,10 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers) {
     BOOST_TEST(res->status == 200);
     BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
 
-    // The same turn again, and a turn the conversation has given up.
-    auto dup = error_of(s.post("/v1/decide", record_2), 409, "duplicate_turn");
+    // The same turn again with other content, and a turn the conversation has given up.
+    std::string other_2 = record_2;
+    other_2.replace(other_2.find("\"hi\""), 4, "\"hi!\"");
+    auto dup = error_of(s.post("/v1/decide", other_2), 409, "duplicate_turn");
     BOOST_TEST(dup["placement"] == "duplicate");
     BOOST_TEST(dup["turn"] == 2);
     res = s.post("/v1/decide", R"({"id":"t-5","conversation_id":"conv-1","turn":5,"speaker":"user"})");
@@ -245,15 +247,19 @@ BOOST_AUTO_TEST_CASE(explain_says_how_every_rule_came_out) {
     BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
     BOOST_TEST(json::parse(res->body)["explain"].size() == static_cast<std::size_t>(rules));
 
-    // A batch explains each decided element; an element not decided has its error alone.
-    res = s.post("/v1/decide/batch?explain=1", "[" + turn("plain", 5, hello) + "," + turn("plain", 5, hello) + "]");
+    // A batch explains each decided element; an element not decided has its error alone, and a
+    // repeat of the last decided turn its first answer.
+    res = s.post("/v1/decide/batch?explain=1", "[" + turn("plain", 5, hello) + "," + turn("plain", 5, undisclosed) +
+                                                   "," + turn("plain", 5, hello) + "]");
     BOOST_REQUIRE(res);
     BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
     const json batch = json::parse(res->body);
-    BOOST_REQUIRE_EQUAL(batch.size(), 2u);
+    BOOST_REQUIRE_EQUAL(batch.size(), 3u);
     BOOST_TEST(batch[0]["explain"].size() == static_cast<std::size_t>(rules));
     BOOST_TEST(batch[1]["error"]["code"] == "duplicate_turn");
     BOOST_TEST(!batch[1].contains("explain"));
+    BOOST_TEST(batch[2]["repeat"] == true);
+    BOOST_TEST(!batch[2].contains("explain"));
 
     // The decision log keeps decisions: no explanation in it.
     BOOST_REQUIRE_EQUAL(s.terminate(), 0);
@@ -334,8 +340,12 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_json_error) {
     res = s.get("/v1/decide");
     error_of(res, 405, "method_not_allowed");
     BOOST_TEST(res->get_header_value("Allow") == "POST");
-    error_of(s.post("/healthz", "{}"), 405, "method_not_allowed");
+    res = s.post("/healthz", "{}");
+    error_of(res, 405, "method_not_allowed");
+    BOOST_TEST(res->get_header_value("Allow") == "GET, HEAD");  // HEAD is answered as GET
     error_of(s.http->Delete("/v1/policies"), 405, "method_not_allowed");
+    // A reload takes no body, but one of another type than JSON is refused as on every endpoint.
+    error_of(s.post("/v1/policies/reload", "x", "text/plain"), 415, "unsupported_media_type");
 
     // Not HTTP at all, on a raw socket with a deadline: an answer, not a crash or a hang.
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -389,6 +399,18 @@ BOOST_AUTO_TEST_CASE(a_broken_reload_keeps_the_running_set) {
     BOOST_TEST(after["generation"] == 1);
     BOOST_TEST(after["last_reload"]["ok"] == false);
     BOOST_TEST(s.process->output().find("broken.vigil") != std::string::npos);
+    // One line per diagnostic, as every event of the server's log: no source line, no caret.
+    {
+        std::istringstream lines(s.process->output());
+        std::size_t diagnostics = 0;
+        for (std::string line; std::getline(lines, line);) {
+            if (line.find("broken.vigil") == std::string::npos) continue;
+            BOOST_TEST(line.find(" vigil error: reload (http): ") != std::string::npos, line);
+            diagnostics += line.find("error[V") != std::string::npos;
+        }
+        BOOST_TEST(diagnostics >= 1u);
+        BOOST_TEST(s.process->output().find('^') == std::string::npos);  // no caret line
+    }
 
     // A good change replaces it; a conversation that goes on restarts its state under the new set.
     fs::remove(s.policies / "broken.vigil");
@@ -696,6 +718,14 @@ BOOST_AUTO_TEST_CASE(policies_that_do_not_check_stop_the_start) {
     BOOST_TEST(missing.wait(20s) == 2);
     child bad_listen({"serve", "--policy", "broken.vigil", "--listen", "nowhere"}, dir.path(), dir.path() / "out3");
     BOOST_TEST(bad_listen.wait(20s) == 2);
+    // A body limit no record fits under would refuse every decision.
+    for (const std::string max_body : {"0", "1"}) {
+        child no_body({"serve", "--policy", (source_dir / "policies").string(), "--listen", "127.0.0.1:0", "--max-body",
+                       max_body},
+                      dir.path(), dir.path() / "out4");
+        BOOST_TEST(no_body.wait(20s) == 2);
+        BOOST_TEST(no_body.output().find("`max body` must be at least 2 bytes") != std::string::npos, no_body.output());
+    }
 }
 
 // ---- the decision log, SIGTERM and replay ------------------------------------------------------------------
@@ -721,12 +751,16 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
 
     std::vector<finding_key> live;
     std::vector<std::string> decided_records;
-    std::size_t refused = 0, conflicts = 0;
+    std::size_t refused = 0, conflicts = 0, repeats = 0;
     for (const auto& line : lines) {
         auto res = s.post("/v1/decide", line);
         BOOST_REQUIRE(res);
         if (res->status == 200) {
             const json answer = json::parse(res->body);
+            if (answer.contains("repeat")) {  // a duplicate of the last decided turn: not logged again
+                ++repeats;
+                continue;
+            }
             add_findings(live, answer);
             BOOST_TEST(answer["meta"] == json::parse(line).value("meta", json(nullptr)));  // carried through
             decided_records.push_back(line);
@@ -739,6 +773,7 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
     }
     BOOST_TEST(refused > 0u);
     BOOST_TEST(conflicts > 0u);
+    BOOST_TEST_MESSAGE("repeats: " << repeats);
     const double open = s.metric("vigil_sessions_open");
     BOOST_TEST(open > 0);
 
@@ -823,6 +858,54 @@ BOOST_AUTO_TEST_CASE(the_decision_log_replays_to_the_live_findings) {
     }
 }
 
+// A client that timed out sends the same record again: it gets the first answer, marked as a
+// repeat, and the turn is neither decided nor logged again.
+BOOST_AUTO_TEST_CASE(a_resent_record_gets_its_first_answer_again) {
+    served s({"--decision-log", "decisions.jsonl"});
+    const std::string sale =
+        R"({"id":"rt-1","conversation_id":"retry","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai",)"
+        R"("text":"Only today!","ai":{"disclosed":true},"signals":{"distress":0.9},)"
+        R"("actions":[{"type":"offer","category":"upsell"}]})";
+    auto res = s.post("/v1/decide", sale);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    json first = json::parse(res->body);
+    BOOST_TEST(first["decision"] == "deny");
+    BOOST_TEST(!first.contains("repeat"));
+    for (int resend = 0; resend < 2; ++resend) {
+        res = s.post("/v1/decide", sale);
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+        json again = json::parse(res->body);
+        BOOST_TEST(again["repeat"] == true);
+        again.erase("repeat");
+        BOOST_TEST(again == first);
+    }
+    BOOST_TEST(s.metric(R"(vigil_decisions_total{decision="deny"})") == 1);
+
+    // Other content for the same turn is a conflict, as is the resend of a turn before the last.
+    std::string changed = sale;
+    changed.replace(changed.find("Only today!"), 11, "Only today.");
+    error_of(s.post("/v1/decide", changed), 409, "duplicate_turn");
+    std::string next = sale;
+    next.replace(next.find("\"turn\":1"), 8, "\"turn\":2").replace(next.find("rt-1"), 4, "rt-2");
+    res = s.post("/v1/decide", next);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+    error_of(s.post("/v1/decide", sale), 409, "duplicate_turn");
+
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+    const std::string log = read_text(s.dir.path() / "decisions.jsonl");
+    std::size_t lines = 0, first_turns = 0;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        ++lines;
+        first_turns += line.find("\"rt-1\"") != std::string::npos && line.find("\"record\"") != std::string::npos;
+    }
+    BOOST_TEST(first_turns == 1u);
+    BOOST_TEST(lines == 3u);  // two turns and the closing
+}
+
 // --decision-log-omit: the log keeps neither the words nor, without consent, the emotion signals
 // of a person, in the records or in the evidence of their findings; the client's answers keep
 // everything, and the log still replays.
@@ -849,6 +932,24 @@ BOOST_AUTO_TEST_CASE(the_decision_log_leaves_out_what_it_is_told_to) {
         return std::any_of(omitted.begin(), omitted.end(), [&](const std::string& o) {
             return key.rfind(o, 0) == 0 && (key.size() == o.size() || key[o.size()] == '.');
         });
+    };
+
+    // The messages of the shipped rules whose templates show the text and the distress.
+    std::size_t masked_messages = 0;
+    const auto logged_message = [](const json& answered, const std::vector<std::string>& omitted, std::size_t& masked) {
+        const auto left_out = [&](const char* o) {
+            return std::find(omitted.begin(), omitted.end(), o) != omitted.end();
+        };
+        if (answered["outcome"] != "violation") return answered["message"];
+        if (answered["rule"] == "no_pressure_on_distressed" && left_out("text")) {
+            ++masked;
+            return json("urgency or scarcity pressure in the text to a distressed or vulnerable person: (omitted)");
+        }
+        if (answered["rule"] == "no_sales_to_distressed" && left_out("signals")) {
+            ++masked;
+            return json("sales offer to a distressed or vulnerable person (distress (omitted))");
+        }
+        return answered["message"];
     };
 
     std::vector<std::string> sent;
@@ -888,7 +989,8 @@ BOOST_AUTO_TEST_CASE(the_decision_log_leaves_out_what_it_is_told_to) {
                     if (!hidden(key, omitted)) evidence[key] = value;
                 }
                 BOOST_TEST(json(j["decision"]["findings"][i]["evidence"]) == evidence);
-                BOOST_TEST(j["decision"]["findings"][i]["message"] == answer["findings"][i]["message"]);
+                BOOST_TEST(j["decision"]["findings"][i]["message"] ==
+                           logged_message(answer["findings"][i], omitted, masked_messages));
             }
             if (j["decision"]["meta"].is_object()) BOOST_TEST(!j["decision"]["meta"].contains("account"));
         }
@@ -897,6 +999,11 @@ BOOST_AUTO_TEST_CASE(the_decision_log_leaves_out_what_it_is_told_to) {
         ++decisions;
     }
     BOOST_TEST(decisions == sent.size());
+    BOOST_TEST(masked_messages > 0u);
+    BOOST_TEST(s.process->output().find("decision log: messages show `(omitted)` for what is left out, in "
+                                        "manipulation.no_sales_to_distressed (signals), "
+                                        "manipulation.no_pressure_on_distressed (text)") != std::string::npos,
+               s.process->output());
     BOOST_TEST(signals_kept > 0u);  // consented
     BOOST_TEST(signals_left_out > 0u);
 

@@ -194,6 +194,52 @@ BOOST_AUTO_TEST_CASE(placements_of_a_small_conversation) {
     BOOST_TEST(feed(record("new", 1)) == "first");
 }
 
+// A client that timed out sends the turn again: the last decided turn, resent byte for byte, gets
+// its decision again, marked as a repeat, and the state stays; any other resend is a duplicate.
+BOOST_AUTO_TEST_CASE(a_resent_last_turn_gets_its_decision_again) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_table table(store, {});
+    vigil::live_result out;
+    std::string error;
+    const auto feed = [&](const std::string& line) {
+        BOOST_REQUIRE_MESSAGE(table.decide(line, at(0), out, error), error);
+        return out.placement;
+    };
+    BOOST_TEST(feed(record("a", 1, true, true)) == "first");  // asks; flagged: denied
+    const json first = vigil::to_json(out.verdict);
+    const auto bytes = table.counters().bytes;
+    for (int resend = 0; resend < 3; ++resend) {
+        BOOST_TEST(feed(record("a", 1, true, true)) == "duplicate");
+        BOOST_TEST(!out.decided);
+        BOOST_TEST(out.repeat);
+        BOOST_TEST(out.repeated_placement == "first");
+        BOOST_TEST(vigil::to_json(out.verdict) == first);
+    }
+    BOOST_TEST(table.counters().bytes == bytes);
+    // The same turn with other content, or other bytes, is a duplicate, without a decision.
+    BOOST_TEST(feed(record("a", 1, false, true)) == "duplicate");
+    BOOST_TEST(!out.repeat);
+    BOOST_TEST(out.verdict.findings.empty());
+    BOOST_TEST(feed(record("a", 1, true, true) + " ") == "duplicate");
+    BOOST_TEST(!out.repeat);
+
+    // The repeats did not count as turns: the ask's two turns are still to come.
+    BOOST_TEST(feed(record("a", 2)) == "in_order");
+    BOOST_TEST(out.verdict.findings.empty());
+    BOOST_TEST(feed(record("a", 1, true, true)) == "duplicate");  // no longer the last turn
+    BOOST_TEST(!out.repeat);
+    BOOST_TEST(feed(record("a", 5)) == "gap");
+    BOOST_REQUIRE(out.verdict.findings.size() == 1u);  // the ask, unanswered in turns 2 and 5
+    BOOST_TEST(out.verdict.findings[0].rule == "answered");
+    feed(record("a", 5));
+    BOOST_TEST(out.repeat);
+    BOOST_TEST(out.repeated_placement == "gap");
+    BOOST_TEST(out.missing_first == 3);
+    BOOST_TEST(out.missing_last == 4);
+    BOOST_TEST(out.verdict.findings.size() == 1u);
+    BOOST_TEST(out.verdict.record_id == "r-a-5");
+}
+
 // A table of ask_policy whose conversations go idle after a minute.
 struct minute_idle_table {
     vigil::policy_store store{load_text(ask_policy)};

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -83,6 +84,11 @@ struct finding {
     std::vector<std::string> missing;  // for undetermined: the absent paths that left it open
     std::vector<std::string> errors;   // run-time problems (a text where a number was expected, ...)
     std::vector<remedy_out> remedies;  // for violations only
+    /// Where each `{...}` placeholder of the rule's message template was rendered in `message`, in
+    /// template order, as byte offsets [first, second); empty when the message is not the template
+    /// (an undetermined finding, a rule without one). So that a copy of the message can leave out
+    /// a value it must not show (message_placeholders() says what each placeholder reads).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> placeholders;
     /// The rule's position among the compiled set's rules (files, policies, rules as written):
     /// the same rule always has the same index in one set, so tools can tally and cache by it.
     std::uint32_t rule_index = 0;
@@ -295,5 +301,17 @@ struct policy_summary {
 [[nodiscard]] bool some_policy_in_effect(const compiled_set& set, std::int64_t time_ms);
 /// Every record path any rule reads, sorted (the projection the compiler derived).
 [[nodiscard]] std::vector<std::string> projected_paths(const compiled_set& set);
+
+/// What one rule's message template reads: for each `{...}` placeholder, in template order, the
+/// record fields its value comes from, as dotted paths, sorted; a field inside a list's elements
+/// counts as the list (`actions` for `{any a in actions: a.product == "x"}`). `placeholders` is
+/// empty when the template has none, or the rule has no template.
+struct message_reads {
+    std::string policy;
+    std::string rule;
+    std::vector<std::vector<std::string>> placeholders;
+};
+/// One per rule of the set, in rule order (finding::rule_index).
+[[nodiscard]] std::vector<message_reads> message_placeholders(const compiled_set& set);
 
 }  // namespace vigil

@@ -93,6 +93,15 @@ struct live_result {
     /// usable conversation_id or turn: decided as a conversation of its own, closed at once).
     std::string placement;
     std::int64_t missing_first = 0, missing_last = 0;  // for "gap"
+    /// For a "duplicate" that is the conversation's last decided turn sent again byte for byte (a
+    /// client that timed out and resent it): true, `verdict` is that turn's decision,
+    /// `repeated_placement` its placement then ("first", "in_order" or "gap", with `missing_first`
+    /// and `missing_last`). It is still not decided again: the state stays as it was. The table
+    /// keeps the last decided turn of each open conversation for this (its record and decision,
+    /// charged to max_bytes); an earlier turn, or the same turn with other bytes, is a plain
+    /// duplicate.
+    bool repeat = false;
+    std::string repeated_placement;
     /// Conversations this turn closed to stay under max_bytes (evicted), each as the decision
     /// finish() gives it: end-of-conversation findings, attributed to its last turn's record id,
     /// under the set (and policy_hash) its state belongs to; every closed conversation is listed,
