@@ -13,7 +13,6 @@
 
 #include "text.hpp"
 #include "timestamp.hpp"
-#include "vigil/calendar.hpp"
 #include "vigil/json_text.hpp"
 
 namespace vigil::eval {
@@ -835,18 +834,18 @@ private:
 
     // ----- rules ------------------------------------------------------------------------------
 
-    // The same bounds as the rules' (timestamp::parse_date is parse_effective_date in seconds),
-    // kept in ms for some_policy_in_effect.
-    void note_effective_period(const ast::policy& pol) {
-        if (!pol.effective) {
+    // some_policy_in_effect's copy of a policy's period, in the milliseconds of record times.
+    void note_effective_period(bool limited, double from, double until) {
+        if (!limited) {
             m_set.always_in_effect = true;
             return;
         }
-        std::int64_t from = std::numeric_limits<std::int64_t>::min();
-        std::int64_t until = std::numeric_limits<std::int64_t>::max();
-        if (pol.effective->from) from = parse_effective_date(pol.effective->from->value).value_or(from);
-        if (pol.effective->until) until = parse_effective_date(pol.effective->until->value).value_or(until);
-        m_set.effective_ms.emplace_back(from, until);
+        const auto ms = [](double seconds) {
+            if (seconds == -std::numeric_limits<double>::infinity()) return std::numeric_limits<std::int64_t>::min();
+            if (seconds == std::numeric_limits<double>::infinity()) return std::numeric_limits<std::int64_t>::max();
+            return static_cast<std::int64_t>(seconds * 1000);
+        };
+        m_set.effective_ms.emplace_back(ms(from), ms(until));
     }
 
     void compile_policy(const ast::policy& pol) {
@@ -860,7 +859,6 @@ private:
             double from = -std::numeric_limits<double>::infinity();
             double until = std::numeric_limits<double>::infinity();
         } period;
-        note_effective_period(pol);
         if (pol.effective) {
             // The checker validated the dates.
             period.limited = true;
@@ -869,6 +867,7 @@ private:
                 period.until = timestamp::parse_date(pol.effective->until->value).value_or(period.until);
             }
         }
+        note_effective_period(period.limited, period.from, period.until);
         for (const ast::rule& r : pol.rules) {
             compiled_rule out;
             m_rule = &out;
