@@ -9,6 +9,7 @@
 #include <cwctype>
 
 #include <unicode/bytestream.h>
+#include <unicode/casemap.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
@@ -78,6 +79,68 @@ const case_tables& tables() {
     return t;
 }
 
+// A bit per character of the Basic Multilingual Plane, computed by `Predicate` for a block of 64
+// characters when a text first has one of them: a text uses a few blocks (a script,
+// punctuation), and computing all 65,536 bits through ICU took about 15 million instructions.
+// Threads that compute a block at the same time compute the same bits.
+template <bool (*Predicate)(char32_t)>
+class bmp_bits {
+public:
+    bool test(char32_t cp) {
+        const std::size_t block = cp / 64;
+        if (!m_known[block].load(std::memory_order_acquire)) {
+            std::uint64_t bits = 0;
+            for (char32_t c = 0; c < 64; ++c) {
+                if (Predicate(static_cast<char32_t>(block * 64) + c)) bits |= std::uint64_t{1} << c;
+            }
+            m_bits[block].store(bits, std::memory_order_relaxed);
+            m_known[block].store(true, std::memory_order_release);
+        }
+        return ((m_bits[block].load(std::memory_order_relaxed) >> (cp % 64)) & 1) != 0;
+    }
+
+private:
+    std::array<std::atomic<bool>, 0x10000 / 64> m_known{};
+    std::array<std::atomic<std::uint64_t>, 0x10000 / 64> m_bits{};
+};
+
+// ICU's full case mapping of `in` into `out` (mapped_capacity(in.size()) bytes).
+template <bool Lower>
+std::size_t icu_map(std::string_view in, char* out) {
+    icu::CheckedArrayByteSink sink(out, static_cast<std::int32_t>(mapped_capacity(in.size())));
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::StringPiece piece(in.data(), static_cast<std::int32_t>(in.size()));
+    if (Lower)
+        icu::CaseMap::utf8ToLower("", 0, piece, sink, nullptr, status);
+    else
+        icu::CaseMap::utf8ToUpper("", 0, piece, sink, nullptr, status);
+    if (U_FAILURE(status) || sink.Overflowed()) return 0;
+    return static_cast<std::size_t>(sink.NumberOfBytesWritten());
+}
+
+// A character whose case mapping is not one character for one: its full mapping (SpecialCasing)
+// differs from its simple one (ß -> SS, İ -> i̇, ŉ -> ʼN), or depends on the characters around it
+// (Σ, final or not).
+template <bool Lower>
+bool maps_specially(char32_t cp) {
+    if (Lower && cp == 0x03A3) return true;
+    char in[4];
+    const std::size_t n = encode_utf8(cp, in);
+    char full[16];
+    const std::size_t f = icu_map<Lower>({in, n}, full);
+    char simple[4];
+    const auto mapped =
+        static_cast<char32_t>(Lower ? u_tolower(static_cast<UChar32>(cp)) : u_toupper(static_cast<UChar32>(cp)));
+    const std::size_t s = encode_utf8(mapped, simple);
+    return std::string_view(full, f) != std::string_view(simple, s);
+}
+
+template <bool Lower>
+bool maps_specially_at(char32_t cp) {
+    static bmp_bits<maps_specially<Lower>> special;
+    return cp < 0x10000 && special.test(cp);
+}
+
 template <bool Lower>
 std::size_t map_utf8(std::string_view in, char* out) {
     const auto& table = Lower ? lower_ascii : upper_ascii;
@@ -118,6 +181,8 @@ std::size_t map_utf8(std::string_view in, char* out) {
             ++i;
             continue;
         }
+        // Rare characters (none in most texts) need ICU, which maps the whole text again.
+        if (maps_specially_at<Lower>(cp)) return icu_map<Lower>(in, out);
         char32_t mapped;
         if (cp < 0x800) {
             mapped = Lower ? known.lower2[cp] : known.upper2[cp];
@@ -224,30 +289,6 @@ bool may_change(char32_t cp) {
            u_getIntPropertyValue(static_cast<UChar32>(cp), UCHAR_NFC_QUICK_CHECK) != UNORM_YES;
 }
 
-// may_change() for the Basic Multilingual Plane, one bit a character, computed for a block of 64
-// characters when a text first has one of them: a text uses a few blocks (a script, punctuation),
-// and computing all 1,024 took about 15 million instructions. Threads that compute a block at the
-// same time compute the same bits.
-class bmp_table {
-public:
-    bool may_change(char32_t cp) {
-        const std::size_t block = cp / 64;
-        if (!m_known[block].load(std::memory_order_acquire)) {
-            std::uint64_t bits = 0;
-            for (char32_t c = 0; c < 64; ++c) {
-                if (text::may_change(static_cast<char32_t>(block * 64) + c)) bits |= std::uint64_t{1} << c;
-            }
-            m_bits[block].store(bits, std::memory_order_relaxed);
-            m_known[block].store(true, std::memory_order_release);
-        }
-        return ((m_bits[block].load(std::memory_order_relaxed) >> (cp % 64)) & 1) != 0;
-    }
-
-private:
-    std::array<std::atomic<bool>, 0x10000 / 64> m_known{};
-    std::array<std::atomic<std::uint64_t>, 0x10000 / 64> m_bits{};
-};
-
 bool icu_says_nfc(std::string_view in) {
     const icu::Normalizer2* n = nfc();
     if (n == nullptr || in.size() > static_cast<std::size_t>(INT32_MAX)) return true;
@@ -259,7 +300,7 @@ bool icu_says_nfc(std::string_view in) {
 }  // namespace
 
 bool is_nfc(std::string_view in) {
-    static bmp_table bmp;
+    static bmp_bits<may_change> bmp;
     for (std::size_t i = 0; i < in.size();) {
         const auto lead = static_cast<unsigned char>(in[i]);
         if (lead < 0x80) {
@@ -282,7 +323,7 @@ bool is_nfc(std::string_view in) {
             length = decode_utf8(in, i, cp);
         }
         if (length == 0) return icu_says_nfc(in);
-        if (cp < 0x10000 ? bmp.may_change(cp) : may_change(cp)) return icu_says_nfc(in);
+        if (cp < 0x10000 ? bmp.test(cp) : may_change(cp)) return icu_says_nfc(in);
         i += length;
     }
     return true;

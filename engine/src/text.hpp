@@ -15,8 +15,11 @@
 
 namespace vigil::text {
 
-/// Largest number of bytes lower_utf8/upper_utf8 write for an input of `n` bytes.
-[[nodiscard]] constexpr std::size_t mapped_capacity(std::size_t n) { return n * 3 / 2 + 4; }
+/// Largest number of bytes lower_utf8/upper_utf8 write for an input of `n` bytes: full case
+/// mapping can triple a character's bytes (U+0390 upper-cases to three characters).
+[[nodiscard]] constexpr std::size_t mapped_capacity(std::size_t n) {
+    return n * 3 + 4;
+}
 
 /// The code point of the multi-byte UTF-8 sequence at in[i] (a byte >= 0x80) and its length in
 /// bytes; 0 when the bytes there are not a valid, shortest-form sequence.
@@ -33,7 +36,8 @@ void append_hex_byte(std::string& out, unsigned char byte);
 [[nodiscard]] std::string printable_utf8(std::string_view in);
 
 /// Writes the lowercase form of `in` to `out`, which has room for mapped_capacity(in.size())
-/// bytes; returns the number of bytes written.
+/// bytes; returns the number of bytes written. Full Unicode case mapping (ICU's root locale): a
+/// final sigma lower-cases to ς, ß upper-cases to SS, one character may become several.
 std::size_t lower_utf8(std::string_view in, char* out);
 /// The same for uppercase.
 std::size_t upper_utf8(std::string_view in, char* out);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
 
@@ -88,6 +89,62 @@ BOOST_AUTO_TEST_CASE(agrees_with_icu_on_random_texts) {
     // Both answers were asked for often.
     BOOST_TEST(composed > 2000u);
     BOOST_TEST(not_composed > 2000u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(case_mapping)
+
+namespace {
+
+std::string mapped(const std::string& s, bool lower) {
+    std::string out(vigil::text::mapped_capacity(s.size()), '\0');
+    out.resize(lower ? vigil::text::lower_utf8(s, out.data()) : vigil::text::upper_utf8(s, out.data()));
+    return out;
+}
+
+std::string icu_mapped(const std::string& s, bool lower) {
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(s);
+    std::string out;
+    (lower ? u.toLower(icu::Locale::getRoot()) : u.toUpper(icu::Locale::getRoot())).toUTF8String(out);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(characters_that_do_not_map_one_for_one) {
+    BOOST_TEST(mapped("ΛΗΞΗ ΣΗΜΕΡΑ ΓΙΑ ΌΛΟΥΣ", true) == "ληξη σημερα για όλους");  // final sigma
+    BOOST_TEST(mapped("ΣΑΣ", true) == "σας");
+    BOOST_TEST(mapped("große Straße", false) == "GROSSE STRASSE");
+    BOOST_TEST(mapped("İstanbul", true) == "i\u0307stanbul");
+    BOOST_TEST(mapped("\u0390", false) == "\u0399\u0308\u0301");  // one character, three, 2 -> 6 bytes
+    BOOST_TEST(mapped("\uFB03x", false) == "FFIX");
+    // Texts without one keep the fast path's answer.
+    BOOST_TEST(mapped("CHỈ HÔM NAY, Only Today", true) == "chỉ hôm nay, only today");
+    BOOST_TEST(mapped("ưu đãi", false) == "ƯU ĐÃI");
+}
+
+// Random texts of Latin, Greek (sigma in every position), Cyrillic, Vietnamese, Hebrew, German ß,
+// ligatures and ASCII, against ICU's full case mapping in the root locale.
+BOOST_AUTO_TEST_CASE(agrees_with_icu_full_case_mapping) {
+    const std::vector<char32_t> pool = {'a',    'Z',    ' ',    '.',   '7',    0xDF,   0xC9,   0xE9,   0x130,  0x131,
+                                        0x149,  0x178,  0x1F0,  0x390, 0x3A3,  0x3C3,  0x3C2,  0x391,  0x3AC,  0x3B0,
+                                        0x410,  0x44F,  0x401,  0x5D0, 0x1E9E, 0x1EA0, 0x1EC7, 0x1EF9, 0xFB00, 0xFB03,
+                                        0xFB06, 0x1F80, 0x1FB3, 0x345, 0x301,  0x2126, 0x212A};
+    std::mt19937 random(2026);
+    std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1), length(0, 10);
+    std::size_t special = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string s;
+        const std::size_t n = length(random);
+        for (std::size_t k = 0; k < n; ++k) s += utf8(pool[pick(random)]);
+        for (const bool lower : {true, false}) {
+            const std::string expected = icu_mapped(s, lower);
+            BOOST_TEST_REQUIRE(mapped(s, lower) == expected, "text " << i << ": `" << s << "` " << lower);
+            special += expected.size() != s.size() ? 1 : 0;
+        }
+    }
+    BOOST_TEST(special > 1000u);  // many texts changed length, so the special cases were met
 }
 
 BOOST_AUTO_TEST_SUITE_END()
