@@ -387,7 +387,8 @@ private:
             if (clause.kind == ast::clause_kind::when) check_can_apply(rule, *clause.condition);
         }
         if (rule.then) check_then(rule, has_obligation);
-        if (!has_obligation && !rule.then) {
+        // A rule with a broken setting may have lost its clause to the syntax error already reported.
+        if (!has_obligation && !rule.then && !rule.has_syntax_errors) {
             report(make_diagnostic(code::rule_without_obligation, rule.name_where,
                                    "rule " + backticked(rule.name) + " has no `require`, `forbid` or `then`",
                                    "add `require <condition>` (what must hold), `forbid <condition>` (what must not), "

@@ -535,6 +535,7 @@ void builder::restore(const checkpoint& saved) {
     m_remedies.resize(saved.remedies);
     if (!saved.policy_open) m_policy.reset();
     if (!saved.rule_open) m_rule.reset();
+    if (saved.rule_open && m_rule) m_rule->has_syntax_errors = true;  // an item of the rule failed
     m_effective.reset();
     m_then.reset();
     m_message.reset();

@@ -263,6 +263,29 @@ BOOST_AUTO_TEST_CASE(rule_without_obligation) {
     BOOST_TEST(c.has("V0210 `r`"), c.dump());
 }
 
+// A clause that does not parse is reported once, as the syntax error it is: the rule that lost it
+// is not also said to have no clause. Each text is one of the compliance review's samples.
+BOOST_AUTO_TEST_CASE(a_broken_clause_is_not_a_missing_one) {
+    const std::vector<std::string> broken = {
+        "forbid text contains \"x",       "forbid text contains \"a\\qb\"",  "forbid (text contains \"x\"",
+        "forbid text contains \"x\" and", "forbid 0 < signals.distress < 1", "forbid text contains \"a\tb\"",
+    };
+    for (const auto& clause : broken) {
+        BOOST_TEST_CONTEXT(clause) {
+            const auto c = check_text(policy(rule("    severity low\n    " + clause)));
+            BOOST_TEST(vigil::has_errors(c.diagnostics), c.dump());
+            BOOST_TEST(!c.has("V0210 `r`"), c.dump());
+        }
+    }
+    // Over CRLF line ends too.
+    const auto crlf = check_text("policy \"p\" {\r\n  rule r {\r\n    forbid text contains \"x\" and\r\n  }\r\n}\r\n");
+    BOOST_TEST(!crlf.has("V0210 `r`"), crlf.dump());
+    // A rule whose settings all parse is still asked for its obligation.
+    const auto whole = check_text(policy("  rule r {\n    severity low\n  }\n  rule s {\n    forbid (\n  }"));
+    BOOST_TEST(whole.has("V0210 `r`"), whole.dump());
+    BOOST_TEST(!whole.has("V0210 `s`"), whole.dump());
+}
+
 BOOST_AUTO_TEST_CASE(unused_definitions_warn) {
     const auto c = check_text(policy("  let unused = 1\n" + rule("require true")));
     BOOST_TEST(c.has("V0601 `unused`"), c.dump());

@@ -191,6 +191,9 @@ struct rule {
     std::optional<deferred> then;  // `then within ...`; a rule with it has no require or forbid
     std::optional<message_template> message;
     std::vector<remedy> remedies;
+    // True when a setting of the rule did not parse and was skipped: what it held is unknown, so
+    // the checker does not report what seems to be missing (a clause that failed is no clause).
+    bool has_syntax_errors = false;
 };
 
 /// `effective from "2025-01-01" until "2026-01-01"`: either bound may be absent.
