@@ -236,6 +236,17 @@ private:
                                  "definition " + backticked(def.name) + " is defined twice");
         d.notes.push_back({"first defined here", first.name_where});
         report(std::move(d));
+        // Joined as sets are (union-find), so files importing each other make no loop.
+        const ast::definition* root = first_namesake(&def);
+        const ast::definition* first_root = first_namesake(&first);
+        if (root != first_root) m_namesake[root] = first_root;
+    }
+
+    // The one that stands for all the definitions sharing `def`'s name in a scope (V0203): a use
+    // of any of them resolves to one, so they count as used together.
+    const ast::definition* first_namesake(const ast::definition* def) const {
+        for (auto it = m_namesake.find(def); it != m_namesake.end(); it = m_namesake.find(def)) def = it->second;
+        return def;
     }
 
     // Names are unique in a policy set, except that versions of one policy may share it when their
@@ -1122,9 +1133,13 @@ private:
     }
 
     void report_unused() {
+        // A definition defined twice is already an error; the copy a use did not resolve to is not
+        // also unused (the user will remove one of them, not both).
+        std::set<const ast::definition*> used_names;
+        for (const ast::definition* def : m_used) used_names.insert(first_namesake(def));
         for (const auto& module : m_set.modules) {
             auto unused = [&](const ast::definition& def) {
-                if (m_used.count(&def)) return;
+                if (used_names.count(first_namesake(&def))) return;
                 report(make_diagnostic(code::unused_definition, def.name_where,
                                        "definition " + backticked(def.name) + " is never used",
                                        "remove it, or use it in a rule"));
@@ -1164,6 +1179,8 @@ private:
     std::vector<progress> m_below;
     std::size_t m_infer_depth = 0;  // infer() calls under way
     std::set<const ast::definition*> m_used;
+    // Definitions that share a name in a scope, as a forest of sets: each points towards its set's root.
+    std::map<const ast::definition*, const ast::definition*> m_namesake;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;
     // Inside the argument of a conversation function: frames of m_variables below the barrier

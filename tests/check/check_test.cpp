@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "support/golden.hpp"
@@ -42,6 +44,46 @@ struct checked {
 
 checked check_text(const std::string& text) {
     auto loaded = vigil::load({{"<test>", text}});
+    checked out;
+    out.diagnostics = loaded.diagnostics;
+    BOOST_REQUIRE(loaded.value);
+    out.sources = loaded.value->sources;
+    auto result = vigil::check(std::move(*loaded.value));
+    out.diagnostics.insert(out.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
+    if (result.value) out.set.emplace(std::move(*result.value));
+    return out;
+}
+
+// Files written to a temporary directory (removed at the end), for what needs imports.
+class temp_dir {
+public:
+    temp_dir() {
+        std::random_device seed;
+        m_root =
+            std::filesystem::temp_directory_path() / ("vigil-check-" + std::to_string(seed()) + std::to_string(seed()));
+        std::filesystem::create_directories(m_root);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_root, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    // Writes `text` to `name` in the directory and returns its path.
+    std::string write(const std::string& name, const std::string& text) const {
+        const std::filesystem::path path = m_root / name;
+        std::ofstream(path, std::ios::binary) << text;
+        return path.string();
+    }
+
+private:
+    std::filesystem::path m_root;
+};
+
+// Loads and checks the file at `path` with what it imports; diagnostics underline as in check_text.
+checked check_path(const std::string& path) {
+    auto loaded = vigil::load({{path, std::nullopt}});
     checked out;
     out.diagnostics = loaded.diagnostics;
     BOOST_REQUIRE(loaded.value);
@@ -201,6 +243,25 @@ BOOST_AUTO_TEST_CASE(duplicate_rules_definitions_and_policies) {
     BOOST_TEST(c.has("V0202 `r`"), c.dump());
     BOOST_TEST(c.has("V0203 `a`"), c.dump());
     BOOST_TEST((c.has("V0204 `\"p\"`") || c.has("V0204 `p`")), c.dump());
+}
+
+// A definition written twice is one error (V0203); the copy the use did not resolve to is not
+// also "never used" (the review's t2, t3 and imp/user2).
+BOOST_AUTO_TEST_CASE(a_duplicate_definition_is_not_also_unused) {
+    const auto in_policy = check_text(policy("  let c = 1\n  let c = 2\n" + rule("forbid c > 0"), false));
+    BOOST_TEST(in_policy.summary() == std::vector<std::string>{"V0203 `c`"}, in_policy.dump());
+    const auto in_file = check_text("let c = 1\n" + policy("  let c = 2\n" + rule("forbid c > 0"), false));
+    BOOST_TEST(in_file.summary() == std::vector<std::string>{"V0203 `c`"}, in_file.dump());
+
+    temp_dir dir;
+    dir.write("lib.vigil", "let shared = 1\n");
+    const auto imported = check_path(dir.write(
+        "user.vigil", "import \"lib.vigil\"\nlet shared = 2\npolicy \"p\" {\n  rule r { forbid shared > 1 }\n}\n"));
+    BOOST_TEST(imported.summary() == std::vector<std::string>{"V0203 `shared`"}, imported.dump());
+
+    // Unused, each copy still says so.
+    const auto neither = check_text(policy("  let c = 1\n  let c = 2\n" + rule("forbid true"), false));
+    BOOST_TEST(neither.summary() == (std::vector<std::string>{"V0601 `c`", "V0203 `c`", "V0601 `c`"}), neither.dump());
 }
 
 BOOST_AUTO_TEST_CASE(type_mismatches) {
