@@ -215,8 +215,10 @@ private:
             scope s;
             add_definitions(s, module.definitions);
             for (const auto& imp : module.imports) {
-                if (!imp.resolved) continue;
-                auto it = by_file.find(*imp.resolved);
+                // An import that closes a cycle is an error already; its names still resolve.
+                const std::optional<file_id> target = imp.resolved ? imp.resolved : imp.closes_cycle_to;
+                if (!target) continue;
+                auto it = by_file.find(*target);
                 if (it != by_file.end()) add_definitions(s, it->second->definitions);
             }
             for (const auto& def : module.definitions) m_definition_file[&def] = module.file;

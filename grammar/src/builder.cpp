@@ -280,7 +280,9 @@ ast::word_item builder::pop_name() {
     return item;
 }
 
-void builder::import_declaration() { m_module.imports.push_back({pop_string(), std::nullopt}); }
+void builder::import_declaration() {
+    m_module.imports.push_back({pop_string(), std::nullopt, std::nullopt});
+}
 
 void builder::definition(span where) {
     ast::word_item name = pop_name();

@@ -264,6 +264,20 @@ BOOST_AUTO_TEST_CASE(a_duplicate_definition_is_not_also_unused) {
     BOOST_TEST(neither.summary() == (std::vector<std::string>{"V0601 `c`", "V0203 `c`", "V0601 `c`"}), neither.dump());
 }
 
+// Files that import each other are one error (V0503): their definitions still resolve, so no name
+// is unknown nor a definition unused because of it (the review's imp/a, imp/b and imp/self).
+BOOST_AUTO_TEST_CASE(an_import_cycle_brings_no_follow_on_errors) {
+    temp_dir dir;
+    dir.write("b.vigil", "import \"a.vigil\"\nlet from_b = from_a\n");
+    const auto pair = check_path(dir.write(
+        "a.vigil", "import \"b.vigil\"\nlet from_a = 1\npolicy \"pa\" {\n  rule r { forbid from_b > 0 }\n}\n"));
+    BOOST_TEST(pair.summary() == std::vector<std::string>{"V0503 `\"a.vigil\"`"}, pair.dump());
+
+    const auto self = check_path(
+        dir.write("self.vigil", "import \"self.vigil\"\nlet x = 1\npolicy \"ps\" {\n  rule r { forbid x > 0 }\n}\n"));
+    BOOST_TEST(self.summary() == std::vector<std::string>{"V0503 `\"self.vigil\"`"}, self.dump());
+}
+
 BOOST_AUTO_TEST_CASE(type_mismatches) {
     const auto c = check_text(policy(rule("when speaker > 3\nrequire text == 5 and turn + \"x\" > 1")));
     BOOST_TEST(c.has("V0301 `speaker > 3`"), c.dump());

@@ -222,6 +222,9 @@ struct policy {
 struct import_decl {
     string_item path;
     std::optional<file_id> resolved;  // set by the loader when the file was found and read
+    // Set instead of `resolved` when the import closes a cycle (V0503): following `resolved` always
+    // ends, yet the checker still sees the file's definitions, so a cycle brings no follow-on errors.
+    std::optional<file_id> closes_cycle_to;
 };
 
 /// One parsed file.
