@@ -114,8 +114,9 @@ public:
     void then_setting(span where);
 
     // Errors and recovery.
-    /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`.
-    [[noreturn]] void raise(const error_info& error, std::uint32_t at, std::string_view op);
+    /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`; `end`
+    /// ends the text it underlines when the error is anchored at what was matched.
+    [[noreturn]] void raise(const error_info& error, std::uint32_t at, std::string_view op, std::uint32_t end = 0);
     /// The error to report for `error` where the parser is: a more telling one in some places.
     [[nodiscard]] const error_info& reported_as(const error_info& error) const;
     /// Records a diagnostic; a second one at the same position is dropped (the first explains it).

@@ -470,7 +470,7 @@ const error_info& builder::reported_as(const error_info& error) const {
     return error.value == code::syntax_unterminated_string && quoted_in_placeholder ? unclosed_placeholder : error;
 }
 
-void builder::raise(const error_info& raised, std::uint32_t at, std::string_view op) {
+void builder::raise(const error_info& raised, std::uint32_t at, std::string_view op, std::uint32_t end) {
     const error_info& error = reported_as(raised);
     span where;
     switch (error.at) {
@@ -480,6 +480,9 @@ void builder::raise(const error_info& raised, std::uint32_t at, std::string_view
         case anchor::escape: where = escape_at(m_escape_at); break;
         case anchor::byte: where = token_at(at); break;
         case anchor::placeholder: where = m_placeholder_open; break;
+        case anchor::matched:
+            where = {m_file, at, std::max(at, end)};
+            break;
     }
 
     const std::string_view message_pattern = error.message;
@@ -492,7 +495,9 @@ void builder::raise(const error_info& raised, std::uint32_t at, std::string_view
 
     // Inside a `{...}` placeholder every mistake is a mistake in the message template.
     const code value = m_in_placeholder && error.value == code::syntax_expected ? code::syntax_invalid_template : error.value;
-    diagnostic d = make_diagnostic(value, where, std::move(message), error.help ? error.help : "");
+    std::string help = error.help ? error.help : "";
+    substitute(help, "{op}", op);
+    diagnostic d = make_diagnostic(value, where, std::move(message), std::move(help));
     if (error.suggest) {
         const std::string_view found = m_sources.text(where);
         if (!found.empty() && is_word_char(found.front())) {

@@ -26,6 +26,7 @@ enum class anchor : std::uint8_t {
     escape,         // the backslash of the escape being read
     byte,           // the byte where the rule failed, even white space (a tab in a string)
     placeholder,    // the `{` of the message placeholder being read
+    matched,        // what the rule matches where it failed (a rule reported by `raise_at<>`)
 };
 
 /// One row of the error table.
@@ -148,6 +149,15 @@ template <> inline constexpr error_info error_message<rules::field_name>{.messag
 template <> inline constexpr error_info error_message<rules::whole_expression_value>{.message = "expected an expression"};
 template <> inline constexpr error_info error_message<rules::expression_end>{.message = "expected an operator or the end of the expression"};
 
+// Spellings from other languages.
+template <> inline constexpr error_info error_message<rules::foreign_and>{.message = "`{text}` is not an operator in Vigil", .at = anchor::matched, .help = "write `and` to require both conditions"};
+template <> inline constexpr error_info error_message<rules::foreign_or>{.message = "`{text}` is not an operator in Vigil", .at = anchor::matched, .help = "write `or` to require either condition"};
+template <> inline constexpr error_info error_message<rules::foreign_not>{.message = "`!` is not an operator in Vigil", .at = anchor::matched, .help = "write `not` to negate a condition, as in `not exists(x)`"};
+template <> inline constexpr error_info error_message<rules::single_quoted>{.message = "single quotes do not make a string", .at = anchor::matched, .help = "strings take double quotes: `\"ai\"`, not `'ai'`"};
+template <> inline constexpr error_info error_message<rules::foreign_semicolon>{.message = "no `;` is needed after a setting or definition", .help = "remove the `;`"};
+template <typename Key> inline constexpr error_info error_message<rules::operator_method<Key>>{.message = "`{op}` is an operator, not a method", .at = anchor::matched, .help = "write it between its operands, as in `text {op} \"x\"`"};
+template <> inline constexpr error_info error_message<rules::method_call>{.message = "values have no methods such as `{text}(...)`", .at = anchor::matched, .help = "a function takes the value as its argument, as in `lower(text)`; an operator goes between its operands, as in `text contains \"x\"`"};
+
 // Strings and message templates.
 template <> inline constexpr error_info error_message<rules::string_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::string_open, .help = "a string ends with `\"` on the line where it starts"};
 template <> inline constexpr error_info error_message<rules::raw_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::string_open, .help = "a string ends with `\"` on the line where it starts"};
@@ -229,7 +239,20 @@ struct control : tao::pegtl::normal<Rule> {
             op = spelling<typename Rule::op>;
             static_assert(!spelling<typename Rule::op>.empty(), "an operator named in a message needs a spelling");
         }
-        state.raise(error_message<Rule>, static_cast<std::uint32_t>(in.byte()), op);
+        const auto at = static_cast<std::uint32_t>(in.byte());
+        state.raise(error_message<Rule>, at, op, at + matched_length(in));
+    }
+
+    // How much of the input `Rule` matches from where it failed, for `anchor::matched`. Only the
+    // plain rules of `raise_at<>` have that anchor, so matching them again raises nothing.
+    template <typename ParseInput>
+    [[nodiscard]] static std::uint32_t matched_length(const ParseInput& in) {
+        if constexpr (error_message<Rule>.at == anchor::matched) {
+            tao::pegtl::memory_input<> probe(in.current(), in.end(), "");
+            return tao::pegtl::parse<Rule>(probe) ? static_cast<std::uint32_t>(probe.current() - in.current()) : 0;
+        } else {
+            return 0;
+        }
     }
 };
 
