@@ -151,6 +151,7 @@ private:
     void set_once(std::optional<T>& slot, T value, std::string_view setting, span where);
     [[nodiscard]] std::uint32_t skip_trivia(std::uint32_t at) const;
     [[nodiscard]] span token_at(std::uint32_t at) const;
+    [[nodiscard]] span after_previous_token(std::uint32_t at) const;  // anchor::after
     [[nodiscard]] span escape_at(std::uint32_t backslash) const;
 
     const source_map& m_sources;

@@ -449,6 +449,12 @@ std::uint32_t builder::skip_trivia(std::uint32_t at) const { return scan::skip_t
 
 span builder::token_at(std::uint32_t at) const { return scan::token_at(m_text, m_file, at); }
 
+span builder::after_previous_token(std::uint32_t at) const {
+    const std::uint32_t next = skip_trivia(at);
+    const std::uint32_t after = scan::after_previous_token(m_text, next);
+    return after == next ? token_at(next) : span{m_file, after, after};
+}
+
 span builder::escape_at(std::uint32_t backslash) const {
     const auto size = static_cast<std::uint32_t>(m_text.size());
     std::uint32_t end = backslash + 1;
@@ -482,6 +488,9 @@ void builder::raise(const error_info& raised, std::uint32_t at, std::string_view
         case anchor::placeholder: where = m_placeholder_open; break;
         case anchor::matched:
             where = {m_file, at, std::max(at, end)};
+            break;
+        case anchor::after:
+            where = after_previous_token(at);
             break;
     }
 

@@ -27,6 +27,7 @@ enum class anchor : std::uint8_t {
     byte,           // the byte where the rule failed, even white space (a tab in a string)
     placeholder,    // the `{` of the message placeholder being read
     matched,        // what the rule matches where it failed (a rule reported by `raise_at<>`)
+    after,          // as `token`, but right after the token before when a line break stands between
 };
 
 /// One row of the error table.
@@ -110,7 +111,7 @@ template <> inline constexpr error_info error_message<rules::policy_name>{.messa
 template <> inline constexpr error_info error_message<rules::policy_open>{.message = "expected `{` after the policy name"};
 template <> inline constexpr error_info error_message<rules::policy_item>{.message = "expected a policy setting (version, owner, description, reference, schema, effective), `let`, `rule` or `}`", .suggest = "version owner description reference schema effective let rule"};
 template <> inline constexpr error_info error_message<rules::policy_close>{.message = "expected `}` to close policy `{policy}`"};
-template <> inline constexpr error_info error_message<rules::effective_bounds>{.message = "expected `from` or `until` after `effective`"};
+template <> inline constexpr error_info error_message<rules::effective_bounds>{.message = "expected `from` or `until` after `effective`", .at = anchor::after, .help = "write `effective from \"2025-01-01\"`, `effective until \"2026-01-01\"` or both"};
 template <typename Key> inline constexpr error_info error_message<rules::setting_value<Key>>{.message = "expected a string after `{op}`"};
 
 // Rules.

@@ -92,6 +92,27 @@ BOOST_AUTO_TEST_CASE(a_semicolon_after_an_item_is_reported_where_it_stands) {
     BOOST_TEST(parsed->module().definitions.size() == 1u);
 }
 
+// A bare `effective` at the end of its line is reported right after it, not at the next line's
+// first token (the review's date8), past a comment too; on one line, at the token that follows.
+BOOST_AUTO_TEST_CASE(a_bare_effective_is_reported_after_it) {
+    auto where = [](const std::string& text) {
+        auto parsed = parse_file(text);
+        BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+        const auto& d = parsed->result.diagnostics[0];
+        BOOST_TEST(d.message == "expected `from` or `until` after `effective`");
+        const auto at = parsed->sources.locate(d.where);
+        return std::to_string(at.line) + ":" + std::to_string(at.column) + " `" +
+               std::string(parsed->sources.text(d.where)) + "`";
+    };
+    const std::string rule = "  rule r { severity low forbid true }\n}\n";
+    BOOST_TEST(where("policy \"p\" {\n  effective\n" + rule) == "2:12 ``");
+    BOOST_TEST(where("policy \"p\" {\n  effective # \"x\" no dates\r\n\n  // yet\n" + rule) == "2:12 ``");
+    BOOST_TEST(where("policy \"p\" {\n  effective " + rule) == "2:15 `rule`");
+    // The rule after it is still read.
+    auto parsed = parse_file("policy \"p\" {\n  effective\n" + rule);
+    BOOST_TEST(parsed->module().policies.at(0).rules.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bracket_mistakes) {
     BOOST_TEST(expression_problems("(a or b") == Problems{"V0101 `` expected `)` to close `(`"});
     BOOST_TEST(expression_problems("()") == Problems{"V0101 `)` expected an expression after `(`"});
