@@ -202,6 +202,16 @@ inline constexpr error_info too_deep{.message = "the expression is nested too de
                                      .help = "an expression may be at most 512 operators, brackets or calls deep; "
                                              "split it into definitions with `let`"};
 
+/// Reported instead when a flat chain (`a or b or c ...`) reaches the bound: it nests nothing as
+/// written, but the tree is built left-deep, one level per operator, and every later stage recurses
+/// on that (balancing it would change the order `+` adds in, and what `--explain` shows).
+inline constexpr error_info too_long_chain{.message = "the chain of `{op}` is too long for one expression",
+                                           .help =
+                                               "each `{op}` of a chain is one level of the expression, which may "
+                                               "be at most 512 levels deep; split the chain into definitions "
+                                               "with `let`, such as `let some = a {op} b` and `let others = c {op} "
+                                               "d`, then write `some {op} others`"};
+
 /// The control: a rule with a row in the table matches completely or not at all (so the error
 /// points at where it began), and its failure under `must<>` is reported through the state.
 template <typename Rule>

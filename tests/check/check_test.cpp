@@ -565,6 +565,19 @@ BOOST_AUTO_TEST_CASE(definitions_written_out_are_at_most_2048_operators_deep) {
 }
 
 // docs/diagnostics.md lists every code of the table, with its slug.
+// A 100,000-term chain in a rule (the review's stress/and100000) is one error, found quickly: no
+// stage recurses down it (a left-deep tree that deep overflowed the stack before it was bounded).
+BOOST_AUTO_TEST_CASE(a_chain_of_100000_terms_is_one_error) {
+    std::string chain = "speaker == \"ai\"";
+    for (int i = 1; i < 100000; ++i) chain += " and speaker == \"ai\"";
+    const auto start = std::chrono::steady_clock::now();
+    const auto c = check_text(policy(rule("    severity low\n    forbid " + chain)));
+    const bool quick = std::chrono::steady_clock::now() - start < std::chrono::seconds(20);
+    BOOST_TEST(quick);
+    BOOST_REQUIRE(c.diagnostics.size() == 1u);
+    BOOST_TEST(c.diagnostics[0].message == "the chain of `and` is too long for one expression");
+}
+
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");
     for (const auto& row : vigil::code_table) {

@@ -499,7 +499,18 @@ BOOST_AUTO_TEST_CASE(expressions_are_not_nested_without_bound) {
     BOOST_TEST(expression_problems(repeat("(", 100000) + "1" + repeat(")", 100000)) == too_deep);
     BOOST_TEST(expression_problems(repeat("- ", 100000) + "1") == Problems{"V0101 `-` the expression is nested too deeply"});
     BOOST_TEST(expression_problems(repeat("a and ", 400) + "a").empty());
-    BOOST_TEST(expression_problems(repeat("a and ", 100000) + "a") == Problems{"V0101 `a` the expression is nested too deeply"});
+    // A flat chain is one level per operator (the tree is left-deep): it says so, and suggests `let`.
+    const std::string long_chain = " the chain of `and` is too long for one expression";
+    BOOST_TEST(expression_problems(repeat("a and ", 510) + "a").empty());
+    BOOST_TEST(expression_problems(repeat("a and ", 520) + "a") == Problems{"V0101 `a`" + long_chain});
+    BOOST_TEST(expression_problems(repeat("a and ", 100000) + "a") == Problems{"V0101 `a`" + long_chain});
+    BOOST_TEST(expression_problems(repeat("a or ", 100000) + "a") ==
+               Problems{"V0101 `a` the chain of `or` is too long for one expression"});
+    BOOST_TEST(expression_problems(repeat("1 + ", 100000) + "1") ==
+               Problems{"V0101 `1` the chain of `+` is too long for one expression"});
+    auto chain = grammar_test::parse_expr(repeat("a or ", 600) + "a");
+    BOOST_REQUIRE(chain->result.diagnostics.size() == 1u);
+    BOOST_TEST(chain->result.diagnostics[0].help.find("such as `let some = a or b`") != std::string::npos);
     BOOST_TEST(expression_problems("a" + repeat(".b", 100000)) == Problems{"V0101 `a` the expression is nested too deeply"});
     BOOST_TEST(expression_problems(repeat("[", 100000)) == Problems{"V0101 `[` the expression is nested too deeply"});
     // In a file the mistake is recovered from like any other.
