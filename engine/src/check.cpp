@@ -363,7 +363,10 @@ private:
         }
         const scope* previous = m_scope;
         m_scope = &s;
-        for (const auto& def : policy.definitions) check_definition(def, s);
+        for (const auto& def : policy.definitions) {
+            if (schema_knows(def.name)) warn_shadowed(def.name_where, "definition", def.name, "the record field");
+            check_definition(def, s);
+        }
         std::map<std::string, const ast::rule*> rules;
         for (const auto& rule : policy.rules) {
             auto [it, inserted] = rules.emplace(rule.name, &rule);
@@ -1087,6 +1090,7 @@ private:
         }
         info element{range.t.element ? *range.t.element : type::any(),
                      range.schema && m_scope->schema ? m_scope->schema->items(range.schema) : nullptr, range.is_path};
+        check_variable_name(q);
         m_variables.push_back({{q.variable, element}});
         const ast::quantifier* previous_owner = nullptr;
         if (auto it = m_variable_owner.find(q.variable); it != m_variable_owner.end()) previous_owner = it->second;
@@ -1107,6 +1111,43 @@ private:
     }
 
     // ---- lints and bookkeeping ------------------------------------------------------------
+
+    // Whether the current scope's schema names `name` as a field of the record itself.
+    bool schema_knows(const std::string& name) const {
+        if (!m_scope || !m_scope->schema) return false;
+        const json* root = m_scope->schema->resolve(m_scope->schema->root());
+        if (!root || !root->is_object()) return false;
+        const auto props = root->find("properties");
+        return props != root->end() && props->is_object() && props->contains(name);
+    }
+
+    // V0604: a quantifier variable hides what its name meant outside it, the innermost first.
+    void check_variable_name(const ast::quantifier& q) {
+        for (const auto& frame : m_variables) {
+            for (const auto& [name, ignored] : frame) {
+                if (name != q.variable) continue;
+                const auto owner = m_variable_owner.find(name);
+                const std::optional<span> outer =
+                    owner != m_variable_owner.end() ? std::optional<span>(owner->second->variable_where) : std::nullopt;
+                warn_shadowed(q.variable_where, "variable", name, "the variable of an enclosing quantifier", outer);
+                return;
+            }
+        }
+        if (const auto def = m_scope->definitions.find(q.variable); def != m_scope->definitions.end()) {
+            warn_shadowed(q.variable_where, "variable", q.variable, "the definition", def->second->name_where);
+        } else if (schema_knows(q.variable)) {
+            warn_shadowed(q.variable_where, "variable", q.variable, "the record field");
+        }
+    }
+
+    void warn_shadowed(span where, const std::string& what, const std::string& name, const std::string& hidden,
+                       std::optional<span> hidden_where = std::nullopt) {
+        auto d = make_diagnostic(
+            code::shadowed_name, where, what + " " + backticked(name) + " hides " + hidden + " " + backticked(name),
+            "rename the " + what + ": where it is visible, " + backticked(name) + " means it, not " + hidden);
+        if (hidden_where) d.notes.push_back({hidden + " is here", *hidden_where});
+        report(std::move(d));
+    }
 
     // A file truncated to nothing, or left with only comments, reads as a valid file that defines
     // nothing: its rules would vanish from the set without a word.

@@ -368,6 +368,27 @@ BOOST_AUTO_TEST_CASE(unused_definitions_warn) {
     BOOST_TEST(c.set.has_value());
 }
 
+// A name that hides a field of the schema, a definition or an enclosing variable is a warning
+// (the review's sem/shadow.vigil and shadow_schema.vigil).
+BOOST_AUTO_TEST_CASE(names_that_hide_others_warn) {
+    const auto c = check_text(policy("  let text = \"nothing to see\"\n  let a = 5\n" +
+                                     rule("forbid text contains \"x\" and a > 1\n"
+                                          "forbid any a in actions: a.type == \"offer\"\n"
+                                          "forbid any speaker in actions: speaker.type == \"offer\"\n"
+                                          "forbid any x in actions: any x in actions: x.type == \"offer\"")));
+    BOOST_TEST(c.has("V0604 `text`"), c.dump());
+    BOOST_TEST(c.has("V0604 `a`"), c.dump());
+    BOOST_TEST(c.has("V0604 `speaker`"), c.dump());
+    BOOST_TEST(c.has("V0604 `x`"), c.dump());
+    BOOST_TEST(c.diagnostics.size() == 4u, c.dump());
+    BOOST_TEST(!vigil::has_errors(c.diagnostics));
+    // Without a schema a definition hides no known field; a variable still hides a definition.
+    const auto plain = check_text(policy(
+        "  let text = \"x\"\n  let a = 5\n" + rule("forbid text == \"y\" and a > 1 and any a in actions: a.b == 1"),
+        false));
+    BOOST_TEST(plain.summary() == std::vector<std::string>{"V0604 `a`"}, plain.dump());
+}
+
 BOOST_AUTO_TEST_CASE(rules_that_never_apply_warn) {
     const auto contradiction = check_text(policy(rule("when speaker == \"ai\" and speaker == \"user\"\nrequire true")));
     BOOST_TEST(contradiction.has("V0602 `speaker == \"user\"`"), contradiction.dump());
