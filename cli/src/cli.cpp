@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -304,6 +305,35 @@ int run_generate(const generate_options& options) {
     return exit_clean;
 }
 
+// What a command needs that was not given, said as usage: CLI11 names the option by its internal
+// name ("paths is required"), which means nothing to a person at the prompt.
+std::string missing_input(const std::string& command, const std::string& option) {
+    static const std::map<std::pair<std::string, std::string>, std::string> wording = {
+        {{"check", "paths"}, "give at least one policy file or directory"},
+        {{"eval", "--policy"}, "give the policies to run with --policy FILE_OR_DIRECTORY"},
+        {{"test", "paths"}, "give at least one test file, policy file or directory"},
+        {{"replay", "--policy"}, "give the policies to run with --policy FILE_OR_DIRECTORY"},
+        {{"replay", "logs"}, "give at least one log to replay"},
+    };
+    const auto it = wording.find({command, option});
+    return it != wording.end() ? it->second : option + " is required";
+}
+
+// CLI11's failure message, but for a missing required option: `vigil check: give at least one ...`.
+std::string failure_message(const CLI::App* app, const CLI::Error& e) {
+    if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr) return CLI::FailureMessage::simple(app, e);
+    const auto commands = app->get_subcommands();
+    if (commands.empty())
+        return "vigil: give a command, such as `vigil check POLICY`\nRun `vigil --help` for the commands.\n";
+    const CLI::App& command = *commands.front();
+    for (const CLI::Option* option : command.get_options()) {
+        if (!option->get_required() || option->count() > 0) continue;
+        return "vigil " + command.get_name() + ": " + missing_input(command.get_name(), option->get_name()) +
+               "\nRun `vigil " + command.get_name() + " --help` for more information.\n";
+    }
+    return CLI::FailureMessage::simple(app, e);
+}
+
 }  // namespace
 
 compiled_policies compile_policies(const std::vector<std::string>& paths, const compile_options& options) {
@@ -318,6 +348,7 @@ int run(int argc, char** argv) {
     CLI::App app{"vigil: policies for the ethical oversight of AI conversations"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "vigil " VIGIL_VERSION);
+    app.failure_message(failure_message);
 
     check_options check_opts;
     auto* check_cmd = app.add_subcommand("check", "check policy files for mistakes without running them");

@@ -215,8 +215,10 @@ private:
             scope s;
             add_definitions(s, module.definitions);
             for (const auto& imp : module.imports) {
-                if (!imp.resolved) continue;
-                auto it = by_file.find(*imp.resolved);
+                // An import that closes a cycle is an error already; its names still resolve.
+                const std::optional<file_id> target = imp.resolved ? imp.resolved : imp.closes_cycle_to;
+                if (!target) continue;
+                auto it = by_file.find(*target);
                 if (it != by_file.end()) add_definitions(s, it->second->definitions);
             }
             for (const auto& def : module.definitions) m_definition_file[&def] = module.file;
@@ -236,6 +238,17 @@ private:
                                  "definition " + backticked(def.name) + " is defined twice");
         d.notes.push_back({"first defined here", first.name_where});
         report(std::move(d));
+        // Joined as sets are (union-find), so files importing each other make no loop.
+        const ast::definition* root = first_namesake(&def);
+        const ast::definition* first_root = first_namesake(&first);
+        if (root != first_root) m_namesake[root] = first_root;
+    }
+
+    // The one that stands for all the definitions sharing `def`'s name in a scope (V0203): a use
+    // of any of them resolves to one, so they count as used together.
+    const ast::definition* first_namesake(const ast::definition* def) const {
+        for (auto it = m_namesake.find(def); it != m_namesake.end(); it = m_namesake.find(def)) def = it->second;
+        return def;
     }
 
     // Names are unique in a policy set, except that versions of one policy may share it when their
@@ -350,7 +363,10 @@ private:
         }
         const scope* previous = m_scope;
         m_scope = &s;
-        for (const auto& def : policy.definitions) check_definition(def, s);
+        for (const auto& def : policy.definitions) {
+            if (schema_knows(def.name)) warn_shadowed(def.name_where, "definition", def.name, "the record field");
+            check_definition(def, s);
+        }
         std::map<std::string, const ast::rule*> rules;
         for (const auto& rule : policy.rules) {
             auto [it, inserted] = rules.emplace(rule.name, &rule);
@@ -387,7 +403,8 @@ private:
             if (clause.kind == ast::clause_kind::when) check_can_apply(rule, *clause.condition);
         }
         if (rule.then) check_then(rule, has_obligation);
-        if (!has_obligation && !rule.then) {
+        // A rule with a broken setting may have lost its clause to the syntax error already reported.
+        if (!has_obligation && !rule.then && !rule.has_syntax_errors) {
             report(make_diagnostic(code::rule_without_obligation, rule.name_where,
                                    "rule " + backticked(rule.name) + " has no `require`, `forbid` or `then`",
                                    "add `require <condition>` (what must hold), `forbid <condition>` (what must not), "
@@ -1073,6 +1090,7 @@ private:
         }
         info element{range.t.element ? *range.t.element : type::any(),
                      range.schema && m_scope->schema ? m_scope->schema->items(range.schema) : nullptr, range.is_path};
+        check_variable_name(q);
         m_variables.push_back({{q.variable, element}});
         const ast::quantifier* previous_owner = nullptr;
         if (auto it = m_variable_owner.find(q.variable); it != m_variable_owner.end()) previous_owner = it->second;
@@ -1093,6 +1111,43 @@ private:
     }
 
     // ---- lints and bookkeeping ------------------------------------------------------------
+
+    // Whether the current scope's schema names `name` as a field of the record itself.
+    bool schema_knows(const std::string& name) const {
+        if (!m_scope || !m_scope->schema) return false;
+        const json* root = m_scope->schema->resolve(m_scope->schema->root());
+        if (!root || !root->is_object()) return false;
+        const auto props = root->find("properties");
+        return props != root->end() && props->is_object() && props->contains(name);
+    }
+
+    // V0604: a quantifier variable hides what its name meant outside it, the innermost first.
+    void check_variable_name(const ast::quantifier& q) {
+        for (const auto& frame : m_variables) {
+            for (const auto& [name, ignored] : frame) {
+                if (name != q.variable) continue;
+                const auto owner = m_variable_owner.find(name);
+                const std::optional<span> outer =
+                    owner != m_variable_owner.end() ? std::optional<span>(owner->second->variable_where) : std::nullopt;
+                warn_shadowed(q.variable_where, "variable", name, "the variable of an enclosing quantifier", outer);
+                return;
+            }
+        }
+        if (const auto def = m_scope->definitions.find(q.variable); def != m_scope->definitions.end()) {
+            warn_shadowed(q.variable_where, "variable", q.variable, "the definition", def->second->name_where);
+        } else if (schema_knows(q.variable)) {
+            warn_shadowed(q.variable_where, "variable", q.variable, "the record field");
+        }
+    }
+
+    void warn_shadowed(span where, const std::string& what, const std::string& name, const std::string& hidden,
+                       std::optional<span> hidden_where = std::nullopt) {
+        auto d = make_diagnostic(
+            code::shadowed_name, where, what + " " + backticked(name) + " hides " + hidden + " " + backticked(name),
+            "rename the " + what + ": where it is visible, " + backticked(name) + " means it, not " + hidden);
+        if (hidden_where) d.notes.push_back({hidden + " is here", *hidden_where});
+        report(std::move(d));
+    }
 
     // A file truncated to nothing, or left with only comments, reads as a valid file that defines
     // nothing: its rules would vanish from the set without a word.
@@ -1121,9 +1176,13 @@ private:
     }
 
     void report_unused() {
+        // A definition defined twice is already an error; the copy a use did not resolve to is not
+        // also unused (the user will remove one of them, not both).
+        std::set<const ast::definition*> used_names;
+        for (const ast::definition* def : m_used) used_names.insert(first_namesake(def));
         for (const auto& module : m_set.modules) {
             auto unused = [&](const ast::definition& def) {
-                if (m_used.count(&def)) return;
+                if (used_names.count(first_namesake(&def))) return;
                 report(make_diagnostic(code::unused_definition, def.name_where,
                                        "definition " + backticked(def.name) + " is never used",
                                        "remove it, or use it in a rule"));
@@ -1163,6 +1222,8 @@ private:
     std::vector<progress> m_below;
     std::size_t m_infer_depth = 0;  // infer() calls under way
     std::set<const ast::definition*> m_used;
+    // Definitions that share a name in a scope, as a forest of sets: each points towards its set's root.
+    std::map<const ast::definition*, const ast::definition*> m_namesake;
     std::vector<std::vector<std::pair<std::string, info>>> m_variables;
     std::map<std::string, const ast::quantifier*> m_variable_owner;
     // Inside the argument of a conversation function: frames of m_variables below the barrier

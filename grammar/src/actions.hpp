@@ -114,8 +114,9 @@ public:
     void then_setting(span where);
 
     // Errors and recovery.
-    /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`.
-    [[noreturn]] void raise(const error_info& error, std::uint32_t at, std::string_view op);
+    /// Records the syntax error described by `error` at byte `at` and throws `syntax_error`; `end`
+    /// ends the text it underlines when the error is anchored at what was matched.
+    [[noreturn]] void raise(const error_info& error, std::uint32_t at, std::string_view op, std::uint32_t end = 0);
     /// The error to report for `error` where the parser is: a more telling one in some places.
     [[nodiscard]] const error_info& reported_as(const error_info& error) const;
     /// Records a diagnostic; a second one at the same position is dropped (the first explains it).
@@ -150,6 +151,7 @@ private:
     void set_once(std::optional<T>& slot, T value, std::string_view setting, span where);
     [[nodiscard]] std::uint32_t skip_trivia(std::uint32_t at) const;
     [[nodiscard]] span token_at(std::uint32_t at) const;
+    [[nodiscard]] span after_previous_token(std::uint32_t at) const;  // anchor::after
     [[nodiscard]] span escape_at(std::uint32_t backslash) const;
 
     const source_map& m_sources;

@@ -40,6 +40,36 @@ bool well_formed_number(std::string_view text) {
     return i == text.size();
 }
 
+// How an operator that may be chained (`a or b or c`) is written; empty for one that may not.
+std::string_view chain_spelling(ast::binary_op op) {
+    switch (op) {
+        case ast::binary_op::or_:
+            return "or";
+        case ast::binary_op::and_:
+            return "and";
+        case ast::binary_op::add:
+            return "+";
+        case ast::binary_op::sub:
+            return "-";
+        case ast::binary_op::mul:
+            return "*";
+        case ast::binary_op::div:
+            return "/";
+        case ast::binary_op::mod:
+            return "%";
+        case ast::binary_op::default_:
+            return "default";
+        default:
+            return {};
+    }
+}
+
+// Whether `op` applied to `lhs` goes on a chain of it: `lhs` is `x op y` itself.
+bool continues_chain(const ast::expr& lhs, ast::binary_op op) {
+    const auto* binary = std::get_if<ast::binary>(&lhs.kind);
+    return binary != nullptr && binary->op == op && !chain_spelling(op).empty();
+}
+
 // `U+0009` for a tab: how a character that shows nothing is named.
 std::string code_point_name(char c) {
     char name[8];
@@ -206,9 +236,13 @@ void builder::literal(ast::literal value, span where) { push(where, std::move(va
 void builder::variable(std::string name, span where) { push(where, ast::ident{std::move(name)}); }
 
 void builder::binary(ast::binary_op op) {
+    const bool chained = m_operands.size() >= 2 && m_heights[m_heights.size() - 2] >= max_expression_height &&
+                         continues_chain(*m_operands[m_operands.size() - 2], op);
     ast::expr_ptr rhs = pop();
     ast::expr_ptr lhs = pop();
     const span where = lhs->where.to(rhs->where);
+    // A flat chain reaches the bound one operator at a time: "nested too deeply" would puzzle.
+    if (chained) raise(too_long_chain, where.begin, chain_spelling(op));
     push(where, ast::binary{op, std::move(lhs), std::move(rhs)});
 }
 
@@ -280,7 +314,9 @@ ast::word_item builder::pop_name() {
     return item;
 }
 
-void builder::import_declaration() { m_module.imports.push_back({pop_string(), std::nullopt}); }
+void builder::import_declaration() {
+    m_module.imports.push_back({pop_string(), std::nullopt, std::nullopt});
+}
 
 void builder::definition(span where) {
     ast::word_item name = pop_name();
@@ -447,6 +483,12 @@ std::uint32_t builder::skip_trivia(std::uint32_t at) const { return scan::skip_t
 
 span builder::token_at(std::uint32_t at) const { return scan::token_at(m_text, m_file, at); }
 
+span builder::after_previous_token(std::uint32_t at) const {
+    const std::uint32_t next = skip_trivia(at);
+    const std::uint32_t after = scan::after_previous_token(m_text, next);
+    return after == next ? token_at(next) : span{m_file, after, after};
+}
+
 span builder::escape_at(std::uint32_t backslash) const {
     const auto size = static_cast<std::uint32_t>(m_text.size());
     std::uint32_t end = backslash + 1;
@@ -468,7 +510,7 @@ const error_info& builder::reported_as(const error_info& error) const {
     return error.value == code::syntax_unterminated_string && quoted_in_placeholder ? unclosed_placeholder : error;
 }
 
-void builder::raise(const error_info& raised, std::uint32_t at, std::string_view op) {
+void builder::raise(const error_info& raised, std::uint32_t at, std::string_view op, std::uint32_t end) {
     const error_info& error = reported_as(raised);
     span where;
     switch (error.at) {
@@ -478,6 +520,12 @@ void builder::raise(const error_info& raised, std::uint32_t at, std::string_view
         case anchor::escape: where = escape_at(m_escape_at); break;
         case anchor::byte: where = token_at(at); break;
         case anchor::placeholder: where = m_placeholder_open; break;
+        case anchor::matched:
+            where = {m_file, at, std::max(at, end)};
+            break;
+        case anchor::after:
+            where = after_previous_token(at);
+            break;
     }
 
     const std::string_view message_pattern = error.message;
@@ -490,7 +538,9 @@ void builder::raise(const error_info& raised, std::uint32_t at, std::string_view
 
     // Inside a `{...}` placeholder every mistake is a mistake in the message template.
     const code value = m_in_placeholder && error.value == code::syntax_expected ? code::syntax_invalid_template : error.value;
-    diagnostic d = make_diagnostic(value, where, std::move(message), error.help ? error.help : "");
+    std::string help = error.help ? error.help : "";
+    substitute(help, "{op}", op);
+    diagnostic d = make_diagnostic(value, where, std::move(message), std::move(help));
     if (error.suggest) {
         const std::string_view found = m_sources.text(where);
         if (!found.empty() && is_word_char(found.front())) {
@@ -535,6 +585,7 @@ void builder::restore(const checkpoint& saved) {
     m_remedies.resize(saved.remedies);
     if (!saved.policy_open) m_policy.reset();
     if (!saved.rule_open) m_rule.reset();
+    if (saved.rule_open && m_rule) m_rule->has_syntax_errors = true;  // an item of the rule failed
     m_effective.reset();
     m_then.reset();
     m_message.reset();

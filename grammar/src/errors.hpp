@@ -26,6 +26,8 @@ enum class anchor : std::uint8_t {
     escape,         // the backslash of the escape being read
     byte,           // the byte where the rule failed, even white space (a tab in a string)
     placeholder,    // the `{` of the message placeholder being read
+    matched,        // what the rule matches where it failed (a rule reported by `raise_at<>`)
+    after,          // as `token`, but right after the token before when a line break stands between
 };
 
 /// One row of the error table.
@@ -109,7 +111,7 @@ template <> inline constexpr error_info error_message<rules::policy_name>{.messa
 template <> inline constexpr error_info error_message<rules::policy_open>{.message = "expected `{` after the policy name"};
 template <> inline constexpr error_info error_message<rules::policy_item>{.message = "expected a policy setting (version, owner, description, reference, schema, effective), `let`, `rule` or `}`", .suggest = "version owner description reference schema effective let rule"};
 template <> inline constexpr error_info error_message<rules::policy_close>{.message = "expected `}` to close policy `{policy}`"};
-template <> inline constexpr error_info error_message<rules::effective_bounds>{.message = "expected `from` or `until` after `effective`"};
+template <> inline constexpr error_info error_message<rules::effective_bounds>{.message = "expected `from` or `until` after `effective`", .at = anchor::after, .help = "write `effective from \"2025-01-01\"`, `effective until \"2026-01-01\"` or both"};
 template <typename Key> inline constexpr error_info error_message<rules::setting_value<Key>>{.message = "expected a string after `{op}`"};
 
 // Rules.
@@ -147,6 +149,15 @@ template <> inline constexpr error_info error_message<rules::index_close>{.messa
 template <> inline constexpr error_info error_message<rules::field_name>{.message = "expected a field name after `.`"};
 template <> inline constexpr error_info error_message<rules::whole_expression_value>{.message = "expected an expression"};
 template <> inline constexpr error_info error_message<rules::expression_end>{.message = "expected an operator or the end of the expression"};
+
+// Spellings from other languages.
+template <> inline constexpr error_info error_message<rules::foreign_and>{.message = "`{text}` is not an operator in Vigil", .at = anchor::matched, .help = "write `and` to require both conditions"};
+template <> inline constexpr error_info error_message<rules::foreign_or>{.message = "`{text}` is not an operator in Vigil", .at = anchor::matched, .help = "write `or` to require either condition"};
+template <> inline constexpr error_info error_message<rules::foreign_not>{.message = "`!` is not an operator in Vigil", .at = anchor::matched, .help = "write `not` to negate a condition, as in `not exists(x)`"};
+template <> inline constexpr error_info error_message<rules::single_quoted>{.message = "single quotes do not make a string", .at = anchor::matched, .help = "strings take double quotes: `\"ai\"`, not `'ai'`"};
+template <> inline constexpr error_info error_message<rules::foreign_semicolon>{.message = "no `;` is needed after a setting or definition", .help = "remove the `;`"};
+template <typename Key> inline constexpr error_info error_message<rules::operator_method<Key>>{.message = "`{op}` is an operator, not a method", .at = anchor::matched, .help = "write it between its operands, as in `text {op} \"x\"`"};
+template <> inline constexpr error_info error_message<rules::method_call>{.message = "values have no methods such as `{text}(...)`", .at = anchor::matched, .help = "a function takes the value as its argument, as in `lower(text)`; an operator goes between its operands, as in `text contains \"x\"`"};
 
 // Strings and message templates.
 template <> inline constexpr error_info error_message<rules::string_rest>{.message = "unterminated string", .value = code::syntax_unterminated_string, .at = anchor::string_open, .help = "a string ends with `\"` on the line where it starts"};
@@ -191,6 +202,16 @@ inline constexpr error_info too_deep{.message = "the expression is nested too de
                                      .help = "an expression may be at most 512 operators, brackets or calls deep; "
                                              "split it into definitions with `let`"};
 
+/// Reported instead when a flat chain (`a or b or c ...`) reaches the bound: it nests nothing as
+/// written, but the tree is built left-deep, one level per operator, and every later stage recurses
+/// on that (balancing it would change the order `+` adds in, and what `--explain` shows).
+inline constexpr error_info too_long_chain{.message = "the chain of `{op}` is too long for one expression",
+                                           .help =
+                                               "each `{op}` of a chain is one level of the expression, which may "
+                                               "be at most 512 levels deep; split the chain into definitions "
+                                               "with `let`, such as `let some = a {op} b` and `let others = c {op} "
+                                               "d`, then write `some {op} others`"};
+
 /// The control: a rule with a row in the table matches completely or not at all (so the error
 /// points at where it began), and its failure under `must<>` is reported through the state.
 template <typename Rule>
@@ -229,7 +250,20 @@ struct control : tao::pegtl::normal<Rule> {
             op = spelling<typename Rule::op>;
             static_assert(!spelling<typename Rule::op>.empty(), "an operator named in a message needs a spelling");
         }
-        state.raise(error_message<Rule>, static_cast<std::uint32_t>(in.byte()), op);
+        const auto at = static_cast<std::uint32_t>(in.byte());
+        state.raise(error_message<Rule>, at, op, at + matched_length(in));
+    }
+
+    // How much of the input `Rule` matches from where it failed, for `anchor::matched`. Only the
+    // plain rules of `raise_at<>` have that anchor, so matching them again raises nothing.
+    template <typename ParseInput>
+    [[nodiscard]] static std::uint32_t matched_length(const ParseInput& in) {
+        if constexpr (error_message<Rule>.at == anchor::matched) {
+            tao::pegtl::memory_input<> probe(in.current(), in.end(), "");
+            return tao::pegtl::parse<Rule>(probe) ? static_cast<std::uint32_t>(probe.current() - in.current()) : 0;
+        } else {
+            return 0;
+        }
     }
 };
 

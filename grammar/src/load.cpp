@@ -86,7 +86,7 @@ public:
     }
 
     // Reports every import that closes a cycle and unresolves it, so following `resolved`
-    // imports always ends.
+    // imports always ends; `closes_cycle_to` keeps where it led.
     void break_cycles() {
         std::map<file_id, std::size_t> module_of;
         for (std::size_t i = 0; i < m_set.modules.size(); ++i) module_of[m_set.modules[i].file] = i;
@@ -205,6 +205,7 @@ private:
             const std::size_t j = target->second;
             if (state[j] == 1) {
                 cycle(import, path, j);
+                import.closes_cycle_to = import.resolved;
                 import.resolved.reset();
             } else if (state[j] == 0) {
                 visit(j, module_of, state, path);

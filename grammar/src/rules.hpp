@@ -50,6 +50,9 @@
 // is one (`message`, `version`, ...) is read as a variable only when `.` or `[` follows it, so
 // an expression never runs into the next setting, while `review.human_reviewed` still works.
 //
+// Spellings from other languages (`&&`, `||`, `!`, `'...'`, a `;` after an item, a method call
+// such as `text.contains("x")`) are matched only to be reported with the Vigil spelling.
+//
 // Recovery: the items of a file, a policy and a rule are each matched by `recover<>`. When an
 // item fails, the error control has already recorded the diagnostic; `recover<>` drops what the
 // item built, skips to the next line that starts with an item keyword of that level (or to the
@@ -185,6 +188,30 @@ struct embedded_text : plus<not_at<control_char>, not_one<'"', '\\', '\n', '\r'>
 struct embedded_rest : until<seq<one<'\\'>, one<'"'>>, sor<embedded_text, seq<at<template_control>, raise<template_control>>>> {};
 struct embedded_string : seq<embedded_open, must<embedded_rest>> {};
 
+// ------------------------------------------------------------------- spellings of other languages
+// Reported where they stand with the Vigil spelling (errors.hpp), rather than as a token that
+// merely was not expected: a policy author often comes from C, JavaScript, Python or SQL.
+
+/// `Rule` reported as a mistake when it is next; fails otherwise.
+template <typename Rule>
+struct raise_at : seq<at<Rule>, raise<Rule>> {};
+struct foreign_and : seq<one<'&'>, opt<one<'&'>>> {};
+struct foreign_or : seq<one<'|'>, opt<one<'|'>>> {};
+struct foreign_not : seq<one<'!'>, not_at<one<'='>>> {};
+struct foreign_semicolon : one<';'> {};
+struct single_quoted : seq<one<'\''>, star<not_one<'\'', '\n', '\r'>>, opt<one<'\''>>> {};
+/// `text.contains("x")`: an operator written as a method.
+template <typename Key>
+struct operator_method : seq<one<'.'>, sep, Key, at<sep, one<'('>>> {
+    using op = Key;
+};
+/// `text.lower()`: values have no methods.
+struct method_call : seq<one<'.'>, sep, identifier, at<sep, one<'('>>> {};
+struct foreign_operator : sor<raise_at<foreign_and>, raise_at<foreign_or>> {};
+struct foreign_primary : sor<raise_at<foreign_not>, raise_at<single_quoted>> {};
+struct foreign_suffix : sor<raise_at<operator_method<key_contains>>, raise_at<operator_method<key_matches>>,
+                            raise_at<operator_method<key_in>>, raise_at<method_call>> {};
+
 // ------------------------------------------------------------------------------ expressions
 
 struct expression;
@@ -237,14 +264,16 @@ struct none_quantifier : quantifier_with_body<key_none> {};
 struct count_quantifier : seq<quantifier_head<key_count>, opt<sep, quantifier_colon, sep, must<quantifier_body>>> {};
 
 struct variable : sor<name, seq<statement_keyword, at<sep, one<'.', '['>>>> {};
-struct primary : sor<number, string_value, literal_true, literal_false, literal_null, list, parenthesized, any_quantifier, all_quantifier, none_quantifier, count_quantifier, call, variable> {};
+struct primary
+    : sor<number, string_value, literal_true, literal_false, literal_null, list, parenthesized, any_quantifier,
+          all_quantifier, none_quantifier, count_quantifier, call, variable, foreign_primary> {};
 
 struct field_name : identifier {};
 struct select_suffix : seq<one<'.'>, sep, must<field_name>> {};
 struct index_open : one<'['> {};
 struct index_close : one<']'> {};
 struct index_suffix : seq<index_open, sep, must<index_value>, sep, must<index_close>> {};
-struct postfix : seq<primary, star<sep, sor<select_suffix, index_suffix>>> {};
+struct postfix : seq<primary, star<sep, sor<foreign_suffix, select_suffix, index_suffix>>> {};
 
 struct negation;
 /// The fallback of `default` is a path or a literal, or a negated one (`x default -1`).
@@ -294,7 +323,8 @@ struct not_expression : sor<logical_not, comparison> {};
 struct and_tail : seq<key_and, sep, must<operand<key_and, not_expression>>> {};
 struct and_expression : seq<not_expression, star<sep, and_tail>> {};
 struct or_tail : seq<key_or, sep, must<operand<key_or, and_expression>>> {};
-struct expression : seq<and_expression, star<sep, or_tail>> {};
+/// `&&` or `||` where `and` or `or` could be: reported, as nothing else can follow an expression there.
+struct expression : seq<and_expression, star<sep, or_tail>, opt<sep, foreign_operator>> {};
 
 struct paren_value : expression {};
 struct list_item : expression {};
@@ -394,7 +424,9 @@ struct then_obligation : sor<then_require, then_forbid> {};
 struct then_setting : seq<key_then, sep, must<then_within>, sep, must<then_count>, sep, must<then_unit>, sep,
                           opt<then_filter, sep>, must<then_obligation>> {};
 
-struct rule_item : sor<severity_setting, description_setting, tags_setting, reference_setting, when_clause, require_clause, forbid_clause, unless_clause, message_setting, remedy_setting, then_setting> {};
+struct rule_item
+    : sor<severity_setting, description_setting, tags_setting, reference_setting, when_clause, require_clause,
+          forbid_clause, unless_clause, message_setting, remedy_setting, then_setting, raise_at<foreign_semicolon>> {};
 struct rule_end : sor<one<'}'>, eof, key_rule, key_policy, key_import> {};
 struct rule_sync : sor<key_severity, key_description, key_tags, key_reference, key_when, key_require, key_forbid, key_unless, key_message, key_remedy, key_then, key_let, key_rule, key_policy, key_import> {};
 struct rule_name : name {};
@@ -410,7 +442,8 @@ struct effective_until : seq<key_until, sep, must<setting_value<key_until>>> {};
 struct effective_bounds : sor<seq<effective_from, opt<sep, effective_until>>, effective_until> {};
 struct effective_setting : seq<key_effective, sep, must<effective_bounds>> {};
 
-struct policy_item : sor<version_setting, owner_setting, description_setting, reference_setting, schema_setting, effective_setting, definition, rule_decl> {};
+struct policy_item : sor<version_setting, owner_setting, description_setting, reference_setting, schema_setting,
+                         effective_setting, definition, rule_decl, raise_at<foreign_semicolon>> {};
 struct policy_end : sor<one<'}'>, eof, key_policy, key_import> {};
 struct policy_sync : sor<key_version, key_owner, key_description, key_reference, key_schema, key_effective, key_let, key_rule, key_policy, key_import> {};
 struct policy_name : string_literal {};
@@ -418,7 +451,7 @@ struct policy_open : one<'{'> {};
 struct policy_close : one<'}'> {};
 struct policy_decl : seq<key_policy, sep, must<policy_name>, sep, must<policy_open>, sep, star<not_at<policy_end>, recover<policy_item, policy_sync, block_closer>, sep>, must<policy_close>> {};
 
-struct file_item : sor<import_decl, definition, policy_decl> {};
+struct file_item : sor<import_decl, definition, policy_decl, raise_at<foreign_semicolon>> {};
 struct file_sync : sor<key_import, key_let, key_policy> {};
 struct file_end : eof {};
 struct file : seq<opt<trivia::byte_order_mark>, sep, star<not_at<eof>, recover<file_item, file_sync, failure>, sep>,

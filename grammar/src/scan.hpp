@@ -47,6 +47,38 @@ inline bool starts_line(std::string_view text, std::uint32_t at) {
     return true;
 }
 
+/// Where the code of the line [`begin`, `end`) ends: before its comment and trailing blanks.
+inline std::uint32_t code_end(std::string_view text, std::uint32_t begin, std::uint32_t end) {
+    std::uint32_t code = begin;
+    for (std::uint32_t i = begin; i < end;) {
+        if (text[i] == '#' || text.substr(i, 2) == "//") break;
+        if (text[i] == '"') {  // a `#` in a string is no comment
+            for (++i; i < end && text[i] != '"';) i += text[i] == '\\' ? 2 : 1;
+            i = code = std::min(i + 1, end);
+            continue;
+        }
+        if (!is_space(text[i])) code = i + 1;
+        ++i;
+    }
+    return code;
+}
+
+/// Right after the last token before `at` when `at` starts a line (a token missing at the end of a
+/// line is reported there, not at the start of the next one); `at` otherwise.
+inline std::uint32_t after_previous_token(std::string_view text, std::uint32_t at) {
+    if (at >= text.size() || !starts_line(text, at)) return at;
+    std::uint32_t line = at;
+    while (line > 0 && text[line - 1] != '\n') --line;
+    while (line > 0) {
+        const std::uint32_t end = line - 1;  // the line break of the line before
+        std::uint32_t begin = end;
+        while (begin > 0 && text[begin - 1] != '\n') --begin;
+        if (const std::uint32_t code = code_end(text, begin, end); code > begin) return code;
+        line = begin;
+    }
+    return at;
+}
+
 /// The token that starts at `at`: a word, a whole string literal (to its closing quote or the end
 /// of its line), or one UTF-8 character; an empty span at the end of the text.
 inline span token_at(std::string_view text, file_id file, std::uint32_t at) {

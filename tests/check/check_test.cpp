@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "support/golden.hpp"
@@ -42,6 +44,46 @@ struct checked {
 
 checked check_text(const std::string& text) {
     auto loaded = vigil::load({{"<test>", text}});
+    checked out;
+    out.diagnostics = loaded.diagnostics;
+    BOOST_REQUIRE(loaded.value);
+    out.sources = loaded.value->sources;
+    auto result = vigil::check(std::move(*loaded.value));
+    out.diagnostics.insert(out.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
+    if (result.value) out.set.emplace(std::move(*result.value));
+    return out;
+}
+
+// Files written to a temporary directory (removed at the end), for what needs imports.
+class temp_dir {
+public:
+    temp_dir() {
+        std::random_device seed;
+        m_root =
+            std::filesystem::temp_directory_path() / ("vigil-check-" + std::to_string(seed()) + std::to_string(seed()));
+        std::filesystem::create_directories(m_root);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_root, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    // Writes `text` to `name` in the directory and returns its path.
+    std::string write(const std::string& name, const std::string& text) const {
+        const std::filesystem::path path = m_root / name;
+        std::ofstream(path, std::ios::binary) << text;
+        return path.string();
+    }
+
+private:
+    std::filesystem::path m_root;
+};
+
+// Loads and checks the file at `path` with what it imports; diagnostics underline as in check_text.
+checked check_path(const std::string& path) {
+    auto loaded = vigil::load({{path, std::nullopt}});
     checked out;
     out.diagnostics = loaded.diagnostics;
     BOOST_REQUIRE(loaded.value);
@@ -203,6 +245,39 @@ BOOST_AUTO_TEST_CASE(duplicate_rules_definitions_and_policies) {
     BOOST_TEST((c.has("V0204 `\"p\"`") || c.has("V0204 `p`")), c.dump());
 }
 
+// A definition written twice is one error (V0203); the copy the use did not resolve to is not
+// also "never used" (the review's t2, t3 and imp/user2).
+BOOST_AUTO_TEST_CASE(a_duplicate_definition_is_not_also_unused) {
+    const auto in_policy = check_text(policy("  let c = 1\n  let c = 2\n" + rule("forbid c > 0"), false));
+    BOOST_TEST(in_policy.summary() == std::vector<std::string>{"V0203 `c`"}, in_policy.dump());
+    const auto in_file = check_text("let c = 1\n" + policy("  let c = 2\n" + rule("forbid c > 0"), false));
+    BOOST_TEST(in_file.summary() == std::vector<std::string>{"V0203 `c`"}, in_file.dump());
+
+    temp_dir dir;
+    dir.write("lib.vigil", "let shared = 1\n");
+    const auto imported = check_path(dir.write(
+        "user.vigil", "import \"lib.vigil\"\nlet shared = 2\npolicy \"p\" {\n  rule r { forbid shared > 1 }\n}\n"));
+    BOOST_TEST(imported.summary() == std::vector<std::string>{"V0203 `shared`"}, imported.dump());
+
+    // Unused, each copy still says so.
+    const auto neither = check_text(policy("  let c = 1\n  let c = 2\n" + rule("forbid true"), false));
+    BOOST_TEST(neither.summary() == (std::vector<std::string>{"V0601 `c`", "V0203 `c`", "V0601 `c`"}), neither.dump());
+}
+
+// Files that import each other are one error (V0503): their definitions still resolve, so no name
+// is unknown nor a definition unused because of it (the review's imp/a, imp/b and imp/self).
+BOOST_AUTO_TEST_CASE(an_import_cycle_brings_no_follow_on_errors) {
+    temp_dir dir;
+    dir.write("b.vigil", "import \"a.vigil\"\nlet from_b = from_a\n");
+    const auto pair = check_path(dir.write(
+        "a.vigil", "import \"b.vigil\"\nlet from_a = 1\npolicy \"pa\" {\n  rule r { forbid from_b > 0 }\n}\n"));
+    BOOST_TEST(pair.summary() == std::vector<std::string>{"V0503 `\"a.vigil\"`"}, pair.dump());
+
+    const auto self = check_path(
+        dir.write("self.vigil", "import \"self.vigil\"\nlet x = 1\npolicy \"ps\" {\n  rule r { forbid x > 0 }\n}\n"));
+    BOOST_TEST(self.summary() == std::vector<std::string>{"V0503 `\"self.vigil\"`"}, self.dump());
+}
+
 BOOST_AUTO_TEST_CASE(type_mismatches) {
     const auto c = check_text(policy(rule("when speaker > 3\nrequire text == 5 and turn + \"x\" > 1")));
     BOOST_TEST(c.has("V0301 `speaker > 3`"), c.dump());
@@ -263,11 +338,55 @@ BOOST_AUTO_TEST_CASE(rule_without_obligation) {
     BOOST_TEST(c.has("V0210 `r`"), c.dump());
 }
 
+// A clause that does not parse is reported once, as the syntax error it is: the rule that lost it
+// is not also said to have no clause. Each text is one of the compliance review's samples.
+BOOST_AUTO_TEST_CASE(a_broken_clause_is_not_a_missing_one) {
+    const std::vector<std::string> broken = {
+        "forbid text contains \"x",       "forbid text contains \"a\\qb\"",  "forbid (text contains \"x\"",
+        "forbid text contains \"x\" and", "forbid 0 < signals.distress < 1", "forbid text contains \"a\tb\"",
+    };
+    for (const auto& clause : broken) {
+        BOOST_TEST_CONTEXT(clause) {
+            const auto c = check_text(policy(rule("    severity low\n    " + clause)));
+            BOOST_TEST(vigil::has_errors(c.diagnostics), c.dump());
+            BOOST_TEST(!c.has("V0210 `r`"), c.dump());
+        }
+    }
+    // Over CRLF line ends too.
+    const auto crlf = check_text("policy \"p\" {\r\n  rule r {\r\n    forbid text contains \"x\" and\r\n  }\r\n}\r\n");
+    BOOST_TEST(!crlf.has("V0210 `r`"), crlf.dump());
+    // A rule whose settings all parse is still asked for its obligation.
+    const auto whole = check_text(policy("  rule r {\n    severity low\n  }\n  rule s {\n    forbid (\n  }"));
+    BOOST_TEST(whole.has("V0210 `r`"), whole.dump());
+    BOOST_TEST(!whole.has("V0210 `s`"), whole.dump());
+}
+
 BOOST_AUTO_TEST_CASE(unused_definitions_warn) {
     const auto c = check_text(policy("  let unused = 1\n" + rule("require true")));
     BOOST_TEST(c.has("V0601 `unused`"), c.dump());
     BOOST_TEST(!vigil::has_errors(c.diagnostics));
     BOOST_TEST(c.set.has_value());
+}
+
+// A name that hides a field of the schema, a definition or an enclosing variable is a warning
+// (the review's sem/shadow.vigil and shadow_schema.vigil).
+BOOST_AUTO_TEST_CASE(names_that_hide_others_warn) {
+    const auto c = check_text(policy("  let text = \"nothing to see\"\n  let a = 5\n" +
+                                     rule("forbid text contains \"x\" and a > 1\n"
+                                          "forbid any a in actions: a.type == \"offer\"\n"
+                                          "forbid any speaker in actions: speaker.type == \"offer\"\n"
+                                          "forbid any x in actions: any x in actions: x.type == \"offer\"")));
+    BOOST_TEST(c.has("V0604 `text`"), c.dump());
+    BOOST_TEST(c.has("V0604 `a`"), c.dump());
+    BOOST_TEST(c.has("V0604 `speaker`"), c.dump());
+    BOOST_TEST(c.has("V0604 `x`"), c.dump());
+    BOOST_TEST(c.diagnostics.size() == 4u, c.dump());
+    BOOST_TEST(!vigil::has_errors(c.diagnostics));
+    // Without a schema a definition hides no known field; a variable still hides a definition.
+    const auto plain = check_text(policy(
+        "  let text = \"x\"\n  let a = 5\n" + rule("forbid text == \"y\" and a > 1 and any a in actions: a.b == 1"),
+        false));
+    BOOST_TEST(plain.summary() == std::vector<std::string>{"V0604 `a`"}, plain.dump());
 }
 
 BOOST_AUTO_TEST_CASE(rules_that_never_apply_warn) {
@@ -467,6 +586,19 @@ BOOST_AUTO_TEST_CASE(definitions_written_out_are_at_most_2048_operators_deep) {
 }
 
 // docs/diagnostics.md lists every code of the table, with its slug.
+// A 100,000-term chain in a rule (the review's stress/and100000) is one error, found quickly: no
+// stage recurses down it (a left-deep tree that deep overflowed the stack before it was bounded).
+BOOST_AUTO_TEST_CASE(a_chain_of_100000_terms_is_one_error) {
+    std::string chain = "speaker == \"ai\"";
+    for (int i = 1; i < 100000; ++i) chain += " and speaker == \"ai\"";
+    const auto start = std::chrono::steady_clock::now();
+    const auto c = check_text(policy(rule("    severity low\n    forbid " + chain)));
+    const bool quick = std::chrono::steady_clock::now() - start < std::chrono::seconds(20);
+    BOOST_TEST(quick);
+    BOOST_REQUIRE(c.diagnostics.size() == 1u);
+    BOOST_TEST(c.diagnostics[0].message == "the chain of `and` is too long for one expression");
+}
+
 BOOST_AUTO_TEST_CASE(docs_list_every_code) {
     const std::string doc = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/diagnostics.md");
     for (const auto& row : vigil::code_table) {

@@ -74,6 +74,26 @@ BOOST_AUTO_TEST_CASE(check_missing_file_is_unreadable_input) {
     golden("check_missing_file", "check tests/golden/cli/no_such_file.vigil");
 }
 
+// A command run without what it needs says so in words (CLI11 said "paths is required"), as a
+// usage error.
+BOOST_AUTO_TEST_CASE(a_command_without_its_inputs_says_what_to_give) {
+    golden("check_no_path", "check");
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"", "vigil: give a command, such as `vigil check POLICY`"},
+        {"eval", "vigil eval: give the policies to run with --policy FILE_OR_DIRECTORY"},
+        {"test", "vigil test: give at least one test file, policy file or directory"},
+        {"replay", "vigil replay: give the policies to run with --policy FILE_OR_DIRECTORY"},
+        {"replay --policy policies/", "vigil replay: give at least one log to replay"},
+    };
+    for (const auto& [args, first_line] : expected) {
+        BOOST_TEST_CONTEXT("vigil " << args) {
+            const auto r = run_vigil(args);
+            BOOST_TEST(r.status == 2);
+            BOOST_TEST(lines_of(r.output).at(0) == first_line);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(eval_examples) {
     golden("eval_examples", "eval --policy policies/ --input examples/records.jsonl");
 }

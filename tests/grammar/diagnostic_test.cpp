@@ -50,6 +50,69 @@ BOOST_AUTO_TEST_CASE(operator_mistakes) {
     BOOST_TEST(expression_problems(R"(x ends "a")") == Problems{R"(V0101 `"a"` expected `with` after `ends`)"});
 }
 
+// Spellings from C, JavaScript, Python or SQL get the Vigil one as help, where they stand (the
+// compliance review's nb2, nb3, nb7, nb8, nb10, nb11), at any depth of an expression.
+BOOST_AUTO_TEST_CASE(spellings_of_other_languages) {
+    auto help_of = [](const std::string& text) {
+        auto parsed = grammar_test::parse_expr(text);
+        BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+        return parsed->result.diagnostics[0].help;
+    };
+    const std::string is_not = " is not an operator in Vigil";
+    BOOST_TEST(expression_problems(R"(text contains "x" && true)") == Problems{"V0101 `&&` `&&`" + is_not});
+    BOOST_TEST(help_of("a && b") == "write `and` to require both conditions");
+    BOOST_TEST(expression_problems("a & b") == Problems{"V0101 `&` `&`" + is_not});
+    BOOST_TEST(expression_problems("(a == 1 || b)") == Problems{"V0101 `||` `||`" + is_not});
+    BOOST_TEST(help_of("a || b") == "write `or` to require either condition");
+    BOOST_TEST(expression_problems("!exists(text)") == Problems{"V0101 `!` `!`" + is_not});
+    BOOST_TEST(expression_problems("a and !b") == Problems{"V0101 `!` `!`" + is_not});
+    BOOST_TEST(help_of("!a") == "write `not` to negate a condition, as in `not exists(x)`");
+    BOOST_TEST(expression_problems("speaker == 'ai'") == Problems{"V0101 `'ai'` single quotes do not make a string"});
+    BOOST_TEST(expression_problems("[\"a\", 'b]") == Problems{"V0101 `'b]` single quotes do not make a string"});
+    BOOST_TEST(help_of("'ai'") == "strings take double quotes: `\"ai\"`, not `'ai'`");
+    BOOST_TEST(expression_problems(R"(text.contains("x"))") ==
+               Problems{"V0101 `.contains` `contains` is an operator, not a method"});
+    BOOST_TEST(help_of(R"(text.contains("x"))") == R"(write it between its operands, as in `text contains "x"`)");
+    BOOST_TEST(expression_problems(R"(text.matches ("x"))") ==
+               Problems{"V0101 `.matches` `matches` is an operator, not a method"});
+    BOOST_TEST(expression_problems("a.b.lower() == 1") ==
+               Problems{"V0101 `.lower` values have no methods such as `.lower(...)`"});
+    // What they resemble still parses.
+    BOOST_TEST(expression_problems("a != b and not c and d.contains == 1 and x contains \"it's\"").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_semicolon_after_an_item_is_reported_where_it_stands) {
+    const std::string text = "let x = 1;\npolicy \"p\" {\n  version \"1\";\n  rule r {\n    forbid x == 1;\n  }\n}\n";
+    const std::string message = " no `;` is needed after a setting or definition";
+    BOOST_TEST(file_problems(text) == (Problems{"V0101 `;`" + message, "V0101 `;`" + message, "V0101 `;`" + message}));
+    // The item before it is kept: the rule still has its clause.
+    auto parsed = parse_file(text);
+    BOOST_REQUIRE(parsed->module().policies.size() == 1u);
+    BOOST_TEST(parsed->module().policies[0].rules.at(0).clauses.size() == 1u);
+    BOOST_TEST(parsed->module().definitions.size() == 1u);
+}
+
+// A bare `effective` at the end of its line is reported right after it, not at the next line's
+// first token (the review's date8), past a comment too; on one line, at the token that follows.
+BOOST_AUTO_TEST_CASE(a_bare_effective_is_reported_after_it) {
+    auto where = [](const std::string& text) {
+        auto parsed = parse_file(text);
+        BOOST_REQUIRE(parsed->result.diagnostics.size() == 1u);
+        const auto& d = parsed->result.diagnostics[0];
+        BOOST_TEST(d.message == "expected `from` or `until` after `effective`");
+        const auto at = parsed->sources.locate(d.where);
+        return std::to_string(at.line) + ":" + std::to_string(at.column) + " `" +
+               std::string(parsed->sources.text(d.where)) + "`";
+    };
+    const std::string rule = "  rule r { severity low forbid true }\n}\n";
+    BOOST_TEST(where("policy \"p\" {\n  effective\n" + rule) == "2:12 ``");
+    BOOST_TEST(where("policy \"p\" {\n  effective # \"x\" no dates\r\n\n  // yet\n" + rule) == "2:12 ``");
+    BOOST_TEST(where("policy \"p\" {\n  effective " + rule) == "2:15 `rule`");
+    // The rule after it is still read.
+    auto parsed = parse_file("policy \"p\" {\n  effective\n" + rule);
+    BOOST_TEST(parsed->module().policies.at(0).rules.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bracket_mistakes) {
     BOOST_TEST(expression_problems("(a or b") == Problems{"V0101 `` expected `)` to close `(`"});
     BOOST_TEST(expression_problems("()") == Problems{"V0101 `)` expected an expression after `(`"});
@@ -436,7 +499,18 @@ BOOST_AUTO_TEST_CASE(expressions_are_not_nested_without_bound) {
     BOOST_TEST(expression_problems(repeat("(", 100000) + "1" + repeat(")", 100000)) == too_deep);
     BOOST_TEST(expression_problems(repeat("- ", 100000) + "1") == Problems{"V0101 `-` the expression is nested too deeply"});
     BOOST_TEST(expression_problems(repeat("a and ", 400) + "a").empty());
-    BOOST_TEST(expression_problems(repeat("a and ", 100000) + "a") == Problems{"V0101 `a` the expression is nested too deeply"});
+    // A flat chain is one level per operator (the tree is left-deep): it says so, and suggests `let`.
+    const std::string long_chain = " the chain of `and` is too long for one expression";
+    BOOST_TEST(expression_problems(repeat("a and ", 510) + "a").empty());
+    BOOST_TEST(expression_problems(repeat("a and ", 520) + "a") == Problems{"V0101 `a`" + long_chain});
+    BOOST_TEST(expression_problems(repeat("a and ", 100000) + "a") == Problems{"V0101 `a`" + long_chain});
+    BOOST_TEST(expression_problems(repeat("a or ", 100000) + "a") ==
+               Problems{"V0101 `a` the chain of `or` is too long for one expression"});
+    BOOST_TEST(expression_problems(repeat("1 + ", 100000) + "1") ==
+               Problems{"V0101 `1` the chain of `+` is too long for one expression"});
+    auto chain = grammar_test::parse_expr(repeat("a or ", 600) + "a");
+    BOOST_REQUIRE(chain->result.diagnostics.size() == 1u);
+    BOOST_TEST(chain->result.diagnostics[0].help.find("such as `let some = a or b`") != std::string::npos);
     BOOST_TEST(expression_problems("a" + repeat(".b", 100000)) == Problems{"V0101 `a` the expression is nested too deeply"});
     BOOST_TEST(expression_problems(repeat("[", 100000)) == Problems{"V0101 `[` the expression is nested too deeply"});
     // In a file the mistake is recovered from like any other.

@@ -220,6 +220,10 @@ BOOST_AUTO_TEST_CASE(an_import_cycle_is_reported_where_it_closes) {
     BOOST_TEST(set.modules[0].imports[0].resolved.has_value());
     BOOST_TEST(set.modules[1].imports[0].resolved.has_value());
     BOOST_TEST(!set.modules[2].imports[0].resolved.has_value());
+    // Where it led is kept apart, so the checker still finds the names it brings.
+    BOOST_REQUIRE(set.modules[2].imports[0].closes_cycle_to.has_value());
+    BOOST_TEST(*set.modules[2].imports[0].closes_cycle_to == set.modules[0].file);
+    BOOST_TEST(!set.modules[0].imports[0].closes_cycle_to.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_imports_itself) {

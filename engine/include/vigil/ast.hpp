@@ -191,6 +191,9 @@ struct rule {
     std::optional<deferred> then;  // `then within ...`; a rule with it has no require or forbid
     std::optional<message_template> message;
     std::vector<remedy> remedies;
+    // True when a setting of the rule did not parse and was skipped: what it held is unknown, so
+    // the checker does not report what seems to be missing (a clause that failed is no clause).
+    bool has_syntax_errors = false;
 };
 
 /// `effective from "2025-01-01" until "2026-01-01"`: either bound may be absent.
@@ -219,6 +222,9 @@ struct policy {
 struct import_decl {
     string_item path;
     std::optional<file_id> resolved;  // set by the loader when the file was found and read
+    // Set instead of `resolved` when the import closes a cycle (V0503): following `resolved` always
+    // ends, yet the checker still sees the file's definitions, so a cycle brings no follow-on errors.
+    std::optional<file_id> closes_cycle_to;
 };
 
 /// One parsed file.

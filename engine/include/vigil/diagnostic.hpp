@@ -65,6 +65,7 @@ enum class code : std::uint16_t {
     unused_definition,
     rule_never_applies,
     empty_file,
+    shadowed_name,
     // V07xx: policy test files (`vigil test`)
     test_syntax,
     test_invalid_json,
