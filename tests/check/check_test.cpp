@@ -42,8 +42,9 @@ struct checked {
     }
 };
 
-checked check_text(const std::string& text) {
-    auto loaded = vigil::load({{"<test>", text}});
+// Loads and checks policy inputs (texts, or paths with what they import).
+checked check_inputs(const std::vector<vigil::policy_input>& inputs) {
+    auto loaded = vigil::load(inputs);
     checked out;
     out.diagnostics = loaded.diagnostics;
     BOOST_REQUIRE(loaded.value);
@@ -52,6 +53,10 @@ checked check_text(const std::string& text) {
     out.diagnostics.insert(out.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
     if (result.value) out.set.emplace(std::move(*result.value));
     return out;
+}
+
+checked check_text(const std::string& text) {
+    return check_inputs({{"<test>", text}});
 }
 
 // Files written to a temporary directory (removed at the end), for what needs imports.
@@ -83,15 +88,7 @@ private:
 
 // Loads and checks the file at `path` with what it imports; diagnostics underline as in check_text.
 checked check_path(const std::string& path) {
-    auto loaded = vigil::load({{path, std::nullopt}});
-    checked out;
-    out.diagnostics = loaded.diagnostics;
-    BOOST_REQUIRE(loaded.value);
-    out.sources = loaded.value->sources;
-    auto result = vigil::check(std::move(*loaded.value));
-    out.diagnostics.insert(out.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
-    if (result.value) out.set.emplace(std::move(*result.value));
-    return out;
+    return check_inputs({{path, std::nullopt}});
 }
 
 std::string policy(const std::string& body, bool with_schema = true) {
@@ -621,12 +618,10 @@ BOOST_AUTO_TEST_CASE(a_set_without_rules_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_defines_nothing_is_named_among_others) {
-    auto loaded = vigil::load({{"a.vigil", policy(rule("    require speaker == \"ai\""))}, {"b.vigil", "# cut\n"}});
-    BOOST_REQUIRE(loaded.value);
-    const auto sources = loaded.value->sources;
-    const auto result = vigil::check(std::move(*loaded.value));
-    BOOST_TEST(result.value.has_value());  // a warning: the set still runs
-    BOOST_REQUIRE(result.diagnostics.size() == 1u);
-    BOOST_TEST(std::string(vigil::info(result.diagnostics[0].value).id) == "V0603");
-    BOOST_TEST(sources->position(result.diagnostics[0].where) == "b.vigil:1:1");
+    const checked c =
+        check_inputs({{"a.vigil", policy(rule("    require speaker == \"ai\""))}, {"b.vigil", "# cut\n"}});
+    BOOST_TEST(c.set.has_value());  // a warning: the set still runs
+    BOOST_REQUIRE(c.diagnostics.size() == 1u);
+    BOOST_TEST(std::string(vigil::info(c.diagnostics[0].value).id) == "V0603");
+    BOOST_TEST(c.sources->position(c.diagnostics[0].where) == "b.vigil:1:1");
 }
