@@ -490,6 +490,11 @@ file_result run_one(const std::string& test_name, const std::optional<std::strin
     const test_file tf = std::move(*parsed.value);
     const auto problems = validate(tf);
     r.diagnostics.insert(r.diagnostics.end(), problems.begin(), problems.end());
+    if (tf.cases.empty() && !has_errors(r.diagnostics)) {
+        // A file emptied or cut short would otherwise pass, testing nothing.
+        r.diagnostics.push_back(make_diagnostic(code::test_invalid_case, {id, 0, 0}, "the test file has no case",
+                                                "add `case \"name\" { record {...} expect ... }`"));
+    }
 
     std::error_code ec;
     const bool policy_missing = policy_on_disk && !fs::is_regular_file(r.policy_path, ec);
@@ -536,8 +541,7 @@ file_result run_one(const std::string& test_name, const std::optional<std::strin
     if (tested.empty() || has_errors(r.diagnostics)) return r;
     std::set<std::string> names;
     for (const policy_info* p : tested) {
-        r.policies.push_back(p->name);
-        names.insert(p->name);
+        if (names.insert(p->name).second) r.policies.push_back(p->name);  // versions share a name
     }
 
     evaluator ev(set);

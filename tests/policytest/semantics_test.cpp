@@ -472,3 +472,31 @@ case "c" {
                "    forbid upset: true\n"
                "      scared: true\n");
 }
+
+BOOST_AUTO_TEST_CASE(a_test_file_without_cases_is_a_mistake) {
+    // An emptied or cut-short file would pass while it tests nothing.
+    for (const std::string& text : {std::string(), std::string("policy \"care\"\n# cases to come\n")}) {
+        const auto f = pt::run_text("t.tests", text, {{"care.vigil", std::string(policy_text)}});
+        BOOST_TEST((f.status == pt::file_status::malformed));
+        BOOST_REQUIRE(f.diagnostics.size() == 1u);
+        BOOST_TEST(f.diagnostics[0].message == "the test file has no case");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(versions_of_a_policy_are_one_policy_under_test) {
+    const std::string versions = R"(
+policy "care" {
+  version "1"
+  effective until "2026-02-01"
+  rule r { forbid speaker == "ai" }
+}
+policy "care" {
+  version "2"
+  effective from "2026-02-01"
+  rule r { forbid speaker == "ai" }
+})";
+    const auto f = pt::run_text("t.tests", "case \"c\" {\n  record {\"speaker\": \"user\"}\n  expect pass r\n}\n",
+                                {{"care.vigil", versions}});
+    BOOST_REQUIRE((f.status == pt::file_status::ran));
+    BOOST_TEST(f.policies == std::vector<std::string>{"care"});
+}
