@@ -26,32 +26,6 @@ bool is(const type& t, type::kind k) { return t.k == type::kind::any || t.k == k
 
 std::string backticked(std::string_view s) { return "`" + std::string(s) + "`"; }
 
-std::string_view binary_symbol(ast::binary_op op) {
-    switch (op) {
-        case ast::binary_op::or_: return "or";
-        case ast::binary_op::and_: return "and";
-        case ast::binary_op::eq: return "==";
-        case ast::binary_op::ne: return "!=";
-        case ast::binary_op::lt: return "<";
-        case ast::binary_op::le: return "<=";
-        case ast::binary_op::gt: return ">";
-        case ast::binary_op::ge: return ">=";
-        case ast::binary_op::in: return "in";
-        case ast::binary_op::not_in: return "not in";
-        case ast::binary_op::add: return "+";
-        case ast::binary_op::sub: return "-";
-        case ast::binary_op::mul: return "*";
-        case ast::binary_op::div: return "/";
-        case ast::binary_op::mod: return "%";
-        case ast::binary_op::contains: return "contains";
-        case ast::binary_op::starts_with: return "starts with";
-        case ast::binary_op::ends_with: return "ends with";
-        case ast::binary_op::matches: return "matches";
-        case ast::binary_op::default_: return "default";
-    }
-    return "?";
-}
-
 std::string with_article(const type& t) {
     const std::string name = type_name(t);
     if (t.k == type::kind::list || t.k == type::kind::object || t.k == type::kind::null) return "a " + name;
@@ -814,10 +788,10 @@ private:
     }
 
     void mismatch(const ast::expr& e, ast::binary_op op, const type& lhs, const type& rhs, std::string help = {}) {
-        report(make_diagnostic(code::type_mismatch, e.where,
-                               backticked(binary_symbol(op)) + " cannot combine " + with_article(lhs) + " with " +
-                                   with_article(rhs),
-                               std::move(help)));
+        report(make_diagnostic(
+            code::type_mismatch, e.where,
+            backticked(ast::spelling(op)) + " cannot combine " + with_article(lhs) + " with " + with_article(rhs),
+            std::move(help)));
     }
 
     info infer_node(const ast::expr& e, const ast::binary& b) {
@@ -863,8 +837,8 @@ private:
                     }
                 } else if (known(rhs.t)) {
                     report(make_diagnostic(code::not_a_list, b.rhs->where,
-                                           backticked(binary_symbol(b.op)) + " needs a list or a text on its right, found " +
-                                               with_article(rhs.t)));
+                                           backticked(ast::spelling(b.op)) +
+                                               " needs a list or a text on its right, found " + with_article(rhs.t)));
                 }
                 return {boolean};
             case op::contains:

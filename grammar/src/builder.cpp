@@ -40,34 +40,27 @@ bool well_formed_number(std::string_view text) {
     return i == text.size();
 }
 
-// How an operator that may be chained (`a or b or c`) is written; empty for one that may not.
-std::string_view chain_spelling(ast::binary_op op) {
+// Whether `a op b op c` is written as a chain (a comparison is not: `0 < x < 1` is reported).
+bool chains(ast::binary_op op) {
     switch (op) {
         case ast::binary_op::or_:
-            return "or";
         case ast::binary_op::and_:
-            return "and";
         case ast::binary_op::add:
-            return "+";
         case ast::binary_op::sub:
-            return "-";
         case ast::binary_op::mul:
-            return "*";
         case ast::binary_op::div:
-            return "/";
         case ast::binary_op::mod:
-            return "%";
         case ast::binary_op::default_:
-            return "default";
+            return true;
         default:
-            return {};
+            return false;
     }
 }
 
 // Whether `op` applied to `lhs` goes on a chain of it: `lhs` is `x op y` itself.
 bool continues_chain(const ast::expr& lhs, ast::binary_op op) {
     const auto* binary = std::get_if<ast::binary>(&lhs.kind);
-    return binary != nullptr && binary->op == op && !chain_spelling(op).empty();
+    return binary != nullptr && binary->op == op && chains(op);
 }
 
 // `U+0009` for a tab: how a character that shows nothing is named.
@@ -242,7 +235,7 @@ void builder::binary(ast::binary_op op) {
     ast::expr_ptr lhs = pop();
     const span where = lhs->where.to(rhs->where);
     // A flat chain reaches the bound one operator at a time: "nested too deeply" would puzzle.
-    if (chained) raise(too_long_chain, where.begin, chain_spelling(op));
+    if (chained) raise(too_long_chain, where.begin, ast::spelling(op));
     push(where, ast::binary{op, std::move(lhs), std::move(rhs)});
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -86,6 +87,53 @@ enum class binary_op : std::uint8_t {
     matches,      // text matches "RE2 pattern" (rhs is a string literal)
     default_,     // x default y: y when x is absent
 };
+
+/// How an operator is written in a policy (`or`, `==`, `not in`, `default`).
+[[nodiscard]] constexpr std::string_view spelling(binary_op op) {
+    switch (op) {
+        case binary_op::or_:
+            return "or";
+        case binary_op::and_:
+            return "and";
+        case binary_op::eq:
+            return "==";
+        case binary_op::ne:
+            return "!=";
+        case binary_op::lt:
+            return "<";
+        case binary_op::le:
+            return "<=";
+        case binary_op::gt:
+            return ">";
+        case binary_op::ge:
+            return ">=";
+        case binary_op::in:
+            return "in";
+        case binary_op::not_in:
+            return "not in";
+        case binary_op::add:
+            return "+";
+        case binary_op::sub:
+            return "-";
+        case binary_op::mul:
+            return "*";
+        case binary_op::div:
+            return "/";
+        case binary_op::mod:
+            return "%";
+        case binary_op::contains:
+            return "contains";
+        case binary_op::starts_with:
+            return "starts with";
+        case binary_op::ends_with:
+            return "ends with";
+        case binary_op::matches:
+            return "matches";
+        case binary_op::default_:
+            return "default";
+    }
+    return "?";
+}
 
 struct binary {
     binary_op op;
