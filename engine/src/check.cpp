@@ -10,6 +10,7 @@
 
 #include <re2/re2.h>
 
+#include "schema.hpp"
 #include "sha256.hpp"
 #include "timestamp.hpp"
 
@@ -32,80 +33,6 @@ std::string with_article(const type& t) {
     if (t.k == type::kind::any) return "a value";
     return name == "text" ? "a text" : (name == "condition" ? "a condition" : "a " + name);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Record schemas: a JSON Schema node per path, following local `$ref`s.
-
-class schema_view {
-public:
-    explicit schema_view(const json* root) : m_root(root) {}
-
-    [[nodiscard]] const json* root() const { return m_root; }
-
-    [[nodiscard]] const json* resolve(const json* node) const {
-        for (int hops = 0; node && node->is_object() && node->contains("$ref") && hops < 16; ++hops) {
-            const auto& ref = (*node)["$ref"];
-            if (!ref.is_string()) return node;
-            std::string pointer = ref.get<std::string>();
-            if (pointer.rfind("#", 0) != 0) return nullptr;
-            try {
-                node = &m_root->at(json::json_pointer(pointer.substr(1)));
-            } catch (const json::exception&) {
-                return nullptr;
-            }
-        }
-        return node;
-    }
-
-    // The schema of `field` below `node`; `known` is false when the schema forbids the field.
-    [[nodiscard]] const json* field(const json* node, const std::string& name, bool& known,
-                                    std::vector<std::string>& siblings) const {
-        known = true;
-        node = resolve(node);
-        if (!node || !node->is_object()) return nullptr;
-        if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
-            if (auto it = props->find(name); it != props->end()) return resolve(&*it);
-            for (auto it = props->begin(); it != props->end(); ++it) siblings.push_back(it.key());
-        }
-        auto additional = node->find("additionalProperties");
-        if (additional != node->end() && additional->is_boolean() && !additional->get<bool>()) known = false;
-        if (additional != node->end() && additional->is_object()) return resolve(&*additional);
-        return nullptr;
-    }
-
-    [[nodiscard]] const json* items(const json* node) const {
-        node = resolve(node);
-        if (!node || !node->is_object()) return nullptr;
-        auto it = node->find("items");
-        return it != node->end() && it->is_object() ? resolve(&*it) : nullptr;
-    }
-
-    [[nodiscard]] type type_of(const json* node) const {
-        node = resolve(node);
-        if (!node || !node->is_object()) return type::any();
-        auto it = node->find("type");
-        if (it == node->end() || !it->is_string()) return type::any();
-        const std::string t = it->get<std::string>();
-        if (t == "string") return type::of(type::kind::string);
-        if (t == "number" || t == "integer") return type::of(type::kind::number);
-        if (t == "boolean") return type::of(type::kind::boolean);
-        if (t == "object") return type::of(type::kind::object);
-        if (t == "null") return type::of(type::kind::null);
-        if (t == "array") return type::list_of(type_of(items(node)));
-        return type::any();
-    }
-
-    // The enum of allowed values at a node, or its items' enum for arrays; null when none.
-    [[nodiscard]] const json* enumeration(const json* node) const {
-        node = resolve(node);
-        if (!node || !node->is_object()) return nullptr;
-        if (auto it = node->find("enum"); it != node->end() && it->is_array()) return &*it;
-        return nullptr;
-    }
-
-private:
-    const json* m_root;
-};
 
 // What the checker knows about an expression beyond its type: the schema node of a record path.
 struct info {

@@ -50,6 +50,7 @@ public:
             for (const ast::policy& pol : mod.policies) compile_policy(pol);
         }
         carry_fields();
+        constrain_read_values();
         m_set.meta_read = existing_field(0, "meta") != none;
         m_set.meta_schema = field_of(0, "meta");
         share_clauses();
@@ -935,6 +936,7 @@ private:
                 if (rem.kind == "block") out.blocks = true;
             }
             collect_evidence(out);
+            note_schema_reads(out, declared_schema(pol));
             m_rule = nullptr;
             m_set.rules.push_back(std::move(out));
         }
@@ -960,8 +962,9 @@ private:
         out.push_back(&e);
     }
 
-    /// Every concrete record path reachable from the rule's clauses and message.
-    void collect_evidence(compiled_rule& r) {
+    /// Calls `visit` once for every node reachable from the rule's clauses and message.
+    template <typename F>
+    void for_each_reachable(const compiled_rule& r, F&& visit) const {
         std::vector<std::uint32_t> todo;
         for (const obligation& o : r.obligations) todo.push_back(o.node);
         todo.insert(todo.end(), r.when.begin(), r.when.end());
@@ -974,15 +977,22 @@ private:
             todo.push_back(r.then_.condition);
         }
         std::unordered_set<std::uint32_t> seen;
-        std::vector<std::uint32_t> paths;
         while (!todo.empty()) {
             std::uint32_t i = todo.back();
             todo.pop_back();
             if (i == none || !seen.insert(i).second) continue;
             const node& n = m_set.nodes[i];
-            if ((n.flags & node_concrete) != 0) paths.push_back(n.c);
+            visit(n);
             for_each_child(m_set, n, [&todo](std::uint32_t child) { todo.push_back(child); });
         }
+    }
+
+    /// Every concrete record path reachable from the rule's clauses and message.
+    void collect_evidence(compiled_rule& r) {
+        std::vector<std::uint32_t> paths;
+        for_each_reachable(r, [&](const node& n) {
+            if ((n.flags & node_concrete) != 0) paths.push_back(n.c);
+        });
         std::sort(paths.begin(), paths.end(), [this](std::uint32_t a, std::uint32_t b) {
             return m_set.schema[a].path < m_set.schema[b].path;
         });
@@ -993,6 +1003,78 @@ private:
             key += ':';
         }
         r.evidence = std::move(paths);
+    }
+
+    // ----- what the declared schemas allow ------------------------------------------------------
+
+    /// The record schema `pol` declares, or null when it declares none.
+    const nlohmann::json* declared_schema(const ast::policy& pol) const {
+        if (!pol.schema) return nullptr;
+        const auto it = m_set.checked.schemas.find(pol.schema_key);
+        return it == m_set.checked.schemas.end() ? nullptr : &it->second;
+    }
+
+    /// Notes that the rule, of a policy declaring `schema` (null: none), reads the record paths its
+    /// nodes name, and the objects and lists on the way to them. Definitions are compiled once for
+    /// the whole set, so who reads a path is told by the rules that reach it, not by where the
+    /// path was compiled.
+    void note_schema_reads(const compiled_rule& r, const nlohmann::json* schema) {
+        for_each_reachable(r, [&](const node& n) {
+            if (!names_record_path(n.code) || n.c == none) return;
+            for (std::uint32_t s = n.c; s != none && s != 0; s = m_set.schema[s].parent) {
+                std::vector<const nlohmann::json*>& readers = m_schema_readers[s];
+                if (std::find(readers.begin(), readers.end(), schema) == readers.end()) readers.push_back(schema);
+            }
+        });
+    }
+
+    static bool names_record_path(op code) {
+        return code == op::field || code == op::root_path || code == op::sub_path || code == op::variable ||
+               code == op::index;
+    }
+
+    /// Every path the rules read gets what the schemas of the policies reading it allow. A path
+    /// some policy without a schema reads, or whose schema says nothing of it, is not checked:
+    /// its rules take any value, as they were written to.
+    void constrain_read_values() {
+        for (const auto& [s, readers] : m_schema_readers) {
+            if (!reaches_record(s)) continue;  // the text of a conversation function, not a path
+            value_rules allowed;
+            for (const nlohmann::json* schema : readers) {
+                const value_rule own = schema == nullptr ? value_rule{} : allowed_at(schema_view(schema), s);
+                if (!own.checks()) {
+                    allowed.any_of.clear();
+                    break;
+                }
+                const auto& known = allowed.any_of;
+                if (std::find(known.begin(), known.end(), own) == known.end()) allowed.any_of.push_back(own);
+            }
+            if (!allowed.checks()) continue;
+            word(allowed);
+            m_set.schema[s].allowed = std::move(allowed);
+        }
+    }
+
+    bool reaches_record(std::uint32_t s) const {
+        while (s != 0 && s != none) s = m_set.schema[s].parent;
+        return s == 0;
+    }
+
+    value_rule allowed_at(const schema_view& view, std::uint32_t s) const {
+        return value_rule_of(view, schema_node_of(view, s));
+    }
+
+    /// The node of the schema document that describes projection node `s`; null when the
+    /// document does not describe it.
+    const nlohmann::json* schema_node_of(const schema_view& view, std::uint32_t s) const {
+        if (s == 0) return view.root();
+        const schema_node& at = m_set.schema[s];
+        const nlohmann::json* parent = schema_node_of(view, at.parent);
+        if (parent == nullptr) return nullptr;
+        if (at.element) return view.items(parent);
+        bool known = true;
+        std::vector<std::string> siblings;
+        return view.field(parent, at.name, known, siblings);
     }
 
     struct variable_info {
@@ -1010,6 +1092,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> m_regexes;
     std::unordered_map<std::uint32_t, std::uint32_t> m_memo_of;
     std::unordered_map<std::string, std::uint32_t> m_trackers;
+    std::unordered_map<std::uint32_t, std::vector<const nlohmann::json*>> m_schema_readers;  // per schema node
     std::unordered_map<const ast::definition*, compiled_expr> m_definitions;
     std::unordered_map<const ast::definition*, std::uint32_t> m_definition_index;  // in m_set.definitions
     std::vector<std::uint32_t>* m_naming = nullptr;  // the definitions named by what is being compiled

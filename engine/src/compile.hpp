@@ -27,6 +27,7 @@
 #include <re2/set.h>
 
 #include "needles.hpp"
+#include "schema.hpp"
 #include "value.hpp"
 #include "vigil/check.hpp"
 #include "vigil/evaluate.hpp"
@@ -96,6 +97,9 @@ struct schema_node {
     bool read = false;           // some rule reads this path as a value
     std::vector<std::uint32_t> fields;  // child field schema nodes, in position order
     std::uint32_t element_schema = none;
+    // What the declared record schemas allow the value here to be, when every policy that reads
+    // the path declares one: the projector makes a value they do not allow unknown.
+    value_rules allowed;
 
     // Key lookup: open addressing over the field names, sized to a power of two.
     struct key_slot {

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -295,6 +296,7 @@ struct evaluator::impl {
                                         std::uint32_t n) {
         if (v.k == kind::unknown || v.k == kind::object) {
             absent.push_back(x.c);  // an absent object on the way: the whole path is missing
+            if (v.is_disallowed()) return v;
         } else {
             std::uint32_t field = x.c;  // the schema node of the field step i reads
             for (std::uint32_t up = count - 1; up > i; --up) field = set.schema[field].parent;
@@ -373,12 +375,13 @@ struct evaluator::impl {
             case op::present:
             case op::absent: {
                 value v = eval(x.a);
+                if (v.is_disallowed()) return value::unknown();  // there, but not a value to go by
                 bool present = v.k != kind::unknown && v.k != kind::null;
                 return value::boolean(present == (x.code == op::present));
             }
             case op::default_: {
                 value l = eval(x.a);
-                if (l.k != kind::unknown) return l;
+                if (l.k != kind::unknown || l.is_disallowed()) return l;
                 return eval(x.b);
             }
             default: return eval_other(x, n);
@@ -1168,8 +1171,12 @@ struct evaluator::impl {
                 v = v.items[s.position];
             }
         }
-        return v;
+        return as_given(v);
     }
+
+    /// A value as the record gave it: what it holds in place of one its schema does not allow.
+    /// Evidence and decisions show what the record says.
+    value as_given(const value& v) const { return v.is_disallowed() ? record_disallowed()[v.size].given : v; }
 
     std::string describe(const error_note& e) const {
         if (e.what == eval::fault::timestamp_format) {
@@ -1274,14 +1281,54 @@ struct evaluator::impl {
     [[gnu::always_inline]] void name_unknowns(tri result, std::vector<std::string>& missing,
                                               std::vector<std::string>& errs, const eval::compiled_rule* rule) {
         std::size_t n = 0;
+        const auto add_error = [&errs](std::string text) {
+            if (std::find(errs.begin(), errs.end(), text) == errs.end()) errs.push_back(std::move(text));
+        };
         if (result == tri::unknown) {
-            for (std::uint32_t s : absent) add_distinct(missing, n, set.schema[s].path);
+            const bool any_disallowed = !record_disallowed().empty();
+            for (std::uint32_t s : absent) {
+                const eval::disallowed_value* d = any_disallowed ? disallowed_on_path(s) : nullptr;
+                if (d != nullptr)
+                    add_error(describe_disallowed(*d));
+                else
+                    add_distinct(missing, n, set.schema[s].path);
+            }
         }
         missing.resize(n);
-        for (const error_note& e : errors) {
-            std::string text = located(e, rule);
-            if (std::find(errs.begin(), errs.end(), text) == errs.end()) errs.push_back(std::move(text));
+        for (const error_note& e : errors) add_error(located(e, rule));
+    }
+
+    /// The values of the record being decided its schema does not allow; none at the end of a
+    /// conversation (finish()), which judges a record without fields.
+    std::span<const eval::disallowed_value> record_disallowed() const {
+        if (root != projector.root()) return {};
+        return projector.disallowed();
+    }
+
+    /// The value the record gives at schema node `s`, or on the way to it, that its schema does
+    /// not allow: the first of them, when several elements of a list have one.
+    const eval::disallowed_value* disallowed_on_path(std::uint32_t s) const {
+        for (; s != none; s = set.schema[s].parent) {
+            for (const eval::disallowed_value& d : record_disallowed()) {
+                if (d.schema == s) return &d;
+            }
         }
+        return nullptr;
+    }
+
+    std::string describe_disallowed(const eval::disallowed_value& d) const {
+        const eval::schema_node& s = set.schema[d.schema];
+        std::string out = "the record's `" + s.path + "` is ";
+        constexpr std::size_t shown = 60;  // bytes of the value; a long text is cut short
+        std::string given;
+        eval::append_json(d.given, given);
+        if (given.size() > shown) {
+            std::size_t cut = shown;
+            while (cut > 0 && (static_cast<unsigned char>(given[cut]) & 0xC0) == 0x80) --cut;
+            given.resize(cut);
+            given += "…";
+        }
+        return out + given + "; its schema allows " + s.allowed.wording;
     }
 
     void make_finding(const eval::compiled_rule& r, tri result, std::vector<finding>& out) {
@@ -1382,8 +1429,8 @@ struct evaluator::impl {
         root = projector.root();
         st = conversation;
         begin_record();
-        set_json(out.record_id, root[set.id_slot]);
-        set_json(out.conversation_id, root[set.conversation_id_slot]);
+        set_json(out.record_id, as_given(root[set.id_slot]));
+        set_json(out.conversation_id, as_given(root[set.conversation_id_slot]));
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;

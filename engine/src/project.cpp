@@ -65,6 +65,7 @@ struct projector::state {
     std::vector<value> root;
     std::vector<value> stack;  // array elements being collected, for all nesting levels at once
     std::string_view meta;     // the record's `meta` as written in it, when it has one
+    std::vector<disallowed_value> disallowed;
     arena* mem = nullptr;
     const char* text = nullptr;           // the record as the parser reads it (in place or copied)
     std::uint32_t duplicate = none;       // the schema node of a field the record gives twice
@@ -163,8 +164,18 @@ struct projector::state {
             } else if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) {
                 return err;
             }
+            conform(s.fields[pos], fields[pos]);
         }
         return simdjson::SUCCESS;
+    }
+
+    // A value the declared schemas do not allow is kept aside, and unknown to the rules.
+    [[gnu::always_inline]] void conform(std::uint32_t schema, value& v) {
+        const value_rules& allowed = set->schema[schema].allowed;
+        if (!allowed.checks() || v.k == kind::unknown || allowed.admits(v)) [[likely]]
+            return;
+        disallowed.push_back({schema, v});
+        v = value::disallowed(static_cast<std::uint32_t>(disallowed.size() - 1));
     }
 
     // The text of the value that starts at `start` and that `v` has just been read to its end:
@@ -221,6 +232,7 @@ struct projector::state {
                     if (auto err = item.get(iv)) return err;
                     value x;
                     if (auto err = project_value(iv, element, x)) return err;
+                    if (element != none) conform(element, x);
                     stack.push_back(x);
                 }
                 auto n = static_cast<std::uint32_t>(stack.size() - base);
@@ -395,6 +407,9 @@ projector::projector(projector&&) noexcept = default;
 projector& projector::operator=(projector&&) noexcept = default;
 
 const value* projector::root() const { return m->root.data(); }
+std::span<const disallowed_value> projector::disallowed() const {
+    return m->disallowed;
+}
 std::string_view projector::meta_text() const {
     return m->meta;
 }
@@ -405,6 +420,7 @@ bool projector::project(std::string_view json, bool padded, arena& mem, std::str
     std::fill(m->root.begin(), m->root.end(), value{});
     m->stack.clear();
     m->meta = {};
+    m->disallowed.clear();
     if (is_blank(json)) {
         error = "invalid JSON: the line is empty";
         return false;

@@ -11,6 +11,7 @@
 // members may repeat.
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,12 @@ class compiled_set;
 }
 
 namespace vigil::eval {
+
+/// A value the record schemas do not allow, as the record gave it, and its schema node.
+struct disallowed_value {
+    std::uint32_t schema = 0;
+    value given;
+};
 
 class projector {
 public:
@@ -38,6 +45,11 @@ public:
 
     /// The record's fields, in the positions of the schema root (compiled_set::schema[0].fields).
     [[nodiscard]] const value* root() const;
+
+    /// The values of this record the declared record schemas do not allow (schema_node::allowed),
+    /// in the order read; each is unknown where the rules read it, with `flag` set
+    /// (value::disallowed), and `size` its index here.
+    [[nodiscard]] std::span<const disallowed_value> disallowed() const;
 
     /// The text of the record's `meta` as the record wrote it; empty when it has none (or null).
     /// Measured while projecting: scanning for its end later would cost a pass over its bytes.

@@ -21,8 +21,9 @@
 
 namespace vigil::eval {
 
-/// Kinds of run-time values. `unknown` is an absent field, a JSON null in the record, or the
-/// result of an operation that could not be carried out; `null` only comes from the `null` literal.
+/// Kinds of run-time values. `unknown` is an absent field, a JSON null in the record, a value the
+/// record's schema does not allow (value::disallowed), or the result of an operation that could
+/// not be carried out; `null` only comes from the `null` literal.
 enum class kind : std::uint8_t { unknown, null, boolean, number, text, list, object };
 
 /// Name of a kind as shown in run-time error notes: "unknown", "null", "condition", "number",
@@ -47,6 +48,15 @@ struct value {
     value() : number(0) {}
 
     static value unknown() { return {}; }
+    /// Unknown because the record gives a value its declared schema does not allow: the
+    /// projector's disallowed value number `index`. Rules see it as unknown, except that
+    /// `exists`, `missing` and `default` do not take it for absent.
+    static value disallowed(std::uint32_t index) {
+        value v;
+        v.flag = true;
+        v.size = index;
+        return v;
+    }
     static value null() {
         value v;
         v.k = kind::null;
@@ -90,6 +100,7 @@ struct value {
     }
 
     [[nodiscard]] bool known() const { return k != kind::unknown; }
+    [[nodiscard]] bool is_disallowed() const { return k == kind::unknown && flag; }
     [[nodiscard]] std::string_view sv() const { return {text, size}; }
     /// An object's JSON text starts here.
     [[nodiscard]] const char* raw() const { return items[-1].text; }

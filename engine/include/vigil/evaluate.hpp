@@ -1,8 +1,9 @@
 #pragma once
 // Compile a checked policy set into an immutable evaluable form, and evaluate records with it.
 //
-// Semantics (docs/language.md has the full text): values may be *unknown* (an absent field, or
-// a value of the wrong type at run time). Logic is three-valued (Kleene): `false and unknown`
+// Semantics (docs/language.md has the full text): values may be *unknown* (an absent field, a
+// value the policy's declared record schema does not allow, or a value of the wrong type at run
+// time). Logic is three-valued (Kleene): `false and unknown`
 // is false, `true or unknown` is true, everything else touching unknown is unknown, except
 // `exists`, `missing` and `default`, which decide absence explicitly. A rule is violated when
 //   when-clauses (all) and not unless-clauses (any) and (some require is false or some forbid is true)
