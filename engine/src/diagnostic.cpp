@@ -161,13 +161,33 @@ const char* severity_name(severity s) {
     return "error";
 }
 
-// Display width of a line prefix: code points, with tabs expanded to the next multiple of 4.
-// `phase`: the columns (modulo 4) before the text on its line, where its tab stops fall.
+// The code point at text[i] (UTF-8): its length in bytes, and in `columns` the columns it takes
+// on a terminal (text::terminal_columns). A byte that is not UTF-8 counts as one of each.
+std::size_t code_point_at(std::string_view text, std::size_t i, std::size_t& columns) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    columns = 1;
+    if (byte < 0x80) return 1;
+    char32_t cp = 0;
+    const std::size_t length = text::decode_utf8(text, i, cp);
+    if (length == 0) return 1;
+    columns = text::terminal_columns(cp);
+    return length;
+}
+
+// Display width of a line prefix, in terminal columns (wide characters take two, combining marks
+// none), with tabs expanded to the next multiple of 4. `phase`: the columns (modulo 4) before the
+// text on its line, where its tab stops fall.
 std::size_t display_width(std::string_view text, std::size_t phase = 0) {
     std::size_t width = phase;
-    for (unsigned char c : text) {
-        if (c == '\t') width += 4 - width % 4;
-        else if ((c & 0xC0) != 0x80) ++width;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t columns = 0;
+        if (text[i] == '\t') {
+            width += 4 - width % 4;
+            ++i;
+            continue;
+        }
+        i += code_point_at(text, i, columns);
+        width += columns;
     }
     return width - phase;
 }
@@ -175,15 +195,19 @@ std::size_t display_width(std::string_view text, std::size_t phase = 0) {
 std::string expand_tabs(std::string_view text, std::size_t phase = 0) {
     std::string out;
     std::size_t width = phase;
-    for (unsigned char c : text) {
-        if (c == '\t') {
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '\t') {
             const std::size_t n = 4 - width % 4;
             out.append(n, ' ');
             width += n;
-        } else {
-            out.push_back(static_cast<char>(c));
-            if ((c & 0xC0) != 0x80) ++width;
+            ++i;
+            continue;
         }
+        std::size_t columns = 0;
+        const std::size_t length = code_point_at(text, i, columns);
+        out.append(text.substr(i, length));
+        width += columns;
+        i += length;
     }
     return out;
 }
@@ -209,17 +233,20 @@ std::string visible_controls(std::string_view text) {
 constexpr std::size_t max_snippet_columns = 160;
 constexpr std::size_t snippet_context_columns = 40;  // shown before the underline when cut
 
-// The part of `text` (tabs expanded, so one column per code point) from column `from` to `to`.
+// The part of `text` (tabs expanded) from terminal column `from` to `to`: the characters that
+// start in it.
 std::string_view columns(std::string_view text, std::size_t from, std::size_t to) {
     std::size_t column = 0, begin = text.size(), end = text.size();
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-        if (column == from) begin = i;
-        if (column == to) {
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t width = 0;
+        const std::size_t length = code_point_at(text, i, width);
+        if (column >= from && begin == text.size()) begin = i;
+        if (column + width > to) {
             end = i;
             break;
         }
-        ++column;
+        column += width;
+        i += length;
     }
     return text.substr(std::min(begin, end), end - std::min(begin, end));
 }
@@ -261,9 +288,22 @@ std::string shown(std::string_view part) {
     return visible_controls(text::printable_utf8(part));
 }
 
-// The columns, modulo 4, that `text` takes as shown, when it holds no tab and is UTF-8: one a code
-// point, and four (\xHH) a control character. Counted without building what is shown: the text
-// can be most of a line of a megabyte, for each of thousands of diagnostics.
+// The columns a terminal gives the characters that start in text[from, to), less one each: what
+// counting one column per code point leaves out (wide characters take two, combining marks none).
+std::size_t extra_columns_mod4(std::string_view text, std::size_t from, std::size_t to) {
+    std::size_t extra = 0;  // modulo 4: -1 is 3
+    for (std::size_t i = from; i < to; ++i) {
+        if (static_cast<unsigned char>(text[i]) < 0xC0) continue;  // only a lead byte starts one
+        std::size_t columns = 1;
+        code_point_at(text, i, columns);
+        extra += columns + 3;
+    }
+    return extra % 4;
+}
+
+// The columns, modulo 4, that `text` takes as shown, when it holds no tab and is UTF-8: those a
+// terminal gives a character, and four (\xHH) a control character. Counted without building what
+// is shown: the text can be most of a line of a megabyte, for each of thousands of diagnostics.
 std::size_t shown_columns_mod4(std::string_view text) {
     std::size_t n = 0, i = 0;
 #ifdef __SSE2__
@@ -273,13 +313,19 @@ std::size_t shown_columns_mod4(std::string_view text) {
         const __m128i continuation = _mm_cmpeq_epi8(high_bits, _mm_set1_epi8(static_cast<char>(0x80)));
         const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);  // below 0x20
         n += 16 - bits_set(static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(continuation, control))));
+        if (_mm_movemask_epi8(v) != 0) n += extra_columns_mod4(text, i, i + 16);  // a byte beyond ASCII
     }
 #endif
     for (; i < text.size(); ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
         n += static_cast<std::size_t>((byte & 0xC0) != 0x80 && byte >= 0x20);
     }
-    return n % 4;
+#ifdef __SSE2__
+    const std::size_t tail = text.size() - text.size() % 16;
+#else
+    const std::size_t tail = 0;
+#endif
+    return (n + extra_columns_mod4(text, tail, text.size())) % 4;
 }
 
 // Where the tab stops fall in a window that starts `begin` bytes into its line: the columns, modulo

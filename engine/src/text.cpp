@@ -340,6 +340,16 @@ std::string to_nfc(std::string_view in) {
     return U_SUCCESS(status) ? out : std::string(in);
 }
 
+std::size_t terminal_columns(char32_t cp) {
+    if (cp < 0x300) return 1;  // below the combining marks: no lookup for Latin text
+    const auto c = static_cast<UChar32>(cp);
+    const auto type = static_cast<UCharCategory>(u_charType(c));
+    if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK || type == U_FORMAT_CHAR) return 0;
+    if (cp >= 0x1160 && cp <= 0x11FF) return 0;  // Hangul jamo that join the syllable before
+    const int width = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+    return width == U_EA_WIDE || width == U_EA_FULLWIDTH ? 2 : 1;
+}
+
 bool full_case_mapping() { return utf8_locale() != static_cast<locale_t>(nullptr); }
 
 }  // namespace vigil::text

@@ -28,6 +28,12 @@ std::size_t decode_utf8(std::string_view in, std::size_t i, char32_t& cp);
 /// Writes a code point as UTF-8 at `out` (room for 4 bytes); returns its length in bytes.
 std::size_t encode_utf8(char32_t cp, char* out);
 
+/// The columns a code point takes on a terminal, as a caret under it must count them: 2 for an
+/// East Asian wide or fullwidth character (CJK, most emoji), 0 for a combining mark or another
+/// character drawn on the one before (a format character, a Hangul vowel or final consonant),
+/// else 1.
+[[nodiscard]] std::size_t terminal_columns(char32_t cp);
+
 /// Appends `\xHH`, the way a byte that cannot be shown as it is gets written.
 void append_hex_byte(std::string& out, unsigned char byte);
 

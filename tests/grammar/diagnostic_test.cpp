@@ -590,6 +590,31 @@ BOOST_AUTO_TEST_CASE(a_long_line_is_shown_around_its_underline) {
     BOOST_TEST(rendered < 1000u * 450u);  // over 1000 * 1000 when the whole line was shown
 }
 
+// The underline counts the columns a terminal draws: a CJK character takes two, a combining
+// accent none. Counting code points put the caret two columns left of `+` here.
+BOOST_AUTO_TEST_CASE(the_underline_counts_wide_and_combining_characters) {
+    vigil::source_map sources;
+    const std::string line = "let \u540d\u524d = \"e\u0301\" + 1";  // 名前, and e with a combining acute
+    const vigil::file_id id = sources.add("wide.vigil", line + "\n");
+    const auto plus = static_cast<std::uint32_t>(line.find('+'));
+    const auto d = vigil::make_diagnostic(vigil::code::syntax_expected, {id, plus, plus + 1}, "here");
+    BOOST_TEST(vigil::render_text(d, sources) ==
+               "wide.vigil:1:15: error[V0101]: here\n  |\n1 | " + line + "\n  | " + std::string(15, ' ') + "^\n");
+
+    // A line cut around its underline keeps whole characters, and the caret under its own.
+    const std::string wide(200, 'x');
+    std::string cjk;
+    for (int i = 0; i < 100; ++i) cjk += "\u540d";
+    const vigil::file_id long_id = sources.add("wide-long.vigil", cjk + "oops" + wide + "\n");
+    const auto oops = static_cast<std::uint32_t>(cjk.size());
+    const auto cut = vigil::make_diagnostic(vigil::code::syntax_expected, {long_id, oops, oops + 4}, "oops");
+    std::string shown;
+    for (int i = 0; i < 20; ++i) shown += "\u540d";  // 40 columns before the underline
+    BOOST_TEST(vigil::render_text(cut, sources) == "wide-long.vigil:1:101: error[V0101]: oops\n  |\n1 | ..." + shown +
+                                                       "oops" + std::string(116, 'x') + "...\n  | " +
+                                                       std::string(43, ' ') + "^^^^\n");
+}
+
 // Columns on long lines are counted from blocks of 4 KiB whose code points are counted once: the
 // same line and column as counting from the line's start, at every offset, characters of one to
 // four bytes lying across the blocks' ends.
