@@ -56,6 +56,7 @@ public:
         share_clauses();
         build_lookup_tables();
         plan_scans();
+        for (const schema_node& s : m_set.schema) m_set.settled_kinds.push_back(s.allowed.settled);
     }
 
     std::vector<diagnostic> take_diagnostics() { return std::move(m_diagnostics); }
@@ -1051,6 +1052,7 @@ private:
             }
             if (!allowed.checks()) continue;
             word(allowed);
+            allowed.settle();
             m_set.schema[s].allowed = std::move(allowed);
         }
     }

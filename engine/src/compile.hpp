@@ -311,6 +311,8 @@ public:
     std::vector<eval::phrase_set> phrase_sets;
     std::vector<eval::text_scan> scans;
     std::vector<eval::schema_node> schema;  // [0] is the record
+    /// Per schema node, its allowed.settled: a dense copy the projector tests for every value.
+    std::vector<std::uint8_t> settled_kinds;
     std::uint32_t memo_count = 0;
     std::uint32_t variable_count = 0;
     std::vector<eval::compiled_rule> rules;

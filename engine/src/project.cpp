@@ -56,6 +56,7 @@ bool is_json_blank(char c) {
 
 struct projector::state {
     const compiled_set* set = nullptr;
+    const std::uint8_t* settled = nullptr;  // set->settled_kinds
     std::size_t depth = 0;  // of the container being walked or projected
     // The walks below recurse per level, so a deeper text would overflow the stack.
     std::size_t depth_limit = max_record_depth;
@@ -164,16 +165,22 @@ struct projector::state {
             } else if (auto err = project_value(field.value(), s.fields[pos], fields[pos])) {
                 return err;
             }
-            conform(s.fields[pos], fields[pos]);
         }
         return simdjson::SUCCESS;
     }
 
-    // A value the declared schemas do not allow is kept aside, and unknown to the rules.
+    // A value the declared schemas do not allow is kept aside, and unknown to the rules. Most
+    // values are settled by their kind alone, known where they are read: one bit test.
+    template <kind K>
     [[gnu::always_inline]] void conform(std::uint32_t schema, value& v) {
-        const value_rules& allowed = set->schema[schema].allowed;
-        if (!allowed.checks() || v.k == kind::unknown || allowed.admits(v)) [[likely]]
+        constexpr unsigned bit = 1u << static_cast<unsigned>(K);
+        if (schema == none || (settled[schema] & bit) != 0) [[likely]]
             return;
+        conform_closely(schema, v);
+    }
+
+    [[gnu::noinline]] void conform_closely(std::uint32_t schema, value& v) {
+        if (set->schema[schema].allowed.admits(v)) return;
         disallowed.push_back({schema, v});
         v = value::disallowed(static_cast<std::uint32_t>(disallowed.size() - 1));
     }
@@ -209,6 +216,7 @@ struct projector::state {
                 const schema_node* s = schema == none ? nullptr : &set->schema[schema];
                 if (s == nullptr || s->fields.empty()) {
                     out = value::object_of(mem->allocate_array<value>(1), 0, raw);
+                    conform<kind::object>(schema, out);
                     return walk<false>(v);
                 }
                 auto n = static_cast<std::uint32_t>(s->fields.size());
@@ -218,6 +226,7 @@ struct projector::state {
                 if (auto err = v.get_object().get(obj)) return err;
                 if (auto err = project_object(obj, *s, block + 1)) return err;
                 out = value::object_of(block, n, raw);
+                conform<kind::object>(schema, out);
                 return simdjson::SUCCESS;
             }
             case od::json_type::array: {
@@ -232,7 +241,6 @@ struct projector::state {
                     if (auto err = item.get(iv)) return err;
                     value x;
                     if (auto err = project_value(iv, element, x)) return err;
-                    if (element != none) conform(element, x);
                     stack.push_back(x);
                 }
                 auto n = static_cast<std::uint32_t>(stack.size() - base);
@@ -240,24 +248,28 @@ struct projector::state {
                 std::copy(stack.begin() + static_cast<std::ptrdiff_t>(base), stack.end(), items);
                 stack.resize(base);
                 out = value::list_of(items, n);
+                conform<kind::list>(schema, out);
                 return simdjson::SUCCESS;
             }
             case od::json_type::string: {
                 std::string_view s;
                 if (auto err = v.get_string().get(s)) return err;
                 out = value::str(composed_text(s, *mem));
+                conform<kind::text>(schema, out);
                 return simdjson::SUCCESS;
             }
             case od::json_type::number: {
                 double d;
                 if (auto err = v.get_double().get(d)) return err;
                 out = value::num(d);
+                conform<kind::number>(schema, out);
                 return simdjson::SUCCESS;
             }
             case od::json_type::boolean: {
                 bool b;
                 if (auto err = v.get_bool().get(b)) return err;
                 out = value::boolean(b);
+                conform<kind::boolean>(schema, out);
                 return simdjson::SUCCESS;
             }
             case od::json_type::null: {
@@ -400,6 +412,7 @@ bool is_blank(std::string_view s) {
 
 projector::projector(const compiled_set& set) : m(std::make_unique<state>()) {
     m->set = &set;
+    m->settled = set.settled_kinds.data();
     m->root.assign(set.schema[0].fields.size(), value{});
 }
 projector::~projector() = default;

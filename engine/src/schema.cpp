@@ -169,14 +169,16 @@ std::string number_wording(const value_rule& rule) {
 
 }  // namespace
 
-bool value_rule::number_fits(double d) const {
-    if (whole && d != std::trunc(d)) return false;
-    if (above_minimum ? !(d > minimum) : !(d >= minimum)) return false;
-    return below_maximum ? d < maximum : d <= maximum;
-}
-
-bool value_rule::is_listed(std::string_view s) const {
-    return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) { return t == s; });
+void value_rules::settle() {
+    settled = checks() ? value_rule::kind_bit(kind::unknown) : 0xFF;
+    for (const value_rule& r : any_of) {
+        // A number or a text may still be refused by its value; the other kinds only by theirs.
+        std::uint8_t open = r.kinds;
+        const bool bounded = r.whole || std::isfinite(r.minimum) || std::isfinite(r.maximum);
+        if (bounded) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::number));
+        if (!r.texts.empty()) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::text));
+        settled |= open;
+    }
 }
 
 value_rule value_rule_of(const schema_view& schema, const json* node) {

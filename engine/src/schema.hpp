@@ -4,6 +4,7 @@
 // be, for the projector, which makes a value the schema does not allow unknown to the rules
 // instead of letting `"speaker":"AI"` or `"turn":"1"` decide as if the record were valid.
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -77,8 +78,17 @@ struct value_rule {
     }
 
 private:
-    [[nodiscard]] bool number_fits(double d) const;
-    [[nodiscard]] bool is_listed(std::string_view s) const;
+    [[nodiscard]] bool number_fits(double d) const {
+        if (whole && d != std::trunc(d)) return false;
+        if (above_minimum ? !(d > minimum) : !(d >= minimum)) return false;
+        return below_maximum ? d < maximum : d <= maximum;
+    }
+    [[nodiscard]] bool is_listed(std::string_view s) const {
+        for (const std::string& t : texts) {
+            if (t.size() == s.size() && bytes_equal(t.data(), s.data(), s.size())) return true;
+        }
+        return false;
+    }
 };
 
 /// What the schema node allows (unchecked when it says nothing this checks).
@@ -88,14 +98,23 @@ private:
 struct value_rules {
     std::vector<value_rule> any_of;  // empty: anything, unchecked
     std::string wording;             // for notes: what the rules allow, `or` between them
+    // The kinds of which every value is allowed without a closer look (unknown always; every kind
+    // when unchecked): most checked values are settled by this one bit test.
+    std::uint8_t settled = 0xFF;
 
     [[nodiscard]] bool checks() const { return !any_of.empty(); }
+
+    /// Whether a value conforms.
     [[nodiscard]] bool admits(const value& v) const {
+        if ((settled & value_rule::kind_bit(v.k)) != 0) return true;
         for (const value_rule& r : any_of) {
             if (r.admits(v)) return true;
         }
         return false;
     }
+
+    /// Sets `settled` from `any_of`.
+    void settle();
 };
 
 /// Sets `wording` of the rules, and of each.
