@@ -20,6 +20,7 @@ struct serve_command_options {
     bool watch = false;
     std::string idle = "30m";
     std::string max_session_bytes = "256MiB";
+    std::string undetermined_as = "pass";
     std::string decision_log_max_waiting = "256MiB";
     std::string decision_log_when_full = "drop";
     std::vector<std::string> decision_log_omit;  // PATH or PATH:unless=FIELD

@@ -776,6 +776,7 @@ int server::start() {
     session_options so;
     so.idle = m.opts.idle;
     so.max_bytes = m.opts.max_session_bytes;
+    so.undetermined = m.opts.undetermined_as_violation ? undetermined_as::violation : undetermined_as::pass;
     m.sessions = std::make_unique<session_table>(*m.store, so);
     m.info = describe(bundle, m.store->generation());
     m.watcher.reset(stamp_files(m.opts.policies, m.info->files));
@@ -800,12 +801,14 @@ int server::start() {
         m.http.port(), event_loop_threads(m.opts), m.info->hash, m.info->policies.size(), m.info->rules,
         m.info->files.size(), ms);
     m.log->info(
-        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; max batch: {}",
+        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
+        "max batch: {}; undetermined as: {}",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
-        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch);
+        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
+        m.opts.undetermined_as_violation ? "violation" : "pass");
     if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;

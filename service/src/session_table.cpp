@@ -157,7 +157,7 @@ struct seen_set {
 };
 
 // The end-of-conversation decision of a conversation taken out of the table.
-decision close_conversation(live_conversation& c) {
+decision close_conversation(live_conversation& c, undetermined_as counted) {
     decision d;
     d.record_id = c.last_verdict.record_id;
     d.meta = c.last_verdict.meta;
@@ -166,6 +166,7 @@ decision close_conversation(live_conversation& c) {
     d.policy_hash = policy_hash(*c.set);
     evaluator_for(c.set).finish(c.state, d.findings);
     d.kind = combined_decision(d.findings);
+    count_undetermined_as(counted, *c.set, d);
     return d;
 }
 
@@ -259,7 +260,7 @@ struct session_table::impl {
                 s.publish_oldest();
             }
             evicted.fetch_add(1, std::memory_order_relaxed);
-            closed.push_back(close_conversation(victims.front()));
+            closed.push_back(close_conversation(victims.front(), options.undetermined));
         }
     }
 
@@ -279,7 +280,7 @@ struct session_table::impl {
         });
         std::vector<decision> closed;
         closed.reserve(ending.size());
-        for (live_conversation& c : ending) closed.push_back(close_conversation(c));
+        for (live_conversation& c : ending) closed.push_back(close_conversation(c, options.undetermined));
         return closed;
     }
 
@@ -346,6 +347,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
         // decide() with a new state then finish(), as the tracker's feed_alone emits them.
         if (!object && !judge.project_only(json, error)) return false;
         if (!judge_turn(judge, json, nullptr, out.verdict, error, why)) return false;
+        count_undetermined_as(options.undetermined, *set, out.verdict);
         out.decided = true;
         out.placement = "unordered";
         error.clear();  // peek()'s note on the absent fields is no error here
@@ -364,7 +366,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             conversation_list ending;
             take_out(s, found->second, ending);
             expired.fetch_add(1, std::memory_order_relaxed);
-            out.expired.push_back(close_conversation(ending.front()));
+            out.expired.push_back(close_conversation(ending.front(), options.undetermined));
             found = s.index.end();
         }
         conversation_list born;  // a new conversation stays here until its first record is accepted
@@ -392,6 +394,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             // A later turn: with no reorder window the tracker gives up on the missing turns at
             // once (its gap event) and decides the record.
             if (!judge_turn(judge, json, &c.state, out.verdict, error, why)) return false;
+            count_undetermined_as(options.undetermined, *set, out.verdict);
             out.decided = true;
             if (fit == turn_fit::ahead) {
                 out.placement = "gap";

@@ -268,6 +268,87 @@ BOOST_AUTO_TEST_CASE(explain_says_how_every_rule_came_out) {
     BOOST_TEST(log.find("explained-2") != std::string::npos);
 }
 
+namespace {
+
+// The decision lines of a decision log, by record id.
+std::multimap<std::string, json> logged_decisions(const fs::path& log) {
+    std::multimap<std::string, json> out;
+    std::istringstream in(read_text(log));
+    for (std::string line; std::getline(in, line);) {
+        const json entry = json::parse(line);
+        if (entry.contains("record")) out.emplace(entry["record"]["id"].get<std::string>(), entry);
+    }
+    return out;
+}
+
+// The finding of `rule` in a decision; fails the test when there is none.
+json finding_of(const json& decision, const std::string& rule) {
+    for (const json& f : decision["findings"]) {
+        if (f["rule"] == rule) return f;
+    }
+    BOOST_FAIL("no finding of `" + rule + "` in " + decision.dump());
+    return {};
+}
+
+}  // namespace
+
+// Emotion data kept with no word on consent: the blocking rule that needs the consent cannot be
+// judged. By default that decides nothing; with --undetermined-as violation the server fails
+// closed, and says so in its answer, its decision log and its metrics.
+BOOST_AUTO_TEST_CASE(undetermined_as_violation_fails_closed) {
+    const std::string kept_without_consent =
+        R"({"id":"fc-1","conversation_id":"fc","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"user",)"
+        R"("text":"I am so angry.","signals":{"emotions":[]},)"
+        R"("data_use":{"emotion_data_stored":true,"purpose":"support"}})";
+    const std::string rule = "emotion_storage_needs_consent";
+
+    served open_gate;
+    auto res = open_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json allowed = json::parse(res->body);
+    BOOST_TEST(allowed["decision"] == "allow");
+    BOOST_TEST(finding_of(allowed, rule)["outcome"] == "undetermined");
+    BOOST_TEST(finding_of(allowed, rule)["remedies"].empty());
+    BOOST_TEST(open_gate.process->output().find("undetermined as: pass") != std::string::npos);
+    BOOST_TEST(open_gate.terminate() == 0);
+
+    served closed_gate({"--undetermined-as", "violation", "--decision-log", "decisions.jsonl"});
+    res = closed_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json denied = json::parse(res->body);
+    BOOST_TEST(denied["decision"] == "deny");
+    const json finding = finding_of(denied, rule);
+    BOOST_TEST(finding["outcome"] == "undetermined");  // what is known; only the decision fails closed
+    BOOST_TEST(finding["missing"] == json::array({"user.consent.emotion_analysis"}));
+    BOOST_TEST(finding["remedies"] ==
+               json::parse(R"([{"type":"block"},{"type":"notify","argument":"privacy-office"}])"));
+    // A resend gets the same answer.
+    res = closed_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)["decision"] == "deny");
+    BOOST_TEST(json::parse(res->body)["repeat"] == true);
+    BOOST_TEST(closed_gate.metric(R"(vigil_decisions_total{decision="deny"})") == 1);
+    BOOST_TEST(closed_gate.metric(R"(vigil_decisions_total{decision="allow"})") == 0);
+    BOOST_TEST(closed_gate.process->output().find("undetermined as: violation") != std::string::npos,
+               closed_gate.process->output());
+    BOOST_REQUIRE_EQUAL(closed_gate.terminate(), 0);
+
+    const auto logged = logged_decisions(closed_gate.dir.path() / "decisions.jsonl");
+    BOOST_REQUIRE_EQUAL(logged.count("fc-1"), 1u);
+    const json& line = logged.find("fc-1")->second;
+    BOOST_TEST(line["decision"]["decision"] == "deny");
+    BOOST_TEST(finding_of(line["decision"], rule)["outcome"] == "undetermined");
+
+    // Anything else is refused at start.
+    temp_dir dir;
+    child refused({"serve", "--policy", (source_dir / "policies").string(), "--undetermined-as", "deny"}, dir.path(),
+                  dir.path() / "out");
+    BOOST_TEST(refused.wait(20s) == 2);
+    BOOST_TEST(refused.output().find("--undetermined-as") != std::string::npos, refused.output());
+}
+
 // A record 200,000 levels deep, under the body limit: refused, where it had crashed the server.
 BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
     served s;

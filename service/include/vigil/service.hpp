@@ -77,6 +77,10 @@ struct session_options {
     /// bookkeeping). When a new turn would go over it, the least recently fed conversations are
     /// closed first (evicted, and counted).
     std::size_t max_bytes = 256u << 20;
+    /// What an undetermined finding counts as in the decisions the table gives, end-of-conversation
+    /// ones included (count_undetermined_as): with undetermined_as::violation a service fails
+    /// closed, a rule that could not be judged applying its remedies.
+    undetermined_as undetermined = undetermined_as::pass;
 };
 
 /// What a live turn gave.
