@@ -6,6 +6,8 @@
 //   evaluated earlier  -> "duplicate", not decided (the last one decided, resent byte for byte:
 //                         a repeat, answered with the decision it had)
 //   given up earlier   -> "out_of_order", not decided
+//   too far ahead      -> "too_far_ahead", not decided, the conversation left as it was (a
+//                         conversation the table does not hold takes any turn)
 //   no id or no turn   -> decided as a conversation of its own, closed at once ("unordered")
 //
 // Concurrency: 64 shards by hash of conversation_id, each a mutex over a map and a list kept in
@@ -319,6 +321,12 @@ void repeat_last(const live_conversation& c, live_result& out) {
     out.missing_last = c.last_missing_last;
 }
 
+// Deciding `turn` would give up more than `max_gap` turns (0: no limit) before it: a wrong turn
+// number rather than turns lost, which would put the conversation past every real turn after it.
+bool too_far_ahead(std::int64_t turn, std::int64_t next_turn, std::uint64_t max_gap) {
+    return max_gap != 0 && turn > next_turn && static_cast<std::uint64_t>(turn - next_turn) > max_gap;
+}
+
 void clear_verdict(decision& d) {
     d.record_id = nullptr;
     d.conversation_id = nullptr;
@@ -337,6 +345,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
     out.repeated_placement.clear();
     if (why) why->clear();
     out.missing_first = out.missing_last = 0;
+    out.expected_turn = 0;
     out.closed.clear();
     out.expired.clear();
     const std::shared_ptr<const compiled_set>& set = current_set();
@@ -377,6 +386,18 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             born.back().set = set;
         }
         live_conversation& c = fresh ? born.back() : *found->second;
+
+        if (!fresh && too_far_ahead(key.turn, c.next_turn, options.max_turn_gap)) {
+            // Refused before anything moves, the feed time included: a conversation that gets
+            // only such turns still goes idle, and its next turn then starts it afresh. Validated
+            // first, so that a record that is not one is refused as such.
+            if (!judge.project_only(json, error)) return false;
+            out.placement = "too_far_ahead";
+            out.expected_turn = c.next_turn;
+            clear_verdict(out.verdict);
+            error.clear();
+            return true;
+        }
 
         if (c.set != set) {
             // A state belongs to one compiled set: the first turn under a new set starts afresh

@@ -527,4 +527,56 @@ BOOST_AUTO_TEST_CASE(an_undetermined_obligation_at_the_end_counts_as_the_table_s
                boost::test_tools::per_element());
 }
 
+// A turn number far ahead of its conversation's is refused instead of decided as a gap that would
+// put the conversation past every real turn after it; the conversation stays as it was.
+BOOST_AUTO_TEST_CASE(a_turn_too_far_ahead_is_refused_and_leaves_its_conversation_as_it_was) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_table table(store, {.idle = std::chrono::minutes(1), .max_turn_gap = 3});
+    vigil::live_result out;
+    std::string error;
+    const auto feed = [&](const std::string& line, std::int64_t ms) {
+        BOOST_REQUIRE_MESSAGE(table.decide(line, at(ms), out, error), error);
+        return out.placement;
+    };
+    BOOST_TEST(feed(record("a", 1), 0) == "first");
+    // Waiting for turn 2: turn 5 skips 3 turns, the most allowed.
+    BOOST_TEST(feed(record("a", 5), 1) == "gap");
+    BOOST_TEST(out.missing_first == 2);
+    BOOST_TEST(out.missing_last == 4);
+    const auto bytes = table.counters().bytes;
+
+    // Waiting for turn 6: turn 10 would skip 4.
+    BOOST_TEST(feed(record("a", 10, false, true), 2) == "too_far_ahead");
+    BOOST_TEST(!out.decided);
+    BOOST_TEST(!out.repeat);
+    BOOST_TEST(out.expected_turn == 6);
+    BOOST_TEST(out.verdict.findings.empty());
+    BOOST_TEST(feed(record("a", 9007199254740992), 3) == "too_far_ahead");
+    BOOST_TEST(table.counters().bytes == bytes);
+    BOOST_TEST(table.counters().open == 1u);
+    // A record that is not one is refused as such, far ahead or not.
+    BOOST_TEST(!table.decide(R"({"conversation_id":"a","turn":100,"ask":)", at(4), out, error));
+
+    // The next real turn is decided as if nothing had come.
+    BOOST_TEST(feed(record("a", 6), 5) == "in_order");
+    BOOST_TEST(out.decided);
+
+    // A conversation the table does not hold has no turn to measure against: any turn is taken.
+    BOOST_TEST(feed(record("b", 1000), 6) == "gap");
+    BOOST_TEST(out.missing_last == 999);
+    BOOST_TEST(feed(record("c", 9007199254740992), 7) == "gap");
+
+    // Refused turns do not feed a conversation: one that gets only those goes idle, and its next
+    // turn starts it afresh at any number.
+    BOOST_TEST(feed(record("b", 2000), 50'000) == "too_far_ahead");
+    BOOST_TEST(table.expire(at(61'000)).size() == 3u);  // a, b and c, fed last at 5, 6 and 7 ms
+    BOOST_TEST(feed(record("b", 2000), 62'000) == "gap");
+
+    // 0: no limit, every gap decided.
+    vigil::session_table unbounded(store, {.max_turn_gap = 0});
+    BOOST_REQUIRE(unbounded.decide(record("a", 1), at(0), out, error));
+    BOOST_REQUIRE(unbounded.decide(record("a", 9007199254740992), at(1), out, error));
+    BOOST_TEST(out.placement == "gap");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
