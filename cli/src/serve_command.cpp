@@ -100,6 +100,16 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "closed first")
         ->check(size_validator())
         ->capture_default_str();
+    cmd->add_option("--max-turn-gap", o.max_turn_gap,
+                    "the most turns one turn may skip ahead of the turn its conversation waits for; a turn "
+                    "further ahead gets a 409 and is not decided (0: no limit)")
+        ->check(whole_number())
+        ->capture_default_str();
+    cmd->add_option("--undetermined-as", o.undetermined_as,
+                    "what a rule that cannot be judged (a field it needs is missing) counts as in the decision: "
+                    "pass, or violation, its remedies applying (a `block` denies: fail closed)")
+        ->check(CLI::IsMember({"pass", "violation"}))
+        ->capture_default_str();
     cmd->add_option("--max-body", o.max_body, "the largest request body accepted (413 above)")
         ->check(size_validator())
         ->capture_default_str();
@@ -131,6 +141,8 @@ int run_serve(const serve_command_options& o) {
     opts.watch = o.watch;
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
+    opts.max_turn_gap = o.max_turn_gap;
+    opts.undetermined_as_violation = o.undetermined_as == "violation";
     opts.decision_log_max_waiting = *server::parse_size(o.decision_log_max_waiting);
     opts.refuse_when_log_full = o.decision_log_when_full == "refuse";
     opts.max_body = *server::parse_size(o.max_body);

@@ -3,6 +3,7 @@
 // this file only turns the command line into its options.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct serve_command_options {
     bool watch = false;
     std::string idle = "30m";
     std::string max_session_bytes = "256MiB";
+    std::uint64_t max_turn_gap = 1000;  // 0: no limit
+    std::string undetermined_as = "pass";
     std::string decision_log_max_waiting = "256MiB";
     std::string decision_log_when_full = "drop";
     std::vector<std::string> decision_log_omit;  // PATH or PATH:unless=FIELD

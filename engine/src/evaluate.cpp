@@ -1710,16 +1710,25 @@ struct evaluator::impl {
     }
 };
 
-decision_kind combined_decision(const std::vector<finding>& findings) {
+decision_kind combined_decision(const std::vector<finding>& findings, undetermined_as counted) {
+    const bool undetermined_counts = counted == undetermined_as::violation;
     bool remedies = false;
     for (const finding& f : findings) {
-        if (f.result != outcome::violation) continue;
+        if (f.result != outcome::violation && !(undetermined_counts && f.result == outcome::undetermined)) continue;
         for (const remedy_out& r : f.remedies) {
             if (r.kind == "block") return decision_kind::deny;
             remedies = true;
         }
     }
     return remedies ? decision_kind::allow_with_remedies : decision_kind::allow;
+}
+
+void count_undetermined_as(undetermined_as counted, const compiled_set& set, decision& d) {
+    if (counted == undetermined_as::pass) return;
+    for (finding& f : d.findings) {
+        if (f.result == outcome::undetermined) f.remedies = set.rules.at(f.rule_index).remedies;
+    }
+    d.kind = combined_decision(d.findings, counted);
 }
 
 evaluator::evaluator(std::shared_ptr<const compiled_set> set) : m_impl(std::make_unique<impl>(std::move(set))) {}

@@ -389,17 +389,7 @@ struct server::impl {
         log_closed(r.closed, "evicted");
 
         if (!r.decided && !r.repeat) {
-            const bool duplicate = r.placement == "duplicate";
-            json body =
-                error_body(duplicate ? "duplicate_turn" : "out_of_order_turn",
-                           duplicate ? "turn " + std::to_string(facts.turn) + " of conversation " + quoted_id(facts) +
-                                           " was already decided; it is not decided again"
-                                     : "turn " + std::to_string(facts.turn) + " of conversation " + quoted_id(facts) +
-                                           " arrived after the conversation moved past it; it is not decided");
-            body["error"]["placement"] = r.placement;
-            body["error"]["conversation_id"] = facts.conversation_id;
-            body["error"]["turn"] = facts.turn;
-            out = json_text(body);
+            out = json_text(turn_refused(facts, r));
             return 409;
         }
 
@@ -421,6 +411,31 @@ struct server::impl {
         out.push_back('}');
         counters.decide_latency(steady::now() - t0);
         return 200;
+    }
+
+    // The 409 answer to a turn the session table would not decide in its conversation.
+    json turn_refused(const record_key& facts, const live_result& r) const {
+        const std::string turn = "turn " + std::to_string(facts.turn) + " of conversation " + quoted_id(facts);
+        json body;
+        if (r.placement == "duplicate") {
+            body = error_body("duplicate_turn", turn + " was already decided; it is not decided again");
+        } else if (r.placement == "too_far_ahead") {
+            body = error_body("turn_too_far_ahead",
+                              turn + " would skip " + std::to_string(facts.turn - r.expected_turn) +
+                                  " turns from turn " + std::to_string(r.expected_turn) +
+                                  ", the next expected, and at most " + std::to_string(opts.max_turn_gap) +
+                                  " may be skipped (--max-turn-gap); it is not decided and the conversation is "
+                                  "left as it was");
+            body["error"]["expected_turn"] = r.expected_turn;
+            body["error"]["max_turn_gap"] = opts.max_turn_gap;
+        } else {
+            body = error_body("out_of_order_turn",
+                              turn + " arrived after the conversation moved past it; it is not decided");
+        }
+        body["error"]["placement"] = r.placement;
+        body["error"]["conversation_id"] = facts.conversation_id;
+        body["error"]["turn"] = facts.turn;
+        return body;
     }
 
     static void append_explanations(const std::vector<rule_explanation>& why, std::string& out) {
@@ -776,6 +791,8 @@ int server::start() {
     session_options so;
     so.idle = m.opts.idle;
     so.max_bytes = m.opts.max_session_bytes;
+    so.max_turn_gap = m.opts.max_turn_gap;
+    so.undetermined = m.opts.undetermined_as_violation ? undetermined_as::violation : undetermined_as::pass;
     m.sessions = std::make_unique<session_table>(*m.store, so);
     m.info = describe(bundle, m.store->generation());
     m.watcher.reset(stamp_files(m.opts.policies, m.info->files));
@@ -800,12 +817,15 @@ int server::start() {
         m.http.port(), event_loop_threads(m.opts), m.info->hash, m.info->policies.size(), m.info->rules,
         m.info->files.size(), ms);
     m.log->info(
-        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; max batch: {}",
+        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
+        "max batch: {}; max turn gap: {}; undetermined as: {}",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
-        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch);
+        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
+        m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
+        m.opts.undetermined_as_violation ? "violation" : "pass");
     if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;

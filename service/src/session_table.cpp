@@ -6,6 +6,8 @@
 //   evaluated earlier  -> "duplicate", not decided (the last one decided, resent byte for byte:
 //                         a repeat, answered with the decision it had)
 //   given up earlier   -> "out_of_order", not decided
+//   too far ahead      -> "too_far_ahead", not decided, the conversation left as it was (a
+//                         conversation the table does not hold takes any turn)
 //   no id or no turn   -> decided as a conversation of its own, closed at once ("unordered")
 //
 // Concurrency: 64 shards by hash of conversation_id, each a mutex over a map and a list kept in
@@ -157,7 +159,7 @@ struct seen_set {
 };
 
 // The end-of-conversation decision of a conversation taken out of the table.
-decision close_conversation(live_conversation& c) {
+decision close_conversation(live_conversation& c, undetermined_as counted) {
     decision d;
     d.record_id = c.last_verdict.record_id;
     d.meta = c.last_verdict.meta;
@@ -166,6 +168,7 @@ decision close_conversation(live_conversation& c) {
     d.policy_hash = policy_hash(*c.set);
     evaluator_for(c.set).finish(c.state, d.findings);
     d.kind = combined_decision(d.findings);
+    count_undetermined_as(counted, *c.set, d);
     return d;
 }
 
@@ -259,7 +262,7 @@ struct session_table::impl {
                 s.publish_oldest();
             }
             evicted.fetch_add(1, std::memory_order_relaxed);
-            closed.push_back(close_conversation(victims.front()));
+            closed.push_back(close_conversation(victims.front(), options.undetermined));
         }
     }
 
@@ -279,7 +282,7 @@ struct session_table::impl {
         });
         std::vector<decision> closed;
         closed.reserve(ending.size());
-        for (live_conversation& c : ending) closed.push_back(close_conversation(c));
+        for (live_conversation& c : ending) closed.push_back(close_conversation(c, options.undetermined));
         return closed;
     }
 
@@ -318,6 +321,12 @@ void repeat_last(const live_conversation& c, live_result& out) {
     out.missing_last = c.last_missing_last;
 }
 
+// Deciding `turn` would give up more than `max_gap` turns (0: no limit) before it: a wrong turn
+// number rather than turns lost, which would put the conversation past every real turn after it.
+bool too_far_ahead(std::int64_t turn, std::int64_t next_turn, std::uint64_t max_gap) {
+    return max_gap != 0 && turn > next_turn && static_cast<std::uint64_t>(turn - next_turn) > max_gap;
+}
+
 void clear_verdict(decision& d) {
     d.record_id = nullptr;
     d.conversation_id = nullptr;
@@ -336,6 +345,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
     out.repeated_placement.clear();
     if (why) why->clear();
     out.missing_first = out.missing_last = 0;
+    out.expected_turn = 0;
     out.closed.clear();
     out.expired.clear();
     const std::shared_ptr<const compiled_set>& set = current_set();
@@ -346,6 +356,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
         // decide() with a new state then finish(), as the tracker's feed_alone emits them.
         if (!object && !judge.project_only(json, error)) return false;
         if (!judge_turn(judge, json, nullptr, out.verdict, error, why)) return false;
+        count_undetermined_as(options.undetermined, *set, out.verdict);
         out.decided = true;
         out.placement = "unordered";
         error.clear();  // peek()'s note on the absent fields is no error here
@@ -364,7 +375,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             conversation_list ending;
             take_out(s, found->second, ending);
             expired.fetch_add(1, std::memory_order_relaxed);
-            out.expired.push_back(close_conversation(ending.front()));
+            out.expired.push_back(close_conversation(ending.front(), options.undetermined));
             found = s.index.end();
         }
         conversation_list born;  // a new conversation stays here until its first record is accepted
@@ -375,6 +386,18 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             born.back().set = set;
         }
         live_conversation& c = fresh ? born.back() : *found->second;
+
+        if (!fresh && too_far_ahead(key.turn, c.next_turn, options.max_turn_gap)) {
+            // Refused before anything moves, the feed time included: a conversation that gets
+            // only such turns still goes idle, and its next turn then starts it afresh. Validated
+            // first, so that a record that is not one is refused as such.
+            if (!judge.project_only(json, error)) return false;
+            out.placement = "too_far_ahead";
+            out.expected_turn = c.next_turn;
+            clear_verdict(out.verdict);
+            error.clear();
+            return true;
+        }
 
         if (c.set != set) {
             // A state belongs to one compiled set: the first turn under a new set starts afresh
@@ -392,6 +415,7 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             // A later turn: with no reorder window the tracker gives up on the missing turns at
             // once (its gap event) and decides the record.
             if (!judge_turn(judge, json, &c.state, out.verdict, error, why)) return false;
+            count_undetermined_as(options.undetermined, *set, out.verdict);
             out.decided = true;
             if (fit == turn_fit::ahead) {
                 out.placement = "gap";

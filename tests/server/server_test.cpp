@@ -268,6 +268,173 @@ BOOST_AUTO_TEST_CASE(explain_says_how_every_rule_came_out) {
     BOOST_TEST(log.find("explained-2") != std::string::npos);
 }
 
+namespace {
+
+// The decision lines of a decision log, by record id.
+std::multimap<std::string, json> logged_decisions(const fs::path& log) {
+    std::multimap<std::string, json> out;
+    std::istringstream in(read_text(log));
+    for (std::string line; std::getline(in, line);) {
+        const json entry = json::parse(line);
+        if (entry.contains("record")) out.emplace(entry["record"]["id"].get<std::string>(), entry);
+    }
+    return out;
+}
+
+// The finding of `rule` in a decision; fails the test when there is none.
+json finding_of(const json& decision, const std::string& rule) {
+    for (const json& f : decision["findings"]) {
+        if (f["rule"] == rule) return f;
+    }
+    BOOST_FAIL("no finding of `" + rule + "` in " + decision.dump());
+    return {};
+}
+
+}  // namespace
+
+// Emotion data kept with no word on consent: the blocking rule that needs the consent cannot be
+// judged. By default that decides nothing; with --undetermined-as violation the server fails
+// closed, and says so in its answer, its decision log and its metrics.
+BOOST_AUTO_TEST_CASE(undetermined_as_violation_fails_closed) {
+    const std::string kept_without_consent =
+        R"({"id":"fc-1","conversation_id":"fc","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"user",)"
+        R"("text":"I am so angry.","signals":{"emotions":[]},)"
+        R"("data_use":{"emotion_data_stored":true,"purpose":"support"}})";
+    const std::string rule = "emotion_storage_needs_consent";
+
+    served open_gate;
+    auto res = open_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json allowed = json::parse(res->body);
+    BOOST_TEST(allowed["decision"] == "allow");
+    BOOST_TEST(finding_of(allowed, rule)["outcome"] == "undetermined");
+    BOOST_TEST(finding_of(allowed, rule)["remedies"].empty());
+    BOOST_TEST(open_gate.process->output().find("undetermined as: pass") != std::string::npos);
+    BOOST_TEST(open_gate.terminate() == 0);
+
+    served closed_gate({"--undetermined-as", "violation", "--decision-log", "decisions.jsonl"});
+    res = closed_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json denied = json::parse(res->body);
+    BOOST_TEST(denied["decision"] == "deny");
+    const json finding = finding_of(denied, rule);
+    BOOST_TEST(finding["outcome"] == "undetermined");  // what is known; only the decision fails closed
+    BOOST_TEST(finding["missing"] == json::array({"user.consent.emotion_analysis"}));
+    BOOST_TEST(finding["remedies"] ==
+               json::parse(R"([{"type":"block"},{"type":"notify","argument":"privacy-office"}])"));
+    // A resend gets the same answer.
+    res = closed_gate.post("/v1/decide", kept_without_consent);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(json::parse(res->body)["decision"] == "deny");
+    BOOST_TEST(json::parse(res->body)["repeat"] == true);
+    BOOST_TEST(closed_gate.metric(R"(vigil_decisions_total{decision="deny"})") == 1);
+    BOOST_TEST(closed_gate.metric(R"(vigil_decisions_total{decision="allow"})") == 0);
+    BOOST_TEST(closed_gate.process->output().find("undetermined as: violation") != std::string::npos,
+               closed_gate.process->output());
+    BOOST_REQUIRE_EQUAL(closed_gate.terminate(), 0);
+
+    const auto logged = logged_decisions(closed_gate.dir.path() / "decisions.jsonl");
+    BOOST_REQUIRE_EQUAL(logged.count("fc-1"), 1u);
+    const json& line = logged.find("fc-1")->second;
+    BOOST_TEST(line["decision"]["decision"] == "deny");
+    BOOST_TEST(finding_of(line["decision"], rule)["outcome"] == "undetermined");
+
+    // Anything else is refused at start.
+    temp_dir dir;
+    child refused({"serve", "--policy", (source_dir / "policies").string(), "--undetermined-as", "deny"}, dir.path(),
+                  dir.path() / "out");
+    BOOST_TEST(refused.wait(20s) == 2);
+    BOOST_TEST(refused.output().find("--undetermined-as") != std::string::npos, refused.output());
+}
+
+// A turn number far ahead of its conversation's (a wrong number) is refused with a 409 instead of
+// being decided as a gap that would put the conversation past every real turn after it.
+BOOST_AUTO_TEST_CASE(a_turn_too_far_ahead_is_refused_and_changes_nothing) {
+    served s({"--decision-log", "decisions.jsonl"});  // the default --max-turn-gap, 1000
+    const auto turn = [](const std::string& conversation, std::int64_t n) {
+        return R"({"id":")" + conversation + "-" + std::to_string(n) + R"(","conversation_id":")" + conversation +
+               R"(","turn":)" + std::to_string(n) + R"(,"speaker":"user","text":"hi"})";
+    };
+    const auto placement = [&](const std::string& conversation, std::int64_t n) {
+        auto res = s.post("/v1/decide", turn(conversation, n));
+        BOOST_REQUIRE(res);
+        BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+        return json::parse(res->body)["placement"].get<std::string>();
+    };
+    for (int n = 1; n <= 3; ++n) placement("far", n);
+
+    // The example of docs/server.md: 2^53 in a conversation at turn 3.
+    const json e = error_of(s.post("/v1/decide", turn("far", 9007199254740992)), 409, "turn_too_far_ahead");
+    BOOST_TEST(e["placement"] == "too_far_ahead");
+    BOOST_TEST(e["conversation_id"] == "far");
+    BOOST_TEST(e["turn"] == 9007199254740992);
+    BOOST_TEST(e["expected_turn"] == 4);
+    BOOST_TEST(e["max_turn_gap"] == 1000);
+    BOOST_TEST(e["message"] ==
+               "turn 9007199254740992 of conversation `far` would skip 9007199254740988 turns from turn 4, the next "
+               "expected, and at most 1000 may be skipped (--max-turn-gap); it is not decided and the conversation "
+               "is left as it was");
+    // The conversation did not move: its next turn is decided in order.
+    BOOST_TEST(placement("far", 4) == "in_order");
+
+    // The boundary: waiting for turn 5, turn 1005 skips 1000 turns and is decided; then, waiting
+    // for turn 1006, turn 2007 would skip 1001.
+    BOOST_TEST(placement("far", 1005) == "gap");
+    error_of(s.post("/v1/decide", turn("far", 2007)), 409, "turn_too_far_ahead");
+    BOOST_TEST(placement("far", 2006) == "gap");
+
+    // First contact: a conversation the server holds no turn of takes any number.
+    BOOST_TEST(placement("restarted", 9007199254740992) == "gap");
+
+    // A batch, element by element.
+    auto res = s.post("/v1/decide/batch", "[" + turn("far", 2007) + "," + turn("far", 5000) + "," + turn("far", 2008) +
+                                              "," + turn("new", 123456) + "]");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json batch = json::parse(res->body);
+    BOOST_REQUIRE_EQUAL(batch.size(), 4u);
+    BOOST_TEST(batch[0]["placement"] == "in_order");
+    BOOST_TEST(batch[1]["error"]["code"] == "turn_too_far_ahead");
+    BOOST_TEST(batch[1]["error"]["status"] == 409);
+    BOOST_TEST(batch[1]["error"]["index"] == 1);
+    BOOST_TEST(batch[1]["error"]["expected_turn"] == 2008);
+    BOOST_TEST(batch[2]["placement"] == "in_order");
+    BOOST_TEST(batch[3]["placement"] == "gap");
+
+    BOOST_TEST(s.metric(R"(vigil_http_requests_total{endpoint="/v1/decide",status="409"})") == 2);
+    BOOST_TEST(s.process->output().find("max turn gap: 1000") != std::string::npos, s.process->output());
+    BOOST_REQUIRE_EQUAL(s.terminate(), 0);
+
+    // Refused turns are not in the decision log (turn 2007 is there once: the batch decided it).
+    const auto logged = logged_decisions(s.dir.path() / "decisions.jsonl");
+    BOOST_TEST(logged.count("far-9007199254740992") == 0u);
+    BOOST_TEST(logged.count("far-5000") == 0u);
+    BOOST_TEST(logged.count("far-2007") == 1u);
+    BOOST_TEST(logged.size() == 10u);  // far 1-4, 1005, 2006-2008, restarted, new
+}
+
+// --max-turn-gap 0 sets no limit, and a limit must be a whole number.
+BOOST_AUTO_TEST_CASE(max_turn_gap_0_decides_every_gap) {
+    served s({"--max-turn-gap", "0"});
+    const std::string first = R"({"id":"u-1","conversation_id":"u","turn":1,"speaker":"user"})";
+    const std::string far = R"({"id":"u-2","conversation_id":"u","turn":9007199254740992,"speaker":"user"})";
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", first)->status, 200);
+    auto res = s.post("/v1/decide", far);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    BOOST_TEST(json::parse(res->body)["placement"] == "gap");
+    BOOST_TEST(s.process->output().find("max turn gap: none") != std::string::npos, s.process->output());
+    BOOST_TEST(s.terminate() == 0);
+
+    temp_dir dir;
+    child refused({"serve", "--policy", (source_dir / "policies").string(), "--max-turn-gap", "-1"}, dir.path(),
+                  dir.path() / "out");
+    BOOST_TEST(refused.wait(20s) == 2);
+    BOOST_TEST(refused.output().find("--max-turn-gap: expected a whole number") != std::string::npos, refused.output());
+}
+
 // A record 200,000 levels deep, under the body limit: refused, where it had crashed the server.
 BOOST_AUTO_TEST_CASE(a_record_nested_too_deeply_is_refused) {
     served s;

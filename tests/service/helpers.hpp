@@ -3,6 +3,7 @@
 // conversation, and clock points.
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -71,11 +72,12 @@ policy "t" {
 )";
 
 /// A record of `conversation` at `turn`.
-inline std::string record(const std::string& conversation, int turn, bool ask = false, bool flag = false) {
+inline std::string record(const std::string& conversation, std::int64_t turn, bool ask = false, bool flag = false) {
     char text[256];
-    std::snprintf(
-        text, sizeof text, R"({"id":"r-%s-%d","conversation_id":"%s","turn":%d,"ask":%s,"answered":false,"flag":%s})",
-        conversation.c_str(), turn, conversation.c_str(), turn, ask ? "true" : "false", flag ? "true" : "false");
+    std::snprintf(text, sizeof text,
+                  R"({"id":"r-%s-%lld","conversation_id":"%s","turn":%lld,"ask":%s,"answered":false,"flag":%s})",
+                  conversation.c_str(), static_cast<long long>(turn), conversation.c_str(),
+                  static_cast<long long>(turn), ask ? "true" : "false", flag ? "true" : "false");
     return text;
 }
 

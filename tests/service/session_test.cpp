@@ -410,4 +410,173 @@ BOOST_AUTO_TEST_CASE(a_replaced_set_restarts_the_state_of_each_conversation_once
     BOOST_TEST(closed[1].findings.empty());
 }
 
+/// A blocking rule and a disclosing one, which an AI turn without `user.age` or `ai.disclosed`
+/// leaves undetermined, and a reviewed obligation that a turn without `answered` leaves open.
+const char* const gate_policy = R"(
+policy "gate" {
+  version "1"
+  rule adults_only {
+    severity high
+    when speaker == "ai"
+    require user.age >= 18
+    message "the person is a minor"
+    remedy block
+  }
+  rule disclosed {
+    severity low
+    when speaker == "ai"
+    require ai.disclosed == true
+    message "the AI did not say it is one"
+    remedy disclose
+  }
+  rule asked_is_answered {
+    severity medium
+    when ask == true
+    then within 2 turns require answered == true
+    message "a question was not answered"
+    remedy review
+  }
+}
+)";
+
+// An AI turn that asks nothing, turn 1 of a conversation of its own; `rest`: its other members.
+std::string ai_turn(const std::string& conversation, const std::string& rest) {
+    return R"({"id":")" + conversation + R"(","conversation_id":")" + conversation +
+           R"(","turn":1,"speaker":"ai","ask":false,)" + rest + "}";
+}
+
+// The remedy kinds of a finding, in order.
+std::vector<std::string> remedy_kinds(const vigil::finding& f) {
+    std::vector<std::string> kinds;
+    for (const auto& r : f.remedies) kinds.push_back(r.kind);
+    return kinds;
+}
+
+// By default an undetermined finding decides nothing; counted as a violation (fail closed), its
+// rule's remedies apply: a block denies. Either way the finding says it is undetermined.
+BOOST_AUTO_TEST_CASE(an_undetermined_finding_can_count_as_a_violation_of_its_rule) {
+    vigil::policy_store store(load_text(gate_policy));
+    vigil::session_table open_table(store, {});
+    vigil::session_table closed_table(store, {.undetermined = vigil::undetermined_as::violation});
+    const auto decide = [](vigil::session_table& table, const std::string& line) {
+        vigil::live_result out;
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(table.decide(line, at(0), out, error), error);
+        BOOST_REQUIRE(out.decided);
+        return out.verdict;
+    };
+    struct turn_case {
+        std::string line;
+        std::string open_kind, closed_kind;
+    };
+    const turn_case cases[] = {
+        {ai_turn("no-age", R"("ai":{"disclosed":true})"), "allow", "deny"},
+        {ai_turn("no-disclosure", R"("user":{"age":30})"), "allow", "allow_with_remedies"},
+        {ai_turn("minor", R"("user":{"age":12},"ai":{"disclosed":true})"), "deny", "deny"},
+        {ai_turn("judged", R"("user":{"age":30},"ai":{"disclosed":true})"), "allow", "allow"},
+        // No conversation: decided as one of its own, closed at once.
+        {R"({"id":"alone","speaker":"ai","ask":false,"ai":{"disclosed":true}})", "allow", "deny"},
+    };
+    for (const turn_case& c : cases) {
+        BOOST_TEST_CONTEXT(c.line) {
+            const vigil::decision open = decide(open_table, c.line);
+            const vigil::decision closed = decide(closed_table, c.line);
+            BOOST_TEST(vigil::decision_name(open.kind) == c.open_kind);
+            BOOST_TEST(vigil::decision_name(closed.kind) == c.closed_kind);
+            BOOST_REQUIRE_EQUAL(open.findings.size(), closed.findings.size());
+            for (std::size_t i = 0; i < open.findings.size(); ++i) {
+                const vigil::finding& f = closed.findings[i];
+                BOOST_TEST(f.rule == open.findings[i].rule);
+                BOOST_TEST((f.result == open.findings[i].result));
+                if (f.result == vigil::outcome::undetermined) {
+                    BOOST_TEST(open.findings[i].remedies.empty());
+                    const std::vector<std::string> expected{f.rule == "adults_only" ? "block" : "disclose"};
+                    BOOST_TEST(remedy_kinds(f) == expected, boost::test_tools::per_element());
+                }
+            }
+        }
+    }
+    const vigil::decision no_age = decide(closed_table, ai_turn("no-age-again", R"("ai":{"disclosed":true})"));
+    BOOST_REQUIRE_EQUAL(no_age.findings.size(), 1u);
+    BOOST_TEST(vigil::outcome_name(no_age.findings[0].result) == "undetermined");
+}
+
+// The end of a conversation decides as its turns do: an obligation left open by a turn that
+// lacked the field it needs is undetermined, and fails closed too.
+BOOST_AUTO_TEST_CASE(an_undetermined_obligation_at_the_end_counts_as_the_table_says) {
+    vigil::policy_store store(load_text(gate_policy));
+    const auto closing = [&](vigil::undetermined_as counted) {
+        vigil::session_table table(store, {.undetermined = counted});
+        vigil::live_result out;
+        std::string error;
+        BOOST_REQUIRE(table.decide(R"({"id":"q-1","conversation_id":"q","turn":1,"speaker":"user","ask":true})", at(0),
+                                   out, error));
+        BOOST_REQUIRE(
+            table.decide(R"({"id":"q-2","conversation_id":"q","turn":2,"speaker":"user"})", at(1), out, error));
+        const auto closed = table.close_all();
+        BOOST_REQUIRE_EQUAL(closed.size(), 1u);
+        BOOST_REQUIRE_EQUAL(closed[0].findings.size(), 1u);
+        BOOST_TEST(closed[0].findings[0].rule == "asked_is_answered");
+        BOOST_TEST(vigil::outcome_name(closed[0].findings[0].result) == "undetermined");
+        return closed[0];
+    };
+    BOOST_TEST(vigil::decision_name(closing(vigil::undetermined_as::pass).kind) == "allow");
+    const vigil::decision failed_closed = closing(vigil::undetermined_as::violation);
+    BOOST_TEST(vigil::decision_name(failed_closed.kind) == "allow_with_remedies");
+    BOOST_TEST(remedy_kinds(failed_closed.findings[0]) == std::vector<std::string>{"review"},
+               boost::test_tools::per_element());
+}
+
+// A turn number far ahead of its conversation's is refused instead of decided as a gap that would
+// put the conversation past every real turn after it; the conversation stays as it was.
+BOOST_AUTO_TEST_CASE(a_turn_too_far_ahead_is_refused_and_leaves_its_conversation_as_it_was) {
+    vigil::policy_store store(load_text(ask_policy));
+    vigil::session_table table(store, {.idle = std::chrono::minutes(1), .max_turn_gap = 3});
+    vigil::live_result out;
+    std::string error;
+    const auto feed = [&](const std::string& line, std::int64_t ms) {
+        BOOST_REQUIRE_MESSAGE(table.decide(line, at(ms), out, error), error);
+        return out.placement;
+    };
+    BOOST_TEST(feed(record("a", 1), 0) == "first");
+    // Waiting for turn 2: turn 5 skips 3 turns, the most allowed.
+    BOOST_TEST(feed(record("a", 5), 1) == "gap");
+    BOOST_TEST(out.missing_first == 2);
+    BOOST_TEST(out.missing_last == 4);
+    const auto bytes = table.counters().bytes;
+
+    // Waiting for turn 6: turn 10 would skip 4.
+    BOOST_TEST(feed(record("a", 10, false, true), 2) == "too_far_ahead");
+    BOOST_TEST(!out.decided);
+    BOOST_TEST(!out.repeat);
+    BOOST_TEST(out.expected_turn == 6);
+    BOOST_TEST(out.verdict.findings.empty());
+    BOOST_TEST(feed(record("a", 9007199254740992), 3) == "too_far_ahead");
+    BOOST_TEST(table.counters().bytes == bytes);
+    BOOST_TEST(table.counters().open == 1u);
+    // A record that is not one is refused as such, far ahead or not.
+    BOOST_TEST(!table.decide(R"({"conversation_id":"a","turn":100,"ask":)", at(4), out, error));
+
+    // The next real turn is decided as if nothing had come.
+    BOOST_TEST(feed(record("a", 6), 5) == "in_order");
+    BOOST_TEST(out.decided);
+
+    // A conversation the table does not hold has no turn to measure against: any turn is taken.
+    BOOST_TEST(feed(record("b", 1000), 6) == "gap");
+    BOOST_TEST(out.missing_last == 999);
+    BOOST_TEST(feed(record("c", 9007199254740992), 7) == "gap");
+
+    // Refused turns do not feed a conversation: one that gets only those goes idle, and its next
+    // turn starts it afresh at any number.
+    BOOST_TEST(feed(record("b", 2000), 50'000) == "too_far_ahead");
+    BOOST_TEST(table.expire(at(61'000)).size() == 3u);  // a, b and c, fed last at 5, 6 and 7 ms
+    BOOST_TEST(feed(record("b", 2000), 62'000) == "gap");
+
+    // 0: no limit, every gap decided.
+    vigil::session_table unbounded(store, {.max_turn_gap = 0});
+    BOOST_REQUIRE(unbounded.decide(record("a", 1), at(0), out, error));
+    BOOST_REQUIRE(unbounded.decide(record("a", 9007199254740992), at(1), out, error));
+    BOOST_TEST(out.placement == "gap");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -84,7 +84,9 @@ struct finding {
     std::string evidence;
     std::vector<std::string> missing;  // for undetermined: the absent paths that left it open
     std::vector<std::string> errors;   // run-time problems (a text where a number was expected, ...)
-    std::vector<remedy_out> remedies;  // for violations only
+    /// For violations; an undetermined finding has its rule's remedies only once
+    /// count_undetermined_as() counted it as a violation.
+    std::vector<remedy_out> remedies;
     /// Where each `{...}` placeholder of the rule's message template was rendered in `message`, in
     /// template order, as byte offsets [first, second); empty when the message is not the template
     /// (an undetermined finding, a rule without one). So that a copy of the message can leave out
@@ -154,9 +156,29 @@ struct rule_explanation {
 /// "definitions"}]}]}.
 [[nodiscard]] nlohmann::json to_json(const rule_explanation& e);
 
+/// What an undetermined finding counts as when findings are combined into a decision. Either way
+/// the finding is reported as undetermined: this is only about the decision.
+enum class undetermined_as : std::uint8_t {
+    /// Decides nothing, as a rule that passed (the default: a rule that cannot be judged does not
+    /// deny).
+    pass,
+    /// Its rule's remedies apply, as for a violation: a `block` denies (fail closed, for a gate
+    /// that must not let through what it could not judge).
+    violation,
+};
+
 /// The decision a set of findings makes: deny when a violation has a `block` remedy, else
-/// allow_with_remedies when a violation has any remedy, else allow.
-[[nodiscard]] decision_kind combined_decision(const std::vector<finding>& findings);
+/// allow_with_remedies when a violation has any remedy, else allow. With undetermined_as::violation
+/// undetermined findings count as violations, with the remedies they carry (the evaluator gives
+/// them none: count_undetermined_as() does).
+[[nodiscard]] decision_kind combined_decision(const std::vector<finding>& findings,
+                                              undetermined_as counted = undetermined_as::pass);
+
+/// Makes the undetermined findings of `d`, decided with `set`, count as `counted`: with
+/// undetermined_as::violation each gets its rule's remedies and `d.kind` is combined_decision() of
+/// them counted so; with undetermined_as::pass, `d` stays as the evaluator made it. A finding of
+/// another set is a bug (std::out_of_range when its rule_index is not one of `set`).
+void count_undetermined_as(undetermined_as counted, const compiled_set& set, decision& d);
 
 /// One decision as a JSON object: {"record_id", "conversation_id", "decision", "findings": [...],
 /// "meta" (parsed; null when the record has none), "policy_hash"}; each finding {"policy", "version",

@@ -69,6 +69,12 @@ struct options {
     std::chrono::milliseconds idle{30 * 60 * 1000};
     /// The most bytes the state of all open conversations may hold (session_options::max_bytes).
     std::size_t max_session_bytes = std::size_t{256} << 20;
+    /// The most turns a gap may give up (session_options::max_turn_gap): a turn further ahead of
+    /// the turn its conversation waits for gets a 409 `turn_too_far_ahead`. 0: no limit.
+    std::uint64_t max_turn_gap = 1000;
+    /// Fail closed: an undetermined finding counts as a violation of its rule in the decision, its
+    /// rule's remedies applying (undetermined_as::violation, session_options::undetermined).
+    bool undetermined_as_violation = false;
     /// The largest request body accepted; a larger one gets a 413.
     std::size_t max_body = std::size_t{1} << 20;
     /// The most elements a POST /v1/decide/batch may have; more get a 413 and nothing is decided.

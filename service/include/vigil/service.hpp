@@ -77,6 +77,15 @@ struct session_options {
     /// bookkeeping). When a new turn would go over it, the least recently fed conversations are
     /// closed first (evicted, and counted).
     std::size_t max_bytes = 256u << 20;
+    /// What an undetermined finding counts as in the decisions the table gives, end-of-conversation
+    /// ones included (count_undetermined_as): with undetermined_as::violation a service fails
+    /// closed, a rule that could not be judged applying its remedies.
+    undetermined_as undetermined = undetermined_as::pass;
+    /// The most turns a gap may give up: a turn more than this ahead of the turn its conversation
+    /// waits for is refused ("too_far_ahead"), so that one wrong turn number cannot put the
+    /// conversation past every real turn after it. A conversation the table does not hold takes
+    /// any turn, having none to measure against. 0: no limit, every gap is decided.
+    std::uint64_t max_turn_gap = 1000;
 };
 
 /// What a live turn gave.
@@ -88,11 +97,14 @@ struct live_result {
     decision verdict;
     /// How the turn fitted its conversation: "first" (turn 1 of a conversation the table did not
     /// hold), "in_order", "gap" (earlier turns never came, or the conversation was closed and
-    /// this turn reopens it; decided anyway), "duplicate" (a turn already decided) or
-    /// "out_of_order" (a turn given up in an earlier gap; neither is decided), "unordered" (no
-    /// usable conversation_id or turn: decided as a conversation of its own, closed at once).
+    /// this turn reopens it; decided anyway), "duplicate" (a turn already decided),
+    /// "out_of_order" (a turn given up in an earlier gap) or "too_far_ahead" (a turn more than
+    /// max_turn_gap past the turn its conversation waits for; none of these three is decided, and
+    /// a turn too far ahead leaves its conversation exactly as it was, not even fed), "unordered"
+    /// (no usable conversation_id or turn: decided as a conversation of its own, closed at once).
     std::string placement;
     std::int64_t missing_first = 0, missing_last = 0;  // for "gap"
+    std::int64_t expected_turn = 0;                    // for "too_far_ahead": the turn it waits for
     /// For a "duplicate" that is the conversation's last decided turn sent again byte for byte (a
     /// client that timed out and resent it): true, `verdict` is that turn's decision,
     /// `repeated_placement` its placement then ("first", "in_order" or "gap", with `missing_first`
@@ -126,12 +138,13 @@ struct session_counters {
 ///
 /// Live turns are judged as a tracker with a reorder window of 0 judges them (a service cannot
 /// wait for a late turn): so the decision log of a service, replayed with `--reorder-window 0`,
-/// gives the same findings. A conversation keeps the compiled set it started with until that set
-/// is replaced in the store; its next turn then starts a fresh state under the new set (counted in
-/// reset_by_reload), because a state belongs to one compiled set. Obligations open under the old
-/// set are dropped then, not reported; the turn order is kept (a turn decided before the reload is
-/// still a duplicate after it). A conversation not fed again after a reload ends under its own
-/// set, with that set's hash.
+/// gives the same findings. (A turn too far ahead, which the tracker would take as a gap, is
+/// refused and so never in the log.) A conversation keeps the compiled set it started with until
+/// that set is replaced in the store; its next turn then starts a fresh state under the new set
+/// (counted in reset_by_reload), because a state belongs to one compiled set. Obligations open
+/// under the old set are dropped then, not reported; the turn order is kept (a turn decided before
+/// the reload is still a duplicate after it). A conversation not fed again after a reload ends
+/// under its own set, with that set's hash.
 ///
 /// Threading: 64 shards by hash of conversation_id, each with a mutex held while one of its turns
 /// is decided; each thread decides with its own evaluator (a small thread_local cache keyed by
