@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -624,6 +625,66 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --resume-within 30 --log-level off").status == 2);
     BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
                    .status == 3);
+}
+
+// docs/cli.md, `vigil replay --fail-on`: a turn-order problem of a kind named fails the run with 1,
+// as a violation does, whatever kinds the log has besides; without it the exit status ignores them.
+BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-fail-on";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const auto record = [](int turn) {
+        return R"({"id":"r-)" + std::to_string(turn) + R"(","conversation_id":"c-1","turn":)" + std::to_string(turn) +
+               R"(,"text":"hello"})" + "\n";
+    };
+    // With no reorder window, turn 3 gives up turn 2 (a gap), which then comes late (out of order).
+    const std::map<std::string, std::pair<std::string, std::set<std::string>>> logs = {
+        {"clean", {record(1) + record(2), {}}},
+        {"gap", {record(1) + record(3), {"gap"}}},
+        {"duplicate", {record(1) + record(2) + record(2), {"duplicate"}}},
+        {"late", {record(1) + record(3) + record(2), {"gap", "out_of_order"}}},
+    };
+    const auto replay = [&](const std::string& log, const std::string& options) {
+        return run_vigil("replay --policy '" + policy + "' '" + (dir / (log + ".jsonl")).string() +
+                         "' --reorder-window 0 -o /dev/null " + options);
+    };
+    for (const auto& [name, log] : logs) {
+        std::ofstream(dir / (name + ".jsonl")) << log.first;
+        BOOST_TEST(replay(name, "--log-level off").status == 0, name);
+        for (const std::string kind : {"gap", "duplicate", "out_of_order"}) {
+            const int expected = log.second.count(kind) != 0 ? 1 : 0;
+            BOOST_TEST(replay(name, "--fail-on " + kind + " --log-level off").status == expected, name << ", " << kind);
+        }
+        const int any = log.second.empty() ? 0 : 1;
+        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order --log-level off").status == any, name);
+        BOOST_TEST(
+            replay(name, "--fail-on out_of_order --fail-on duplicate --fail-on gap --log-level off").status == any,
+            name);
+    }
+    // The run says why it failed, naming the kinds asked for that the log has.
+    const auto late = replay("late", "--fail-on duplicate,out_of_order");
+    BOOST_TEST(late.status == 1);
+    BOOST_TEST(late.output.find("vigil: the log's turn order fails the run (--fail-on): 1 record out of order\n") !=
+                   std::string::npos,
+               late.output);
+    // A malformed line is bad input whatever --fail-on says.
+    std::ofstream(dir / "broken.jsonl") << record(1) << "{broken\n" << record(3);
+    BOOST_TEST(replay("broken", "--fail-on gap --log-level off").status == 2);
+
+    // An unknown kind is a usage error that names it, and the kind it may stand for.
+    for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
+             {"--fail-on gaps",
+              "--fail-on: `gaps` is not a kind of turn-order problem (gap, duplicate, out_of_order); "
+              "did you mean `gap`?"},
+             {"--fail-on gap,late", "--fail-on: `late` is not a kind of turn-order problem"},
+             {"--fail-on ''", "--fail-on: expected a kind of turn-order problem"}}) {
+        const auto r = replay("clean", option);
+        BOOST_TEST(r.status == 2, option);
+        BOOST_TEST(r.output.find(message) != std::string::npos, option << ": " << r.output);
+        BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+    }
 }
 
 // docs/auditors-guide.md shows what replay prints for a generated log, and the same log replayed
