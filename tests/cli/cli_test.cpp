@@ -108,17 +108,60 @@ BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
     for (std::string line; std::getline(input, line);) ++input_lines;
     BOOST_TEST(lines.size() == input_lines);
     BOOST_TEST(r.status == 2);
-    std::size_t errors = 0;
+    std::size_t errors = 0, blank = 0;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const auto answer = nlohmann::json::parse(lines[i]);
         if (answer.contains("error")) {
             ++errors;
             BOOST_TEST(answer["line"] == i + 1);
+        } else if (answer.contains("blank")) {  // answered, not malformed
+            ++blank;
+            BOOST_TEST(answer == nlohmann::json({{"line", i + 1}, {"blank", true}}));
         } else {
             BOOST_TEST(answer.contains("decision"));
         }
     }
     BOOST_TEST(errors >= 2u);
+    BOOST_TEST(blank == 1u);
+}
+
+// A blank line holds no record, and is not a malformed one: a log that ends in one (or has some
+// inside) exits as it does without them, in eval and in replay, and both count them apart.
+BOOST_AUTO_TEST_CASE(blank_lines_do_not_change_the_exit_status) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-blank";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string policy = (dir / "p.vigil").string(), clean = (dir / "clean.jsonl").string(),
+                      summary = (dir / "summary.json").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const std::string examples = read_file(std::string(VIGIL_SOURCE_DIR) + "/examples/records.jsonl");
+    std::ofstream(clean) << examples;
+    const std::string blanks = (dir / "blanks.jsonl").string();
+    std::ofstream(blanks) << "\n"
+                          << examples.substr(0, examples.find('\n') + 1) << " \t\n"
+                          << examples.substr(examples.find('\n') + 1) << "\n";
+    for (const auto& policies : {std::string("policies/"), policy}) {
+        const auto without =
+            run_vigil("replay --policy '" + policies + "' '" + clean + "' -o /dev/null --log-level off");
+        const auto with = run_vigil("replay --policy '" + policies + "' '" + blanks +
+                                    "' -o /dev/null --summary-json '" + summary + "'");
+        BOOST_TEST(without.status == (policies == policy ? 0 : 1));  // the shipped policies find violations
+        BOOST_TEST(with.status == without.status, policies << ": " << with.output);
+        BOOST_TEST(
+            with.output.find("vigil: 3 blank lines (empty or only whitespace), not evaluated\n") != std::string::npos,
+            with.output);
+        const auto j = nlohmann::json::parse(read_file(summary));
+        BOOST_TEST(j["blank_lines"] == 3);
+        BOOST_TEST(j["malformed"]["count"] == 0);
+        BOOST_TEST(j["lines"] == j["decided"].get<int>() + 3);
+
+        const auto eval_without = run_vigil("eval --policy '" + policies + "' --input '" + clean + "' --log-level off");
+        const auto eval_with = run_vigil("eval --policy '" + policies + "' --input '" + blanks + "'");
+        BOOST_TEST(eval_with.status == eval_without.status, policies << ": " << eval_with.output);
+        BOOST_TEST(eval_with.output.find("{\"blank\":true,\"line\":3}\n") != std::string::npos, eval_with.output);
+        BOOST_TEST(eval_with.output.find("malformed") == std::string::npos, eval_with.output);
+        BOOST_TEST(eval_with.output.find(" lines in (3 blank), ") != std::string::npos, eval_with.output);
+    }
 }
 
 // Lines over --max-line (two of this input) get an answer like any malformed line, with their length; the others are
