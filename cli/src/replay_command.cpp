@@ -104,6 +104,24 @@ std::string turn_order_failures(const replay::summary& s, const std::vector<std:
     return text;
 }
 
+// Whether the policies' record schemas allow every --group-by field (record_schemas_allow): a
+// misspelt one would count every record under `null`, as if no record had the field. Logs each
+// one they do not, with the schema's field it may stand for.
+bool group_by_fields_declared(const compiled_set& set, spdlog::logger& logger) {
+    bool declared = true;
+    std::vector<std::string> known;  // listed for the first field refused
+    for (const auto& field : carried_fields(set)) {
+        if (record_schemas_allow(set, field)) continue;
+        if (known.empty()) known = record_schema_fields(set);
+        std::string message = "--group-by: `" + field + "` is not a field of any record schema the policies declare";
+        if (const auto guess = closest_match(field, known)) message += "; did you mean `" + *guess + "`?";
+        logger.error("{}", message);
+        declared = false;
+    }
+    if (!declared) logger.error("nothing was evaluated");
+    return declared;
+}
+
 // Whether two paths name one file: the same path, or the same file under another name (a link,
 // `./`, `..`). A file that is not a regular one (/dev/null, a pipe) is not emptied by writing it.
 bool same_file(const std::string& a, const std::string& b) {
@@ -251,6 +269,7 @@ int run_replay(const replay_command_options& o) {
         return exit_bad_policy;
     }
     print_policy_diagnostics(policies);  // warnings
+    if (!group_by_fields_declared(*policies.set, *logger)) return exit_bad_input;
     if (!ready_to_replay(o, *logger)) return exit_bad_input;
 
     output_file out(stdout);

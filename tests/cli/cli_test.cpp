@@ -670,6 +670,40 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
                    .status == 3);
 }
 
+// A --group-by field that the policies' record schemas do not allow is refused before anything is
+// read, with the schema's field it may stand for: misspelt, it counted every record under `null`.
+// A field below a free-form object (`meta`) goes, and without a schema any field does.
+BOOST_AUTO_TEST_CASE(replay_refuses_a_group_by_field_outside_the_record_schema) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-group-by";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string findings = (dir / "findings.jsonl").string();
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl -o '" + findings +
+                             "' --group-by lnaguage --group-by meta.tenant --group-by singals.distress "
+                             "--group-by language.code --group-by lnaguage");
+    BOOST_TEST(r.status == 2);
+    const std::string refused = "` is not a field of any record schema the policies declare";
+    for (const std::string& line :
+         {"vigil: --group-by: `lnaguage" + refused + "; did you mean `language`?\n",
+          "vigil: --group-by: `singals.distress" + refused + "; did you mean `signals.distress`?\n",
+          "vigil: --group-by: `language.code" + refused + "\n", std::string("vigil: nothing was evaluated\n")})
+        BOOST_TEST(r.output.find(line) != std::string::npos, line << " not in\n" << r.output);
+    BOOST_TEST(r.output.find("`lnaguage") == r.output.rfind("`lnaguage"), r.output);  // said once
+    BOOST_TEST(r.output.find("meta.tenant") == std::string::npos, r.output);
+    BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+    BOOST_TEST(!fs::exists(findings));
+
+    const auto declared = run_vigil(
+        "replay --policy policies/ examples/records.jsonl -o /dev/null --group-by language "
+        "--group-by meta.tenant --group-by signals.distress --log-level off");
+    BOOST_TEST(declared.status == 1, declared.output);  // the violations of the examples
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const auto schemaless = run_vigil("replay --policy '" + policy +
+                                      "' examples/records.jsonl -o /dev/null --group-by lnaguage --log-level off");
+    BOOST_TEST(schemaless.status == 0, schemaless.output);
+}
+
 // docs/cli.md, `vigil replay --fail-on`: a turn-order problem of a kind named fails the run with 1,
 // as a violation does, whatever kinds the log has besides; without it the exit status ignores them.
 BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
