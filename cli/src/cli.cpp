@@ -111,6 +111,7 @@ struct eval_tally {
     std::size_t violations = 0;
     std::size_t undetermined = 0;
     std::vector<std::size_t> malformed;
+    std::size_t blank = 0;  // lines without a record (replay::is_blank_line), answered but not malformed
 };
 
 // `vigil eval --profile`: the evaluator's measurements, the writing of answers, and the time of
@@ -168,6 +169,11 @@ int standard_output_written(int status) {
 
 std::string malformed_line(std::size_t line, const std::string& reason) {
     return json_text(nlohmann::json{{"line", line}, {"error", reason}});
+}
+
+// The answer to a line without a record: there is one all the same, so that answer N is line N's.
+std::string blank_line(std::size_t line) {
+    return json_text(nlohmann::json{{"line", line}, {"blank", true}});
 }
 
 void tally_decision(eval_tally& tally, const decision& d) {
@@ -232,9 +238,9 @@ int run_eval(const eval_options& options) {
         if (in.too_long()) {
             tally.malformed.push_back(tally.lines);
             answer = malformed_line(tally.lines, replay::long_line_reason(in.long_line_length(), in.max_line()));
-        } else if (line.find_first_not_of(" \t") == std::string::npos) {
-            tally.malformed.push_back(tally.lines);
-            answer = malformed_line(tally.lines, "empty line");
+        } else if (replay::is_blank_line(line)) {
+            ++tally.blank;
+            answer = blank_line(tally.lines);
         } else if (options.explain
                        ? judge.explain(line, d, why, error)
                        : judge.decide(record_text{line, true}, d, error)) {  // parsed where the reader put it
@@ -264,9 +270,10 @@ int run_eval(const eval_options& options) {
         return exit_bad_input;
     }
 
-    const std::size_t records = tally.lines - tally.malformed.size();
-    logger->info("{} in, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
-                 plural(tally.lines, "line"), plural(records, "record"), tally.by_kind[0], tally.by_kind[1],
+    const std::size_t records = tally.lines - tally.malformed.size() - tally.blank;
+    const std::string blank = tally.blank > 0 ? " (" + std::to_string(tally.blank) + " blank)" : "";
+    logger->info("{} in{}, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
+                 plural(tally.lines, "line"), blank, plural(records, "record"), tally.by_kind[0], tally.by_kind[1],
                  tally.by_kind[2], plural(tally.violations, "violation"), tally.undetermined);
     if (profiling) {
         for (const std::string& text : profiling->lines(*policies.set)) logger->info("{}", text);

@@ -60,6 +60,68 @@ CLI::Validator duration_or_zero() {
         "DURATION");
 }
 
+// The turn-order problems --fail-on takes, named as the findings file names their events, with
+// the summary's count of each and its words for one and for several.
+struct turn_order_problem {
+    std::string_view kind;
+    std::uint64_t replay::summary::*count;
+    std::string_view one;
+    std::string_view many;
+};
+constexpr turn_order_problem turn_order_problems[] = {
+    {"gap", &replay::summary::gaps, "gap", "gaps"},
+    {"duplicate", &replay::summary::duplicates, "duplicate", "duplicates"},
+    {"out_of_order", &replay::summary::out_of_order, "record out of order", "records out of order"},
+};
+
+CLI::Validator turn_order_kind() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::vector<std::string> kinds;
+            std::string listed;
+            for (const auto& p : turn_order_problems) {
+                kinds.emplace_back(p.kind);
+                listed += (listed.empty() ? "" : ", ") + kinds.back();
+            }
+            if (std::find(kinds.begin(), kinds.end(), text) != kinds.end()) return "";
+            if (text.empty()) return "expected a kind of turn-order problem (" + listed + ")";
+            std::string why = "`" + text + "` is not a kind of turn-order problem (" + listed + ")";
+            if (const auto guess = closest_match(text, kinds)) why += "; did you mean `" + *guess + "`?";
+            return why;
+        },
+        "KIND");
+}
+
+// The turn-order problems of the kinds `fail_on` names that the replay met, counted in words
+// ("2 gaps, 1 duplicate"); empty when it met none of them.
+std::string turn_order_failures(const replay::summary& s, const std::vector<std::string>& fail_on) {
+    std::string text;
+    for (const auto& p : turn_order_problems) {
+        const std::uint64_t count = s.*p.count;
+        if (count == 0 || std::find(fail_on.begin(), fail_on.end(), p.kind) == fail_on.end()) continue;
+        text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + std::string(count == 1 ? p.one : p.many);
+    }
+    return text;
+}
+
+// Whether the policies' record schemas allow every --group-by field (record_schemas_allow): a
+// misspelt one would count every record under `null`, as if no record had the field. Logs each
+// one they do not, with the schema's field it may stand for.
+bool group_by_fields_declared(const compiled_set& set, spdlog::logger& logger) {
+    bool declared = true;
+    std::vector<std::string> known;  // listed for the first field refused
+    for (const auto& field : carried_fields(set)) {
+        if (record_schemas_allow(set, field)) continue;
+        if (known.empty()) known = record_schema_fields(set);
+        std::string message = "--group-by: `" + field + "` is not a field of any record schema the policies declare";
+        if (const auto guess = closest_match(field, known)) message += "; did you mean `" + *guess + "`?";
+        logger.error("{}", message);
+        declared = false;
+    }
+    if (!declared) logger.error("nothing was evaluated");
+    return declared;
+}
+
 // Whether two paths name one file: the same path, or the same file under another name (a link,
 // `./`, `..`). A file that is not a regular one (/dev/null, a pipe) is not emptied by writing it.
 bool same_file(const std::string& a, const std::string& b) {
@@ -170,6 +232,12 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
             },
             "FIELD"))
         ->allow_extra_args(false);
+    cmd->add_option("--fail-on", o.fail_on,
+                    "also exit with 1 when the log has turn-order problems of these kinds: gap, duplicate, "
+                    "out_of_order (comma-separated, or repeat the option)")
+        ->delimiter(',')
+        ->check(turn_order_kind())
+        ->allow_extra_args(false);
     cmd->add_flag("--explain", o.explain,
                   "each finding of a record also says how every part of its rule came out on it (as vigil eval "
                   "--explain); slower");
@@ -201,6 +269,7 @@ int run_replay(const replay_command_options& o) {
         return exit_bad_policy;
     }
     print_policy_diagnostics(policies);  // warnings
+    if (!group_by_fields_declared(*policies.set, *logger)) return exit_bad_input;
     if (!ready_to_replay(o, *logger)) return exit_bad_input;
 
     output_file out(stdout);
@@ -278,13 +347,17 @@ int run_replay(const replay_command_options& o) {
         }
     }
 
+    // Asked for by the auditor, turn-order problems are something found, as violations are: the
+    // log was read, and what it lacks is known (bad input, exit 2, is what could not be read).
+    const std::string turn_order = turn_order_failures(summary, o.fail_on);
+    if (!turn_order.empty()) logger->warn("the log's turn order fails the run (--fail-on): {}", turn_order);
     if (!summary.unreadable.empty() || summary.malformed > 0) return exit_bad_input;
     if (summary.decided > 0 && summary.outside_effect == summary.decided) {
         // Allowed without a finding, the records would pass for clean: as if nothing was evaluated.
         logger->error("no policy was in effect at the time of any record; nothing was judged");
         return exit_bad_input;
     }
-    if (summary.violations > 0) return exit_findings;
+    if (summary.violations > 0 || !turn_order.empty()) return exit_findings;
     return exit_clean;
 }
 

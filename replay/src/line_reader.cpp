@@ -162,4 +162,8 @@ std::string long_line_reason(std::uint64_t length, std::size_t limit) {
            " (--max-line): not read";
 }
 
+bool is_blank_line(std::string_view line) {
+    return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
 }  // namespace vigil::replay

@@ -324,6 +324,7 @@ public:
         s.decided = total.decided;
         s.malformed = total.malformed;
         s.without_record = m_without_record;
+        s.blank_lines = m_blank_lines;
         for (const auto& [id, error] : total.first_malformed)
             s.first_malformed.push_back({m_files[detail::file_of(id)], detail::line_of(id), error});
         s.duplicates = total.duplicates;
@@ -493,6 +494,10 @@ private:
     // holds that buffer, and the record is parsed where it lies. A record member of a line is
     // copied into the batch, with a zero after it.
     void add_line(batch& b, const line_reader& reader, std::string_view text, line_id id) {
+        if (is_blank_line(text)) {  // no record to place or judge: counted, as a service's note is
+            ++m_blank_lines;
+            return;
+        }
         line_slot& slot = next_slot(b, id);
         std::string_view record = text;
         if (!m_opts.record_member.empty() && !member_json(text, m_opts.record_member, record, slot.peeked.error)) {
@@ -730,6 +735,7 @@ private:
     // reader state
     std::size_t m_batch_bytes = 0;
     std::uint64_t m_without_record = 0;
+    std::uint64_t m_blank_lines = 0;
     bool m_timed = false;
     std::int64_t m_now = 0;
 

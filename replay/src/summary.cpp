@@ -229,6 +229,7 @@ ordered to_json(const summary& s) {
     j["records_outside_effective_periods"] = {{"count", s.outside_effect}, {"first", std::move(outside)}};
     j["malformed"] = {{"count", s.malformed}, {"first", problems_json(s.first_malformed)}};
     j["without_record"] = s.without_record;
+    j["blank_lines"] = s.blank_lines;
     j["gaps"] = s.gaps;
     j["gaps_at_start"] = s.gaps_at_start;
     j["missing_turns"] = s.missing_turns;
@@ -311,6 +312,10 @@ std::vector<summary_line> render_text(const summary& s) {
     if (s.without_record > 0) {
         out.push_back({false, plural(s.without_record, "line", "lines") +
                                   " without a record (a service's notes such as conversation_closed), not evaluated"});
+    }
+    if (s.blank_lines > 0) {
+        out.push_back(
+            {false, plural(s.blank_lines, "blank line", "blank lines") + " (empty or only whitespace), not evaluated"});
     }
     if (s.malformed > 0) {
         std::string where;

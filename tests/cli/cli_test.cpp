@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -107,17 +108,60 @@ BOOST_AUTO_TEST_CASE(eval_answers_every_line_around_a_malformed_one) {
     for (std::string line; std::getline(input, line);) ++input_lines;
     BOOST_TEST(lines.size() == input_lines);
     BOOST_TEST(r.status == 2);
-    std::size_t errors = 0;
+    std::size_t errors = 0, blank = 0;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const auto answer = nlohmann::json::parse(lines[i]);
         if (answer.contains("error")) {
             ++errors;
             BOOST_TEST(answer["line"] == i + 1);
+        } else if (answer.contains("blank")) {  // answered, not malformed
+            ++blank;
+            BOOST_TEST(answer == nlohmann::json({{"line", i + 1}, {"blank", true}}));
         } else {
             BOOST_TEST(answer.contains("decision"));
         }
     }
     BOOST_TEST(errors >= 2u);
+    BOOST_TEST(blank == 1u);
+}
+
+// A blank line holds no record, and is not a malformed one: a log that ends in one (or has some
+// inside) exits as it does without them, in eval and in replay, and both count them apart.
+BOOST_AUTO_TEST_CASE(blank_lines_do_not_change_the_exit_status) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-blank";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string policy = (dir / "p.vigil").string(), clean = (dir / "clean.jsonl").string(),
+                      summary = (dir / "summary.json").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const std::string examples = read_file(std::string(VIGIL_SOURCE_DIR) + "/examples/records.jsonl");
+    std::ofstream(clean) << examples;
+    const std::string blanks = (dir / "blanks.jsonl").string();
+    std::ofstream(blanks) << "\n"
+                          << examples.substr(0, examples.find('\n') + 1) << " \t\n"
+                          << examples.substr(examples.find('\n') + 1) << "\n";
+    for (const auto& policies : {std::string("policies/"), policy}) {
+        const auto without =
+            run_vigil("replay --policy '" + policies + "' '" + clean + "' -o /dev/null --log-level off");
+        const auto with = run_vigil("replay --policy '" + policies + "' '" + blanks +
+                                    "' -o /dev/null --summary-json '" + summary + "'");
+        BOOST_TEST(without.status == (policies == policy ? 0 : 1));  // the shipped policies find violations
+        BOOST_TEST(with.status == without.status, policies << ": " << with.output);
+        BOOST_TEST(
+            with.output.find("vigil: 3 blank lines (empty or only whitespace), not evaluated\n") != std::string::npos,
+            with.output);
+        const auto j = nlohmann::json::parse(read_file(summary));
+        BOOST_TEST(j["blank_lines"] == 3);
+        BOOST_TEST(j["malformed"]["count"] == 0);
+        BOOST_TEST(j["lines"] == j["decided"].get<int>() + 3);
+
+        const auto eval_without = run_vigil("eval --policy '" + policies + "' --input '" + clean + "' --log-level off");
+        const auto eval_with = run_vigil("eval --policy '" + policies + "' --input '" + blanks + "'");
+        BOOST_TEST(eval_with.status == eval_without.status, policies << ": " << eval_with.output);
+        BOOST_TEST(eval_with.output.find("{\"blank\":true,\"line\":3}\n") != std::string::npos, eval_with.output);
+        BOOST_TEST(eval_with.output.find("malformed") == std::string::npos, eval_with.output);
+        BOOST_TEST(eval_with.output.find(" lines in (3 blank), ") != std::string::npos, eval_with.output);
+    }
 }
 
 // Lines over --max-line (two of this input) get an answer like any malformed line, with their length; the others are
@@ -624,6 +668,100 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
     BOOST_TEST(run_vigil("replay --policy policies/ '" + log + "' --resume-within 30 --log-level off").status == 2);
     BOOST_TEST(run_vigil("replay --policy tests/golden/cli/semantic_errors.vigil '" + log + "' --log-level off")
                    .status == 3);
+}
+
+// A --group-by field that the policies' record schemas do not allow is refused before anything is
+// read, with the schema's field it may stand for: misspelt, it counted every record under `null`.
+// A field below a free-form object (`meta`) goes, and without a schema any field does.
+BOOST_AUTO_TEST_CASE(replay_refuses_a_group_by_field_outside_the_record_schema) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-group-by";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string findings = (dir / "findings.jsonl").string();
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl -o '" + findings +
+                             "' --group-by lnaguage --group-by meta.tenant --group-by singals.distress "
+                             "--group-by language.code --group-by lnaguage");
+    BOOST_TEST(r.status == 2);
+    const std::string refused = "` is not a field of any record schema the policies declare";
+    for (const std::string& line :
+         {"vigil: --group-by: `lnaguage" + refused + "; did you mean `language`?\n",
+          "vigil: --group-by: `singals.distress" + refused + "; did you mean `signals.distress`?\n",
+          "vigil: --group-by: `language.code" + refused + "\n", std::string("vigil: nothing was evaluated\n")})
+        BOOST_TEST(r.output.find(line) != std::string::npos, line << " not in\n" << r.output);
+    BOOST_TEST(r.output.find("`lnaguage") == r.output.rfind("`lnaguage"), r.output);  // said once
+    BOOST_TEST(r.output.find("meta.tenant") == std::string::npos, r.output);
+    BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+    BOOST_TEST(!fs::exists(findings));
+
+    const auto declared = run_vigil(
+        "replay --policy policies/ examples/records.jsonl -o /dev/null --group-by language "
+        "--group-by meta.tenant --group-by signals.distress --log-level off");
+    BOOST_TEST(declared.status == 1, declared.output);  // the violations of the examples
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const auto schemaless = run_vigil("replay --policy '" + policy +
+                                      "' examples/records.jsonl -o /dev/null --group-by lnaguage --log-level off");
+    BOOST_TEST(schemaless.status == 0, schemaless.output);
+}
+
+// docs/cli.md, `vigil replay --fail-on`: a turn-order problem of a kind named fails the run with 1,
+// as a violation does, whatever kinds the log has besides; without it the exit status ignores them.
+BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-fail-on";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n";
+    const auto record = [](int turn) {
+        return R"({"id":"r-)" + std::to_string(turn) + R"(","conversation_id":"c-1","turn":)" + std::to_string(turn) +
+               R"(,"text":"hello"})" + "\n";
+    };
+    // With no reorder window, turn 3 gives up turn 2 (a gap), which then comes late (out of order).
+    const std::map<std::string, std::pair<std::string, std::set<std::string>>> logs = {
+        {"clean", {record(1) + record(2), {}}},
+        {"gap", {record(1) + record(3), {"gap"}}},
+        {"duplicate", {record(1) + record(2) + record(2), {"duplicate"}}},
+        {"late", {record(1) + record(3) + record(2), {"gap", "out_of_order"}}},
+    };
+    const auto replay = [&](const std::string& log, const std::string& options) {
+        return run_vigil("replay --policy '" + policy + "' '" + (dir / (log + ".jsonl")).string() +
+                         "' --reorder-window 0 -o /dev/null " + options);
+    };
+    for (const auto& [name, log] : logs) {
+        std::ofstream(dir / (name + ".jsonl")) << log.first;
+        BOOST_TEST(replay(name, "--log-level off").status == 0, name);
+        for (const std::string kind : {"gap", "duplicate", "out_of_order"}) {
+            const int expected = log.second.count(kind) != 0 ? 1 : 0;
+            BOOST_TEST(replay(name, "--fail-on " + kind + " --log-level off").status == expected, name << ", " << kind);
+        }
+        const int any = log.second.empty() ? 0 : 1;
+        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order --log-level off").status == any, name);
+        BOOST_TEST(
+            replay(name, "--fail-on out_of_order --fail-on duplicate --fail-on gap --log-level off").status == any,
+            name);
+    }
+    // The run says why it failed, naming the kinds asked for that the log has.
+    const auto late = replay("late", "--fail-on duplicate,out_of_order");
+    BOOST_TEST(late.status == 1);
+    BOOST_TEST(late.output.find("vigil: the log's turn order fails the run (--fail-on): 1 record out of order\n") !=
+                   std::string::npos,
+               late.output);
+    // A malformed line is bad input whatever --fail-on says.
+    std::ofstream(dir / "broken.jsonl") << record(1) << "{broken\n" << record(3);
+    BOOST_TEST(replay("broken", "--fail-on gap --log-level off").status == 2);
+
+    // An unknown kind is a usage error that names it, and the kind it may stand for.
+    for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
+             {"--fail-on gaps",
+              "--fail-on: `gaps` is not a kind of turn-order problem (gap, duplicate, out_of_order); "
+              "did you mean `gap`?"},
+             {"--fail-on gap,late", "--fail-on: `late` is not a kind of turn-order problem"},
+             {"--fail-on ''", "--fail-on: expected a kind of turn-order problem"}}) {
+        const auto r = replay("clean", option);
+        BOOST_TEST(r.status == 2, option);
+        BOOST_TEST(r.output.find(message) != std::string::npos, option << ": " << r.output);
+        BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
+    }
 }
 
 // docs/auditors-guide.md shows what replay prints for a generated log, and the same log replayed

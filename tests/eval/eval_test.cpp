@@ -4,7 +4,10 @@
 #define BOOST_TEST_MODULE eval
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -520,6 +523,73 @@ BOOST_AUTO_TEST_CASE(carried_fields_are_in_every_decision) {
     BOOST_TEST(vigil::carried_fields(*plain).empty());
     BOOST_TEST(decide(plain, R"({"id":"r-1","speaker":"ai","language":"vi"})").carried.empty());
     BOOST_TEST(vigil::projected_paths(*set) == vigil::projected_paths(*plain));
+}
+
+// What `vigil replay --group-by` may name when the policies declare record schemas: a field the
+// schemas list (through local `$ref`s), or any field below an object they leave open; not one an
+// object forbids, nor one below a text or a list. Without a schema, any field.
+BOOST_AUTO_TEST_CASE(record_schemas_say_which_fields_they_allow) {
+    const auto dir = std::filesystem::temp_directory_path() / "vigil-eval-schema-fields";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "a.json") << R"({
+      "type": "object", "additionalProperties": false,
+      "$defs": {
+        "person": {"type": "object", "additionalProperties": false,
+                   "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}},
+        "reply": {"type": "object", "additionalProperties": false, "properties": {"reply": {"$ref": "#/$defs/reply"}}}
+      },
+      "properties": {
+        "language": {"type": "string"},
+        "user": {"$ref": "#/$defs/person"},
+        "meta": {"type": "object"},
+        "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string"}}}},
+        "scores": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false,
+                                                              "properties": {"value": {"type": "number"}}}},
+        "thread": {"$ref": "#/$defs/reply"},
+        "elsewhere": {"$ref": "other.json#/x"},
+        "not-a-name": {"type": "string"}
+      }
+    })";
+    std::ofstream(dir / "b.json") << R"({"type": "object", "additionalProperties": false, "properties": {
+                                         "language": {"type": "string"}, "channel": {"type": "string"}}})";
+    const auto policy = [&](const std::string& name, const std::string& schema) {
+        return "policy \"" + name + "\" {\n" +
+               (schema.empty() ? "" : "  schema \"" + (dir / schema).string() + "\"\n") +
+               "  rule r {\n    forbid language == \"x\"\n  }\n}\n";
+    };
+    const auto a = compile_policy(policy("a", "a.json"));
+    for (const char* allowed : {"language", "user", "user.name", "meta", "meta.tenant", "meta.a.b.c", "tags",
+                                "scores.math", "scores.math.value", "thread.reply.reply.reply", "elsewhere.x"})
+        BOOST_TEST(vigil::record_schemas_allow(*a, allowed), allowed);
+    for (const char* refused :
+         {"lnaguage", "channel", "user.nmae", "language.code", "tags.k", "scores.math.other", "thread.replies", "not"})
+        BOOST_TEST(!vigil::record_schemas_allow(*a, refused), refused);
+
+    // A schema's fields, for suggestions: not through lists, nor names that are not field names,
+    // and a schema that nests without end lists a bounded number of levels.
+    const auto fields = vigil::record_schema_fields(*a);
+    BOOST_TEST(std::is_sorted(fields.begin(), fields.end()));
+    for (const char* listed : {"language", "user", "user.name", "user.age", "meta", "tags", "scores", "thread",
+                               "thread.reply", "thread.reply.reply", "elsewhere"})
+        BOOST_TEST((std::find(fields.begin(), fields.end(), listed) != fields.end()), listed);
+    for (const char* not_listed : {"tags.k", "not-a-name", "scores.value", "channel"})
+        BOOST_TEST((std::find(fields.begin(), fields.end(), not_listed) == fields.end()), not_listed);
+    BOOST_TEST(fields.size() < 50u);
+
+    // Several schemas: a field one of them allows. A policy without one changes nothing.
+    const auto ab = compile_policy(policy("a", "a.json") + policy("b", "b.json") + policy("c", ""));
+    BOOST_TEST(vigil::record_schemas_allow(*ab, "channel"));
+    BOOST_TEST(vigil::record_schemas_allow(*ab, "user.age"));
+    BOOST_TEST(!vigil::record_schemas_allow(*ab, "chanel"));
+    const auto both = vigil::record_schema_fields(*ab);
+    BOOST_TEST((std::find(both.begin(), both.end(), "channel") != both.end()));
+    BOOST_TEST((std::adjacent_find(both.begin(), both.end()) == both.end()));
+
+    // No schema: any field goes, and there is nothing to suggest.
+    const auto none = compile_policy(policy("c", ""));
+    BOOST_TEST(vigil::record_schemas_allow(*none, "lnaguage"));
+    BOOST_TEST(vigil::record_schema_fields(*none).empty());
 }
 
 // What a service checks a body against before splitting it: any JSON text, read as a record is.

@@ -217,4 +217,12 @@ BOOST_AUTO_TEST_CASE(files_too_short_to_tell_their_format_are_plain) {
     BOOST_TEST(wrong_lines(read_all((dir / "magic.jsonl").string(), false).copies, {"\x1f"}) == 0u);
 }
 
+// JSON's whitespace only: a form feed or a no-break space is text, and such a line is malformed.
+BOOST_AUTO_TEST_CASE(blank_lines_hold_only_json_whitespace) {
+    for (const std::string_view blank : {"", " ", "\t", " \t\r", "\r"}) BOOST_TEST(vigil::replay::is_blank_line(blank));
+    using namespace std::string_view_literals;
+    for (const std::string_view text : {"{}"sv, " x "sv, "\f"sv, "\xC2\xA0"sv, "\xEF\xBB\xBF"sv, "\0"sv})
+        BOOST_TEST(!vigil::replay::is_blank_line(text));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -109,7 +109,8 @@ std::vector<json> parse_lines(const std::string& text) {
 void check_accounting(const replayed& r) {
     const auto& s = r.summary;
     BOOST_TEST(s.lines == log_lines);
-    BOOST_TEST(s.decided + s.malformed + s.duplicates + s.out_of_order == s.lines);
+    // Every line is in one place (docs/auditors-guide.md).
+    BOOST_TEST(s.decided + s.malformed + s.duplicates + s.out_of_order + s.without_record + s.blank_lines == s.lines);
     std::map<std::string, std::uint64_t> events;
     std::uint64_t findings = 0;
     for (const auto& line : parse_lines(r.findings)) {
@@ -415,12 +416,88 @@ BOOST_AUTO_TEST_CASE(a_log_that_wraps_its_records_replays_as_the_records_do) {
     BOOST_TEST(b.without_record == 1u);  // a service's note: counted, not evaluated, not malformed
     BOOST_TEST(b.malformed == 4u);
     // Every line is in one place (docs/auditors-guide.md), the notes too.
-    BOOST_TEST(b.decided + b.malformed + b.duplicates + b.out_of_order + b.without_record == b.lines);
+    BOOST_TEST(b.decided + b.malformed + b.duplicates + b.out_of_order + b.without_record + b.blank_lines == b.lines);
     BOOST_TEST(vigil::replay::to_json(b)["settings"]["record_member"] == "record");
     BOOST_REQUIRE(b.first_malformed.size() == 4u);
     BOOST_TEST(b.first_malformed[0].error == "no `record` member");
     BOOST_TEST(b.first_malformed[1].error == "`record` is not a JSON object");
     BOOST_TEST(b.first_malformed[2].error == "expected a JSON object");
+}
+
+// A blank line (empty, or only whitespace) holds no record: it is counted apart, neither decided nor
+// malformed, and changes nothing else. The log with blank lines at its start (after a byte-order
+// mark), in its middle and at its end replays as the log without them, line numbers aside.
+BOOST_AUTO_TEST_CASE(blank_lines_are_counted_apart_and_change_nothing_else) {
+    const auto dir = scratch_dir("blank");
+    const std::string path = (dir / "blank.jsonl").string();
+    const std::string blanks[] = {"", "   ", "\t", " \t\r"};  // the last one ends in \r\r\n: one \r is kept
+    std::vector<std::uint64_t> original{0};                   // by line number: the log's line, 0 for a blank
+    std::uint64_t blank = 0;
+    {
+        std::ofstream out(path, std::ios::binary);
+        const auto add_blank = [&](const std::string& text) {
+            out << text << (text.ends_with('\r') ? "\r\n" : "\n");
+            original.push_back(0);
+            ++blank;
+        };
+        out << "\xEF\xBB\xBF";
+        add_blank("");
+        for (std::size_t i = 0; i < the_log().lines.size(); ++i) {
+            if (i % 997 == 0) add_blank(blanks[i / 997 % 4]);
+            out << the_log().lines[i] << "\n";
+            original.push_back(i + 1);
+        }
+        add_blank("");
+        out << "  ";  // a last line without a newline
+        original.push_back(0);
+        ++blank;
+    }
+    const auto base = replay({the_log().plain}, 2);
+    const auto r = replay({path}, 2);
+    const auto& s = r.summary;
+    BOOST_TEST(s.blank_lines == blank);
+    BOOST_TEST(s.lines == log_lines + blank);
+    BOOST_TEST(s.decided + s.malformed + s.duplicates + s.out_of_order + s.without_record + s.blank_lines == s.lines);
+    BOOST_TEST(s.malformed == base.summary.malformed);
+    auto counts = vigil::replay::to_json(s);
+    BOOST_TEST(counts["blank_lines"] == blank);
+    auto base_counts = vigil::replay::to_json(base.summary);
+    for (auto* j : {&counts, &base_counts}) {
+        for (const char* name : {"run", "files", "lines", "bytes", "blank_lines", "malformed",
+                                 "peak_open_conversations", "records_outside_effective_periods"})
+            j->erase(name);
+    }
+    BOOST_TEST(counts.dump(2) == base_counts.dump(2));
+    // No line in the findings file for a blank line: the others are the log's, renumbered.
+    std::string renumbered;
+    for (auto line : parse_lines(r.findings)) {
+        for (const auto& [file, number] : {std::pair{"file", "line"}, std::pair{"first_file", "first_line"}}) {
+            if (!line.contains(file)) continue;
+            line[file] = the_log().plain;
+            line[number] = original.at(line[number].get<std::size_t>());
+        }
+        renumbered += line.dump() + "\n";
+    }
+    std::string expected;
+    for (const auto& line : parse_lines(base.findings)) expected += line.dump() + "\n";
+    BOOST_TEST((renumbered == expected));
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
+    BOOST_TEST(text.find("\n" + std::to_string(blank) + " blank lines (empty or only whitespace), not evaluated\n") !=
+                   std::string::npos,
+               text);
+
+    // In a log that wraps its records, a blank line is blank, not a line without the member.
+    const std::string wrapped = (dir / "wrapped.jsonl").string();
+    std::ofstream(wrapped) << R"({"record":)" << the_log().lines[0] << "}\n\n";
+    vigil::replay::options opts;
+    opts.logs = {wrapped};
+    opts.record_member = "record";
+    const auto w = vigil::replay::run(policies(), opts, [](std::string_view) {});
+    BOOST_TEST(w.lines == 2u);
+    BOOST_TEST(w.blank_lines == 1u);
+    BOOST_TEST(w.malformed == 0u);
+    BOOST_TEST(w.decided == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(findings_carry_the_fields_of_a_decision) {

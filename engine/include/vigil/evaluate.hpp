@@ -58,6 +58,20 @@ struct compile_options {
 /// compile_options::carried_fields of the set, in their order.
 [[nodiscard]] const std::vector<std::string>& carried_fields(const compiled_set& set);
 
+/// Whether the record schemas the set's policies declare (`schema "..."`) allow the record field
+/// `path` (dotted, see is_field_path), as the checker reads a schema: some schema lists each step
+/// of it under `properties`, or the object the path reaches leaves the rest open (it has no
+/// `additionalProperties: false`, as a free-form `meta` has not), following local `$ref`s. A path
+/// that goes on from a value typed other than `object` (`language.code`) is not allowed. True
+/// when no policy declares a schema. For a field a caller names outside every rule (`vigil replay
+/// --group-by`), which the checker never sees.
+[[nodiscard]] bool record_schemas_allow(const compiled_set& set, std::string_view path);
+
+/// Every field path the record schemas of the set list under `properties` (objects within
+/// objects, not the elements of lists), sorted and distinct: what to suggest for a field that
+/// record_schemas_allow() refuses. Empty when no policy declares a schema.
+[[nodiscard]] std::vector<std::string> record_schema_fields(const compiled_set& set);
+
 enum class outcome : std::uint8_t { violation, undetermined };
 enum class decision_kind : std::uint8_t { allow, allow_with_remedies, deny };
 

@@ -83,4 +83,9 @@ private:
 /// Why a line over the limit was not read: its length and the limit, in one line.
 [[nodiscard]] std::string long_line_reason(std::uint64_t length, std::size_t limit);
 
+/// True when `line` is empty or holds only JSON whitespace (spaces, tabs, carriage returns). Such
+/// a line (a file ending in two newlines has one) carries no record: `vigil eval` and `vigil replay`
+/// count it apart, neither a record nor a malformed line.
+[[nodiscard]] bool is_blank_line(std::string_view line);
+
 }  // namespace vigil::replay

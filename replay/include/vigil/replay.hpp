@@ -148,6 +148,7 @@ struct summary {
     std::uint64_t decided = 0;             // records evaluated
     std::uint64_t malformed = 0;           // lines refused (not a JSON object, or not valid JSON)
     std::uint64_t without_record = 0;      // with record_member: event lines that carry no record
+    std::uint64_t blank_lines = 0;         // empty or only whitespace (is_blank_line): no record
     std::vector<problem> first_malformed;  // the first 20 of them, in log order
     std::uint64_t duplicates = 0;
     std::uint64_t out_of_order = 0;
