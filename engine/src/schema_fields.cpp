@@ -1,8 +1,7 @@
 // Which record fields the policies' schemas allow, for a field named outside every rule (`vigil
 // replay --group-by`), which the checker never sees. A schema is read as the checker reads it
-// (schema_view in check.cpp): a field is unknown only where an object lists its properties and
-// forbids others, or where the path goes on from a value of another type. Written against
-// nlohmann::json rather than through schema_view, which is moving to a header of its own.
+// (schema_view): a field is unknown only where an object lists its properties and forbids
+// others, or where the path goes on from a value of another type.
 
 #include <algorithm>
 #include <deque>
@@ -13,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compile.hpp"
+#include "schema.hpp"
 #include "vigil/evaluate.hpp"
 
 namespace vigil {
@@ -21,28 +21,10 @@ namespace {
 
 using json = nlohmann::json;
 
-// As many `$ref`s as the checker follows from one node: a cycle of them ends.
-constexpr int max_ref_hops = 16;
 // record_schema_fields() lists shallow fields first and stops at these: a schema whose `$ref`s
 // nest objects without end (a thread of replies) has field paths without end.
 constexpr std::size_t max_listed_fields = 10000;
 constexpr std::size_t max_listed_depth = 32;
-
-// `node` with its local `$ref`s followed; null for one that leads outside the document or nowhere.
-const json* resolved(const json& root, const json* node) {
-    for (int hops = 0; node != nullptr && node->is_object() && hops < max_ref_hops; ++hops) {
-        const auto ref = node->find("$ref");
-        if (ref == node->end() || !ref->is_string()) return node;
-        const std::string& pointer = ref->get_ref<const std::string&>();
-        if (!pointer.starts_with('#')) return nullptr;
-        try {
-            node = &root.at(json::json_pointer(pointer.substr(1)));
-        } catch (const json::exception&) {
-            return nullptr;
-        }
-    }
-    return node;
-}
 
 // A value typed as text, number, list... has no fields below it.
 bool typed_other_than_object(const json& node) {
@@ -50,49 +32,39 @@ bool typed_other_than_object(const json& node) {
     return type != node.end() && type->is_string() && type->get_ref<const std::string&>() != "object";
 }
 
-// Whether the schema `root` allows the record field `path`, as record_schemas_allow() says.
-bool schema_allows(const json& root, std::string_view path) {
-    const json* node = &root;
+// Whether the schema allows the record field `path`, as record_schemas_allow() says.
+bool schema_allows(const schema_view& schema, std::string_view path) {
+    const json* node = schema.root();
     for (std::size_t start = 0; start <= path.size();) {
         const std::size_t dot = std::min(path.find('.', start), path.size());
         const std::string step(path.substr(start, dot - start));
         start = dot + 1;
-        node = resolved(root, node);
+        node = schema.resolve(node);
         // A schema it cannot read (a `$ref` to another file) says nothing, as for the checker.
         if (node == nullptr || !node->is_object()) return true;
         if (typed_other_than_object(*node)) return false;
-        const auto properties = node->find("properties");
-        if (properties != node->end() && properties->is_object()) {
-            if (const auto field = properties->find(step); field != properties->end()) {
-                node = &*field;
-                continue;
-            }
-        }
-        // Not listed: the schema every other field has, when there is one; else any field goes
-        // unless the object forbids the others.
-        const auto others = node->find("additionalProperties");
-        if (others != node->end() && others->is_object()) {
-            node = &*others;
-            continue;
-        }
-        return others == node->end() || !others->is_boolean() || others->get<bool>();
+        bool known = true;
+        std::vector<std::string> siblings;
+        node = schema.field(node, step, known, siblings);
+        if (!known) return false;          // the object lists its fields and forbids others
+        if (node == nullptr) return true;  // any field goes here
     }
     return true;
 }
 
 // The field paths `root` lists, level by level, up to max_listed_fields.
-std::vector<std::string> listed_fields(const json& root) {
+std::vector<std::string> listed_fields(const schema_view& schema) {
     std::vector<std::string> out;
     struct pending {
         const json* node;
         std::string path;
         std::size_t depth;
     };
-    std::deque<pending> todo{{&root, "", 0}};
+    std::deque<pending> todo{{schema.root(), "", 0}};
     while (!todo.empty() && out.size() < max_listed_fields) {
         pending next = std::move(todo.front());
         todo.pop_front();
-        const json* node = resolved(root, next.node);
+        const json* node = schema.resolve(next.node);
         if (next.depth == max_listed_depth || node == nullptr || !node->is_object() || typed_other_than_object(*node))
             continue;
         const auto properties = node->find("properties");
@@ -111,14 +83,15 @@ std::vector<std::string> listed_fields(const json& root) {
 
 bool record_schemas_allow(const compiled_set& set, std::string_view path) {
     const auto& schemas = set.checked.schemas;
-    return schemas.empty() || std::any_of(schemas.begin(), schemas.end(),
-                                          [&](const auto& declared) { return schema_allows(declared.second, path); });
+    return schemas.empty() || std::any_of(schemas.begin(), schemas.end(), [&](const auto& declared) {
+               return schema_allows(schema_view(&declared.second), path);
+           });
 }
 
 std::vector<std::string> record_schema_fields(const compiled_set& set) {
     std::vector<std::string> out;
     for (const auto& [key, schema] : set.checked.schemas) {
-        const std::vector<std::string> fields = listed_fields(schema);
+        const std::vector<std::string> fields = listed_fields(schema_view(&schema));
         out.insert(out.end(), fields.begin(), fields.end());
     }
     std::sort(out.begin(), out.end());
