@@ -102,9 +102,18 @@ struct projector::state {
                "` is given twice (JSON readers differ on which copy counts)";
     }
 
+    // simdjson's development checks (on in unoptimised builds) keep an array indexed by depth, as
+    // deep as the parser's max_depth: it must hold every level the walks accept, and one more,
+    // or a record at the limit overran it.
+    void allow_depth() {
+        if (parser.max_depth() > depth_limit) [[likely]] return;
+        [[maybe_unused]] const auto err = parser.allocate(std::max<std::size_t>(parser.capacity(), 4096), depth_limit + 1);
+    }
+
     // Parses the record where it lies when it is padded; otherwise copies it into the padded buffer
     // first. Returns the document or an error.
     simdjson::error_code load(std::string_view json, bool padded, od::document& doc) {
+        allow_depth();
         // The parser reads the padding but never interprets it; the zero after the text is what a
         // copy would put there, so a truncated record fails the same way in place or copied.
         if (padded) {
