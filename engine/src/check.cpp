@@ -832,7 +832,22 @@ private:
         if (!re.ok()) {
             report(make_diagnostic(code::invalid_regex, pattern.where, "invalid regular expression: " + re.error(),
                                    "the syntax is RE2's: https://github.com/google/re2/wiki/Syntax"));
+        } else if (matches_every_text(re)) {
+            report(make_diagnostic(code::pattern_matches_everything, pattern.where,
+                                   "this pattern matches every text: it matches the empty text, which every text holds",
+                                   "an empty alternative (`(refund|)`) or a `*` on everything (`a*`) does this; "
+                                   "require at least one character of what you look for"));
         }
+    }
+
+    // Whether a pattern finds a match in every text. A pattern that finds one in the empty text
+    // and in texts that begin and end with a word character, a blank or a line break does: only
+    // anchors and word boundaries make an empty match depend on where it is tried.
+    static bool matches_every_text(const RE2& re) {
+        for (const char* probe : {"", "x", " ", "\n", "x y\nz"}) {
+            if (!RE2::PartialMatch(probe, re)) return false;
+        }
+        return true;
     }
 
     // `speaker == "bot"` where the schema's enum for speaker has no "bot".

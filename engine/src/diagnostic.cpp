@@ -61,6 +61,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::rule_never_applies, "V0602", "rule-never-applies", W, "a rule's `when` can never be true, so the rule never applies"},
     {code::empty_file, "V0603", "empty-file", W, "a policy file defines nothing: no policy, no definition, no import"},
     {code::shadowed_name, "V0604", "shadowed-name", W, "a definition or quantifier variable has the name of a record field, a definition or an enclosing variable, which it hides"},
+    {code::pattern_matches_everything, "V0605", "pattern-matches-everything", W, "a `matches` pattern matches every text (it matches the empty text, as `\"\"`, `a*` or `(refund|)` do), so the test is always true"},
     {code::test_syntax, "V0701", "test-syntax", E, "a test file does not follow the grammar of test files; the message says what was expected"},
     {code::test_invalid_json, "V0702", "test-invalid-json", E, "a `record`, `turn` or `defaults` object is not valid JSON"},
     {code::test_unknown_policy, "V0703", "test-unknown-policy", E, "a test file has no policy file beside it, or names a policy that file does not define"},

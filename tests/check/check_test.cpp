@@ -393,6 +393,24 @@ BOOST_AUTO_TEST_CASE(rules_that_never_apply_warn) {
     BOOST_TEST(constant.has("V0602 `false`"), constant.dump());
 }
 
+// A pattern that matches the empty text matches every text: the test decides nothing.
+BOOST_AUTO_TEST_CASE(patterns_that_match_every_text_warn) {
+    for (const std::string pattern : {"", "(refund|)", "a*", "(?i)", "^", "x?$"}) {
+        BOOST_TEST_CONTEXT(pattern) {
+            const auto c = check_text(policy(rule("forbid text matches \"" + pattern + "\"")));
+            BOOST_TEST(c.summary() == std::vector<std::string>{"V0605 `\"" + pattern + "\"`"}, c.dump());
+            BOOST_TEST(!vigil::has_errors(c.diagnostics));
+        }
+    }
+    // Empty matches that hold only in some places, and patterns that need a character, do not.
+    for (const std::string pattern : {"^$", "\\\\b", "(?m)^$", "refund", "\\\\bx*\\\\b", "[a-z]+|^$"}) {
+        BOOST_TEST_CONTEXT(pattern) {
+            const auto c = check_text(policy(rule("forbid text matches \"" + pattern + "\"")));
+            BOOST_TEST(c.diagnostics.empty(), c.dump());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(values_outside_the_schema_enum_warn) {
     const auto c = check_text(policy(rule("when speaker == \"bot\" or speaker in [\"ai\", \"humn_agent\"]\nrequire true")));
     BOOST_TEST(c.has("V0403 `\"bot\"`"), c.dump());

@@ -66,6 +66,7 @@ enum class code : std::uint16_t {
     rule_never_applies,
     empty_file,
     shadowed_name,
+    pattern_matches_everything,
     // V07xx: policy test files (`vigil test`)
     test_syntax,
     test_invalid_json,
