@@ -1,5 +1,11 @@
 #include "vigil/json_fault.hpp"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "text.hpp"
@@ -31,6 +37,31 @@ std::string shorten_last_read(std::string reason) {
     return reason.substr(0, begin) + "..." + reason.substr(cut);
 }
 
+// The first number token of `text` (outside strings) that is beyond a double's range, as
+// [begin, end) in bytes; end == 0 when there is none. nlohmann refuses such a number without a
+// place, and simdjson says only "Problem while parsing a number".
+std::pair<std::size_t, std::size_t> number_out_of_range(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '"') {
+            for (++i; i < text.size() && text[i] != '"'; ++i) {
+                if (text[i] == '\\') ++i;
+            }
+            continue;
+        }
+        if (c != '-' && (c < '0' || c > '9')) continue;
+        std::size_t end = i;
+        while (end < text.size() && std::string_view("+-.0123456789eE").find(text[end]) != std::string_view::npos)
+            ++end;
+        const std::string token(text.substr(i, end - i));
+        errno = 0;
+        const double d = std::strtod(token.c_str(), nullptr);
+        if (errno == ERANGE && std::isinf(d)) return {i, end};
+        i = end - 1;
+    }
+    return {0, 0};
+}
+
 }  // namespace
 
 json_fault locate_json_fault(std::string_view text, std::string_view why) {
@@ -54,6 +85,13 @@ json_fault locate_json_fault(std::string_view text, std::string_view why) {
         accepted = false;
     }
     if (accepted && nul != std::string_view::npos) return nul_fault(nul);
+    if (const auto [begin, end] = number_out_of_range(text); end != 0) {
+        fault.byte = static_cast<std::int64_t>(begin + 1);
+        fault.message = "invalid JSON at byte " + std::to_string(fault.byte) + ": the number " +
+                        std::string(text.substr(begin, std::min<std::size_t>(end - begin, 40))) +
+                        " is beyond the range of a double (about 1.8e308)";
+        return fault;
+    }
     fault.message = "invalid JSON: " + std::string(why);
     return fault;
 }

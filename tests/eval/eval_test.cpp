@@ -668,6 +668,10 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_refused) {
         {R"({"speaker":"ai","x":[1"a"]})", "invalid JSON at byte 25: "},
         {R"({"speaker":"ai","\q":1})", "invalid JSON at byte 19: "},
         {R"({"speaker":"ai","ai":{"disclosed":true,"x":fals}})", "invalid JSON at byte 48: "},
+        // A number beyond a double's range is placed too (a string holding one is not it).
+        {R"({"speaker":"ai","text":"1e999","signals":{"distress":1e999}})",
+         "invalid JSON at byte 54: the number 1e999 is beyond the range of a double"},
+        {R"({"speaker":"ai","x":[1,-2E+400]})", "invalid JSON at byte 24: the number -2E+400 is beyond"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.text) {
