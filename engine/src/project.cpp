@@ -104,7 +104,7 @@ struct projector::state {
 
     // simdjson's development checks (on in unoptimised builds) keep an array indexed by depth, as
     // deep as the parser's max_depth: it must hold every level the walks accept, and one more,
-    // or a record at the limit overran it.
+    // or a record at the limit overran it. The parser keeps its depth when it grows.
     void allow_depth() {
         if (parser.max_depth() > depth_limit) [[likely]] return;
         [[maybe_unused]] const auto err = parser.allocate(std::max<std::size_t>(parser.capacity(), 4096), depth_limit + 1);
@@ -113,7 +113,6 @@ struct projector::state {
     // Parses the record where it lies when it is padded; otherwise copies it into the padded buffer
     // first. Returns the document or an error.
     simdjson::error_code load(std::string_view json, bool padded, od::document& doc) {
-        allow_depth();
         // The parser reads the padding but never interprets it; the zero after the text is what a
         // copy would put there, so a truncated record fails the same way in place or copied.
         if (padded) {
@@ -421,6 +420,7 @@ bool is_blank(std::string_view s) {
 
 projector::projector(const compiled_set& set) : m(std::make_unique<state>()) {
     m->set = &set;
+    m->allow_depth();
     m->settled = set.settled_kinds.data();
     m->root.assign(set.schema[0].fields.size(), value{});
 }
@@ -475,6 +475,7 @@ bool projector::read_whole(std::string_view json, std::string& error, std::size_
     thread_local state s;  // its parser and buffer, kept from call to call
     s.depth = 0;
     s.depth_limit = max_record_depth + enclosing_levels;
+    s.allow_depth();
     od::document doc;
     od::json_type type{};
     if (auto err = s.load(json, false, doc)) {
