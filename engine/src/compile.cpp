@@ -1051,8 +1051,7 @@ private:
                 if (std::find(known.begin(), known.end(), own) == known.end()) allowed.any_of.push_back(own);
             }
             if (!allowed.checks()) continue;
-            word(allowed);
-            allowed.settle();
+            allowed.complete();
             m_set.schema[s].allowed = std::move(allowed);
         }
     }

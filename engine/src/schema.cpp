@@ -167,36 +167,6 @@ std::string number_wording(const value_rule& rule) {
     return out + bound;
 }
 
-}  // namespace
-
-void value_rules::settle() {
-    settled = checks() ? value_rule::kind_bit(kind::unknown) : 0xFF;
-    for (const value_rule& r : any_of) {
-        // A number or a text may still be refused by its value; the other kinds only by theirs.
-        std::uint8_t open = r.kinds;
-        const bool bounded = r.whole || std::isfinite(r.minimum) || std::isfinite(r.maximum);
-        if (bounded) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::number));
-        if (!r.texts.empty()) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::text));
-        settled |= open;
-    }
-}
-
-value_rule value_rule_of(const schema_view& schema, const json* node) {
-    value_rule rule;
-    node = schema.resolve(node);
-    if (node == nullptr || !node->is_object()) return rule;
-    rule.kinds = kinds_of(*node, rule.whole);
-    read_bounds(*node, rule);
-    read_enum(*node, rule);
-    if (rule.kinds == all_kinds && !rule.whole && rule.texts.empty() && !std::isfinite(rule.minimum) &&
-        !std::isfinite(rule.maximum)) {
-        rule.kinds = 0;  // it allows anything: nothing to check
-    }
-    return rule;
-}
-
-namespace {
-
 std::string wording_of(const value_rule& rule) {
     std::vector<std::string> parts;
     if (!rule.texts.empty()) {
@@ -224,14 +194,33 @@ std::string wording_of(const value_rule& rule) {
 
 }  // namespace
 
-void word(value_rules& rules) {
-    rules.wording.clear();
-    for (const value_rule& rule : rules.any_of) {
-        const std::string own = wording_of(rule);
-        if (rules.wording.find(own) != std::string::npos) continue;
-        if (!rules.wording.empty()) rules.wording += "; or ";
-        rules.wording += own;
+void value_rules::complete() {
+    settled = checks() ? value_rule::kind_bit(kind::unknown) : 0xFF;
+    wording.clear();
+    for (const value_rule& r : any_of) {
+        // A number or a text may still be refused by its value; the other kinds only by theirs.
+        std::uint8_t open = r.kinds;
+        if (r.bounds_numbers()) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::number));
+        if (!r.texts.empty()) open &= static_cast<std::uint8_t>(~value_rule::kind_bit(kind::text));
+        settled |= open;
+        const std::string own = wording_of(r);
+        if (wording.find(own) != std::string::npos) continue;
+        if (!wording.empty()) wording += "; or ";
+        wording += own;
     }
+}
+
+value_rule value_rule_of(const schema_view& schema, const json* node) {
+    value_rule rule;
+    node = schema.resolve(node);
+    if (node == nullptr || !node->is_object()) return rule;
+    rule.kinds = kinds_of(*node, rule.whole);
+    read_bounds(*node, rule);
+    read_enum(*node, rule);
+    if (rule.kinds == all_kinds && rule.texts.empty() && !rule.bounds_numbers()) {
+        rule.kinds = 0;  // it allows anything: nothing to check
+    }
+    return rule;
 }
 
 }  // namespace eval

@@ -63,6 +63,8 @@ struct value_rule {
     std::vector<std::string> texts;  // a text must be one of these (NFC); empty: any text
 
     [[nodiscard]] bool checks() const { return kinds != 0; }
+    /// Whether a number may be refused for its value (not whole, out of bounds).
+    [[nodiscard]] bool bounds_numbers() const { return whole || std::isfinite(minimum) || std::isfinite(maximum); }
     bool operator==(const value_rule&) const = default;
 
     /// Whether a known value conforms. Called for every value of a checked path of every record.
@@ -113,12 +115,9 @@ struct value_rules {
         return false;
     }
 
-    /// Sets `settled` from `any_of`.
-    void settle();
+    /// Sets `settled` and `wording` from `any_of`, once it holds every rule.
+    void complete();
 };
-
-/// Sets `wording` of the rules, and of each.
-void word(value_rules& rules);
 
 }  // namespace eval
 }  // namespace vigil

@@ -26,10 +26,10 @@ using json = nlohmann::json;
 constexpr std::size_t max_listed_fields = 10000;
 constexpr std::size_t max_listed_depth = 32;
 
-// A value typed as text, number, list... has no fields below it.
-bool typed_other_than_object(const json& node) {
-    const auto type = node.find("type");
-    return type != node.end() && type->is_string() && type->get_ref<const std::string&>() != "object";
+// A value typed as text, number, list... has no fields below it (as the checker types it).
+bool typed_other_than_object(const schema_view& schema, const json* node) {
+    const type t = schema.type_of(node);
+    return t.k != type::kind::object && t.k != type::kind::any;
 }
 
 // Whether the schema allows the record field `path`, as record_schemas_allow() says.
@@ -42,7 +42,7 @@ bool schema_allows(const schema_view& schema, std::string_view path) {
         node = schema.resolve(node);
         // A schema it cannot read (a `$ref` to another file) says nothing, as for the checker.
         if (node == nullptr || !node->is_object()) return true;
-        if (typed_other_than_object(*node)) return false;
+        if (typed_other_than_object(schema, node)) return false;
         bool known = true;
         std::vector<std::string> siblings;
         node = schema.field(node, step, known, siblings);
@@ -65,7 +65,8 @@ std::vector<std::string> listed_fields(const schema_view& schema) {
         pending next = std::move(todo.front());
         todo.pop_front();
         const json* node = schema.resolve(next.node);
-        if (next.depth == max_listed_depth || node == nullptr || !node->is_object() || typed_other_than_object(*node))
+        if (next.depth == max_listed_depth || node == nullptr || !node->is_object() ||
+            typed_other_than_object(schema, node))
             continue;
         const auto properties = node->find("properties");
         if (properties == node->end() || !properties->is_object()) continue;
