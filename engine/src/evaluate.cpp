@@ -161,7 +161,11 @@ struct evaluator::impl {
     std::vector<value> variables;
     std::vector<memo_entry> memos;
     std::uint32_t generation = 0;
-    std::vector<std::uint32_t> absent;  // schema nodes of absent reads that are still relevant
+    // Schema nodes of absent reads that are still relevant. A node remembered by the state of the
+    // conversation carries `disallowed_earlier` when the turn it came from gave the path a value
+    // its schema does not allow: a later turn must not name it as absent.
+    std::vector<std::uint32_t> absent;
+    static constexpr std::uint32_t disallowed_earlier = 0x8000'0000u;
     std::vector<error_note> errors;
     std::vector<std::uint32_t> memo_absent;
     std::vector<error_note> memo_errors;
@@ -489,6 +493,18 @@ struct evaluator::impl {
         absent.insert(absent.end(), m.schema.begin(), m.schema.begin() + m.size);
     }
 
+    /// Before absent reads of this record are remembered for later turns: a read whose path has a
+    /// value here that its schema does not allow (on the path itself or an object on the way) is
+    /// replaced by the node of that value, marked, since only this record could describe it.
+    void mark_disallowed(std::uint32_t* begin, std::uint32_t* end) const {
+        if (record_disallowed().empty()) [[likely]]
+            return;
+        for (std::uint32_t* s = begin; s != end; ++s) {
+            if ((*s & disallowed_earlier) != 0) continue;
+            if (const eval::disallowed_value* d = disallowed_on_path(*s)) *s = d->schema | disallowed_earlier;
+        }
+    }
+
     /// The record's timestamp, parsed once per record; nullopt when it is absent or not RFC 3339.
     const std::optional<double>& record_time() {
         if (time_generation != generation) {
@@ -598,6 +614,7 @@ struct evaluator::impl {
             pending_absent.insert(pending_absent.end(), absent.begin(), absent.end());
             p.absent_end = static_cast<std::uint32_t>(pending_absent.size());
         }
+        mark_disallowed(pending_absent.data(), pending_absent.data() + pending_absent.size());
         // Assigned, not initialised with `?:`: GCC 12 then takes the empty optional's value for read
         // (-Wmaybe-uninitialized in a profile-guided build).
         std::optional<double> now;
@@ -750,8 +767,9 @@ struct evaluator::impl {
             }
             auto kept = absent.begin() + static_cast<std::ptrdiff_t>(absent_mark);
             for (auto it = kept; it != absent.end(); ++it) {
-                if (absent_seen[*it] == absent_pass) continue;
-                absent_seen[*it] = absent_pass;
+                std::uint32_t& seen = absent_seen[*it & ~disallowed_earlier];
+                if (seen == absent_pass) continue;
+                seen = absent_pass;
                 *kept++ = *it;
             }
             absent.erase(kept, absent.end());
@@ -1089,7 +1107,7 @@ struct evaluator::impl {
                     closed = d.forbid ? tri::true_ : tri::false_;
                 } else if (met == tri::unknown) {
                     o.uncertain = true;
-                    o.missing.add(absent.data(), absent.data() + absent.size());
+                    remember_absent(o.missing);
                 }
                 if (!closes && o.counted >= d.turns) {
                     closes = true;
@@ -1101,7 +1119,7 @@ struct evaluator::impl {
                     // a forbid that cannot have been broken on this turn
                 } else {
                     o.uncertain = true;
-                    o.missing.add(absent.data(), absent.data() + absent.size());
+                    remember_absent(o.missing);
                 }
             }
             if (closes) {
@@ -1123,6 +1141,12 @@ struct evaluator::impl {
         } else if (t == tri::unknown) {
             make_finding(r, tri::unknown, out);
         }
+    }
+
+    template <std::size_t N>
+    void remember_absent(eval::missing_paths<N>& into) {
+        mark_disallowed(absent.data(), absent.data() + absent.size());
+        into.add(absent.data(), absent.data() + absent.size());
     }
 
     /// The findings of the obligations still open when the conversation ends, without a record.
@@ -1286,10 +1310,13 @@ struct evaluator::impl {
         };
         if (result == tri::unknown) {
             const bool any_disallowed = !record_disallowed().empty();
-            for (std::uint32_t s : absent) {
+            for (const std::uint32_t noted : absent) {
+                const std::uint32_t s = noted & ~disallowed_earlier;
                 const eval::disallowed_value* d = any_disallowed ? disallowed_on_path(s) : nullptr;
                 if (d != nullptr)
                     add_error(describe_disallowed(*d));
+                else if (noted != s)
+                    add_error(describe_disallowed_earlier(s));
                 else
                     add_distinct(missing, n, set.schema[s].path);
             }
@@ -1329,6 +1356,13 @@ struct evaluator::impl {
             given += "…";
         }
         return out + given + "; its schema allows " + s.allowed.wording;
+    }
+
+    /// The state keeps no values: the earlier turn's value is not shown.
+    std::string describe_disallowed_earlier(std::uint32_t s) const {
+        const eval::schema_node& node = set.schema[s];
+        return "an earlier turn's `" + node.path + "` was a value its schema does not allow; it allows " +
+               node.allowed.wording;
     }
 
     void make_finding(const eval::compiled_rule& r, tri result, std::vector<finding>& out) {

@@ -237,4 +237,52 @@ BOOST_AUTO_TEST_CASE(decisions_carry_ids_as_given) {
     BOOST_TEST(d.findings.at(0).result == vigil::outcome::undetermined);
 }
 
+// A conversation function or an open obligation that remembers an unknown from an earlier turn
+// names what left it unknown there: a value the schema does not allow, not an absent field.
+BOOST_AUTO_TEST_CASE(an_earlier_turns_disallowed_value_is_named_as_one_later) {
+    auto set = compile_policy(R"(policy "p" {
+  schema ")" + shipped_schema +
+                              R"("
+  rule was_distressed {
+    when speaker == "ai"
+    forbid earlier(signals.distress >= 0.7)
+  }
+  rule handoff_after_request {
+    when speaker == "user" and signals.intent == "request_human"
+    then within 2 turns where speaker == "ai" require handoff.offered == true
+  }
+})");
+    vigil::evaluator judge(set);
+    vigil::rule_state state = judge.new_state();
+    const auto turn = [&](const std::string& record) {
+        vigil::decision d;
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(judge.decide(record, state, d, error), error);
+        return d;
+    };
+    (void)turn(R"({"turn":1,"speaker":"user","signals":"calm, intent: request_human"})");
+    (void)turn(R"({"turn":2,"speaker":"user","signals":{"intent":"request_human","distress":0.1}})");
+    (void)turn(R"({"turn":3,"speaker":"ai","signals":{"distress":0.1},"handoff":{"offered":"yes"}})");
+    const vigil::decision last =
+        turn(R"({"turn":4,"speaker":"ai","signals":{"distress":0.1},"handoff":{"offered":false}})");
+
+    const vigil::finding* earlier = find(last, "was_distressed");
+    BOOST_REQUIRE(earlier != nullptr);
+    BOOST_TEST(earlier->result == vigil::outcome::undetermined);
+    BOOST_TEST(earlier->missing.empty());
+    BOOST_TEST(earlier->errors ==
+                   std::vector<std::string>{"an earlier turn's `signals` was a value its schema does not allow; it "
+                                            "allows an object"},
+               boost::test_tools::per_element());
+
+    const vigil::finding* obligation = find(last, "handoff_after_request");
+    BOOST_REQUIRE(obligation != nullptr);
+    BOOST_TEST(obligation->result == vigil::outcome::undetermined);
+    BOOST_TEST(obligation->missing.empty());
+    BOOST_TEST(obligation->errors ==
+                   std::vector<std::string>{"an earlier turn's `handoff.offered` was a value its schema does not "
+                                            "allow; it allows true or false"},
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
