@@ -1454,6 +1454,7 @@ struct evaluator::impl {
         if (profiling != nullptr) [[unlikely]]
             took(profiling->read, began);
         if (!read) {
+            root = nullptr;  // no record decided: nothing for schema_breaches() to describe
             out.record_id = nullptr;
             out.conversation_id = nullptr;
             out.meta.clear();
@@ -1858,6 +1859,15 @@ bool reads_as_record_json(std::string_view json, std::string& error, std::size_t
     return eval::projector::read_whole(json, error, enclosing_levels);
 }
 
+std::vector<std::string> evaluator::schema_breaches() const {
+    std::vector<std::string> out;
+    for (const eval::disallowed_value& d : m_impl->record_disallowed()) {
+        std::string text = m_impl->describe_disallowed(d);
+        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
+    }
+    return out;
+}
+
 bool evaluator::parse_only(std::string_view json, std::string& error) {
     return m_impl->projector.iterate_only(json, error);
 }
@@ -1868,6 +1878,7 @@ bool evaluator::project_only(std::string_view json, std::string& error) {
 
 bool evaluator::project_only(record_text record, std::string& error) {
     m_impl->mem.reset();
+    m_impl->root = nullptr;  // projected, not decided
     return m_impl->projector.project(record.json, record.padded, m_impl->mem, error);
 }
 

@@ -195,6 +195,7 @@ std::string report_text(const run_result& run) {
         }
         for (const case_result& c : f.cases) {
             if (c.skipped) continue;
+            out += render_all(c.warnings, *f.sources);
             out += (c.passed ? "PASS " : "FAIL ") + f.path + ": " + c.name + "\n";
             for (const difference& d : c.differences) out += "  " + d.line() + "\n";
         }
@@ -267,6 +268,9 @@ std::string report_junit(const run_result& run, const options& opts) {
                     inner = "      <failure message=\"" + xml_escape(case_failure_summary(c), true) +
                             "\" type=\"expectation\">" + xml_escape(diff, false) + "</failure>\n";
                 }
+                if (!c.warnings.empty())
+                    inner += "      <system-out>" + xml_escape(render_all(c.warnings, *f.sources), false) +
+                             "</system-out>\n";
                 s.body += testcase(classname, c.name, f.path, f.sources->locate(c.where).line, inner);
             }
         }

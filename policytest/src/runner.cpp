@@ -375,6 +375,20 @@ private:
     std::set<std::pair<std::uint32_t, std::string>> m_explained;  // (turn, rule) of violations shown
 };
 
+// A case whose record breaks the schema leaves the rules that read the value undetermined: it may
+// pass while it tests something else than its author meant (`"speaker":"AI"` is not an AI turn).
+void warn_of_breaches(const test_case& c, std::size_t turn, const std::vector<std::string>& breaches,
+                      std::vector<diagnostic>& out) {
+    const test_turn& t = c.turns[turn];
+    const std::string which = t.record ? "the record of case `" + c.name + "`"
+                                       : "turn " + std::to_string(turn + 1) + " of case `" + c.name + "`";
+    for (const std::string& breach : breaches) {
+        out.push_back(make_diagnostic(code::test_record_breaks_schema, t.json.where, which + ": " + breach,
+                                      "the rules that read it are undetermined on this turn; give a value the "
+                                      "schema allows, unless that is what the case tests"));
+    }
+}
+
 case_result run_case(const test_file& tf, const test_case& c, const std::set<std::string>& policies, evaluator& ev,
                      const source_map& sources) {
     case_result result;
@@ -403,6 +417,7 @@ case_result run_case(const test_file& tf, const test_case& c, const std::set<std
             turn.findings = relevant(d.findings);
             turn.decision = combined_decision(turn.findings);
             turn.explanations = relevant(why);
+            warn_of_breaches(c, i, ev.schema_breaches(), result.warnings);
         } else {
             refused.push_back(
                 {difference::kind::actual, "turn " + std::to_string(i + 1) + " could not be evaluated: " + error});

@@ -892,6 +892,22 @@ BOOST_AUTO_TEST_CASE(test_broken_test_file) {
     golden("test_broken", "test tests/golden/policytest/cli/broken/care.vigil");
 }
 
+// A case whose records break the policy's schema passes, with a V0708 warning per value; the
+// warning docs/testing-policies.md shows is one of them.
+BOOST_AUTO_TEST_CASE(test_records_that_break_the_schema_are_warned_of) {
+    const std::string folder = "tests/golden/policytest/cli/schema/";
+    golden("test_schema", "test " + folder + "care.tests");
+    const auto r = run_vigil("test " + folder + "care.tests");
+    const std::string page = read_file(std::string(VIGIL_SOURCE_DIR) + "/docs/testing-policies.md");
+    const std::size_t start = page.find("care.tests:7:8: warning[V0708]");
+    BOOST_REQUIRE(start != std::string::npos);
+    const auto shown = block_lines_from(page, start);
+    BOOST_REQUIRE(shown.size() == 5u);
+    std::string printed;
+    for (std::size_t i = 0; i < shown.size(); ++i) printed += (i == 0 ? folder : "") + shown[i] + "\n";
+    BOOST_TEST(r.output.find(printed) != std::string::npos, "docs show\n" << printed << "vigil printed\n" << r.output);
+}
+
 BOOST_AUTO_TEST_CASE(test_paths_without_test_files) {
     golden("test_no_tests", "test tests/golden/policytest/no_such_folder policies/common.vigil");
 }

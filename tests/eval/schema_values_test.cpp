@@ -285,4 +285,31 @@ BOOST_AUTO_TEST_CASE(an_earlier_turns_disallowed_value_is_named_as_one_later) {
                boost::test_tools::per_element());
 }
 
+// schema_breaches(): what the last record decided gives that its schemas do not allow, each once.
+BOOST_AUTO_TEST_CASE(the_breaches_of_the_last_record_are_listed_once_each) {
+    auto set = compile_policy(R"(policy "p" {
+  schema ")" + shipped_schema +
+                              R"("
+  rule r {
+    when speaker == "ai"
+    forbid any t in signals.topics: t == "debt"
+  }
+})");
+    vigil::evaluator judge(set);
+    vigil::decision d;
+    std::string error;
+    BOOST_TEST(judge.schema_breaches().empty());
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"bot","signals":{"topics":[1,1]}})", d, error));
+    BOOST_TEST(
+        judge.schema_breaches() ==
+            (std::vector<std::string>{
+                R"(the record's `speaker` is "bot"; its schema allows one of "user", "ai", "human_agent", "system")",
+                "the record's `signals.topics[]` is 1; its schema allows a text"}),
+        boost::test_tools::per_element());
+    BOOST_REQUIRE(!judge.decide(R"({"speaker":"bot",)", d, error));
+    BOOST_TEST(judge.schema_breaches().empty());
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"ai"})", d, error));
+    BOOST_TEST(judge.schema_breaches().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

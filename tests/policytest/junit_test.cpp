@@ -202,6 +202,35 @@ case "fails ]]> with \u0007 a bell" {
     }
 }
 
+// A record that breaks its policy's schema: the case's testcase carries the V0708 warning.
+BOOST_AUTO_TEST_CASE(junit_shows_a_case_warnings) {
+    const std::string policy = "policy \"care\" {\n  schema \"" + std::string(VIGIL_SOURCE_DIR) +
+                               "/policies/schema/interaction-record.v1.json\"\n  rule r {\n    when speaker == \"ai\"\n"
+                               "    require ai.disclosed == true\n  }\n}\n";
+    pt::run_result run;
+    run.files.push_back(pt::run_text("care.tests", R"(
+case "capitals" {
+  record {"speaker": "AI", "ai": {"disclosed": false}}
+  expect undetermined r
+})",
+                                     {{"care.vigil", policy}}));
+    BOOST_REQUIRE((run.files[0].status == pt::file_status::ran));
+    BOOST_REQUIRE(run.files[0].cases.size() == 1u);
+    BOOST_TEST(run.files[0].cases[0].passed);
+    BOOST_REQUIRE(run.files[0].cases[0].warnings.size() == 1u);
+    BOOST_TEST(
+        run.files[0].cases[0].warnings[0].message ==
+        R"(the record of case `capitals`: the record's `speaker` is "AI"; its schema allows one of "user", "ai", )"
+        R"("human_agent", "system")");
+    const std::string xml = pt::report_junit(run, {});
+    xml_checker checker(xml);
+    BOOST_TEST(checker.check() == "", xml);
+    BOOST_TEST(
+        xml.find("<system-out>care.tests:3:10: warning[V0708]: the record of case `capitals`") != std::string::npos,
+        xml);
+    BOOST_TEST(xml.find("failures=\"0\"") != std::string::npos, xml);
+}
+
 BOOST_AUTO_TEST_CASE(junit_of_path_problems) {
     const auto run = pt::run({"no/such/folder"});
     const std::string xml = pt::report_junit(run, {});

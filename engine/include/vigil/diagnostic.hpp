@@ -75,6 +75,7 @@ enum class code : std::uint16_t {
     test_no_such_turn,
     test_invalid_case,
     test_file_unreadable,
+    test_record_breaks_schema,
     count_  // not a code: the number of codes
 };
 

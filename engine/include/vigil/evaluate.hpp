@@ -305,6 +305,12 @@ public:
     /// stops it.
     void profile(evaluation_profile* into);
 
+    /// The values of the record last decided or explained that its policies' schemas do not
+    /// allow, where a rule reads them, each in the words of a finding's `errors` ("the record's
+    /// `speaker` is "AI"; its schema allows one of ..."), once each, in the order read. Empty when
+    /// the record follows them, was refused, or none was decided yet.
+    [[nodiscard]] std::vector<std::string> schema_breaches() const;
+
     /// A state for a new conversation, bound to this evaluator's compiled set.
     [[nodiscard]] rule_state new_state() const;
 

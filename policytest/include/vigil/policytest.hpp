@@ -86,6 +86,9 @@ struct case_result {
     bool skipped = false;                 // its name does not match the run's case pattern: it did not run
     std::vector<difference> differences;  // empty when passed
     std::vector<turn_outcome> turns;      // every turn, then the end
+    /// Records of the case that give a value their schema does not allow (V0708), pointing into
+    /// the file_result's `sources`: the case may pass while testing something else than meant.
+    std::vector<diagnostic> warnings;
 };
 
 /// Whether a rule of a policy under test has a case that expects it violated, and one that
