@@ -67,7 +67,7 @@ constexpr std::array<code_info, static_cast<std::size_t>(code::count_)> rows{{
     {code::test_unknown_policy, "V0703", "test-unknown-policy", E, "a test file has no policy file beside it, or names a policy that file does not define"},
     {code::test_unknown_rule, "V0704", "test-unknown-rule", E, "an expectation names a rule the policy under test does not have"},
     {code::test_no_such_turn, "V0705", "test-no-such-turn", E, "an expectation names a turn the case does not have"},
-    {code::test_invalid_case, "V0706", "test-invalid-case", E, "a test file has no case, a case has no record, mixes `record` and `turn`, repeats a name or contradicts itself, or a setting is repeated or invalid"},
+    {code::test_invalid_case, "V0706", "test-invalid-case", E, "a test file has no case, a case has no record, mixes `record` and `turn`, repeats a name or contradicts itself, an expectation gives a `message` after `pass` or after several rules, or a setting is repeated or invalid"},
     {code::test_file_unreadable, "V0707", "test-file-unreadable", E, "a test file cannot be read, or a path given to `vigil test` names no test file"},
     {code::test_record_breaks_schema, "V0708", "test-record-breaks-schema", W, "a record of a case gives a field a value its policy's schema does not allow, so the rules that read it are undetermined on that turn"},
 }};

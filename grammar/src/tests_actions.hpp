@@ -63,6 +63,8 @@ public:
     void outcome(std::string_view word, span where);
     void rule_name(std::string_view name, span where);
     void decision(std::string_view word);
+    /// The string just read is the message the expectation's finding must have.
+    void expected_message();
     void no_violations();
     void expect(span where);
     /// The outcome word read last (`violation`, `undetermined` or `pass`), for error messages.
@@ -271,6 +273,15 @@ struct action<rules::decision_value> {
     template <typename ActionInput>
     static void apply(const ActionInput& in, builder& b) {
         b.decision(in.string_view());
+    }
+};
+
+template <>
+struct action<rules::expected_message> {
+    template <typename ActionInput>
+    static void apply(const ActionInput& in, builder& b) {
+        b.string(b.where(in));
+        b.expected_message();
     }
 };
 

@@ -65,6 +65,7 @@ template <> inline constexpr error_info error_message<rules::turn_number>{.messa
 template <> inline constexpr error_info error_message<rules::claim>{.message = "expected `violation`, `undetermined`, `pass`, `decision` or `no violations`", .suggest = detail::claims};
 template <typename Key> inline constexpr error_info error_message<rules::rule_ref<Key>>{.message = "expected a rule name after `{op}`"};
 template <> inline constexpr error_info error_message<rules::decision_value>{.message = "expected `allow`, `allow_with_remedies` or `deny` after `decision`", .suggest = "allow allow_with_remedies deny"};
+template <> inline constexpr error_info error_message<rules::expected_message>{.message = "expected the message in double quotes after `message`", .help = "write the message the finding must have, as it is reported: `expect violation some_rule message \"the AI did not say so\"`"};
 template <> inline constexpr error_info error_message<rules::no_violations_word>{.message = "expected `violations` after `no`"};
 // clang-format on
 

@@ -237,6 +237,10 @@ void builder::rule_name(std::string_view name, span where) {
     m_expect.rules.push_back({std::string(name), where});
 }
 
+void builder::expected_message() {
+    m_expect.message = test_message{m_string, m_string_where};
+}
+
 void builder::decision(std::string_view word) {
     m_expect.kind = expectation_kind::decision;
     if (word == "deny")

@@ -10,7 +10,7 @@
 //   case        := 'case' string '{' case_item* '}'
 //   case_item   := 'record' object | 'turn' object | defaults | expect
 //   expect      := 'expect' ('turn' digits | 'end')? claim
-//   claim       := ('violation' | 'undetermined' | 'pass') rule (',' rule)*
+//   claim       := ('violation' | 'undetermined' | 'pass') rule (',' rule)* ('message' string)?
 //                | 'decision' ('allow' | 'allow_with_remedies' | 'deny')
 //                | 'no' 'violations'
 //   rule        := identifier                           (not an item keyword)
@@ -72,6 +72,7 @@ struct key_violations : TAO_PEGTL_KEYWORD("violations") {};
 struct key_allow : TAO_PEGTL_KEYWORD("allow") {};
 struct key_allow_with_remedies : TAO_PEGTL_KEYWORD("allow_with_remedies") {};
 struct key_deny : TAO_PEGTL_KEYWORD("deny") {};
+struct key_message : TAO_PEGTL_KEYWORD("message") {};
 
 /// The words that start an item, in the file or in a case: a line that starts with one of them
 /// is never the continuation of a JSON object.
@@ -131,7 +132,10 @@ struct rule_ref : seq<not_at<item_keyword>, identifier> {
 };
 struct rule_comma : one<','> {};
 struct outcome_word : sor<key_violation, key_undetermined, key_pass> {};
-struct outcome_claim : seq<outcome_word, sep, must<rule_ref<outcome_word>>, star<sep, rule_comma, sep, must<rule_ref<rule_comma>>>> {};
+struct expected_message : quoted {};
+struct message_clause : seq<key_message, sep, must<expected_message>> {};
+struct outcome_claim : seq<outcome_word, sep, must<rule_ref<outcome_word>>, star<sep, rule_comma, sep, must<rule_ref<rule_comma>>>,
+                           opt<sep, message_clause>> {};
 struct decision_value : sor<key_allow_with_remedies, key_allow, key_deny> {};
 struct decision_claim : seq<key_decision, sep, must<decision_value>> {};
 struct no_violations_word : key_violations {};

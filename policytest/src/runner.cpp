@@ -339,6 +339,12 @@ private:
                     // A violation that was expected, or shown as the outcome of another
                     // expectation, is not reported again as unexpected.
                     if (found && found->result == outcome::violation) m_explained.insert({turn, rule.value});
+                    if (met && e.message && found->message != e.message->text) {
+                        add(difference::kind::expected, "expected message of " + rule.value + " " + on_turn(turn) +
+                                                            line_of(e) + ": " + e.message->text);
+                        add(difference::kind::actual, "actual message: " + found->message);
+                        continue;
+                    }
                     if (met) continue;
                     add(difference::kind::expected, "expected " + std::string(expectation_name(e.kind)) + " " +
                                                         rule.value + " " + on_turn(turn) + line_of(e));

@@ -32,6 +32,24 @@ std::string turns_text(std::size_t n) {
     return n == 1 ? "1 turn" : std::to_string(n) + " turns";
 }
 
+// `message` checks the message of one finding: a rule that passes has none, and several rules
+// have several.
+void check_message(const test_case& c, const expectation& e, std::vector<diagnostic>& out) {
+    if (!e.message) return;
+    if (e.kind == expectation_kind::pass) {
+        out.push_back(make_diagnostic(code::test_invalid_case, e.message->where,
+                                      "case `" + c.name + "`: a rule that passes has no message to check",
+                                      "`message` follows `violation` or `undetermined`"));
+    } else if (e.rules.size() > 1) {
+        out.push_back(make_diagnostic(code::test_invalid_case, e.message->where,
+                                      "case `" + c.name +
+                                          "`: `message` checks the finding of one rule, and this "
+                                          "expectation names " +
+                                          std::to_string(e.rules.size()),
+                                      "write an `expect` line per rule, each with its message"));
+    }
+}
+
 void check_case(const test_case& c, std::vector<diagnostic>& out) {
     const std::size_t turns = c.turns.size();
     // A case with a syntax error may have lost turns: only its syntax error is reported.
@@ -93,6 +111,7 @@ void check_case(const test_case& c, std::vector<diagnostic>& out) {
             case expectation_kind::violation:
             case expectation_kind::undetermined:
             case expectation_kind::pass:
+                check_message(c, e, out);
                 for (const ast::word_item& rule : e.rules) {
                     const auto [it, fresh] = outcomes.try_emplace({turn, rule.value}, claim{e.kind, rule.where});
                     if (!fresh && it->second.kind != e.kind) {

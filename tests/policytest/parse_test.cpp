@@ -57,7 +57,7 @@ case "a conversation" {
     "nested": {"a": {"b": [1, 2, {"c": null}]}}
   }
   expect turn 1 pass x
-  expect turn 2 violation y
+  expect turn 2 violation y message "sold to a \"distressed\" person"
   expect end violation z
   expect end no violations
 }
@@ -117,6 +117,10 @@ case "a conversation" {
     BOOST_TEST(two.expectations[0].target.number == 1u);
     BOOST_TEST(p->text(two.expectations[0].target.where) == "turn 1");
     BOOST_TEST(two.expectations[1].target.number == 2u);
+    BOOST_REQUIRE(two.expectations[1].message);
+    BOOST_TEST(two.expectations[1].message->text == "sold to a \"distressed\" person");
+    BOOST_TEST(p->text(two.expectations[1].message->where) == "\"sold to a \\\"distressed\\\" person\"");
+    BOOST_TEST(!two.expectations[0].message);
     BOOST_TEST((two.expectations[2].target.k == vigil::turn_target::kind::end));
     BOOST_TEST(p->text(two.expectations[2].target.where) == "end");
     BOOST_TEST((two.expectations[3].kind == k::no_violations));

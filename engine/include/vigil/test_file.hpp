@@ -54,10 +54,17 @@ enum class expectation_kind : std::uint8_t {
 };
 
 /// One `expect ...` line.
+/// `message "..."` after an outcome: the message the rule's finding must have.
+struct test_message {
+    std::string text;
+    span where;  // the string, quotes included
+};
+
 struct expectation {
     expectation_kind kind = expectation_kind::violation;
     turn_target target;
     std::vector<ast::word_item> rules;              // for violation, undetermined and pass: one or more
+    std::optional<test_message> message;            // for violation and undetermined of one rule
     decision_kind decision = decision_kind::allow;  // for kind::decision
     span where;                                     // the whole line, from `expect`
 };
