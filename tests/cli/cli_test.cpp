@@ -704,9 +704,11 @@ BOOST_AUTO_TEST_CASE(replay_refuses_a_group_by_field_outside_the_record_schema) 
     BOOST_TEST(schemaless.status == 0, schemaless.output);
 }
 
-// docs/cli.md, `vigil replay --fail-on`: a turn-order problem of a kind named fails the run with 1,
-// as a violation does, whatever kinds the log has besides; without it the exit status ignores them.
-BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
+// docs/cli.md, `vigil replay --fail-on`: a turn-order problem or an undetermined finding of a kind
+// named fails the run with 1, as a violation does, whatever kinds the log has besides; without it
+// the exit status ignores them. `undetermined` fails a run where `vigil eval
+// --fail-on-undetermined` fails one.
+BOOST_AUTO_TEST_CASE(replay_fails_on_the_kinds_named) {
     const fs::path dir = fs::temp_directory_path() / "vigil-cli-fail-on";
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -716,12 +718,14 @@ BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
         return R"({"id":"r-)" + std::to_string(turn) + R"(","conversation_id":"c-1","turn":)" + std::to_string(turn) +
                R"(,"text":"hello"})" + "\n";
     };
+    const std::string without_text = std::string(R"({"id":"r-2","conversation_id":"c-1","turn":2})") + "\n";
     // With no reorder window, turn 3 gives up turn 2 (a gap), which then comes late (out of order).
     const std::map<std::string, std::pair<std::string, std::set<std::string>>> logs = {
         {"clean", {record(1) + record(2), {}}},
         {"gap", {record(1) + record(3), {"gap"}}},
         {"duplicate", {record(1) + record(2) + record(2), {"duplicate"}}},
         {"late", {record(1) + record(3) + record(2), {"gap", "out_of_order"}}},
+        {"undetermined", {record(1) + without_text, {"undetermined"}}},
     };
     const auto replay = [&](const std::string& log, const std::string& options) {
         return run_vigil("replay --policy '" + policy + "' '" + (dir / (log + ".jsonl")).string() +
@@ -730,33 +734,54 @@ BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
     for (const auto& [name, log] : logs) {
         std::ofstream(dir / (name + ".jsonl")) << log.first;
         BOOST_TEST(replay(name, "--log-level off").status == 0, name);
-        for (const std::string kind : {"gap", "duplicate", "out_of_order"}) {
+        for (const std::string kind : {"gap", "duplicate", "out_of_order", "undetermined"}) {
             const int expected = log.second.count(kind) != 0 ? 1 : 0;
             BOOST_TEST(replay(name, "--fail-on " + kind + " --log-level off").status == expected, name << ", " << kind);
         }
         const int any = log.second.empty() ? 0 : 1;
-        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order --log-level off").status == any, name);
-        BOOST_TEST(
-            replay(name, "--fail-on out_of_order --fail-on duplicate --fail-on gap --log-level off").status == any,
-            name);
+        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order,undetermined --log-level off").status == any,
+                   name);
+        BOOST_TEST(replay(name,
+                          "--fail-on out_of_order --fail-on duplicate --fail-on gap --fail-on undetermined "
+                          "--log-level off")
+                           .status == any,
+                   name);
     }
-    // The run says why it failed, naming the kinds asked for that the log has.
+    for (const std::string name : {"clean", "undetermined"}) {
+        const auto eval = run_vigil("eval --policy '" + policy + "' --input '" + (dir / (name + ".jsonl")).string() +
+                                    "' -o /dev/null --fail-on-undetermined --log-level off");
+        BOOST_TEST(replay(name, "--fail-on undetermined --log-level off").status == eval.status, name);
+    }
+    // The run says why it failed, naming the kinds asked for that it met.
     const auto late = replay("late", "--fail-on duplicate,out_of_order");
     BOOST_TEST(late.status == 1);
-    BOOST_TEST(late.output.find("vigil: the log's turn order fails the run (--fail-on): 1 record out of order\n") !=
+    BOOST_TEST(
+        late.output.find("vigil: the run fails on what --fail-on names: 1 record out of order\n") != std::string::npos,
+        late.output);
+    const auto undetermined = replay("undetermined", "--fail-on undetermined,gap");
+    BOOST_TEST(undetermined.output.find("vigil: the run fails on what --fail-on names: 1 undetermined finding\n") !=
                    std::string::npos,
-               late.output);
+               undetermined.output);
     // A malformed line is bad input whatever --fail-on says.
     std::ofstream(dir / "broken.jsonl") << record(1) << "{broken\n" << record(3);
     BOOST_TEST(replay("broken", "--fail-on gap --log-level off").status == 2);
+    BOOST_TEST(replay("broken", "--fail-on undetermined --log-level off").status == 2);
 
-    // An unknown kind is a usage error that names it, and the kind it may stand for.
+    // A kind it does not take is a usage error that names it, and the kind it may stand for; every
+    // one of them at once, however they were given.
+    const std::string kinds = "(gap, duplicate, out_of_order, undetermined)";
     for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
-             {"--fail-on gaps",
-              "--fail-on: `gaps` is not a kind of turn-order problem (gap, duplicate, out_of_order); "
-              "did you mean `gap`?"},
-             {"--fail-on gap,late", "--fail-on: `late` is not a kind of turn-order problem"},
-             {"--fail-on ''", "--fail-on: expected a kind of turn-order problem"}}) {
+             {"--fail-on gaps", "--fail-on: `gaps` is not a kind it takes " + kinds + "; did you mean `gap`?\n"},
+             {"--fail-on gap,late", "--fail-on: `late` is not a kind it takes " + kinds + "\n"},
+             {"--fail-on ''", "--fail-on: an empty name is not a kind it takes " + kinds + "\n"},
+             {"--fail-on violation", "--fail-on: `violation` is not a kind it takes " + kinds +
+                                         "; violations fail the run without --fail-on\n"},
+             {"--fail-on gapp,dupe",
+              "--fail-on: `gapp` (did you mean `gap`?) and `dupe` are not kinds it takes " + kinds + "\n"},
+             {"--fail-on gapp --fail-on undetermind,gap,dupe --fail-on gapp",
+              "--fail-on: `gapp` (did you mean `gap`?), `undetermind` (did you mean `undetermined`?) and `dupe` are "
+              "not kinds it takes " +
+                  kinds + "\n"}}) {
         const auto r = replay("clean", option);
         BOOST_TEST(r.status == 2, option);
         BOOST_TEST(r.output.find(message) != std::string::npos, option << ": " << r.output);
