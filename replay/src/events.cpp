@@ -376,6 +376,8 @@ void event_renderer::render_record(const decision& d, line_id line, const record
     record += ",\"turn\":"sv;
     if (key && key->has_turn)
         append_json_integer(record, key->turn);
+    else if (key && !key->turn_json.empty())
+        record += key->turn_json;  // as the record wrote it, so that the auditor can find the line
     else
         record += "null"sv;
     record += ",\"timestamp\":"sv;

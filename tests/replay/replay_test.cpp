@@ -592,6 +592,35 @@ BOOST_AUTO_TEST_CASE(each_version_of_a_policy_is_counted_apart) {
     BOOST_TEST(j["findings"]["by_rule"][1]["version"] == "2");
 }
 
+// A record whose `turn` is not usable (a text, a fraction, 0, a list) is judged alone, and its
+// findings show the turn as the record wrote it, where they showed `null`: the auditor looks for
+// the line by it. A record without a turn still shows `null`.
+BOOST_AUTO_TEST_CASE(findings_show_a_turn_that_is_not_an_integer_as_the_record_wrote_it) {
+    const std::vector<std::string> turns = {R"("3")", "2.5", "0", "[1, 2]", "1e3", "1"};
+    const auto dir = scratch_dir("turns");
+    const std::string log = (dir / "turns.jsonl").string();
+    {
+        std::ofstream out(log);
+        for (std::size_t i = 0; i < turns.size(); ++i) {
+            out << R"({"id":"r-)" << i << R"(","conversation_id":"c-)" << i << R"(","turn":)" << turns[i]
+                << R"(,"timestamp":"2026-01-05T08:00:00Z","text":"x"})" << '\n';
+        }
+        out << R"({"id":"r-absent","conversation_id":"c-9","timestamp":"2026-01-05T08:00:00Z","text":"x"})" << '\n';
+    }
+    const auto set = compile_text("policy \"p\" {\n  rule r {\n    forbid text == \"x\"\n  }\n}\n");
+    const auto r = replay({log}, 2, 16, 1000, set);
+    std::map<std::string, json> turn_of;  // by record id
+    for (const auto& line : parse_lines(r.findings)) turn_of[line["record_id"].get<std::string>()] = line["turn"];
+    BOOST_REQUIRE_EQUAL(turn_of.size(), turns.size() + 1);
+    for (std::size_t i = 0; i < turns.size(); ++i) {
+        BOOST_TEST(turn_of["r-" + std::to_string(i)] == json::parse(turns[i]), turns[i]);
+    }
+    BOOST_TEST(turn_of["r-absent"].is_null());
+    // Byte for byte as written, so that the line can be searched for.
+    for (const std::string written : {R"("turn":"3",)", R"("turn":2.5,)", R"("turn":[1, 2],)", R"("turn":1e3,)"})
+        BOOST_TEST(r.findings.find(written) != std::string::npos, written << " not in\n" << r.findings);
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluated) {
     const auto r = replay({the_log().plain, "/nonexistent/vigil/log.jsonl"}, 2);
     BOOST_REQUIRE(r.summary.unreadable.size() == 1u);
