@@ -592,6 +592,61 @@ BOOST_AUTO_TEST_CASE(each_version_of_a_policy_is_counted_apart) {
     BOOST_TEST(j["findings"]["by_rule"][1]["version"] == "2");
 }
 
+// A record without a usable timestamp cannot be placed in one version of a policy, and each
+// version's rule of a name is undetermined for it: it is reported once per rule, under the first
+// version loaded, not once per version (two versions gave it two findings a rule, and the summary
+// twice the undetermined count). Its findings are still counted by value, once.
+BOOST_AUTO_TEST_CASE(a_record_without_a_timestamp_is_reported_once_per_rule_whatever_the_versions) {
+    const auto version = [](const std::string& v, const std::string& period, const std::string& severity) {
+        return "policy \"p\" {\n  version \"" + v + "\"\n  effective " + period + "\n  rule disclosed {\n" +
+               "    severity " + severity + "\n    when speaker == \"ai\"\n    require ai.disclosed\n  }\n" +
+               "  rule polite {\n    forbid text == \"rude\"\n  }\n}\n";
+    };
+    vigil::compile_options options;
+    options.carried_fields = {"language"};
+    const auto set =
+        compile_text(version("1", "until \"2026-01-01\"", "high") + version("2", "from \"2026-01-01\"", "critical") +
+                         "policy \"always\" {\n  rule r {\n    forbid text == \"rude\"\n  }\n}\n",
+                     options);
+    const auto dir = scratch_dir("untimed");
+    const std::string log = (dir / "untimed.jsonl").string();
+    const auto record = [](int n, const std::string& timestamp) {
+        return R"({"id":"r-)" + std::to_string(n) + R"(","conversation_id":"c-)" + std::to_string(n) +
+               R"(","turn":1,)" + timestamp + R"("speaker":"ai","language":"nl","text":"hello",)" +
+               R"("ai":{"disclosed":false}})" + "\n";
+    };
+    std::ofstream(log) << record(1, R"("timestamp":"2025-12-31T10:00:00Z",)") << record(2, "")
+                       << record(3, R"("timestamp":"yesterday",)") << record(4, R"("timestamp":5,)")
+                       << record(5, R"("timestamp":"2026-01-02T10:00:00Z",)");
+    const auto r = replay({log}, 2, 16, 1000, set);
+    const auto& s = r.summary;
+    BOOST_TEST(s.untimed == 3u);
+    BOOST_TEST(s.violations == 2u);    // r-1 under version 1, r-5 under version 2
+    BOOST_TEST(s.undetermined == 6u);  // r-2, r-3, r-4: disclosed and polite, once each
+    std::map<std::string, std::vector<json>> by_record;
+    for (const auto& line : parse_lines(r.findings)) by_record[line["record_id"].get<std::string>()].push_back(line);
+    for (const std::string id : {"r-2", "r-3", "r-4"}) {
+        const auto& found = by_record[id];
+        BOOST_REQUIRE_EQUAL(found.size(), 2u);
+        BOOST_TEST(found[0]["rule"] == "disclosed", id);
+        BOOST_TEST(found[1]["rule"] == "polite", id);
+        for (const auto& f : found) {
+            BOOST_TEST(f["outcome"] == "undetermined", id);
+            BOOST_TEST(f["version"] == "1", id);  // the first version loaded stands for both
+        }
+    }
+    BOOST_TEST(by_record["r-2"][0]["missing"] == json::array({"timestamp"}));
+    BOOST_TEST(by_record["r-3"][0]["errors"].size() == 1u);
+    for (const auto& t : s.by_rule) {
+        if (t.version == "1") BOOST_TEST(t.undetermined == 3u, t.rule);
+        if (t.version == "2") BOOST_TEST(t.undetermined == 0u, t.rule);
+    }
+    std::uint64_t by_value = 0;
+    for (const auto& g : s.breakdowns.at(0).groups) by_value += g.undetermined;
+    BOOST_TEST(by_value == s.undetermined);
+    BOOST_TEST((replay({log}, 1, 16, 1000, set).findings == r.findings));
+}
+
 // A record whose `turn` is not usable (a text, a fraction, 0, a list) is judged alone, and its
 // findings show the turn as the record wrote it, where they showed `null`: the auditor looks for
 // the line by it. A record without a turn still shows `null`.
