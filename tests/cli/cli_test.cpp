@@ -670,6 +670,52 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
                    .status == 3);
 }
 
+// docs/cli.md: the summary names each log and each policy file by the SHA-256 that sha256sum gives
+// it (a gzip log by its compressed bytes, as stored), in sha256sum's own lines in the text.
+BOOST_AUTO_TEST_CASE(replay_names_every_file_by_the_hash_sha256sum_gives_it) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-sha256";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string gz = (dir / "log.jsonl.gz").string();
+    const std::string summary = (dir / "summary.json").string();
+    BOOST_REQUIRE(run_vigil("generate -n 300 -o '" + gz + "'").status == 0);
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl '" + gz +
+                             "' -o /dev/null --summary-json '" + summary + "'");
+    BOOST_TEST(r.status == 1, r.output);  // the examples' violations
+
+    const auto listed =
+        cli_test::run_shell("cd '" + std::string(VIGIL_SOURCE_DIR) + "' && sha256sum examples/records.jsonl '" + gz +
+                            "' $(find policies -name '*.vigil' | sort)");
+    BOOST_REQUIRE(listed.status == 0);
+    std::map<std::string, std::string> expected;  // by path, as sha256sum prints it
+    for (const std::string& line : lines_of(listed.output)) {
+        expected[line.substr(66)] = line.substr(0, 64);
+        BOOST_TEST(r.output.find("vigil:   " + line + "\n") != std::string::npos, line << " not in\n" << r.output);
+    }
+    BOOST_REQUIRE_EQUAL(expected.size(), 9u);
+    const auto j = nlohmann::json::parse(read_file(summary));
+    std::size_t compared = 0;
+    for (const auto& list : {j["files"], j["policy_files"]}) {
+        for (const auto& file : list) {
+            const std::string path = file["path"];
+            BOOST_TEST(file["sha256"] == expected[path], path);
+            ++compared;
+        }
+    }
+    BOOST_TEST(compared == expected.size());
+
+    // docs/auditors-guide.md checks them all with jq and sha256sum -c; where jq is, so does this.
+    if (cli_test::run_shell("command -v jq").status != 0) return;
+    const std::string guide = read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / "auditors-guide.md");
+    const std::size_t at = guide.find("jq -r '(.files[], .policy_files[])");
+    BOOST_REQUIRE(at != std::string::npos);
+    const std::string command = guide.substr(at, guide.find('\n', at) - at);
+    const auto checked = cli_test::run_shell("cd '" + std::string(VIGIL_SOURCE_DIR) + "' && " +
+                                             replace_all(command, "summary.json", "'" + summary + "'"));
+    BOOST_TEST(checked.status == 0, command << "\n" << checked.output);
+    BOOST_TEST(lines_of(checked.output).size() == expected.size(), checked.output);
+}
+
 // A --group-by field that the policies' record schemas do not allow is refused before anything is
 // read, with the schema's field it may stand for: misspelt, it counted every record under `null`.
 // A field below a free-form object (`meta`) goes, and without a schema any field does.

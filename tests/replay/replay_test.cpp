@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "support/golden.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/replay.hpp"
+#include "vigil/sha256.hpp"
 
 namespace fs = std::filesystem;
 using namespace replay_test;
@@ -322,7 +324,10 @@ BOOST_AUTO_TEST_CASE(gzip_and_plain_give_the_same_output) {
     BOOST_TEST(fs::file_size(the_log().gz) < fs::file_size(the_log().plain));
     BOOST_TEST(replace_all(gz.findings, the_log().gz, the_log().plain) == plain.findings);
     BOOST_TEST(gz.summary.bytes == plain.summary.bytes);
-    BOOST_TEST(replace_all(result_of(gz.summary), the_log().gz, the_log().plain) == result_of(plain.summary));
+    // The same but for the files' hashes, each of the bytes as stored.
+    auto gz_summary = gz.summary;
+    gz_summary.files[0].sha256 = plain.summary.files[0].sha256;
+    BOOST_TEST(replace_all(result_of(gz_summary), the_log().gz, the_log().plain) == result_of(plain.summary));
 }
 
 BOOST_AUTO_TEST_CASE(several_files_are_one_stream) {
@@ -674,6 +679,61 @@ BOOST_AUTO_TEST_CASE(findings_show_a_turn_that_is_not_an_integer_as_the_record_w
     // Byte for byte as written, so that the line can be searched for.
     for (const std::string written : {R"("turn":"3",)", R"("turn":2.5,)", R"("turn":[1, 2],)", R"("turn":1e3,)"})
         BOOST_TEST(r.findings.find(written) != std::string::npos, written << " not in\n" << r.findings);
+}
+
+// The summary names the bytes it judged and what judged them: the SHA-256 of each log as stored
+// (compressed, for gzip) and of each policy file, as `sha256sum` prints them (the digests below
+// are its), hashed while they were read. A log not read to its end has none.
+BOOST_AUTO_TEST_CASE(the_summary_names_the_sha256_of_every_log_and_policy_file) {
+    const auto dir = scratch_dir("sha256");
+    const std::string known = (dir / "known.jsonl").string(), empty = (dir / "empty.jsonl").string();
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(known) << R"({"id":"r-1","conversation_id":"c-1","turn":1,"timestamp":"2026-01-05T08:00:00Z",)"
+                         << R"("speaker":"ai","text":"hello"})" << '\n';
+    { std::ofstream touched(empty); }
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"rude\"\n  }\n}\n";
+    const auto set = compile_inputs({{policy, {}}});
+    const auto r = replay({known, empty}, 2, 16, 1000, set);
+    const auto& s = r.summary;
+    BOOST_REQUIRE_EQUAL(s.files.size(), 2u);
+    BOOST_TEST(s.files[0].sha256 == "0e9a91b9bd9c86f878ec29854860462971feb014d9e69ea8f5d43f194736599a");
+    BOOST_TEST(s.files[1].sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    BOOST_REQUIRE_EQUAL(s.policy_files.size(), 1u);
+    BOOST_TEST(s.policy_files[0].path == policy);
+    BOOST_TEST(s.policy_files[0].sha256 == "a2a48c1899636a2d2569a2c94fc52f9aa61de2430f2fcfb9fed32b22621d1154");
+
+    const auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j["files"][0]["sha256"] == s.files[0].sha256);
+    BOOST_TEST(j["policy_files"] ==
+               json::parse(R"([{"path":")" + policy + R"(","sha256":")" + s.policy_files[0].sha256 + R"("}])"));
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
+    for (const std::string& shown :
+         {"\nlogs judged (SHA-256 of each file as stored, as sha256sum prints it):\n  " + s.files[0].sha256 + "  " +
+              known + "\n  " + s.files[1].sha256 + "  " + empty + "\n",
+          "\npolicies they were judged by (SHA-256 of each file):\n  " + s.policy_files[0].sha256 + "  " + policy +
+              "\n"})
+        BOOST_TEST(text.find(shown) != std::string::npos, shown << " not in\n" << text);
+
+    // A gzip log's hash is that of its compressed bytes, which is what sha256sum is given.
+    std::ifstream in(the_log().gz, std::ios::binary);
+    vigil::sha256 stored;
+    stored.update(std::string(std::istreambuf_iterator<char>(in), {}));
+    const auto gz = replay({the_log().gz, the_log().plain}, 2);
+    BOOST_TEST(gz.summary.files[0].sha256 == stored.hex());
+    BOOST_TEST(gz.summary.files[0].sha256 != gz.summary.files[1].sha256);
+
+    // What was read of a log damaged halfway is not the log: no hash.
+    const std::string damaged = (dir / "damaged.jsonl.gz").string();
+    fs::copy_file(the_log().gz, damaged);
+    fs::resize_file(damaged, fs::file_size(damaged) / 2);
+    const auto cut = replay({damaged}, 2);
+    BOOST_REQUIRE(cut.summary.unreadable.size() == 1u);
+    BOOST_TEST(cut.summary.files[0].sha256.empty());
+    BOOST_TEST(vigil::replay::to_json(cut.summary)["files"][0]["sha256"].is_null());
+    text.clear();
+    for (const auto& line : vigil::replay::render_text(cut.summary)) text += line.text + "\n";
+    BOOST_TEST(text.find("\n  " + damaged + ": not read to its end, no SHA-256\n") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluated) {
