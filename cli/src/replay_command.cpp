@@ -60,46 +60,74 @@ CLI::Validator duration_or_zero() {
         "DURATION");
 }
 
-// The turn-order problems --fail-on takes, named as the findings file names their events, with
-// the summary's count of each and its words for one and for several.
-struct turn_order_problem {
-    std::string_view kind;
+// The kinds --fail-on takes: the turn-order problems, named as the findings file names their
+// events, and undetermined findings (as `vigil eval --fail-on-undetermined` counts them); with the
+// summary's count of each and its words for one and for several. Violations are not among them:
+// they fail the run without being named.
+struct fail_on_kind {
+    std::string_view name;
     std::uint64_t replay::summary::*count;
     std::string_view one;
     std::string_view many;
 };
-constexpr turn_order_problem turn_order_problems[] = {
+constexpr fail_on_kind fail_on_kinds[] = {
     {"gap", &replay::summary::gaps, "gap", "gaps"},
     {"duplicate", &replay::summary::duplicates, "duplicate", "duplicates"},
     {"out_of_order", &replay::summary::out_of_order, "record out of order", "records out of order"},
+    {"undetermined", &replay::summary::undetermined, "undetermined finding", "undetermined findings"},
 };
 
-CLI::Validator turn_order_kind() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            std::vector<std::string> kinds;
-            std::string listed;
-            for (const auto& p : turn_order_problems) {
-                kinds.emplace_back(p.kind);
-                listed += (listed.empty() ? "" : ", ") + kinds.back();
-            }
-            if (std::find(kinds.begin(), kinds.end(), text) != kinds.end()) return "";
-            if (text.empty()) return "expected a kind of turn-order problem (" + listed + ")";
-            std::string why = "`" + text + "` is not a kind of turn-order problem (" + listed + ")";
-            if (const auto guess = closest_match(text, kinds)) why += "; did you mean `" + *guess + "`?";
-            return why;
-        },
-        "KIND");
+std::vector<std::string> fail_on_names() {
+    std::vector<std::string> names;
+    for (const auto& k : fail_on_kinds) names.emplace_back(k.name);
+    return names;
 }
 
-// The turn-order problems of the kinds `fail_on` names that the replay met, counted in words
-// ("2 gaps, 1 duplicate"); empty when it met none of them.
-std::string turn_order_failures(const replay::summary& s, const std::vector<std::string>& fail_on) {
+// What may help with a kind --fail-on does not take: the kind it may stand for, or why violations
+// need no naming; empty when nothing does.
+std::string fail_on_hint(const std::string& kind, const std::vector<std::string>& names) {
+    if (kind == "violation" || kind == "violations") return "violations fail the run without --fail-on";
+    if (const auto guess = closest_match(kind, names)) return "did you mean `" + *guess + "`?";
+    return "";
+}
+
+// Why --fail-on refuses `given`, naming every kind it does not take, each once, with a hint where
+// one helps; empty when it takes them all. Checked on the whole list: a check of each value would
+// stop at the first bad one, and `--fail-on gapp,dupe` would be corrected one run at a time.
+std::string refused_fail_on_kinds(const std::vector<std::string>& given) {
+    const std::vector<std::string> names = fail_on_names();
+    std::vector<std::string> refused;
+    for (const auto& kind : given) {
+        if (std::find(names.begin(), names.end(), kind) != names.end()) continue;
+        if (std::find(refused.begin(), refused.end(), kind) == refused.end()) refused.push_back(kind);
+    }
+    if (refused.empty()) return "";
+    std::string listed;
+    for (const auto& name : names) listed += (listed.empty() ? "" : ", ") + name;
+    const auto shown = [](const std::string& kind) {
+        return kind.empty() ? std::string("an empty name") : "`" + kind + "`";
+    };
+    if (refused.size() == 1) {
+        const std::string hint = fail_on_hint(refused[0], names);
+        return shown(refused[0]) + " is not a kind it takes (" + listed + ")" + (hint.empty() ? "" : "; " + hint);
+    }
+    std::string why;
+    for (std::size_t i = 0; i < refused.size(); ++i) {
+        why += i == 0 ? "" : i + 1 == refused.size() ? " and " : ", ";
+        why += shown(refused[i]);
+        if (const std::string hint = fail_on_hint(refused[i], names); !hint.empty()) why += " (" + hint + ")";
+    }
+    return why + " are not kinds it takes (" + listed + ")";
+}
+
+// What the replay met of the kinds `fail_on` names, counted in words ("2 gaps, 1 duplicate");
+// empty when it met none of them.
+std::string fail_on_failures(const replay::summary& s, const std::vector<std::string>& fail_on) {
     std::string text;
-    for (const auto& p : turn_order_problems) {
-        const std::uint64_t count = s.*p.count;
-        if (count == 0 || std::find(fail_on.begin(), fail_on.end(), p.kind) == fail_on.end()) continue;
-        text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + std::string(count == 1 ? p.one : p.many);
+    for (const auto& k : fail_on_kinds) {
+        const std::uint64_t count = s.*k.count;
+        if (count == 0 || std::find(fail_on.begin(), fail_on.end(), k.name) == fail_on.end()) continue;
+        text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + std::string(count == 1 ? k.one : k.many);
     }
     return text;
 }
@@ -233,10 +261,11 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
             "FIELD"))
         ->allow_extra_args(false);
     cmd->add_option("--fail-on", o.fail_on,
-                    "also exit with 1 when the log has turn-order problems of these kinds: gap, duplicate, "
-                    "out_of_order (comma-separated, or repeat the option)")
+                    "also exit with 1 when the replay met these: gap, duplicate, out_of_order (turn-order "
+                    "problems), undetermined (rules that could not be decided); comma-separated, or repeat the "
+                    "option")
         ->delimiter(',')
-        ->check(turn_order_kind())
+        ->type_name("KIND")
         ->allow_extra_args(false);
     cmd->add_flag("--explain", o.explain,
                   "each finding of a record also says how every part of its rule came out on it (as vigil eval "
@@ -247,6 +276,10 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+    cmd->callback([&o] {
+        if (const std::string why = refused_fail_on_kinds(o.fail_on); !why.empty())
+            throw CLI::ValidationError("--fail-on", why);
+    });
     return cmd;
 }
 
@@ -347,17 +380,18 @@ int run_replay(const replay_command_options& o) {
         }
     }
 
-    // Asked for by the auditor, turn-order problems are something found, as violations are: the
-    // log was read, and what it lacks is known (bad input, exit 2, is what could not be read).
-    const std::string turn_order = turn_order_failures(summary, o.fail_on);
-    if (!turn_order.empty()) logger->warn("the log's turn order fails the run (--fail-on): {}", turn_order);
+    // Asked for by the auditor, turn-order problems and undetermined rules are something found, as
+    // violations are: the log was read, and what it lacks is known (bad input, exit 2, is what
+    // could not be read).
+    const std::string named = fail_on_failures(summary, o.fail_on);
+    if (!named.empty()) logger->warn("the run fails on what --fail-on names: {}", named);
     if (!summary.unreadable.empty() || summary.malformed > 0) return exit_bad_input;
     if (summary.decided > 0 && summary.outside_effect == summary.decided) {
         // Allowed without a finding, the records would pass for clean: as if nothing was evaluated.
         logger->error("no policy was in effect at the time of any record; nothing was judged");
         return exit_bad_input;
     }
-    if (summary.violations > 0 || !turn_order.empty()) return exit_findings;
+    if (summary.violations > 0 || !named.empty()) return exit_findings;
     return exit_clean;
 }
 

@@ -24,7 +24,7 @@ struct replay_command_options {
     std::string findings = "-";
     std::string summary_json;
     std::vector<std::string> group_by;  // record fields the summary counts findings by
-    std::vector<std::string> fail_on;   // turn-order problems that fail the run: gap, duplicate, out_of_order
+    std::vector<std::string> fail_on;   // what fails the run besides violations (--fail-on)
     bool explain = false;               // each finding carries how its rule came out, and why
     bool profile = false;               // the summary says where the workers' time went
     std::string log_level = "info";

@@ -11,8 +11,8 @@
 #include <re2/re2.h>
 
 #include "schema.hpp"
-#include "sha256.hpp"
 #include "timestamp.hpp"
+#include "vigil/sha256.hpp"
 
 namespace vigil {
 

@@ -14,6 +14,7 @@
 #include "text.hpp"
 #include "timestamp.hpp"
 #include "vigil/json_text.hpp"
+#include "vigil/sha256.hpp"
 
 namespace vigil::eval {
 
@@ -1143,6 +1144,20 @@ result<std::shared_ptr<const compiled_set>> compile(checked_set&& checked, const
 std::vector<policy_summary> summarize(const compiled_set& set) { return set.summaries; }
 
 const std::string& policy_hash(const compiled_set& set) { return set.checked.hash; }
+
+std::vector<policy_file> policy_files(const compiled_set& set) {
+    // From the text the loader kept, which is the file's bytes: the files are not read again.
+    std::vector<policy_file> out;
+    if (!set.checked.sources) return out;
+    const source_map& sources = *set.checked.sources;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const source_file& file = sources.file(static_cast<file_id>(i));
+        sha256 digest;
+        digest.update(file.text);
+        out.push_back({file.name, digest.hex()});
+    }
+    return out;
+}
 
 bool some_policy_in_effect(const compiled_set& set, std::int64_t time_ms) {
     if (set.always_in_effect) return true;

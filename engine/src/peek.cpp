@@ -101,6 +101,10 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
             key.turn = turn;
             key.has_turn = true;
         } else {
+            // Kept as written for the findings; a value that cannot be read back is the parse's to
+            // report, as it was before.
+            std::string_view given;
+            if (simdjson::to_json_string(value).get(given) == simdjson::SUCCESS) key.turn_json.assign(given);
             add_problem(problems, "`turn` is not an integer from 1 to 2^53");
         }
     } else {  // timestamp
@@ -242,6 +246,7 @@ bool read_key(std::string_view json, od::document& doc, record_key& key, std::st
 
 void clear(record_key& key) {
     key.conversation_id.clear();
+    key.turn_json.clear();
     key.timestamp.clear();
     key.has_conversation = key.has_turn = key.has_time = false;
     key.turn = key.time_ms = 0;
@@ -365,6 +370,7 @@ bool peek_plain(std::string_view json, record_key& key, std::string& error) {
     key.has_conversation = true;
     key.turn = fields.turn;
     key.has_turn = true;
+    key.turn_json.clear();
     key.timestamp.assign(fields.timestamp);
     key.time_ms = fields.time_ms;
     key.has_time = true;

@@ -1,5 +1,6 @@
-#include "sha256.hpp"
+#include "vigil/sha256.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -59,14 +60,24 @@ void sha256::compress(const unsigned char* block) {
 }
 
 void sha256::update(std::string_view data) {
+    // Whole blocks are compressed where they lie: a replay hashes every byte of its logs, and a
+    // copy of each byte into the buffer cost a tenth of the time.
     m_length += data.size();
-    for (unsigned char byte : data) {
-        m_buffer[m_used++] = byte;
-        if (m_used == 64) {
-            compress(m_buffer);
-            m_used = 0;
-        }
+    const auto* next = reinterpret_cast<const unsigned char*>(data.data());
+    std::size_t left = data.size();
+    if (m_used > 0) {
+        const std::size_t taken = std::min<std::size_t>(left, sizeof m_buffer - m_used);
+        std::memcpy(m_buffer + m_used, next, taken);
+        m_used += static_cast<unsigned>(taken);
+        next += taken;
+        left -= taken;
+        if (m_used < sizeof m_buffer) return;
+        compress(m_buffer);
+        m_used = 0;
     }
+    for (; left >= sizeof m_buffer; next += sizeof m_buffer, left -= sizeof m_buffer) compress(next);
+    if (left > 0) std::memcpy(m_buffer, next, left);
+    m_used = static_cast<unsigned>(left);
 }
 
 std::string sha256::hex() {

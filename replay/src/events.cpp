@@ -62,7 +62,30 @@ bool same_remedies(const std::vector<remedy_out>& a, const std::vector<remedy_ou
     });
 }
 
+// Whether finding `i` of `d` says again what an earlier finding said for another version of its
+// policy: a rule of the same name, undetermined alike (the same missing fields and errors).
+bool repeats_another_version(const decision& d, std::size_t i) {
+    const finding& f = d.findings[i];
+    if (f.result != outcome::undetermined) return false;
+    return std::any_of(d.findings.begin(), d.findings.begin() + static_cast<std::ptrdiff_t>(i), [&](const finding& e) {
+        return e.result == outcome::undetermined && e.policy == f.policy && e.rule == f.rule &&
+               e.policy_version != f.policy_version && e.missing == f.missing && e.errors == f.errors;
+    });
+}
+
 }  // namespace
+
+const decision& once_per_rule(const decision& d, decision& scratch) {
+    std::size_t i = 0;
+    while (i < d.findings.size() && !repeats_another_version(d, i)) ++i;
+    if (i == d.findings.size()) return d;
+    scratch = d;
+    scratch.findings.clear();
+    for (std::size_t j = 0; j < d.findings.size(); ++j) {
+        if (!repeats_another_version(d, j)) scratch.findings.push_back(d.findings[j]);
+    }
+    return scratch;
+}
 
 void add_counts(group_counts& into, const group_counts& from) {
     into.records += from.records;
@@ -266,7 +289,7 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
     }
 }
 
-void event_renderer::count_groups(const conversation_event& e, tally& t) {
+void event_renderer::count_groups(const conversation_event& e, const decision& verdict, tally& t) {
     const bool decided = e.kind == event_kind::decided;
     // A record without a conversation id or a turn is a conversation of its own, closed right
     // after it is decided, whatever id it has: it must not count with an open conversation of
@@ -274,7 +297,7 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
     if (e.record == nullptr || !e.record->ordered()) {
         if (decided) m_alone.assign(t.groups.size(), {});
         if (m_alone.empty()) return;  // closing a conversation that decided nothing
-        add_cluster(*e.verdict, decided, t.groups, m_alone);
+        add_cluster(verdict, decided, t.groups, m_alone);
         if (!decided) {
             close_cluster(m_alone, t);
             m_alone.clear();
@@ -293,7 +316,7 @@ void event_renderer::count_groups(const conversation_event& e, tally& t) {
             open = m_clusters.insert(std::move(node)).position;
         }
     }
-    add_cluster(*e.verdict, decided, t.groups, open->second);
+    add_cluster(verdict, decided, t.groups, open->second);
     if (!decided) {
         close_cluster(open->second, t);
         for (auto& values : open->second) values.clear();
@@ -376,6 +399,8 @@ void event_renderer::render_record(const decision& d, line_id line, const record
     record += ",\"turn\":"sv;
     if (key && key->has_turn)
         append_json_integer(record, key->turn);
+    else if (key && !key->turn_json.empty())
+        record += key->turn_json;  // as the record wrote it, so that the auditor can find the line
     else
         record += "null"sv;
     record += ",\"timestamp\":"sv;
@@ -404,15 +429,18 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
             count_outside(e, t);
-            if (!t.groups.empty()) count_groups(e, t);
-            findings(*e.verdict, e.line, e.record, e.why, lines, t);
+            // Copied only for a record without a usable time: few records lack one.
+            const decision& verdict = e.record->has_time ? *e.verdict : once_per_rule(*e.verdict, m_untimed);
+            if (!t.groups.empty()) count_groups(e, verdict, t);
+            findings(verdict, e.line, e.record, e.why, lines, t);
             return;
         }
         case event_kind::closed: {
             // Findings about the whole conversation, on its last turn evaluated.
             ++t.conversations;
             if (e.resumed) ++t.resumed;
-            if (!t.groups.empty() && e.verdict) count_groups(e, t);  // closes the conversation's counts
+            // Closes the conversation's counts.
+            if (!t.groups.empty() && e.verdict) count_groups(e, *e.verdict, t);
             if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, nullptr, lines, t);
             return;
         }

@@ -163,6 +163,7 @@ std::size_t file_input::read_file(char* out, std::size_t size) {
         const ssize_t n = ::read(m_fd, out, size);
         if (n > 0) {
             m_raw_offset += static_cast<std::uint64_t>(n);
+            if (m_digest) m_digest->update(std::string_view(out, static_cast<std::size_t>(n)));
             return static_cast<std::size_t>(n);
         }
         if (n == 0) {

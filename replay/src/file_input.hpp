@@ -7,7 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "vigil/sha256.hpp"
 
 struct inflate_state;
 
@@ -35,6 +38,14 @@ public:
     /// Bytes of the file itself (compressed, for gzip) read so far: progress against its size.
     [[nodiscard]] std::uint64_t raw_offset() const { return m_raw_offset; }
 
+    /// Hashes the bytes of the file itself (compressed, for gzip) as they are read, so that a
+    /// file read to its end has the SHA-256 that `sha256sum` gives it without being read twice.
+    /// Call before the first read().
+    void keep_digest() { m_digest.emplace(); }
+    /// The SHA-256 of the bytes read, as 64 lowercase hex digits; empty without keep_digest().
+    /// Finishes the hash: call once, after the last read().
+    [[nodiscard]] std::string digest() { return m_digest ? m_digest->hex() : std::string(); }
+
 private:
     enum class format { unknown, plain, gzip };
 
@@ -54,6 +65,7 @@ private:
     bool m_file_end = false;
     std::unique_ptr<inflate_state> m_inflate;
     std::uint64_t m_raw_offset = 0;
+    std::optional<sha256> m_digest;
     std::string m_error;
 };
 

@@ -157,6 +157,16 @@ std::uint64_t line_reader::raw_offset() const {
     return m_input ? m_input->raw_offset() : 0;
 }
 
+void line_reader::keep_digest() {
+    if (m_input) m_input->keep_digest();
+}
+
+std::string line_reader::digest() {
+    // A file not read to its end has no hash to name: what was read is not the file.
+    if (!m_input || !m_eof || failed()) return "";
+    return m_input->digest();
+}
+
 std::string long_line_reason(std::uint64_t length, std::size_t limit) {
     return "the line is " + std::to_string(length) + " bytes long, over the limit of " + std::to_string(limit) +
            " (--max-line): not read";

@@ -283,6 +283,7 @@ public:
         const auto start = std::chrono::steady_clock::now();
         summary s;
         s.policy_hash = policy_hash(*m_set);
+        s.policy_files = policy_files(*m_set);
         s.tracking = m_opts.tracking;
         s.batch_lines = m_opts.batch_lines;
         s.batch_bytes = m_opts.batch_bytes;
@@ -560,7 +561,7 @@ private:
         for (std::size_t f = 0; f < m_files.size() && !failed(); ++f) {
             line_reader reader;
             std::string error;
-            file_tally file{m_files[f], 0, 0};
+            file_tally file{m_files[f], 0, 0, {}};
             if (!reader.open(m_files[f], error)) {  // it opened before the replay began
                 s.unreadable.push_back({m_files[f], 0, error});
                 add_read_error(*b, f, 0, error);
@@ -568,6 +569,7 @@ private:
                 continue;
             }
             reader.set_max_line(m_opts.max_line);
+            reader.keep_digest();
             std::string_view line;
             while (reader.next(line)) {
                 ++file.lines;
@@ -592,6 +594,7 @@ private:
                 add_read_error(*b, f, file.lines, reader.error());
             }
             raw_done += file_size(m_files[f]);
+            file.sha256 = reader.digest();
             s.lines += file.lines;
             s.bytes += file.bytes;
             s.files.push_back(file);

@@ -201,6 +201,18 @@ std::string outside_effect_line(const summary& s) {
            " decided outside every effective period of the policies, judged by no rule: " + where;
 }
 
+// What was judged and what judged it, each file with its SHA-256 as `sha256sum` prints it, so that
+// an auditor can show which bytes the findings are about (`sha256sum -c` takes the lines).
+void render_hashes(const summary& s, std::vector<summary_line>& out) {
+    out.push_back({false, "logs judged (SHA-256 of each file as stored, as sha256sum prints it):"});
+    for (const auto& f : s.files) {
+        out.push_back({false, f.sha256.empty() ? "  " + f.path + ": not read to its end, no SHA-256"
+                                               : "  " + f.sha256 + "  " + f.path});
+    }
+    out.push_back({false, "policies they were judged by (SHA-256 of each file):"});
+    for (const auto& f : s.policy_files) out.push_back({false, "  " + f.sha256 + "  " + f.path});
+}
+
 ordered problems_json(const std::vector<problem>& list) {
     auto out = ordered::array();
     for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
@@ -212,7 +224,12 @@ ordered problems_json(const std::vector<problem>& list) {
 ordered to_json(const summary& s) {
     ordered j;
     auto files = ordered::array();
-    for (const auto& f : s.files) files.push_back({{"path", f.path}, {"lines", f.lines}, {"bytes", f.bytes}});
+    for (const auto& f : s.files) {
+        files.push_back({{"path", f.path},
+                         {"lines", f.lines},
+                         {"bytes", f.bytes},
+                         {"sha256", f.sha256.empty() ? ordered() : ordered(f.sha256)}});
+    }
     j["files"] = std::move(files);
     j["unreadable"] = problems_json(s.unreadable);
     j["lines"] = s.lines;
@@ -247,6 +264,9 @@ ordered to_json(const summary& s) {
                      {"by_severity", std::move(by_severity)},
                      {"by_rule", std::move(by_rule)}};
     j["groups"] = breakdowns_json(s.breakdowns);
+    auto policy_files = ordered::array();
+    for (const auto& f : s.policy_files) policy_files.push_back({{"path", f.path}, {"sha256", f.sha256}});
+    j["policy_files"] = std::move(policy_files);
     j["policy_hash"] = s.policy_hash;
     j["settings"] = {{"reorder_window", s.tracking.reorder_window},
                      {"idle_ms", s.tracking.idle_gap_ms},
@@ -308,6 +328,7 @@ std::vector<summary_line> render_text(const summary& s) {
                               std::to_string(s.gaps_at_start) + " at a conversation's start), " +
                               plural(s.duplicates, "duplicate", "duplicates") + ", " + std::to_string(s.out_of_order) +
                               " out of order"});
+    render_hashes(s, out);
     if (s.outside_effect > 0) out.push_back({true, outside_effect_line(s)});
     if (s.without_record > 0) {
         out.push_back({false, plural(s.without_record, "line", "lines") +

@@ -670,6 +670,52 @@ BOOST_AUTO_TEST_CASE(replay_is_the_same_on_one_and_two_threads) {
                    .status == 3);
 }
 
+// docs/cli.md: the summary names each log and each policy file by the SHA-256 that sha256sum gives
+// it (a gzip log by its compressed bytes, as stored), in sha256sum's own lines in the text.
+BOOST_AUTO_TEST_CASE(replay_names_every_file_by_the_hash_sha256sum_gives_it) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-sha256";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string gz = (dir / "log.jsonl.gz").string();
+    const std::string summary = (dir / "summary.json").string();
+    BOOST_REQUIRE(run_vigil("generate -n 300 -o '" + gz + "'").status == 0);
+    const auto r = run_vigil("replay --policy policies/ examples/records.jsonl '" + gz +
+                             "' -o /dev/null --summary-json '" + summary + "'");
+    BOOST_TEST(r.status == 1, r.output);  // the examples' violations
+
+    const auto listed =
+        cli_test::run_shell("cd '" + std::string(VIGIL_SOURCE_DIR) + "' && sha256sum examples/records.jsonl '" + gz +
+                            "' $(find policies -name '*.vigil' | sort)");
+    BOOST_REQUIRE(listed.status == 0);
+    std::map<std::string, std::string> expected;  // by path, as sha256sum prints it
+    for (const std::string& line : lines_of(listed.output)) {
+        expected[line.substr(66)] = line.substr(0, 64);
+        BOOST_TEST(r.output.find("vigil:   " + line + "\n") != std::string::npos, line << " not in\n" << r.output);
+    }
+    BOOST_REQUIRE_EQUAL(expected.size(), 9u);
+    const auto j = nlohmann::json::parse(read_file(summary));
+    std::size_t compared = 0;
+    for (const auto& list : {j["files"], j["policy_files"]}) {
+        for (const auto& file : list) {
+            const std::string path = file["path"];
+            BOOST_TEST(file["sha256"] == expected[path], path);
+            ++compared;
+        }
+    }
+    BOOST_TEST(compared == expected.size());
+
+    // docs/auditors-guide.md checks them all with jq and sha256sum -c; where jq is, so does this.
+    if (cli_test::run_shell("command -v jq").status != 0) return;
+    const std::string guide = read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / "auditors-guide.md");
+    const std::size_t at = guide.find("jq -r '(.files[], .policy_files[])");
+    BOOST_REQUIRE(at != std::string::npos);
+    const std::string command = guide.substr(at, guide.find('\n', at) - at);
+    const auto checked = cli_test::run_shell("cd '" + std::string(VIGIL_SOURCE_DIR) + "' && " +
+                                             replace_all(command, "summary.json", "'" + summary + "'"));
+    BOOST_TEST(checked.status == 0, command << "\n" << checked.output);
+    BOOST_TEST(lines_of(checked.output).size() == expected.size(), checked.output);
+}
+
 // A --group-by field that the policies' record schemas do not allow is refused before anything is
 // read, with the schema's field it may stand for: misspelt, it counted every record under `null`.
 // A field below a free-form object (`meta`) goes, and without a schema any field does.
@@ -704,9 +750,11 @@ BOOST_AUTO_TEST_CASE(replay_refuses_a_group_by_field_outside_the_record_schema) 
     BOOST_TEST(schemaless.status == 0, schemaless.output);
 }
 
-// docs/cli.md, `vigil replay --fail-on`: a turn-order problem of a kind named fails the run with 1,
-// as a violation does, whatever kinds the log has besides; without it the exit status ignores them.
-BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
+// docs/cli.md, `vigil replay --fail-on`: a turn-order problem or an undetermined finding of a kind
+// named fails the run with 1, as a violation does, whatever kinds the log has besides; without it
+// the exit status ignores them. `undetermined` fails a run where `vigil eval
+// --fail-on-undetermined` fails one.
+BOOST_AUTO_TEST_CASE(replay_fails_on_the_kinds_named) {
     const fs::path dir = fs::temp_directory_path() / "vigil-cli-fail-on";
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -716,12 +764,14 @@ BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
         return R"({"id":"r-)" + std::to_string(turn) + R"(","conversation_id":"c-1","turn":)" + std::to_string(turn) +
                R"(,"text":"hello"})" + "\n";
     };
+    const std::string without_text = std::string(R"({"id":"r-2","conversation_id":"c-1","turn":2})") + "\n";
     // With no reorder window, turn 3 gives up turn 2 (a gap), which then comes late (out of order).
     const std::map<std::string, std::pair<std::string, std::set<std::string>>> logs = {
         {"clean", {record(1) + record(2), {}}},
         {"gap", {record(1) + record(3), {"gap"}}},
         {"duplicate", {record(1) + record(2) + record(2), {"duplicate"}}},
         {"late", {record(1) + record(3) + record(2), {"gap", "out_of_order"}}},
+        {"undetermined", {record(1) + without_text, {"undetermined"}}},
     };
     const auto replay = [&](const std::string& log, const std::string& options) {
         return run_vigil("replay --policy '" + policy + "' '" + (dir / (log + ".jsonl")).string() +
@@ -730,33 +780,54 @@ BOOST_AUTO_TEST_CASE(replay_fails_on_the_turn_order_problems_named) {
     for (const auto& [name, log] : logs) {
         std::ofstream(dir / (name + ".jsonl")) << log.first;
         BOOST_TEST(replay(name, "--log-level off").status == 0, name);
-        for (const std::string kind : {"gap", "duplicate", "out_of_order"}) {
+        for (const std::string kind : {"gap", "duplicate", "out_of_order", "undetermined"}) {
             const int expected = log.second.count(kind) != 0 ? 1 : 0;
             BOOST_TEST(replay(name, "--fail-on " + kind + " --log-level off").status == expected, name << ", " << kind);
         }
         const int any = log.second.empty() ? 0 : 1;
-        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order --log-level off").status == any, name);
-        BOOST_TEST(
-            replay(name, "--fail-on out_of_order --fail-on duplicate --fail-on gap --log-level off").status == any,
-            name);
+        BOOST_TEST(replay(name, "--fail-on gap,duplicate,out_of_order,undetermined --log-level off").status == any,
+                   name);
+        BOOST_TEST(replay(name,
+                          "--fail-on out_of_order --fail-on duplicate --fail-on gap --fail-on undetermined "
+                          "--log-level off")
+                           .status == any,
+                   name);
     }
-    // The run says why it failed, naming the kinds asked for that the log has.
+    for (const std::string name : {"clean", "undetermined"}) {
+        const auto eval = run_vigil("eval --policy '" + policy + "' --input '" + (dir / (name + ".jsonl")).string() +
+                                    "' -o /dev/null --fail-on-undetermined --log-level off");
+        BOOST_TEST(replay(name, "--fail-on undetermined --log-level off").status == eval.status, name);
+    }
+    // The run says why it failed, naming the kinds asked for that it met.
     const auto late = replay("late", "--fail-on duplicate,out_of_order");
     BOOST_TEST(late.status == 1);
-    BOOST_TEST(late.output.find("vigil: the log's turn order fails the run (--fail-on): 1 record out of order\n") !=
+    BOOST_TEST(
+        late.output.find("vigil: the run fails on what --fail-on names: 1 record out of order\n") != std::string::npos,
+        late.output);
+    const auto undetermined = replay("undetermined", "--fail-on undetermined,gap");
+    BOOST_TEST(undetermined.output.find("vigil: the run fails on what --fail-on names: 1 undetermined finding\n") !=
                    std::string::npos,
-               late.output);
+               undetermined.output);
     // A malformed line is bad input whatever --fail-on says.
     std::ofstream(dir / "broken.jsonl") << record(1) << "{broken\n" << record(3);
     BOOST_TEST(replay("broken", "--fail-on gap --log-level off").status == 2);
+    BOOST_TEST(replay("broken", "--fail-on undetermined --log-level off").status == 2);
 
-    // An unknown kind is a usage error that names it, and the kind it may stand for.
+    // A kind it does not take is a usage error that names it, and the kind it may stand for; every
+    // one of them at once, however they were given.
+    const std::string kinds = "(gap, duplicate, out_of_order, undetermined)";
     for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
-             {"--fail-on gaps",
-              "--fail-on: `gaps` is not a kind of turn-order problem (gap, duplicate, out_of_order); "
-              "did you mean `gap`?"},
-             {"--fail-on gap,late", "--fail-on: `late` is not a kind of turn-order problem"},
-             {"--fail-on ''", "--fail-on: expected a kind of turn-order problem"}}) {
+             {"--fail-on gaps", "--fail-on: `gaps` is not a kind it takes " + kinds + "; did you mean `gap`?\n"},
+             {"--fail-on gap,late", "--fail-on: `late` is not a kind it takes " + kinds + "\n"},
+             {"--fail-on ''", "--fail-on: an empty name is not a kind it takes " + kinds + "\n"},
+             {"--fail-on violation", "--fail-on: `violation` is not a kind it takes " + kinds +
+                                         "; violations fail the run without --fail-on\n"},
+             {"--fail-on gapp,dupe",
+              "--fail-on: `gapp` (did you mean `gap`?) and `dupe` are not kinds it takes " + kinds + "\n"},
+             {"--fail-on gapp --fail-on undetermind,gap,dupe --fail-on gapp",
+              "--fail-on: `gapp` (did you mean `gap`?), `undetermind` (did you mean `undetermined`?) and `dupe` are "
+              "not kinds it takes " +
+                  kinds + "\n"}}) {
         const auto r = replay("clean", option);
         BOOST_TEST(r.status == 2, option);
         BOOST_TEST(r.output.find(message) != std::string::npos, option << ": " << r.output);

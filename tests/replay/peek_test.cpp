@@ -28,8 +28,8 @@ struct answer {
 bool same(const answer& a, const answer& b) {
     return a.object == b.object && a.error == b.error && a.key.conversation_id == b.key.conversation_id &&
            a.key.has_conversation == b.key.has_conversation && a.key.turn == b.key.turn &&
-           a.key.has_turn == b.key.has_turn && a.key.timestamp == b.key.timestamp && a.key.time_ms == b.key.time_ms &&
-           a.key.has_time == b.key.has_time;
+           a.key.has_turn == b.key.has_turn && a.key.turn_json == b.key.turn_json &&
+           a.key.timestamp == b.key.timestamp && a.key.time_ms == b.key.time_ms && a.key.has_time == b.key.has_time;
 }
 
 // Bytes as C would write them, so that a control character or broken UTF-8 shows in a message.
@@ -54,8 +54,9 @@ std::string shown(std::string_view bytes) {
 std::string described(const answer& a) {
     std::ostringstream out;
     out << "returns " << a.object << ", conversation_id " << a.key.has_conversation << " `"
-        << shown(a.key.conversation_id) << "`, turn " << a.key.has_turn << " " << a.key.turn << ", timestamp "
-        << a.key.has_time << " `" << shown(a.key.timestamp) << "` " << a.key.time_ms << ", error `" << a.error << "`";
+        << shown(a.key.conversation_id) << "`, turn " << a.key.has_turn << " " << a.key.turn << " `"
+        << shown(a.key.turn_json) << "`, timestamp " << a.key.has_time << " `" << shown(a.key.timestamp) << "` "
+        << a.key.time_ms << ", error `" << a.error << "`";
     return out.str();
 }
 
@@ -66,6 +67,7 @@ answer read_with(reader read, const std::string& line) {
     a.key.has_conversation = a.key.has_turn = a.key.has_time = true;
     a.key.turn = a.key.time_ms = 99;
     a.key.timestamp = "stale";
+    a.key.turn_json = "stale";
     a.error = "stale";
     a.object = read(line, a.key, a.error);
     return a;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "support/golden.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/replay.hpp"
+#include "vigil/sha256.hpp"
 
 namespace fs = std::filesystem;
 using namespace replay_test;
@@ -322,7 +324,10 @@ BOOST_AUTO_TEST_CASE(gzip_and_plain_give_the_same_output) {
     BOOST_TEST(fs::file_size(the_log().gz) < fs::file_size(the_log().plain));
     BOOST_TEST(replace_all(gz.findings, the_log().gz, the_log().plain) == plain.findings);
     BOOST_TEST(gz.summary.bytes == plain.summary.bytes);
-    BOOST_TEST(replace_all(result_of(gz.summary), the_log().gz, the_log().plain) == result_of(plain.summary));
+    // The same but for the files' hashes, each of the bytes as stored.
+    auto gz_summary = gz.summary;
+    gz_summary.files[0].sha256 = plain.summary.files[0].sha256;
+    BOOST_TEST(replace_all(result_of(gz_summary), the_log().gz, the_log().plain) == result_of(plain.summary));
 }
 
 BOOST_AUTO_TEST_CASE(several_files_are_one_stream) {
@@ -590,6 +595,145 @@ BOOST_AUTO_TEST_CASE(each_version_of_a_policy_is_counted_apart) {
     const auto j = vigil::replay::to_json(r.summary);
     BOOST_TEST(j["findings"]["by_rule"][0]["version"] == "1");
     BOOST_TEST(j["findings"]["by_rule"][1]["version"] == "2");
+}
+
+// A record without a usable timestamp cannot be placed in one version of a policy, and each
+// version's rule of a name is undetermined for it: it is reported once per rule, under the first
+// version loaded, not once per version (two versions gave it two findings a rule, and the summary
+// twice the undetermined count). Its findings are still counted by value, once.
+BOOST_AUTO_TEST_CASE(a_record_without_a_timestamp_is_reported_once_per_rule_whatever_the_versions) {
+    const auto version = [](const std::string& v, const std::string& period, const std::string& severity) {
+        return "policy \"p\" {\n  version \"" + v + "\"\n  effective " + period + "\n  rule disclosed {\n" +
+               "    severity " + severity + "\n    when speaker == \"ai\"\n    require ai.disclosed\n  }\n" +
+               "  rule polite {\n    forbid text == \"rude\"\n  }\n}\n";
+    };
+    vigil::compile_options options;
+    options.carried_fields = {"language"};
+    const auto set =
+        compile_text(version("1", "until \"2026-01-01\"", "high") + version("2", "from \"2026-01-01\"", "critical") +
+                         "policy \"always\" {\n  rule r {\n    forbid text == \"rude\"\n  }\n}\n",
+                     options);
+    const auto dir = scratch_dir("untimed");
+    const std::string log = (dir / "untimed.jsonl").string();
+    const auto record = [](int n, const std::string& timestamp) {
+        return R"({"id":"r-)" + std::to_string(n) + R"(","conversation_id":"c-)" + std::to_string(n) +
+               R"(","turn":1,)" + timestamp + R"("speaker":"ai","language":"nl","text":"hello",)" +
+               R"("ai":{"disclosed":false}})" + "\n";
+    };
+    std::ofstream(log) << record(1, R"("timestamp":"2025-12-31T10:00:00Z",)") << record(2, "")
+                       << record(3, R"("timestamp":"yesterday",)") << record(4, R"("timestamp":5,)")
+                       << record(5, R"("timestamp":"2026-01-02T10:00:00Z",)");
+    const auto r = replay({log}, 2, 16, 1000, set);
+    const auto& s = r.summary;
+    BOOST_TEST(s.untimed == 3u);
+    BOOST_TEST(s.violations == 2u);    // r-1 under version 1, r-5 under version 2
+    BOOST_TEST(s.undetermined == 6u);  // r-2, r-3, r-4: disclosed and polite, once each
+    std::map<std::string, std::vector<json>> by_record;
+    for (const auto& line : parse_lines(r.findings)) by_record[line["record_id"].get<std::string>()].push_back(line);
+    for (const std::string id : {"r-2", "r-3", "r-4"}) {
+        const auto& found = by_record[id];
+        BOOST_REQUIRE_EQUAL(found.size(), 2u);
+        BOOST_TEST(found[0]["rule"] == "disclosed", id);
+        BOOST_TEST(found[1]["rule"] == "polite", id);
+        for (const auto& f : found) {
+            BOOST_TEST(f["outcome"] == "undetermined", id);
+            BOOST_TEST(f["version"] == "1", id);  // the first version loaded stands for both
+        }
+    }
+    BOOST_TEST(by_record["r-2"][0]["missing"] == json::array({"timestamp"}));
+    BOOST_TEST(by_record["r-3"][0]["errors"].size() == 1u);
+    for (const auto& t : s.by_rule) {
+        if (t.version == "1") BOOST_TEST(t.undetermined == 3u, t.rule);
+        if (t.version == "2") BOOST_TEST(t.undetermined == 0u, t.rule);
+    }
+    std::uint64_t by_value = 0;
+    for (const auto& g : s.breakdowns.at(0).groups) by_value += g.undetermined;
+    BOOST_TEST(by_value == s.undetermined);
+    BOOST_TEST((replay({log}, 1, 16, 1000, set).findings == r.findings));
+}
+
+// A record whose `turn` is not usable (a text, a fraction, 0, a list) is judged alone, and its
+// findings show the turn as the record wrote it, where they showed `null`: the auditor looks for
+// the line by it. A record without a turn still shows `null`.
+BOOST_AUTO_TEST_CASE(findings_show_a_turn_that_is_not_an_integer_as_the_record_wrote_it) {
+    const std::vector<std::string> turns = {R"("3")", "2.5", "0", "[1, 2]", "1e3", "1"};
+    const auto dir = scratch_dir("turns");
+    const std::string log = (dir / "turns.jsonl").string();
+    {
+        std::ofstream out(log);
+        for (std::size_t i = 0; i < turns.size(); ++i) {
+            out << R"({"id":"r-)" << i << R"(","conversation_id":"c-)" << i << R"(","turn":)" << turns[i]
+                << R"(,"timestamp":"2026-01-05T08:00:00Z","text":"x"})" << '\n';
+        }
+        out << R"({"id":"r-absent","conversation_id":"c-9","timestamp":"2026-01-05T08:00:00Z","text":"x"})" << '\n';
+    }
+    const auto set = compile_text("policy \"p\" {\n  rule r {\n    forbid text == \"x\"\n  }\n}\n");
+    const auto r = replay({log}, 2, 16, 1000, set);
+    std::map<std::string, json> turn_of;  // by record id
+    for (const auto& line : parse_lines(r.findings)) turn_of[line["record_id"].get<std::string>()] = line["turn"];
+    BOOST_REQUIRE_EQUAL(turn_of.size(), turns.size() + 1);
+    for (std::size_t i = 0; i < turns.size(); ++i) {
+        BOOST_TEST(turn_of["r-" + std::to_string(i)] == json::parse(turns[i]), turns[i]);
+    }
+    BOOST_TEST(turn_of["r-absent"].is_null());
+    // Byte for byte as written, so that the line can be searched for.
+    for (const std::string written : {R"("turn":"3",)", R"("turn":2.5,)", R"("turn":[1, 2],)", R"("turn":1e3,)"})
+        BOOST_TEST(r.findings.find(written) != std::string::npos, written << " not in\n" << r.findings);
+}
+
+// The summary names the bytes it judged and what judged them: the SHA-256 of each log as stored
+// (compressed, for gzip) and of each policy file, as `sha256sum` prints them (the digests below
+// are its), hashed while they were read. A log not read to its end has none.
+BOOST_AUTO_TEST_CASE(the_summary_names_the_sha256_of_every_log_and_policy_file) {
+    const auto dir = scratch_dir("sha256");
+    const std::string known = (dir / "known.jsonl").string(), empty = (dir / "empty.jsonl").string();
+    const std::string policy = (dir / "p.vigil").string();
+    std::ofstream(known) << R"({"id":"r-1","conversation_id":"c-1","turn":1,"timestamp":"2026-01-05T08:00:00Z",)"
+                         << R"("speaker":"ai","text":"hello"})" << '\n';
+    { std::ofstream touched(empty); }
+    std::ofstream(policy) << "policy \"p\" {\n  rule r {\n    forbid text == \"rude\"\n  }\n}\n";
+    const auto set = compile_inputs({{policy, {}}});
+    const auto r = replay({known, empty}, 2, 16, 1000, set);
+    const auto& s = r.summary;
+    BOOST_REQUIRE_EQUAL(s.files.size(), 2u);
+    BOOST_TEST(s.files[0].sha256 == "0e9a91b9bd9c86f878ec29854860462971feb014d9e69ea8f5d43f194736599a");
+    BOOST_TEST(s.files[1].sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    BOOST_REQUIRE_EQUAL(s.policy_files.size(), 1u);
+    BOOST_TEST(s.policy_files[0].path == policy);
+    BOOST_TEST(s.policy_files[0].sha256 == "a2a48c1899636a2d2569a2c94fc52f9aa61de2430f2fcfb9fed32b22621d1154");
+
+    const auto j = vigil::replay::to_json(s);
+    BOOST_TEST(j["files"][0]["sha256"] == s.files[0].sha256);
+    BOOST_TEST(j["policy_files"] ==
+               json::parse(R"([{"path":")" + policy + R"(","sha256":")" + s.policy_files[0].sha256 + R"("}])"));
+    std::string text;
+    for (const auto& line : vigil::replay::render_text(s)) text += line.text + "\n";
+    for (const std::string& shown :
+         {"\nlogs judged (SHA-256 of each file as stored, as sha256sum prints it):\n  " + s.files[0].sha256 + "  " +
+              known + "\n  " + s.files[1].sha256 + "  " + empty + "\n",
+          "\npolicies they were judged by (SHA-256 of each file):\n  " + s.policy_files[0].sha256 + "  " + policy +
+              "\n"})
+        BOOST_TEST(text.find(shown) != std::string::npos, shown << " not in\n" << text);
+
+    // A gzip log's hash is that of its compressed bytes, which is what sha256sum is given.
+    std::ifstream in(the_log().gz, std::ios::binary);
+    vigil::sha256 stored;
+    stored.update(std::string(std::istreambuf_iterator<char>(in), {}));
+    const auto gz = replay({the_log().gz, the_log().plain}, 2);
+    BOOST_TEST(gz.summary.files[0].sha256 == stored.hex());
+    BOOST_TEST(gz.summary.files[0].sha256 != gz.summary.files[1].sha256);
+
+    // What was read of a log damaged halfway is not the log: no hash.
+    const std::string damaged = (dir / "damaged.jsonl.gz").string();
+    fs::copy_file(the_log().gz, damaged);
+    fs::resize_file(damaged, fs::file_size(damaged) / 2);
+    const auto cut = replay({damaged}, 2);
+    BOOST_REQUIRE(cut.summary.unreadable.size() == 1u);
+    BOOST_TEST(cut.summary.files[0].sha256.empty());
+    BOOST_TEST(vigil::replay::to_json(cut.summary)["files"][0]["sha256"].is_null());
+    text.clear();
+    for (const auto& line : vigil::replay::render_text(cut.summary)) text += line.text + "\n";
+    BOOST_TEST(text.find("\n  " + damaged + ": not read to its end, no SHA-256\n") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_stops_the_replay_before_anything_is_evaluated) {

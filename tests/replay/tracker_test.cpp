@@ -582,10 +582,15 @@ BOOST_AUTO_TEST_CASE(says_which_fields_are_missing_or_unusable) {
     BOOST_TEST(!key.has_turn);
     BOOST_TEST(!key.has_time);
     BOOST_TEST(key.timestamp == "yesterday");
-    for (const char* turn : {"0", "-2", "\"3\"", "true", "null", "1e3", "99999999999999999999"}) {
-        BOOST_TEST(vigil::peek(std::string(R"({"conversation_id":"c","turn":)") + turn + "}", key, error));
+    BOOST_TEST(key.turn_json == "1.5");
+    // An unusable turn is kept as written, for the findings; a usable one leaves nothing behind.
+    for (const char* turn : {"0", "-2", "\"3\"", "true", "null", "1e3", "99999999999999999999", "[1, {\"a\": 2}]"}) {
+        BOOST_TEST(vigil::peek(std::string(R"({"conversation_id":"c","turn":)") + turn + " }", key, error));
         BOOST_TEST(!key.has_turn, turn);
+        BOOST_TEST(key.turn_json == turn);
     }
+    BOOST_TEST(vigil::peek(R"({"conversation_id":"c","turn":4,"timestamp":"2026-01-05T08:00:00Z","x":1})", key, error));
+    BOOST_TEST(key.turn_json.empty());
     BOOST_TEST(vigil::peek(R"({"conversation_id":"","turn":2})", key, error));
     BOOST_TEST(!key.has_conversation);
 }

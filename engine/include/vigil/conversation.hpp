@@ -34,6 +34,9 @@ struct record_key {
     /// The record's `turn`, an integer >= 1.
     std::int64_t turn = 0;
     bool has_turn = false;
+    /// A `turn` that is not usable (`"3"`, `2.5`, `0`) as the record wrote it, JSON text; empty
+    /// when the turn is usable or absent. What a finding shows, so that the line can be found.
+    std::string turn_json;
     /// The record's `timestamp` text as written (kept even when it does not parse) ...
     std::string timestamp;
     /// ... and as milliseconds since 1970-01-01T00:00:00Z, when it is a valid RFC 3339 time.

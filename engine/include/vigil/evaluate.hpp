@@ -338,6 +338,15 @@ struct policy_summary {
 };
 [[nodiscard]] std::vector<policy_summary> summarize(const compiled_set& set);
 [[nodiscard]] const std::string& policy_hash(const compiled_set& set);
+/// A file of a compiled set's policies: its name as it was loaded, and the SHA-256 of its bytes as
+/// read (64 lowercase hex digits, as `sha256sum` prints them).
+struct policy_file {
+    std::string path;
+    std::string sha256;
+};
+/// The set's policy files, each once, in the order they were loaded: those given first, then the
+/// files they import. The record schemas the policies name are not among them.
+[[nodiscard]] std::vector<policy_file> policy_files(const compiled_set& set);
 /// Whether some policy of `set` is in effect at `time_ms`, a record's `timestamp` in milliseconds
 /// since the epoch (vigil::parse_rfc3339): a policy without an `effective` period always is. A
 /// record timed when none is gets no finding from any rule (a replay counts such records).

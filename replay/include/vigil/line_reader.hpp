@@ -54,6 +54,13 @@ public:
     /// Bytes of the file itself (compressed, for gzip) consumed so far: progress against its size.
     [[nodiscard]] std::uint64_t raw_offset() const;
 
+    /// Hashes the bytes of the file itself (compressed, for gzip) as they are read; call after
+    /// open() and before next().
+    void keep_digest();
+    /// Once the file was read to its end without failing: its SHA-256 as `sha256sum` prints it
+    /// (64 lowercase hex digits). Empty otherwise, or without keep_digest(). Call once.
+    [[nodiscard]] std::string digest();
+
 private:
     struct block {
         std::unique_ptr<char[]> bytes;

@@ -136,6 +136,9 @@ struct file_tally {
     std::string path;
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;  // uncompressed bytes read, newlines included
+    /// The SHA-256 of the file's bytes as read (compressed, for gzip: what `sha256sum` gives the
+    /// file), 64 lowercase hex digits; empty when the file could not be read to its end.
+    std::string sha256;
 };
 
 /// Everything counted during a replay. All fields but those of how the run went (`threads`, the
@@ -172,6 +175,7 @@ struct summary {
     std::vector<rule_tally> by_rule;                   // sorted by policy, version, then rule
     std::vector<breakdown> breakdowns;                 // one per carried field of the compiled set
     std::string policy_hash;
+    std::vector<policy_file> policy_files;  // each with its SHA-256, as loaded (policy_files())
     tracker_options tracking;
     std::size_t batch_lines = 0;
     std::size_t batch_bytes = 0;

@@ -1,12 +1,14 @@
 #pragma once
-// SHA-256 (FIPS 180-4), for the policy-set hash that every decision names.
+// SHA-256 (FIPS 180-4): the policy-set hash that every decision names, and the hashes of the files
+// a replay judged and judged them by (as `sha256sum` prints them).
 
 #include <string>
 #include <string_view>
 
 namespace vigil {
 
-/// Incremental SHA-256; `hex()` finishes and returns the digest as 64 lowercase hex digits.
+/// Incremental SHA-256: update() with the bytes in any pieces; `hex()` finishes and returns the
+/// digest as 64 lowercase hex digits (call it once).
 class sha256 {
 public:
     sha256();
