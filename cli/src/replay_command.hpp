@@ -27,6 +27,7 @@ struct replay_command_options {
     std::vector<std::string> fail_on;   // what fails the run besides violations (--fail-on)
     bool explain = false;               // each finding carries how its rule came out, and why
     bool profile = false;               // the summary says where the workers' time went
+    bool no_hash = false;               // the summary names no SHA-256 of the logs
     std::string log_level = "info";
 };
 

@@ -1149,14 +1149,15 @@ private:
     const scope* m_scope = nullptr;
 };
 
-std::string hash_sources(const source_map& sources) {
+std::string hash_files(const source_map& sources, const std::vector<schema_file>& schemas) {
     sha256 h;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const auto& text = sources.file(static_cast<file_id>(i)).text;
+    const auto add = [&h](std::string_view text) {
         h.update(std::to_string(text.size()));
         h.update(":");
         h.update(text);
-    }
+    };
+    for (std::size_t i = 0; i < sources.size(); ++i) add(sources.file(static_cast<file_id>(i)).text);
+    for (const schema_file& schema : schemas) add(schema.text);
     return "sha256:" + h.hex();
 }
 
@@ -1209,7 +1210,8 @@ result<checked_set> check(loaded_set&& loaded) {
     set.sources = loaded.sources;
     set.modules = std::move(loaded.modules);
     set.schemas = std::move(loaded.schemas);
-    set.hash = hash_sources(*set.sources);
+    set.schema_files = std::move(loaded.schema_files);
+    set.hash = hash_files(*set.sources, set.schema_files);
     out.diagnostics = checker(set, loaded.complete).run();
     if (!has_errors(out.diagnostics)) out.value.emplace(std::move(set));
     return out;

@@ -1148,14 +1148,19 @@ const std::string& policy_hash(const compiled_set& set) { return set.checked.has
 std::vector<policy_file> policy_files(const compiled_set& set) {
     // From the text the loader kept, which is the file's bytes: the files are not read again.
     std::vector<policy_file> out;
-    if (!set.checked.sources) return out;
-    const source_map& sources = *set.checked.sources;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const source_file& file = sources.file(static_cast<file_id>(i));
+    const auto add = [&out](const std::string& path, std::string_view text) {
         sha256 digest;
-        digest.update(file.text);
-        out.push_back({file.name, digest.hex()});
+        digest.update(text);
+        out.push_back({path, digest.hex()});
+    };
+    if (set.checked.sources) {
+        const source_map& sources = *set.checked.sources;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const source_file& file = sources.file(static_cast<file_id>(i));
+            add(file.name, file.text);
+        }
     }
+    for (const schema_file& schema : set.checked.schema_files) add(schema.path, schema.text);
     return out;
 }
 

@@ -268,6 +268,7 @@ private:
             return;
         }
         m_set.schemas.emplace(key, std::move(document));
+        m_set.schema_files.push_back({shown, std::move(*read.text)});
         policy.schema_key = key;
     }
 

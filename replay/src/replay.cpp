@@ -284,6 +284,7 @@ public:
         summary s;
         s.policy_hash = policy_hash(*m_set);
         s.policy_files = policy_files(*m_set);
+        s.logs_hashed = m_opts.hash_logs;
         s.tracking = m_opts.tracking;
         s.batch_lines = m_opts.batch_lines;
         s.batch_bytes = m_opts.batch_bytes;
@@ -569,7 +570,7 @@ private:
                 continue;
             }
             reader.set_max_line(m_opts.max_line);
-            reader.keep_digest();
+            if (m_opts.hash_logs) reader.keep_digest();
             std::string_view line;
             while (reader.next(line)) {
                 ++file.lines;

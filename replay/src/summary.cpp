@@ -206,8 +206,9 @@ std::string outside_effect_line(const summary& s) {
 void render_hashes(const summary& s, std::vector<summary_line>& out) {
     out.push_back({false, "logs judged (SHA-256 of each file as stored, as sha256sum prints it):"});
     for (const auto& f : s.files) {
-        out.push_back({false, f.sha256.empty() ? "  " + f.path + ": not read to its end, no SHA-256"
-                                               : "  " + f.sha256 + "  " + f.path});
+        out.push_back({false, !f.sha256.empty() ? "  " + f.sha256 + "  " + f.path
+                              : s.logs_hashed   ? "  " + f.path + ": not read to its end, no SHA-256"
+                                                : "  " + f.path + ": not hashed (--no-hash)"});
     }
     out.push_back({false, "policies they were judged by (SHA-256 of each file):"});
     for (const auto& f : s.policy_files) out.push_back({false, "  " + f.sha256 + "  " + f.path});

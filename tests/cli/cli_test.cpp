@@ -685,14 +685,14 @@ BOOST_AUTO_TEST_CASE(replay_names_every_file_by_the_hash_sha256sum_gives_it) {
 
     const auto listed =
         cli_test::run_shell("cd '" + std::string(VIGIL_SOURCE_DIR) + "' && sha256sum examples/records.jsonl '" + gz +
-                            "' $(find policies -name '*.vigil' | sort)");
+                            "' $(find policies -name '*.vigil' | sort) policies/schema/interaction-record.v1.json");
     BOOST_REQUIRE(listed.status == 0);
     std::map<std::string, std::string> expected;  // by path, as sha256sum prints it
     for (const std::string& line : lines_of(listed.output)) {
         expected[line.substr(66)] = line.substr(0, 64);
         BOOST_TEST(r.output.find("vigil:   " + line + "\n") != std::string::npos, line << " not in\n" << r.output);
     }
-    BOOST_REQUIRE_EQUAL(expected.size(), 9u);
+    BOOST_REQUIRE_EQUAL(expected.size(), 10u);
     const auto j = nlohmann::json::parse(read_file(summary));
     std::size_t compared = 0;
     for (const auto& list : {j["files"], j["policy_files"]}) {
@@ -703,6 +703,17 @@ BOOST_AUTO_TEST_CASE(replay_names_every_file_by_the_hash_sha256sum_gives_it) {
         }
     }
     BOOST_TEST(compared == expected.size());
+
+    // --no-hash: the logs are named without a hash, the policy files still with theirs.
+    const auto unhashed = run_vigil(
+        "replay --policy policies/ examples/records.jsonl -o /dev/null --no-hash "
+        "--summary-json '" +
+        (dir / "unhashed.json").string() + "'");
+    BOOST_TEST(unhashed.output.find("vigil:   examples/records.jsonl: not hashed (--no-hash)\n") != std::string::npos,
+               unhashed.output);
+    const auto without = nlohmann::json::parse(read_file((dir / "unhashed.json").string()));
+    BOOST_TEST(without["files"][0]["sha256"].is_null());
+    BOOST_TEST(without["policy_files"][0]["sha256"] == expected[without["policy_files"][0]["path"]]);
 
     // docs/auditors-guide.md checks them all with jq and sha256sum -c; where jq is, so does this.
     if (cli_test::run_shell("command -v jq").status != 0) return;

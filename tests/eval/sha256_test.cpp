@@ -5,6 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "sha256_blocks.hpp"
 #include "vigil/sha256.hpp"
 
 namespace {
@@ -43,6 +48,28 @@ BOOST_AUTO_TEST_CASE(the_digest_does_not_depend_on_how_the_bytes_are_cut) {
         BOOST_TEST(digest_in_pieces(text, piece) == whole, piece);
     BOOST_TEST(digest_in_pieces(std::string(1000000, 'a'), 4099) ==
                "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// The SHA extensions, where the CPU has them, compress exactly as the portable code does: from
+// many states, over runs of one to nine blocks of random bytes.
+BOOST_AUTO_TEST_CASE(the_accelerated_blocks_match_the_portable_ones) {
+    std::uint32_t probe[8] = {};
+    if (!vigil::detail::sha256_blocks_accelerated(probe, nullptr, 0)) {
+        BOOST_TEST_MESSAGE("this CPU has no SHA extensions: only the portable code runs here");
+        return;
+    }
+    std::mt19937 random(2026);
+    std::vector<unsigned char> data(9 * 64);
+    for (int trial = 0; trial < 200; ++trial) {
+        std::uint32_t portable[8], accelerated[8];
+        for (std::uint32_t& word : portable) word = random();
+        std::copy(std::begin(portable), std::end(portable), accelerated);
+        for (unsigned char& byte : data) byte = static_cast<unsigned char>(random());
+        const std::size_t blocks = 1 + static_cast<std::size_t>(trial % 9);
+        vigil::detail::sha256_blocks_portable(portable, data.data(), blocks);
+        BOOST_REQUIRE(vigil::detail::sha256_blocks_accelerated(accelerated, data.data(), blocks));
+        BOOST_TEST(std::equal(std::begin(portable), std::end(portable), std::begin(accelerated)), "trial " << trial);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -60,6 +60,12 @@ inline constexpr std::uint32_t max_window_entries = 1024;
 /// Severity words in increasing order: info, low, medium, high, critical.
 [[nodiscard]] const std::vector<std::string>& severity_levels();
 
+/// A record schema file a policy declares, as the loader read it.
+struct schema_file {
+    std::string path;  // as shown in diagnostics: beside the policy that names it
+    std::string text;  // its bytes
+};
+
 /// A checked policy set. It owns the modules; the side tables point into them, so it is never
 /// copied, only moved.
 struct checked_set {
@@ -68,7 +74,11 @@ struct checked_set {
     std::unordered_map<ast::node_id, binding> bindings;  // every ident expression
     std::unordered_map<ast::node_id, type> types;        // every expression
     std::map<std::string, nlohmann::json> schemas;
-    std::string hash;  // "sha256:<hex>" of every file's name and text, in load order
+    std::vector<schema_file> schema_files;  // each once, in the order first declared
+    /// "sha256:<hex>" of every policy file's text, in load order, then of every schema file's:
+    /// a schema decides which values rules may take (language.md, "Values the schema does not
+    /// allow"), so it is part of what judges.
+    std::string hash;
 
     checked_set() = default;
     checked_set(checked_set&&) = default;
@@ -84,6 +94,7 @@ struct loaded_set {
     std::shared_ptr<source_map> sources = std::make_shared<source_map>();
     std::vector<ast::module> modules;
     std::map<std::string, nlohmann::json> schemas;  // keyed by ast::policy::schema_key
+    std::vector<schema_file> schema_files;          // the texts of `schemas`, in the order first declared
     ast::node_id next_id = 1;
     /// Every file was read and parsed. When one was not, the set is judged file by file only: its
     /// error says what is wrong, and an empty set is no news.

@@ -345,7 +345,7 @@ struct policy_file {
     std::string sha256;
 };
 /// The set's policy files, each once, in the order they were loaded: those given first, then the
-/// files they import. The record schemas the policies name are not among them.
+/// files they import; then the record schemas the policies name, each once.
 [[nodiscard]] std::vector<policy_file> policy_files(const compiled_set& set);
 /// Whether some policy of `set` is in effect at `time_ms`, a record's `timestamp` in milliseconds
 /// since the epoch (vigil::parse_rfc3339): a policy without an `effective` period always is. A

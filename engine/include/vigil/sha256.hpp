@@ -2,6 +2,7 @@
 // SHA-256 (FIPS 180-4): the policy-set hash that every decision names, and the hashes of the files
 // a replay judged and judged them by (as `sha256sum` prints them).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,7 @@ public:
     [[nodiscard]] std::string hex();
 
 private:
-    void compress(const unsigned char* block);
+    void compress(const unsigned char* blocks, std::size_t count);
     unsigned int m_state[8];
     unsigned char m_buffer[64];
     unsigned long long m_length = 0;  // bytes seen
