@@ -76,6 +76,13 @@ unsigned field_bit(std::string_view name) {
 
 // Reads one of the three fields into `key`. Returns an error only when the JSON itself is broken;
 // a field of the wrong type is recorded in `problems`.
+// A field's value as the record wrote it, JSON text, for the findings to show; a value that
+// cannot be read back is the parse's to report, as it was before.
+void keep_as_written(od::value& value, std::string& out) {
+    std::string_view given;
+    if (simdjson::to_json_string(value).get(given) == simdjson::SUCCESS) out.assign(given);
+}
+
 simdjson::error_code read_field(std::string_view name, od::value value, record_key& key, std::string& problems) {
     od::json_type type;
     if (auto err = value.type().get(type)) return err;
@@ -101,10 +108,7 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
             key.turn = turn;
             key.has_turn = true;
         } else {
-            // Kept as written for the findings; a value that cannot be read back is the parse's to
-            // report, as it was before.
-            std::string_view given;
-            if (simdjson::to_json_string(value).get(given) == simdjson::SUCCESS) key.turn_json.assign(given);
+            keep_as_written(value, key.turn_json);
             add_problem(problems, "`turn` is not an integer from 1 to 2^53");
         }
     } else {  // timestamp
@@ -117,6 +121,8 @@ simdjson::error_code read_field(std::string_view name, od::value value, record_k
                 key.has_time = true;
                 return simdjson::SUCCESS;
             }
+        } else {
+            keep_as_written(value, key.timestamp_json);
         }
         add_problem(problems, "`timestamp` is not an RFC 3339 time");
     }
@@ -248,6 +254,7 @@ void clear(record_key& key) {
     key.conversation_id.clear();
     key.turn_json.clear();
     key.timestamp.clear();
+    key.timestamp_json.clear();
     key.has_conversation = key.has_turn = key.has_time = false;
     key.turn = key.time_ms = 0;
 }
@@ -371,6 +378,7 @@ bool peek_plain(std::string_view json, record_key& key, std::string& error) {
     key.turn = fields.turn;
     key.has_turn = true;
     key.turn_json.clear();
+    key.timestamp_json.clear();
     key.timestamp.assign(fields.timestamp);
     key.time_ms = fields.time_ms;
     key.has_time = true;

@@ -406,6 +406,8 @@ void event_renderer::render_record(const decision& d, line_id line, const record
     record += ",\"timestamp\":"sv;
     if (key && !key->timestamp.empty())
         append_json_string(record, key->timestamp);
+    else if (key && !key->timestamp_json.empty())
+        record += key->timestamp_json;  // as the record wrote it, as `turn`
     else
         record += "null"sv;
     record += m_decisions[static_cast<std::size_t>(d.kind)];

@@ -29,7 +29,8 @@ bool same(const answer& a, const answer& b) {
     return a.object == b.object && a.error == b.error && a.key.conversation_id == b.key.conversation_id &&
            a.key.has_conversation == b.key.has_conversation && a.key.turn == b.key.turn &&
            a.key.has_turn == b.key.has_turn && a.key.turn_json == b.key.turn_json &&
-           a.key.timestamp == b.key.timestamp && a.key.time_ms == b.key.time_ms && a.key.has_time == b.key.has_time;
+           a.key.timestamp == b.key.timestamp && a.key.timestamp_json == b.key.timestamp_json &&
+           a.key.time_ms == b.key.time_ms && a.key.has_time == b.key.has_time;
 }
 
 // Bytes as C would write them, so that a control character or broken UTF-8 shows in a message.
@@ -55,8 +56,8 @@ std::string described(const answer& a) {
     std::ostringstream out;
     out << "returns " << a.object << ", conversation_id " << a.key.has_conversation << " `"
         << shown(a.key.conversation_id) << "`, turn " << a.key.has_turn << " " << a.key.turn << " `"
-        << shown(a.key.turn_json) << "`, timestamp " << a.key.has_time << " `" << shown(a.key.timestamp) << "` "
-        << a.key.time_ms << ", error `" << a.error << "`";
+        << shown(a.key.turn_json) << "`, timestamp " << a.key.has_time << " `" << shown(a.key.timestamp) << "` `"
+        << shown(a.key.timestamp_json) << "` " << a.key.time_ms << ", error `" << a.error << "`";
     return out.str();
 }
 
@@ -68,6 +69,7 @@ answer read_with(reader read, const std::string& line) {
     a.key.turn = a.key.time_ms = 99;
     a.key.timestamp = "stale";
     a.key.turn_json = "stale";
+    a.key.timestamp_json = "stale";
     a.error = "stale";
     a.object = read(line, a.key, a.error);
     return a;

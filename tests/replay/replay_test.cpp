@@ -681,6 +681,28 @@ BOOST_AUTO_TEST_CASE(findings_show_a_turn_that_is_not_an_integer_as_the_record_w
         BOOST_TEST(r.findings.find(written) != std::string::npos, written << " not in\n" << r.findings);
 }
 
+// The same for a `timestamp` that is not a text: shown as written, not as null.
+BOOST_AUTO_TEST_CASE(findings_show_a_timestamp_that_is_not_a_text_as_the_record_wrote_it) {
+    const std::vector<std::string> times = {"5", "true", R"({"at": 1})", R"("yesterday")"};
+    const auto dir = scratch_dir("timestamps");
+    const std::string log = (dir / "timestamps.jsonl").string();
+    {
+        std::ofstream out(log);
+        for (std::size_t i = 0; i < times.size(); ++i) {
+            out << R"({"id":"r-)" << i << R"(","conversation_id":"c-)" << i << R"(","turn":1,"timestamp":)" << times[i]
+                << R"(,"text":"x"})" << '\n';
+        }
+    }
+    const auto set = compile_text("policy \"p\" {\n  rule r {\n    forbid text == \"x\"\n  }\n}\n");
+    const auto r = replay({log}, 1, 16, 1000, set);
+    std::map<std::string, json> time_of;  // by record id
+    for (const auto& line : parse_lines(r.findings)) time_of[line["record_id"].get<std::string>()] = line["timestamp"];
+    BOOST_REQUIRE_EQUAL(time_of.size(), times.size());
+    for (std::size_t i = 0; i < times.size(); ++i)
+        BOOST_TEST(time_of["r-" + std::to_string(i)] == json::parse(times[i]), times[i]);
+    BOOST_TEST(r.findings.find(R"("timestamp":{"at": 1},)") != std::string::npos, r.findings);
+}
+
 // The summary names the bytes it judged and what judged them: the SHA-256 of each log as stored
 // (compressed, for gzip) and of each policy file, as `sha256sum` prints them (the digests below
 // are its), hashed while they were read. A log not read to its end has none.

@@ -39,6 +39,8 @@ struct record_key {
     std::string turn_json;
     /// The record's `timestamp` text as written (kept even when it does not parse) ...
     std::string timestamp;
+    /// ... or, when it is not a text (`5`, `true`), the value as written, JSON text.
+    std::string timestamp_json;
     /// ... and as milliseconds since 1970-01-01T00:00:00Z, when it is a valid RFC 3339 time.
     std::int64_t time_ms = 0;
     bool has_time = false;
