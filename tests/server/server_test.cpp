@@ -1210,6 +1210,24 @@ BOOST_AUTO_TEST_CASE(decision_log_omit_refuses_what_replay_needs) {
     BOOST_TEST(parsed->unless == "user.consent.emotion_analysis");
 }
 
+// A client that keeps resending a stale turn, answered 409 each time, does not keep its
+// conversation open: only a decided turn counts for --idle.
+BOOST_AUTO_TEST_CASE(a_stale_turn_sent_again_and_again_does_not_keep_its_conversation_open) {
+    served s({"--idle", "1s"});
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_2)->status, 200);
+    error_of(s.post("/v1/decide", record_1), 409, "duplicate_turn");
+    // Ten times a second, for longer than the idle time and the server's once-a-second look.
+    const bool expired = eventually(
+        [&] {
+            (void)s.post("/v1/decide", record_1);
+            return s.metric("vigil_sessions_expired_total") >= 1;
+        },
+        8s);
+    BOOST_TEST(expired);
+    BOOST_TEST(s.terminate() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(idle_and_evicted_conversations_are_closed_and_logged) {
     served s({"--decision-log", "decisions.jsonl", "--idle", "1s", "--max-session-bytes", "4KiB"});
     BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
