@@ -290,6 +290,66 @@ policy "p" {
     BOOST_TEST(vigil::decision_name(plain.kind) == "allow");
 }
 
+// The kind of every decision is combined_decision() of its findings, whichever rules made them
+// (plain ones, a deferred obligation, a policy with an effective period) and however undetermined
+// findings count: the evaluator decides it with that one function.
+BOOST_AUTO_TEST_CASE(a_decision_is_the_combined_decision_of_its_findings) {
+    const std::string rules = R"(
+  rule blocking {
+    forbid kind == "block"
+    remedy block, notify "safety"
+  }
+  rule reviewing {
+    forbid kind == "review"
+    remedy review
+  }
+  rule plain {
+    forbid kind == "plain"
+  }
+)";
+    const std::string deferred = R"(
+  rule answered {
+    when kind == "ask"
+    then within 1 turn require kind == "answer"
+    remedy block
+  }
+)";
+    const std::string limited = R"(
+policy "limited" {
+  effective from "2026-01-01"
+  rule late {
+    forbid kind == "late"
+    remedy review
+  }
+}
+)";
+    const std::vector<std::string> kinds{"plain", "review", "block", "ask", "plain", "ask", "answer", "", "late"};
+    std::vector<std::string> seen;
+    for (const std::string& text :
+         {"policy \"p\" {" + rules + "}", "policy \"p\" {" + rules + deferred + "}" + limited}) {
+        const auto set = compile_policy(text);
+        vigil::evaluator judge(set);
+        vigil::rule_state state;
+        vigil::decision d;
+        std::string error;
+        for (const std::string& kind : kinds) {
+            const std::string record = R"({"timestamp":"2026-03-02T10:00:00Z")" +
+                                       (kind.empty() ? std::string() : R"(,"kind":")" + kind + "\"") + "}";
+            BOOST_REQUIRE_MESSAGE(judge.decide(record, state, d, error), error);
+            BOOST_TEST_CONTEXT(text << "\n" << record) {
+                BOOST_TEST((d.kind == vigil::combined_decision(d.findings)));
+                seen.emplace_back(vigil::decision_name(d.kind));
+                vigil::count_undetermined_as(vigil::undetermined_as::violation, *set, d);
+                BOOST_TEST((d.kind == vigil::combined_decision(d.findings, vigil::undetermined_as::violation)));
+            }
+        }
+    }
+    // Every kind came out, the broken obligation (the second `ask`, unanswered) a deny.
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "deny") == 3);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "allow_with_remedies") == 3);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "allow") == 12);
+}
+
 BOOST_AUTO_TEST_CASE(findings_in_policy_set_order) {
     auto set = compile_policy(R"(
 policy "b_first" {
