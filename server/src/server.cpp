@@ -112,7 +112,8 @@ std::size_t stripe_of(const record_key& facts, std::size_t stripes) {
 
 struct loaded_info {
     std::shared_ptr<const compiled_set> set;
-    std::string hash;
+    std::string hash;     // policy_hash: the exact text, as every decision names it
+    std::string meaning;  // meaning_hash: what a reload compares
     std::uint64_t generation = 1;
     std::string loaded_at;
     std::vector<std::string> files;  // every file the load read, policy files and imports
@@ -125,6 +126,7 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
     auto info = std::make_shared<loaded_info>();
     info->set = bundle.set;
     info->hash = policy_hash(*bundle.set);
+    info->meaning = meaning_hash(*bundle.set);
     info->generation = generation;
     info->loaded_at = now_rfc3339();
     if (bundle.sources) {
@@ -559,8 +561,11 @@ struct server::impl {
             return {422, body};
         }
         counters.reload(true);
-        const std::string hash = policy_hash(*bundle.set);
-        const bool changed = hash != before->hash;
+        // The files may differ in comments and layout only: the running set then stays, with its
+        // conversations, its generation and the policy hash its decisions name (that of the text
+        // it was compiled from). Only the hash of the files read, `files_hash`, tells of the edit.
+        const std::string files_hash = policy_hash(*bundle.set);
+        const bool changed = meaning_hash(*bundle.set) != before->meaning;
         std::uint64_t generation = store->generation();
         std::shared_ptr<const loaded_info> now_info = before;
         std::string masked;
@@ -572,20 +577,27 @@ struct server::impl {
         {
             std::lock_guard lock(info_lock);
             info = now_info;
-            last_reload = json{{"ok", true}, {"at", at}, {"trigger", trigger}, {"changed", changed}};
+            last_reload =
+                json{{"ok", true}, {"at", at}, {"trigger", trigger}, {"changed", changed}, {"files_hash", files_hash}};
         }
         watcher.reset(std::move(stamps));
         const double ms = std::chrono::duration<double, std::milli>(steady::now() - t0).count();
         if (changed)
             log->info("reload ({}): generation {}, policy hash {}, {} policies, {} rules ({:.1f} ms)", trigger,
-                      generation, hash, now_info->policies.size(), now_info->rules, ms);
+                      generation, files_hash, now_info->policies.size(), now_info->rules, ms);
+        else if (files_hash == before->hash)
+            log->info("reload ({}): no change (policy hash {})", trigger, files_hash);
         else
-            log->info("reload ({}): no change (policy hash {})", trigger, hash);
+            log->info(
+                "reload ({}): no change in meaning, only in comments or layout: generation {} and policy hash {} "
+                "kept; the files' hash is {}",
+                trigger, generation, before->hash, files_hash);
         if (!masked.empty()) log->info("{}", masked);
         json body{{"reloaded", true},
                   {"changed", changed},
                   {"generation", generation},
-                  {"policy_hash", hash},
+                  {"policy_hash", now_info->hash},
+                  {"files_hash", files_hash},
                   {"loaded_at", now_info->loaded_at},
                   {"policies", now_info->policies},
                   {"diagnostics", bundle.render_json()}};
