@@ -255,8 +255,8 @@ struct server::impl {
         : opts(std::move(o)),
           log(std::move(l)),
           decisions(log, opts.decision_log_max_waiting, opts.refuse_when_log_full),
-          http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, event_loop_threads(opts),
-               log) {
+          http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, opts.client_timeout,
+               event_loop_threads(opts), log) {
         for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});
     }
 
@@ -785,6 +785,11 @@ int server::start() {
                      m.opts.max_body);
         return exit_bad_input;
     }
+    if (m.opts.client_timeout <= std::chrono::milliseconds::zero() || m.opts.client_timeout > std::chrono::hours(24)) {
+        m.log->error("`client timeout` must be more than 0 and at most a day, not {} ms",
+                     m.opts.client_timeout.count());
+        return exit_bad_input;
+    }
     const auto t0 = steady::now();
     policy_bundle bundle = load_policies(m.inputs);
     for (const auto& d : bundle.diagnostics) {
@@ -830,14 +835,14 @@ int server::start() {
         m.info->files.size(), ms);
     m.log->info(
         "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
-        "max batch: {}; max turn gap: {}; undetermined as: {}",
+        "max batch: {}; max turn gap: {}; undetermined as: {}; client timeout: {} s",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
         m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
         m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
-        m.opts.undetermined_as_violation ? "violation" : "pass");
+        m.opts.undetermined_as_violation ? "violation" : "pass", m.opts.client_timeout.count() / 1000.0);
     if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;
