@@ -474,6 +474,21 @@ BOOST_AUTO_TEST_CASE(clients_that_trickle_or_stall_are_cut_off) {
     BOOST_TEST(s.terminate() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_client_timeout_is_more_than_0_and_at_most_a_day) {
+    const std::pair<std::string, std::string> refused[] = {
+        {"0s", "--client-timeout: expected a duration such as 500ms, 5s or 1m"},
+        {"5", "--client-timeout: expected a duration such as 500ms, 5s or 1m"},
+        {"25h", "`client timeout` must be more than 0 and at most a day"},
+    };
+    for (const auto& [value, message] : refused) {
+        temp_dir dir;
+        child server({"serve", "--policy", (source_dir / "policies").string(), "--client-timeout", value}, dir.path(),
+                     dir.path() / "out");
+        BOOST_TEST(server.wait(20s) == 2, value);
+        BOOST_TEST(server.output().find(message) != std::string::npos, server.output());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_second_server_cannot_take_the_port) {
     served first;
     temp_dir dir;
