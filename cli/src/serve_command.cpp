@@ -45,6 +45,16 @@ bool read_token(const std::string& path, std::string& token, std::string& error)
     return true;
 }
 
+// A duration as parse_duration_ms reads it, more than 0; `examples` for the message.
+CLI::Validator positive_duration(const std::string& examples) {
+    return CLI::Validator(
+        [examples](std::string& text) -> std::string {
+            const auto ms = parse_duration_ms(text);
+            return ms && *ms > 0 ? "" : "expected a duration such as " + examples;
+        },
+        "DURATION");
+}
+
 }  // namespace
 
 CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
@@ -88,12 +98,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
         ->needs(decision_log);
     cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
-        ->check(CLI::Validator(
-            [](std::string& text) -> std::string {
-                const auto ms = parse_duration_ms(text);
-                return ms && *ms > 0 ? "" : "expected a duration such as 90s, 30m, 2h or 1d";
-            },
-            "DURATION"))
+        ->check(positive_duration("90s, 30m, 2h or 1d"))
         ->capture_default_str();
     cmd->add_option("--max-session-bytes", o.max_session_bytes,
                     "the most memory the state of open conversations may hold; the least recently fed are "
@@ -112,6 +117,11 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
         ->capture_default_str();
     cmd->add_option("--max-body", o.max_body, "the largest request body accepted (413 above)")
         ->check(size_validator())
+        ->capture_default_str();
+    cmd->add_option("--client-timeout", o.client_timeout,
+                    "close a connection whose client sends nothing of a body for this long, or that waits this "
+                    "long for its next request and its headers (500ms, 5s, 1m)")
+        ->check(positive_duration("500ms, 5s or 1m"))
         ->capture_default_str();
     cmd->add_option("--max-batch", o.max_batch, "the most records one POST /v1/decide/batch may hold (413 above)")
         ->check(whole_number(1))
@@ -146,6 +156,7 @@ int run_serve(const serve_command_options& o) {
     opts.decision_log_max_waiting = *server::parse_size(o.decision_log_max_waiting);
     opts.refuse_when_log_full = o.decision_log_when_full == "refuse";
     opts.max_body = *server::parse_size(o.max_body);
+    opts.client_timeout = std::chrono::milliseconds(*parse_duration_ms(o.client_timeout));
     opts.max_batch = o.max_batch;
     opts.threads = o.threads;
     if (!o.token_file.empty()) {

@@ -27,6 +27,7 @@ struct serve_command_options {
     std::string decision_log_when_full = "drop";
     std::vector<std::string> decision_log_omit;  // PATH or PATH:unless=FIELD
     std::string max_body = "1MiB";
+    std::string client_timeout = "5s";
     std::size_t max_batch = 1000;
     std::size_t threads = 0;  // 0: the server's default
     std::string log_level = "info";

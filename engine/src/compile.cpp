@@ -935,7 +935,6 @@ private:
             out.fallback_message = r.description ? r.description->value : r.name;
             for (const ast::remedy& rem : r.remedies) {
                 out.remedies.push_back({rem.kind, rem.argument ? rem.argument->value : std::string()});
-                if (rem.kind == "block") out.blocks = true;
             }
             collect_evidence(out);
             note_schema_reads(out, declared_schema(pol));

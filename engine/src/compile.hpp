@@ -227,7 +227,6 @@ struct compiled_rule {
     std::vector<message_part> message;  // empty when the rule has no template
     std::string fallback_message;       // the description, else the name
     std::vector<remedy_out> remedies;
-    bool blocks = false;                   // one of the remedies is `block`
     std::vector<std::uint32_t> evidence;   // concrete schema nodes the rule reads, sorted by path
     std::vector<std::string> evidence_keys;  // per evidence node: its path as a JSON key, `"path":`
     bool special = false;                  // deferred or limited: judged off the common path

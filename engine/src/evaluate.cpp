@@ -1469,8 +1469,8 @@ struct evaluator::impl {
         out.meta.assign(projector.meta_text());  // a copy of its bytes: cheaper than writing it again
         if (!set.carried.empty()) carry_fields(out.carried);
         if (out.policy_hash != set.checked.hash) out.policy_hash = set.checked.hash;
-        const auto [remedies, block] = judge_every_rule(out);
-        out.kind = block ? decision_kind::deny : (remedies ? decision_kind::allow_with_remedies : decision_kind::allow);
+        judge_every_rule(out);
+        out.kind = combined_decision(out.findings);
         // Before the state advances: the conversation functions read the earlier turns only.
         if (explaining != nullptr) [[unlikely]]
             explain_rules(*explaining, out.findings);
@@ -1483,7 +1483,7 @@ struct evaluator::impl {
         return true;
     }
 
-    std::pair<bool, bool> judge_every_rule(decision& out) {
+    void judge_every_rule(decision& out) {
         if (profiling != nullptr) [[unlikely]]
             return set.special_rules ? judge_rules<true, true>(out) : judge_rules<false, true>(out);
         return set.special_rules ? judge_rules<true, false>(out) : judge_rules<false, false>(out);
@@ -1638,24 +1638,16 @@ struct evaluator::impl {
         return out;
     }
 
-    /// What the violations found so far ask of the decision.
-    struct verdict {
-        bool remedies = false;
-        bool block = false;
-    };
-
-    /// Judges every rule in order, adding findings to `out`; returns (some violation has remedies,
-    /// some violation blocks). `Special`: the set has rules with `then` or an effective period (a
-    /// set without them runs the plain loop). `Profile`: each rule's time is added to
-    /// `profiling`.
+    /// Judges every rule in order, adding findings to `out`. `Special`: the set has rules with
+    /// `then` or an effective period (a set without them runs the plain loop). `Profile`: each
+    /// rule's time is added to `profiling`.
     template <bool Special, bool Profile>
-    std::pair<bool, bool> judge_rules(decision& out) {
-        verdict v;
+    void judge_rules(decision& out) {
         // One reading of the clock between two rules: each rule's time ends where the next begins.
         std::uint64_t last = Profile ? profile_ticks() : 0;
         evaluation_profile::cost* cost = Profile ? profiling->rules.data() : nullptr;
         for (const eval::compiled_rule& r : set.rules) {
-            judge_rule<Special>(r, out, v);
+            judge_rule<Special>(r, out.findings);
             if constexpr (Profile) {
                 const std::uint64_t now = profile_ticks();
                 cost->times++;
@@ -1664,30 +1656,15 @@ struct evaluator::impl {
                 last = now;
             }
         }
-        return {v.remedies, v.block};
     }
 
     template <bool Special>
-    [[gnu::always_inline]] void judge_rule(const eval::compiled_rule& r, decision& out, verdict& v) {
+    [[gnu::always_inline]] void judge_rule(const eval::compiled_rule& r, std::vector<finding>& out) {
         if constexpr (Special) {
-            if (r.special) {
-                const std::size_t before = out.findings.size();
-                special_rule(r, out.findings);
-                for (std::size_t i = before; i < out.findings.size(); ++i) {
-                    if (out.findings[i].result != outcome::violation) continue;
-                    v.remedies = v.remedies || !r.remedies.empty();
-                    v.block = v.block || r.blocks;
-                }
-                return;
-            }
+            if (r.special) return special_rule(r, out);
         }
         const tri result = evaluate(r);
-        if (result == tri::false_) return;
-        make_finding(r, result, out.findings);
-        if (result == tri::true_) {
-            v.remedies = v.remedies || !r.remedies.empty();
-            v.block = v.block || r.blocks;
-        }
+        if (result != tri::false_) make_finding(r, result, out);
     }
 
     /// A rule with `then`, or of a policy with an effective period.
@@ -1751,7 +1728,7 @@ decision_kind combined_decision(const std::vector<finding>& findings, undetermin
     for (const finding& f : findings) {
         if (f.result != outcome::violation && !(undetermined_counts && f.result == outcome::undetermined)) continue;
         for (const remedy_out& r : f.remedies) {
-            if (r.kind == "block") return decision_kind::deny;
+            if (std::string_view(r.kind) == "block") return decision_kind::deny;  // lengths first
             remedies = true;
         }
     }

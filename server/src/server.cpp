@@ -112,7 +112,8 @@ std::size_t stripe_of(const record_key& facts, std::size_t stripes) {
 
 struct loaded_info {
     std::shared_ptr<const compiled_set> set;
-    std::string hash;
+    std::string hash;     // policy_hash: the exact text, as every decision names it
+    std::string meaning;  // meaning_hash: what a reload compares
     std::uint64_t generation = 1;
     std::string loaded_at;
     std::vector<std::string> files;  // every file the load read, policy files and imports
@@ -125,6 +126,7 @@ std::shared_ptr<const loaded_info> describe(const policy_bundle& bundle, std::ui
     auto info = std::make_shared<loaded_info>();
     info->set = bundle.set;
     info->hash = policy_hash(*bundle.set);
+    info->meaning = meaning_hash(*bundle.set);
     info->generation = generation;
     info->loaded_at = now_rfc3339();
     if (bundle.sources) {
@@ -253,8 +255,8 @@ struct server::impl {
         : opts(std::move(o)),
           log(std::move(l)),
           decisions(log, opts.decision_log_max_waiting, opts.refuse_when_log_full),
-          http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, event_loop_threads(opts),
-               log) {
+          http([this](const request& req, answer& out) { respond(req, out); }, opts.max_body, opts.client_timeout,
+               event_loop_threads(opts), log) {
         for (const auto& p : opts.policies) inputs.push_back({p, std::nullopt});
     }
 
@@ -559,8 +561,11 @@ struct server::impl {
             return {422, body};
         }
         counters.reload(true);
-        const std::string hash = policy_hash(*bundle.set);
-        const bool changed = hash != before->hash;
+        // The files may differ in comments and layout only: the running set then stays, with its
+        // conversations, its generation and the policy hash its decisions name (that of the text
+        // it was compiled from). Only the hash of the files read, `files_hash`, tells of the edit.
+        const std::string files_hash = policy_hash(*bundle.set);
+        const bool changed = meaning_hash(*bundle.set) != before->meaning;
         std::uint64_t generation = store->generation();
         std::shared_ptr<const loaded_info> now_info = before;
         std::string masked;
@@ -572,20 +577,27 @@ struct server::impl {
         {
             std::lock_guard lock(info_lock);
             info = now_info;
-            last_reload = json{{"ok", true}, {"at", at}, {"trigger", trigger}, {"changed", changed}};
+            last_reload =
+                json{{"ok", true}, {"at", at}, {"trigger", trigger}, {"changed", changed}, {"files_hash", files_hash}};
         }
         watcher.reset(std::move(stamps));
         const double ms = std::chrono::duration<double, std::milli>(steady::now() - t0).count();
         if (changed)
             log->info("reload ({}): generation {}, policy hash {}, {} policies, {} rules ({:.1f} ms)", trigger,
-                      generation, hash, now_info->policies.size(), now_info->rules, ms);
+                      generation, files_hash, now_info->policies.size(), now_info->rules, ms);
+        else if (files_hash == before->hash)
+            log->info("reload ({}): no change (policy hash {})", trigger, files_hash);
         else
-            log->info("reload ({}): no change (policy hash {})", trigger, hash);
+            log->info(
+                "reload ({}): no change in meaning, only in comments or layout: generation {} and policy hash {} "
+                "kept; the files' hash is {}",
+                trigger, generation, before->hash, files_hash);
         if (!masked.empty()) log->info("{}", masked);
         json body{{"reloaded", true},
                   {"changed", changed},
                   {"generation", generation},
-                  {"policy_hash", hash},
+                  {"policy_hash", now_info->hash},
+                  {"files_hash", files_hash},
                   {"loaded_at", now_info->loaded_at},
                   {"policies", now_info->policies},
                   {"diagnostics", bundle.render_json()}};
@@ -773,6 +785,11 @@ int server::start() {
                      m.opts.max_body);
         return exit_bad_input;
     }
+    if (m.opts.client_timeout <= std::chrono::milliseconds::zero() || m.opts.client_timeout > std::chrono::hours(24)) {
+        m.log->error("`client timeout` must be more than 0 and at most a day, not {} ms",
+                     m.opts.client_timeout.count());
+        return exit_bad_input;
+    }
     const auto t0 = steady::now();
     policy_bundle bundle = load_policies(m.inputs);
     for (const auto& d : bundle.diagnostics) {
@@ -818,14 +835,14 @@ int server::start() {
         m.info->files.size(), ms);
     m.log->info(
         "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
-        "max batch: {}; max turn gap: {}; undetermined as: {}",
+        "max batch: {}; max turn gap: {}; undetermined as: {}; client timeout: {} s",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
         m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
         m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
-        m.opts.undetermined_as_violation ? "violation" : "pass");
+        m.opts.undetermined_as_violation ? "violation" : "pass", m.opts.client_timeout.count() / 1000.0);
     if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });
     return exit_clean;

@@ -33,10 +33,7 @@ using tcp = net::ip::tcp;
 using executor = net::io_context::executor_type;
 using socket_type = tcp::socket::rebind_executor<executor>::other;
 
-// The time each step of a connection has: reading a request's headers (from the last answer on),
-// reading its body, writing its answer. A deadline per step, not an inactivity timeout: Beast's
-// stream timer is set before each step, not each read, so a body trickling in is cut off too.
-constexpr auto idle_timeout = std::chrono::seconds(5);
+using clock_type = std::chrono::steady_clock;
 // How long a connection whose request was refused is drained before it is closed (see linger()).
 constexpr auto linger_timeout = std::chrono::seconds(2);
 constexpr std::size_t drain_chunk = 4096;
@@ -113,6 +110,14 @@ std::optional<refusal> framing_problem(const request_message& message) {
     return std::nullopt;
 }
 
+// How long `bytes` take at the slowest rate a client may send or take them, in whole seconds, plus
+// one for a short transfer's round trips; at most a day, so that a --max-body near the largest size
+// cannot overflow the clock.
+std::chrono::seconds transfer_allowance(std::uint64_t bytes) {
+    constexpr std::uint64_t day = 86400;
+    return std::chrono::seconds(std::min(day, bytes / transport::min_client_bytes_per_second + 1));
+}
+
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
@@ -126,10 +131,12 @@ class connection;
 
 // What the connections of one transport share.
 struct hub {
-    hub(transport::handler h, std::size_t limit) : handle(std::move(h)), max_body(limit) {}
+    hub(transport::handler h, std::size_t limit, std::chrono::milliseconds timeout)
+        : handle(std::move(h)), max_body(limit), client_timeout(timeout) {}
 
     transport::handler handle;
     std::size_t max_body;
+    std::chrono::milliseconds client_timeout;
     // Set once by stop(); a connection that sees it closes after its answer instead of reading on.
     std::atomic<bool> stopping{false};
     // The open connections, for stop() to close the idle ones.
@@ -182,7 +189,10 @@ private:
         // needs no second read operation.
         m_parser->eager(true);
         m_idle = true;
-        m_stream.expires_after(idle_timeout);
+        // A deadline, not re-armed as bytes come: the request line and headers are small
+        // (max_header_bytes), and a client sending them a byte at a time must not hold the
+        // connection.
+        m_stream.expires_after(m_hub.client_timeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 beast::bind_front_handler(&connection::on_header, shared_from_this()));
     }
@@ -202,23 +212,43 @@ private:
     void send_continue() {
         auto go_ahead =
             std::make_shared<http::response<http::empty_body>>(http::status::continue_, m_parser->get().version());
-        m_stream.expires_after(idle_timeout);
+        m_stream.expires_after(m_hub.client_timeout);
         http::async_write(m_stream, *go_ahead,
                           [self = shared_from_this(), go_ahead](beast::error_code ec, std::size_t) {
                               if (!ec) self->read_body();
                           });
     }
 
+    // Read a piece at a time, so that a body still coming keeps the connection: the client
+    // timeout is re-armed after every piece, within the deadline of the whole body.
     void read_body() {
-        m_stream.expires_after(idle_timeout);
-        http::async_read(m_stream, m_buffer, *m_parser,
-                         beast::bind_front_handler(&connection::on_body, shared_from_this()));
+        // No Content-Length: chunked, as long as --max-body allows.
+        const std::uint64_t expected = m_parser->content_length().value_or(m_hub.max_body);
+        start_transfer(std::min<std::uint64_t>(expected, m_hub.max_body));
+        read_some_body();
+    }
+
+    void read_some_body() {
+        arm_read();
+        http::async_read_some(m_stream, m_buffer, *m_parser,
+                              beast::bind_front_handler(&connection::on_body, shared_from_this()));
     }
 
     void on_body(beast::error_code ec, std::size_t) {
         if (ec) return fail(ec);
+        if (!m_parser->is_done()) return read_some_body();
         respond();
     }
+
+    // A body or an answer of `bytes` starts: it must be done within the client timeout plus the
+    // time those bytes take at the slowest rate allowed, however steadily they come.
+    void start_transfer(std::uint64_t bytes) {
+        m_deadline = clock_type::now() + m_hub.client_timeout + transfer_allowance(bytes);
+    }
+
+    // Before each read of a body: the client timeout from now, unless the body's deadline comes
+    // sooner.
+    void arm_read() { m_stream.expires_at(std::min(clock_type::now() + m_hub.client_timeout, m_deadline)); }
 
     void fail(beast::error_code ec) {
         if (!is_protocol_error(ec)) return m_stream.close();
@@ -264,7 +294,12 @@ private:
         m_response.body() = std::move(m_answer.body);
         m_response.prepare_payload();
         if (head) m_response.body().clear();
-        m_stream.expires_after(idle_timeout);
+        // A deadline only, not re-armed as the client takes bytes: the kernel takes a large answer
+        // into its send buffer (up to megabytes) and wakes a writer only once a good part of that
+        // is gone, so a client taking it slowly but steadily could make no visible progress for
+        // longer than the client timeout.
+        start_transfer(m_response.body().size());
+        m_stream.expires_at(m_deadline);
         http::async_write(
             m_stream, m_response,
             beast::bind_front_handler(&connection::on_write, shared_from_this(), req.problem.has_value()));
@@ -306,6 +341,7 @@ private:
     // Members because the answer being written must outlive answer_with().
     answer m_answer;
     http::response<http::string_body> m_response;
+    clock_type::time_point m_deadline;  // of the body being read or the answer being written
     bool m_idle = false;  // waiting for a request (or draining after a refusal)
 };
 
@@ -327,8 +363,9 @@ struct transport::impl {
     std::size_t next_loop = 0;
     int bound_port = 0;
 
-    impl(handler handle, std::size_t max_body, std::size_t threads, std::shared_ptr<spdlog::logger> logger)
-        : shared(std::move(handle), max_body),
+    impl(handler handle, std::size_t max_body, std::chrono::milliseconds client_timeout, std::size_t threads,
+         std::shared_ptr<spdlog::logger> logger)
+        : shared(std::move(handle), max_body, client_timeout),
           log(std::move(logger)),
           loops(make_loops(std::max<std::size_t>(threads, 1))),
           keep_running(guards(loops)),
@@ -424,8 +461,9 @@ struct transport::impl {
     }
 };
 
-transport::transport(handler handle, std::size_t max_body, std::size_t threads, std::shared_ptr<spdlog::logger> log)
-    : m_impl(std::make_unique<impl>(std::move(handle), max_body, threads, std::move(log))) {}
+transport::transport(handler handle, std::size_t max_body, std::chrono::milliseconds client_timeout,
+                     std::size_t threads, std::shared_ptr<spdlog::logger> log)
+    : m_impl(std::make_unique<impl>(std::move(handle), max_body, client_timeout, threads, std::move(log))) {}
 
 transport::~transport() = default;
 

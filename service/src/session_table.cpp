@@ -9,6 +9,7 @@
 //   too far ahead      -> "too_far_ahead", not decided, the conversation left as it was (a
 //                         conversation the table does not hold takes any turn)
 //   no id or no turn   -> decided as a conversation of its own, closed at once ("unordered")
+// Only a decided turn feeds its conversation (moves its idle clock and its place in feed order).
 //
 // Concurrency: 64 shards by hash of conversation_id, each a mutex over a map and a list kept in
 // feed order (least recently fed first). A turn is decided under its shard's lock, so the turns
@@ -411,7 +412,8 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
 
         std::uint64_t first_line = 0;
         const turn_fit fit = fit_turn(key.turn, c.next_turn, c.evaluated, first_line);
-        if (fit == turn_fit::expected || fit == turn_fit::ahead) {
+        const bool decides = fit == turn_fit::expected || fit == turn_fit::ahead;
+        if (decides) {
             // A later turn: with no reorder window the tracker gives up on the missing turns at
             // once (its gap event) and decides the record.
             if (!judge_turn(judge, json, &c.state, out.verdict, error, why)) return false;
@@ -435,17 +437,21 @@ bool session_table::impl::decide(std::string_view json, const record_key& key, b
             clear_verdict(out.verdict);
         }
 
-        // Fed: the most recently fed conversation of its shard.
-        c.last_fed = now;
-        if (fresh) {
-            s.by_feed.splice(s.by_feed.end(), born);
-            s.index.emplace(s.by_feed.back().id, std::prev(s.by_feed.end()));
-            open.fetch_add(1, std::memory_order_relaxed);
-        } else {
-            s.by_feed.splice(s.by_feed.end(), s.by_feed, found->second);
+        if (decides) {
+            // Fed: the most recently fed conversation of its shard. A turn not decided (a
+            // duplicate, a late one, a resend) is no sign of life and keeps the feed time and place
+            // the conversation had: a client that resends a stale turn must not keep it open.
+            c.last_fed = now;
+            if (fresh) {
+                s.by_feed.splice(s.by_feed.end(), born);
+                s.index.emplace(c.id, std::prev(s.by_feed.end()));
+                open.fetch_add(1, std::memory_order_relaxed);
+            } else {
+                s.by_feed.splice(s.by_feed.end(), s.by_feed, found->second);
+            }
+            s.publish_oldest();
         }
-        recharge(s.by_feed.back());
-        s.publish_oldest();
+        recharge(c);  // a turn not decided changes the bytes only when a reload reset the state
     }
 
     if (bytes.load(std::memory_order_relaxed) > options.max_bytes) make_room(key.conversation_id, out.closed);

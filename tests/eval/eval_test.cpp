@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -290,6 +291,66 @@ policy "p" {
     BOOST_TEST(vigil::decision_name(plain.kind) == "allow");
 }
 
+// The kind of every decision is combined_decision() of its findings, whichever rules made them
+// (plain ones, a deferred obligation, a policy with an effective period) and however undetermined
+// findings count: the evaluator decides it with that one function.
+BOOST_AUTO_TEST_CASE(a_decision_is_the_combined_decision_of_its_findings) {
+    const std::string rules = R"(
+  rule blocking {
+    forbid kind == "block"
+    remedy block, notify "safety"
+  }
+  rule reviewing {
+    forbid kind == "review"
+    remedy review
+  }
+  rule plain {
+    forbid kind == "plain"
+  }
+)";
+    const std::string deferred = R"(
+  rule answered {
+    when kind == "ask"
+    then within 1 turn require kind == "answer"
+    remedy block
+  }
+)";
+    const std::string limited = R"(
+policy "limited" {
+  effective from "2026-01-01"
+  rule late {
+    forbid kind == "late"
+    remedy review
+  }
+}
+)";
+    const std::vector<std::string> kinds{"plain", "review", "block", "ask", "plain", "ask", "answer", "", "late"};
+    std::vector<std::string> seen;
+    for (const std::string& text :
+         {"policy \"p\" {" + rules + "}", "policy \"p\" {" + rules + deferred + "}" + limited}) {
+        const auto set = compile_policy(text);
+        vigil::evaluator judge(set);
+        vigil::rule_state state;
+        vigil::decision d;
+        std::string error;
+        for (const std::string& kind : kinds) {
+            const std::string record = R"({"timestamp":"2026-03-02T10:00:00Z")" +
+                                       (kind.empty() ? std::string() : R"(,"kind":")" + kind + "\"") + "}";
+            BOOST_REQUIRE_MESSAGE(judge.decide(record, state, d, error), error);
+            BOOST_TEST_CONTEXT(text << "\n" << record) {
+                BOOST_TEST((d.kind == vigil::combined_decision(d.findings)));
+                seen.emplace_back(vigil::decision_name(d.kind));
+                vigil::count_undetermined_as(vigil::undetermined_as::violation, *set, d);
+                BOOST_TEST((d.kind == vigil::combined_decision(d.findings, vigil::undetermined_as::violation)));
+            }
+        }
+    }
+    // Every kind came out, the broken obligation (the second `ask`, unanswered) a deny.
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "deny") == 3);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "allow_with_remedies") == 3);
+    BOOST_TEST(std::count(seen.begin(), seen.end(), "allow") == 12);
+}
+
 BOOST_AUTO_TEST_CASE(findings_in_policy_set_order) {
     auto set = compile_policy(R"(
 policy "b_first" {
@@ -329,6 +390,122 @@ BOOST_AUTO_TEST_CASE(record_and_conversation_ids) {
     BOOST_TEST(out.findings.empty());
     BOOST_TEST(out.record_id.is_null());
     BOOST_TEST(out.conversation_id.is_null());
+}
+
+// meaning_hash() names what a set was compiled from, not its layout: comments, blank space and
+// line breaks leave it as it is (policy_hash() names the exact text and moves), while a change of
+// any one thing the rules say moves it.
+BOOST_AUTO_TEST_CASE(the_meaning_hash_ignores_layout_and_nothing_else) {
+    const std::string base = R"(policy "p" {
+  version "1"
+  owner "o@example.com"
+  description "what p is for"
+  reference "law 1"
+  effective from "2026-01-01"
+  let limit = 2
+  rule r {
+    severity high
+    description "what r is for"
+    tags "t1", "t2"
+    when speaker == "ai"
+    forbid count_last(3, flag == true) >= limit
+    message "too many {speaker}"
+    remedy block
+  }
+  rule later {
+    when any a in actions: a.type == "offer"
+    then within 2 turns where speaker == "ai" require handoff.offered == true
+    remedy review
+  }
+}
+)";
+    const std::string relaid = R"(# A comment first.
+policy "p"
+{
+    version "1"   // and one after a setting
+    owner "o@example.com" description "what p is for"
+    reference "law 1"
+    effective from "2026-01-01"
+
+    let limit=2
+    rule r {
+        severity high
+        description "what r is for"
+        tags "t1" ,"t2"
+        when speaker=="ai"   # spaces gone
+        forbid count_last( 3 ,
+                           flag == true ) >= limit
+        message "too many { speaker }"
+        remedy block
+
+
+    }
+    rule later {
+        when any a in actions : a.type=="offer"
+        then within 2 turns
+             where speaker == "ai"
+             require handoff.offered == true  # the handoff
+        remedy review
+    }
+}
+)";
+    const auto with = [&](const std::string& from, const std::string& to) {
+        std::string text = base;
+        const auto at = text.find(from);
+        BOOST_REQUIRE(at != std::string::npos);
+        return text.replace(at, from.size(), to);
+    };
+    const std::vector<std::string> changed{
+        with("\"p\"", "\"q\""),
+        with("\"1\"", "\"2\""),
+        with("o@example", "p@example"),
+        with("what p", "what q"),
+        with("law 1", "law 2"),
+        with("2026-01-01", "2026-01-02"),
+        with("effective from", "effective until"),
+        with("= 2", "= 3"),
+        with("limit\n", "limit + 0\n"),
+        with("rule r", "rule s"),
+        with("high", "low"),
+        with("what r", "what s"),
+        with("\"t2\"", "\"t3\""),
+        with(", \"t2\"", ""),
+        with("\"ai\"", "\"user\""),
+        with("==", "!="),
+        with(">=", ">"),
+        with("count_last(3", "count_last(4"),
+        with("too many", "too  many"),
+        with("{speaker}", "{speaker}!"),
+        with("remedy block", "remedy review"),
+        with("remedy block", "remedy block, notify \"team\""),
+        with("    when speaker == \"ai\"\n", ""),
+        with("    forbid", "    require"),
+        with("any a", "all a"),
+        with("a in actions: a.type", "b in actions: b.type"),
+        with("\"offer\"", "\"refund\""),
+        with("within 2", "within 3"),
+        with(" where speaker == \"ai\"", ""),
+        with("require handoff", "forbid handoff"),
+    };
+
+    const auto meaning = [](const std::string& text, const vigil::compile_options& options = {}) {
+        return vigil::meaning_hash(*compile_policy(text, options));
+    };
+    const std::string hash = meaning(base);
+    BOOST_TEST(hash.rfind("sha256:", 0) == 0u);
+    BOOST_TEST(meaning(base) == hash);
+    BOOST_TEST(meaning(relaid) == hash);
+    BOOST_TEST(vigil::policy_hash(*compile_policy(relaid)) != vigil::policy_hash(*compile_policy(base)));
+
+    std::set<std::string> hashes{hash};
+    for (const std::string& text : changed) {
+        BOOST_TEST_CONTEXT(text) {
+            BOOST_TEST(hashes.insert(meaning(text)).second);
+        }
+    }
+    vigil::compile_options carrying;
+    carrying.carried_fields = {"language"};
+    BOOST_TEST(hashes.insert(meaning(base, carrying)).second);
 }
 
 BOOST_AUTO_TEST_CASE(a_field_given_twice_is_refused) {

@@ -14,8 +14,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +45,13 @@ using response = http::response<http::string_body>;
 // deadline, so that a server that does not answer fails the test instead of hanging it.
 class raw_connection {
 public:
-    explicit raw_connection(int port) {
+    /// With `receive_buffer`, the socket's receive buffer is that small, so that the server can
+    /// send no more than a little ahead of what the test reads.
+    explicit raw_connection(int port, int receive_buffer = 0) {
+        if (receive_buffer > 0) {
+            m_stream.socket().open(tcp::v4());
+            m_stream.socket().set_option(net::socket_base::receive_buffer_size(receive_buffer));
+        }
         m_stream.expires_after(10s);
         m_stream.async_connect(tcp::endpoint(net::ip::address_v4::loopback(), static_cast<std::uint16_t>(port)),
                                [this](beast::error_code ec) { m_error = ec; });
@@ -61,6 +75,24 @@ public:
         return res;
     }
 
+    /// Reads an answer `piece` bytes at a time, `pause` apart: a client on a slow link.
+    response receive_slowly(std::size_t piece, std::chrono::milliseconds pause) {
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        std::size_t since_pause = 0;
+        while (!parser.is_done()) {
+            if (since_pause >= piece) {
+                std::this_thread::sleep_for(pause);
+                since_pause = 0;
+            }
+            beast::error_code ec;
+            since_pause += http::read_some(m_stream, m_buffer, parser, ec);
+            BOOST_REQUIRE_MESSAGE(
+                !ec, "receive: " << ec.message() << " after " << parser.get().body().size() << " bytes of the body");
+        }
+        return parser.release();
+    }
+
     /// True when the server closes the connection within `deadline` without sending anything.
     bool closed_by_server(std::chrono::seconds deadline) {
         char byte = 0;
@@ -72,6 +104,34 @@ public:
         });
         drive();
         return got == 0 && m_buffer.size() == 0 && m_error == net::error::eof;
+    }
+
+    /// True when the server closes the connection (an end of stream or a reset) within `deadline`
+    /// without sending anything; false when it is still open then.
+    /// Waits on the socket itself: the stream's own timeout would close it.
+    bool closes_within(std::chrono::milliseconds deadline) {
+        pollfd ready{m_stream.socket().native_handle(), POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(deadline.count())) <= 0) return false;
+        char byte = 0;
+        const ssize_t got = ::recv(ready.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return got == 0 || (got < 0 && errno == ECONNRESET);
+    }
+
+    /// Sends `bytes` one at a time, `pause` apart, until the server closes the connection; how long
+    /// that took from the first byte, or nothing when it is still open after 10 s or after `bytes`.
+    std::optional<std::chrono::milliseconds> trickle_until_closed(const std::string& bytes,
+                                                                  std::chrono::milliseconds pause) {
+        const auto began = std::chrono::steady_clock::now();
+        for (const char byte : bytes) {
+            if (std::chrono::steady_clock::now() - began > 10s) break;
+            m_stream.expires_after(10s);
+            net::async_write(m_stream, net::buffer(&byte, 1),
+                             [this](beast::error_code ec, std::size_t) { m_error = ec; });
+            drive();
+            if (m_error || closes_within(pause))
+                return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+        }
+        return std::nullopt;
     }
 
     void close() { m_stream.close(); }
@@ -340,6 +400,93 @@ BOOST_AUTO_TEST_CASE(shutdown_answers_requests_in_flight_and_closes_idle_connect
     BOOST_TEST(!last.keep_alive());
     BOOST_TEST(busy.closed_by_server(5s));
     BOOST_TEST(s.process->wait(20s) == 0);
+}
+
+// --client-timeout is a timeout of inactivity: a body that keeps coming is read whole, however
+// long it takes, as long as it comes at 16 KiB/s or more on average.
+BOOST_AUTO_TEST_CASE(a_body_sent_slowly_but_steadily_is_read_whole) {
+    served s({"--client-timeout", "1s"});
+    raw_connection c(s.port);
+    std::string body = record("slow", 1);
+    body.insert(body.find("hello"), std::string(64 * 1024, 'x'));
+    c.send(head_of_post("/v1/decide", body.size()));
+    const auto began = std::chrono::steady_clock::now();
+    constexpr std::size_t piece = 4096;  // ten a second: 40 KiB/s
+    for (std::size_t at = 0; at < body.size(); at += piece) {
+        std::this_thread::sleep_for(100ms);
+        c.send(body.substr(at, piece));
+    }
+    BOOST_TEST((std::chrono::steady_clock::now() - began > 1500ms));  // past the client timeout
+    BOOST_TEST(json_of(c.receive(), 200)["record_id"] == "slow-1");
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// A client that takes a large answer slowly but steadily gets it whole, however long that takes
+// past the client timeout: an answer has a deadline by its length, not the client timeout.
+BOOST_AUTO_TEST_CASE(an_answer_taken_slowly_but_steadily_is_written_whole) {
+    served s({"--client-timeout", "300ms"});
+    std::string batch = "[";
+    for (int i = 0; i < 400; ++i) {
+        std::string one = record("taken-slowly-" + std::to_string(i), 1);
+        one.insert(one.find("hello"), std::string(900, 'x'));
+        batch += (i == 0 ? "" : ",") + one;
+    }
+    batch += "]";
+    // With the rules explained, about 6 MB: more than the kernel's buffers take (a send buffer
+    // grows to 4 MB; the small receive buffer keeps the client's side from taking much).
+    raw_connection c(s.port, 4096);
+    c.send(post("/v1/decide/batch?explain", batch));
+    const auto began = std::chrono::steady_clock::now();
+    const response answer = c.receive_slowly(128 * 1024, 50ms);   // at most 2.6 MB/s
+    BOOST_TEST((std::chrono::steady_clock::now() - began > 1s));  // well past the client timeout
+    const json decisions = json_of(answer, 200);
+    BOOST_TEST(answer.body().size() > 5'000'000u);
+    BOOST_REQUIRE(decisions.is_array());
+    BOOST_TEST(decisions.size() == 400u);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// A client that sends a byte now and then to dodge the client timeout (slowloris) is cut off all
+// the same: its request line and headers must come whole within the client timeout, its body
+// within the client timeout plus its length at 16 KiB/s. One that sends nothing more is cut off
+// by the client timeout.
+BOOST_AUTO_TEST_CASE(clients_that_trickle_or_stall_are_cut_off) {
+    served s({"--client-timeout", "1s"});
+
+    raw_connection slow_headers(s.port);
+    const auto headers = slow_headers.trickle_until_closed(get("/healthz"), 200ms);
+    BOOST_REQUIRE(headers.has_value());
+    BOOST_TEST(headers->count() < 4000);
+
+    // 1 s, and 1 s for its 8000 bytes (rounded up): cut off at 2 s, not at the client timeout.
+    raw_connection slow_body(s.port);
+    slow_body.send(head_of_post("/v1/decide", 8000));
+    const auto body = slow_body.trickle_until_closed(std::string(8000, ' '), 200ms);
+    BOOST_REQUIRE(body.has_value());
+    BOOST_TEST(body->count() > 1500);
+    BOOST_TEST(body->count() < 6000);
+
+    raw_connection stalled(s.port);
+    stalled.send(head_of_post("/v1/decide", 100'000) + R"({"id":"stalled")");
+    BOOST_TEST(stalled.closes_within(4s));  // long before its 100 kB would be due at 16 KiB/s
+
+    BOOST_TEST(s.metric("vigil_http_requests_total{endpoint=\"/v1/decide\",status=\"200\"}") == 0);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_client_timeout_is_more_than_0_and_at_most_a_day) {
+    const std::pair<std::string, std::string> refused[] = {
+        {"0s", "--client-timeout: expected a duration such as 500ms, 5s or 1m"},
+        {"5", "--client-timeout: expected a duration such as 500ms, 5s or 1m"},
+        {"25h", "`client timeout` must be more than 0 and at most a day"},
+    };
+    for (const auto& [value, message] : refused) {
+        temp_dir dir;
+        child server({"serve", "--policy", (source_dir / "policies").string(), "--client-timeout", value}, dir.path(),
+                     dir.path() / "out");
+        BOOST_TEST(server.wait(20s) == 2, value);
+        BOOST_TEST(server.output().find(message) != std::string::npos, server.output());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_second_server_cannot_take_the_port) {

@@ -611,6 +611,44 @@ BOOST_AUTO_TEST_CASE(a_broken_reload_keeps_the_running_set) {
     BOOST_TEST(s.terminate() == 0);
 }
 
+// A reload of files that changed only in comments and layout changes nothing but the files' hash:
+// the running set stays, with its generation, its policy hash and the state of open conversations.
+BOOST_AUTO_TEST_CASE(a_reload_of_comments_and_layout_keeps_the_set_and_its_conversations) {
+    served s;
+    const auto before = s.get_json("/v1/policies");
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
+    for (const auto& entry : fs::directory_iterator(s.policies)) {
+        if (entry.path().extension() != ".vigil") continue;
+        std::string text = read_text(entry.path());
+        for (std::size_t at = 0; (at = text.find("\n  ", at)) != std::string::npos; at += 4) text.insert(at + 1, "  ");
+        write_text(entry.path(), "# indented further\n\n" + text + "// the end\n");
+    }
+    auto res = s.post("/v1/policies/reload", "");
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json reloaded = json::parse(res->body);
+    BOOST_TEST(reloaded["changed"] == false);
+    BOOST_TEST(reloaded["generation"] == 1);
+    BOOST_TEST(reloaded["policy_hash"] == before["policy_hash"]);
+    BOOST_TEST(reloaded["files_hash"] != before["policy_hash"]);
+    const auto after = s.get_json("/v1/policies");
+    BOOST_TEST(after["policy_hash"] == before["policy_hash"]);
+    BOOST_TEST(after["generation"] == 1);
+    BOOST_TEST(after["last_reload"]["changed"] == false);
+    BOOST_TEST(after["last_reload"]["files_hash"] == reloaded["files_hash"]);
+    BOOST_TEST(s.process->output().find("reload (http): no change in meaning") != std::string::npos);
+
+    res = s.post("/v1/decide", record_2);
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    const json decided = json::parse(res->body);
+    BOOST_TEST(decided["placement"] == "in_order");
+    BOOST_TEST(decided["policy_hash"] == before["policy_hash"]);
+    BOOST_TEST(s.metric("vigil_sessions_reset_by_reload_total") == 0);
+    BOOST_TEST(s.metric("vigil_policy_reloads_total{result=\"ok\"}") == 1);
+    BOOST_TEST(s.terminate() == 0);
+}
+
 // As daemons do: SIGUSR1 reopens the decision log under its name once logrotate has renamed it
 // (no decision lost, none written twice), SIGHUP reloads the policies.
 BOOST_AUTO_TEST_CASE(signals_reopen_the_decision_log_and_reload_the_policies) {
@@ -1208,6 +1246,24 @@ BOOST_AUTO_TEST_CASE(decision_log_omit_refuses_what_replay_needs) {
     BOOST_TEST_REQUIRE(parsed.has_value());
     BOOST_TEST(parsed->path == "signals.emotions");
     BOOST_TEST(parsed->unless == "user.consent.emotion_analysis");
+}
+
+// A client that keeps resending a stale turn, answered 409 each time, does not keep its
+// conversation open: only a decided turn counts for --idle.
+BOOST_AUTO_TEST_CASE(a_stale_turn_sent_again_and_again_does_not_keep_its_conversation_open) {
+    served s({"--idle", "1s"});
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_1)->status, 200);
+    BOOST_REQUIRE_EQUAL(s.post("/v1/decide", record_2)->status, 200);
+    error_of(s.post("/v1/decide", record_1), 409, "duplicate_turn");
+    // Ten times a second, for longer than the idle time and the server's once-a-second look.
+    const bool expired = eventually(
+        [&] {
+            (void)s.post("/v1/decide", record_1);
+            return s.metric("vigil_sessions_expired_total") >= 1;
+        },
+        8s);
+    BOOST_TEST(expired);
+    BOOST_TEST(s.terminate() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(idle_and_evicted_conversations_are_closed_and_logged) {

@@ -347,6 +347,13 @@ struct policy_file {
 /// The set's policy files, each once, in the order they were loaded: those given first, then the
 /// files they import; then the record schemas the policies name, each once.
 [[nodiscard]] std::vector<policy_file> policy_files(const compiled_set& set);
+/// "sha256:<hex>" of what `set` was compiled from, whatever its layout: its syntax trees without
+/// their places (so comments, blank space and line breaks count for nothing), the record schemas
+/// its policies declare, and its carried fields (compile_options). Two sets with the same meaning
+/// hash decide every record alike, up to the places in the text that run-time error notes and
+/// explanations quote; policy_hash() names the exact text. A service compares it to tell a reload
+/// that changes what is decided from one that changes the text only. Computed on each call.
+[[nodiscard]] std::string meaning_hash(const compiled_set& set);
 /// Whether some policy of `set` is in effect at `time_ms`, a record's `timestamp` in milliseconds
 /// since the epoch (vigil::parse_rfc3339): a policy without an `effective` period always is. A
 /// record timed when none is gets no finding from any rule (a replay counts such records).

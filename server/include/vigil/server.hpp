@@ -77,6 +77,12 @@ struct options {
     bool undetermined_as_violation = false;
     /// The largest request body accepted; a larger one gets a 413.
     std::size_t max_body = std::size_t{1} << 20;
+    /// A connection whose client sends nothing of a request's body for this long is closed; so is a
+    /// kept-alive connection that waits this long for its next request, whose request line and
+    /// headers must all have come by then. A body or an answer of n bytes must be done within this
+    /// plus n bytes at 16 KiB/s plus a second, however steadily it comes (docs/server.md, Errors).
+    /// More than 0, at most a day.
+    std::chrono::milliseconds client_timeout{5000};
     /// The most elements a POST /v1/decide/batch may have; more get a 413 and nothing is decided.
     /// Each answer is a decision of a few KiB, so this, not max_body, bounds a batch answer's size.
     std::size_t max_batch = 1000;

@@ -71,7 +71,9 @@ private:
 
 struct session_options {
     /// A conversation not fed for this long (wall clock, measured by the `now` given to decide()
-    /// and expire()) is closed: its open obligations are finished and its state freed.
+    /// and expire()) is closed: its open obligations are finished and its state freed. Only a turn
+    /// decided feeds it: a duplicate, late, resent or too far ahead turn leaves its clock as it
+    /// was, so that a client resending a stale turn cannot keep a stuck conversation open.
     std::chrono::milliseconds idle{30 * 60 * 1000};
     /// The most bytes all conversation states may hold together (rule_state::memory_bytes() plus
     /// bookkeeping). When a new turn would go over it, the least recently fed conversations are
@@ -99,8 +101,8 @@ struct live_result {
     /// hold), "in_order", "gap" (earlier turns never came, or the conversation was closed and
     /// this turn reopens it; decided anyway), "duplicate" (a turn already decided),
     /// "out_of_order" (a turn given up in an earlier gap) or "too_far_ahead" (a turn more than
-    /// max_turn_gap past the turn its conversation waits for; none of these three is decided, and
-    /// a turn too far ahead leaves its conversation exactly as it was, not even fed), "unordered"
+    /// max_turn_gap past the turn its conversation waits for; none of these three is decided nor
+    /// feeds its conversation, and a turn too far ahead leaves it exactly as it was), "unordered"
     /// (no usable conversation_id or turn: decided as a conversation of its own, closed at once).
     std::string placement;
     std::int64_t missing_first = 0, missing_last = 0;  // for "gap"
@@ -108,7 +110,8 @@ struct live_result {
     /// For a "duplicate" that is the conversation's last decided turn sent again byte for byte (a
     /// client that timed out and resent it): true, `verdict` is that turn's decision,
     /// `repeated_placement` its placement then ("first", "in_order" or "gap", with `missing_first`
-    /// and `missing_last`). It is still not decided again: the state stays as it was. The table
+    /// and `missing_last`). It is still not decided again: the state and the idle clock stay as
+    /// they were. The table
     /// keeps the last decided turn of each open conversation for this (its record and decision,
     /// charged to max_bytes); an earlier turn, or the same turn with other bytes, is a plain
     /// duplicate.
