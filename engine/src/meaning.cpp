@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "compile.hpp"
-#include "sha256.hpp"
 #include "vigil/ast.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/sha256.hpp"
 
 namespace vigil {
 
