@@ -15,10 +15,7 @@ sha256::sha256()
 void sha256::compress(const unsigned char* blocks, std::size_t count) {
     static_assert(sizeof(unsigned int) == sizeof(std::uint32_t));
     auto* state = reinterpret_cast<std::uint32_t*>(m_state);
-    // Decided once: whether this CPU has the SHA extensions does not change.
-    static const bool accelerated = detail::sha256_blocks_accelerated(state, blocks, 0);
-    if (!accelerated || !detail::sha256_blocks_accelerated(state, blocks, count))
-        detail::sha256_blocks_portable(state, blocks, count);
+    if (!detail::sha256_blocks_accelerated(state, blocks, count)) detail::sha256_blocks_portable(state, blocks, count);
 }
 
 void sha256::update(std::string_view data) {

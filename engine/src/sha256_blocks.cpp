@@ -127,7 +127,7 @@ void sha256_blocks_portable(std::uint32_t state[8], const unsigned char* data, s
 
 bool sha256_blocks_accelerated(std::uint32_t state[8], const unsigned char* data, std::size_t blocks) {
 #ifdef VIGIL_SHA_NI
-    static const bool available = cpu_has_sha_extensions();
+    static const bool available = cpu_has_sha_extensions();  // asked once: the CPU does not change
     if (!available) return false;
     if (blocks > 0) compress_sha_ni(state, data, blocks);
     return true;

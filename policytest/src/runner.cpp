@@ -385,6 +385,7 @@ private:
 // pass while it tests something else than its author meant (`"speaker":"AI"` is not an AI turn).
 void warn_of_breaches(const test_case& c, std::size_t turn, const std::vector<std::string>& breaches,
                       std::vector<diagnostic>& out) {
+    if (breaches.empty()) return;
     const test_turn& t = c.turns[turn];
     const std::string which = t.record ? "the record of case `" + c.name + "`"
                                        : "turn " + std::to_string(turn + 1) + " of case `" + c.name + "`";
