@@ -46,20 +46,6 @@ void print_policy_diagnostics(const compiled_policies& policies) {
     }
 }
 
-// --idle and --resume-within: a duration, where a bare 0 is one too (`0s`): --resume-within's
-// default, never, and for --idle a conversation that closes as soon as log time moves on.
-std::optional<std::int64_t> duration_or_zero_ms(const std::string& text) {
-    return text == "0" ? std::optional<std::int64_t>(0) : parse_duration_ms(text);
-}
-
-CLI::Validator duration_or_zero() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            return duration_or_zero_ms(text) ? "" : "expected 0 or a duration such as 90s, 30m, 2h or 1d";
-        },
-        "DURATION");
-}
-
 // The kinds --fail-on takes: the turn-order problems, named as the findings file names their
 // events, and undetermined findings (as `vigil eval --fail-on-undetermined` counts them); with the
 // summary's count of each and its words for one and for several. Violations are not among them:

@@ -110,6 +110,11 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "further ahead gets a 409 and is not decided (0: no limit)")
         ->check(whole_number())
         ->capture_default_str();
+    cmd->add_option("--max-clock-skew", o.max_clock_skew,
+                    "refuse (422) a record whose timestamp is further than this from the server's clock, since "
+                    "the timestamp picks the policy versions in force (5m, 1h; 0: no limit)")
+        ->check(duration_or_zero())
+        ->capture_default_str();
     cmd->add_option("--undetermined-as", o.undetermined_as,
                     "what a rule that cannot be judged (a field it needs is missing) counts as in the decision: "
                     "pass, or violation, its remedies applying (a `block` denies: fail closed)")
@@ -152,6 +157,7 @@ int run_serve(const serve_command_options& o) {
     opts.idle = std::chrono::milliseconds(*parse_duration_ms(o.idle));
     opts.max_session_bytes = *server::parse_size(o.max_session_bytes);
     opts.max_turn_gap = o.max_turn_gap;
+    opts.max_clock_skew = std::chrono::milliseconds(*duration_or_zero_ms(o.max_clock_skew));
     opts.undetermined_as_violation = o.undetermined_as == "violation";
     opts.decision_log_max_waiting = *server::parse_size(o.decision_log_max_waiting);
     opts.refuse_when_log_full = o.decision_log_when_full == "refuse";

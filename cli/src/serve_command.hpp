@@ -21,6 +21,7 @@ struct serve_command_options {
     bool watch = false;
     std::string idle = "30m";
     std::string max_session_bytes = "256MiB";
+    std::string max_clock_skew = "0";
     std::uint64_t max_turn_gap = 1000;  // 0: no limit
     std::string undetermined_as = "pass";
     std::string decision_log_max_waiting = "256MiB";

@@ -4,14 +4,30 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "vigil/calendar.hpp"
 #include "vigil/server.hpp"
 #include "vigil/threads.hpp"
 
 namespace vigil::cli {
+
+/// A duration where a bare 0 is one too (`0s`): replay's --idle and --resume-within, serve's
+/// --max-clock-skew, where 0 means never, at once or no limit.
+inline std::optional<std::int64_t> duration_or_zero_ms(const std::string& text) {
+    return text == "0" ? std::optional<std::int64_t>(0) : parse_duration_ms(text);
+}
+
+inline CLI::Validator duration_or_zero() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            return duration_or_zero_ms(text) ? "" : "expected 0 or a duration such as 90s, 30m, 2h or 1d";
+        },
+        "DURATION");
+}
 
 /// A size in bytes as server::parse_size reads it: 1048576, 512KiB, 1MiB.
 inline CLI::Validator size_validator() {

@@ -56,6 +56,20 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
     return buffer;
 }
 
+// A span of time for people, in the largest unit it is a whole number of, or holds twice (then
+// rounded): 90 s, 1 h, 5 min, 3 h, 270 days.
+std::string describe_ms(std::int64_t ms) {
+    struct unit {
+        std::int64_t ms;
+        const char* name;
+    };
+    for (const unit u : {unit{86'400'000, "days"}, unit{3'600'000, "h"}, unit{60'000, "min"}}) {
+        if ((ms >= u.ms && ms % u.ms == 0) || ms >= 2 * u.ms)
+            return std::to_string((ms + u.ms / 2) / u.ms) + " " + u.name;
+    }
+    return ms >= 2000 ? std::to_string((ms + 500) / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
 std::string now_rfc3339() {
     return rfc3339(std::chrono::system_clock::now());
 }
@@ -375,6 +389,7 @@ struct server::impl {
         // Absent or unusable fields are for the session table to place; the evaluator checks the
         // whole record as it judges it, so the text is parsed once.
         const bool object = peek(text, facts, error);
+        if (object && timestamp_out_of_range(facts, out)) return 422;
 
         out.clear();
         {
@@ -413,6 +428,28 @@ struct server::impl {
         out.push_back('}');
         counters.decide_latency(steady::now() - t0);
         return 200;
+    }
+
+    // A record timed further from the server's clock than --max-clock-skew: `out` is the 422
+    // answer. Its conversation is left as it was. A record without a usable time is judged (its
+    // periods are undetermined, which --undetermined-as decides on).
+    bool timestamp_out_of_range(const record_key& facts, std::string& out) const {
+        if (opts.max_clock_skew.count() == 0 || !facts.has_time) return false;
+        const auto now = std::chrono::system_clock::now();
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        const std::int64_t skew = facts.time_ms - now_ms;
+        if (std::abs(skew) <= opts.max_clock_skew.count()) return false;
+        json body = error_body("timestamp_out_of_range",
+                               "the record's timestamp " + facts.timestamp + " is " + describe_ms(std::abs(skew)) +
+                                   (skew < 0 ? " behind" : " ahead of") + " the server's clock (" + rfc3339(now) +
+                                   "), and at most " + describe_ms(opts.max_clock_skew.count()) +
+                                   " is accepted (--max-clock-skew): the timestamp picks the policy versions in "
+                                   "force; it is not decided");
+        body["error"]["timestamp"] = facts.timestamp;
+        body["error"]["server_time"] = rfc3339(now);
+        body["error"]["max_clock_skew_ms"] = opts.max_clock_skew.count();
+        out = json_text(body);
+        return true;
     }
 
     // The 409 answer to a turn the session table would not decide in its conversation.
@@ -835,13 +872,14 @@ int server::start() {
         m.info->files.size(), ms);
     m.log->info(
         "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
-        "max batch: {}; max turn gap: {}; undetermined as: {}; client timeout: {} s",
+        "max batch: {}; max turn gap: {}; max clock skew: {}; undetermined as: {}; client timeout: {} s",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
         m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
         m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
+        m.opts.max_clock_skew.count() == 0 ? std::string("none") : describe_ms(m.opts.max_clock_skew.count()),
         m.opts.undetermined_as_violation ? "violation" : "pass", m.opts.client_timeout.count() / 1000.0);
     if (!masked.empty()) m.log->info("{}", masked);
     m.maintenance = std::thread([&m] { m.maintain(); });

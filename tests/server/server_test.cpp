@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <numeric>
 #include <set>
 #include <tuple>
@@ -433,6 +435,46 @@ BOOST_AUTO_TEST_CASE(max_turn_gap_0_decides_every_gap) {
                   dir.path() / "out");
     BOOST_TEST(refused.wait(20s) == 2);
     BOOST_TEST(refused.output().find("--max-turn-gap: expected a whole number") != std::string::npos, refused.output());
+}
+
+// --max-clock-skew: a record timed too far from the server's clock, behind or ahead, is refused
+// with a 422 and leaves its conversation as it was; one in range, or without a time, is decided.
+BOOST_AUTO_TEST_CASE(a_record_timed_far_from_the_servers_clock_is_refused) {
+    served s({"--max-clock-skew", "1h"});
+    BOOST_TEST(s.process->output().find("max clock skew: 1 h;") != std::string::npos, s.process->output());
+    const auto utc = [](std::chrono::system_clock::time_point t) {
+        const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+        std::tm parts{};
+        gmtime_r(&seconds, &parts);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+        return std::string(text);
+    };
+    const auto turn = [](std::int64_t n, const std::string& timestamp) {
+        return R"({"id":"k-)" + std::to_string(n) + R"(","conversation_id":"k","turn":)" + std::to_string(n) +
+               R"(,"speaker":"user","text":"hi")" + (timestamp.empty() ? "" : R"(,"timestamp":")" + timestamp + "\"") +
+               "}";
+    };
+    const auto now = std::chrono::system_clock::now();
+
+    const json behind = error_of(s.post("/v1/decide", turn(1, "2026-03-02T10:00:00Z")), 422, "timestamp_out_of_range");
+    BOOST_TEST(behind["timestamp"] == "2026-03-02T10:00:00Z");
+    BOOST_TEST(behind["max_clock_skew_ms"] == 3600000);
+    BOOST_TEST(behind["message"].get<std::string>().find(" behind the server's clock") != std::string::npos, behind);
+    const json ahead =
+        error_of(s.post("/v1/decide", turn(1, utc(now + std::chrono::hours(3)))), 422, "timestamp_out_of_range");
+    BOOST_TEST(ahead["message"].get<std::string>().find("is 3 h ahead of the server's clock") != std::string::npos,
+               ahead);
+
+    // The refusals left conversation k untouched: its first turn is still to come.
+    auto res = s.post("/v1/decide", turn(1, utc(now - std::chrono::minutes(30))));
+    BOOST_REQUIRE(res);
+    BOOST_REQUIRE_MESSAGE(res->status == 200, res->body);
+    BOOST_TEST(json::parse(res->body)["placement"] == "first");
+    res = s.post("/v1/decide", turn(2, ""));
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200, res->body);
+    BOOST_TEST(s.terminate() == 0);
 }
 
 // A record 200,000 levels deep, under the body limit: refused, where it had crashed the server.

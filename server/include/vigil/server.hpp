@@ -72,6 +72,10 @@ struct options {
     /// The most turns a gap may give up (session_options::max_turn_gap): a turn further ahead of
     /// the turn its conversation waits for gets a 409 `turn_too_far_ahead`. 0: no limit.
     std::uint64_t max_turn_gap = 1000;
+    /// A record whose `timestamp` is further than this from the server's clock gets a 422
+    /// `timestamp_out_of_range` and is not decided: the timestamp picks the policy versions in
+    /// force, and a client's clock must not pick an older one. 0: no limit.
+    std::chrono::milliseconds max_clock_skew{0};
     /// Fail closed: an undetermined finding counts as a violation of its rule in the decision, its
     /// rule's remedies applying (undetermined_as::violation, session_options::undetermined).
     bool undetermined_as_violation = false;
