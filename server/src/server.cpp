@@ -439,14 +439,15 @@ struct server::impl {
         const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
         const std::int64_t skew = facts.time_ms - now_ms;
         if (std::abs(skew) <= opts.max_clock_skew.count()) return false;
+        const std::string server_time = rfc3339(now);
         json body = error_body("timestamp_out_of_range",
                                "the record's timestamp " + facts.timestamp + " is " + describe_ms(std::abs(skew)) +
-                                   (skew < 0 ? " behind" : " ahead of") + " the server's clock (" + rfc3339(now) +
+                                   (skew < 0 ? " behind" : " ahead of") + " the server's clock (" + server_time +
                                    "), and at most " + describe_ms(opts.max_clock_skew.count()) +
                                    " is accepted (--max-clock-skew): the timestamp picks the policy versions in "
                                    "force; it is not decided");
         body["error"]["timestamp"] = facts.timestamp;
-        body["error"]["server_time"] = rfc3339(now);
+        body["error"]["server_time"] = server_time;
         body["error"]["max_clock_skew_ms"] = opts.max_clock_skew.count();
         out = json_text(body);
         return true;
