@@ -856,6 +856,8 @@ private:
         summary.name = pol.name;
         summary.version = pol.version ? pol.version->value : std::string();
         summary.rules = pol.rules.size();
+        m_set.versioned = m_set.versioned || std::any_of(m_set.summaries.begin(), m_set.summaries.end(),
+                                                         [&](const policy_summary& s) { return s.name == pol.name; });
         m_set.summaries.push_back(summary);
         struct {
             bool limited = false;

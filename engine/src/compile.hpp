@@ -336,6 +336,7 @@ public:
     std::uint32_t window_slots = 0;   // count_within windows
     std::uint32_t deferred_rules = 0; // rules with `then`
     bool special_rules = false;       // some rule has `then` or an effective period
+    bool versioned = false;           // two policies of one name, each for its own period
     std::uint32_t timestamp_schema = eval::none;  // schema node of `timestamp`, when a rule reads time
     std::uint32_t timestamp_slot = eval::none;    // ... and its root position
 

@@ -1077,14 +1077,23 @@ struct evaluator::impl {
     tri in_period(const eval::compiled_rule& r) {
         absent.clear();
         errors.clear();
-        const std::optional<double>& t = record_time();
-        if (!t) {
-            const value& v = root[set.timestamp_slot];
-            if (v.k == kind::unknown) absent.push_back(set.timestamp_schema);
-            else errors.push_back({none, eval::fault::timestamp_format, v.k});
-            return tri::unknown;
-        }
+        const std::optional<double>& t = record_time_for(none);
+        if (!t) return tri::unknown;
         return truth_of(*t >= r.from && *t < r.until);
+    }
+
+    /// What a rule of a policy with a period found on a record that may lie outside the period:
+    /// nothing when it holds (it holds either way), else undetermined, for the record's time as
+    /// well as for whatever the rule itself could not read. A rule broken on this record says
+    /// only the time is open.
+    tri outside_unknown(tri found) {
+        if (found == tri::false_) return found;
+        if (found == tri::true_) {
+            absent.clear();
+            errors.clear();
+        }
+        (void)record_time_for(none);
+        return tri::unknown;
     }
 
     /// A rule with `then` on this turn: first the obligation it has open, if any, takes this turn
@@ -1133,8 +1142,10 @@ struct evaluator::impl {
             }
         }
         if (o.open) return;  // a trigger while an obligation is open opens no other
-        if (r.limited && !judged_in_period(r, out)) return;
-        const tri t = trigger(r);
+        const tri in = r.limited ? in_period(r) : tri::true_;
+        if (in == tri::false_) return;
+        // A trigger on a record that may lie outside the period opens nothing: it is undetermined.
+        const tri t = in == tri::true_ ? trigger(r) : outside_unknown(trigger(r));
         if (t == tri::true_) {
             o = eval::obligation_state{};
             o.open = true;
@@ -1474,6 +1485,8 @@ struct evaluator::impl {
         // Before the state advances: the conversation functions read the earlier turns only.
         if (explaining != nullptr) [[unlikely]]
             explain_rules(*explaining, out.findings);
+        if (set.versioned && !record_time()) [[unlikely]]
+            drop_repeated_versions(out.findings);
         if (st != nullptr) {
             const std::uint64_t advancing = profiling != nullptr ? profile_ticks() : 0;
             advance();
@@ -1481,6 +1494,33 @@ struct evaluator::impl {
                 took(profiling->state, advancing);
         }
         return true;
+    }
+
+    /// A record without a usable time cannot be placed in one version of a policy, so each version
+    /// judges it; where a later version says what an earlier one said (undetermined alike, with
+    /// the same severity and remedies), the finding of the version loaded first stands for both,
+    /// and the record counts once per rule, as a record placed in time does.
+    void drop_repeated_versions(std::vector<finding>& findings) {
+        const auto repeats = [&](const finding& earlier, const finding& f) {
+            return earlier.result == outcome::undetermined && earlier.policy == f.policy && earlier.rule == f.rule &&
+                   earlier.policy_version != f.policy_version && earlier.severity == f.severity &&
+                   earlier.message == f.message && earlier.missing == f.missing && earlier.errors == f.errors &&
+                   set.rules[earlier.rule_index].remedies == set.rules[f.rule_index].remedies;
+        };
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < findings.size(); ++i) {
+            const finding& f = findings[i];
+            const bool repeat = f.result == outcome::undetermined &&
+                                std::any_of(findings.begin(), findings.begin() + static_cast<std::ptrdiff_t>(kept),
+                                            [&](const finding& e) { return repeats(e, f); });
+            if (repeat) {
+                spare.push_back(std::move(findings[i]));
+                continue;
+            }
+            if (kept != i) findings[kept] = std::move(findings[i]);
+            ++kept;
+        }
+        findings.resize(kept);
     }
 
     void judge_every_rule(decision& out) {
@@ -1579,13 +1619,11 @@ struct evaluator::impl {
 
     // The rule's result on this record, as judge_rules() found it.
     std::string explained_result(const eval::compiled_rule& r) {
-        if (r.limited) {
-            const tri in = in_period(r);
-            if (in == tri::false_) return "not_in_effect";
-            if (in == tri::unknown) return "undetermined";
-        }
+        const tri in = r.limited ? in_period(r) : tri::true_;
+        if (in == tri::false_) return "not_in_effect";
         if (trigger(r) == tri::false_) return "not_applicable";
-        switch (evaluate(r)) {
+        const tri result = evaluate(r);
+        switch (in == tri::true_ ? result : outside_unknown(result)) {
             case tri::true_:
                 return "violation";
             case tri::false_:
@@ -1673,17 +1711,10 @@ struct evaluator::impl {
             deferred_turn(r, out);
             return;
         }
-        if (!judged_in_period(r, out)) return;
-        const tri result = evaluate(r);
-        if (result != tri::false_) make_finding(r, result, out);
-    }
-
-    /// Whether the record falls in the rule's effective period, so the rule is judged; a record
-    /// whose time is unknown gets an undetermined finding instead.
-    bool judged_in_period(const eval::compiled_rule& r, std::vector<finding>& out) {
         const tri in = in_period(r);
-        if (in == tri::unknown) make_finding(r, tri::unknown, out);
-        return in == tri::true_;
+        if (in == tri::false_) return;
+        const tri result = in == tri::true_ ? evaluate(r) : outside_unknown(evaluate(r));
+        if (result != tri::false_) make_finding(r, result, out);
     }
 
     /// decide() of the record alone (`conversation` null) or decide_turn() of a turn of a

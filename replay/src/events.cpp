@@ -56,36 +56,7 @@ void add_rule_counts(rule_tally& into, const rule_tally& from) {
     into.undetermined += from.undetermined;
 }
 
-bool same_remedies(const std::vector<remedy_out>& a, const std::vector<remedy_out>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const remedy_out& x, const remedy_out& y) {
-        return x.kind == y.kind && x.argument == y.argument;
-    });
-}
-
-// Whether finding `i` of `d` says again what an earlier finding said for another version of its
-// policy: a rule of the same name, undetermined alike (the same missing fields and errors).
-bool repeats_another_version(const decision& d, std::size_t i) {
-    const finding& f = d.findings[i];
-    if (f.result != outcome::undetermined) return false;
-    return std::any_of(d.findings.begin(), d.findings.begin() + static_cast<std::ptrdiff_t>(i), [&](const finding& e) {
-        return e.result == outcome::undetermined && e.policy == f.policy && e.rule == f.rule &&
-               e.policy_version != f.policy_version && e.missing == f.missing && e.errors == f.errors;
-    });
-}
-
 }  // namespace
-
-const decision& once_per_rule(const decision& d, decision& scratch) {
-    std::size_t i = 0;
-    while (i < d.findings.size() && !repeats_another_version(d, i)) ++i;
-    if (i == d.findings.size()) return d;
-    scratch = d;
-    scratch.findings.clear();
-    for (std::size_t j = 0; j < d.findings.size(); ++j) {
-        if (!repeats_another_version(d, j)) scratch.findings.push_back(d.findings[j]);
-    }
-    return scratch;
-}
 
 void add_counts(group_counts& into, const group_counts& from) {
     into.records += from.records;
@@ -213,7 +184,7 @@ event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) 
 std::string_view event_renderer::remedies_of(const finding& f, rule_entry& r) {
     // A rule's violations all carry its remedies: rendered again only when they differ.
     if (f.remedies.empty()) return ",\"remedies\":[]";
-    if (!r.remedies_text.empty() && same_remedies(f.remedies, r.remedies)) return r.remedies_text;
+    if (!r.remedies_text.empty() && f.remedies == r.remedies) return r.remedies_text;
     r.remedies = f.remedies;
     std::string& text = r.remedies_text;
     text = ",\"remedies\":[";
@@ -431,10 +402,8 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
             count_outside(e, t);
-            // Copied only for a record without a usable time: few records lack one.
-            const decision& verdict = e.record->has_time ? *e.verdict : once_per_rule(*e.verdict, m_untimed);
-            if (!t.groups.empty()) count_groups(e, verdict, t);
-            findings(verdict, e.line, e.record, e.why, lines, t);
+            if (!t.groups.empty()) count_groups(e, *e.verdict, t);
+            findings(*e.verdict, e.line, e.record, e.why, lines, t);
             return;
         }
         case event_kind::closed: {

@@ -140,13 +140,6 @@ struct rendered {
 /// read), as one piece of `out`: `{"event":"read_error","file","line","error"}`.
 void render_read_error(const std::string& file, std::uint64_t last, const std::string& error, rendered& out);
 
-/// `d`, or a copy of it in `scratch` without the findings that only repeat another version's: a
-/// record without a usable timestamp cannot be placed in one version of a policy, so the rule of
-/// each version is undetermined for that one reason (decide() reports them all). The finding of the
-/// first version loaded stands for the others, so that the record counts once per rule, as a
-/// record placed in time does.
-const decision& once_per_rule(const decision& d, decision& scratch);
-
 /// Renders the events of one worker's tracker into findings-file lines and counts them.
 class event_renderer {
 public:
@@ -200,7 +193,6 @@ private:
     clusters_by_conversation m_clusters;
     std::vector<clusters_by_conversation::node_type> m_spare_clusters;
     clusters m_alone;                      // of the record decided alone, until its closing
-    decision m_untimed;                    // once_per_rule's copy of a decision
     std::vector<rule_tally> m_rule_names;  // by finding::rule_index, counts zero
 };
 

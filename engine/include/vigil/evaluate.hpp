@@ -81,6 +81,7 @@ enum class decision_kind : std::uint8_t { allow, allow_with_remedies, deny };
 struct remedy_out {
     std::string kind;      // block, disclose, handoff, review, notify, custom
     std::string argument;  // the team for notify, the name for custom; empty otherwise
+    friend bool operator==(const remedy_out&, const remedy_out&) = default;
 };
 
 /// One rule that did not pass for one record.
