@@ -1,7 +1,8 @@
 // A chat service embedding Vigil through its CMake package (find_package(vigil), vigil::service).
 // It loads the policies of a folder, decides each turn of a conversation before "sending" it,
-// reloads the policies while a second thread keeps deciding, and shows that a broken policy gives
-// diagnostics and leaves the running set in place.
+// reloads the policies with one more while a second thread keeps deciding, keeps the running set
+// when a reload changes only a comment, and shows that a broken policy gives diagnostics and
+// leaves the running set in place.
 //
 // usage: embed POLICY_DIR CONVERSATION.jsonl
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <vigil/service.hpp>
 
@@ -74,10 +76,24 @@ int main(int argc, char** argv) {
         }
     }
 
-    // 3. Reload from disk while a second thread decides: each of its decisions is made whole
-    // under one set, the old one or the new one.
-    const std::string hash = vigil::policy_hash(*store.current());
-    std::atomic<int> decided{0}, other_set{0};
+    // 3. Reload with one more policy while a second thread decides: each of its decisions is made
+    // whole under one set, the old one or the new one. Loading and checking happen off the request
+    // path; only the replace is seen by the deciding threads.
+    std::vector<vigil::policy_input> files = {{policy_dir, std::nullopt}, {"<upload>", R"(policy "review" {
+  rule sensitive_ai_turns_are_reviewed {
+    when speaker == "ai" and "debt" in signals.topics
+    require review.human_reviewed
+  }
+}
+)"}};
+    const vigil::policy_bundle reloaded = vigil::load_policies(files);
+    if (!reloaded.ok()) {
+        std::fputs(reloaded.render_text().c_str(), stderr);
+        return 3;
+    }
+    const std::string old_hash = vigil::policy_hash(*store.current());
+    const std::string new_hash = vigil::policy_hash(*reloaded.set);
+    std::atomic<int> decided{0}, under_neither{0};
     std::thread worker([&] {
         vigil::live_result r;
         std::string e;
@@ -87,13 +103,22 @@ int main(int argc, char** argv) {
                                        R"(,"timestamp":"2026-03-02T11:00:00Z","speaker":"user","text":"hello"})";
             if (!sessions.decide(record, std::chrono::steady_clock::now(), r, e) || !r.decided) continue;
             ++decided;
-            if (r.verdict.policy_hash != hash) ++other_set;  // the files did not change: same hash
+            if (r.verdict.policy_hash != old_hash && r.verdict.policy_hash != new_hash) ++under_neither;
         }
     });
-    const vigil::policy_bundle reloaded = vigil::load_policies({{policy_dir, std::nullopt}});
-    if (reloaded.ok()) std::printf("reloaded: generation %llu\n", (unsigned long long)store.replace(reloaded.set));
+    // Replace only when the meaning changed: a replace starts every live conversation over.
+    if (vigil::meaning_hash(*reloaded.set) != vigil::meaning_hash(*store.current()))
+        std::printf("reloaded: generation %llu\n", (unsigned long long)store.replace(reloaded.set));
     worker.join();
-    std::printf("second thread: %d turns decided, %d under another set\n", decided.load(), other_set.load());
+    std::printf("second thread: %d turns decided, %d under neither set\n", decided.load(), under_neither.load());
+
+    // The same files with a comment more: the same meaning, so the running set and its
+    // conversations stay.
+    files[1].text = "# reviewed by compliance\n" + *files[1].text;
+    const vigil::policy_bundle commented = vigil::load_policies(files);
+    if (commented.ok() && vigil::meaning_hash(*commented.set) == vigil::meaning_hash(*store.current()))
+        std::printf("reloaded a comment: same meaning, still generation %llu\n",
+                    (unsigned long long)store.generation());
 
     // 4. A policy that does not check never replaces the running set; its diagnostics say why.
     const vigil::policy_bundle broken = vigil::load_policies(

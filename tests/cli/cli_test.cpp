@@ -53,6 +53,30 @@ std::vector<std::string> block_lines_from(const std::string& markdown, std::size
     return lines_of(markdown.substr(at, markdown.find("```", at) - at));
 }
 
+// A block of a Markdown file fenced as ```LANG, and the line of its opening fence.
+struct fenced_block {
+    std::size_t line = 0;
+    std::string text;
+};
+
+std::vector<fenced_block> fenced_blocks(const fs::path& markdown, const std::string& lang) {
+    std::vector<fenced_block> blocks;
+    std::ifstream in(markdown);
+    std::string line;
+    bool inside = false;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        if (!inside && line == "```" + lang) {
+            inside = true;
+            blocks.push_back({number, ""});
+        } else if (inside && line.rfind("```", 0) == 0) {
+            inside = false;
+        } else if (inside) {
+            blocks.back().text += line + "\n";
+        }
+    }
+    return blocks;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(check_shipped_policies_is_clean) {
@@ -520,29 +544,39 @@ BOOST_AUTO_TEST_CASE(every_docs_example_checks) {
     std::size_t blocks = 0;
     for (const auto& entry : fs::recursive_directory_iterator(docs)) {
         if (entry.path().extension() != ".md") continue;
-        std::ifstream in(entry.path());
-        std::string line, block;
-        bool inside = false;
-        std::size_t start = 0, number = 0;
-        while (std::getline(in, line)) {
-            ++number;
-            if (!inside && line.rfind("```vigil", 0) == 0) {
-                inside = true;
-                block.clear();
-                start = number;
-            } else if (inside && line.rfind("```", 0) == 0) {
-                inside = false;
-                ++blocks;
-                const auto file = scratch / (entry.path().stem().string() + "-" + std::to_string(start) + ".vigil");
-                std::ofstream(file) << block;
-                const auto r = run_vigil("check '" + file.string() + "'");
-                BOOST_TEST(r.status == 0, entry.path().string() << ":" << start << " does not check:\n" << r.output);
-            } else if (inside) {
-                block += line + "\n";
-            }
+        for (const fenced_block& block : fenced_blocks(entry.path(), "vigil")) {
+            ++blocks;
+            const auto file = scratch / (entry.path().stem().string() + "-" + std::to_string(block.line) + ".vigil");
+            std::ofstream(file) << block.text;
+            const auto r = run_vigil("check '" + file.string() + "'");
+            BOOST_TEST(r.status == 0, entry.path().string() << ":" << block.line << " does not check:\n" << r.output);
         }
     }
     BOOST_TEST(blocks > 10u);
+}
+
+// docs/integration-guide.md quotes the embedding example: each ```cpp block is a piece of
+// examples/embed/main.cpp, and each ```text block a piece of what it prints (the golden file the
+// embed_example test compares its output with), so neither can drift from the guide.
+BOOST_AUTO_TEST_CASE(the_integration_guide_quotes_the_embedding_example_and_its_output) {
+    const fs::path source(VIGIL_SOURCE_DIR);
+    const fs::path guide = source / "docs" / "integration-guide.md";
+    const std::string code = read_file(source / "examples" / "embed" / "main.cpp");
+    const std::string printed = read_file(source / "tests" / "golden" / "embed" / "embed.golden");
+    const auto code_blocks = fenced_blocks(guide, "cpp");
+    const auto text_blocks = fenced_blocks(guide, "text");
+    BOOST_TEST(code_blocks.size() >= 8u);
+    BOOST_TEST(text_blocks.size() >= 3u);
+    for (const fenced_block& block : code_blocks) {
+        BOOST_TEST(code.find(block.text) != std::string::npos,
+                   "docs/integration-guide.md:" << block.line << " is not in examples/embed/main.cpp:\n"
+                                                << block.text);
+    }
+    for (const fenced_block& block : text_blocks) {
+        BOOST_TEST(printed.find(block.text) != std::string::npos,
+                   "docs/integration-guide.md:" << block.line << " is not what examples/embed prints:\n"
+                                                << block.text);
+    }
 }
 
 // docs/cli.md, `vigil replay --explain`: each finding of a record says how its rule came out.
