@@ -146,6 +146,32 @@ BOOST_AUTO_TEST_CASE(unknown_parts_name_what_is_absent_and_errors_are_worded_as_
     BOOST_TEST(rule(e, "anything").result == "undetermined");
 }
 
+// A record of unknown time under a policy with a period: each rule is explained by what it finds,
+// as decide() judges it (a rule that holds passes whichever period the record falls in).
+BOOST_AUTO_TEST_CASE(a_record_of_unknown_time_is_explained_as_it_is_decided) {
+    const auto set = compile_policy(R"(
+policy "later" {
+  effective from "2025-01-01"
+  rule disclosed {
+    when speaker == "ai"
+    require ai.disclosed
+  }
+}
+)");
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"speaker":"user"})", "not_applicable"},
+        {R"({"speaker":"ai","ai":{"disclosed":true}})", "pass"},
+        {R"({"speaker":"ai","ai":{"disclosed":false}})", "undetermined"},
+        {R"({"speaker":"ai"})", "undetermined"},
+    };
+    for (const auto& [record, result] : cases) {
+        const auto e = explain(set, record);
+        BOOST_TEST(rule(e, "disclosed").result == result, record);
+        BOOST_TEST(e.d.findings.size() == (result == "undetermined" ? 1u : 0u), record);
+        BOOST_TEST(vigil::to_json(decide(set, record)) == vigil::to_json(e.d), record);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_rule_with_then_opens_an_obligation) {
     const auto set = compile_policy(policy_text);
     const auto e = explain(set, R"({"speaker":"user","signals":{"emotions":["anger"]}})");
