@@ -363,9 +363,14 @@ private:
     void write_event_examples(const char* kind) {
         const auto it = m_f.events.find(kind);
         if (it == m_f.events.end() || it->second.first.empty()) return;
-        m_out += "<p class=\"note\">The first " + num(it->second.first.size()) + " by log and line:</p>\n" +
-                 table_head({"Where", "Conversation", "Turn", "What"});
-        for (const auto& e : it->second.first)
+        const auto& events = it->second;
+        m_out += "<p class=\"note\">" +
+                 (events.first.size() == events.count
+                      ? std::string(events.count == 1 ? "Where it is:" : "Where they are:")
+                      : "The first " + num(events.first.size()) + " by log and line (the findings file has all " +
+                            num(events.count) + "):") +
+                 "</p>\n" + table_head({"Where", "Conversation", "Turn", "What"});
+        for (const auto& e : events.first)
             m_out += "<tr>" + cell(place(e.file, e.line)) + cell(code(e.conversation_id)) + cell(code(e.turn)) +
                      cell(esc(e.message)) + "</tr>\n";
         m_out += table_end;
