@@ -37,7 +37,8 @@ inline bool same_file(const std::string& a, const std::string& b) {
            std::filesystem::absolute(b, ignored).lexically_normal();
 }
 
-/// Why `path` cannot be opened for writing, found without creating or emptying it; empty when it can.
+/// Why `path` cannot be opened for writing, found without creating or emptying it; empty when it
+/// can.
 inline std::string cannot_write(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {

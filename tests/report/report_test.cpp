@@ -36,7 +36,8 @@ struct fixed_replay {
 };
 
 fixed_replay replay_fixture(const std::string& name) {
-    fs::current_path(VIGIL_SOURCE_DIR);  // the paths in the report are relative, as an auditor gives them
+    // The paths in the report are relative, as an auditor gives them.
+    fs::current_path(VIGIL_SOURCE_DIR);
     vigil::compile_options compiling;
     compiling.carried_fields = {"language"};
     const auto set = replay_test::compile_inputs({{"tests/golden/report/audit.vigil", {}}}, compiling);
@@ -46,7 +47,8 @@ fixed_replay replay_fixture(const std::string& name) {
     options.tracking.reorder_window = 0;
     std::string findings;
     auto summary = vigil::replay::run(set, options, [&](std::string_view chunk) { findings.append(chunk); });
-    summary.elapsed_seconds = summary.worker_cpu_seconds = summary.reader_cpu_seconds = 0;  // the same every run
+    // The same summary every run: its SHA-256 is in the report.
+    summary.elapsed_seconds = summary.worker_cpu_seconds = summary.reader_cpu_seconds = 0;
 
     fixed_replay out;
     out.dir = replay_test::scratch_dir("report-" + name);

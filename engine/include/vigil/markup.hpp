@@ -1,5 +1,6 @@
 #pragma once
-// Text put into XML or HTML: JUnit reports (`vigil test --junit`) and audit reports (`vigil report`).
+// Text put into XML or HTML: JUnit reports (`vigil test --junit`) and audit reports
+// (`vigil report`).
 
 #include <string>
 #include <string_view>

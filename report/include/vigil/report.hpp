@@ -25,9 +25,12 @@ namespace vigil::report {
 
 /// How much a report shows beyond the summary's counts.
 struct options {
-    std::size_t examples = 5;                      // findings shown per rule and outcome, and events per kind
-    std::size_t reasons = 20;                      // most common reasons rules were undetermined
-    std::size_t max_line = std::size_t{64} << 20;  // a longer findings line is refused
+    /// Findings shown per rule and outcome, and events per kind.
+    std::size_t examples = 5;
+    /// The most common reasons rules were undetermined shown.
+    std::size_t reasons = 20;
+    /// A longer findings line is refused.
+    std::size_t max_line = std::size_t{64} << 20;
 };
 
 /// A mistake in an input: the file, the line of a findings file (0 for the summary or the whole
@@ -56,7 +59,7 @@ struct example {
     std::string conversation_id;
     std::string turn;
     std::string timestamp;             // empty when the record has none
-    std::string message;               // a finding's message, or what an event says (`missing turns 2, 3`)
+    std::string message;               // a finding's message, or what an event says
     std::vector<std::string> missing;  // an undetermined finding's missing fields
     std::vector<std::string> errors;   // ... and what else left it open (values not allowed)
 };
