@@ -235,6 +235,8 @@ ordered to_json(const summary& s) {
     j["peak_open_conversations"] = s.peak_open;
     j["records_alone"] = s.alone;
     j["records_without_timestamp"] = s.untimed;
+    const auto time_json = [](const std::string& t) { return t.empty() ? ordered() : ordered(t); };
+    j["log_time"] = {{"first", time_json(s.first_log_time)}, {"last", time_json(s.last_log_time)}};
     auto outside = ordered::array();
     for (const auto& p : s.first_outside) outside.push_back({{"file", p.file}, {"line", p.line}});
     j["records_outside_effective_periods"] = {{"count", s.outside_effect}, {"first", std::move(outside)}};
@@ -298,6 +300,8 @@ std::vector<summary_line> render_text(const summary& s) {
                               plural(s.conversations, "conversation", "conversations") + resumed + " (at most " +
                               std::to_string(s.peak_open) + " open at once); " + std::to_string(s.alone) +
                               " without conversation id or turn, " + std::to_string(s.untimed) + " without timestamp"});
+    if (!s.first_log_time.empty())
+        out.push_back({false, "log time: from " + s.first_log_time + " to " + s.last_log_time});
     out.push_back({false, "decisions: " + std::to_string(s.decisions[0]) + " allow, " + std::to_string(s.decisions[1]) +
                               " allow_with_remedies, " + std::to_string(s.decisions[2]) + " deny"});
     std::string findings = "findings: " + plural(s.violations, "violation", "violations") + ", " +

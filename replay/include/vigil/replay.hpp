@@ -173,6 +173,10 @@ struct summary {
     std::uint64_t peak_open = 0;             // most conversations open at a batch boundary
     std::uint64_t alone = 0;                 // records evaluated without a conversation id or turn
     std::uint64_t untimed = 0;               // records evaluated without a usable timestamp
+    /// The earliest and the latest timestamp read in the logs (the latest is the log time at the
+    /// end), as `YYYY-MM-DDTHH:MM:SSZ`: the time the logs span. Empty when no line had one.
+    std::string first_log_time;
+    std::string last_log_time;
     /// Records decided whose timestamp falls in no `effective` period of any policy of the set:
     /// no rule judged them, so they are allowed without a finding although nothing was checked
     /// (logs of months the policies do not cover). The first 10 of them, in log order.
