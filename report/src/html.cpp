@@ -159,9 +159,9 @@ private:
                  ", judged by " + plural(m_s.policy_files.size(), "policy file", "policy files") + ": <strong>" +
                  plural(m_s.violations, "violation", "violations") + "</strong> and <strong>" + num(m_s.undetermined) +
                  " undetermined</strong> (rules that could not be checked).";
-        if (!m_f.first_timestamp.empty())
-            m_out += " The records with findings run from " + esc(m_f.first_timestamp) + " to " +
-                     esc(m_f.last_timestamp) + " (log time).";
+        if (!m_s.first_log_time.empty())
+            m_out += " The logs run from " + esc(m_s.first_log_time) + " to " + esc(m_s.last_log_time) +
+                     " (the records' timestamps).";
         m_out += "</p>\n<p class=\"note\">Made by <code>vigil report</code> from the summary " +
                  code(m_in.summary_path) + " (SHA-256 " + code(m_in.summary_sha256) + ") and the findings file " +
                  code(m_in.findings_path) + " (SHA-256 " + code(m_f.sha256) + ", " +
@@ -201,11 +201,14 @@ private:
             m_out += "<tr>" + cell(code(f.path)) + number_cell(num(f.lines)) + number_cell(num(f.bytes)) +
                      cell(log_hash(f)) + "</tr>\n";
         m_out += table_end;
-        m_out += "<p class=\"note\">" +
-                 (m_f.first_timestamp.empty()
-                      ? std::string("No finding has a usable timestamp: the log time the records span is not known.")
-                      : "Log time of the records with findings: from " + esc(m_f.first_timestamp) + " to " +
-                            esc(m_f.last_timestamp) + ". The summary does not keep the times of the other records.") +
+        m_out += "<p>" +
+                 (m_s.first_log_time.empty()
+                      ? std::string("No line of the logs has a usable timestamp: the time they span is not known.")
+                      : "Log time: the timestamps of the logs run from " + esc(m_s.first_log_time) + " to " +
+                            esc(m_s.last_log_time) + ".") +
+                 (m_f.first_timestamp.empty() ? std::string()
+                                              : " The records with findings run from " + esc(m_f.first_timestamp) +
+                                                    " to " + esc(m_f.last_timestamp) + ".") +
                  "</p>\n<h3>Policies</h3>\n" + table_head({"Policy file", "SHA-256"});
         for (const auto& f : m_s.policy_files) m_out += "<tr>" + cell(code(f.path)) + cell(code(f.sha256)) + "</tr>\n";
         m_out += table_end;

@@ -120,6 +120,9 @@ void read_counts(const object_reader& root, replay::summary& s) {
     s.peak_open = root.count("peak_open_conversations");
     s.alone = root.count("records_alone");
     s.untimed = root.count("records_without_timestamp");
+    const object_reader log_time = root.object("log_time");
+    s.first_log_time = log_time.text_or_null("first");
+    s.last_log_time = log_time.text_or_null("last");
     const object_reader outside = root.object("records_outside_effective_periods");
     s.outside_effect = outside.count("count");
     outside.each("first", [&](const object_reader& p) {

@@ -15,8 +15,10 @@
 
 #include "replay/helpers.hpp"
 #include "support/golden.hpp"
+#include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/report.hpp"
+#include "vigil/sha256.hpp"
 
 namespace fs = std::filesystem;
 namespace report = vigil::report;
@@ -269,6 +271,8 @@ BOOST_AUTO_TEST_CASE(a_bad_summary_member_is_an_error_naming_it) {
     BOOST_TEST(summary_error(edited(r, [](j& s) { s["lines"] = -1; })) ==
                "member `lines` is number, not a whole number");
     BOOST_TEST(summary_error(edited(r, [](j& s) { s.erase("policy_hash"); })) == "member `policy_hash` is missing");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["log_time"]["first"] = 0; })) ==
+               "member `log_time.first` is number, not a string");
     BOOST_TEST(summary_error(edited(r, [](j& s) { s["files"][0]["sha256"] = 7; })) ==
                "member `files[0].sha256` is number, not a string");
     BOOST_TEST(summary_error(edited(r, [](j& s) { s["groups"][0]["groups"][0]["by_rule"][0].erase("z"); })) ==
@@ -281,4 +285,42 @@ BOOST_AUTO_TEST_CASE(a_bad_summary_member_is_an_error_naming_it) {
                "the rules of `findings.by_rule` count 5 violations and 9 undetermined, `findings.by_outcome` 6 and 9");
     BOOST_TEST(summary_error("[]") == "the summary is not an object");
     BOOST_TEST(summary_error("{\"files\": [").rfind("not valid JSON: ", 0) == 0u);
+}
+
+// docs/examples/report.html, the report the guide points to, is that of a replay of a generated
+// log by the shipped policies, grouped by language, as the guide runs it: rewritten with
+// UPDATE_GOLDEN=1 like a golden file, so that it cannot go stale.
+BOOST_AUTO_TEST_CASE(the_example_report_in_the_docs_is_current) {
+    const fs::path dir = replay_test::scratch_dir("report-docs-example");
+    fs::create_directories(dir / "logs");
+    fs::create_directory_symlink(fs::path(VIGIL_SOURCE_DIR) / "policies", dir / "policies");
+    fs::current_path(dir);  // so that the report names the files as the guide does
+    vigil::datagen::options generating;
+    generating.records = 3000;
+    generating.out_of_order = 0.01;
+    generating.duplicates = 0.002;
+    generating.gaps = 0.002;
+    generating.malformed = 0.001;
+    vigil::datagen::write_file(generating, "logs/2026-01.jsonl");
+
+    vigil::compile_options compiling;
+    compiling.carried_fields = {"language"};
+    const auto set = replay_test::compile_inputs({{"policies", {}}}, compiling);
+    vigil::replay::options options;
+    options.logs = {"logs/2026-01.jsonl"};
+    options.threads = 1;
+    std::string findings;
+    auto summary = vigil::replay::run(set, options, [&](std::string_view chunk) { findings.append(chunk); });
+    summary.elapsed_seconds = summary.worker_cpu_seconds = summary.reader_cpu_seconds = 0;
+    std::ofstream("findings.jsonl", std::ios::binary) << findings;
+    const std::string summary_text = vigil::json_text(vigil::replay::to_json(summary), 2) + "\n";
+    const auto read = report::read_summary(summary_text, "summary.json");
+    BOOST_REQUIRE(!read.error);
+    const auto tally = report::read_findings("findings.jsonl", read.summary, {});
+    BOOST_REQUIRE_MESSAGE(!tally.error, tally.error->error);
+    vigil::sha256 digest;
+    digest.update(summary_text);
+    const std::string html =
+        report::render_html(read.summary, tally.tally, {"summary.json", digest.hex(), "findings.jsonl"}, {});
+    check_golden("../../docs/examples/report.html", html);
 }
