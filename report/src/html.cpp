@@ -222,6 +222,7 @@ private:
             {"--max-line (bytes)", num(m_s.max_line)},
             {"--record-member", m_s.record_member.empty() ? "none: the lines are the records" : m_s.record_member},
             {"batches (lines, bytes)", num(m_s.batch_lines) + ", " + num(m_s.batch_bytes)},
+            {"--threads (the results do not depend on it)", num(m_s.threads)},
         };
         for (const auto& [name, value] : settings) m_out += "<tr>" + cell(esc(name)) + cell(code(value)) + "</tr>\n";
         m_out += table_end;
@@ -235,6 +236,7 @@ private:
         m_out += "<h2 id=\"outcomes\">2. Decisions and findings</h2>\n" + table_head({"Records", "#Count"});
         const std::pair<std::string, std::uint64_t> records[] = {
             {"lines read", m_s.lines},
+            {"bytes read (uncompressed)", m_s.bytes},
             {"records decided", m_s.decided},
             {"conversations (one cut by --idle counts twice)", m_s.conversations},
             {"of them resumed after going idle", m_s.resumed},
