@@ -66,11 +66,20 @@ public:
         }
         return out;
     }
-    // A string as it is; any other value (an unusable id or turn) as its JSON text.
+    // A string as it is; any other value (an unusable id, a timestamp that is not a text) as its
+    // JSON text, as the record wrote it.
     [[nodiscard]] std::string shown(const char* key) const {
         const dom::element e = any(key);
         std::string_view s;
         if (!e.get_string().get(s)) return std::string(s);
+        return simdjson::to_string(e);
+    }
+    // A whole number as it is; any other value as its JSON text: a turn of `"3"` stays one that is
+    // not a number, as the record wrote it, so that the line can be found.
+    [[nodiscard]] std::string number_shown(const char* key) const {
+        const dom::element e = any(key);
+        std::uint64_t n = 0;
+        if (!e.get_uint64().get(n)) return std::to_string(n);
         return simdjson::to_string(e);
     }
 
@@ -202,7 +211,7 @@ private:
         std::tie(e.file_index, e.line) = key;
         e.file = line.text("file");
         if (line.has("conversation_id")) e.conversation_id = line.shown("conversation_id");
-        if (line.has("turn")) e.turn = line.shown("turn");
+        if (line.has("turn")) e.turn = line.number_shown("turn");
         e.message = detail;
         keep_first(events.first, std::move(e), m_options.examples);
     }
@@ -222,8 +231,8 @@ private:
             throw bad_line("member `outcome` is `" + std::string(outcome) + "`, not violation or undetermined");
         rule_findings& counts = m_tally.rules[it->second];
         ++(violation ? counts.violations : counts.undetermined);
-        const std::string_view timestamp = line.text_or_null("timestamp");
-        note_time(timestamp);
+        std::string_view timestamp;
+        if (!line.any("timestamp").get_string().get(timestamp)) note_time(timestamp);
         const place_key key{file_index(line.text("file")), line.count("line")};
         std::vector<example>& first = violation ? counts.first_violations : counts.first_undetermined;
         std::vector<std::string> missing = line.texts("missing"), errors = line.texts("errors");
@@ -233,8 +242,8 @@ private:
         std::tie(e.file_index, e.line) = key;
         e.file = line.text("file");
         e.conversation_id = line.shown("conversation_id");
-        e.turn = line.shown("turn");
-        e.timestamp = timestamp;
+        e.turn = line.number_shown("turn");
+        e.timestamp = line.any("timestamp").is_null() ? "" : line.shown("timestamp");
         e.message = line.text("message");
         e.missing = std::move(missing);
         e.errors = std::move(errors);

@@ -188,6 +188,17 @@ BOOST_AUTO_TEST_CASE(the_first_examples_by_file_and_line_are_kept) {
     BOOST_TEST(lines(again.rules[calm].first_undetermined) == (std::vector<std::uint64_t>{1, 3}));
     BOOST_TEST(again.rules[calm].undetermined == 7u);
 
+    // A turn or a timestamp a record wrote in another type is shown as it wrote it.
+    auto odd = r.findings_lines;
+    auto first = nlohmann::json::parse(odd[0]);
+    first["turn"] = "1";
+    first["timestamp"] = nlohmann::json{{"at", 1}};
+    odd[0] = first.dump();
+    write_lines(r.findings_path, odd);
+    const auto shown = tally_of(r, options).rules[disclosed].first_violations.at(0);
+    BOOST_TEST(shown.turn == "\"1\"");
+    BOOST_TEST(shown.timestamp == R"({"at":1})");
+
     options.examples = 0;
     const auto none = tally_of(r, options);
     BOOST_TEST(none.rules[calm].first_undetermined.empty());
