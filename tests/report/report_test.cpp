@@ -335,3 +335,25 @@ BOOST_AUTO_TEST_CASE(the_example_report_in_the_docs_is_current) {
         report::render_html(read.summary, tally.tally, {"summary.json", digest.hex(), "findings.jsonl"}, {});
     check_golden("../../docs/examples/report.html", html);
 }
+
+// A policy met in several versions has its rules named with the version, the most severe first and
+// then the most violations, as the summary counts them apart.
+BOOST_AUTO_TEST_CASE(rules_of_several_versions_are_named_with_their_version) {
+    const auto r = replay_fixture("versions");
+    auto s = summary_of(r);
+    auto tally = tally_of(r);
+    auto later = s.by_rule[rule_index(s, "calm")];
+    later.version = "2.0";
+    later.violations = 40;
+    s.by_rule.push_back(later);
+    tally.rules.emplace_back();
+    const std::string html = report::render_html(s, tally, {"summary.json", "0", "findings.jsonl"}, {});
+    const std::size_t disclosed = html.find("<code>audit 1.0/disclosed</code></a>");
+    const std::size_t calm2 = html.find("<code>audit 2.0/calm</code></a>");
+    const std::size_t calm1 = html.find("<code>audit 1.0/calm</code></a>");
+    BOOST_TEST(disclosed != std::string::npos);
+    BOOST_TEST(calm2 != std::string::npos);
+    BOOST_TEST(calm1 != std::string::npos);
+    BOOST_TEST(disclosed < calm2);  // critical before medium
+    BOOST_TEST(calm2 < calm1);      // 40 violations before 2
+}
