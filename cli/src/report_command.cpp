@@ -1,10 +1,12 @@
 #include "report_command.hpp"
 
+#include <stdio_ext.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <memory>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -39,16 +41,20 @@ std::string cannot_write_report(const report_command_options& o) {
     return "";
 }
 
-// The whole of a small file, or nothing with `why` set.
+// The whole of a small file, or nothing with `why` set (a directory opens, and fails to read).
 bool read_whole_file(const std::string& path, std::string& text, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    if (in) bytes << in.rdbuf();
-    if (!in || in.bad()) {
+    const std::unique_ptr<std::FILE, file_closer> in(std::fopen(path.c_str(), "rb"));
+    if (!in) {
+        why = std::strerror(errno);
+        return false;
+    }
+    char buffer[1 << 16];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
+    if (std::ferror(in.get())) {
         why = std::strerror(errno ? errno : EIO);
         return false;
     }
-    text = std::move(bytes).str();
     return true;
 }
 
@@ -109,6 +115,12 @@ int run_report(const report_command_options& o) {
     if (!write_report(o.output, html)) {
         say_error("cannot write " + (o.output == "-" ? std::string("standard output") : "`" + o.output + "`") + ": " +
                   std::strerror(errno ? errno : EIO));
+        // Said once: what standard output still holds is dropped, so that the check every command
+        // makes of it afterwards does not say it again.
+        if (o.output == "-") {
+            __fpurge(stdout);
+            std::clearerr(stdout);
+        }
         return exit_bad_input;
     }
     return exit_clean;

@@ -1060,11 +1060,18 @@ BOOST_AUTO_TEST_CASE(report_refuses_inputs_it_cannot_use) {
     auto r = report_in(dir, "--summary nowhere.json --findings findings.jsonl -o out.html");
     BOOST_TEST(r.status == 2);
     BOOST_TEST(r.output == "vigil: cannot read `nowhere.json`: No such file or directory\n", r.output);
+    r = report_in(dir, "--summary . --findings findings.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot read `.`: Is a directory\n", r.output);
     r = report_in(dir, "--summary summary.json --findings findings.jsonl -o findings.jsonl");
     BOOST_TEST(r.status == 2);
     BOOST_TEST(r.output.find("`findings.jsonl` is both an input of the report and its output") != std::string::npos,
                r.output);
     BOOST_TEST(read_file((dir / "findings.jsonl").string()) == findings);
+    r = cli_test::run_shell("(cd '" + dir.string() + "' && '" + std::string(VIGIL_BINARY) +
+                            "' report --summary summary.json --findings findings.jsonl > /dev/full)");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot write standard output: No space left on device\n", r.output);
     r = report_in(dir, "--summary summary.json --findings findings.jsonl -o nodir/out.html");
     BOOST_TEST(r.status == 2);
     BOOST_TEST(r.output.find("cannot write `nodir/out.html`: No such file or directory") != std::string::npos,
