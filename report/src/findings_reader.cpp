@@ -29,6 +29,14 @@ struct bad_line : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// `text`, cut to max_text_bytes at a character boundary, with `…` when it was longer.
+std::string kept(std::string_view text) {
+    if (text.size() <= max_text_bytes) return std::string(text);
+    std::size_t end = max_text_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a character
+    return std::string(text.substr(0, end)) + "…";
+}
+
 // The members of one line of the findings file, each checked as it is read.
 class line_object {
 public:
@@ -62,7 +70,7 @@ public:
             std::string_view s;
             if (e.get_string().get(s))
                 throw bad_line(std::string("member `") + key + "` holds a value that is not a string");
-            out.emplace_back(s);
+            out.push_back(kept(s));
         }
         return out;
     }
@@ -71,8 +79,8 @@ public:
     [[nodiscard]] std::string shown(const char* key) const {
         const dom::element e = any(key);
         std::string_view s;
-        if (!e.get_string().get(s)) return std::string(s);
-        return simdjson::to_string(e);
+        if (!e.get_string().get(s)) return kept(s);
+        return kept(simdjson::to_string(e));
     }
     // A whole number as it is; any other value as its JSON text: a turn of `"3"` stays one that is
     // not a number, as the record wrote it, so that the line can be found.
@@ -80,7 +88,7 @@ public:
         const dom::element e = any(key);
         std::uint64_t n = 0;
         if (!e.get_uint64().get(n)) return std::to_string(n);
-        return simdjson::to_string(e);
+        return kept(simdjson::to_string(e));
     }
 
 private:
@@ -212,7 +220,7 @@ private:
         e.file = line.text("file");
         if (line.has("conversation_id")) e.conversation_id = line.shown("conversation_id");
         if (line.has("turn")) e.turn = line.number_shown("turn");
-        e.message = detail;
+        e.message = kept(detail);
         keep_first(events.first, std::move(e), m_options.examples);
     }
 
@@ -244,7 +252,7 @@ private:
         e.conversation_id = line.shown("conversation_id");
         e.turn = line.number_shown("turn");
         e.timestamp = line.any("timestamp").is_null() ? "" : line.shown("timestamp");
-        e.message = line.text("message");
+        e.message = kept(line.text("message"));
         e.missing = std::move(missing);
         e.errors = std::move(errors);
         keep_first(first, std::move(e), m_options.examples);

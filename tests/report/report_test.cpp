@@ -199,6 +199,16 @@ BOOST_AUTO_TEST_CASE(the_first_examples_by_file_and_line_are_kept) {
     BOOST_TEST(shown.turn == "\"1\"");
     BOOST_TEST(shown.timestamp == R"({"at":1})");
 
+    // A long text is kept cut, at a character boundary: memory does not follow the records.
+    auto long_message = nlohmann::json::parse(r.findings_lines[0]);
+    long_message["message"] = std::string(1023, 'x') + "é" + std::string(3000, 'x');  // é is 2 bytes at 1023
+    long_message["missing"] = {std::string(2000, 'm')};
+    odd[0] = long_message.dump();
+    write_lines(r.findings_path, odd);
+    const auto cut = tally_of(r, options).rules[disclosed].first_violations.at(0);
+    BOOST_TEST(cut.message == std::string(1023, 'x') + "…");
+    BOOST_TEST(cut.missing.at(0).size() == report::max_text_bytes + std::string("…").size());
+
     options.examples = 0;
     const auto none = tally_of(r, options);
     BOOST_TEST(none.rules[calm].first_undetermined.empty());

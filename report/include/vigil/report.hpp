@@ -90,6 +90,11 @@ struct reason {
     std::vector<std::size_t> rules;
 };
 
+/// A text from the findings file kept for the report (a message, an id, a reason) is cut to this
+/// many bytes, at a character boundary, and ends in `…` when it was longer: a message may quote a
+/// record's whole text, and memory must not follow the records.
+constexpr std::size_t max_text_bytes = 1024;
+
 /// At most this many distinct reasons are counted one by one: an error names the value it
 /// refused, and values would make the count grow with the logs. Later new ones are only counted.
 constexpr std::size_t max_reasons = 10000;
