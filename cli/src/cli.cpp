@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "replay_command.hpp"
+#include "report_command.hpp"
 #include "serve_command.hpp"
 #include "test_command.hpp"
 #include "validators.hpp"
@@ -321,6 +322,8 @@ std::string missing_input(const std::string& command, const std::string& option)
         {{"test", "paths"}, "give at least one test file, policy file or directory"},
         {{"replay", "--policy"}, "give the policies to run with --policy FILE_OR_DIRECTORY"},
         {{"replay", "logs"}, "give at least one log to replay"},
+        {{"report", "--summary"}, "give the summary of the replay with --summary FILE (its --summary-json)"},
+        {{"report", "--findings"}, "give the findings of the replay with --findings FILE (its --findings)"},
     };
     const auto it = wording.find({command, option});
     return it != wording.end() ? it->second : option + " is required";
@@ -407,6 +410,8 @@ int run(int argc, char** argv) {
 
     replay_command_options replay_opts;
     auto* replay_cmd = add_replay_command(app, replay_opts);
+    report_command_options report_opts;
+    auto* report_cmd = add_report_command(app, report_opts);
     test_command_options test_opts;
     auto* test_cmd = add_test_command(app, test_opts);
     serve_command_options serve_opts;
@@ -425,6 +430,8 @@ int run(int argc, char** argv) {
         status = run_generate(gen_opts);
     else if (replay_cmd->parsed())
         status = run_replay(replay_opts);
+    else if (report_cmd->parsed())
+        status = run_report(report_opts);
     else if (test_cmd->parsed())
         status = run_test(test_opts);
     else if (serve_cmd->parsed())

@@ -29,8 +29,6 @@ namespace vigil::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 // Not registered with spdlog: several commands may make their own in one process (tests).
 std::shared_ptr<spdlog::logger> make_replay_logger(const std::string& level) {
     auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -136,19 +134,6 @@ bool group_by_fields_declared(const compiled_set& set, spdlog::logger& logger) {
     return declared;
 }
 
-// Whether two paths name one file: the same path, or the same file under another name (a link,
-// `./`, `..`). A file that is not a regular one (/dev/null, a pipe) is not emptied by writing it.
-bool same_file(const std::string& a, const std::string& b) {
-    if (a == "-" || b == "-") return false;
-    struct stat sa {};
-    struct stat sb {};
-    const bool a_exists = ::stat(a.c_str(), &sa) == 0, b_exists = ::stat(b.c_str(), &sb) == 0;
-    if ((a_exists && !S_ISREG(sa.st_mode)) || (b_exists && !S_ISREG(sb.st_mode))) return false;
-    if (a_exists && b_exists && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) return true;
-    std::error_code ignored;
-    return fs::absolute(a, ignored).lexically_normal() == fs::absolute(b, ignored).lexically_normal();
-}
-
 // Why the outputs would destroy what the replay reads, or each other; empty when they would not.
 // Opening an output empties it, so this is known before anything is opened.
 std::string outputs_overwrite_inputs(const replay_command_options& o) {
@@ -165,20 +150,6 @@ std::string outputs_overwrite_inputs(const replay_command_options& o) {
     if (!o.summary_json.empty() && same_file(o.findings, o.summary_json))
         return "--findings and --summary-json name the same file `" + o.summary_json + "`";
     return "";
-}
-
-// Why `path` cannot be opened for writing, found without creating or emptying it; empty when it can.
-std::string cannot_write(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return std::strerror(EISDIR);
-        return ::access(path.c_str(), W_OK) == 0 ? "" : std::strerror(errno);
-    }
-    if (errno != ENOENT) return std::strerror(errno);
-    const std::string dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path().string() : ".";
-    if (::stat(dir.c_str(), &st) != 0) return std::strerror(errno);
-    if (!S_ISDIR(st.st_mode)) return std::strerror(ENOTDIR);
-    return ::access(dir.c_str(), W_OK | X_OK) == 0 ? "" : std::strerror(errno);
 }
 
 // Everything a replay needs before it starts, checked before an output is opened (and emptied): a

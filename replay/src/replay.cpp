@@ -34,6 +34,7 @@
 #include <tuple>
 
 #include "tally.hpp"
+#include "vigil/calendar.hpp"
 #include "vigil/line_reader.hpp"
 
 namespace vigil::replay {
@@ -348,6 +349,10 @@ public:
         for (const auto& entry : total.by_rule) s.by_rule.push_back(entry.second);
         s.breakdowns = breakdowns_of(total);
         s.peak_open = m_peak_open;
+        if (m_timed) {
+            s.first_log_time = format_rfc3339(m_earliest);
+            s.last_log_time = format_rfc3339(m_now);
+        }
         s.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         for (const double cpu : m_worker_cpu) s.worker_cpu_seconds += cpu;
         if (m_opts.profile) {
@@ -525,6 +530,7 @@ private:
         }
         if (slot.peeked.object && slot.peeked.key.has_time) {
             m_now = m_timed ? std::max(m_now, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
+            m_earliest = m_timed ? std::min(m_earliest, slot.peeked.key.time_ms) : slot.peeked.key.time_ms;
             m_timed = true;
         }
         route(b, slot);
@@ -742,6 +748,7 @@ private:
     std::uint64_t m_blank_lines = 0;
     bool m_timed = false;
     std::int64_t m_now = 0;
+    std::int64_t m_earliest = 0;  // the earliest timestamp read, once m_timed
 
     std::size_t m_in_flight_limit;
     std::size_t m_in_flight = 0;

@@ -44,23 +44,6 @@ std::uint64_t count_of(const std::map<std::string, std::uint64_t>& m, const std:
     return it == m.end() ? 0 : it->second;
 }
 
-// The policies whose findings came from more than one of their versions: the text names the
-// version of their rules.
-std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rules) {
-    std::map<std::string, std::set<std::string>> versions;
-    for (const auto& r : rules) versions[r.policy].insert(r.version);
-    std::set<std::string> out;
-    for (const auto& [policy, seen] : versions) {
-        if (seen.size() > 1) out.insert(policy);
-    }
-    return out;
-}
-
-// How the text names a rule: `policy/rule`, with the policy's version when the logs met several.
-std::string rule_name(const rule_tally& r, const std::set<std::string>& versioned) {
-    return (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
-}
-
 ordered rule_json(const rule_tally& r) {
     return {{"policy", r.policy},     {"version", version_json(r.version)}, {"rule", r.rule},
             {"severity", r.severity}, {"violation", r.violations},          {"undetermined", r.undetermined}};
@@ -118,10 +101,6 @@ std::string findings_per_records(std::uint64_t violations, std::uint64_t undeter
     }
     return text;
 }
-
-// A rule is named under a value only where the value's rate of findings differs from the other
-// records' by more than this many standard errors: chance alone does that about 3 times in 1,000.
-constexpr double notable_z = 3;
 
 // The values a breakdown names in the text whatever they show: the ones with the most records.
 constexpr std::size_t values_shown = 20;
@@ -222,6 +201,20 @@ ordered problems_json(const std::vector<problem>& list) {
 
 }  // namespace
 
+std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rules) {
+    std::map<std::string, std::set<std::string>> versions;
+    for (const auto& r : rules) versions[r.policy].insert(r.version);
+    std::set<std::string> out;
+    for (const auto& [policy, seen] : versions) {
+        if (seen.size() > 1) out.insert(policy);
+    }
+    return out;
+}
+
+std::string rule_name(const rule_tally& r, const std::set<std::string>& versioned) {
+    return (versioned.count(r.policy) != 0 ? r.policy + " " + r.version : r.policy) + "/" + r.rule;
+}
+
 ordered to_json(const summary& s) {
     ordered j;
     auto files = ordered::array();
@@ -242,6 +235,8 @@ ordered to_json(const summary& s) {
     j["peak_open_conversations"] = s.peak_open;
     j["records_alone"] = s.alone;
     j["records_without_timestamp"] = s.untimed;
+    const auto time_json = [](const std::string& t) { return t.empty() ? ordered() : ordered(t); };
+    j["log_time"] = {{"first", time_json(s.first_log_time)}, {"last", time_json(s.last_log_time)}};
     auto outside = ordered::array();
     for (const auto& p : s.first_outside) outside.push_back({{"file", p.file}, {"line", p.line}});
     j["records_outside_effective_periods"] = {{"count", s.outside_effect}, {"first", std::move(outside)}};
@@ -305,6 +300,8 @@ std::vector<summary_line> render_text(const summary& s) {
                               plural(s.conversations, "conversation", "conversations") + resumed + " (at most " +
                               std::to_string(s.peak_open) + " open at once); " + std::to_string(s.alone) +
                               " without conversation id or turn, " + std::to_string(s.untimed) + " without timestamp"});
+    if (!s.first_log_time.empty())
+        out.push_back({false, "log time: from " + s.first_log_time + " to " + s.last_log_time});
     out.push_back({false, "decisions: " + std::to_string(s.decisions[0]) + " allow, " + std::to_string(s.decisions[1]) +
                               " allow_with_remedies, " + std::to_string(s.decisions[2]) + " deny"});
     std::string findings = "findings: " + plural(s.violations, "violation", "violations") + ", " +

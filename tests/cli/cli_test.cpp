@@ -994,6 +994,172 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
     BOOST_TEST(line.substr(line.size() - std::min(line.size(), after_hash.size())) == after_hash);
 }
 
+// ---- vigil report -----------------------------------------------------------------------------
+
+namespace {
+
+// A generated log with every kind of fault, replayed grouped by language into dir/findings.jsonl
+// and dir/summary.json, as docs/auditors-guide.md shows it.
+void replay_for_a_report(const fs::path& dir) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string log = (dir / "log.jsonl").string();
+    BOOST_REQUIRE(run_vigil("generate -n 4000 --seed 7 --out-of-order 0.01 --duplicates 0.01 --gaps 0.01 "
+                            "--malformed 0.001 -o '" +
+                            log + "'")
+                      .status == 0);
+    const auto r =
+        run_vigil("replay --policy policies/ '" + log + "' --findings '" + (dir / "findings.jsonl").string() +
+                  "' --summary-json '" + (dir / "summary.json").string() + "' --group-by language --log-level off");
+    BOOST_REQUIRE_MESSAGE(r.status == 2, r.output);  // malformed lines
+}
+
+// `vigil report ARGS` run in `dir`, where the replay's outputs are.
+run_result report_in(const fs::path& dir, const std::string& args) {
+    return cli_test::run_shell("cd '" + dir.string() + "' && '" + std::string(VIGIL_BINARY) + "' report " + args);
+}
+
+// The count in the cell after the one that ends with `label`, in a report's table row.
+std::uint64_t number_after(const std::string& html, const std::string& label) {
+    const std::string next = label + "</td><td class=\"n\">";
+    const std::size_t at = html.find(next);
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, label << " is not in the report");
+    return std::stoull(html.substr(at + next.size()));
+}
+
+}  // namespace
+
+// The report of a real replay says what its summary says: each rule's counts in the rules table,
+// the turn-order problems, the values of --group-by; and the same inputs give the same bytes.
+BOOST_AUTO_TEST_CASE(report_figures_agree_with_the_summary_of_a_real_replay) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-report";
+    replay_for_a_report(dir);
+    const auto r = report_in(dir, "--summary summary.json --findings findings.jsonl -o report.html");
+    BOOST_TEST(r.status == 0, r.output);
+    BOOST_TEST(r.output.empty(), r.output);
+    const std::string html = read_file((dir / "report.html").string());
+    const auto summary = nlohmann::json::parse(read_file((dir / "summary.json").string()));
+
+    std::size_t rules = 0;
+    for (const auto& rule : summary["findings"]["by_rule"]) {
+        const std::string name =
+            "<code>" + rule["policy"].get<std::string>() + "/" + rule["rule"].get<std::string>() + "</code></a>";
+        BOOST_TEST(number_after(html, name) == rule["violation"].get<std::uint64_t>(), name);
+        const std::size_t at = html.find(name + "</td><td class=\"n\">");
+        const std::size_t second = html.find("<td class=\"n\">", at + name.size() + 19);
+        BOOST_TEST(std::stoull(html.substr(second + 14)) == rule["undetermined"].get<std::uint64_t>(), name);
+        ++rules;
+    }
+    BOOST_TEST(rules == 15u);
+    BOOST_TEST(html.find("<strong>" + std::to_string(summary["findings"]["by_outcome"]["violation"].get<int>()) +
+                         " violations</strong>") != std::string::npos);
+    for (const auto& [label, member] : std::vector<std::pair<std::string, std::string>>{
+             {"<td>gaps", "gaps"},
+             {"<td>missing turns", "missing_turns"},
+             {"<td>duplicates", "duplicates"},
+             {"<td>out of order", "out_of_order"},
+             {"<td>blank lines", "blank_lines"},
+             {"<td>records decided", "decided"},
+             {"<td>conversations (one cut by --idle counts twice)", "conversations"}})
+        BOOST_TEST(number_after(html, label) == summary[member].get<std::uint64_t>(), member);
+    BOOST_TEST(number_after(html, "<td>malformed lines") == summary["malformed"]["count"].get<std::uint64_t>());
+    for (const auto& value : summary["groups"][0]["groups"]) {
+        const std::string cell = "<td><code>" + replace_all(value["value"].dump(), "\"", "&quot;") + "</code>";
+        BOOST_TEST(number_after(html, cell) == value["records"].get<std::uint64_t>(), cell);
+    }
+    // Self-contained: nothing fetched, no script.
+    for (const char* outside : {"<script", "<link", "src=", "http://", "https://", "@import", "url("})
+        BOOST_TEST(html.find(outside) == std::string::npos, outside);
+
+    const auto again = report_in(dir, "--summary summary.json --findings findings.jsonl");
+    BOOST_TEST(again.status == 0);
+    BOOST_TEST((again.output == html), "a second report differs from the first");
+
+    // A gzip findings file reads as the plain one.
+    if (cli_test::run_shell("gzip -c '" + (dir / "findings.jsonl").string() + "' > '" +
+                            (dir / "findings.jsonl.gz").string() + "'")
+            .status == 0) {
+        const auto gz = report_in(dir, "--summary summary.json --findings findings.jsonl.gz -o gz.html");
+        BOOST_TEST(gz.status == 0, gz.output);
+    }
+}
+
+// What the report cannot use stops it with exit 2, naming the file, the line or the member, and
+// leaves no report; an output that names an input is refused before anything is read.
+BOOST_AUTO_TEST_CASE(report_refuses_inputs_it_cannot_use) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-report-refused";
+    replay_for_a_report(dir);
+    const std::string findings = read_file((dir / "findings.jsonl").string());
+
+    auto r = report_in(dir, "--summary nowhere.json --findings findings.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot read `nowhere.json`: No such file or directory\n", r.output);
+    r = report_in(dir, "--summary . --findings findings.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot read `.`: Is a directory\n", r.output);
+    r = report_in(dir, "--summary summary.json --findings findings.jsonl -o findings.jsonl");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("`findings.jsonl` is both an input of the report and its output") != std::string::npos,
+               r.output);
+    BOOST_TEST(read_file((dir / "findings.jsonl").string()) == findings);
+    r = cli_test::run_shell("(cd '" + dir.string() + "' && '" + std::string(VIGIL_BINARY) +
+                            "' report --summary summary.json --findings findings.jsonl > /dev/full)");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot write standard output: No space left on device\n", r.output);
+    r = report_in(dir, "--summary summary.json --findings findings.jsonl -o nodir/out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("cannot write `nodir/out.html`: No such file or directory") != std::string::npos,
+               r.output);
+
+    // A broken third line.
+    std::string broken = findings;
+    const std::size_t third = broken.find('\n', broken.find('\n') + 1) + 1;
+    broken.insert(third, "{\"file\": ");
+    std::ofstream(dir / "broken.jsonl") << broken;
+    r = report_in(dir, "--summary summary.json --findings broken.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.rfind("vigil: broken.jsonl:3: not valid JSON: ", 0) == 0u, r.output);
+    BOOST_TEST(r.output.find("; no report was written\n") != std::string::npos, r.output);
+    // A lost line: the counts differ from the summary's.
+    std::ofstream(dir / "short.jsonl") << findings.substr(findings.find('\n') + 1);
+    r = report_in(dir, "--summary summary.json --findings short.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("they are not the outputs of one replay; no report was written") != std::string::npos,
+               r.output);
+    // A summary without a member.
+    auto summary = nlohmann::ordered_json::parse(read_file((dir / "summary.json").string()));
+    summary["findings"].erase("by_rule");
+    std::ofstream(dir / "bad.json") << summary.dump(2);
+    r = report_in(dir, "--summary bad.json --findings findings.jsonl -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: bad.json: member `findings.by_rule` is missing; no report was written\n", r.output);
+    BOOST_TEST(!fs::exists(dir / "out.html"));
+
+    r = report_in(dir, "--findings findings.jsonl");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(lines_of(r.output).at(0) ==
+               "vigil report: give the summary of the replay with --summary FILE (its --summary-json)");
+}
+
+// Every `vigil report` command the docs show runs, on the outputs of a replay, and writes a report.
+BOOST_AUTO_TEST_CASE(the_docs_report_commands_run) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-cli-report-docs";
+    replay_for_a_report(dir);
+    std::size_t commands = 0;
+    for (const std::string page : {"auditors-guide.md", "cli.md"}) {
+        for (const std::string& line : lines_of(read_file(fs::path(VIGIL_SOURCE_DIR) / "docs" / page))) {
+            const std::size_t at = line.find("$ vigil report ");
+            if (at == std::string::npos) continue;
+            ++commands;
+            fs::remove(dir / "report.html");
+            const auto r = report_in(dir, line.substr(at + 15));
+            BOOST_TEST(r.status == 0, page << ": " << line << "\n" << r.output);
+            BOOST_TEST(read_file((dir / "report.html").string()).rfind("<!DOCTYPE html>", 0) == 0u, line);
+        }
+    }
+    BOOST_TEST(commands >= 2u);
+}
+
 // ---- vigil test -------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(test_passing_run) {

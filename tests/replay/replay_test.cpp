@@ -704,6 +704,36 @@ BOOST_AUTO_TEST_CASE(findings_show_a_timestamp_that_is_not_a_text_as_the_record_
     BOOST_TEST(r.findings.find(R"("timestamp":{"at": 1},)") != std::string::npos, r.findings);
 }
 
+// The summary says the log time the logs span: their earliest timestamp, wherever it stands, and
+// their latest, in text and JSON; null when no line has one. A broken line's readable timestamp
+// counts, as it moves log time.
+BOOST_AUTO_TEST_CASE(the_summary_names_the_log_time_the_logs_span) {
+    const auto dir = scratch_dir("log-time");
+    const std::string timed = (dir / "timed.jsonl").string(), untimed = (dir / "untimed.jsonl").string();
+    std::ofstream(timed) << R"({"id":"a","conversation_id":"c-1","turn":1,"timestamp":"2026-03-01T10:00:00Z"})"
+                         << "\n"
+                         << R"({"id":"b","conversation_id":"c-2","turn":1,"timestamp":"2026-03-01T09:00:00.5Z"})"
+                         << "\n"
+                         << R"({"id":"c","conversation_id":"c-3","turn":1,"timestamp":"2026-03-01T11:30:00+02:00"})"
+                         << "\n"
+                         << R"({"id":"d","conversation_id":"c-4","turn":1,"timestamp":"2026-03-01T12:00:00Z",})"
+                         << "\n";
+    std::ofstream(untimed) << R"({"id":"a","conversation_id":"c-1","turn":1})"
+                           << "\n";
+    const auto set = compile_text("policy \"p\" {\n  rule r {\n    forbid text == \"x\"\n  }\n}\n");
+    const auto r = replay({timed}, 2, 16, 1000, set);
+    BOOST_TEST(r.summary.first_log_time == "2026-03-01T09:00:00Z");
+    BOOST_TEST(r.summary.last_log_time == "2026-03-01T12:00:00Z");
+    const auto j = vigil::replay::to_json(r.summary);
+    BOOST_TEST(j["log_time"] == json::parse(R"({"first":"2026-03-01T09:00:00Z","last":"2026-03-01T12:00:00Z"})"));
+    const auto text = vigil::replay::render_text(r.summary);
+    BOOST_TEST(std::any_of(text.begin(), text.end(), [](const vigil::replay::summary_line& line) {
+        return line.text == "log time: from 2026-03-01T09:00:00Z to 2026-03-01T12:00:00Z";
+    }));
+    const auto none = replay({untimed}, 1, 16, 1000, set);
+    BOOST_TEST(vigil::replay::to_json(none.summary)["log_time"] == json::parse(R"({"first":null,"last":null})"));
+}
+
 // The summary names the bytes it judged and what judged them: the SHA-256 of each log as stored
 // (compressed, for gzip) and of each policy file, as `sha256sum` prints them (the digests below
 // are its), hashed while they were read. A log not read to its end has none.

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,6 +128,11 @@ struct group_tally {
 constexpr std::size_t max_group_values = 1000;
 constexpr std::size_t max_group_value_bytes = 256;  // as JSON text
 
+/// A rule is named under a value of a carried field only where the value's rate of findings
+/// differs from the other records' by this many standard errors or more (|z|): chance alone does
+/// that about 3 times in 1,000 comparisons.
+constexpr double notable_z = 3;
+
 /// The records and findings of a replay by the values of one carried field.
 struct breakdown {
     std::string field;                // as given: `language`, `meta.tenant`
@@ -167,6 +173,10 @@ struct summary {
     std::uint64_t peak_open = 0;             // most conversations open at a batch boundary
     std::uint64_t alone = 0;                 // records evaluated without a conversation id or turn
     std::uint64_t untimed = 0;               // records evaluated without a usable timestamp
+    /// The earliest and the latest timestamp read in the logs (the latest is the log time at the
+    /// end), as `YYYY-MM-DDTHH:MM:SSZ`: the time the logs span. Empty when no line had one.
+    std::string first_log_time;
+    std::string last_log_time;
     /// Records decided whose timestamp falls in no `effective` period of any policy of the set:
     /// no rule judged them, so they are allowed without a finding although nothing was checked
     /// (logs of months the policies do not cover). The first 10 of them, in log order.
@@ -220,6 +230,14 @@ struct summary {
 /// The summary as JSON, members in a fixed order. Everything but the "run" member (threads,
 /// elapsed seconds, rates) depends only on the input, the policies and the settings.
 [[nodiscard]] nlohmann::ordered_json to_json(const summary& s);
+
+/// The policies whose findings came from more than one of their versions (`effective` periods):
+/// the summary and the report name the version of their rules.
+[[nodiscard]] std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rules);
+
+/// How a person reads a rule's name: `policy/rule`, or `policy version/rule` when its policy is
+/// one of `versioned` (policies_with_versions).
+[[nodiscard]] std::string rule_name(const rule_tally& r, const std::set<std::string>& versioned);
 
 /// One line of the summary for a person (no trailing newline); `problem` marks the lines about
 /// malformed lines, unreadable files and records outside every effective period, which a log shows

@@ -1,0 +1,369 @@
+// The audit report (report/): the summary and the findings file read back and checked, the
+// examples and counts kept, and the HTML, escaped, against a golden file of a small fixed replay.
+#define BOOST_TEST_MODULE report
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "replay/helpers.hpp"
+#include "support/golden.hpp"
+#include "vigil/datagen.hpp"
+#include "vigil/json_text.hpp"
+#include "vigil/report.hpp"
+#include "vigil/sha256.hpp"
+
+namespace fs = std::filesystem;
+namespace report = vigil::report;
+
+namespace {
+
+const std::string hostile = "</td><script>alert(1)</script>";
+
+// The replay of tests/golden/report/log.jsonl by audit.vigil, grouped by language, as `vigil
+// replay` writes it: the summary's text and the findings file. The log has a hostile
+// conversation id and text, a malformed line, a gap, a duplicate and a blank line.
+struct fixed_replay {
+    fs::path dir;
+    std::string summary_text;
+    std::string findings_path;
+    std::vector<std::string> findings_lines;
+};
+
+fixed_replay replay_fixture(const std::string& name) {
+    // The paths in the report are relative, as an auditor gives them.
+    fs::current_path(VIGIL_SOURCE_DIR);
+    vigil::compile_options compiling;
+    compiling.carried_fields = {"language"};
+    const auto set = replay_test::compile_inputs({{"tests/golden/report/audit.vigil", {}}}, compiling);
+    vigil::replay::options options;
+    options.logs = {"tests/golden/report/log.jsonl"};
+    options.threads = 1;
+    options.tracking.reorder_window = 0;
+    std::string findings;
+    auto summary = vigil::replay::run(set, options, [&](std::string_view chunk) { findings.append(chunk); });
+    // The same summary every run: its SHA-256 is in the report.
+    summary.elapsed_seconds = summary.worker_cpu_seconds = summary.reader_cpu_seconds = 0;
+
+    fixed_replay out;
+    out.dir = replay_test::scratch_dir("report-" + name);
+    out.summary_text = vigil::json_text(vigil::replay::to_json(summary), 2) + "\n";
+    out.findings_path = (out.dir / "findings.jsonl").string();
+    std::ofstream(out.findings_path, std::ios::binary) << findings;
+    std::istringstream lines(findings);
+    for (std::string line; std::getline(lines, line);) out.findings_lines.push_back(line);
+    return out;
+}
+
+void write_lines(const std::string& path, const std::vector<std::string>& lines) {
+    std::ofstream out(path, std::ios::binary);
+    for (const auto& line : lines) out << line << "\n";
+}
+
+vigil::replay::summary summary_of(const fixed_replay& r) {
+    auto read = report::read_summary(r.summary_text, "summary.json");
+    BOOST_REQUIRE_MESSAGE(!read.error, read.error->error);
+    return read.summary;
+}
+
+report::findings_tally tally_of(const fixed_replay& r, const report::options& options = {}) {
+    auto read = report::read_findings(r.findings_path, summary_of(r), options);
+    BOOST_REQUIRE_MESSAGE(!read.error, read.error->error);
+    return read.tally;
+}
+
+std::size_t rule_index(const vigil::replay::summary& s, const std::string& rule) {
+    for (std::size_t i = 0; i < s.by_rule.size(); ++i) {
+        if (s.by_rule[i].rule == rule) return i;
+    }
+    BOOST_FAIL("no rule " << rule);
+    return 0;
+}
+
+std::string html_of(const fixed_replay& r, const report::options& options = {}) {
+    return report::render_html(summary_of(r), tally_of(r, options), {"summary.json", "0123abcd", "findings.jsonl"},
+                               options);
+}
+
+// The summary's text with one member changed by `edit`.
+std::string edited(const fixed_replay& r, const std::function<void(nlohmann::ordered_json&)>& edit) {
+    auto j = nlohmann::ordered_json::parse(r.summary_text);
+    edit(j);
+    return j.dump(2);
+}
+
+std::string summary_error(const std::string& text) {
+    const auto read = report::read_summary(text, "summary.json");
+    BOOST_REQUIRE(read.error.has_value());
+    BOOST_TEST(read.error->file == "summary.json");
+    BOOST_TEST(read.error->line == 0u);
+    return read.error->error;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_report_of_a_small_replay_is_its_golden_file) {
+    const auto r = replay_fixture("golden");
+    const std::string html = html_of(r);
+    check_golden("report/audit.golden", html);
+    BOOST_TEST(html_of(r) == html);  // nothing from the clock
+}
+
+// Everything from the logs goes into the HTML escaped: a conversation id and a text that close a
+// cell and open a script, quotes, ampersands.
+BOOST_AUTO_TEST_CASE(text_from_the_logs_is_escaped) {
+    const auto r = replay_fixture("escaping");
+    const std::string html = html_of(r);
+    BOOST_TEST(html.find("<script") == std::string::npos);
+    BOOST_TEST(html.find("&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+    BOOST_TEST(html.find("distress 0.9 in `I am upset &amp; tired`") != std::string::npos);
+    BOOST_TEST(html.find("x &lt; y &amp;&amp; z") != std::string::npos);
+    BOOST_TEST(html.find("<b>") == std::string::npos);
+
+    // A log named with markup, as the summary and the findings name it.
+    auto s = summary_of(r);
+    auto tally = tally_of(r);
+    s.files[0].path = "logs/" + hostile + ".jsonl";
+    tally.rules[0].first_violations.at(0).file = s.files[0].path;
+    const std::string renamed = report::render_html(s, tally, {"a\"b<c>.json", "0", "f&g.jsonl"}, {});
+    BOOST_TEST(renamed.find("<script") == std::string::npos);
+    BOOST_TEST(renamed.find("logs/&lt;/td&gt;&lt;script&gt;") != std::string::npos);
+    BOOST_TEST(renamed.find("a&quot;b&lt;c&gt;.json") != std::string::npos);
+    BOOST_TEST(renamed.find("f&amp;g.jsonl") != std::string::npos);
+}
+
+// The counts of the findings file are those of the summary; the examples are the first of each
+// rule and outcome by file and line, at most as many as asked for, whatever order the file has.
+BOOST_AUTO_TEST_CASE(the_first_examples_by_file_and_line_are_kept) {
+    const auto r = replay_fixture("examples");
+    const auto s = summary_of(r);
+    report::options options;
+    options.examples = 2;
+    const auto tally = tally_of(r, options);
+    const std::size_t disclosed = rule_index(s, "disclosed"), calm = rule_index(s, "calm");
+    BOOST_TEST(tally.rules[disclosed].violations == 3u);
+    BOOST_TEST(tally.rules[disclosed].undetermined == 2u);
+    BOOST_TEST(tally.rules[calm].violations == 2u);
+    BOOST_TEST(tally.rules[calm].undetermined == 7u);
+    const auto lines = [](const std::vector<report::example>& list) {
+        std::vector<std::uint64_t> out;
+        for (const auto& e : list) out.push_back(e.line);
+        return out;
+    };
+    BOOST_TEST(lines(tally.rules[disclosed].first_violations) == (std::vector<std::uint64_t>{1, 3}));
+    BOOST_TEST(lines(tally.rules[calm].first_undetermined) == (std::vector<std::uint64_t>{1, 3}));
+    const auto& third = tally.rules[disclosed].first_violations[1];
+    BOOST_TEST(third.conversation_id == hostile);
+    BOOST_TEST(third.turn == "1");
+    BOOST_TEST(third.timestamp == "2026-02-01T09:00:20Z");
+    BOOST_TEST(third.message == "the AI did not say it is an AI: " + hostile);
+    BOOST_TEST(tally.rules[disclosed].first_undetermined[0].missing == (std::vector<std::string>{"ai.disclosed"}));
+    BOOST_TEST(tally.first_timestamp == "2026-02-01T09:00:00Z");
+    BOOST_TEST(tally.last_timestamp == "2026-02-01T09:01:20Z");
+    BOOST_TEST(tally.events.at("gap").count == 1u);
+    BOOST_TEST(tally.events.at("gap").first.at(0).message == "1 missing turn (3)");
+    BOOST_TEST(tally.events.at("duplicate").first.at(0).line == 8u);
+    BOOST_TEST(tally.events.at("malformed").count == 1u);
+    // Why rules were undetermined, the most named first, with the rules.
+    BOOST_REQUIRE(tally.reasons.size() == 2u);
+    BOOST_TEST(tally.reasons[0].text == "signals.distress");
+    BOOST_TEST(tally.reasons[0].count == 7u);
+    BOOST_TEST(tally.reasons[0].rules == (std::vector<std::size_t>{calm}));
+    BOOST_TEST(tally.reasons[1].text == "ai.disclosed");
+    BOOST_TEST(tally.reasons[1].count == 2u);
+
+    // The same file upside down gives the same examples.
+    auto reversed = r.findings_lines;
+    std::reverse(reversed.begin(), reversed.end());
+    write_lines(r.findings_path, reversed);
+    const auto again = tally_of(r, options);
+    BOOST_TEST(lines(again.rules[disclosed].first_violations) == (std::vector<std::uint64_t>{1, 3}));
+    BOOST_TEST(lines(again.rules[calm].first_undetermined) == (std::vector<std::uint64_t>{1, 3}));
+    BOOST_TEST(again.rules[calm].undetermined == 7u);
+
+    // A turn or a timestamp a record wrote in another type is shown as it wrote it.
+    auto odd = r.findings_lines;
+    auto first = nlohmann::json::parse(odd[0]);
+    first["turn"] = "1";
+    first["timestamp"] = nlohmann::json{{"at", 1}};
+    odd[0] = first.dump();
+    write_lines(r.findings_path, odd);
+    const auto shown = tally_of(r, options).rules[disclosed].first_violations.at(0);
+    BOOST_TEST(shown.turn == "\"1\"");
+    BOOST_TEST(shown.timestamp == R"({"at":1})");
+
+    // A long text is kept cut, at a character boundary: memory does not follow the records.
+    auto long_message = nlohmann::json::parse(r.findings_lines[0]);
+    long_message["message"] = std::string(1023, 'x') + "é" + std::string(3000, 'x');  // é is 2 bytes at 1023
+    long_message["missing"] = {std::string(2000, 'm')};
+    odd[0] = long_message.dump();
+    write_lines(r.findings_path, odd);
+    const auto cut = tally_of(r, options).rules[disclosed].first_violations.at(0);
+    BOOST_TEST(cut.message == std::string(1023, 'x') + "…");
+    BOOST_TEST(cut.missing.at(0).size() == report::max_text_bytes + std::string("…").size());
+
+    options.examples = 0;
+    const auto none = tally_of(r, options);
+    BOOST_TEST(none.rules[calm].first_undetermined.empty());
+    BOOST_TEST(none.rules[calm].undetermined == 7u);
+}
+
+// A findings line the report cannot use is an error naming the file and the line, not skipped.
+BOOST_AUTO_TEST_CASE(a_bad_findings_line_is_an_error_with_its_line_number) {
+    const auto r = replay_fixture("bad-line");
+    const auto s = summary_of(r);
+    const auto error_with = [&](std::size_t line, const std::string& text) {
+        auto lines = r.findings_lines;
+        lines.at(line - 1) = text;
+        write_lines(r.findings_path, lines);
+        const auto read = report::read_findings(r.findings_path, s, {});
+        BOOST_REQUIRE(read.error.has_value());
+        BOOST_TEST(read.error->file == r.findings_path);
+        BOOST_TEST(read.error->line == line);
+        return read.error->error;
+    };
+    BOOST_TEST(error_with(3, "{broken").rfind("not valid JSON: ", 0) == 0u);
+    BOOST_TEST(error_with(2, "[1,2]") == "not a JSON object");
+    BOOST_TEST(error_with(4, "").rfind("not valid JSON: ", 0) == 0u);
+    auto finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding.erase("rule");
+    BOOST_TEST(error_with(1, finding.dump()) == "member `rule` is missing");
+    finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding["line"] = "one";
+    BOOST_TEST(error_with(1, finding.dump()) == "member `line` is not a whole number");
+    finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding["outcome"] = "maybe";
+    BOOST_TEST(error_with(1, finding.dump()) == "member `outcome` is `maybe`, not violation or undetermined");
+    finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding["rule"] = "other";
+    BOOST_TEST(error_with(1, finding.dump()) == "a finding of `audit/other`, a rule the summary does not count");
+    finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding["file"] = "elsewhere.jsonl";
+    BOOST_TEST(error_with(1, finding.dump()) == "names the log `elsewhere.jsonl`, which the summary does not list");
+    finding = nlohmann::json::parse(r.findings_lines[0]);
+    finding["policy_hash"] = "sha256:00";
+    BOOST_TEST(
+        error_with(1, finding.dump()).rfind("a finding made by the policies `sha256:00`, the summary's are", 0) == 0u);
+    BOOST_TEST(error_with(8, R"({"event":"party","file":"x","line":1})") ==
+               "an event of kind `party`, which replay does not write");
+
+    const auto missing = report::read_findings((r.dir / "nowhere.jsonl").string(), s, {});
+    BOOST_REQUIRE(missing.error.has_value());
+    BOOST_TEST(missing.error->error == "cannot read it: No such file or directory");
+}
+
+// A findings file that is not the summary's (a line lost, or another replay's) is refused.
+BOOST_AUTO_TEST_CASE(a_findings_file_that_disagrees_with_the_summary_is_an_error) {
+    const auto r = replay_fixture("disagree");
+    const auto s = summary_of(r);
+    const auto error_without = [&](const std::string& needle) {
+        auto lines = r.findings_lines;
+        const auto it = std::find_if(lines.begin(), lines.end(),
+                                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+        BOOST_REQUIRE(it != lines.end());
+        lines.erase(it);
+        write_lines(r.findings_path, lines);
+        const auto read = report::read_findings(r.findings_path, s, {});
+        BOOST_REQUIRE(read.error.has_value());
+        BOOST_TEST(read.error->line == 0u);
+        return read.error->error;
+    };
+    BOOST_TEST(error_without(R"("rule":"disclosed","severity":"critical","outcome":"violation")") ==
+               "it has 2 violations of audit/disclosed, the summary 3: they are not the outputs of one replay");
+    BOOST_TEST(error_without(R"("event":"gap")") ==
+               "it has 0 `gap` events, the summary 1: they are not the outputs of one replay");
+}
+
+// A summary member the report uses that is missing or of the wrong type is an error naming it.
+BOOST_AUTO_TEST_CASE(a_bad_summary_member_is_an_error_naming_it) {
+    const auto r = replay_fixture("bad-summary");
+    using j = nlohmann::ordered_json;
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["findings"]["by_rule"][1].erase("violation"); })) ==
+               "member `findings.by_rule[1].violation` is missing");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["lines"] = "12"; })) ==
+               "member `lines` is string, not a whole number");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["lines"] = -1; })) ==
+               "member `lines` is number, not a whole number");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s.erase("policy_hash"); })) == "member `policy_hash` is missing");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["log_time"]["first"] = 0; })) ==
+               "member `log_time.first` is number, not a string");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["files"][0]["sha256"] = 7; })) ==
+               "member `files[0].sha256` is number, not a string");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["groups"][0]["groups"][0]["by_rule"][0].erase("z"); })) ==
+               "member `groups[0].groups[0].by_rule[0].z` is missing");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["malformed"] = j::array(); })) ==
+               "member `malformed` is array, not an object");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["findings"]["by_rule"][0]["severity"] = "dire"; })) ==
+               "member `findings.by_rule[0].severity` is `dire`, not a severity");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["findings"]["by_outcome"]["violation"] = 6; })) ==
+               "the rules of `findings.by_rule` count 5 violations and 9 undetermined, `findings.by_outcome` 6 and 9");
+    BOOST_TEST(summary_error("[]") == "the summary is not an object");
+    BOOST_TEST(summary_error("{\"files\": [").rfind("not valid JSON: ", 0) == 0u);
+}
+
+// docs/examples/report.html, the report the guide points to, is that of a replay of a generated
+// log by the shipped policies, grouped by language, as the guide runs it: rewritten with
+// UPDATE_GOLDEN=1 like a golden file, so that it cannot go stale.
+BOOST_AUTO_TEST_CASE(the_example_report_in_the_docs_is_current) {
+    const fs::path dir = replay_test::scratch_dir("report-docs-example");
+    fs::create_directories(dir / "logs");
+    fs::create_directory_symlink(fs::path(VIGIL_SOURCE_DIR) / "policies", dir / "policies");
+    fs::current_path(dir);  // so that the report names the files as the guide does
+    vigil::datagen::options generating;
+    generating.records = 3000;
+    generating.out_of_order = 0.01;
+    generating.duplicates = 0.002;
+    generating.gaps = 0.002;
+    generating.malformed = 0.001;
+    vigil::datagen::write_file(generating, "logs/2026-01.jsonl");
+
+    vigil::compile_options compiling;
+    compiling.carried_fields = {"language"};
+    const auto set = replay_test::compile_inputs({{"policies", {}}}, compiling);
+    vigil::replay::options options;
+    options.logs = {"logs/2026-01.jsonl"};
+    options.threads = 1;
+    std::string findings;
+    auto summary = vigil::replay::run(set, options, [&](std::string_view chunk) { findings.append(chunk); });
+    summary.elapsed_seconds = summary.worker_cpu_seconds = summary.reader_cpu_seconds = 0;
+    std::ofstream("findings.jsonl", std::ios::binary) << findings;
+    const std::string summary_text = vigil::json_text(vigil::replay::to_json(summary), 2) + "\n";
+    const auto read = report::read_summary(summary_text, "summary.json");
+    BOOST_REQUIRE(!read.error);
+    const auto tally = report::read_findings("findings.jsonl", read.summary, {});
+    BOOST_REQUIRE_MESSAGE(!tally.error, tally.error->error);
+    vigil::sha256 digest;
+    digest.update(summary_text);
+    const std::string html =
+        report::render_html(read.summary, tally.tally, {"summary.json", digest.hex(), "findings.jsonl"}, {});
+    check_golden("../../docs/examples/report.html", html);
+}
+
+// A policy met in several versions has its rules named with the version, the most severe first and
+// then the most violations, as the summary counts them apart.
+BOOST_AUTO_TEST_CASE(rules_of_several_versions_are_named_with_their_version) {
+    const auto r = replay_fixture("versions");
+    auto s = summary_of(r);
+    auto tally = tally_of(r);
+    auto later = s.by_rule[rule_index(s, "calm")];
+    later.version = "2.0";
+    later.violations = 40;
+    s.by_rule.push_back(later);
+    tally.rules.emplace_back();
+    const std::string html = report::render_html(s, tally, {"summary.json", "0", "findings.jsonl"}, {});
+    const std::size_t disclosed = html.find("<code>audit 1.0/disclosed</code></a>");
+    const std::size_t calm2 = html.find("<code>audit 2.0/calm</code></a>");
+    const std::size_t calm1 = html.find("<code>audit 1.0/calm</code></a>");
+    BOOST_TEST(disclosed != std::string::npos);
+    BOOST_TEST(calm2 != std::string::npos);
+    BOOST_TEST(calm1 != std::string::npos);
+    BOOST_TEST(disclosed < calm2);  // critical before medium
+    BOOST_TEST(calm2 < calm1);      // 40 violations before 2
+}
