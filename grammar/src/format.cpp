@@ -237,8 +237,9 @@ private:
                !is_obligation(i) && !followed_by_path(i);
     }
 
-    // The first token of an item's value: after `let name =`, or after the item's keyword. A
-    // policy or rule header has none, so it stays on one line.
+    // Whether the item's value has begun: its first token, after `let name =` or after the item's
+    // keyword, is written. Only there is a line break of the author's kept; a policy or rule header
+    // has no value, so it stays on one line.
     [[nodiscard]] bool in_value() const {
         if (m_item == item_kind::block || m_item == item_kind::none) return false;
         return m_item_tokens > value_index();
