@@ -217,24 +217,20 @@ private:
         return npos;
     }
 
-    // A statement keyword followed by `.` or `[` is a name (`message.flagged`), as rules.hpp's
-    // `variable` reads it.
-    bool followed_by_path(std::size_t i) const {
-        const std::size_t next = next_code(i);
-        return next != npos && (is_symbol(m_tokens[next], ".") || is_symbol(m_tokens[next], "["));
-    }
-
+    // The `require` or `forbid` of a `then`, once its filter (if any) is complete.
     bool is_obligation(std::size_t i) const {
         const token& t = m_tokens[i];
-        return m_item == item_kind::deferred && m_brackets.empty() &&
+        return m_item == item_kind::deferred && m_brackets.empty() && !m_expects_operand &&
                (m_then == then_part::unit || m_then == then_part::filter) && t.kind == token_kind::word &&
-               (t.text == "require" || t.text == "forbid") && !followed_by_path(i);
+               (t.text == "require" || t.text == "forbid");
     }
 
+    // A statement keyword where an operand is expected is a name (`when message.flagged`, as
+    // rules.hpp's `variable` reads it) or a field (`x.require`); anywhere else it starts an item.
     bool starts_item(std::size_t i) const {
         const token& t = m_tokens[i];
-        return t.kind == token_kind::word && m_brackets.empty() && starts_item_at(m_depth, t.text) &&
-               !is_obligation(i) && !followed_by_path(i);
+        return t.kind == token_kind::word && m_brackets.empty() && !m_expects_operand &&
+               starts_item_at(m_depth, t.text) && !is_obligation(i);
     }
 
     // Whether the item's value has begun: its first token, after `let name =` or after the item's
@@ -256,6 +252,7 @@ private:
 
     [[nodiscard]] std::size_t continuation_indent(std::size_t i) const {
         const token& t = m_tokens[i];
+        if (m_item == item_kind::block) return m_item_indent;  // a comment broke the header: `{` below it
         if (starts_then_part(i)) return m_item_indent + 2;
         if (!m_brackets.empty()) {
             const bracket& b = m_brackets.back();
@@ -401,6 +398,9 @@ private:
         m_previous_is_name = t.kind == token_kind::word && !keyword;
         m_previous_ends_operand = m_previous_is_name || t.kind == token_kind::number || t.kind == token_kind::string ||
                                   t.kind == token_kind::message || is_symbol(t, ")") || is_symbol(t, "]");
+        // After a `then`'s unit comes `where` or the obligation, never an operand.
+        const bool unit = keyword && m_item == item_kind::deferred && m_then == then_part::unit && part != m_then;
+        m_expects_operand = !m_previous_ends_operand && !is_symbol(t, "{") && !is_symbol(t, "}") && !unit;
         m_after_open_brace = false;
 
         if (is_symbol(t, "(") || is_symbol(t, "[")) {
@@ -434,6 +434,7 @@ private:
     std::vector<bracket> m_brackets;
 
     bool m_glue_next = false;
+    bool m_expects_operand = false;  // the token before is an operator, a keyword, `(`, `.`, ...
     bool m_previous_opens = false;
     bool m_previous_is_name = false;
     bool m_previous_ends_operand = false;

@@ -196,6 +196,17 @@ BOOST_AUTO_TEST_CASE(keywords_that_are_names_stay_in_their_expression) {
     BOOST_TEST(*formatted.value ==
                "policy \"p\" {\n  rule r {\n    when message.flagged and tags[0] == \"x\"\n"
                "    then within 2 turns where require.x require version.y\n  }\n}\n");
+
+    // A field may have a keyword's name; a keyword after a complete expression starts an item,
+    // whatever follows it.
+    const auto fields =
+        format_text("fields",
+                    "policy \"p\" { rule r { when x.require forbid [1] contains x then within 1 turn forbid [2] "
+                    "contains x } }");
+    BOOST_REQUIRE(fields.value.has_value());
+    BOOST_TEST(*fields.value ==
+               "policy \"p\" {\n  rule r {\n    when x.require\n    forbid [1] contains x\n"
+               "    then within 1 turn forbid [2] contains x\n  }\n}\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_with_only_semantic_errors_is_formatted) {
