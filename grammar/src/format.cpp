@@ -49,8 +49,9 @@ std::string_view without_trailing_blanks(std::string_view text) {
     return text;
 }
 
-// Where the messages of the file stand: the lexer takes each whole, since a placeholder holds an
-// expression with strings of its own (`"{x default "none"}"`), even a comment, all printed as written.
+// Where the messages of the file stand: the lexer takes each whole, since a placeholder holds
+// an expression with strings of its own (`"{x default "none"}"`), even a comment, all printed
+// as written.
 std::vector<span> message_spans(const ast::module& module) {
     std::vector<span> spans;
     for (const ast::policy& p : module.policies) {
@@ -119,7 +120,8 @@ std::vector<token> tokenize(std::string_view text, const std::vector<span>& mess
             const std::string_view two = text.substr(at, 2);
             const bool comparison = two == "==" || two == "!=" || two == "<=" || two == ">=";
             std::size_t end = at + (comparison ? 2 : 1);
-            while (end < text.size() && is_continuation(text[end])) ++end;  // never in a file that parses
+            // A character of several bytes is no symbol in a file that parses: kept whole anyway.
+            while (end < text.size() && is_continuation(text[end])) ++end;
             push(token_kind::symbol, end);
         }
     }
@@ -252,7 +254,7 @@ private:
 
     [[nodiscard]] std::size_t continuation_indent(std::size_t i) const {
         const token& t = m_tokens[i];
-        if (m_item == item_kind::block) return m_item_indent;  // a comment broke the header: `{` below it
+        if (m_item == item_kind::block) return m_item_indent;  // a comment broke the header
         if (starts_then_part(i)) return m_item_indent + 2;
         if (!m_brackets.empty()) {
             const bracket& b = m_brackets.back();
@@ -278,7 +280,8 @@ private:
     void write(std::string_view text) {
         for (std::size_t k = 0; k < text.size(); ++k) {
             const char c = text[k];
-            if (c == '\r' && k + 1 < text.size() && text[k + 1] == '\n') continue;  // a message's CRLF
+            // A message's placeholder may hold a CRLF: the layout ends lines with LF.
+            if (c == '\r' && k + 1 < text.size() && text[k + 1] == '\n') continue;
             m_out += c;
             if (c == '\n') {
                 m_column = 0;
