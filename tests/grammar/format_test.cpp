@@ -163,6 +163,14 @@ BOOST_AUTO_TEST_CASE(line_ends_byte_order_marks_and_empty_files) {
     BOOST_REQUIRE(crlf.value.has_value());
     BOOST_TEST(*crlf.value == "policy \"p\" { # note\n  rule r {\n    forbid x\n  }\n}\n");
 
+    // A placeholder may span lines: the message is kept as written, but for its line ends.
+    const auto message = format_text("message",
+                                     "policy \"p\" {\r\n rule r {\r\n forbid x\r\n message \"{x # c\r\n"
+                                     "  default 1}\"\r\n }\r\n}\r\n");
+    BOOST_REQUIRE(message.value.has_value());
+    BOOST_TEST(*message.value ==
+               "policy \"p\" {\n  rule r {\n    forbid x\n    message \"{x # c\n  default 1}\"\n  }\n}\n");
+
     const auto bom = format_text("bom", "\xEF\xBB\xBFlet x = 1");
     BOOST_REQUIRE(bom.value.has_value());
     BOOST_TEST(*bom.value == "let x = 1\n");
