@@ -359,6 +359,7 @@ private:
     // Whether the word at `i` is a keyword where it stands, rather than a name.
     bool keyword_here(std::size_t i, bool first_of_item) {
         const token& t = m_tokens[i];
+        if (m_previous_dot) return false;  // a field may have any name: `x.count`, `x.require`
         if (first_of_item || is_operator_word(t.text)) return true;
         if (m_item != item_kind::deferred) return false;
         if (is_obligation(i)) {
@@ -397,7 +398,8 @@ private:
 
         const bool unary_minus = is_symbol(t, "-") && !m_previous_ends_operand;
         m_glue_next = unary_minus;
-        m_previous_opens = is_symbol(t, "(") || is_symbol(t, "[") || is_symbol(t, ".");
+        m_previous_dot = is_symbol(t, ".");
+        m_previous_opens = is_symbol(t, "(") || is_symbol(t, "[") || m_previous_dot;
         m_previous_is_name = t.kind == token_kind::word && !keyword;
         m_previous_ends_operand = m_previous_is_name || t.kind == token_kind::number || t.kind == token_kind::string ||
                                   t.kind == token_kind::message || is_symbol(t, ")") || is_symbol(t, "]");
@@ -439,6 +441,7 @@ private:
     bool m_glue_next = false;
     bool m_expects_operand = false;  // the token before is an operator, a keyword, `(`, `.`, ...
     bool m_previous_opens = false;
+    bool m_previous_dot = false;
     bool m_previous_is_name = false;
     bool m_previous_ends_operand = false;
 };

@@ -209,12 +209,14 @@ BOOST_AUTO_TEST_CASE(keywords_that_are_names_stay_in_their_expression) {
     // whatever follows it.
     const auto fields =
         format_text("fields",
-                    "policy \"p\" { rule r { when x.require forbid [1] contains x then within 1 turn forbid [2] "
+                    "policy \"p\" { rule r { when x.require and x.count[0] - x.default > 0 forbid [1] contains x "
+                    "then within 1 turn forbid [2] "
                     "contains x } }");
     BOOST_REQUIRE(fields.value.has_value());
-    BOOST_TEST(*fields.value ==
-               "policy \"p\" {\n  rule r {\n    when x.require\n    forbid [1] contains x\n"
-               "    then within 1 turn forbid [2] contains x\n  }\n}\n");
+    BOOST_TEST(
+        *fields.value ==
+        "policy \"p\" {\n  rule r {\n    when x.require and x.count[0] - x.default > 0\n    forbid [1] contains x\n"
+        "    then within 1 turn forbid [2] contains x\n  }\n}\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_with_only_semantic_errors_is_formatted) {
