@@ -8,7 +8,9 @@
 
 #include "harness.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/format.hpp"
 #include "vigil/json_text.hpp"
+#include "vigil/meaning.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/service.hpp"
 #include "vigil/source.hpp"
@@ -60,6 +62,29 @@ void parse_alone(const std::string& text) {
     fuzz_support::render_every(parsed.diagnostics, sources);
 }
 
+// `vigil fmt` on a file that parses: its layout parses without errors, says the same (the same
+// meaning_hash), and is its own layout. (format_policy checks the first two itself and throws when
+// they fail, which ends the run as a crash does; they are stated here as the harness's contract.) A
+// file that does not parse is refused with an error.
+void format_alone(const std::string& text) {
+    source_map sources;
+    const file_id id = sources.add(input_name(), text);
+    const result<std::string> formatted = format_policy(sources, id);
+    if (!formatted.value) {
+        require(has_errors(formatted.diagnostics), "fmt refused a file without an error");
+        return;
+    }
+    source_map again;
+    const file_id again_id = again.add(input_name(), *formatted.value);
+    ast::node_id next_id = 1;
+    const result<ast::module> original = parse(sources, id, next_id);
+    const result<ast::module> reparsed = parse(again, again_id, next_id);
+    require(reparsed.value && !has_errors(reparsed.diagnostics), "the layout of a file that parses does not parse");
+    require(meaning_hash(*reparsed.value) == meaning_hash(*original.value), "the layout says something else");
+    const result<std::string> twice = format_policy(again, again_id);
+    require(twice.value && *twice.value == *formatted.value, "the layout of the layout differs");
+}
+
 // Every turn of the sample records as one conversation, then its end, as `vigil eval` and
 // `vigil replay` would run a set that checks; and the same turns explained, with a state of their
 // own, as `vigil test` runs them: the same decisions, every rule explained.
@@ -93,6 +118,7 @@ void decide_samples(const std::shared_ptr<const compiled_set>& set) {
 int fuzz_policy(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     parse_alone(text);
+    format_alone(text);
     const policy_bundle bundle = load_policies({{input_name(), text}});
     require(bundle.ok() || has_errors(bundle.diagnostics), "a policy set failed to compile without an error");
     require(bundle.sources != nullptr, "a loaded set has no source map");

@@ -12,6 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "fmt_command.hpp"
 #include "replay_command.hpp"
 #include "report_command.hpp"
 #include "serve_command.hpp"
@@ -324,6 +325,7 @@ std::string missing_input(const std::string& command, const std::string& option)
         {{"replay", "logs"}, "give at least one log to replay"},
         {{"report", "--summary"}, "give the summary of the replay with --summary FILE (its --summary-json)"},
         {{"report", "--findings"}, "give the findings of the replay with --findings FILE (its --findings)"},
+        {{"fmt", "paths"}, "give at least one policy file or directory, or - for standard input"},
     };
     const auto it = wording.find({command, option});
     return it != wording.end() ? it->second : option + " is required";
@@ -416,6 +418,8 @@ int run(int argc, char** argv) {
     auto* test_cmd = add_test_command(app, test_opts);
     serve_command_options serve_opts;
     auto* serve_cmd = add_serve_command(app, serve_opts);
+    fmt_command_options fmt_opts;
+    auto* fmt_cmd = add_fmt_command(app, fmt_opts);
 
     try {
         app.parse(argc, argv);
@@ -436,6 +440,8 @@ int run(int argc, char** argv) {
         status = run_test(test_opts);
     else if (serve_cmd->parsed())
         status = run_serve(serve_opts);
+    else if (fmt_cmd->parsed())
+        status = run_fmt(fmt_opts);
     else
         status = run_eval(eval_opts);
     return standard_output_written(status);

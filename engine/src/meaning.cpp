@@ -1,6 +1,8 @@
-// meaning_hash: a hash of what a compiled set was compiled from, whatever its layout. The syntax
-// trees are written out member by member, without their places (spans) and node ids, so that
-// comments, blank space and line breaks, which leave no other trace in them, change nothing.
+// meaning_hash: a hash of what a compiled set was compiled from, or of what one parsed file says,
+// whatever its layout. The syntax trees are written out member by member, without their places
+// (spans) and node ids, so that comments, blank space and line breaks, which leave no other trace
+// in them, change nothing. A reload (`vigil serve`) and `vigil fmt`'s promise to change layout only
+// are both judged by this one writer.
 //
 // Every struct is taken apart with a structured binding and every variant with an overloaded
 // visitor: a member or an alternative added to the AST fails to compile here until this file
@@ -17,6 +19,7 @@
 #include "compile.hpp"
 #include "vigil/ast.hpp"
 #include "vigil/evaluate.hpp"
+#include "vigil/meaning.hpp"
 #include "vigil/sha256.hpp"
 
 namespace vigil {
@@ -63,8 +66,13 @@ public:
     explicit tree_writer(canonical_writer& out) : m_out(out) {}
 
     void module(const ast::module& m) {
-        const auto& [file, imports, definitions, policies] = m;
-        m_out.number(file);
+        m_out.number(m.file);
+        module_contents(m);
+    }
+
+    // What the file says, not which file of a set it is.
+    void module_contents(const ast::module& m) {
+        [[maybe_unused]] const auto& [file, imports, definitions, policies] = m;
         m_out.list(imports, [&](const ast::import_decl& i) { import(i); });
         m_out.list(definitions, [&](const ast::definition& d) { definition(d); });
         m_out.list(policies, [&](const ast::policy& p) { policy(p); });
@@ -232,6 +240,13 @@ std::string meaning_hash(const compiled_set& set) {
         out.text(schema.dump());
     }
     out.list(set.carried_fields, [&](const std::string& path) { out.text(path); });
+    return out.digest();
+}
+
+std::string meaning_hash(const ast::module& module) {
+    canonical_writer out;
+    out.text("vigil module meaning 1");
+    tree_writer(out).module_contents(module);
     return out.digest();
 }
 

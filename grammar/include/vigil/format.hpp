@@ -1,0 +1,26 @@
+#pragma once
+// The canonical layout of policy files (`vigil fmt`): one way to lay out every file, so that a
+// review shows what changed in meaning, not in white space. docs/cli.md says what it changes.
+
+#include <string>
+
+#include "vigil/diagnostic.hpp"
+#include "vigil/source.hpp"
+
+namespace vigil {
+
+/// The text of `file` in canonical layout: every item on a line of its own, indented by two spaces
+/// per block, one space between tokens (none inside brackets, around `.`, before `,` and `:`, after
+/// a unary `-`), blank lines between items kept (a run of them as one), line breaks inside an
+/// expression kept and indented, a byte-order mark dropped, `\n` line ends, one at the end. Every
+/// token is printed as written (strings, numbers, messages, parentheses) and every comment is kept
+/// in its place (its text without the blanks at its end). The layout of a file that is already
+/// canonical is itself.
+///
+/// A file that does not parse without errors is not formatted: the result has no value and holds
+/// the parser's diagnostics. A file with other mistakes (an unknown name, a wrong type) parses and
+/// is formatted. Throws std::logic_error, a bug, should the layout ever change what the file says
+/// (meaning_hash()) or its comments: it checks both before it returns.
+[[nodiscard]] result<std::string> format_policy(const source_map& sources, file_id file);
+
+}  // namespace vigil
