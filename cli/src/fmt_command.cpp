@@ -72,34 +72,14 @@ bool expand(const std::vector<std::string>& paths, std::vector<fmt_input>& input
     return ok;
 }
 
-std::optional<std::string> read_all(std::FILE* file) {
-    std::string text;
-    char chunk[1 << 14];
-    std::size_t n = 0;
-    while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
-    if (std::ferror(file)) return std::nullopt;
-    return text;
-}
-
 std::optional<std::string> read_input(const fmt_input& input, std::string& error) {
-    if (input.stdin_) {
-        auto text = read_all(stdin);
-        if (!text) error = std::strerror(errno);
-        return text;
-    }
+    if (input.stdin_) return read_to_end(stdin, error);
     std::error_code ec;
     if (fs::is_directory(input.name, ec)) {
         error = "it is a directory";
         return std::nullopt;
     }
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(input.name.c_str(), "rb"), &std::fclose);
-    if (!file) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    auto text = read_all(file.get());
-    if (!text) error = std::strerror(errno);
-    return text;
+    return read_whole_file(input.name, error);
 }
 
 // Replaces the file at `path` with `text` so that a reader sees the old file or the new one, never

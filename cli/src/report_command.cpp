@@ -41,23 +41,6 @@ std::string cannot_write_report(const report_command_options& o) {
     return "";
 }
 
-// The whole of a small file, or nothing with `why` set (a directory opens, and fails to read).
-bool read_whole_file(const std::string& path, std::string& text, std::string& why) {
-    const std::unique_ptr<std::FILE, file_closer> in(std::fopen(path.c_str(), "rb"));
-    if (!in) {
-        why = std::strerror(errno);
-        return false;
-    }
-    char buffer[1 << 16];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
-    if (std::ferror(in.get())) {
-        why = std::strerror(errno ? errno : EIO);
-        return false;
-    }
-    return true;
-}
-
 bool write_report(const std::string& path, const std::string& html) {
     output_file out(stdout);
     if (path != "-") out.reset(std::fopen(path.c_str(), "wb"));
@@ -90,11 +73,13 @@ int run_report(const report_command_options& o) {
         say_error(why + "; no report was written");
         return exit_bad_input;
     }
-    std::string text, why;
-    if (!read_whole_file(o.summary, text, why)) {
+    std::string why;
+    const std::optional<std::string> read = read_whole_file(o.summary, why);
+    if (!read) {
         say_error("cannot read `" + o.summary + "`: " + why);
         return exit_bad_input;
     }
+    const std::string& text = *read;
     const report::summary_result summary = report::read_summary(text, o.summary);
     if (summary.error) {
         say_error(problem_text(*summary.error) + "; no report was written");

@@ -1,6 +1,9 @@
 #include "vigil/source.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include "text.hpp"
 
@@ -88,6 +91,27 @@ std::uint32_t count_code_points(std::string_view text) {
         if ((c & 0xC0) != 0x80) ++n;
     }
     return n;
+}
+
+std::optional<std::string> read_to_end(std::FILE* file, std::string& error) {
+    std::string text;
+    char chunk[1 << 14];
+    std::size_t n = 0;
+    while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
+    if (std::ferror(file)) {
+        error = std::strerror(errno ? errno : EIO);
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) {
+        error = std::strerror(errno);
+        return std::nullopt;
+    }
+    return read_to_end(file.get(), error);
 }
 
 }  // namespace vigil

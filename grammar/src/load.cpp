@@ -21,22 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct read_result {
-    std::optional<std::string> text;
-    std::string error;  // why it could not be read, as the system says it
-};
-
-read_result read_text(const fs::path& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) return {std::nullopt, std::strerror(errno)};
-    std::string text;
-    char chunk[1 << 14];
-    std::size_t n = 0;
-    while ((n = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) text.append(chunk, n);
-    if (std::ferror(file.get())) return {std::nullopt, std::strerror(errno)};
-    return {std::move(text), {}};
-}
-
 std::string canonical_key(const fs::path& path) {
     std::error_code ec;
     fs::path canonical = fs::weakly_canonical(path, ec);
@@ -135,12 +119,13 @@ private:
     std::optional<file_id> file(const std::string& name, std::optional<span> site) {
         const std::string key = canonical_key(name);
         if (const auto it = m_loaded.find(key); it != m_loaded.end()) return it->second;
-        read_result read = read_text(name);
-        if (!read.text) {
-            unreadable(name, read.error, site);
+        std::string error;
+        std::optional<std::string> text = read_whole_file(name, error);
+        if (!text) {
+            unreadable(name, error, site);
             return std::nullopt;
         }
-        const file_id id = add(name, std::move(*read.text));
+        const file_id id = add(name, std::move(*text));
         m_loaded.emplace(key, id);
         return id;
     }
@@ -249,14 +234,15 @@ private:
             invalid("cannot read schema `" + shown + "`: it is " + kind + ", not a file", std::nullopt);
             return;
         }
-        read_result read = read_text(path);
-        if (!read.text) {
-            invalid("cannot read schema `" + shown + "`: " + read.error, std::nullopt);
+        std::string error;
+        std::optional<std::string> text = read_whole_file(path.string(), error);
+        if (!text) {
+            invalid("cannot read schema `" + shown + "`: " + error, std::nullopt);
             return;
         }
         nlohmann::json document;
         try {
-            document = nlohmann::json::parse(*read.text);
+            document = nlohmann::json::parse(*text);
         } catch (const nlohmann::json::parse_error& e) {
             std::string detail = e.what();
             if (const auto close = detail.find("] "); close != std::string::npos) detail.erase(0, close + 2);
@@ -268,7 +254,7 @@ private:
             return;
         }
         m_set.schemas.emplace(key, std::move(document));
-        m_set.schema_files.push_back({shown, std::move(*read.text)});
+        m_set.schema_files.push_back({shown, std::move(*text)});
         policy.schema_key = key;
     }
 

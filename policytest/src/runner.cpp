@@ -25,23 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_text(const std::string& path, std::string& error) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string text;
-    char chunk[1 << 14];
-    std::size_t n = 0;
-    while ((n = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) text.append(chunk, n);
-    if (std::ferror(file.get())) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    return text;
-}
-
 /// `customer-care.vigil` for `customer-care.tests`, in the same folder.
 std::string policy_beside(const std::string& test_path) {
     const fs::path p(test_path);
@@ -499,7 +482,7 @@ file_result run_one(const std::string& test_name, const std::optional<std::strin
     r.sources = sources;
 
     std::string error;
-    std::optional<std::string> text = given_text ? given_text : read_text(test_name, error);
+    std::optional<std::string> text = given_text ? given_text : read_whole_file(test_name, error);
     if (!text) {
         const file_id id = sources->add(test_name, "");
         r.diagnostics.push_back(make_diagnostic(code::test_file_unreadable, {id, 0, 0},

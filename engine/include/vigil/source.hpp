@@ -3,6 +3,7 @@
 // source_map through a span, so a problem found at any stage can be shown in the policy text.
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <optional>
 #include <string>
@@ -79,5 +80,13 @@ void append_utf8(std::string& out, char32_t cp);
 
 /// Number of UTF-8 code points in a byte string (continuation bytes are not counted).
 [[nodiscard]] std::uint32_t count_code_points(std::string_view text);
+
+/// The whole text of an open file, read to its end, or nothing with `error` set to why, as the
+/// system says it.
+[[nodiscard]] std::optional<std::string> read_to_end(std::FILE* file, std::string& error);
+
+/// The whole text of the file at `path`, or nothing with `error` set to why it cannot be read (a
+/// directory opens on Linux, and fails to read: "Is a directory").
+[[nodiscard]] std::optional<std::string> read_whole_file(const std::string& path, std::string& error);
 
 }  // namespace vigil
