@@ -28,17 +28,13 @@ const std::string& input_name() {
     return name;
 }
 
-// The records a set that compiles decides: the lines of examples/records.jsonl, read once.
+// The records a set that compiles decides: the lines of examples/records.jsonl, read once, and a
+// turn without a timestamp, which a policy with an `effective` period judges apart.
 const std::vector<std::string>& sample_records() {
     static const std::vector<std::string> lines = [] {
         std::vector<std::string> out;
-        std::string text;
-        if (std::FILE* file = std::fopen(VIGIL_SOURCE_DIR "/examples/records.jsonl", "rb")) {
-            char chunk[4096];
-            std::size_t n = 0;
-            while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
-            std::fclose(file);
-        }
+        std::string error;
+        const std::string text = read_whole_file(VIGIL_SOURCE_DIR "/examples/records.jsonl", error).value_or("");
         std::size_t start = 0;
         while (start < text.size()) {
             std::size_t end = text.find('\n', start);
@@ -47,6 +43,8 @@ const std::vector<std::string>& sample_records() {
             start = end + 1;
         }
         require(!out.empty(), "examples/records.jsonl is missing or empty");
+        out.push_back(R"({"id":"untimed","conversation_id":"c-fuzz","turn":40,"speaker":"ai","text":"hello",)"
+                      R"("ai":{"disclosed":false},"signals":{"distress":0.9,"emotions":["anger"]}})");
         return out;
     }();
     return lines;
