@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "unified_diff.hpp"
 #include "vigil/cli.hpp"
 #include "vigil/format.hpp"
 
@@ -156,6 +157,12 @@ int format_one(const fmt_input& input, const fmt_command_options& o) {
     }
     const std::string& original = sources.file(file).text;
     const bool canonical = *formatted.value == original;
+    if (o.diff) {
+        if (canonical) return exit_clean;
+        const std::string shown = unified_diff(original, *formatted.value, input.name + ".orig", input.name);
+        std::fwrite(shown.data(), 1, shown.size(), stdout);
+        return exit_findings;
+    }
     if (o.check) {
         if (canonical) return exit_clean;
         std::fprintf(stdout, "%s\n", input.name.c_str());
@@ -182,7 +189,11 @@ CLI::App* add_fmt_command(CLI::App& app, fmt_command_options& o) {
     auto* check = cmd->add_flag("--check", o.check,
                                 "write nothing; list the files not in canonical layout, and exit 1 if there are any");
     auto* write = cmd->add_flag("--write,-w", o.write, "rewrite the files not in canonical layout, in place");
+    auto* diff = cmd->add_flag("--diff,-d", o.diff,
+                               "write nothing; show how each file not in canonical layout would change, as a "
+                               "unified diff, and exit 1 if there are any");
     check->excludes(write);
+    diff->excludes(write);
     return cmd;
 }
 
@@ -194,8 +205,8 @@ int run_fmt(const fmt_command_options& o) {
         std::fprintf(stderr, "vigil fmt: --write cannot rewrite standard input; without it, `-` is printed\n");
         return exit_bad_input;
     }
-    if (!o.check && !o.write && (o.paths.size() > 1 || inputs.size() > 1)) {
-        std::fprintf(stderr, "vigil fmt: give one file to print, or --check or --write for several\n");
+    if (!o.check && !o.write && !o.diff && (o.paths.size() > 1 || inputs.size() > 1)) {
+        std::fprintf(stderr, "vigil fmt: give one file to print, or --check, --diff or --write for several\n");
         return exit_bad_input;
     }
     for (const fmt_input& input : inputs) status = std::max(status, format_one(input, o));

@@ -15,6 +15,7 @@ struct fmt_command_options {
     std::vector<std::string> paths;  // files, directories (every `*.vigil` below), or `-`
     bool check = false;              // list the files not in canonical layout; write nothing
     bool write = false;              // rewrite the files not in canonical layout
+    bool diff = false;               // show how the files not in canonical layout would change
 };
 
 /// Adds the `fmt` subcommand to `app`, parsing into `options`.

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -48,7 +50,77 @@ struct scratch {
     }
 };
 
+// `text` with the hunks of a unified diff applied, as `patch` would apply them, or why they do not
+// apply: every kept and removed line must be the text's line at its place.
+std::string apply_diff(const std::string& text, const std::string& diff, std::string& problem) {
+    std::vector<std::string> lines;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t end = std::min(text.find('\n', at), text.size() - 1);
+        lines.push_back(text.substr(at, end + 1 - at));
+        at = end + 1;
+    }
+    std::istringstream in(diff);
+    std::string line, out;
+    std::size_t next = 0;  // the first line of `text` not yet copied
+    while (std::getline(in, line)) {
+        if (line.rfind("@@ -", 0) == 0) {
+            std::size_t start = std::stoul(line.substr(4));
+            if (start > 0 && line.find(",0 ") == std::string::npos) --start;  // counted from 1
+            while (next < start && next < lines.size()) out += lines[next++];
+        } else if (!line.empty() && (line[0] == ' ' || line[0] == '-') && line.rfind("--- ", 0) != 0) {
+            if (next >= lines.size() || lines[next] != line.substr(1) + "\n") {
+                problem = "the diff does not apply at line " + std::to_string(next + 1) + ": " + line;
+                return out;
+            }
+            if (line[0] == ' ') out += lines[next];
+            ++next;
+        } else if (!line.empty() && line[0] == '+' && line.rfind("+++ ", 0) != 0) {
+            out += line.substr(1) + "\n";
+        }
+    }
+    while (next < lines.size()) out += lines[next++];
+    return out;
+}
+
 }  // namespace
+
+// --diff shows what --write would do, as a unified diff that turns the file into its layout, and
+// fails as --check does; it writes nothing.
+BOOST_AUTO_TEST_CASE(fmt_diff_shows_the_layout_as_a_patch) {
+    scratch s;
+    const auto r = run_vigil_in(s.dir, "fmt --diff policies");
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.output.rfind("--- policies/a_messy.vigil.orig\n+++ policies/a_messy.vigil\n@@ -1,", 0) == 0, r.output);
+    BOOST_TEST(r.output.find("b_tidy") == std::string::npos, "a file in layout has no diff");
+    BOOST_TEST(s.untouched("policies/a_messy.vigil"));
+    std::string problem;
+    const std::string patched = apply_diff(s.text("policies/a_messy.vigil"), r.output, problem);
+    BOOST_TEST(problem == "");
+    BOOST_TEST(patched == s.text("policies/b_tidy.vigil"));
+    check_golden("cli/fmt_diff.golden",
+                 "$ vigil fmt --diff policies\n" + r.output + "[exit " + std::to_string(r.status) + "]\n");
+
+    // A change in the middle of a long file: a hunk with three lines of context on each side.
+    const std::string tidy = s.text("policies/b_tidy.vigil");
+    const std::string long_tidy = tidy + "\n" + tidy;
+    std::string long_messy = long_tidy;
+    long_messy.replace(long_messy.rfind("let "), 4, "let    ");
+    s.put("policies/a_messy.vigil", long_messy);
+    const auto middle = run_vigil_in(s.dir, "fmt --diff policies/a_messy.vigil");
+    BOOST_TEST(middle.status == 1);
+    BOOST_TEST(apply_diff(long_messy, middle.output, problem) == long_tidy);
+    BOOST_TEST(problem == "");
+    std::size_t context = 0, changed = 0;
+    std::istringstream in(middle.output);
+    for (std::string line; std::getline(in, line);) {
+        context += line[0] == ' ';
+        changed += (line[0] == '-' || line[0] == '+') && line.rfind("--- ", 0) != 0 && line.rfind("+++ ", 0) != 0;
+    }
+    BOOST_TEST(changed == 2u, middle.output);
+    BOOST_TEST(context == 6u, middle.output);
+    BOOST_TEST(run_vigil_in(s.dir, "fmt --diff policies/b_tidy.vigil").output == "");
+    BOOST_TEST(run_vigil_in(s.dir, "fmt --diff policies/b_tidy.vigil").status == 0);
+}
 
 BOOST_AUTO_TEST_CASE(fmt_check_lists_what_is_not_laid_out_and_changes_nothing) {
     scratch s;
@@ -114,9 +186,9 @@ BOOST_AUTO_TEST_CASE(fmt_leaves_a_file_that_does_not_parse_alone) {
 BOOST_AUTO_TEST_CASE(fmt_usage_and_unreadable_input_exit_2) {
     scratch s;
     fs::create_directories(s.dir / "empty");
-    for (const std::string args :
-         {"fmt policies", "fmt policies/a_messy.vigil policies/b_tidy.vigil", "fmt --write -",
-          "fmt --check --write policies", "fmt", "fmt --check nowhere.vigil", "fmt --check empty"}) {
+    for (const std::string args : {"fmt policies", "fmt policies/a_messy.vigil policies/b_tidy.vigil", "fmt --write -",
+                                   "fmt --check --write policies", "fmt --diff --write policies", "fmt",
+                                   "fmt --check nowhere.vigil", "fmt --check empty"}) {
         const auto r = run_vigil_in(s.dir, args);
         BOOST_TEST(r.status == 2, args << ": " << r.output);
     }
