@@ -35,23 +35,24 @@ struct edit {
     std::size_t b;  // its index in `after` (for ' ' and '+'), or where it stands there
 };
 
-// The edit script by the longest common subsequence: a table of the suffixes' LCS lengths, one row
-// at a time from the end, keeping one bit per cell (whether to drop a line of `a` rather than of
-// `b` when the lines differ), then a walk from the start.
-std::vector<edit> edit_script(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    const std::size_t n = a.size(), m = b.size();
-    std::vector<edit> script;
+// The edit script of a[a0, a1) against b[b0, b1) by their longest common subsequence: a table of
+// the suffixes' LCS lengths, one row at a time from the end, keeping one bit per cell (whether to
+// drop a line of `a` rather than of `b` when the lines differ), then a walk from the start. Past
+// max_lines_for_table lines on both sides, every line of the range is one change.
+void lcs_script(const std::vector<std::string>& a, std::size_t a0, std::size_t a1, const std::vector<std::string>& b,
+                std::size_t b0, std::size_t b1, std::vector<edit>& script) {
+    const std::size_t n = a1 - a0, m = b1 - b0;
     if (n > max_lines_for_table && m > max_lines_for_table) {
-        for (std::size_t i = 0; i < n; ++i) script.push_back({'-', i, 0});
-        for (std::size_t j = 0; j < m; ++j) script.push_back({'+', n, j});
-        return script;
+        for (std::size_t i = a0; i < a1; ++i) script.push_back({'-', i, b0});
+        for (std::size_t j = b0; j < b1; ++j) script.push_back({'+', a1, j});
+        return;
     }
     std::vector<bool> drop_a(n * m);
     std::vector<std::uint32_t> below(m + 1, 0), row(m + 1, 0);
     for (std::size_t i = n; i-- > 0;) {
         row[m] = 0;
         for (std::size_t j = m; j-- > 0;) {
-            if (a[i] == b[j]) {
+            if (a[a0 + i] == b[b0 + j]) {
                 row[j] = below[j + 1] + 1;
             } else {
                 drop_a[i * m + j] = below[j] >= row[j + 1];
@@ -62,14 +63,27 @@ std::vector<edit> edit_script(const std::vector<std::string>& a, const std::vect
     }
     std::size_t i = 0, j = 0;
     while (i < n || j < m) {
-        if (i < n && j < m && a[i] == b[j]) {
-            script.push_back({' ', i++, j++});
+        if (i < n && j < m && a[a0 + i] == b[b0 + j]) {
+            script.push_back({' ', a0 + i++, b0 + j++});
         } else if (j == m || (i < n && drop_a[i * m + j])) {
-            script.push_back({'-', i++, j});
+            script.push_back({'-', a0 + i++, b0 + j});
         } else {
-            script.push_back({'+', i, j++});
+            script.push_back({'+', a0 + i, b0 + j++});
         }
     }
+}
+
+// The edit script from `a` to `b`. The lines both texts begin and end with are kept without a
+// table, so that a long file with a few changes close together needs only a small one.
+std::vector<edit> edit_script(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    const std::size_t n = a.size(), m = b.size();
+    std::size_t prefix = 0, suffix = 0;
+    while (prefix < n && prefix < m && a[prefix] == b[prefix]) ++prefix;
+    while (suffix < n - prefix && suffix < m - prefix && a[n - 1 - suffix] == b[m - 1 - suffix]) ++suffix;
+    std::vector<edit> script;
+    for (std::size_t k = 0; k < prefix; ++k) script.push_back({' ', k, k});
+    lcs_script(a, prefix, n - suffix, b, prefix, m - suffix, script);
+    for (std::size_t k = suffix; k > 0; --k) script.push_back({' ', n - k, m - k});
     return script;
 }
 

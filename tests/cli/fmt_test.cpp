@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +121,45 @@ BOOST_AUTO_TEST_CASE(fmt_diff_shows_the_layout_as_a_patch) {
     BOOST_TEST(context == 6u, middle.output);
     BOOST_TEST(run_vigil_in(s.dir, "fmt --diff policies/b_tidy.vigil").output == "");
     BOOST_TEST(run_vigil_in(s.dir, "fmt --diff policies/b_tidy.vigil").status == 0);
+}
+
+// A file longer than the LCS table takes (16,384 lines on both sides): a change in the middle is
+// still one small hunk, since the lines both texts begin and end with need no table; changes at
+// both ends leave all between them to the table, and the diff shows every line of it as changed,
+// which still applies.
+BOOST_AUTO_TEST_CASE(fmt_diff_of_a_file_longer_than_the_table) {
+    scratch s;
+    const std::string tidy = s.text("policies/b_tidy.vigil");
+    std::string long_tidy;
+    while (std::count(long_tidy.begin(), long_tidy.end(), '\n') <= 17000) long_tidy += tidy + "\n";
+    long_tidy.pop_back();
+    const auto changed_lines = [](const std::string& diff) {
+        std::size_t changed = 0;
+        std::istringstream in(diff);
+        for (std::string line; std::getline(in, line);)
+            changed += (line[0] == '-' || line[0] == '+') && line.rfind("--- ", 0) != 0 && line.rfind("+++ ", 0) != 0;
+        return changed;
+    };
+    std::string problem;
+
+    std::string middle = long_tidy;
+    middle.replace(middle.find("let ", middle.size() / 2), 4, "let    ");
+    s.put("policies/a_messy.vigil", middle);
+    const auto one_change = run_vigil_in(s.dir, "fmt --diff policies/a_messy.vigil");
+    BOOST_TEST(one_change.status == 1);
+    BOOST_TEST(changed_lines(one_change.output) == 2u);
+    BOOST_TEST(apply_diff(middle, one_change.output, problem) == long_tidy);
+    BOOST_TEST(problem == "");
+
+    std::string both_ends = long_tidy;
+    both_ends.replace(both_ends.find("let "), 4, "let    ");
+    both_ends.replace(both_ends.rfind("let "), 4, "let    ");
+    s.put("policies/a_messy.vigil", both_ends);
+    const auto whole = run_vigil_in(s.dir, "fmt --diff policies/a_messy.vigil");
+    BOOST_TEST(whole.status == 1);
+    BOOST_TEST(changed_lines(whole.output) > 2u * 16384u);
+    BOOST_TEST(apply_diff(both_ends, whole.output, problem) == long_tidy);
+    BOOST_TEST(problem == "");
 }
 
 BOOST_AUTO_TEST_CASE(fmt_check_lists_what_is_not_laid_out_and_changes_nothing) {
