@@ -790,10 +790,12 @@ private:
                 return {boolean};
             case op::add:
                 if (!((is(lhs.t, type::kind::number) && is(rhs.t, type::kind::number)) ||
-                      (is(lhs.t, type::kind::string) && is(rhs.t, type::kind::string)))) {
-                    mismatch(e, b.op, lhs.t, rhs.t, "`+` adds two numbers or joins two texts");
+                      (is(lhs.t, type::kind::string) && is(rhs.t, type::kind::string)) ||
+                      (is(lhs.t, type::kind::list) && is(rhs.t, type::kind::list)))) {
+                    mismatch(e, b.op, lhs.t, rhs.t, "`+` adds two numbers, or joins two texts or two lists");
                     return {};
                 }
+                if (lhs.t.k == type::kind::list && rhs.t.k == type::kind::list) return {joined_list(lhs.t, rhs.t)};
                 return {known(lhs.t) ? lhs.t : rhs.t};
             case op::sub:
             case op::mul:
@@ -872,10 +874,25 @@ private:
         report(std::move(d));
     }
 
+    // The elements written in a list literal, or in the lists a `+` joins (`shared + ["extra"]`).
     void check_enum_list(const info& subject, const ast::expr& list) {
         if (auto l = std::get_if<ast::list>(&list.kind)) {
             for (const auto& item : l->items) check_enum(subject, *item);
+        } else if (auto b = std::get_if<ast::binary>(&list.kind); b && b->op == ast::binary_op::add) {
+            check_enum_list(subject, *b->lhs);
+            check_enum_list(subject, *b->rhs);
         }
+    }
+
+    // The type of two lists joined: their element type when both hold values of one kind, as a
+    // list literal's (an empty literal's element is unknown and takes the other's).
+    static type joined_list(const type& lhs, const type& rhs) {
+        const auto unknown_element = [](const type& list) {
+            return !list.element || list.element->k == type::kind::any;
+        };
+        if (unknown_element(lhs)) return rhs;
+        if (unknown_element(rhs)) return lhs;
+        return same_kind(*lhs.element, *rhs.element) ? lhs : type::list_of(type::any());
     }
 
     bool is_path_argument(const ast::expr& e) const {

@@ -424,6 +424,38 @@ private:
         return out;
     }
 
+    /// A constant list of `values`, one per `key`: lists written alike share their storage.
+    std::uint32_t list_constant(const ast::expr& e, std::vector<value> values, const std::string& key) {
+        if (m_constants.find(key) != m_constants.end()) return constant(e, value{}, key);
+        const std::vector<value>& stored = m_set.constant_lists.emplace_back(std::move(values));
+        return constant(e, value::list_of(stored.data(), static_cast<std::uint32_t>(stored.size())), key);
+    }
+
+    /// Two constant lists joined (`shared_phrases + ["extra"]`) are one constant list, so that what
+    /// takes a constant list (a phrase search, `in`) still does.
+    std::optional<std::uint32_t> joined_constant_lists(const ast::expr& e, std::uint32_t lhs, std::uint32_t rhs) {
+        if (m_set.nodes[lhs].code != op::constant || m_set.nodes[rhs].code != op::constant) return std::nullopt;
+        const std::uint32_t a = m_set.nodes[lhs].a, b = m_set.nodes[rhs].a;
+        const value& l = m_set.constants[a];
+        const value& r = m_set.constants[b];
+        if (l.k != kind::list || r.k != kind::list) return std::nullopt;
+        std::vector<value> values(l.items, l.items + l.size);
+        values.insert(values.end(), r.items, r.items + r.size);
+        std::string key = "j";
+        key.append(reinterpret_cast<const char*>(&a), sizeof a);
+        key.append(reinterpret_cast<const char*>(&b), sizeof b);
+        return list_constant(e, std::move(values), key);
+    }
+
+    /// The projection schema node that joined lists denote: the one both sides denote, or the one
+    /// side's when the other is a constant, which holds no objects whose fields could be read.
+    std::uint32_t joined_schema(const compiled_expr& lhs, const compiled_expr& rhs) const {
+        const auto is_constant = [this](const compiled_expr& c) { return m_set.nodes[c.node].code == op::constant; };
+        if (lhs.schema == rhs.schema || is_constant(rhs)) return lhs.schema;
+        if (is_constant(lhs)) return rhs.schema;
+        return none;
+    }
+
     compiled_expr compile_list(const ast::expr& e, const ast::list& x) {
         std::vector<std::uint32_t> items;
         std::uint32_t min_variable = none;
@@ -443,13 +475,7 @@ private:
                 values.push_back(m_set.constants[m_set.nodes[item].a]);
                 key.append(reinterpret_cast<const char*>(&m_set.nodes[item].a), sizeof(std::uint32_t));
             }
-            if (m_constants.find(key) == m_constants.end()) {
-                const std::vector<value>& stored = m_set.constant_lists.emplace_back(std::move(values));
-                out.node = constant(e, value::list_of(stored.data(), static_cast<std::uint32_t>(stored.size())),
-                                    key);
-            } else {
-                out.node = constant(e, value{}, key);
-            }
+            out.node = list_constant(e, std::move(values), key);
             return out;
         }
         node n = make(op::make_list, e);
@@ -504,6 +530,9 @@ private:
             return out;
         }
         compiled_expr rhs = compile(*x.rhs);
+        if (x.op == ast::binary_op::add) {
+            if (const auto joined = joined_constant_lists(e, lhs.node, rhs.node)) return {*joined};
+        }
         static constexpr op ops[] = {
             op::or_, op::and_, op::eq, op::ne, op::lt, op::le, op::gt, op::ge, op::in, op::not_in,
             op::add, op::sub, op::mul, op::div, op::mod, op::contains, op::starts_with, op::ends_with,
@@ -522,6 +551,8 @@ private:
             (m_set.nodes[rhs.node].code == op::constant || rhs.schema == lhs.schema)) {
             out.schema = lhs.schema;
         }
+        // Likewise the elements of `actions + more` are `actions`' elements, or a constant's.
+        if (x.op == ast::binary_op::add) out.schema = joined_schema(lhs, rhs);
         return out;
     }
 

@@ -895,6 +895,12 @@ struct evaluator::impl {
             // composes with the end of the first.
             return value::str(composed_text({out, static_cast<std::size_t>(l.size) + r.size}, mem));
         }
+        if (x.code == op::add && l.k == kind::list && r.k == kind::list) {
+            value* items = mem.allocate_array<value>(std::size_t{l.size} + r.size);
+            std::copy(l.items, l.items + l.size, items);
+            std::copy(r.items, r.items + r.size, items + l.size);
+            return value::list_of(items, l.size + r.size);
+        }
         fault(n, eval::fault::arithmetic_kinds, l.k, r.k);
         return value::unknown();
     }
@@ -1225,7 +1231,7 @@ struct evaluator::impl {
         switch (e.what) {
             case eval::fault::compare_kinds: return "`" + sym + "` compares " + k1 + " with " + k2;
             case eval::fault::arithmetic_kinds:
-                if (x.code == op::add) return "`+` needs two numbers or two texts, got " + k1 + " and " + k2;
+                if (x.code == op::add) return "`+` needs two numbers, two texts or two lists, got " + k1 + " and " + k2;
                 return "`" + sym + "` needs two numbers, got " + k1 + " and " + k2;
             case eval::fault::negate_kind: return "`-` needs a number, got " + k1;
             case eval::fault::division_by_zero: return "division by zero";

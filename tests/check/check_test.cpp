@@ -282,6 +282,22 @@ BOOST_AUTO_TEST_CASE(type_mismatches) {
     BOOST_TEST(c.has("V0301 `turn + \"x\"`"), c.dump());
 }
 
+// `+` joins two lists into a list; a list and another kind do not join.
+BOOST_AUTO_TEST_CASE(joined_lists_are_lists) {
+    const auto ok =
+        check_text(policy(rule("when length(signals.emotions + [\"fear\"]) > 1\n"
+                               "require any e in (signals.emotions + []): e != \"x\"")));
+    BOOST_TEST(ok.diagnostics.empty(), ok.dump());
+    const auto c = check_text(policy(rule("when speaker == \"ai\"\nrequire [1] + 1 == [1] and text + [\"a\"] == []")));
+    BOOST_TEST(c.has("V0301 `[1] + 1`"), c.dump());
+    BOOST_TEST(c.has("V0301 `text + [\"a\"]`"), c.dump());
+    for (const auto& d : c.diagnostics) BOOST_TEST(d.help == "`+` adds two numbers, or joins two texts or two lists");
+    const auto sum =
+        check_text(policy(rule("when speaker == \"ai\"\nrequire length(signals.emotions + [1]) > 0 "
+                               "and (signals.emotions + [\"a\"]) contains 2")));
+    BOOST_TEST(sum.has("V0301 `(signals.emotions + [\"a\"]) contains 2`"), sum.dump());
+}
+
 BOOST_AUTO_TEST_CASE(field_of_a_scalar) {
     const auto c = check_text(policy(rule("require speaker.name == \"x\"")));
     BOOST_TEST(c.has("V0301 `name`"), c.dump());
@@ -415,6 +431,9 @@ BOOST_AUTO_TEST_CASE(values_outside_the_schema_enum_warn) {
     const auto c = check_text(policy(rule("when speaker == \"bot\" or speaker in [\"ai\", \"humn_agent\"]\nrequire true")));
     BOOST_TEST(c.has("V0403 `\"bot\"`"), c.dump());
     BOOST_TEST(c.has("V0403 `\"humn_agent\"`"), c.dump());
+    // ... also in lists joined with `+`.
+    const auto joined = check_text(policy(rule("when speaker in [\"ai\"] + [\"bott\"]\nrequire true")));
+    BOOST_TEST(joined.has("V0403 `\"bott\"`"), joined.dump());
 }
 
 BOOST_AUTO_TEST_CASE(every_mistake_of_a_run_is_reported) {

@@ -810,7 +810,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(documented_examples)
 
 BOOST_AUTO_TEST_CASE(counting_offers) {
-    conversation c(load_policy_file("docs/examples/12-conversation-functions.vigil"));
+    conversation c(load_policy_file("docs/examples/13-conversation-functions.vigil"));
     auto r = [](int turn, const char* speaker, bool offer, const char* time) {
         json actions = offer ? json::array({{{"type", "offer"}}}) : json::array();
         return json{{"turn", turn},
@@ -833,7 +833,7 @@ BOOST_AUTO_TEST_CASE(counting_offers) {
 }
 
 BOOST_AUTO_TEST_CASE(escalation_walkthrough) {
-    const auto set = load_policy_file("docs/examples/13-deferred-obligations.vigil");
+    const auto set = load_policy_file("docs/examples/14-deferred-obligations.vigil");
     auto user = [](int turn, const char* emotion) {
         return json{
             {"turn", turn}, {"speaker", "user"}, {"signals", {{"emotions", {emotion}}, {"intent", "complaint"}}}};

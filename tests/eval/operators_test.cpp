@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "compile.hpp"
 #include "eval_helpers.hpp"
 
 using namespace eval_test;
@@ -97,6 +98,49 @@ BOOST_AUTO_TEST_CASE(arithmetic) {
                           {"n + u == 8", "unknown"},   {"n / z == 1", "unknown"},  {"n % z == 1", "unknown"},
                           {"2 + 3 * 4 == 14", "true"},
                       });
+}
+
+// `+` joins two lists, as it joins two texts; a list joined with another kind is a run-time error.
+BOOST_AUTO_TEST_CASE(joined_lists) {
+    check_all(record, {
+                          {"list + [4] == [1, 2, 3, 4]", "true"},
+                          {"[0] + list == [0, 1, 2, 3]", "true"},
+                          {"[] + words == words", "true"},
+                          {"words + [] == [\"a\", \"b\"]", "true"},
+                          {"length(words + list) == 5", "true"},
+                          {"4 in list + [4]", "true"},
+                          {"5 in list + [4]", "false"},
+                          {"2 in holes + [2]", "true"},
+                          {"u + [1] == [1]", "unknown"},
+                          {"[1] + u == [1]", "unknown"},
+                          {"(count x in (list + list): x > 1) == 4", "true"},
+                          {"(items + items)[2].type == \"offer\"", "true"},
+                          {"any w in ([\"hello\", \"zzzz\"] + [\"world\"]): lower(s) contains w", "true"},
+                          {"n in [7] + [8]", "true"},
+                          {"\"c\" in [\"a\"] + [\"b\"]", "false"},
+                      });
+    BOOST_TEST(error_of("(s default []) + list == []", record) ==
+               "`+` needs two numbers, two texts or two lists, got a text and a list");
+}
+
+// Joined constant lists are one constant list: an imported phrase list extended in place is still
+// searched with the other phrases of the text, in one pass (needles.hpp), not element by element.
+BOOST_AUTO_TEST_CASE(joined_constant_lists_are_one_phrase_list) {
+    const auto set = compile_policy(R"(
+let shared = ["only today", "last chance"]
+policy "p" {
+  let extra = shared + ["act now"]
+  rule r {
+    forbid any p in extra: lower(text) contains p
+  }
+})");
+    BOOST_REQUIRE(set);
+    std::vector<std::string> phrases;
+    for (const auto& scan : set->scans) {
+        for (const auto& list : scan.phrases) phrases.insert(phrases.end(), list.begin(), list.end());
+    }
+    BOOST_TEST(phrases == (std::vector<std::string>{"only today", "last chance", "act now"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(membership_and_texts) {
@@ -197,7 +241,8 @@ BOOST_AUTO_TEST_CASE(notes_for_values_of_the_wrong_kind) {
     BOOST_TEST(error_of("s < 3", record) == "`<` compares a text with a number");
     BOOST_TEST(error_of("n >= s", record) == "`>=` compares a number with a text");
     BOOST_TEST(error_of("s - 1 == 0", record) == "`-` needs two numbers, got a text and a number");
-    BOOST_TEST(error_of("s + 1 == 0", record) == "`+` needs two numbers or two texts, got a text and a number");
+    BOOST_TEST(error_of("s + 1 == 0", record) ==
+               "`+` needs two numbers, two texts or two lists, got a text and a number");
     BOOST_TEST(error_of("n / z == 1", record) == "division by zero");
     BOOST_TEST(error_of("n % z == 1", record) == "modulo by zero");
     BOOST_TEST(error_of("s.k == 1", record) == "cannot read field `k` of a text");
