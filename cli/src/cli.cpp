@@ -24,6 +24,7 @@
 #include "vigil/line_reader.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/profile.hpp"
+#include "vigil/sarif.hpp"
 #include "vigil/server.hpp"
 #include "vigil/service.hpp"
 
@@ -50,6 +51,11 @@ void print_diagnostics(std::FILE* out, const compiled_policies& policies, const 
                                  {"errors", count_level(policies.diagnostics, severity::error)},
                                  {"warnings", count_level(policies.diagnostics, severity::warning)}};
         std::fprintf(out, "%s\n", json_text(doc, 2).c_str());
+        return;
+    }
+    if (format == "sarif") {
+        std::fprintf(out, "%s\n",
+                     json_text(render_sarif(policies.diagnostics, *policies.sources, VIGIL_VERSION), 2).c_str());
         return;
     }
     for (const auto& d : policies.diagnostics) {
@@ -365,8 +371,10 @@ int run(int argc, char** argv) {
     check_options check_opts;
     auto* check_cmd = app.add_subcommand("check", "check policy files for mistakes without running them");
     check_cmd->add_option("paths", check_opts.paths, "policy files or directories")->required();
-    check_cmd->add_option("--format", check_opts.format, "output format")
-        ->check(CLI::IsMember({"text", "json"}))
+    check_cmd
+        ->add_option("--format", check_opts.format,
+                     "output format: text, json, or sarif (SARIF 2.1.0, for code scanning services)")
+        ->check(CLI::IsMember({"text", "json", "sarif"}))
         ->capture_default_str();
     check_cmd->add_flag("--deny-warnings", check_opts.deny_warnings, "treat warnings as errors (exit 1)");
 

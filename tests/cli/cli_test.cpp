@@ -95,6 +95,49 @@ BOOST_AUTO_TEST_CASE(check_json_format) {
     golden("check_json", "check --format json tests/golden/cli/three_mistakes.vigil");
 }
 
+// SARIF for code scanning services: a golden, and what a service relies on: every result names
+// the rule at its ruleIndex, one result per diagnostic, and file names as URI references.
+BOOST_AUTO_TEST_CASE(check_sarif_format) {
+    golden("check_sarif", "check --format sarif tests/golden/cli/semantic_errors.vigil");
+    const auto sarif =
+        nlohmann::json::parse(run_vigil("check --format sarif tests/golden/cli/semantic_errors.vigil").output);
+    const auto json =
+        nlohmann::json::parse(run_vigil("check --format json tests/golden/cli/semantic_errors.vigil").output);
+    BOOST_TEST(sarif["version"] == "2.1.0");
+    const auto& run = sarif["runs"][0];
+    const auto& rules = run["tool"]["driver"]["rules"];
+    BOOST_TEST(run["results"].size() == json["diagnostics"].size());
+    for (std::size_t i = 0; i < run["results"].size(); ++i) {
+        const auto& result = run["results"][i];
+        const auto& diagnostic = json["diagnostics"][i];
+        BOOST_TEST(rules[result["ruleIndex"].get<std::size_t>()]["id"] == result["ruleId"]);
+        BOOST_TEST(result["ruleId"] == diagnostic["code"]);
+        BOOST_TEST(result["level"] == diagnostic["severity"]);
+        const auto& region = result["locations"][0]["physicalLocation"]["region"];
+        BOOST_TEST(region["startLine"] == diagnostic["location"]["line"]);
+        BOOST_TEST(region["startColumn"] == diagnostic["location"]["column"]);
+        BOOST_TEST(region["endColumn"] == diagnostic["location"]["end_column"]);
+    }
+
+    const fs::path dir = fs::temp_directory_path() / "vigil sarif ü";
+    fs::create_directories(dir);
+    std::ofstream(dir / "größe #1.vigil") << "policy \"p\" {\n  rule r {\n    require 1 + \"x\" == 2\n  }\n}\n";
+    const auto absolute =
+        nlohmann::json::parse(run_vigil("check --format sarif '" + (dir / "größe #1.vigil").string() + "'").output);
+    BOOST_REQUIRE(absolute["runs"][0]["results"].size() == 1u);
+    const auto& location = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    BOOST_TEST(location["artifactLocation"]["uri"] ==
+               "file://" + fs::temp_directory_path().string() + "/vigil%20sarif%20%C3%BC/gr%C3%B6%C3%9Fe%20%231.vigil");
+    BOOST_TEST(location["region"]["snippet"]["text"] == "1 + \"x\"");
+    const auto relative = cli_test::run_shell("cd '" + dir.string() + "' && '" + std::string(VIGIL_BINARY) +
+                                              "' check --format sarif 'größe #1.vigil'");
+    BOOST_TEST(
+        nlohmann::json::parse(
+            relative.output)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "gr%C3%B6%C3%9Fe%20%231.vigil");
+    fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(check_missing_file_is_unreadable_input) {
     golden("check_missing_file", "check tests/golden/cli/no_such_file.vigil");
 }
