@@ -205,6 +205,14 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->add_option("--findings,-o", o.findings, "where the findings go (JSON Lines), or - for standard output")
         ->capture_default_str();
     cmd->add_option("--summary-json", o.summary_json, "also write the summary as JSON to this file");
+    cmd->add_option("--from", o.from,
+                    "report only records timed on or after this date or time (2026-01-01, 2026-01-01T09:00:00Z); "
+                    "earlier ones are still evaluated for their conversations")
+        ->check(date_validator());
+    cmd->add_option("--until", o.until,
+                    "report only records timed before this date or time; later ones are still evaluated, so that "
+                    "an obligation can be met after the period")
+        ->check(date_validator());
     cmd->add_option("--group-by", o.group_by,
                     "also count records and findings by the values of this record field (language, channel, "
                     "meta.tenant; repeat for several)")
@@ -239,6 +247,8 @@ CLI::App* add_replay_command(CLI::App& app, replay_command_options& o) {
     cmd->callback([&o] {
         if (const std::string why = refused_fail_on_kinds(o.fail_on); !why.empty())
             throw CLI::ValidationError("--fail-on", why);
+        if (!o.from.empty() && !o.until.empty() && *parse_effective_date(o.from) >= *parse_effective_date(o.until))
+            throw CLI::ValidationError("--until", "the period must end after it starts (--from " + o.from + ")");
     });
     return cmd;
 }
@@ -297,6 +307,8 @@ int run_replay(const replay_command_options& o) {
     options.profile = o.profile;
     options.hash_logs = !o.no_hash;
     options.progress = isatty(STDERR_FILENO) && logger->level() <= spdlog::level::info;
+    if (!o.from.empty()) options.audited.from = parse_effective_date(o.from);
+    if (!o.until.empty()) options.audited.until = parse_effective_date(o.until);
 
     replay::summary summary;
     const std::string findings_name = o.findings == "-" ? "standard output" : "`" + o.findings + "`";
@@ -350,6 +362,11 @@ int run_replay(const replay_command_options& o) {
     if (summary.decided > 0 && summary.outside_effect == summary.decided) {
         // Allowed without a finding, the records would pass for clean: as if nothing was evaluated.
         logger->error("no policy was in effect at the time of any record; nothing was judged");
+        return exit_bad_input;
+    }
+    if (summary.audited.bounded() && summary.decided == 0 && summary.before_period + summary.after_period > 0) {
+        // Logs of other months than the period given: a clean exit would pass for a clean period.
+        logger->error("no record of the logs is timed in the audited period; nothing was reported");
         return exit_bad_input;
     }
     if (summary.violations > 0 || !named.empty()) return exit_findings;

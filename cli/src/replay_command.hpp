@@ -28,6 +28,8 @@ struct replay_command_options {
     bool explain = false;               // each finding carries how its rule came out, and why
     bool profile = false;               // the summary says where the workers' time went
     bool no_hash = false;               // the summary names no SHA-256 of the logs
+    std::string from;                   // the audited period's first instant (empty: open), as `effective from`
+    std::string until;                  // ... and the instant after it
     std::string log_level = "info";
 };
 

@@ -29,6 +29,16 @@ inline CLI::Validator duration_or_zero() {
         "DURATION");
 }
 
+/// A date `2026-01-01` (its first instant, in UTC) or an RFC 3339 time, as a policy's `effective`
+/// period takes it.
+inline CLI::Validator date_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            return parse_effective_date(text) ? "" : "expected a date such as 2026-01-01 or 2026-01-01T09:00:00Z";
+        },
+        "DATE");
+}
+
 /// A size in bytes as server::parse_size reads it: 1048576, 512KiB, 1MiB.
 inline CLI::Validator size_validator() {
     return CLI::Validator(

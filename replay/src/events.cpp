@@ -95,6 +95,8 @@ void tally::merge(const tally& o) {
     for (const auto& [severity, n] : o.by_severity) by_severity[severity] += n;
     for (const auto& [key, r] : o.by_rule) add_rule_counts(by_rule[key], r);
     for (const auto& [id, error] : o.first_malformed) keep_smallest(first_malformed, id, error);
+    before_period += o.before_period;
+    after_period += o.after_period;
     outside += o.outside;
     for (const line_id id : o.first_outside) keep_smallest(first_outside, id, outside_shown);
     if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
@@ -140,8 +142,8 @@ void render_read_error(const std::string& file, std::uint64_t last, const std::s
 }
 
 event_renderer::event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields,
-                               const compiled_set* set)
-    : m_files(files), m_set(set) {
+                               const compiled_set* set, period audited)
+    : m_files(files), m_set(set), m_audited(audited) {
     for (const std::string& field : group_fields) {
         std::string& key = m_group_keys.emplace_back(m_group_keys.empty() ? ",\"groups\":{" : ",");
         append_json_string(key, field);
@@ -260,7 +262,12 @@ void event_renderer::findings(const decision& d, line_id line, const record_key*
     }
 }
 
-void event_renderer::count_groups(const conversation_event& e, const decision& verdict, tally& t) {
+int event_renderer::place_in_period(const conversation_event& e) const {
+    if (!m_audited.bounded() || e.record == nullptr || !e.record->has_time) return 0;
+    return m_audited.place_of(e.record->time_ms);
+}
+
+void event_renderer::count_groups(const conversation_event& e, const decision& verdict, bool reported, tally& t) {
     const bool decided = e.kind == event_kind::decided;
     // A record without a conversation id or a turn is a conversation of its own, closed right
     // after it is decided, whatever id it has: it must not count with an open conversation of
@@ -268,7 +275,7 @@ void event_renderer::count_groups(const conversation_event& e, const decision& v
     if (e.record == nullptr || !e.record->ordered()) {
         if (decided) m_alone.assign(t.groups.size(), {});
         if (m_alone.empty()) return;  // closing a conversation that decided nothing
-        add_cluster(verdict, decided, t.groups, m_alone);
+        if (reported) add_cluster(verdict, decided, t.groups, m_alone);
         if (!decided) {
             close_cluster(m_alone, t);
             m_alone.clear();
@@ -287,7 +294,7 @@ void event_renderer::count_groups(const conversation_event& e, const decision& v
             open = m_clusters.insert(std::move(node)).position;
         }
     }
-    add_cluster(verdict, decided, t.groups, open->second);
+    if (reported) add_cluster(verdict, decided, t.groups, open->second);
     if (!decided) {
         close_cluster(open->second, t);
         for (auto& values : open->second) values.clear();
@@ -397,22 +404,29 @@ void event_renderer::render(const conversation_event& e, rendered& lines, tally&
     };
     switch (e.kind) {
         case event_kind::decided: {
+            if (const int where = place_in_period(e); where != 0) {
+                ++(where < 0 ? t.before_period : t.after_period);
+                return;
+            }
             ++t.decided;
             ++t.decisions[static_cast<int>(e.verdict->kind)];
             if (!e.record->ordered()) ++t.alone;
             if (!e.record->has_time) ++t.untimed;
             count_outside(e, t);
-            if (!t.groups.empty()) count_groups(e, *e.verdict, t);
+            if (!t.groups.empty()) count_groups(e, *e.verdict, true, t);
             findings(*e.verdict, e.line, e.record, e.why, lines, t);
             return;
         }
         case event_kind::closed: {
-            // Findings about the whole conversation, on its last turn evaluated.
+            // Findings about the whole conversation, on its last turn evaluated, reported when
+            // that turn is.
             ++t.conversations;
             if (e.resumed) ++t.resumed;
+            const bool reported = place_in_period(e) == 0;
             // Closes the conversation's counts.
-            if (!t.groups.empty() && e.verdict) count_groups(e, *e.verdict, t);
-            if (e.verdict && e.last_turn_line != 0) findings(*e.verdict, e.last_turn_line, e.record, nullptr, lines, t);
+            if (!t.groups.empty() && e.verdict) count_groups(e, *e.verdict, reported, t);
+            if (reported && e.verdict && e.last_turn_line != 0)
+                findings(*e.verdict, e.last_turn_line, e.record, nullptr, lines, t);
             return;
         }
         case event_kind::malformed: {

@@ -339,6 +339,9 @@ public:
         s.resumed = total.resumed;
         s.alone = total.alone;
         s.untimed = total.untimed;
+        s.audited = m_opts.audited;
+        s.before_period = total.before_period;
+        s.after_period = total.after_period;
         s.outside_effect = total.outside;
         for (const line_id id : total.first_outside)
             s.first_outside.push_back({m_files[detail::file_of(id)], detail::line_of(id)});
@@ -620,7 +623,7 @@ private:
             tracker.profile(&m_profiles[w]);
             output_cost = &m_profiles[w].output;
         }
-        detail::event_renderer renderer(m_files, carried_fields(*m_set), m_set.get());
+        detail::event_renderer renderer(m_files, carried_fields(*m_set), m_set.get(), m_opts.audited);
         tally& counts = m_tallies[w];
         worker_output* out = nullptr;
         phase when = phase::feed;

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/replay.hpp"
@@ -193,6 +194,32 @@ void render_hashes(const summary& s, std::vector<summary_line>& out) {
     for (const auto& f : s.policy_files) out.push_back({false, "  " + f.sha256 + "  " + f.path});
 }
 
+// The records evaluated, in the audited period or not: what the rate of a replay counts.
+std::uint64_t evaluated(const summary& s) {
+    return s.decided + s.before_period + s.after_period;
+}
+
+// The bounds of the audited period as given (a bound left open is null), and the records read
+// outside it; null without a period.
+ordered period_json(const summary& s) {
+    if (!s.audited.bounded()) return nullptr;
+    const auto bound = [](const std::optional<std::int64_t>& ms) {
+        return ms ? ordered(format_rfc3339(*ms)) : ordered();
+    };
+    return {{"from", bound(s.audited.from)},
+            {"until", bound(s.audited.until)},
+            {"records_before", s.before_period},
+            {"records_after", s.after_period}};
+}
+
+// `from 2026-01-01T00:00:00Z until 2026-04-01T00:00:00Z`, either bound left out when open.
+std::string period_text(const period& p) {
+    std::string out;
+    if (p.from) out += "from " + format_rfc3339(*p.from);
+    if (p.until) out += std::string(out.empty() ? "" : " ") + "until " + format_rfc3339(*p.until);
+    return out;
+}
+
 ordered problems_json(const std::vector<problem>& list) {
     auto out = ordered::array();
     for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
@@ -228,7 +255,7 @@ ordered to_json(const summary& s) {
     j["unreadable"] = problems_json(s.unreadable);
     j["lines"] = s.lines;
     j["bytes"] = s.bytes;
-    j["records"] = s.decided + s.duplicates + s.out_of_order;
+    j["records"] = s.decided + s.before_period + s.after_period + s.duplicates + s.out_of_order;
     j["decided"] = s.decided;
     j["conversations"] = s.conversations;
     j["resumed_conversations"] = s.resumed;
@@ -237,6 +264,7 @@ ordered to_json(const summary& s) {
     j["records_without_timestamp"] = s.untimed;
     const auto time_json = [](const std::string& t) { return t.empty() ? ordered() : ordered(t); };
     j["log_time"] = {{"first", time_json(s.first_log_time)}, {"last", time_json(s.last_log_time)}};
+    j["audited_period"] = period_json(s);
     auto outside = ordered::array();
     for (const auto& p : s.first_outside) outside.push_back({{"file", p.file}, {"line", p.line}});
     j["records_outside_effective_periods"] = {{"count", s.outside_effect}, {"first", std::move(outside)}};
@@ -274,7 +302,7 @@ ordered to_json(const summary& s) {
     j["run"] = {{"vigil_version", s.vigil_version},
                 {"threads", s.threads},
                 {"elapsed_seconds", s.elapsed_seconds},
-                {"records_per_second", per_second(static_cast<double>(s.decided), s.elapsed_seconds)},
+                {"records_per_second", per_second(static_cast<double>(evaluated(s)), s.elapsed_seconds)},
                 {"megabytes_per_second", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)},
                 {"worker_cpu_seconds", s.worker_cpu_seconds},
                 {"reader_cpu_seconds", s.reader_cpu_seconds}};
@@ -286,22 +314,29 @@ ordered to_json(const summary& s) {
 
 std::vector<summary_line> render_text(const summary& s) {
     std::vector<summary_line> out;
-    out.push_back({false, "replayed " + plural(s.lines, "line", "lines") + " (" +
-                              format("%.1f", static_cast<double>(s.bytes) / 1e6) + " MB) from " +
-                              plural(s.files.size(), "file", "files") + " in " + format("%.2f", s.elapsed_seconds) +
-                              " s: " + format("%.0f", per_second(static_cast<double>(s.decided), s.elapsed_seconds)) +
-                              " records/s, " +
-                              format("%.1f", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)) +
-                              " MB/s, " + plural(s.threads, "thread", "threads")});
+    out.push_back(
+        {false, "replayed " + plural(s.lines, "line", "lines") + " (" +
+                    format("%.1f", static_cast<double>(s.bytes) / 1e6) + " MB) from " +
+                    plural(s.files.size(), "file", "files") + " in " + format("%.2f", s.elapsed_seconds) +
+                    " s: " + format("%.0f", per_second(static_cast<double>(evaluated(s)), s.elapsed_seconds)) +
+                    " records/s, " + format("%.1f", per_second(static_cast<double>(s.bytes) / 1e6, s.elapsed_seconds)) +
+                    " MB/s, " + plural(s.threads, "thread", "threads")});
     // Parts of conversations are worth naming only when the settings let them resume.
     const std::string resumed =
         s.tracking.resume_within_ms > 0 ? ", " + std::to_string(s.resumed) + " of them resumed after going idle" : "";
-    out.push_back({false, plural(s.decided, "record", "records") + " decided in " +
+    const std::string in = s.audited.bounded() ? " decided in the audited period, of " : " decided in ";
+    out.push_back({false, plural(s.decided, "record", "records") + in +
                               plural(s.conversations, "conversation", "conversations") + resumed + " (at most " +
                               std::to_string(s.peak_open) + " open at once); " + std::to_string(s.alone) +
                               " without conversation id or turn, " + std::to_string(s.untimed) + " without timestamp"});
     if (!s.first_log_time.empty())
         out.push_back({false, "log time: from " + s.first_log_time + " to " + s.last_log_time});
+    if (s.audited.bounded()) {
+        out.push_back({false, "audited period: " + period_text(s.audited) + "; " +
+                                  plural(s.before_period, "record", "records") + " before it and " +
+                                  std::to_string(s.after_period) +
+                                  " after it were evaluated for their conversations and not reported"});
+    }
     out.push_back({false, "decisions: " + std::to_string(s.decisions[0]) + " allow, " + std::to_string(s.decisions[1]) +
                               " allow_with_remedies, " + std::to_string(s.decisions[2]) + " deny"});
     std::string findings = "findings: " + plural(s.violations, "violation", "violations") + ", " +

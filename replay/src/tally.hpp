@@ -102,6 +102,7 @@ struct alignas(64) tally {
     std::map<std::string, std::uint64_t> by_severity;
     std::map<std::tuple<std::string, std::string, std::string>, rule_tally> by_rule;  // policy, version, rule
     std::vector<std::pair<line_id, std::string>> first_malformed;  // the smallest ids, sorted
+    std::uint64_t before_period = 0, after_period = 0;             // records outside the audited period
     std::uint64_t outside = 0;           // records timed when no policy of the set is in effect ...
     std::vector<line_id> first_outside;  // ... the smallest ids, sorted
     // Per carried field of the compiled set: by value, as JSON text.
@@ -147,8 +148,10 @@ public:
     /// line gives under `groups`, so that an auditor can pick out the findings of one value.
     /// `set`, when given: the policies the records are judged by, so that the records timed when
     /// none of them is in effect are counted (tally::outside).
+    /// `audited`: the records timed outside it are counted apart, and neither their decisions nor
+    /// their findings are (options::audited).
     explicit event_renderer(const std::vector<std::string>& files, const std::vector<std::string>& group_fields = {},
-                            const compiled_set* set = nullptr);
+                            const compiled_set* set = nullptr, period audited = {});
 
     /// Appends the lines `e` stands for to `out` (nothing for most decisions) and counts it.
     void render(const conversation_event& e, rendered& out, tally& t);
@@ -169,7 +172,10 @@ private:
     /// `why`, when the replay explains: every rule's explanation, in rule order.
     void findings(const decision& d, line_id line, const record_key* key, const std::vector<rule_explanation>* why,
                   rendered& out, tally& t);
-    void count_groups(const conversation_event& e, const decision& verdict, tally& t);
+    /// Where the record of `e` stands against the audited period: -1 before, 0 in it or not
+    /// placed (no usable timestamp), 1 after.
+    [[nodiscard]] int place_in_period(const conversation_event& e) const;
+    void count_groups(const conversation_event& e, const decision& verdict, bool reported, tally& t);
     void count_outside(const conversation_event& e, tally& t) const;
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
     void add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open);
@@ -181,6 +187,7 @@ private:
 
     const std::vector<std::string>& m_files;
     const compiled_set* m_set;
+    period m_audited;
     std::vector<rule_entry> m_rules;  // by finding::rule_index
     std::string m_outcomes[2];        // by outcome: ,"outcome":..,"message":
     std::string m_decisions[3];       // by decision_kind: ,"decision":..

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
 #include "vigil/markup.hpp"
 #include "vigil/report.hpp"
@@ -162,6 +163,7 @@ private:
         if (!m_s.first_log_time.empty())
             m_out += " The logs run from " + esc(m_s.first_log_time) + " to " + esc(m_s.last_log_time) +
                      " (the records' timestamps).";
+        if (m_s.audited.bounded()) m_out += " " + audited_period_text();
         m_out += "</p>\n<p class=\"note\">Made by <code>vigil report</code> from the summary " +
                  code(m_in.summary_path) + " (SHA-256 " + code(m_in.summary_sha256) + ") and the findings file " +
                  code(m_in.findings_path) + " (SHA-256 " + code(m_f.sha256) + ", " +
@@ -187,6 +189,21 @@ private:
             "<li><a href=\"#examples\">Examples of each rule's findings</a></li>"
             "<li><a href=\"#reasons\">Why rules were undetermined</a></li><li><a href=\"#log\">The logs' "
             "problems</a></li><li><a href=\"#groups\">Comparisons</a></li></ol></nav>\n";
+    }
+
+    // What the counts cover when the replay audited a period: its records, with the others read
+    // for their conversations' sake.
+    std::string audited_period_text() const {
+        std::string bounds;
+        if (m_s.audited.from) bounds += "from " + esc(format_rfc3339(*m_s.audited.from));
+        if (m_s.audited.until)
+            bounds += (bounds.empty() ? "" : " ") + ("until " + esc(format_rfc3339(*m_s.audited.until)));
+        return "<strong>The audited period runs " + bounds +
+               "</strong>: every count and finding is of the records timed in it (and of those without a usable "
+               "timestamp). " +
+               plural(m_s.before_period, "record", "records") + " before it and " + num(m_s.after_period) +
+               " after it were evaluated so that conversations crossing its bounds are judged with all their turns, "
+               "and are not reported.";
     }
 
     std::string log_hash(const replay::file_tally& f) const {

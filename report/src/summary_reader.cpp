@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
 #include "vigil/report.hpp"
 
@@ -61,6 +62,13 @@ public:
         if (it != m_value.end() && it->is_null()) return 0;
         return member(key, json::value_t::number_float, "a number").get<double>();
     }
+    /// Whether `key` is an object; false when it is absent or null, an error when it is another value.
+    [[nodiscard]] bool has_object(const std::string& key) const {
+        const auto it = m_value.find(key);
+        if (it == m_value.end() || it->is_null()) return false;
+        (void)member(key, json::value_t::object, "an object or null");
+        return true;
+    }
     [[nodiscard]] object_reader object(const std::string& key) const {
         return {member(key, json::value_t::object, "an object"), path_of(key)};
     }
@@ -111,6 +119,24 @@ void read_files(const object_reader& root, replay::summary& s) {
     s.policy_hash = root.text("policy_hash");
 }
 
+// `audited_period`: null, or absent in a summary written before replay had --from and --until.
+void read_audited_period(const object_reader& root, replay::summary& s) {
+    if (!root.has_object("audited_period")) return;
+    const object_reader period = root.object("audited_period");
+    const auto bound = [&](const std::string& key) -> std::optional<std::int64_t> {
+        const std::string text = period.text_or_null(key);
+        if (text.empty()) return std::nullopt;
+        const auto ms = parse_rfc3339(text);
+        if (!ms) throw bad_member("member `" + period.path() + "." + key + "` is `" + text + "`, not an RFC 3339 time");
+        return ms;
+    };
+    s.audited.from = bound("from");
+    s.audited.until = bound("until");
+    if (!s.audited.bounded()) throw bad_member("member `" + period.path() + "` has neither `from` nor `until`");
+    s.before_period = period.count("records_before");
+    s.after_period = period.count("records_after");
+}
+
 void read_counts(const object_reader& root, replay::summary& s) {
     s.lines = root.count("lines");
     s.bytes = root.count("bytes");
@@ -123,6 +149,7 @@ void read_counts(const object_reader& root, replay::summary& s) {
     const object_reader log_time = root.object("log_time");
     s.first_log_time = log_time.text_or_null("first");
     s.last_log_time = log_time.text_or_null("last");
+    read_audited_period(root, s);
     const object_reader outside = root.object("records_outside_effective_periods");
     s.outside_effect = outside.count("count");
     outside.each("first", [&](const object_reader& p) {

@@ -915,12 +915,43 @@ BOOST_AUTO_TEST_CASE(replay_fails_on_the_kinds_named) {
              {"--fail-on gapp --fail-on undetermind,gap,dupe --fail-on gapp",
               "--fail-on: `gapp` (did you mean `gap`?), `undetermind` (did you mean `undetermined`?) and `dupe` are "
               "not kinds it takes " +
-                  kinds + "\n"}}) {
+                  kinds + "\n"},
+             {"--from 2026-02-31", "--from: expected a date such as 2026-01-01 or 2026-01-01T09:00:00Z\n"},
+             {"--from 2026-02-01 --until 2026-01-01",
+              "--until: the period must end after it starts (--from 2026-02-01)\n"}}) {
         const auto r = replay("clean", option);
         BOOST_TEST(r.status == 2, option);
         BOOST_TEST(r.output.find(message) != std::string::npos, option << ": " << r.output);
         BOOST_TEST(r.output.find("records decided") == std::string::npos, r.output);
     }
+}
+
+// A period the logs have no record of is bad input, as logs of other months than the policies':
+// a clean exit would pass for a clean period. A record without a timestamp is reported in any
+// period, as it cannot be placed.
+BOOST_AUTO_TEST_CASE(replay_of_a_period_the_logs_do_not_reach_exits_2) {
+    const fs::path dir = fs::temp_directory_path() / "vigil-replay-period";
+    fs::create_directories(dir);
+    const std::string log = (dir / "log.jsonl").string();
+    std::ofstream(log)
+        << R"({"conversation_id":"c","turn":1,"timestamp":"2026-01-05T10:00:00Z","speaker":"user","text":"hi"})"
+        << "\n";
+    const auto run = [&](const std::string& period) {
+        return run_vigil("replay --policy policies/ '" + log + "' -o /dev/null " + period);
+    };
+    const auto later = run("--from 2026-02-01");
+    BOOST_TEST(later.status == 2, later.output);
+    BOOST_TEST(
+        later.output.find("vigil: no record of the logs is timed in the audited period; nothing was reported\n") !=
+            std::string::npos,
+        later.output);
+    BOOST_TEST(later.output.find("0 records before it and 1 after it") == std::string::npos, later.output);
+    BOOST_TEST(later.output.find("1 record before it and 0 after it") != std::string::npos, later.output);
+    BOOST_TEST(run("--until 2026-01-05T10:00:01Z").status == 0);
+    std::ofstream(log, std::ios::app) << R"({"conversation_id":"d","turn":1,"speaker":"user","text":"hi"})"
+                                      << "\n";
+    BOOST_TEST(run("--from 2026-02-01").status == 0);
+    fs::remove_all(dir);
 }
 
 // docs/auditors-guide.md shows what replay prints for a generated log, and the same log replayed
@@ -1005,6 +1036,24 @@ BOOST_AUTO_TEST_CASE(the_auditors_guide_shows_what_replay_prints) {
         BOOST_TEST(grouped.output.find(shown_groups[i] + "\n") != std::string::npos,
                    "the guide shows `" << shown_groups[i] << "`; replay printed\n"
                                        << grouped.output);
+    }
+
+    // The audited period: every line it shows after the timing, and its exit status.
+    const std::size_t period_at = guide.find(
+        "$ vigil replay --policy policies/ logs/2026-01.jsonl.gz --findings "
+        "findings.jsonl --from 2026-01-05T10:00:00Z");
+    BOOST_REQUIRE(period_at != std::string::npos);
+    const auto period =
+        run_vigil("replay --policy policies/ '" + log + "' --findings '" + (dir / "period.jsonl").string() +
+                  "' --from 2026-01-05T10:00:00Z --until 2026-01-05T12:00:00Z");
+    BOOST_TEST(period.status == 2, period.output);  // the malformed line, wherever it is
+    const auto shown_period = block_lines_from(guide, period_at);
+    BOOST_REQUIRE(shown_period.size() > 4u);
+    for (std::size_t i = 2; i < shown_period.size(); ++i) {
+        if (shown_period[i] == "...") continue;
+        BOOST_TEST(replace_path(period.output).find(shown_period[i] + "\n") != std::string::npos,
+                   "the guide shows `" << shown_period[i] << "`; replay printed\n"
+                                       << period.output);
     }
 
     // The two idle times, each as "N conversations (...); turn order".

@@ -9,6 +9,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 
 #include "helpers.hpp"
 #include "support/golden.hpp"
+#include "vigil/calendar.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/replay.hpp"
 #include "vigil/sha256.hpp"
@@ -896,6 +898,130 @@ BOOST_AUTO_TEST_CASE(records_outside_every_effective_period_are_counted) {
                                             "policy \"q\" {\n  rule r {\n    forbid text == \"never said\"\n  }\n}\n"));
     BOOST_TEST(always.summary.outside_effect == 0u);
     BOOST_TEST(vigil::replay::to_json(always.summary)["records_outside_effective_periods"]["first"].empty());
+}
+
+// An audited period (--from, --until) reports the records timed in it, each judged with its whole
+// conversation: what came before the period (a disclosure, a distress) counts, an obligation opened
+// in it can be met after it, and a violation on a turn after it is not reported.
+BOOST_AUTO_TEST_CASE(an_audited_period_reports_its_records_judged_with_their_whole_conversations) {
+    const auto set = compile_text(R"(
+policy "p" {
+  rule disclosed_first {
+    when first(speaker == "ai")
+    require ai.disclosed == true
+  }
+  rule no_sale_after_distress {
+    when speaker == "ai" and (any a in actions: a.type == "offer")
+    forbid earlier(signals.distress >= 0.7)
+  }
+  rule handoff_when_asked {
+    when speaker == "user" and text == "human please"
+    then within 1 turns where speaker == "ai" require handoff.offered == true
+  }
+}
+)");
+    const auto record = [](const std::string& id, int turn, const std::string& time, const std::string& rest) {
+        return R"({"conversation_id":")" + id + R"(","turn":)" + std::to_string(turn) + R"(,"timestamp":"2026-03-01T)" +
+               time + R"(Z",)" + rest + "}";
+    };
+    const std::vector<std::string> lines = {
+        // Disclosed before the period: its later AI turns are not its first.
+        record("a", 1, "09:50:00", R"("speaker":"ai","text":"I am an AI","ai":{"disclosed":true})"),
+        // Distress before the period, an offer in it: a violation, found only with the turn before.
+        record("b", 1, "09:55:00", R"("speaker":"user","text":"x","signals":{"distress":0.9})"),
+        record("a", 2, "10:01:00", R"("speaker":"user","text":"thanks")"),
+        record("a", 3, "10:02:00", R"("speaker":"ai","text":"welcome","ai":{"disclosed":false},"actions":[])"),
+        record("b", 2, "10:03:00",
+               R"("speaker":"ai","text":"buy","ai":{"disclosed":true},"actions":[{"type":"offer"}])"),
+        // An obligation opened in the period and met after it: nothing to report.
+        record("c", 1, "10:58:00", R"("speaker":"user","text":"human please")"),
+        // One opened in the period and broken after it: the violation is on a turn after it.
+        record("d", 1, "10:59:00", R"("speaker":"user","text":"human please")"),
+        record("c", 2, "11:01:00", R"("speaker":"ai","text":"here is a human","handoff":{"offered":true})"),
+        record("d", 2, "11:02:00", R"("speaker":"ai","text":"no","handoff":{"offered":false})"),
+        // Undisclosed first AI turn after the period: not reported.
+        record("e", 1, "11:30:00", R"("speaker":"ai","text":"hi","ai":{"disclosed":false})"),
+    };
+    const fs::path dir = scratch_dir("period");
+    const std::string log = (dir / "period.jsonl").string();
+    {
+        std::ofstream out(log);
+        for (const auto& line : lines) out << line << "\n";
+    }
+    const auto audit = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> until, std::size_t threads) {
+        vigil::replay::options opts;
+        opts.logs = {log};
+        opts.threads = threads;
+        opts.audited = {from, until};
+        replayed r;
+        r.summary = vigil::replay::run(set, opts, [&](std::string_view chunk) { r.findings.append(chunk); });
+        return r;
+    };
+    const auto at = [](const char* time) { return *vigil::parse_rfc3339(std::string("2026-03-01T") + time + "Z"); };
+    const auto r = audit(at("10:00:00"), at("11:00:00"), 2);
+    std::vector<std::string> found;
+    for (const auto& line : parse_lines(r.findings))
+        found.push_back(line["conversation_id"].get<std::string>() + "/" + line["rule"].get<std::string>());
+    BOOST_TEST(found == (std::vector<std::string>{"b/no_sale_after_distress"}), boost::test_tools::per_element());
+    BOOST_TEST(r.summary.decided == 5u);  // a2, a3, b2, c1, d1
+    BOOST_TEST(r.summary.before_period == 2u);
+    BOOST_TEST(r.summary.after_period == 3u);
+    BOOST_TEST(r.summary.violations == 1u);
+    BOOST_TEST(r.summary.conversations == 5u);  // the log's, read whole
+    const json j = vigil::replay::to_json(r.summary);
+    BOOST_TEST(j["audited_period"] == (json{{"from", "2026-03-01T10:00:00Z"},
+                                            {"until", "2026-03-01T11:00:00Z"},
+                                            {"records_before", 2},
+                                            {"records_after", 3}}));
+    BOOST_TEST(j["records"] == 10);
+    BOOST_TEST(outcome_of(audit(at("10:00:00"), at("11:00:00"), 1)) == outcome_of(r));
+
+    // The same records in a log of their own are misjudged: the disclosure and the distress are
+    // not in it, and c's handoff is not either.
+    const std::string alone = (dir / "alone.jsonl").string();
+    {
+        std::ofstream out(alone);
+        for (std::size_t i : {2, 3, 4, 5, 6}) out << lines[i] << "\n";
+    }
+    vigil::replay::options only;
+    only.logs = {alone};
+    std::string cut;
+    (void)vigil::replay::run(set, only, [&](std::string_view chunk) { cut.append(chunk); });
+    BOOST_TEST(cut.find("\"a\",\"turn\":3") != std::string::npos, cut);
+
+    // Open bounds, and no bound: every record reported.
+    BOOST_TEST(audit(at("11:00:00"), std::nullopt, 2).summary.decided == 3u);
+    BOOST_TEST(audit(std::nullopt, at("10:00:00"), 2).summary.after_period == 8u);
+    BOOST_TEST(vigil::replay::to_json(audit(std::nullopt, std::nullopt, 2).summary)["audited_period"].is_null());
+    fs::remove_all(dir);
+}
+
+// On a generated log: the findings of a period are those of the whole replay whose record is timed
+// in it, with every event line; whatever the number of threads.
+BOOST_AUTO_TEST_CASE(an_audited_period_keeps_the_findings_timed_in_it) {
+    const auto whole = replay({the_log().plain}, 2);
+    const std::string from = "2026-01-05T09:00:00Z", until = "2026-01-05T10:00:00Z";
+    std::string expected;
+    std::istringstream in(whole.findings);
+    for (std::string line; std::getline(in, line);) {
+        const json j = json::parse(line);
+        const bool timed = j.contains("timestamp") && j["timestamp"].is_string() &&
+                           vigil::parse_rfc3339(j["timestamp"].get<std::string>());
+        const std::string time = timed ? j["timestamp"].get<std::string>() : "";
+        if (j.contains("event") || !timed || (from <= time && time < until)) expected += line + "\n";
+    }
+    for (const std::size_t threads : {1, 3}) {
+        vigil::replay::options opts;
+        opts.logs = {the_log().plain};
+        opts.threads = threads;
+        opts.audited = {vigil::parse_rfc3339(from), vigil::parse_rfc3339(until)};
+        std::string findings;
+        const auto s = vigil::replay::run(policies(), opts, [&](std::string_view chunk) { findings.append(chunk); });
+        BOOST_TEST(findings == expected);
+        BOOST_TEST(s.before_period > 0u);
+        BOOST_TEST(s.after_period > 0u);
+        BOOST_TEST(s.decided + s.before_period + s.after_period == whole.summary.decided);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(lines_over_the_limit_are_malformed_and_not_kept) {

@@ -304,8 +304,39 @@ BOOST_AUTO_TEST_CASE(a_bad_summary_member_is_an_error_naming_it) {
                "member `findings.by_rule[0].severity` is `dire`, not a severity");
     BOOST_TEST(summary_error(edited(r, [](j& s) { s["findings"]["by_outcome"]["violation"] = 6; })) ==
                "the rules of `findings.by_rule` count 5 violations and 9 undetermined, `findings.by_outcome` 6 and 9");
+    BOOST_TEST(summary_error(edited(r, [](j& s) {
+                   s["audited_period"] = {{"from", "2026-13-01"}};
+               })) == "member `audited_period.from` is `2026-13-01`, not an RFC 3339 time");
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["audited_period"] = 3; })) ==
+               "member `audited_period` is number, not an object or null");
+    BOOST_TEST(summary_error(edited(r, [](j& s) {
+                   s["audited_period"] = {{"from", nullptr}, {"until", nullptr}};
+               })) == "member `audited_period` has neither `from` nor `until`");
     BOOST_TEST(summary_error("[]") == "the summary is not an object");
     BOOST_TEST(summary_error("{\"files\": [").rfind("not valid JSON: ", 0) == 0u);
+}
+
+// A replay of an audited period says so at the top of its report, with the records read for the
+// conversations' sake; a summary written before replay had periods (no `audited_period`) reads
+// as one without.
+BOOST_AUTO_TEST_CASE(the_report_names_the_audited_period) {
+    const auto r = replay_fixture("period");
+    using j = nlohmann::ordered_json;
+    const auto with_period = edited(r, [](j& s) {
+        s["audited_period"] = {
+            {"from", "2026-01-05T09:00:00Z"}, {"until", nullptr}, {"records_before", 4}, {"records_after", 0}};
+    });
+    const auto read = report::read_summary(with_period, "summary.json");
+    BOOST_REQUIRE(!read.error);
+    BOOST_TEST(read.summary.before_period == 4u);
+    const std::string html =
+        report::render_html(read.summary, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl"}, {});
+    BOOST_TEST(html.find("<strong>The audited period runs from 2026-01-05T09:00:00Z</strong>") != std::string::npos);
+    BOOST_TEST(html.find("4 records before it and 0 after it were evaluated") != std::string::npos);
+    BOOST_TEST(html_of(r).find("audited period") == std::string::npos);
+    const auto older = report::read_summary(edited(r, [](j& s) { s.erase("audited_period"); }), "summary.json");
+    BOOST_TEST(!older.error);
+    BOOST_TEST(!older.summary.audited.bounded());
 }
 
 // docs/examples/report.html, the report the guide points to, is that of a replay of a generated

@@ -34,6 +34,21 @@
 
 namespace vigil::replay {
 
+/// A period of log time, in milliseconds since the epoch: from `from` (inclusive) until `until`
+/// (exclusive), either bound open when absent, as a policy's `effective` period.
+struct period {
+    std::optional<std::int64_t> from;
+    std::optional<std::int64_t> until;
+
+    [[nodiscard]] bool bounded() const { return from || until; }
+    /// -1 before the period, 0 in it, 1 after it.
+    [[nodiscard]] int place_of(std::int64_t time_ms) const {
+        if (from && time_ms < *from) return -1;
+        if (until && time_ms >= *until) return 1;
+        return 0;
+    }
+};
+
 /// What to replay and how.
 struct options {
     /// Log files, read in this order as one stream; each plain or gzip-compressed (detected from
@@ -73,6 +88,14 @@ struct options {
     /// Draws a progress bar with rate and ETA on standard error (the caller checks it is a
     /// terminal).
     bool progress = false;
+    /// The audited period, when given: only the records timed in it are reported (decisions,
+    /// findings and their counts), a conversation's closing findings when its last turn evaluated
+    /// is. Every record is still read and evaluated, in its conversation, so that a conversation
+    /// that began before the period is judged with its earlier turns (its first AI turn, its
+    /// distress before) and an obligation opened in the period can be met after it. A record
+    /// without a usable timestamp cannot be placed, and is reported. Lines that are not records
+    /// and turn-order events are reported whenever they are in the logs.
+    period audited;
 };
 
 /// Receives the findings file in chunks, in order. May throw (a write error); the replay then
@@ -158,7 +181,7 @@ struct summary {
     std::vector<problem> unreadable;  // files that could not be opened or read to the end
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t decided = 0;             // records evaluated
+    std::uint64_t decided = 0;             // records evaluated and reported (in the audited period)
     std::uint64_t malformed = 0;           // lines refused (not a JSON object, or not valid JSON)
     std::uint64_t without_record = 0;      // with record_member: event lines that carry no record
     std::uint64_t blank_lines = 0;         // empty or only whitespace (is_blank_line): no record
@@ -182,6 +205,11 @@ struct summary {
     /// (logs of months the policies do not cover). The first 10 of them, in log order.
     std::uint64_t outside_effect = 0;
     std::vector<place> first_outside;
+    /// options::audited, and the records read before and after it: evaluated for their
+    /// conversations' sake, and not reported (not counted in `decided` nor below).
+    period audited;
+    std::uint64_t before_period = 0;
+    std::uint64_t after_period = 0;
     std::uint64_t decisions[3] = {0, 0, 0};  // by decision_kind
     std::uint64_t violations = 0;
     std::uint64_t undetermined = 0;
