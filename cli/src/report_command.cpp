@@ -32,7 +32,8 @@ std::string problem_text(const report::problem& p) {
 // Why the report would destroy one of its inputs, or not be written at all; empty when it can be
 // written. Checked before the findings are read: they may take minutes.
 std::string cannot_write_report(const report_command_options& o) {
-    for (const std::string* input : {&o.summary, &o.findings}) {
+    for (const std::string* input : {&o.summary, &o.findings, &o.baseline}) {
+        if (input->empty()) continue;
         if (same_file(o.output, *input))
             return "`" + o.output + "` is both an input of the report and its output: writing it would destroy it";
     }
@@ -59,6 +60,9 @@ CLI::App* add_report_command(CLI::App& app, report_command_options& o) {
                     "the findings file the replay wrote (plain or .gz), or - for standard input")
         ->required();
     cmd->add_option("--output,-o", o.output, "where the HTML goes, or - for standard output")->capture_default_str();
+    cmd->add_option("--baseline", o.baseline,
+                    "another replay's summary JSON to compare each rule's rates with: the same logs under other "
+                    "policies, or another period under the same ones");
     cmd->add_option("--examples", o.examples, "findings shown for each rule and outcome, and events of each kind")
         ->check(whole_number())
         ->capture_default_str();
@@ -68,35 +72,55 @@ CLI::App* add_report_command(CLI::App& app, report_command_options& o) {
     return cmd;
 }
 
+namespace {
+
+// Reads the summary JSON at `path` into `out`, and its SHA-256 into `sha256`; false, having said why,
+// when it cannot be read or is not a summary.
+bool read_summary_file(const std::string& path, replay::summary& out, std::string& sha256_hex) {
+    std::string why;
+    const std::optional<std::string> text = read_whole_file(path, why);
+    if (!text) {
+        say_error("cannot read `" + path + "`: " + why);
+        return false;
+    }
+    report::summary_result read = report::read_summary(*text, path);
+    if (read.error) {
+        say_error(problem_text(*read.error) + "; no report was written");
+        return false;
+    }
+    out = std::move(read.summary);
+    sha256 digest;
+    digest.update(*text);
+    sha256_hex = digest.hex();
+    return true;
+}
+
+}  // namespace
+
 int run_report(const report_command_options& o) {
     if (const std::string why = cannot_write_report(o); !why.empty()) {
         say_error(why + "; no report was written");
         return exit_bad_input;
     }
-    std::string why;
-    const std::optional<std::string> read = read_whole_file(o.summary, why);
-    if (!read) {
-        say_error("cannot read `" + o.summary + "`: " + why);
-        return exit_bad_input;
-    }
-    const std::string& text = *read;
-    const report::summary_result summary = report::read_summary(text, o.summary);
-    if (summary.error) {
-        say_error(problem_text(*summary.error) + "; no report was written");
-        return exit_bad_input;
+    replay::summary summary;
+    std::string summary_sha256;
+    if (!read_summary_file(o.summary, summary, summary_sha256)) return exit_bad_input;
+    std::optional<report::baseline> baseline;
+    if (!o.baseline.empty()) {
+        baseline.emplace();
+        baseline->path = o.baseline;
+        if (!read_summary_file(o.baseline, baseline->summary, baseline->sha256)) return exit_bad_input;
     }
     report::options options;
     options.examples = o.examples;
     options.reasons = o.reasons;
-    const report::findings_result findings = report::read_findings(o.findings, summary.summary, options);
+    const report::findings_result findings = report::read_findings(o.findings, summary, options);
     if (findings.error) {
         say_error(problem_text(*findings.error) + "; no report was written");
         return exit_bad_input;
     }
-    sha256 digest;
-    digest.update(text);
-    const std::string html =
-        report::render_html(summary.summary, findings.tally, {o.summary, digest.hex(), o.findings}, options);
+    const std::string html = report::render_html(
+        summary, findings.tally, {o.summary, summary_sha256, o.findings, baseline ? &*baseline : nullptr}, options);
     if (!write_report(o.output, html)) {
         say_error("cannot write " + (o.output == "-" ? std::string("standard output") : "`" + o.output + "`") + ": " +
                   std::strerror(errno ? errno : EIO));

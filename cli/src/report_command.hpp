@@ -15,6 +15,7 @@ struct report_command_options {
     std::string summary;   // --summary-json of the replay
     std::string findings;  // --findings of the replay, or - for standard input
     std::string output = "-";
+    std::string baseline;  // another replay's summary to compare the rules' rates with (empty: none)
     std::size_t examples = 5;
     std::size_t reasons = 20;
 };

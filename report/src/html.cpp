@@ -308,6 +308,99 @@ private:
                      number_cell(num(r.violations + r.undetermined)) + "</tr>\n";
         }
         m_out += table_end;
+        if (m_in.compared_with != nullptr) write_baseline_comparison(*m_in.compared_with);
+    }
+
+    // One rule's findings per 1,000 records decided, in this replay and in the baseline, its versions
+    // together: a policy's versions may differ between two periods.
+    struct rule_rates {
+        std::string name;  // policy/rule
+        std::string severity;
+        std::uint64_t counts[2][2] = {{0, 0}, {0, 0}};  // [this, baseline][violations, undetermined]
+    };
+
+    static std::map<std::string, rule_rates> rates_by_rule(const replay::summary& now, const replay::summary& before) {
+        std::map<std::string, rule_rates> out;
+        const replay::summary* sides[2] = {&now, &before};
+        for (int side = 0; side < 2; ++side) {
+            for (const auto& r : sides[side]->by_rule) {
+                rule_rates& entry = out[r.policy + "/" + r.rule];
+                entry.name = r.policy + "/" + r.rule;
+                if (entry.severity.empty()) entry.severity = r.severity;
+                entry.counts[side][0] += r.violations;
+                entry.counts[side][1] += r.undetermined;
+            }
+        }
+        return out;
+    }
+
+    // `+1.25` or `−0.50` per 1,000 records; a dash where a side decided nothing.
+    static std::string rate_change(double now, double before, bool known) {
+        if (!known) return "–";
+        const std::string magnitude = fixed(std::abs(now - before), 2);
+        if (magnitude == "0.00") return magnitude;
+        return (now < before ? "−" : "+") + magnitude;
+    }
+
+    // What the baseline is: the same logs or others, the same policies or others, so that a reader
+    // knows whether the comparison shows a change of the policies or of what happened.
+    std::string baseline_intro(const baseline& b) const {
+        const replay::summary& base = b.summary;
+        const auto hashes = [](const replay::summary& s) {
+            std::vector<std::string> out;
+            for (const auto& f : s.files) out.push_back(f.sha256);
+            return out;
+        };
+        const bool same_logs =
+            hashes(base) == hashes(m_s) && std::none_of(m_s.files.begin(), m_s.files.end(),
+                                                        [](const replay::file_tally& f) { return f.sha256.empty(); });
+        const bool same_policies = base.policy_hash == m_s.policy_hash;
+        std::string out = "<p>The baseline is " + code(b.path) + " (SHA-256 " + code(b.sha256) +
+                          "), the summary of a replay of " + plural(base.decided, "record", "records") + " decided";
+        if (!base.first_log_time.empty())
+            out += ", logs from " + esc(base.first_log_time) + " to " + esc(base.last_log_time);
+        out += ": <strong>" + std::string(same_logs ? "the same logs" : "other logs") +
+               "</strong>, judged by <strong>" + (same_policies ? "the same policies" : "other policies") +
+               "</strong> (policy hash " + code(base.policy_hash) + ").";
+        if (same_logs && !same_policies) out += " The differences are what the change of the policies changes.";
+        if (!same_logs && same_policies) out += " The differences are what changed in the conversations.";
+        return out + "</p>\n";
+    }
+
+    void write_baseline_comparison(const baseline& b) {
+        const replay::summary& base = b.summary;
+        m_out += "<h3 id=\"baseline\">Compared with the baseline</h3>\n" + baseline_intro(b);
+        const std::map<std::string, rule_rates> rates = rates_by_rule(m_s, base);
+        const std::uint64_t decided[2] = {m_s.decided, base.decided};
+        const auto per1000 = [&](const rule_rates& r, int side, int outcome) {
+            return decided[side] == 0
+                       ? 0.0
+                       : 1000.0 * static_cast<double>(r.counts[side][outcome]) / static_cast<double>(decided[side]);
+        };
+        const auto shown = [&](const rule_rates& r, int side, int outcome) {
+            return decided[side] == 0 ? std::string("–") : fixed(per1000(r, side, outcome), 2);
+        };
+        std::vector<const rule_rates*> order;
+        for (const auto& [name, r] : rates) order.push_back(&r);
+        // The largest change of the violation rate first.
+        std::stable_sort(order.begin(), order.end(), [&](const rule_rates* x, const rule_rates* y) {
+            return std::abs(per1000(*x, 0, 0) - per1000(*x, 1, 0)) > std::abs(per1000(*y, 0, 0) - per1000(*y, 1, 0));
+        });
+        const bool known = decided[0] > 0 && decided[1] > 0;
+        m_out +=
+            "<p class=\"note\">Findings per 1,000 records decided, here and in the baseline, the largest change of "
+            "the violation rate first; a policy's versions counted together. Rates of a few findings move by "
+            "chance: read them with the counts above.</p>\n" +
+            table_head(
+                {"Severity", "Rule", "#Violations", "#Baseline", "#Change", "#Undetermined", "#Baseline", "#Change"});
+        for (const rule_rates* r : order) {
+            m_out += "<tr>" + cell(severity_span(r->severity)) + cell(code(r->name)) + number_cell(shown(*r, 0, 0)) +
+                     number_cell(shown(*r, 1, 0)) +
+                     number_cell(rate_change(per1000(*r, 0, 0), per1000(*r, 1, 0), known)) +
+                     number_cell(shown(*r, 0, 1)) + number_cell(shown(*r, 1, 1)) +
+                     number_cell(rate_change(per1000(*r, 0, 1), per1000(*r, 1, 1), known)) + "</tr>\n";
+        }
+        m_out += table_end;
     }
 
     static std::string why_undetermined(const example& e) {

@@ -1104,6 +1104,12 @@ void replay_for_a_report(const fs::path& dir) {
         run_vigil("replay --policy policies/ '" + log + "' --findings '" + (dir / "findings.jsonl").string() +
                   "' --summary-json '" + (dir / "summary.json").string() + "' --group-by language --log-level off");
     BOOST_REQUIRE_MESSAGE(r.status == 2, r.output);  // malformed lines
+    // Another period's summary, for --baseline.
+    const std::string earlier = (dir / "earlier.jsonl").string();
+    BOOST_REQUIRE(run_vigil("generate -n 2000 --seed 8 -o '" + earlier + "'").status == 0);
+    const auto base = run_vigil("replay --policy policies/ '" + earlier + "' --findings /dev/null --summary-json '" +
+                                (dir / "last-quarter.json").string() + "' --log-level off");
+    BOOST_REQUIRE_MESSAGE(base.status <= 1, base.output);
 }
 
 // `vigil report ARGS` run in `dir`, where the replay's outputs are.
@@ -1225,6 +1231,19 @@ BOOST_AUTO_TEST_CASE(report_refuses_inputs_it_cannot_use) {
     r = report_in(dir, "--summary bad.json --findings findings.jsonl -o out.html");
     BOOST_TEST(r.status == 2);
     BOOST_TEST(r.output == "vigil: bad.json: member `findings.by_rule` is missing; no report was written\n", r.output);
+    BOOST_TEST(!fs::exists(dir / "out.html"));
+
+    // A baseline that cannot be read, or is not a summary, or is the output.
+    r = report_in(dir, "--summary summary.json --findings findings.jsonl --baseline nowhere.json -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: cannot read `nowhere.json`: No such file or directory\n", r.output);
+    r = report_in(dir, "--summary summary.json --findings findings.jsonl --baseline bad.json -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output == "vigil: bad.json: member `findings.by_rule` is missing; no report was written\n", r.output);
+    r = report_in(dir, "--summary summary.json --findings findings.jsonl --baseline out.html -o out.html");
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.output.find("`out.html` is both an input of the report and its output") != std::string::npos,
+               r.output);
     BOOST_TEST(!fs::exists(dir / "out.html"));
 
     r = report_in(dir, "--findings findings.jsonl");

@@ -339,6 +339,48 @@ BOOST_AUTO_TEST_CASE(the_report_names_the_audited_period) {
     BOOST_TEST(!older.summary.audited.bounded());
 }
 
+// With a baseline, each rule's rates per 1,000 records sit beside the baseline's, the largest
+// change of the violation rate first, and the report says whether the logs and the policies are
+// the same.
+BOOST_AUTO_TEST_CASE(a_baseline_puts_each_rules_rates_beside_another_replays) {
+    const auto r = replay_fixture("baseline");
+    const auto now = summary_of(r);
+    const auto html_with = [&](const vigil::replay::summary& base) {
+        const report::baseline b{base, "last.json", "00ff"};
+        return report::render_html(now, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    };
+    const std::string same = html_with(now);
+    BOOST_TEST(same.find("<strong>the same logs</strong>, judged by <strong>the same policies</strong>") !=
+               std::string::npos);
+    BOOST_TEST(same.find("<td class=\"n\">+") == std::string::npos);
+    BOOST_TEST(html_of(r).find("Compared with the baseline") == std::string::npos);
+
+    // Twice the records, one rule's violations gone, other policies and logs.
+    auto base = now;
+    base.decided *= 2;
+    base.policy_hash = "sha256:other";
+    base.files[0].sha256 = std::string(64, 'a');
+    const std::size_t gone = rule_index(now, now.by_rule.front().rule);
+    base.by_rule[gone].violations = 0;
+    const std::string other = html_with(base);
+    BOOST_TEST(other.find("<strong>other logs</strong>, judged by <strong>other policies</strong>") !=
+               std::string::npos);
+    const auto& rule = now.by_rule[gone];
+    const auto rate = [](std::uint64_t n, std::uint64_t decided) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", 1000.0 * static_cast<double>(n) / static_cast<double>(decided));
+        return std::string(buf);
+    };
+    const std::string row = "<code>" + rule.policy + "/" + rule.rule + "</code></td><td class=\"n\">" +
+                            rate(rule.violations, now.decided) + "</td><td class=\"n\">0.00</td><td class=\"n\">+" +
+                            rate(rule.violations, now.decided) + "</td>";
+    BOOST_TEST(other.find(row) != std::string::npos, row);
+    // Its violation rate changed most, so it comes first.
+    const std::size_t table = other.find("id=\"baseline\"");
+    BOOST_TEST(other.find("<code>", other.find("<tbody>", table)) ==
+               other.find("<code>" + rule.policy + "/" + rule.rule, table));
+}
+
 // docs/examples/report.html, the report the guide points to, is that of a replay of a generated
 // log by the shipped policies, grouped by language, as the guide runs it: rewritten with
 // UPDATE_GOLDEN=1 like a golden file, so that it cannot go stale.

@@ -127,12 +127,22 @@ struct findings_result {
 /// error too. Throws std::bad_alloc only.
 [[nodiscard]] findings_result read_findings(const std::string& path, const replay::summary& s, const options& o);
 
+/// Another replay's summary whose rules' rates the report compares with (`vigil report
+/// --baseline`): the same logs judged by other policies (what a change of the policies changes),
+/// or another period judged by the same ones (what changed since).
+struct baseline {
+    replay::summary summary;
+    std::string path;
+    std::string sha256;
+};
+
 /// The names the report gives its two inputs and their SHA-256, which it shows so that a reader
-/// can tell which outputs of which replay it was made from.
+/// can tell which outputs of which replay it was made from; and the baseline, when there is one.
 struct inputs {
     std::string summary_path;
     std::string summary_sha256;
     std::string findings_path;
+    const baseline* compared_with = nullptr;
 };
 
 /// The report as one HTML document: inline CSS, no script, nothing fetched, laid out for print
