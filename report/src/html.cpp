@@ -28,6 +28,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #bbb;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#eee}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.nw{white-space:nowrap}td.nw code{overflow-wrap:normal}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 .critical{color:#9b1c1c;font-weight:600}
 .high{color:#9a4a00;font-weight:600}
@@ -77,6 +78,10 @@ std::string duration(std::int64_t ms) {
 
 std::string cell(const std::string& html) {
     return "<td>" + html + "</td>";
+}
+// A cell that is read as one token, a place `file:line` or a time: not broken across lines.
+std::string unbroken_cell(const std::string& html) {
+    return "<td class=\"nw\">" + html + "</td>";
 }
 std::string number_cell(const std::string& text) {
     return "<td class=\"n\">" + text + "</td>";
@@ -415,9 +420,9 @@ private:
 
     void write_example_rows(const std::vector<example>& list, const char* outcome) {
         for (const auto& e : list) {
-            m_out += "<tr>" + cell(esc(outcome)) + cell(place(e.file, e.line)) + cell(code(e.conversation_id)) +
-                     cell(code(e.turn)) + cell(esc(e.timestamp)) + cell(esc(e.message)) + cell(why_undetermined(e)) +
-                     "</tr>\n";
+            m_out += "<tr>" + cell(esc(outcome)) + unbroken_cell(place(e.file, e.line)) +
+                     cell(code(e.conversation_id)) + cell(code(e.turn)) + unbroken_cell(esc(e.timestamp)) +
+                     cell(esc(e.message)) + cell(why_undetermined(e)) + "</tr>\n";
         }
     }
 
@@ -486,8 +491,8 @@ private:
                             num(events.count) + "):") +
                  "</p>\n" + table_head({"Where", "Conversation", "Turn", "What"});
         for (const auto& e : events.first)
-            m_out += "<tr>" + cell(place(e.file, e.line)) + cell(code(e.conversation_id)) + cell(code(e.turn)) +
-                     cell(esc(e.message)) + "</tr>\n";
+            m_out += "<tr>" + unbroken_cell(place(e.file, e.line)) + cell(code(e.conversation_id)) +
+                     cell(code(e.turn)) + cell(esc(e.message)) + "</tr>\n";
         m_out += table_end;
     }
 
@@ -532,7 +537,7 @@ private:
                  " decided at a time when no policy given was in effect: no rule judged them.</p>\n";
         if (!m_s.first_outside.empty()) {
             m_out += "<p class=\"note\">The first " + num(m_s.first_outside.size()) + ":</p>\n" + table_head({"Where"});
-            for (const auto& p : m_s.first_outside) m_out += "<tr>" + cell(place(p.file, p.line)) + "</tr>\n";
+            for (const auto& p : m_s.first_outside) m_out += "<tr>" + unbroken_cell(place(p.file, p.line)) + "</tr>\n";
             m_out += table_end;
         }
 
@@ -543,7 +548,7 @@ private:
                      ", as the summary keeps them (the findings file has every one):</p>\n" +
                      table_head({"Where", "Why"});
             for (const auto& p : m_s.first_malformed)
-                m_out += "<tr>" + cell(place(p.file, p.line)) + cell(esc(p.error)) + "</tr>\n";
+                m_out += "<tr>" + unbroken_cell(place(p.file, p.line)) + cell(esc(p.error)) + "</tr>\n";
             m_out += table_end;
         }
 
