@@ -785,6 +785,9 @@ struct server::impl {
             case refusal::unknown_transfer_coding:
                 return answer_error(out, 501, "unsupported_transfer_coding",
                                     "the only transfer coding the server reads is `chunked`");
+            case refusal::tls_required:
+                return answer_error(out, 400, "tls_required",
+                                    "this port speaks HTTPS only: send the request over TLS (`https://`)");
         }
     }
 };
