@@ -570,7 +570,7 @@ struct server::impl {
                 return true;
             }
         }
-        refuse_unauthorized(req, token.has_value(), "the bearer token is not one of a client (--client-tokens-file)",
+        refuse_unauthorized(req, token.has_value(), "the bearer token is not that of a client (--client-tokens-file)",
                             out);
         return false;
     }

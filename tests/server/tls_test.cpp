@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,9 +111,23 @@ std::vector<json> log_lines(const fs::path& path) {
     return lines;
 }
 
+// httplib writes with SSL_write, which raises SIGPIPE when the server has closed the connection
+// already: under TLS 1.3 a client certificate is refused after the client's side of the handshake
+// is done, while the client sends its request. The test must see a failed request, not die.
+class sigpipe_ignored {
+public:
+    sigpipe_ignored() : m_before(::signal(SIGPIPE, SIG_IGN)) {}
+    ~sigpipe_ignored() { ::signal(SIGPIPE, m_before); }
+    sigpipe_ignored(const sigpipe_ignored&) = delete;
+    sigpipe_ignored& operator=(const sigpipe_ignored&) = delete;
+
+private:
+    void (*m_before)(int);
+};
+
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(tls)
+BOOST_FIXTURE_TEST_SUITE(tls, sigpipe_ignored)
 
 BOOST_AUTO_TEST_CASE(https_decides_and_plain_http_gets_a_clear_refusal) {
     served s(tls_args());
@@ -158,7 +173,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_handshake_is_cut_off_after_the_client_timeout) {
             const auto took = closed_after(s.port, sent, 5s, received);
             BOOST_REQUIRE_MESSAGE(took, "the connection was still open after 5 s");
             BOOST_TEST(took->count() >= 450, took->count() << " ms");
-            BOOST_TEST(took->count() < 2500, took->count() << " ms");
+            BOOST_TEST(took->count() < 3000, took->count() << " ms");
         }
     }
     auto res = decide_over_https(s.port, record_1);
@@ -301,10 +316,13 @@ BOOST_AUTO_TEST_CASE(decide_endpoints_need_a_client_token_and_the_log_names_the_
         }
         error_of(s.http->Get("/v1/policies", *headers), 401, "unauthorized");
     }
+    const json wrong_error =
+        error_of(s.http->Post("/v1/decide", wrong, record_1, "application/json"), 401, "unauthorized");
+    BOOST_TEST(wrong_error["message"] == "the bearer token is not that of a client (--client-tokens-file)");
     // Load balancers and scrapers send no token.
     BOOST_TEST(s.get("/healthz")->status == 200);
     BOOST_TEST(s.get("/metrics")->status == 200);
-    BOOST_TEST(s.metric(R"(vigil_http_requests_total{endpoint="/v1/decide",status="401"})") == 3.0);
+    BOOST_TEST(s.metric(R"(vigil_http_requests_total{endpoint="/v1/decide",status="401"})") == 4.0);
 
     auto res = s.http->Post("/v1/decide", frontend, record_1, "application/json");
     BOOST_REQUIRE(res);
