@@ -75,7 +75,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--client-tokens-file", o.client_tokens_file,
                     "a file of clients, `NAME TOKEN` a line: decide, batch and policies then require one's "
                     "bearer token, and the decision log names the client of each decision");
-    // The partners are checked by the server, which names both options, rather than CLI11's needs().
+    // The partners are checked by the server, which names both options, not by CLI11's needs().
     cmd->add_option("--tls-cert-file", o.tls_cert_file,
                     "speak HTTPS only, with this PEM certificate chain (the server's certificate first)");
     cmd->add_option("--tls-key-file", o.tls_key_file, "the PEM private key of --tls-cert-file (not encrypted)");

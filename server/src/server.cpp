@@ -548,7 +548,7 @@ struct server::impl {
         answer_json(out, 200, body);
     }
 
-    // ---- who may ask ------------------------------------------------------------------------------------
+    // ---- who may ask ----------------------------------------------------------------------------
 
     // Who may use an endpoint.
     enum class access : std::uint8_t {
@@ -682,7 +682,7 @@ struct server::impl {
         return {200, body};
     }
 
-    // ---- clients and TLS ---------------------------------------------------------------------------------
+    // ---- clients and TLS ------------------------------------------------------------------------
 
     // Reads --client-tokens-file; false, logged, when it cannot be read or a line is not a client.
     bool load_clients() {

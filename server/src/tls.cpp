@@ -99,7 +99,8 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_files& files, std::stri
     if (!load_file("--tls-client-ca-file", files.client_ca, "not PEM CA certificates", error,
                    [&] { return SSL_CTX_load_verify_locations(native, files.client_ca.c_str(), nullptr); }))
         return nullptr;
-    // The CAs' names go to the client in the handshake, so that it can pick the certificate to send.
+    // The CAs' names go to the client in the handshake, so that it can pick the certificate to
+    // send.
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca.c_str());
     if (names != nullptr) SSL_CTX_set_client_CA_list(native, names);
     SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);

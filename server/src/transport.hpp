@@ -6,8 +6,9 @@
 // Beast's parser reads every request; the transport hands it to one handler as a `request` and
 // writes the handler's `answer`, headers and body together (one write when the socket takes it
 // whole). With a TLS context (use_tls), every connection first takes the TLS handshake, within the
-// client timeout. A client that stops sending is cut off by an inactivity timeout, and one slower than a
-// floor rate by a deadline per request body and per answer. Only transport.cpp includes Beast.
+// client timeout. A client that stops sending is cut off by an inactivity timeout, and one slower
+// than a floor rate by a deadline per request body and per answer. Only transport.cpp includes
+// Beast.
 
 #include <chrono>
 #include <cstddef>
@@ -58,9 +59,9 @@ public:
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
 
-    /// Makes new connections speak TLS with `context` (make_tls_context), HTTPS only; nothing: plain
-    /// HTTP. Callable from any thread, before listen() or while the transport runs (a certificate
-    /// rotation): connections open already keep the context they started with.
+    /// Makes new connections speak TLS with `context` (make_tls_context), HTTPS only; nothing:
+    /// plain HTTP. Callable from any thread, before listen() or while the transport runs (a
+    /// certificate rotation): connections open already keep the context they started with.
     void use_tls(std::shared_ptr<boost::asio::ssl::context> context);
     /// Whether new connections speak TLS.
     [[nodiscard]] bool uses_tls() const;

@@ -71,8 +71,9 @@ struct options {
     bool refuse_when_log_full = false;
     /// Record members the decision log leaves out (`--decision-log-omit`), in order.
     std::vector<log_omission> decision_log_omit;
-    /// Reload when a policy file (or a file under a policy directory) changes; and read the TLS files
-    /// again when one of them changes, keeping the running certificate when the new files fail.
+    /// Reload when a policy file (or a file under a policy directory) changes; and read the TLS
+    /// files again when one of them changes, keeping the running certificate when the new files
+    /// fail.
     bool watch = false;
     /// How often the watcher looks at the files; a change is reloaded once the files have stayed
     /// the same for one more interval (so an editor's several writes make one reload).
