@@ -164,8 +164,8 @@ BOOST_AUTO_TEST_CASE(https_decides_and_plain_http_gets_a_clear_refusal) {
 }
 
 // Neither a client that sends nothing nor one that starts a handshake and stalls holds a connection
-// past the client timeout.
-BOOST_AUTO_TEST_CASE(a_stalled_handshake_is_cut_off_after_the_client_timeout) {
+// past the client timeout; one that speaks plain HTTP is answered and let go at once.
+BOOST_AUTO_TEST_CASE(stalled_handshakes_and_plain_http_do_not_hold_a_connection) {
     served s(tls_args({"--client-timeout", "500ms"}));
     for (const std::string& sent : {std::string(), std::string("\x16\x03\x01\x02\x00", 5)}) {
         BOOST_TEST_CONTEXT("sent " << sent.size() << " bytes") {
@@ -174,8 +174,18 @@ BOOST_AUTO_TEST_CASE(a_stalled_handshake_is_cut_off_after_the_client_timeout) {
             BOOST_REQUIRE_MESSAGE(took, "the connection was still open after 5 s");
             BOOST_TEST(took->count() >= 450, took->count() << " ms");
             BOOST_TEST(took->count() < 3000, took->count() << " ms");
+            BOOST_TEST(received.empty(), received);
         }
     }
+    // Plain HTTP that promises a body and never sends it: answered at once, then the server stops
+    // sending, and the client sees the end of the connection.
+    std::string received;
+    const auto took = closed_after(s.port, "POST /v1/decide HTTP/1.1\r\nHost: vigil\r\nContent-Length: 100000\r\n\r\n{",
+                                   5s, received);
+    BOOST_REQUIRE_MESSAGE(took, "the connection was still open after 5 s");
+    BOOST_TEST(took->count() < 450, took->count() << " ms");
+    BOOST_TEST(received.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0u, received);
+    BOOST_TEST(received.find(R"("code":"tls_required")") != std::string::npos, received);
     auto res = decide_over_https(s.port, record_1);
     BOOST_REQUIRE(res);
     BOOST_TEST(res->status == 200);
