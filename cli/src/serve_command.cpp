@@ -72,6 +72,15 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
     cmd->add_option("--token-file", o.token_file,
                     "a file whose first line is the bearer token POST /v1/policies/reload requires "
                     "(default: the VIGIL_TOKEN environment variable; none: no token)");
+    cmd->add_option("--client-tokens-file", o.client_tokens_file,
+                    "a file of clients, `NAME TOKEN` a line: decide, batch and policies then require one's "
+                    "bearer token, and the decision log names the client of each decision");
+    // The partners are checked by the server, which names both options, not by CLI11's needs().
+    cmd->add_option("--tls-cert-file", o.tls_cert_file,
+                    "speak HTTPS only, with this PEM certificate chain (the server's certificate first)");
+    cmd->add_option("--tls-key-file", o.tls_key_file, "the PEM private key of --tls-cert-file (not encrypted)");
+    cmd->add_option("--tls-client-ca-file", o.tls_client_ca_file,
+                    "require of every client a certificate signed by a CA of this PEM file (mutual TLS)");
     auto* decision_log = cmd->add_option("--decision-log", o.decision_log,
                                          "append every decision to this file as JSON Lines (replay it with "
                                          "--record-member record)");
@@ -149,6 +158,10 @@ int run_serve(const serve_command_options& o) {
     opts.host = listen->first;
     opts.port = listen->second;
     opts.decision_log = o.decision_log;
+    opts.client_tokens_file = o.client_tokens_file;
+    opts.tls_cert_file = o.tls_cert_file;
+    opts.tls_key_file = o.tls_key_file;
+    opts.tls_client_ca_file = o.tls_client_ca_file;
     for (const auto& text : o.decision_log_omit) {
         std::string error;
         opts.decision_log_omit.push_back(*server::parse_log_omission(text, error));

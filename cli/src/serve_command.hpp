@@ -17,6 +17,10 @@ struct serve_command_options {
     std::vector<std::string> policies;
     std::string listen = "127.0.0.1:8181";
     std::string token_file;  // empty: the token comes from VIGIL_TOKEN, if set
+    std::string client_tokens_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_client_ca_file;
     std::string decision_log;
     bool watch = false;
     std::string idle = "30m";

@@ -25,6 +25,8 @@ enum class refusal : std::uint8_t {
     framed_twice,
     /// Transfer-Encoding applies a coding other than `chunked` (RFC 9112 §6.1: 501).
     unknown_transfer_coding,
+    /// Plain HTTP on a port that speaks TLS only; the request was not read (and no TLS agreed).
+    tls_required,
 };
 
 /// One request. The views stay valid while the handler runs, no longer.

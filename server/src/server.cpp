@@ -18,9 +18,11 @@
 #include "vigil/json_text.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/service.hpp"
+#include "vigil/source.hpp"
 #include "vigil/threads.hpp"
 
 #include "answers.hpp"
+#include "client_tokens.hpp"
 #include "decision_log.hpp"
 #include "exchange.hpp"
 #include "file_watch.hpp"
@@ -28,6 +30,7 @@
 #include "metrics.hpp"
 #include "query.hpp"
 #include "redaction.hpp"
+#include "tls.hpp"
 #include "transport.hpp"
 
 namespace vigil::server {
@@ -81,16 +84,6 @@ void answer_json(answer& out, int status, const json& body) {
 
 void answer_error(answer& out, int status, std::string_view code, std::string_view message) {
     answer_json(out, status, error_body(code, message));
-}
-
-// Compares without an early exit, so the time taken does not tell how much of a guess was right.
-bool same_secret(std::string_view given, std::string_view expected) {
-    unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        const char g = i < given.size() ? given[i] : '\0';
-        diff |= static_cast<unsigned char>(g ^ expected[i]);
-    }
-    return diff == 0;
 }
 
 std::string lowercase(std::string_view s) {
@@ -237,6 +230,12 @@ struct server::impl {
     std::shared_ptr<spdlog::logger> log;
     std::vector<policy_input> inputs;
 
+    // The clients of --client-tokens-file (none: decide requests need no token).
+    std::vector<client_token> clients;
+    tls_files tls{opts.tls_cert_file, opts.tls_key_file, opts.tls_client_ca_file};
+    // What the watcher compares for a certificate rotation; only the maintenance thread uses it.
+    change_detector tls_watcher;
+
     std::unique_ptr<policy_store> store;
     std::unique_ptr<session_table> sessions;
     metrics counters;
@@ -281,8 +280,9 @@ struct server::impl {
 
     // ---- the decision log -------------------------------------------------------------------------
 
+    // `client`: who asked (--client-tokens-file), empty without client tokens.
     void log_decision(std::string_view record, const std::string& decision_text, const live_result& r,
-                      const std::string& received_at) {
+                      const std::string& received_at, std::string_view client) {
         thread_local std::string line;  // keeps its buffer from one decision to the next
         line.clear();
         line.append("{\"record\":");
@@ -295,7 +295,10 @@ struct server::impl {
         line.append(",\"placement\":\"").append(r.placement).append("\"");
         line.append(",\"policy_hash\":");
         append_json_string(line, r.verdict.policy_hash);
-        line.append(",\"received_at\":\"").append(received_at).append("\"}");
+        line.append(",\"received_at\":\"").append(received_at).append("\"");
+        // Only with client tokens: a log without them keeps the members it always had.
+        if (!client.empty()) line.append(",\"client\":\"").append(client).append("\"");
+        line.push_back('}');
         decisions.append(line);
     }
 
@@ -371,7 +374,8 @@ struct server::impl {
 
     // Decides one record; `out` gets the answer's JSON text, with how every rule came out when
     // `explain` (not in the decision log, which keeps decisions). Returns the HTTP status.
-    int decide_one(std::string_view text, const std::string& received_at, bool explain, std::string& out) {
+    int decide_one(std::string_view text, const std::string& received_at, std::string_view client, bool explain,
+                   std::string& out) {
         const auto t0 = steady::now();
         thread_local deciding scratch;
         record_key& facts = scratch.facts;
@@ -401,7 +405,7 @@ struct server::impl {
             }
             log_closed(r.expired, "idle");  // the conversation this turn found idle ended before it
             if (r.decided || r.repeat) append_json(out, r.verdict);
-            if (r.decided && decisions.is_open()) log_decision(text, out, r, received_at);
+            if (r.decided && decisions.is_open()) log_decision(text, out, r, received_at, client);
         }
         log_closed(r.closed, "evicted");
 
@@ -513,25 +517,25 @@ struct server::impl {
     // The time of receipt the decision log records; none without a log.
     std::string received_now() const { return decisions.is_open() ? now_rfc3339() : std::string(); }
 
-    void handle_decide(const request& req, answer& out) {
+    void handle_decide(const request& req, std::string_view client, answer& out) {
         bool explain = false;
         if (!decide_request_accepted(req, explain, out)) return;
-        out.status = decide_one(req.body, received_now(), explain, out.body);
+        out.status = decide_one(req.body, received_now(), client, explain, out.body);
     }
 
-    void handle_batch(const request& req, answer& out) {
+    void handle_batch(const request& req, std::string_view client, answer& out) {
         bool explain = false;
         if (!decide_request_accepted(req, explain, out)) return;
         // One time of receipt for the whole batch, read when its first record is decided.
         std::optional<std::string> received_at;
         const auto decide = [&](std::string_view record, std::string& one) {
             if (!received_at) received_at = received_now();
-            return decide_one(record, *received_at, explain, one);
+            return decide_one(record, *received_at, client, explain, one);
         };
         out.status = answer_batch(req.body, opts.max_batch, decide, out.body);
     }
 
-    void handle_policies(const request&, answer& out) {
+    void handle_policies(const request&, std::string_view, answer& out) {
         const auto i = current_info();
         json body{{"policy_hash", i->hash},    {"generation", store->generation()},
                   {"loaded_at", i->loaded_at}, {"paths", opts.policies},
@@ -544,19 +548,55 @@ struct server::impl {
         answer_json(out, 200, body);
     }
 
-    bool authorized(const request& req, answer& out) {
-        if (opts.token.empty()) return true;
+    // ---- who may ask ----------------------------------------------------------------------------
+
+    // Who may use an endpoint.
+    enum class access : std::uint8_t {
+        open,    // anyone: load balancers and scrapers send no token
+        client,  // a client of --client-tokens-file, when given
+        reload,  // the reload token when given, else a client when given
+    };
+
+    // Whether `req` may use an endpoint of `needed`; `client` is the name of the client whose token
+    // it sent (empty when none was needed). Otherwise `out` is the 401, and the refusal is logged.
+    bool authorized(const request& req, access needed, std::string_view& client, answer& out) {
+        if (needed == access::open) return true;
+        if (needed == access::reload && !opts.token.empty()) return has_reload_token(req, out);
+        if (clients.empty()) return true;
+        const std::optional<std::string_view> token = bearer_token(req.authorization);
+        if (token) {
+            if (const client_token* known = find_client(clients, *token)) {
+                client = known->name;
+                return true;
+            }
+        }
+        refuse_unauthorized(req, token.has_value(), "the bearer token is not that of a client (--client-tokens-file)",
+                            out);
+        return false;
+    }
+
+    bool has_reload_token(const request& req, answer& out) {
+        const std::optional<std::string_view> token = bearer_token(req.authorization);
+        if (token && same_secret(*token, opts.token)) return true;
+        refuse_unauthorized(req, token.has_value(), "the bearer token is not the one configured", out);
+        return false;
+    }
+
+    // The token of an `Authorization: Bearer <token>` header; nothing when it is not one.
+    static std::optional<std::string_view> bearer_token(std::string_view header) {
+        if (header.size() > 7 && same_ignoring_case(header.substr(0, 7), "bearer ")) return header.substr(7);
+        return std::nullopt;
+    }
+
+    void refuse_unauthorized(const request& req, bool bearer, std::string_view wrong_token, answer& out) {
         const std::string_view header = req.authorization;
-        const bool bearer = header.size() > 7 && same_ignoring_case(header.substr(0, 7), "bearer ");
-        if (bearer && same_secret(header.substr(7), opts.token)) return true;
         out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
         answer_error(out, 401, "unauthorized",
                      header.empty() ? "this endpoint requires an `Authorization: Bearer <token>` header"
-                     : bearer       ? "the bearer token is not the one configured"
+                     : bearer       ? wrong_token
                                     : "expected an `Authorization: Bearer <token>` header");
         log->warn("refused {} {} from {}: {}", req.method, req.path, req.remote,
                   header.empty() ? "no bearer token" : "wrong bearer token");
-        return false;
     }
 
     // ---- reloading ------------------------------------------------------------------------------------
@@ -642,6 +682,70 @@ struct server::impl {
         return {200, body};
     }
 
+    // ---- clients and TLS ------------------------------------------------------------------------
+
+    // Reads --client-tokens-file; false, logged, when it cannot be read or a line is not a client.
+    bool load_clients() {
+        if (opts.client_tokens_file.empty()) return true;
+        std::string error;
+        const std::optional<std::string> text = read_whole_file(opts.client_tokens_file, error);
+        if (!text) {
+            log->error("--client-tokens-file `{}`: cannot read it: {}", opts.client_tokens_file, error);
+            return false;
+        }
+        auto parsed = parse_client_tokens(*text, opts.client_tokens_file, error);
+        if (!parsed) {
+            log->error("--client-tokens-file {}", error);
+            return false;
+        }
+        clients = std::move(*parsed);
+        return true;
+    }
+
+    // Checks the TLS options and makes the context every connection will take; false, logged, when
+    // an option lacks its partner or a file does not do.
+    bool prepare_tls() {
+        if (tls.cert.empty() != tls.key.empty()) {
+            log->error(tls.cert.empty() ? "--tls-key-file needs --tls-cert-file, the certificate of the key"
+                                        : "--tls-cert-file needs --tls-key-file, the private key of the certificate");
+            return false;
+        }
+        if (tls.cert.empty()) {
+            if (tls.client_ca.empty()) return true;
+            log->error(
+                "--tls-client-ca-file needs --tls-cert-file and --tls-key-file: client certificates are "
+                "asked for in the TLS handshake");
+            return false;
+        }
+        std::string error;
+        auto context = make_tls_context(tls, error);
+        if (!context) {
+            log->error("{}", error);
+            return false;
+        }
+        http.use_tls(std::move(context));
+        tls_watcher.reset(stamp_files(tls_paths(tls), {}));
+        return true;
+    }
+
+    std::string describe_tls() const {
+        if (tls.cert.empty()) return "off";
+        return tls.client_ca.empty() ? "on" : "on, client certificates required";
+    }
+
+    // With --watch: once the TLS files have changed (and then stayed the same for a look), new
+    // connections take a context made of them; the running one stays when they do not do (a
+    // half-copied pair, a key of another certificate), and the next change is tried again.
+    void rotate_tls_if_changed() {
+        if (tls.cert.empty() || !tls_watcher.look(stamp_files(tls_paths(tls), {}))) return;
+        std::string error;
+        auto context = make_tls_context(tls, error);
+        if (!context)
+            return log->error("TLS files changed but cannot be used, the running certificate stays: {}", error);
+        http.use_tls(std::move(context));
+        log->info("TLS files changed: new connections take the new certificate");
+    }
+
     // ---- the maintenance thread: idle expiry and the file watcher ------------------------------------------
 
     void maintain() {
@@ -662,6 +766,7 @@ struct server::impl {
                         due = watcher.look(std::move(stamps));
                     }
                     if (due) (void)reload("watch");
+                    rotate_tls_if_changed();
                 }
             } catch (const std::exception& e) {
                 log->error("maintenance: {}", e.what());
@@ -674,15 +779,15 @@ struct server::impl {
     // Reloading compiles the policies (milliseconds) on the event-loop thread that got the request,
     // holding up that thread's other connections meanwhile: reloads are rare, and a thread of their
     // own would only add a hand-over.
-    void handle_reload(const request& req, answer& out) {
-        if (!authorized(req, out) || !accepts_json(req, out)) return;
+    void handle_reload(const request& req, std::string_view, answer& out) {
+        if (!accepts_json(req, out)) return;
         auto [status, body] = reload("http");
         answer_json(out, status, body);
     }
 
     // 503 while the decision log cannot be written: the server still decides, but what it decides
     // waits in memory, and a load balancer should send the traffic elsewhere.
-    void handle_healthz(const request&, answer& out) {
+    void handle_healthz(const request&, std::string_view, answer& out) {
         const auto i = current_info();
         json body{{"status", "ok"},
                   {"policy_hash", i->hash},
@@ -699,7 +804,7 @@ struct server::impl {
         answer_json(out, status, body);
     }
 
-    void handle_metrics(const request&, answer& out) {
+    void handle_metrics(const request&, std::string_view, answer& out) {
         gauges g;
         g.sessions = sessions->counters();
         g.generation = store->generation();
@@ -719,17 +824,20 @@ struct server::impl {
     struct route {
         std::string_view method;
         std::string_view path;
-        void (impl::*handle)(const request&, answer&);
+        access needs;
+        // `client` is who asked, when --client-tokens-file names the clients.
+        void (impl::*handle)(const request&, std::string_view client, answer&);
     };
 
-    // Most frequent first.
+    // Most frequent first. Whatever tells a decision or the server's state needs a client; health
+    // and metrics (counts, no record, no conversation) stay open for load balancers and scrapers.
     static constexpr std::array<route, 6> routes{{
-        {"POST", "/v1/decide", &impl::handle_decide},
-        {"POST", "/v1/decide/batch", &impl::handle_batch},
-        {"GET", "/v1/policies", &impl::handle_policies},
-        {"POST", "/v1/policies/reload", &impl::handle_reload},
-        {"GET", "/healthz", &impl::handle_healthz},
-        {"GET", "/metrics", &impl::handle_metrics},
+        {"POST", "/v1/decide", access::client, &impl::handle_decide},
+        {"POST", "/v1/decide/batch", access::client, &impl::handle_batch},
+        {"GET", "/v1/policies", access::client, &impl::handle_policies},
+        {"POST", "/v1/policies/reload", access::reload, &impl::handle_reload},
+        {"GET", "/healthz", access::open, &impl::handle_healthz},
+        {"GET", "/metrics", access::open, &impl::handle_metrics},
     }};
 
     // The transport's handler: every answer, the refusals and the failures included, is counted.
@@ -748,17 +856,23 @@ struct server::impl {
         if (req.problem) return refuse(*req.problem, out);
         for (const route& r : routes) {
             if (r.path != req.path) continue;
-            if (r.method == req.method) return (this->*r.handle)(req, out);
-            out.headers.emplace_back("Allow", r.method == "GET" ? "GET, HEAD" : r.method);  // HEAD as GET
-            return answer_error(
-                out, 405, "method_not_allowed",
-                "`" + std::string(req.path) + "` takes " + std::string(r.method) + ", not " + std::string(req.method));
+            if (r.method != req.method) return refuse_method(req, r, out);
+            std::string_view client;
+            if (authorized(req, r.needs, client, out)) (this->*r.handle)(req, client, out);
+            return;
         }
         std::string message =
             "no route for " + std::string(req.method) + " `" + std::string(req.path) + "`; the routes are";
         for (const route& r : routes)
             message.append(&r == routes.data() ? " " : ", ").append(r.method).append(" ").append(r.path);
         answer_error(out, 404, "not_found", message);
+    }
+
+    static void refuse_method(const request& req, const route& r, answer& out) {
+        out.headers.emplace_back("Allow", r.method == "GET" ? "GET, HEAD" : r.method);  // HEAD as GET
+        answer_error(
+            out, 405, "method_not_allowed",
+            "`" + std::string(req.path) + "` takes " + std::string(r.method) + ", not " + std::string(req.method));
     }
 
     // A request the transport could not read.
@@ -785,6 +899,9 @@ struct server::impl {
             case refusal::unknown_transfer_coding:
                 return answer_error(out, 501, "unsupported_transfer_coding",
                                     "the only transfer coding the server reads is `chunked`");
+            case refusal::tls_required:
+                return answer_error(out, 400, "tls_required",
+                                    "this port speaks HTTPS only: send the request over TLS (`https://`)");
         }
     }
 };
@@ -828,6 +945,7 @@ int server::start() {
                      m.opts.client_timeout.count());
         return exit_bad_input;
     }
+    if (!m.load_clients() || !m.prepare_tls()) return exit_bad_input;
     const auto t0 = steady::now();
     policy_bundle bundle = load_policies(m.inputs);
     for (const auto& d : bundle.diagnostics) {
@@ -867,18 +985,21 @@ int server::start() {
 
     const double ms = std::chrono::duration<double, std::milli>(steady::now() - t0).count();
     const std::string host = m.opts.host.find(':') != std::string::npos ? "[" + m.opts.host + "]" : m.opts.host;
+    m.log->info("listening on {}://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)",
+                m.http.uses_tls() ? "https" : "http", host, m.http.port(), event_loop_threads(m.opts), m.info->hash,
+                m.info->policies.size(), m.info->rules, m.info->files.size(), ms);
     m.log->info(
-        "listening on http://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)", host,
-        m.http.port(), event_loop_threads(m.opts), m.info->hash, m.info->policies.size(), m.info->rules,
-        m.info->files.size(), ms);
-    m.log->info(
-        "decision log: {}; watch: {}; reload token: {}; idle: {} s; max session bytes: {}; max body: {}; "
-        "max batch: {}; max turn gap: {}; max clock skew: {}; undetermined as: {}; client timeout: {} s",
+        "decision log: {}; watch: {}; reload token: {}; tls: {}; client tokens: {}; idle: {} s; max session bytes: "
+        "{}; max body: {}; max batch: {}; max turn gap: {}; max clock skew: {}; undetermined as: {}; client timeout: "
+        "{} s",
         m.opts.decision_log.empty() ? "off"
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
-        m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.opts.idle.count() / 1000.0,
-        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
+        m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.describe_tls(),
+        m.clients.empty()       ? std::string("off")
+        : m.clients.size() == 1 ? std::string("1 client")
+                                : std::to_string(m.clients.size()) + " clients",
+        m.opts.idle.count() / 1000.0, m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
         m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
         m.opts.max_clock_skew.count() == 0 ? std::string("none") : describe_ms(m.opts.max_clock_skew.count()),
         m.opts.undetermined_as_violation ? "violation" : "pass", m.opts.client_timeout.count() / 1000.0);

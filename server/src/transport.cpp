@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace vigil::server {
 
@@ -32,6 +34,8 @@ using tcp = net::ip::tcp;
 // type-erased (asio::any_io_executor), which would cost an indirection at every step.
 using executor = net::io_context::executor_type;
 using socket_type = tcp::socket::rebind_executor<executor>::other;
+using tcp_stream = beast::basic_stream<tcp, executor>;
+using tls_stream = beast::ssl_stream<tcp_stream>;
 
 using clock_type = std::chrono::steady_clock;
 // How long a connection whose request was refused is drained before it is closed (see linger()).
@@ -127,30 +131,59 @@ std::string_view query_of(std::string_view target) {
     return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
 }
 
-class connection;
+// A client that sent plain HTTP to the TLS port: OpenSSL saw a request line where a handshake
+// should begin, and sent nothing back.
+bool is_plain_http(beast::error_code ec) {
+    return ec.category() == net::error::get_ssl_category() && ERR_GET_REASON(ec.value()) == SSL_R_HTTP_REQUEST;
+}
+
+// What stop() does to every connection, whatever its stream.
+class connection_base {
+public:
+    virtual ~connection_base() = default;
+    [[nodiscard]] virtual executor get_executor() = 0;
+    // On the connection's thread, after stop(): a connection waiting for a request closes now; one
+    // busy with a request sees hub::stopping once it has answered.
+    virtual void stop_if_idle() = 0;
+};
 
 // What the connections of one transport share.
 struct hub {
-    hub(transport::handler h, std::size_t limit, std::chrono::milliseconds timeout)
-        : handle(std::move(h)), max_body(limit), client_timeout(timeout) {}
+    hub(transport::handler h, std::size_t limit, std::chrono::milliseconds timeout,
+        std::shared_ptr<spdlog::logger> logger)
+        : handle(std::move(h)), max_body(limit), client_timeout(timeout), log(std::move(logger)) {}
 
     transport::handler handle;
     std::size_t max_body;
     std::chrono::milliseconds client_timeout;
+    std::shared_ptr<spdlog::logger> log;
     // Set once by stop(); a connection that sees it closes after its answer instead of reading on.
     std::atomic<bool> stopping{false};
     // The open connections, for stop() to close the idle ones.
     std::mutex lock;
-    std::unordered_map<const connection*, std::weak_ptr<connection>> open;
+    std::unordered_map<const connection_base*, std::weak_ptr<connection_base>> open;
+    // The TLS context new connections take (nothing: plain HTTP); replaced whole by a rotation,
+    // under `lock`, while the connections already open keep theirs.
+    std::shared_ptr<net::ssl::context> tls;
 };
 
 // One client connection: reads a request, has the hub's handler answer it, writes the answer, and
 // again while the client keeps the connection alive. The connection lives as long as an operation of
-// its own is pending (each holds a shared_ptr to it); when none is, the socket closes.
-class connection : public std::enable_shared_from_this<connection> {
+// its own is pending (each holds a shared_ptr to it); when none is, the socket closes. `Stream` is
+// tcp_stream (plain HTTP) or tls_stream, which first takes the TLS handshake.
+template <class Stream>
+class connection final : public connection_base, public std::enable_shared_from_this<connection<Stream>> {
+    static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
 public:
     connection(socket_type socket, std::string remote, hub& shared)
         : m_stream(std::move(socket)), m_remote(std::move(remote)), m_hub(shared) {
+        m_buffer.reserve(read_room);
+    }
+
+    // `tls` stays with the connection: a rotation does not pull it from under the handshake.
+    connection(socket_type socket, std::shared_ptr<net::ssl::context> tls, std::string remote, hub& shared)
+        : m_tls(std::move(tls)), m_stream(std::move(socket), *m_tls), m_remote(std::move(remote)), m_hub(shared) {
         m_buffer.reserve(read_room);
     }
 
@@ -165,22 +198,60 @@ public:
     void start() {
         {
             std::lock_guard lock(m_hub.lock);
-            m_hub.open.emplace(this, weak_from_this());
+            m_hub.open.emplace(this, this->weak_from_this());
         }
-        read_header();
+        if constexpr (is_tls)
+            handshake();
+        else
+            read_header();
     }
 
-    [[nodiscard]] executor get_executor() { return m_stream.get_executor(); }
+    [[nodiscard]] executor get_executor() override { return m_stream.get_executor(); }
 
-    // On the connection's thread, after stop(): a connection waiting for a request closes now; one
-    // busy with a request sees hub::stopping once it has answered.
-    void stop_if_idle() {
-        if (m_idle) m_stream.close();
+    void stop_if_idle() override {
+        if (m_idle) close();
     }
 
 private:
+    tcp_stream& layer() { return beast::get_lowest_layer(m_stream); }
+
+    void close() { layer().close(); }
+
+    // Bounded as the headers of a request are, by the client timeout: a client that connects and
+    // sends nothing, or not a handshake, does not hold the connection.
+    void handshake() {
+        m_idle = true;  // nothing asked yet: stop() need not wait for it
+        layer().expires_after(m_hub.client_timeout);
+        m_stream.async_handshake(net::ssl::stream_base::server,
+                                 beast::bind_front_handler(&connection::on_handshake, this->shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec) {
+        if (!ec) return read_header();
+        // A client of the plain port, or one without the certificate the server asks for, is a
+        // mistake someone should see; one that came and went without a word is not.
+        if (ec == beast::error::timeout)
+            m_hub.log->debug("TLS handshake with {}: no handshake within the client timeout", m_remote);
+        else if (ec != net::error::eof && ec != net::ssl::error::stream_truncated)
+            m_hub.log->warn("TLS handshake with {} failed: {}", m_remote, ec.message());
+        if (is_plain_http(ec)) return refuse_plain_http();
+        close();
+    }
+
+    // OpenSSL sent nothing yet: a plain HTTP answer tells the client what is wrong (as Go's servers
+    // do), instead of a connection closed without a word.
+    void refuse_plain_http() {
+        request req;
+        req.remote = m_remote;
+        req.problem = refusal::tls_required;
+        prepare_answer(req, http_1_1, false, false);
+        layer().expires_at(m_deadline);
+        http::async_write(layer(), m_response,
+                          [self = this->shared_from_this()](beast::error_code, std::size_t) { self->linger_plain(); });
+    }
+
     void read_header() {
-        if (m_hub.stopping) return m_stream.close();
+        if (m_hub.stopping) return finish();
         // Beast's parser reads one message: a new one for every request.
         m_parser.emplace();
         m_parser->body_limit(m_hub.max_body);
@@ -192,9 +263,9 @@ private:
         // A deadline, not re-armed as bytes come: the request line and headers are small
         // (max_header_bytes), and a client sending them a byte at a time must not hold the
         // connection.
-        m_stream.expires_after(m_hub.client_timeout);
+        layer().expires_after(m_hub.client_timeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
-                                beast::bind_front_handler(&connection::on_header, shared_from_this()));
+                                beast::bind_front_handler(&connection::on_header, this->shared_from_this()));
     }
 
     void on_header(beast::error_code ec, std::size_t) {
@@ -212,9 +283,9 @@ private:
     void send_continue() {
         auto go_ahead =
             std::make_shared<http::response<http::empty_body>>(http::status::continue_, m_parser->get().version());
-        m_stream.expires_after(m_hub.client_timeout);
+        layer().expires_after(m_hub.client_timeout);
         http::async_write(m_stream, *go_ahead,
-                          [self = shared_from_this(), go_ahead](beast::error_code ec, std::size_t) {
+                          [self = this->shared_from_this(), go_ahead](beast::error_code ec, std::size_t) {
                               if (!ec) self->read_body();
                           });
     }
@@ -231,7 +302,7 @@ private:
     void read_some_body() {
         arm_read();
         http::async_read_some(m_stream, m_buffer, *m_parser,
-                              beast::bind_front_handler(&connection::on_body, shared_from_this()));
+                              beast::bind_front_handler(&connection::on_body, this->shared_from_this()));
     }
 
     void on_body(beast::error_code ec, std::size_t) {
@@ -248,10 +319,10 @@ private:
 
     // Before each read of a body: the client timeout from now, unless the body's deadline comes
     // sooner.
-    void arm_read() { m_stream.expires_at(std::min(clock_type::now() + m_hub.client_timeout, m_deadline)); }
+    void arm_read() { layer().expires_at(std::min(clock_type::now() + m_hub.client_timeout, m_deadline)); }
 
     void fail(beast::error_code ec) {
-        if (!is_protocol_error(ec)) return m_stream.close();
+        if (!is_protocol_error(ec)) return close();
         refuse(refusal_of(ec, m_parser->get()), http_1_1);
     }
 
@@ -283,6 +354,15 @@ private:
     }
 
     void answer_with(const request& req, unsigned version, bool keep_alive, bool head) {
+        prepare_answer(req, version, keep_alive, head);
+        layer().expires_at(m_deadline);
+        http::async_write(
+            m_stream, m_response,
+            beast::bind_front_handler(&connection::on_write, this->shared_from_this(), req.problem.has_value()));
+    }
+
+    // Has the handler answer `req` into m_response, and sets the deadline of writing it.
+    void prepare_answer(const request& req, unsigned version, bool keep_alive, bool head) {
         m_answer = answer{};
         m_hub.handle(req, m_answer);
         m_response = {};
@@ -299,39 +379,55 @@ private:
         // is gone, so a client taking it slowly but steadily could make no visible progress for
         // longer than the client timeout.
         start_transfer(m_response.body().size());
-        m_stream.expires_at(m_deadline);
-        http::async_write(
-            m_stream, m_response,
-            beast::bind_front_handler(&connection::on_write, shared_from_this(), req.problem.has_value()));
     }
 
     void on_write(bool refused, beast::error_code ec, std::size_t) {
-        if (ec) return m_stream.close();
+        if (ec) return close();
         if (refused) return linger();
-        if (m_response.need_eof()) return m_stream.close();
+        if (m_response.need_eof()) return finish();
         read_header();
+    }
+
+    // The last answer is written: a TLS connection ends with its close_notify (a client may take
+    // an end without one for a truncation attack), waited for no longer than linger_timeout.
+    void finish() {
+        if constexpr (!is_tls) {
+            close();
+        } else {
+            m_idle = true;
+            layer().expires_after(linger_timeout);
+            m_stream.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close(); });
+        }
     }
 
     // Closing a socket that still has unread bytes makes the kernel send a reset, which can destroy
     // the answer before the client has read it; and the rest of a refused request (a body too large)
     // may still be arriving. So stop sending, then read and drop what comes until the client closes
     // or linger_timeout has passed.
+    // Over TLS, the close_notify exchange stands in for it, bounded by linger_timeout too.
     void linger() {
+        if constexpr (is_tls) return finish();
+        linger_plain();
+    }
+
+    void linger_plain() {
         beast::error_code ignored;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        m_stream.expires_after(linger_timeout);
+        layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        layer().expires_after(linger_timeout);
         m_idle = true;  // answered already: stop() need not wait for the client
         drain();
     }
 
+    // Raw bytes, thrown away (after plain HTTP on the TLS port too, where no TLS was agreed).
     void drain() {
-        m_stream.async_read_some(m_buffer.prepare(drain_chunk),
-                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                     if (!ec) self->drain();
-                                 });
+        layer().async_read_some(m_buffer.prepare(drain_chunk),
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (!ec) self->drain();
+                                });
     }
 
-    beast::basic_stream<tcp, executor> m_stream;
+    std::shared_ptr<net::ssl::context> m_tls;  // before m_stream, which is made with it
+    Stream m_stream;
     std::string m_remote;
     hub& m_hub;
     // Kept from one request to the next: it keeps its memory, and the bytes read past a request
@@ -365,7 +461,7 @@ struct transport::impl {
 
     impl(handler handle, std::size_t max_body, std::chrono::milliseconds client_timeout, std::size_t threads,
          std::shared_ptr<spdlog::logger> logger)
-        : shared(std::move(handle), max_body, client_timeout),
+        : shared(std::move(handle), max_body, client_timeout, logger),
           log(std::move(logger)),
           loops(make_loops(std::max<std::size_t>(threads, 1))),
           keep_running(guards(loops)),
@@ -437,7 +533,19 @@ struct transport::impl {
         socket.set_option(tcp::no_delay(true), ec);
         const tcp::endpoint peer = socket.remote_endpoint(ec);
         std::string remote = ec ? std::string("unknown") : peer.address().to_string();
-        auto c = std::make_shared<connection>(std::move(socket), std::move(remote), shared);
+        std::shared_ptr<net::ssl::context> tls;
+        {
+            std::lock_guard lock(shared.lock);
+            tls = shared.tls;
+        }
+        if (tls)
+            return start(
+                std::make_shared<connection<tls_stream>>(std::move(socket), std::move(tls), std::move(remote), shared));
+        start(std::make_shared<connection<tcp_stream>>(std::move(socket), std::move(remote), shared));
+    }
+
+    template <class Connection>
+    static void start(std::shared_ptr<Connection> c) {
         net::post(c->get_executor(), [c] { c->start(); });
     }
 
@@ -450,7 +558,7 @@ struct transport::impl {
         for (auto& guard : keep_running) guard.reset();
         // Copied out first: the last reference to a connection may be one of these, and its
         // destructor takes the lock.
-        std::vector<std::shared_ptr<connection>> open_now;
+        std::vector<std::shared_ptr<connection_base>> open_now;
         {
             std::lock_guard lock(shared.lock);
             for (const auto& entry : shared.open) {
@@ -483,6 +591,16 @@ bool transport::listen(const std::string& host, int port, std::string& error) {
     }
     error = ec ? ec.message() : "no address to listen on";
     return false;
+}
+
+void transport::use_tls(std::shared_ptr<boost::asio::ssl::context> context) {
+    std::lock_guard lock(m_impl->shared.lock);
+    m_impl->shared.tls = std::move(context);
+}
+
+bool transport::uses_tls() const {
+    std::lock_guard lock(m_impl->shared.lock);
+    return m_impl->shared.tls != nullptr;
 }
 
 int transport::port() const {

@@ -5,8 +5,10 @@
 // turn, and a connection stays on its thread, so that a request takes no strand and no lock.
 // Beast's parser reads every request; the transport hands it to one handler as a `request` and
 // writes the handler's `answer`, headers and body together (one write when the socket takes it
-// whole). A client that stops sending is cut off by an inactivity timeout, and one slower than a
-// floor rate by a deadline per request body and per answer. Only transport.cpp includes Beast.
+// whole). With a TLS context (use_tls), every connection first takes the TLS handshake, within the
+// client timeout. A client that stops sending is cut off by an inactivity timeout, and one slower
+// than a floor rate by a deadline per request body and per answer. Only transport.cpp includes
+// Beast.
 
 #include <chrono>
 #include <cstddef>
@@ -19,6 +21,10 @@
 
 namespace spdlog {
 class logger;
+}
+
+namespace boost::asio::ssl {
+class context;
 }
 
 namespace vigil::server {
@@ -52,6 +58,13 @@ public:
     ~transport();
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
+
+    /// Makes new connections speak TLS with `context` (make_tls_context), HTTPS only; nothing:
+    /// plain HTTP. Callable from any thread, before listen() or while the transport runs (a
+    /// certificate rotation): connections open already keep the context they started with.
+    void use_tls(std::shared_ptr<boost::asio::ssl::context> context);
+    /// Whether new connections speak TLS.
+    [[nodiscard]] bool uses_tls() const;
 
     /// Binds `host:port` (a name, an IPv4 or IPv6 address; port 0: any free port) and listens.
     /// SO_REUSEADDR only, never SO_REUSEPORT: a second server cannot bind the same port. False,

@@ -138,10 +138,10 @@ public:
         if (m_pid > 0) ::kill(m_pid, sig);
     }
 
-    /// The port of the startup line `listening on http://127.0.0.1:PORT`; 0 when the server did not
-    /// come up within `timeout` (or ended).
+    /// The port of the startup line `listening on http://127.0.0.1:PORT` (or https://); 0 when the
+    /// server did not come up within `timeout` (or ended).
     int wait_for_port(std::chrono::milliseconds timeout) {
-        static const std::regex line(R"(listening on http://127\.0\.0\.1:(\d+))");
+        static const std::regex line(R"(listening on https?://127\.0\.0\.1:(\d+))");
         int port = 0;
         eventually(
             [&] {

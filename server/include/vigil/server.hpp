@@ -49,6 +49,17 @@ struct options {
     int port = 8181;
     /// When not empty, POST /v1/policies/reload requires `Authorization: Bearer <token>`.
     std::string token;
+    /// When not empty, a file of clients, `NAME TOKEN` a line, read by start(): every endpoint that
+    /// tells decisions or state (decide, batch, policies; reload when `token` is empty) requires
+    /// `Authorization: Bearer <token>` of one of them, and the decision log names the client of
+    /// each decision. /healthz and /metrics stay open (docs/server.md says why).
+    std::string client_tokens_file;
+    /// Both or neither: the server speaks HTTPS only, with this PEM certificate chain (the server's
+    /// certificate first) and this PEM private key (not encrypted). Read by start().
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    /// With TLS: every client must present a certificate signed by a CA of this PEM file.
+    std::string tls_client_ca_file;
     /// When not empty, every decision is appended to this file as one JSON line.
     std::string decision_log;
     /// The most bytes of decision-log lines that may wait in memory to be written (queued, or held
@@ -60,7 +71,9 @@ struct options {
     bool refuse_when_log_full = false;
     /// Record members the decision log leaves out (`--decision-log-omit`), in order.
     std::vector<log_omission> decision_log_omit;
-    /// Reload when a policy file (or a file under a policy directory) changes.
+    /// Reload when a policy file (or a file under a policy directory) changes; and read the TLS
+    /// files again when one of them changes, keeping the running certificate when the new files
+    /// fail.
     bool watch = false;
     /// How often the watcher looks at the files; a change is reloaded once the files have stayed
     /// the same for one more interval (so an editor's several writes make one reload).

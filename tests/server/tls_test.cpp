@@ -1,0 +1,412 @@
+// `vigil serve` over TLS and with client tokens (docs/server.md, TLS and client authentication):
+// the real binary on a loopback port with the certificates of tests/server/certs/ (README.md
+// there), driven by httplib's HTTPS client and by raw sockets for what a good client would not do.
+
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "child.hpp"
+
+using nlohmann::json;
+using namespace vigil::test;
+
+namespace {
+
+const fs::path certs = source_dir / "tests" / "server" / "certs";
+
+std::string cert(const std::string& name) {
+    return (certs / name).string();
+}
+
+const std::string record_1 =
+    R"({"id":"t-1","conversation_id":"conv-1","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai","text":"Hello, I am an AI assistant.","ai":{"disclosed":true}})";
+const std::string record_2 =
+    R"({"id":"t-2","conversation_id":"conv-1","turn":2,"timestamp":"2026-03-02T10:00:20Z","speaker":"user","text":"hi"})";
+
+std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
+    std::vector<std::string> args{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key")};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+/// An HTTPS client that trusts the CA of `trusted` only, and presents `cert_file` when given.
+std::unique_ptr<httplib::SSLClient> https_client(int port, const std::string& trusted,
+                                                 const std::string& cert_file = {}, const std::string& key_file = {}) {
+    auto c = cert_file.empty() ? std::make_unique<httplib::SSLClient>("127.0.0.1", port)
+                               : std::make_unique<httplib::SSLClient>("127.0.0.1", port, cert_file, key_file);
+    c->set_ca_cert_path(trusted.c_str());
+    c->enable_server_certificate_verification(true);
+    c->set_connection_timeout(5, 0);
+    c->set_read_timeout(10, 0);
+    c->set_write_timeout(10, 0);
+    return c;
+}
+
+httplib::Result decide_over_https(int port, const std::string& record, const std::string& trusted = cert("ca.pem")) {
+    return https_client(port, trusted)->Post("/v1/decide", record, "application/json");
+}
+
+json error_of(const httplib::Result& res, int status, const std::string& code) {
+    BOOST_REQUIRE(res);
+    BOOST_TEST_INFO("answer: " << res->status << " " << res->body);
+    BOOST_REQUIRE_EQUAL(res->status, status);
+    BOOST_TEST(res->get_header_value("Content-Type") == "application/json");
+    const json body = json::parse(res->body);
+    BOOST_TEST(body["error"]["code"] == code);
+    BOOST_TEST(!body["error"]["message"].get<std::string>().empty());
+    return body["error"];
+}
+
+/// Connects to the port, sends `bytes` (perhaps none) and waits up to `limit` for the server to
+/// close the connection: how long it took, or nothing when it stayed open. `received` gets what
+/// the server sent.
+std::optional<std::chrono::milliseconds> closed_after(int port, const std::string& bytes,
+                                                      std::chrono::milliseconds limit, std::string& received) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(static_cast<std::uint16_t>(port));
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) == 0);
+    const auto start = std::chrono::steady_clock::now();
+    if (!bytes.empty()) BOOST_REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
+    std::optional<std::chrono::milliseconds> took;
+    for (;;) {
+        const auto spent = std::chrono::steady_clock::now() - start;
+        if (spent >= limit) break;
+        pollfd p{fd, POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(limit - spent);
+        if (::poll(&p, 1, static_cast<int>(left.count()) + 1) <= 0) continue;
+        char buffer[4096];
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n > 0) {
+            received.append(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        break;
+    }
+    ::close(fd);
+    return took;
+}
+
+std::vector<json> log_lines(const fs::path& path) {
+    std::vector<json> lines;
+    std::istringstream in(read_text(path));
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+}
+
+// httplib writes with SSL_write, which raises SIGPIPE when the server has closed the connection
+// already: under TLS 1.3 a client certificate is refused after the client's side of the handshake
+// is done, while the client sends its request. The test must see a failed request, not die.
+class sigpipe_ignored {
+public:
+    sigpipe_ignored() : m_before(::signal(SIGPIPE, SIG_IGN)) {}
+    ~sigpipe_ignored() { ::signal(SIGPIPE, m_before); }
+    sigpipe_ignored(const sigpipe_ignored&) = delete;
+    sigpipe_ignored& operator=(const sigpipe_ignored&) = delete;
+
+private:
+    void (*m_before)(int);
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(tls, sigpipe_ignored)
+
+BOOST_AUTO_TEST_CASE(https_decides_and_plain_http_gets_a_clear_refusal) {
+    served s(tls_args());
+    const std::string started = s.process->output();
+    BOOST_TEST(started.find("listening on https://127.0.0.1:") != std::string::npos, started);
+    BOOST_TEST(started.find("; tls: on; client tokens: off;") != std::string::npos, started);
+
+    auto res = decide_over_https(s.port, record_1);
+    BOOST_REQUIRE_MESSAGE(res, "HTTPS request failed: " << httplib::to_string(res.error()));
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["decision"] == "allow");
+
+    // A client that does not trust the server's CA does not get through.
+    BOOST_TEST(!decide_over_https(s.port, record_2, cert("other-ca.pem")));
+
+    // Plain HTTP to the TLS port: an answer in plain HTTP that says why, and the connection closes.
+    const json error = error_of(s.post("/v1/decide", record_2), 400, "tls_required");
+    BOOST_TEST(error["message"].get<std::string>().find("HTTPS only") != std::string::npos);
+    // Counted as the other requests that could not be read.
+    const auto metrics = https_client(s.port, cert("ca.pem"))->Get("/metrics");
+    BOOST_REQUIRE(metrics);
+    BOOST_TEST(
+        metrics->body.find("vigil_http_requests_total{endpoint=\"other\",status=\"400\"} 1\n") != std::string::npos,
+        metrics->body);
+
+    // The server serves on.
+    res = decide_over_https(s.port, record_2);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["placement"] == "in_order");
+    BOOST_TEST(s.terminate() == 0);
+    BOOST_TEST(s.process->output().find("TLS handshake with 127.0.0.1 failed: http request") != std::string::npos,
+               s.process->output());
+}
+
+// Neither a client that sends nothing nor one that starts a handshake and stalls holds a connection
+// past the client timeout; one that speaks plain HTTP is answered and let go at once.
+BOOST_AUTO_TEST_CASE(stalled_handshakes_and_plain_http_do_not_hold_a_connection) {
+    served s(tls_args({"--client-timeout", "500ms"}));
+    for (const std::string& sent : {std::string(), std::string("\x16\x03\x01\x02\x00", 5)}) {
+        BOOST_TEST_CONTEXT("sent " << sent.size() << " bytes") {
+            std::string received;
+            const auto took = closed_after(s.port, sent, 5s, received);
+            BOOST_REQUIRE_MESSAGE(took, "the connection was still open after 5 s");
+            BOOST_TEST(took->count() >= 450, took->count() << " ms");
+            BOOST_TEST(took->count() < 3000, took->count() << " ms");
+            BOOST_TEST(received.empty(), received);
+        }
+    }
+    // Plain HTTP that promises a body and never sends it: answered at once, then the server stops
+    // sending, and the client sees the end of the connection.
+    std::string received;
+    const auto took = closed_after(s.port, "POST /v1/decide HTTP/1.1\r\nHost: vigil\r\nContent-Length: 100000\r\n\r\n{",
+                                   5s, received);
+    BOOST_REQUIRE_MESSAGE(took, "the connection was still open after 5 s");
+    BOOST_TEST(took->count() < 450, took->count() << " ms");
+    BOOST_TEST(received.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0u, received);
+    BOOST_TEST(received.find(R"("code":"tls_required")") != std::string::npos, received);
+    auto res = decide_over_https(s.port, record_1);
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(mutual_tls_takes_only_clients_of_the_client_ca) {
+    served s(tls_args({"--tls-client-ca-file", cert("ca.pem")}));
+    BOOST_TEST(s.process->output().find("; tls: on, client certificates required;") != std::string::npos,
+               s.process->output());
+
+    const auto post = [&](const std::string& cert_file, const std::string& key_file, const std::string& record) {
+        return https_client(s.port, cert("ca.pem"), cert_file, key_file)
+            ->Post("/v1/decide", record, "application/json");
+    };
+    BOOST_TEST(!post("", "", record_1), "a client without a certificate got through");
+    BOOST_TEST(!post(cert("other-client.pem"), cert("other-client.key"), record_1),
+               "a client with a certificate of another CA got through");
+    auto res = post(cert("client.pem"), cert("client.key"), record_1);
+    BOOST_REQUIRE_MESSAGE(res, "the right client was refused: " << httplib::to_string(res.error()));
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(json::parse(res->body)["placement"] == "first");  // the refused ones decided nothing
+
+    BOOST_TEST(s.terminate() == 0);
+    const std::string log = s.process->output();
+    BOOST_TEST(log.find("TLS handshake with 127.0.0.1 failed: peer did not return a certificate") != std::string::npos,
+               log);
+    BOOST_TEST(log.find("TLS handshake with 127.0.0.1 failed: certificate verify failed") != std::string::npos, log);
+}
+
+// One option without its partner, a file that cannot be read or is not what it should be: exit 2,
+// a message naming the option, the file and what OpenSSL said, and nothing listening.
+BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
+    temp_dir dir;
+    write_text(dir.path() / "not-pem.txt", "this is not a certificate\n");
+    fs::create_directory(dir.path() / "folder");
+    struct bad_start {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<bad_start> cases{
+        {{"--tls-cert-file", cert("server.pem")},
+         "--tls-cert-file needs --tls-key-file, the private key of the certificate"},
+        {{"--tls-key-file", cert("server.key")}, "--tls-key-file needs --tls-cert-file, the certificate of the key"},
+        {{"--tls-client-ca-file", cert("ca.pem")},
+         "--tls-client-ca-file needs --tls-cert-file and --tls-key-file: client certificates are asked for in the "
+         "TLS handshake"},
+        {{"--tls-cert-file", "missing.pem", "--tls-key-file", cert("server.key")},
+         "--tls-cert-file `missing.pem`: cannot read it: No such file or directory"},
+        {{"--tls-cert-file", "folder", "--tls-key-file", cert("server.key")},
+         "--tls-cert-file `folder`: cannot read it: it is a directory, not a file"},
+        {{"--tls-cert-file", "not-pem.txt", "--tls-key-file", cert("server.key")},
+         "--tls-cert-file `not-pem.txt`: not a PEM certificate chain (OpenSSL: error:0480006C:PEM routines::no "
+         "start line"},
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", "missing.key"},
+         "--tls-key-file `missing.key`: cannot read it: No such file or directory"},
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.pem")},
+         "--tls-key-file `" + cert("server.pem") + "`: not a PEM private key (unencrypted) (OpenSSL: "},
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("client.key")},
+         "--tls-key-file `" + cert("client.key") +
+             "`: not the private key of the certificate of --tls-cert-file (OpenSSL: error:05800074:x509 certificate "
+             "routines::key values mismatch)"},
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key"), "--tls-client-ca-file",
+          "not-pem.txt"},
+         "--tls-client-ca-file `not-pem.txt`: not PEM CA certificates (OpenSSL: "},
+    };
+    for (const auto& [tls_options, message] : cases) {
+        std::vector<std::string> args{"serve", "--policy", (source_dir / "policies").string(), "--listen",
+                                      "127.0.0.1:0"};
+        args.insert(args.end(), tls_options.begin(), tls_options.end());
+        BOOST_TEST_CONTEXT(message) {
+            child c(args, dir.path(), dir.path() / "out");
+            BOOST_TEST(c.wait(20s) == 2);
+            const std::string out = c.output();
+            BOOST_TEST(out.find("vigil error: " + message) != std::string::npos, out);
+            BOOST_TEST(out.find("listening") == std::string::npos, out);
+        }
+    }
+}
+
+// With --watch, new connections take a changed certificate; a broken one leaves the running one.
+BOOST_AUTO_TEST_CASE(a_rotated_certificate_is_taken_and_a_broken_one_is_not) {
+    temp_dir dir;
+    const fs::path cert_file = dir.path() / "server.pem";
+    const fs::path key_file = dir.path() / "server.key";
+    fs::copy_file(cert("server.pem"), cert_file);
+    fs::copy_file(cert("server.key"), key_file);
+    served s({"--watch", "--tls-cert-file", cert_file.string(), "--tls-key-file", key_file.string()});
+
+    // A certificate of another key, its key not there yet: the pair does not match.
+    fs::copy_file(cert("rotated-server.pem"), cert_file, fs::copy_options::overwrite_existing);
+    BOOST_REQUIRE_MESSAGE(
+        eventually(
+            [&] { return s.process->output().find("TLS files changed but cannot be used") != std::string::npos; }, 10s),
+        s.process->output());
+    BOOST_TEST(s.process->output().find("key values mismatch") != std::string::npos, s.process->output());
+    auto res = decide_over_https(s.port, record_1);
+    BOOST_REQUIRE_MESSAGE(res, "the running certificate was dropped: " << httplib::to_string(res.error()));
+    BOOST_TEST(res->status == 200);
+
+    fs::copy_file(cert("rotated-server.key"), key_file, fs::copy_options::overwrite_existing);
+    BOOST_REQUIRE_MESSAGE(
+        eventually(
+            [&] { return s.process->output().find("new connections take the new certificate") != std::string::npos; },
+            10s),
+        s.process->output());
+    res = decide_over_https(s.port, record_2, cert("other-ca.pem"));
+    BOOST_REQUIRE_MESSAGE(res, "the new certificate is not served: " << httplib::to_string(res.error()));
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(!decide_over_https(s.port, record_2));
+    BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_tokens)
+
+BOOST_AUTO_TEST_CASE(decide_endpoints_need_a_client_token_and_the_log_names_the_client) {
+    temp_dir secrets;
+    write_text(secrets.path() / "clients",
+               "# who may ask for decisions\n\nchat-frontend  f7c1-token-of-the-frontend\n"
+               "   \t\nqa-bot\tq4-token-of-the-bot\r\n");
+    served s({"--client-tokens-file", (secrets.path() / "clients").string(), "--decision-log", "decisions.jsonl"});
+    BOOST_TEST(s.process->output().find("; client tokens: 2 clients;") != std::string::npos, s.process->output());
+
+    const httplib::Headers none;
+    const httplib::Headers wrong{{"Authorization", "Bearer f7c1-token-of-the-frontenD"}};
+    const httplib::Headers basic{{"Authorization", "Basic Zjdj"}};
+    const httplib::Headers frontend{{"Authorization", "Bearer f7c1-token-of-the-frontend"}};
+    const httplib::Headers bot{{"Authorization", "bearer q4-token-of-the-bot"}};
+    for (const auto* headers : {&none, &wrong, &basic}) {
+        for (const std::string path : {"/v1/decide", "/v1/decide/batch", "/v1/policies/reload"}) {
+            BOOST_TEST_CONTEXT(path) {
+                auto res = s.http->Post(path.c_str(), *headers, "[" + record_1 + "]", "application/json");
+                error_of(res, 401, "unauthorized");
+                BOOST_TEST(res->get_header_value("WWW-Authenticate") == R"(Bearer realm="vigil")");
+            }
+        }
+        error_of(s.http->Get("/v1/policies", *headers), 401, "unauthorized");
+    }
+    const json wrong_error =
+        error_of(s.http->Post("/v1/decide", wrong, record_1, "application/json"), 401, "unauthorized");
+    BOOST_TEST(wrong_error["message"] == "the bearer token is not that of a client (--client-tokens-file)");
+    // Load balancers and scrapers send no token.
+    BOOST_TEST(s.get("/healthz")->status == 200);
+    BOOST_TEST(s.get("/metrics")->status == 200);
+    BOOST_TEST(s.metric(R"(vigil_http_requests_total{endpoint="/v1/decide",status="401"})") == 4.0);
+
+    auto res = s.http->Post("/v1/decide", frontend, record_1, "application/json");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    res = s.http->Post("/v1/decide/batch", bot, "[" + record_2 + "]", "application/json");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(s.http->Get("/v1/policies", bot)->status == 200);
+    BOOST_TEST(s.http->Post("/v1/policies/reload", frontend, "", "application/json")->status == 200);
+    BOOST_TEST(s.terminate() == 0);
+
+    const std::string log = s.process->output();
+    BOOST_TEST(log.find("refused POST /v1/decide from 127.0.0.1: no bearer token") != std::string::npos, log);
+    BOOST_TEST(log.find("refused GET /v1/policies from 127.0.0.1: wrong bearer token") != std::string::npos, log);
+    BOOST_TEST(log.find("f7c1-token") == std::string::npos, "a token is in the server's log:\n" << log);
+    std::vector<std::string> clients;
+    for (const json& line : log_lines(s.dir.path() / "decisions.jsonl")) {
+        if (line.contains("record")) clients.push_back(line.value("client", "(none)"));
+    }
+    BOOST_TEST(clients == (std::vector<std::string>{"chat-frontend", "qa-bot"}), boost::test_tools::per_element());
+}
+
+// The reload token, when given, still guards reload alone; and without client tokens nothing asks
+// for one and the decision log has no `client` member.
+BOOST_AUTO_TEST_CASE(without_client_tokens_nothing_changes) {
+    served s({"--decision-log", "decisions.jsonl"});
+    BOOST_TEST(s.post("/v1/decide", record_1)->status == 200);
+    BOOST_TEST(s.get("/v1/policies")->status == 200);
+    BOOST_TEST(s.terminate() == 0);
+    const auto lines = log_lines(s.dir.path() / "decisions.jsonl");
+    BOOST_REQUIRE(!lines.empty());
+    BOOST_TEST(!lines.front().contains("client"), lines.front().dump());
+
+    temp_dir secrets;
+    write_text(secrets.path() / "clients", "frontend client-token\n");
+    write_text(secrets.path() / "token", "reload-token\n");
+    served both({"--client-tokens-file", (secrets.path() / "clients").string(), "--token-file",
+                 (secrets.path() / "token").string()});
+    const httplib::Headers client{{"Authorization", "Bearer client-token"}};
+    const httplib::Headers reloader{{"Authorization", "Bearer reload-token"}};
+    error_of(both.http->Post("/v1/policies/reload", client, "", "application/json"), 401, "unauthorized");
+    BOOST_TEST(both.http->Post("/v1/policies/reload", reloader, "", "application/json")->status == 200);
+    error_of(both.http->Post("/v1/decide", reloader, record_1, "application/json"), 401, "unauthorized");
+    BOOST_TEST(both.http->Post("/v1/decide", client, record_1, "application/json")->status == 200);
+    BOOST_TEST(both.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_tokens_file_that_cannot_be_read_stops_the_start) {
+    temp_dir dir;
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"a b c\n", "tokens:1: expected `NAME TOKEN`, got 3 words"},
+        {"# clients\n\nlonely\n", "tokens:3: expected `NAME TOKEN`, got 1 word"},
+        {"a one\nb two\na three\n", "tokens:3: the client `a` is named twice"},
+        {"a one\nb one\n", "tokens:2: the client `b` has the token of `a`; each client needs a token of its own"},
+        {"caf\xc3\xa9 one\n", "tokens:1: the client name `caf\xc3\xa9` may hold only letters, digits and `-_.@:`"},
+        {"# nobody yet\n", "tokens: no client in the file (`NAME TOKEN` a line)"},
+    };
+    const std::string policies = (source_dir / "policies").string();
+    for (const auto& [text, message] : cases) {
+        BOOST_TEST_CONTEXT(message) {
+            write_text(dir.path() / "tokens", text);
+            child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
+                    dir.path(), dir.path() / "out");
+            BOOST_TEST(c.wait(20s) == 2);
+            BOOST_TEST(c.output().find("vigil error: --client-tokens-file " + message) != std::string::npos,
+                       c.output());
+            BOOST_TEST(c.output().find("listening") == std::string::npos, c.output());
+        }
+    }
+    child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "nowhere"}, dir.path(),
+            dir.path() / "out");
+    BOOST_TEST(c.wait(20s) == 2);
+    BOOST_TEST(c.output().find("vigil error: --client-tokens-file `nowhere`: cannot read it: ") != std::string::npos,
+               c.output());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
