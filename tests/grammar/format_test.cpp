@@ -264,8 +264,8 @@ BOOST_AUTO_TEST_CASE(a_file_with_only_semantic_errors_is_formatted) {
 
 // ---------------------------------------------------------------------------------- test files
 
-// Files a person reads as examples of test files: the shipped ones. Every other test file of the
-// repository that parses is in layout too, but for the messy inputs of the golden files.
+// The inputs of the golden files are messy on purpose; every other test file of the repository
+// that parses (the shipped ones, the examples in docs/, the test suites' inputs) is in layout.
 bool is_messy_on_purpose(const std::string& path) {
     return path.rfind("tests/golden/fmt/", 0) == 0;
 }
