@@ -21,7 +21,8 @@ namespace vigil {
 /// A file that does not parse without errors is not formatted: the result has no value and holds
 /// the parser's diagnostics. A file with other mistakes (an unknown name, a wrong type) parses and
 /// is formatted. Throws std::logic_error, a bug, should the layout ever change what the file says
-/// (meaning_hash()) or its comments: it checks both before it returns.
+/// (meaning_hash()), the text of a message but for the indentation of its lines, or its comments:
+/// it checks all three before it returns.
 [[nodiscard]] result<std::string> format_policy(const source_map& sources, file_id file);
 
 /// The text of the test file `file` (`*.tests`) in canonical layout: every item (`policy`,
