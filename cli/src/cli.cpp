@@ -331,7 +331,7 @@ std::string missing_input(const std::string& command, const std::string& option)
         {{"replay", "logs"}, "give at least one log to replay"},
         {{"report", "--summary"}, "give the summary of the replay with --summary FILE (its --summary-json)"},
         {{"report", "--findings"}, "give the findings of the replay with --findings FILE (its --findings)"},
-        {{"fmt", "paths"}, "give at least one policy file or directory, or - for standard input"},
+        {{"fmt", "paths"}, "give at least one policy file, test file or directory, or - for standard input"},
     };
     const auto it = wording.find({command, option});
     return it != wording.end() ? it->second : option + " is required";

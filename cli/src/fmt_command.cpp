@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,47 +29,72 @@ namespace fs = std::filesystem;
 
 const std::string standard_input = "-";
 
+// The two languages `vigil fmt` lays out.
+enum class file_kind : std::uint8_t { policy, tests };
+
+// A `.tests` file is a test file; any other file a policy file, as `vigil check` reads it.
+file_kind kind_of(const fs::path& path) {
+    return path.extension() == ".tests" ? file_kind::tests : file_kind::policy;
+}
+
 // One file to format: a path, or standard input.
 struct fmt_input {
     std::string name;  // as the user gave it or as found under a directory; `<stdin>` for `-`
+    file_kind kind = file_kind::policy;
     bool stdin_ = false;
 };
 
-// Reports a file that cannot be read as `vigil check` does (V0501), on standard error.
-void report_unreadable(const std::string& name, const std::string& reason) {
+// Reports a path that cannot be read on standard error, as the command that reads such files
+// reports it: `vigil check` for a policy file or a directory (V0501), `vigil test` for a test file
+// (V0707).
+void report_unreadable(const std::string& name, file_kind kind, const std::string& reason) {
     source_map sources;
     const span where{sources.add(name, ""), 0, 0};
-    const diagnostic d = make_diagnostic(code::file_unreadable, where, "cannot read `" + name + "`: " + reason);
+    const diagnostic d =
+        kind == file_kind::tests
+            ? make_diagnostic(code::test_file_unreadable, where, "cannot read test file `" + name + "`: " + reason)
+            : make_diagnostic(code::file_unreadable, where, "cannot read `" + name + "`: " + reason);
     std::fprintf(stderr, "%s\n", render_text(d, sources).c_str());
 }
 
-// The files the paths name: a directory stands for every `*.vigil` file below it, sorted, as in
-// every other command. False when a path names nothing to format (reported).
-bool expand(const std::vector<std::string>& paths, std::vector<fmt_input>& inputs) {
+// The files to format below a directory: every `*.vigil` and `*.tests`, sorted.
+std::vector<fs::path> files_below(const std::string& directory, std::error_code& ec) {
+    std::vector<fs::path> found;
+    for (fs::recursive_directory_iterator it(directory, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+        const fs::path extension = it->path().extension();
+        std::error_code type_ec;
+        if ((extension == ".vigil" || extension == ".tests") && it->is_regular_file(type_ec)) {
+            found.push_back(it->path());
+        }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+// The files the paths name: a directory stands for every policy file and test file below it,
+// sorted. False when a path names nothing to format (reported).
+bool expand(const std::vector<std::string>& paths, file_kind stdin_kind, std::vector<fmt_input>& inputs) {
     bool ok = true;
     for (const std::string& path : paths) {
         if (path == standard_input) {
-            inputs.push_back({"<stdin>", true});
+            inputs.push_back({"<stdin>", stdin_kind, true});
             continue;
         }
         std::error_code ec;
         if (!fs::is_directory(path, ec)) {
-            inputs.push_back({path, false});  // read later; a missing file is reported then
+            inputs.push_back({path, kind_of(path), false});  // read later; a missing file is reported then
             continue;
         }
-        std::vector<fs::path> found;
-        for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
-             !ec && it != end; it.increment(ec)) {
-            std::error_code type_ec;
-            if (it->path().extension() == ".vigil" && it->is_regular_file(type_ec)) found.push_back(it->path());
-        }
+        const std::vector<fs::path> found = files_below(path, ec);
         if (ec || found.empty()) {
-            report_unreadable(path, ec ? ec.message() : "the directory holds no policy file (*.vigil)");
+            report_unreadable(
+                path, file_kind::policy,
+                ec ? ec.message() : "the directory holds no policy file (*.vigil) or test file (*.tests)");
             ok = false;
             continue;
         }
-        std::sort(found.begin(), found.end());
-        for (const fs::path& file : found) inputs.push_back({file.string(), false});
+        for (const fs::path& file : found) inputs.push_back({file.string(), kind_of(file), false});
     }
     return ok;
 }
@@ -130,19 +156,32 @@ bool replace_file(const std::string& path, const std::string& text, std::string&
     return true;
 }
 
+// The layout of the file `file` of `sources`, in the language of its kind.
+result<std::string> format_text(file_kind kind, const source_map& sources, file_id file) {
+    return kind == file_kind::tests ? format_test_file(sources, file) : format_policy(sources, file);
+}
+
+// How standard input was read, said after its syntax errors, since it has no extension that says
+// what it holds: a test file read as a policy file fails on its first line.
+const char* read_as(const fmt_input& input) {
+    if (!input.stdin_) return "";
+    return input.kind == file_kind::policy ? " (read as a policy file; --stdin-kind tests reads a test file)"
+                                           : " (read as a test file)";
+}
+
 // Formats one input as the options say; returns its exit code.
 int format_one(const fmt_input& input, const fmt_command_options& o) {
     std::string error;
     std::optional<std::string> text = read_input(input, error);
     if (!text) {
-        report_unreadable(input.name, error);
+        report_unreadable(input.name, input.kind, error);
         return exit_bad_input;
     }
     source_map sources;
     const file_id file = sources.add(input.name, std::move(*text));
     result<std::string> formatted;
     try {
-        formatted = format_policy(sources, file);
+        formatted = format_text(input.kind, sources, file);
     } catch (const std::logic_error& e) {
         std::fprintf(stderr, "vigil fmt: %s; `%s` is left as it is (this is a bug in vigil fmt: please report it)\n",
                      e.what(), input.name.c_str());
@@ -152,7 +191,8 @@ int format_one(const fmt_input& input, const fmt_command_options& o) {
         for (const diagnostic& d : formatted.diagnostics) {
             std::fprintf(stderr, "%s\n", render_text(d, sources).c_str());
         }
-        std::fprintf(stderr, "vigil fmt: `%s` has syntax errors; it is left as it is\n", input.name.c_str());
+        std::fprintf(stderr, "vigil fmt: `%s` has syntax errors; it is left as it is%s\n", input.name.c_str(),
+                     read_as(input));
         return exit_findings;
     }
     const std::string& original = sources.file(file).text;
@@ -183,9 +223,14 @@ int format_one(const fmt_input& input, const fmt_command_options& o) {
 }  // namespace
 
 CLI::App* add_fmt_command(CLI::App& app, fmt_command_options& o) {
-    auto* cmd = app.add_subcommand("fmt", "lay out policy files in the canonical layout, keeping every comment");
-    cmd->add_option("paths", o.paths, "policy files or directories (every *.vigil below), or - for standard input")
+    auto* cmd =
+        app.add_subcommand("fmt", "lay out policy files and test files in the canonical layout, keeping every comment");
+    cmd->add_option("paths", o.paths,
+                    "policy files (*.vigil), test files (*.tests) or directories (every *.vigil and *.tests below), "
+                    "or - for standard input")
         ->required();
+    cmd->add_option("--stdin-kind", o.stdin_kind, "what - holds: a policy file (the default) or a test file")
+        ->check(CLI::IsMember({"policy", "tests"}));
     auto* check = cmd->add_flag("--check", o.check,
                                 "write nothing; list the files not in canonical layout, and exit 1 if there are any");
     auto* write = cmd->add_flag("--write,-w", o.write, "rewrite the files not in canonical layout, in place");
@@ -198,9 +243,14 @@ CLI::App* add_fmt_command(CLI::App& app, fmt_command_options& o) {
 }
 
 int run_fmt(const fmt_command_options& o) {
+    const bool reads_stdin = std::find(o.paths.begin(), o.paths.end(), standard_input) != o.paths.end();
+    if (!o.stdin_kind.empty() && !reads_stdin) {
+        std::fprintf(stderr, "vigil fmt: --stdin-kind says what `-` holds, and no `-` is given\n");
+        return exit_bad_input;
+    }
     std::vector<fmt_input> inputs;
-    int status = expand(o.paths, inputs) ? exit_clean : exit_bad_input;
-    const bool reads_stdin = std::any_of(inputs.begin(), inputs.end(), [](const fmt_input& i) { return i.stdin_; });
+    const file_kind stdin_kind = o.stdin_kind == "tests" ? file_kind::tests : file_kind::policy;
+    int status = expand(o.paths, stdin_kind, inputs) ? exit_clean : exit_bad_input;
     if (o.write && reads_stdin) {
         std::fprintf(stderr, "vigil fmt: --write cannot rewrite standard input; without it, `-` is printed\n");
         return exit_bad_input;

@@ -1,8 +1,8 @@
-// meaning_hash: a hash of what a compiled set was compiled from, or of what one parsed file says,
-// whatever its layout. The syntax trees are written out member by member, without their places
-// (spans) and node ids, so that comments, blank space and line breaks, which leave no other trace
-// in them, change nothing. A reload (`vigil serve`) and `vigil fmt`'s promise to change layout only
-// are both judged by this one writer.
+// meaning_hash: a hash of what a compiled set was compiled from, or of what one parsed file (a
+// policy file or a test file) says, whatever its layout. The syntax trees are written out member
+// by member, without their places (spans) and node ids, so that comments, blank space and line
+// breaks, which leave no other trace in them, change nothing. A reload (`vigil serve`) and
+// `vigil fmt`'s promise to change layout only are both judged by this one writer.
 //
 // Every struct is taken apart with a structured binding and every variant with an overloaded
 // visitor: a member or an alternative added to the AST fails to compile here until this file
@@ -21,6 +21,7 @@
 #include "vigil/evaluate.hpp"
 #include "vigil/meaning.hpp"
 #include "vigil/sha256.hpp"
+#include "vigil/test_file.hpp"
 
 namespace vigil {
 
@@ -226,6 +227,56 @@ private:
     canonical_writer& m_out;
 };
 
+// A test file, as test_file.hpp holds it. A JSON object is written as its value (nlohmann::json's
+// dump: keys sorted, numbers as parsed, `1` and `1.0` apart), which the text of the object decides.
+class test_file_writer {
+public:
+    explicit test_file_writer(canonical_writer& out) : m_out(out) {}
+
+    void file(const test_file& f) {
+        [[maybe_unused]] const auto& [file, policies, policy_where, start, defaults, cases] = f;
+        m_out.list(policies, [&](const ast::string_item& s) { m_out.text(s.value); });
+        m_out.optional(start, [&](const ast::string_item& s) { m_out.text(s.value); });
+        m_out.optional(defaults, [&](const test_json& j) { json(j); });
+        m_out.list(cases, [&](const test_case& c) { test(c); });
+    }
+
+private:
+    void json(const test_json& j) {
+        [[maybe_unused]] const auto& [value, where] = j;
+        m_out.text(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+
+    void test(const test_case& c) {
+        [[maybe_unused]] const auto& [name, name_where, where, defaults, turns, expectations, incomplete] = c;
+        m_out.text(name);
+        m_out.optional(defaults, [&](const test_json& j) { json(j); });
+        m_out.list(turns, [&](const test_turn& t) {
+            [[maybe_unused]] const auto& [record, keyword, object] = t;
+            m_out.number(record);
+            json(object);
+        });
+        m_out.list(expectations, [&](const expectation& e) { expect(e); });
+        m_out.number(incomplete);
+    }
+
+    void expect(const expectation& e) {
+        [[maybe_unused]] const auto& [kind, target, rules, message, decision, where] = e;
+        m_out.number(static_cast<std::uint64_t>(kind));
+        [[maybe_unused]] const auto& [target_kind, number, target_where] = target;
+        m_out.number(static_cast<std::uint64_t>(target_kind));
+        m_out.number(number);
+        m_out.list(rules, [&](const ast::word_item& w) { m_out.text(w.value); });
+        m_out.optional(message, [&](const test_message& m) {
+            [[maybe_unused]] const auto& [text, message_where] = m;
+            m_out.text(text);
+        });
+        m_out.number(static_cast<std::uint64_t>(decision));
+    }
+
+    canonical_writer& m_out;
+};
+
 }  // namespace
 
 std::string meaning_hash(const compiled_set& set) {
@@ -247,6 +298,13 @@ std::string meaning_hash(const ast::module& module) {
     canonical_writer out;
     out.text("vigil module meaning 1");
     tree_writer(out).module_contents(module);
+    return out.digest();
+}
+
+std::string meaning_hash(const test_file& file) {
+    canonical_writer out;
+    out.text("vigil test file meaning 1");
+    test_file_writer(out).file(file);
     return out.digest();
 }
 

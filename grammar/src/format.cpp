@@ -1,6 +1,7 @@
-// `vigil fmt`: a file that parses is laid out again token by token. The parser says that the file
-// is sound and where its messages are; a lexer reads the tokens and comments back as written, and
-// the printer decides only the white space between them: line breaks, indentation and spaces.
+// `vigil fmt`: a policy file that parses is laid out again token by token. The parser says that the
+// file is sound and where its messages are; a lexer (layout.hpp) reads the tokens and comments
+// back as written, and the printer decides only the white space between them: line breaks,
+// indentation and spaces.
 // It never adds, drops or reorders a token or a comment, so it cannot change what a file says; it
 // checks that all the same, on the parse of what it printed, before it returns.
 //
@@ -13,11 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
-#include "scan.hpp"
+#include "layout.hpp"
 #include "vigil/ast.hpp"
 #include "vigil/meaning.hpp"
 #include "vigil/parse.hpp"
@@ -26,28 +27,10 @@ namespace vigil {
 
 namespace {
 
-using grammar::scan::is_continuation;
-using grammar::scan::is_word_char;
-
-enum class token_kind : std::uint8_t { word, number, string, message, symbol, comment };
-
-struct token {
-    token_kind kind;
-    std::string_view text;     // as written; a comment without the blanks at its end
-    std::uint32_t breaks = 0;  // line breaks in the blank space before it
-};
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-std::string_view without_trailing_blanks(std::string_view text) {
-    while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-    return text;
-}
+using grammar::layout::is_symbol;
+using grammar::layout::one_of;
+using grammar::layout::token;
+using grammar::layout::token_kind;
 
 // Where the messages of the file stand: the lexer takes each whole, since a placeholder holds
 // an expression with strings of its own (`"{x default "none"}"`), even a comment, all printed
@@ -61,88 +44,6 @@ std::vector<span> message_spans(const ast::module& module) {
     }
     std::sort(spans.begin(), spans.end(), [](const span& a, const span& b) { return a.begin < b.begin; });
     return spans;
-}
-
-// The tokens of a file that parses, as rules.hpp reads them: words, numbers (`1.5e3` whole),
-// strings, raw strings, messages, the two-character comparisons and single symbols, and comments.
-// A byte-order mark at the start is skipped, as the grammar skips it.
-std::vector<token> tokenize(std::string_view text, const std::vector<span>& messages) {
-    std::vector<token> out;
-    std::size_t at = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-    std::size_t next_message = 0;
-    std::uint32_t breaks = 0;
-    auto push = [&](token_kind kind, std::size_t end) {
-        out.push_back({kind, text.substr(at, end - at), breaks});
-        breaks = 0;
-        at = end;
-    };
-    while (at < text.size()) {
-        const char c = text[at];
-        while (next_message < messages.size() && messages[next_message].begin < at) ++next_message;
-        if (c == '\n') {
-            ++breaks;
-            ++at;
-        } else if (is_blank(c)) {
-            ++at;
-        } else if (next_message < messages.size() && messages[next_message].begin == at) {
-            push(token_kind::message, messages[next_message].end);
-        } else if (c == '#' || text.substr(at, 2) == "//") {
-            const std::size_t end = std::min(text.find('\n', at), text.size());
-            out.push_back({token_kind::comment, without_trailing_blanks(text.substr(at, end - at)), breaks});
-            breaks = 0;
-            at = end;
-        } else if (c == '"' || (c == 'r' && text.substr(at, 2) == "r\"")) {
-            const bool raw = c == 'r';
-            std::size_t end = at + (raw ? 2 : 1);
-            while (end < text.size() && text[end] != '"' && text[end] != '\n') end += !raw && text[end] == '\\' ? 2 : 1;
-            push(token_kind::string, std::min(end + 1, text.size()));
-        } else if (is_digit(c)) {
-            std::size_t end = at + 1;
-            while (end < text.size()) {
-                const bool pair =
-                    end + 1 < text.size() &&
-                    ((text[end] == '.' && is_digit(text[end + 1])) ||
-                     ((text[end] == 'e' || text[end] == 'E') && (text[end + 1] == '+' || text[end + 1] == '-')));
-                if (pair) {
-                    end += 2;
-                } else if (is_word_char(text[end])) {
-                    ++end;
-                } else {
-                    break;
-                }
-            }
-            push(token_kind::number, end);
-        } else if (is_word_char(c)) {
-            std::size_t end = at + 1;
-            while (end < text.size() && is_word_char(text[end])) ++end;
-            push(token_kind::word, end);
-        } else {
-            const std::string_view two = text.substr(at, 2);
-            const bool comparison = two == "==" || two == "!=" || two == "<=" || two == ">=";
-            std::size_t end = at + (comparison ? 2 : 1);
-            // A character of several bytes is no symbol in a file that parses: kept whole anyway.
-            while (end < text.size() && is_continuation(text[end])) ++end;
-            push(token_kind::symbol, end);
-        }
-    }
-    return out;
-}
-
-std::vector<std::string_view> comments_of(const std::vector<token>& tokens) {
-    std::vector<std::string_view> comments;
-    for (const token& t : tokens) {
-        if (t.kind == token_kind::comment) comments.push_back(t.text);
-    }
-    return comments;
-}
-
-bool is_symbol(const token& t, std::string_view symbol) {
-    return t.kind == token_kind::symbol && t.text == symbol;
-}
-
-template <std::size_t N>
-bool one_of(std::string_view word, const std::string_view (&words)[N]) {
-    return std::find(std::begin(words), std::end(words), word) != std::end(words);
 }
 
 // The words that start an item in a file, a policy and a rule: rules.hpp's file_item,
@@ -179,45 +80,20 @@ bool is_operator_word(std::string_view word) {
 // the line inside its value (the expression, the list of tags or remedies), where the break is
 // kept and the new line indented: under the first token of the value, or inside an open bracket
 // one column after it, or, when a line break follows the bracket, two spaces deeper than the line
-// that opened it. A comment stays after the token it followed, on that line when it was on it.
-class printer {
+// that opened it. Blocks nest: the file (depth 0), a policy (1), a rule (2). Comments go where
+// block_printer puts them.
+class printer : public grammar::layout::block_printer<printer> {
 public:
-    explicit printer(const std::vector<token>& tokens) : m_tokens(tokens) {}
-
-    std::string print() {
-        for (std::size_t i = 0; i < m_tokens.size(); ++i) {
-            if (m_tokens[i].kind == token_kind::comment) {
-                comment(i);
-            } else {
-                code(i);
-            }
-        }
-        if (!m_out.empty()) m_out += '\n';
-        return std::move(m_out);
-    }
+    explicit printer(const std::vector<token>& tokens) : block_printer(tokens) {}
 
 private:
+    friend class block_printer<printer>;
+
     enum class item_kind : std::uint8_t { none, block, definition, deferred, other };
 
     // Where a `then within N turns where FILTER require CONDITION` item is: its words `within`,
     // `turns`, `where`, `require` and `forbid` are keywords there and not names.
     enum class then_part : std::uint8_t { keyword, within, count, unit, filter, obligation };
-
-    struct bracket {
-        char close;          // `)` or `]`
-        std::size_t column;  // where the opening bracket stands
-        std::size_t indent;  // the indentation of the line that opened it
-        bool hanging;        // a line break follows it, so its content goes under its line
-    };
-
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
-    std::size_t next_code(std::size_t i) const {
-        for (++i; i < m_tokens.size(); ++i) {
-            if (m_tokens[i].kind != token_kind::comment) return i;
-        }
-        return npos;
-    }
 
     // The `require` or `forbid` of a `then`, once its filter (if any) is complete.
     bool is_obligation(std::size_t i) const {
@@ -257,56 +133,14 @@ private:
         if (m_item == item_kind::block) return m_item_indent;  // a comment broke the header
         if (starts_then_part(i)) return m_item_indent + 2;
         if (!m_brackets.empty()) {
-            const bracket& b = m_brackets.back();
-            const bool closes = t.kind == token_kind::symbol && t.text.size() == 1 && t.text[0] == b.close;
-            if (b.hanging) return closes ? b.indent : b.indent + 2;
-            return closes ? b.column : b.column + 1;
+            const grammar::layout::open_bracket& b = m_brackets.back();
+            return b.indent_inside(t.kind == token_kind::symbol && t.text.size() == 1 && t.text[0] == b.close);
         }
         if (m_value_column) return *m_value_column;
         return m_item_indent + 4;  // a comment broke the line before the value began
     }
 
-    void new_line(std::size_t indent, bool blank_before) {
-        if (!m_out.empty()) {
-            m_out += '\n';
-            if (blank_before) m_out += '\n';
-        }
-        m_out.append(indent, ' ');
-        m_column = indent;
-        m_line_indent = indent;
-        m_break_next = false;
-    }
-
-    void write(std::string_view text) {
-        for (std::size_t k = 0; k < text.size(); ++k) {
-            const char c = text[k];
-            // A message's placeholder may hold a CRLF: the layout ends lines with LF.
-            if (c == '\r' && k + 1 < text.size() && text[k + 1] == '\n') continue;
-            m_out += c;
-            if (c == '\n') {
-                m_column = 0;
-                m_line_indent = 0;
-            } else if (!is_continuation(c)) {
-                ++m_column;
-            }
-        }
-    }
-
-    void comment(std::size_t i) {
-        const token& t = m_tokens[i];
-        if (t.breaks == 0 && !m_out.empty()) {
-            write(" ");
-            write(t.text);
-        } else {
-            const std::size_t next = next_code(i);
-            const bool item_level = next == npos || is_symbol(m_tokens[next], "}") || starts_item(next);
-            const std::size_t indent = item_level ? m_depth * 2 : continuation_indent(next);
-            new_line(indent, item_level && t.breaks >= 2 && !m_after_open_brace);
-            write(t.text);
-            m_after_open_brace = false;
-        }
-        m_break_next = true;  // a comment runs to the end of its line
-    }
+    void write(std::string_view text) { m_out.write(text); }
 
     void code(std::size_t i) {
         const token& t = m_tokens[i];
@@ -328,7 +162,7 @@ private:
         } else if (spaced(t)) {
             write(" ");
         }
-        if (m_item_tokens == value_index() || m_part_begins) m_value_column = m_column;
+        if (m_item_tokens == value_index() || m_part_begins) m_value_column = m_out.column();
         written(i, false);
     }
 
@@ -392,7 +226,7 @@ private:
         if (t.kind == token_kind::number && m_item == item_kind::deferred && m_then == then_part::within)
             m_then = then_part::count;
 
-        const std::size_t column = m_column;
+        const std::size_t column = m_out.column();
         write(t.text);
         ++m_item_tokens;
 
@@ -402,7 +236,7 @@ private:
         m_previous_opens = is_symbol(t, "(") || is_symbol(t, "[") || m_previous_dot;
         m_previous_is_name = t.kind == token_kind::word && !keyword;
         m_previous_ends_operand = m_previous_is_name || t.kind == token_kind::number || t.kind == token_kind::string ||
-                                  t.kind == token_kind::message || is_symbol(t, ")") || is_symbol(t, "]");
+                                  t.kind == token_kind::verbatim || is_symbol(t, ")") || is_symbol(t, "]");
         // After a `then`'s unit comes `where` or the obligation, never an operand.
         const bool unit = keyword && m_item == item_kind::deferred && m_then == then_part::unit && part != m_then;
         m_expects_operand = !m_previous_ends_operand && !is_symbol(t, "{") && !is_symbol(t, "}") && !unit;
@@ -412,7 +246,7 @@ private:
             const std::size_t next = i + 1;
             const bool hanging =
                 next < m_tokens.size() && (m_tokens[next].breaks > 0 || m_tokens[next].kind == token_kind::comment);
-            m_brackets.push_back({t.text[0] == '(' ? ')' : ']', column, m_line_indent, hanging});
+            m_brackets.push_back({t.text[0] == '(' ? ')' : ']', column, m_out.line_indent(), hanging});
         } else if ((is_symbol(t, ")") || is_symbol(t, "]")) && !m_brackets.empty()) {
             m_brackets.pop_back();
         } else if (is_symbol(t, "{")) {
@@ -422,21 +256,13 @@ private:
         }
     }
 
-    const std::vector<token>& m_tokens;
-    std::string m_out;
-    std::size_t m_column = 0;       // code points on the line being written
-    std::size_t m_line_indent = 0;  // the indentation of that line
-    std::size_t m_depth = 0;        // blocks open: 0 in the file, 1 in a policy, 2 in a rule
-    bool m_break_next = false;      // a comment ended the line
-    bool m_after_open_brace = false;
-
     item_kind m_item = item_kind::none;
     std::size_t m_item_tokens = 0;  // tokens of the item written so far, its keyword included
     std::size_t m_item_indent = 0;
     std::optional<std::size_t> m_value_column;
     then_part m_then = then_part::keyword;
     bool m_part_begins = false;  // the next token begins the filter or the condition of a `then`
-    std::vector<bracket> m_brackets;
+    std::vector<grammar::layout::open_bracket> m_brackets;  // `(` and `[`
 
     bool m_glue_next = false;
     bool m_expects_operand = false;  // the token before is an operator, a keyword, `(`, `.`, ...
@@ -446,41 +272,22 @@ private:
     bool m_previous_ends_operand = false;
 };
 
-// The promise of the layout, checked: what was printed parses, says the same, and keeps every
-// comment in order.
-void check_layout(const ast::module& original, const std::vector<token>& tokens, const std::string& formatted,
-                  const std::string& name) {
-    source_map again;
-    const file_id file = again.add(name, formatted);
-    ast::node_id next_id = 1;
-    const result<ast::module> reparsed = parse(again, file, next_id);
-    if (!reparsed.value || has_errors(reparsed.diagnostics)) {
-        throw std::logic_error("the canonical layout of `" + name + "` does not parse: " +
-                               (reparsed.diagnostics.empty() ? std::string("no diagnostic")
-                                                             : render_text(reparsed.diagnostics.front(), again)));
+// The policy grammar, as layout::format_file() takes it.
+struct policy_language {
+    using tree = ast::module;
+    static result<tree> parse(const source_map& sources, file_id file) {
+        ast::node_id next_id = 1;
+        return vigil::parse(sources, file, next_id);
     }
-    if (meaning_hash(*reparsed.value) != meaning_hash(original)) {
-        throw std::logic_error("the canonical layout of `" + name + "` says something else than the file");
-    }
-    const std::string_view text = again.file(file).text;
-    if (comments_of(tokenize(text, message_spans(*reparsed.value))) != comments_of(tokens)) {
-        throw std::logic_error("the canonical layout of `" + name + "` does not keep its comments in order");
-    }
-}
+    static std::string meaning(const tree& module) { return meaning_hash(module); }
+    static std::vector<span> verbatim_spans(const tree& module) { return message_spans(module); }
+    static std::string print(const std::vector<token>& tokens) { return printer(tokens).print(); }
+};
 
 }  // namespace
 
 result<std::string> format_policy(const source_map& sources, file_id file) {
-    ast::node_id next_id = 1;
-    result<ast::module> parsed = parse(sources, file, next_id);
-    result<std::string> out;
-    out.diagnostics = std::move(parsed.diagnostics);
-    if (!parsed.value || has_errors(out.diagnostics)) return out;
-    const std::vector<token> tokens = tokenize(sources.file(file).text, message_spans(*parsed.value));
-    std::string formatted = printer(tokens).print();
-    check_layout(*parsed.value, tokens, formatted, sources.file(file).name);
-    out.value = std::move(formatted);
-    return out;
+    return grammar::layout::format_file<policy_language>(sources, file);
 }
 
 }  // namespace vigil

@@ -1,6 +1,7 @@
 // `vigil fmt` end to end with the real binary: --check lists and fails, --write rewrites what is
 // not laid out and touches nothing else, `-` reads standard input, a file that does not parse is
-// shown as `vigil check` shows it and left alone.
+// shown as `vigil check` shows it and left alone. Test files (`*.tests`) the same way, beside the
+// policy files in a directory, their mistakes shown as `vigil test` shows them.
 
 #include <boost/test/unit_test.hpp>
 
@@ -235,12 +236,121 @@ BOOST_AUTO_TEST_CASE(fmt_usage_and_unreadable_input_exit_2) {
     BOOST_TEST(s.untouched("policies/a_messy.vigil"));
 }
 
-// The shipped policies and every example in docs/ are laid out already (the tutorial's step 2
-// holds a mistake on purpose).
+// The shipped policies and their tests, and every example in docs/, are laid out already (the
+// tutorial's step 2 holds a mistake on purpose).
 BOOST_AUTO_TEST_CASE(fmt_check_passes_on_the_shipped_files) {
     const auto r = run_vigil_in(fs::path(VIGIL_SOURCE_DIR),
                                 "fmt --check policies/ docs/examples/ docs/cookbook/examples/ docs/tutorial/step1 "
-                                "docs/tutorial/step3 docs/tutorial/step6 docs/tutorial/step7");
+                                "docs/tutorial/step3 docs/tutorial/step5 docs/tutorial/step6 docs/tutorial/step7");
     BOOST_TEST(r.status == 0, r.output);
     BOOST_TEST(r.output == "");
+}
+
+// ---------------------------------------------------------------------------------- test files
+
+namespace {
+
+// The scratch directory with a messy test file and a tidy one beside its policy files.
+struct scratch_with_tests : scratch {
+    scratch_with_tests() {
+        put("policies/a_messy.tests", read_file((golden_dir / "cases_messy.tests").string()));
+        put("policies/b_tidy.tests", read_file((golden_dir / "cases_messy.golden").string()));
+    }
+};
+
+}  // namespace
+
+// A directory stands for its policy files and its test files, sorted: --check lists both kinds,
+// --diff shows both, --write lays out both and touches nothing already laid out.
+BOOST_AUTO_TEST_CASE(fmt_check_diff_and_write_take_test_files_beside_policy_files) {
+    scratch_with_tests s;
+    const auto check = run_vigil_in(s.dir, "fmt --check policies");
+    BOOST_TEST(check.status == 1);
+    BOOST_TEST(check.output == "policies/a_messy.tests\npolicies/a_messy.vigil\n");
+
+    const auto diff = run_vigil_in(s.dir, "fmt --diff policies");
+    BOOST_TEST(diff.status == 1);
+    const std::size_t tests_diff = diff.output.find("--- policies/a_messy.tests.orig\n+++ policies/a_messy.tests\n");
+    const std::size_t policy_diff = diff.output.find("--- policies/a_messy.vigil.orig\n+++ policies/a_messy.vigil\n");
+    BOOST_TEST(tests_diff == 0u, diff.output);
+    BOOST_TEST((policy_diff != std::string::npos && policy_diff > tests_diff), diff.output);
+    BOOST_TEST(diff.output.find("b_tidy") == std::string::npos, "a file in layout has no diff");
+    std::string problem;
+    const auto one = run_vigil_in(s.dir, "fmt --diff policies/a_messy.tests");
+    BOOST_TEST(one.output == diff.output.substr(0, policy_diff));
+    BOOST_TEST(apply_diff(s.text("policies/a_messy.tests"), one.output, problem) == s.text("policies/b_tidy.tests"));
+    BOOST_TEST(problem == "");
+    for (const char* name : {"a_messy.tests", "a_messy.vigil", "b_tidy.tests", "b_tidy.vigil"}) {
+        BOOST_TEST(s.untouched(std::string("policies/") + name), name << " was written by --check or --diff");
+    }
+
+    const auto write = run_vigil_in(s.dir, "fmt --write policies");
+    BOOST_TEST(write.status == 0, write.output);
+    BOOST_TEST(write.output == "");
+    BOOST_TEST(s.text("policies/a_messy.tests") == s.text("policies/b_tidy.tests"));
+    BOOST_TEST(s.text("policies/a_messy.vigil") == s.text("policies/b_tidy.vigil"));
+    BOOST_TEST(s.untouched("policies/b_tidy.tests"), "a test file already laid out was written");
+    BOOST_TEST(run_vigil_in(s.dir, "fmt --check policies").status == 0);
+}
+
+// Standard input is a policy file unless --stdin-kind says it is a test file; read as the wrong
+// kind, the error says how it was read.
+BOOST_AUTO_TEST_CASE(fmt_reads_a_test_file_from_standard_input_when_told) {
+    scratch_with_tests s;
+    const auto printed = run_vigil_in(s.dir, "fmt --stdin-kind tests - < policies/a_messy.tests");
+    BOOST_TEST(printed.status == 0, printed.output);
+    BOOST_TEST(printed.output == s.text("policies/b_tidy.tests"));
+    const auto checked = run_vigil_in(s.dir, "fmt --check --stdin-kind tests - < policies/a_messy.tests");
+    BOOST_TEST(checked.status == 1);
+    BOOST_TEST(checked.output == "<stdin>\n");
+    BOOST_TEST(run_vigil_in(s.dir, "fmt --stdin-kind policy - < policies/a_messy.vigil").output ==
+               s.text("policies/b_tidy.vigil"));
+
+    const auto as_policy = run_vigil_in(s.dir, "fmt - < policies/b_tidy.tests");
+    BOOST_TEST(as_policy.status == 1);
+    BOOST_TEST(as_policy.output.find("vigil fmt: `<stdin>` has syntax errors; it is left as it is (read as a policy "
+                                     "file; --stdin-kind tests reads a test file)\n") != std::string::npos,
+               as_policy.output);
+}
+
+// A test file that does not parse is never written; its diagnostics are those `vigil test` gives.
+BOOST_AUTO_TEST_CASE(fmt_leaves_a_test_file_that_does_not_parse_alone) {
+    scratch_with_tests s;
+    const std::string broken = read_file((golden_dir / "cases_syntax_error.tests").string());
+    s.put("policies/c_broken.tests", broken);
+    const auto r = run_vigil_in(s.dir, "fmt --write policies");
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(s.untouched("policies/c_broken.tests"));
+    BOOST_TEST(s.text("policies/c_broken.tests") == broken);
+    BOOST_TEST(s.text("policies/a_messy.tests") == s.text("policies/b_tidy.tests"), "the other files are written");
+
+    const std::string path = "tests/golden/fmt/cases_syntax_error.tests";
+    const auto shown = run_vigil_in(fs::path(VIGIL_SOURCE_DIR), "fmt --check " + path);
+    check_golden("cli/fmt_tests_syntax_error.golden",
+                 "$ vigil fmt --check " + path + "\n" + shown.output + "[exit " + std::to_string(shown.status) + "]\n");
+    // Each diagnostic (a blank line ends it) is one `vigil test` shows too.
+    const auto tested = run_vigil_in(fs::path(VIGIL_SOURCE_DIR), "test " + path);
+    std::size_t diagnostics = 0;
+    for (std::size_t at = 0, end; (end = shown.output.find("\n\n", at)) != std::string::npos; at = end + 2) {
+        ++diagnostics;
+        const std::string diagnostic = shown.output.substr(at, end + 2 - at);
+        BOOST_TEST(tested.output.find(diagnostic) != std::string::npos, diagnostic);
+    }
+    BOOST_TEST(diagnostics == 2u, shown.output);
+}
+
+BOOST_AUTO_TEST_CASE(fmt_usage_and_unreadable_test_files_exit_2) {
+    scratch_with_tests s;
+    for (const std::string args :
+         {"fmt --check --stdin-kind tests policies", "fmt --stdin-kind yaml -", "fmt --write --stdin-kind tests -",
+          "fmt policies/a_messy.tests policies/b_tidy.tests"}) {
+        const auto r = run_vigil_in(s.dir, args);
+        BOOST_TEST(r.status == 2, args << ": " << r.output);
+    }
+    const auto missing = run_vigil_in(s.dir, "fmt --check nowhere.tests");
+    BOOST_TEST(missing.status == 2);
+    BOOST_TEST(
+        missing.output.rfind("nowhere.tests:1:1: error[V0707]: cannot read test file `nowhere.tests`: ", 0) == 0u,
+        missing.output);
+    BOOST_TEST(s.untouched("policies/a_messy.tests"));
 }
