@@ -448,11 +448,14 @@ private:
     }
 
     /// The projection schema node that joined lists denote: the one both sides denote, or the one
-    /// side's when the other is a constant, which holds no objects whose fields could be read.
+    /// side's when the other is a constant list, which holds no objects whose fields could be read.
     std::uint32_t joined_schema(const compiled_expr& lhs, const compiled_expr& rhs) const {
-        const auto is_constant = [this](const compiled_expr& c) { return m_set.nodes[c.node].code == op::constant; };
-        if (lhs.schema == rhs.schema || is_constant(rhs)) return lhs.schema;
-        if (is_constant(lhs)) return rhs.schema;
+        const auto constant_list = [this](const compiled_expr& c) {
+            const node& n = m_set.nodes[c.node];
+            return n.code == op::constant && m_set.constants[n.a].k == kind::list;
+        };
+        if (lhs.schema == rhs.schema || constant_list(rhs)) return lhs.schema;
+        if (constant_list(lhs)) return rhs.schema;
         return none;
     }
 
