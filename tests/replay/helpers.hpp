@@ -3,8 +3,10 @@
 // temporary directories, and reading files back.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -41,9 +43,12 @@ inline compiled shipped_policies() {
     return compile_inputs({{std::string(VIGIL_SOURCE_DIR) + "/policies", {}}});
 }
 
-/// A fresh, empty directory under the system's temporary directory.
+/// A fresh, empty directory under the system's temporary directory, of this checkout: two
+/// checkouts may run their tests at once, and a run reuses the directories of the one before.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / ("vigil-replay-test-" + name);
+    const auto checkout = std::hash<std::string_view>{}(VIGIL_SOURCE_DIR) % 1000000;
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("vigil-replay-test-" + std::to_string(checkout) + "-" + name);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
