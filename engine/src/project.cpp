@@ -20,33 +20,35 @@ static_assert(record_padding >= simdjson::SIMDJSON_PADDING, "a padded record mus
 
 namespace {
 
-// The first `"` or `\` at or after p, sixteen bytes at a time where SSE2 is there (every x86-64),
-// else eight: most keys take one step. Reading past the key is safe: the record is followed by
-// SIMDJSON_PADDING bytes in the buffer.
+// The first `"` or `\` at or after p and before `end` (or `end`), sixteen bytes at a time where
+// SSE2 is there (every x86-64), else eight: most keys take one step. It reads nothing at or past
+// `end`, the end of the record: a record parsed where it lies is followed by the next lines of the
+// log, which the reading thread may still be writing (it ends each line with a zero).
+const char* key_end(const char* p, const char* end) {
 #ifdef __SSE2__
-const char* key_end(const char* p) {
     const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
-    for (;; p += 16) {
+    for (; end - p >= 16; p += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         const int hit = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
         if (hit != 0) return p + __builtin_ctz(static_cast<unsigned>(hit));
     }
-}
 #else
-const char* key_end(const char* p) {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
-    for (;;) {
+    for (; end - p >= 8; p += 8) {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
         const std::uint64_t quote = v ^ (ones * '"');
         const std::uint64_t slash = v ^ (ones * '\\');
         const std::uint64_t hit = (((quote - ones) & ~quote) | ((slash - ones) & ~slash)) & highs;
         if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
-        p += 8;
     }
-}
 #endif
+    for (; p < end; ++p) {
+        if (*p == '"' || *p == '\\') return p;
+    }
+    return end;  // not for a string simdjson took: it closes before the record ends
+}
 
 bool is_json_blank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -69,6 +71,7 @@ struct projector::state {
     std::vector<disallowed_value> disallowed;
     arena* mem = nullptr;
     const char* text = nullptr;           // the record as the parser reads it (in place or copied)
+    const char* text_end = nullptr;       // ... and its end: nothing at or past it is read
     std::uint32_t duplicate = none;       // the schema node of a field the record gives twice
     const char* duplicate_key = nullptr;  // its second key, in `text`
 
@@ -117,6 +120,7 @@ struct projector::state {
         // copy would put there, so a truncated record fails the same way in place or copied.
         if (padded) {
             text = json.data();
+            text_end = text + json.size();
             return parser.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc);
         }
         std::size_t need = json.size() + simdjson::SIMDJSON_PADDING;
@@ -129,6 +133,7 @@ struct projector::state {
         std::memcpy(buffer.get(), json.data(), json.size());
         std::memset(buffer.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
         text = buffer.get();
+        text_end = text + json.size();
         return parser.iterate(buffer.get(), json.size(), capacity).get(doc);
     }
 
@@ -149,7 +154,7 @@ struct projector::state {
             if (auto err = std::move(result).get(field)) return err;
             // Match the key as it is in the buffer; only a key with an escape is unescaped first.
             const char* key = field.key().raw();
-            const char* end = key_end(key);
+            const char* end = key_end(key, text_end);
             std::string_view name(key, static_cast<std::size_t>(end - key));
             if (*end != '"') {
                 if (auto err = field.unescaped_key().get(name)) return err;
@@ -308,7 +313,7 @@ struct projector::state {
                 for (auto result : obj) {
                     od::field field;
                     if (auto err = std::move(result).get(field)) return err;
-                    if (Materialize || *key_end(field.key().raw()) == '\\') {
+                    if (Materialize || *key_end(field.key().raw(), text_end) == '\\') {
                         std::string_view key;
                         if (auto err = field.unescaped_key().get(key)) return err;
                     }
@@ -329,7 +334,7 @@ struct projector::state {
                 return simdjson::SUCCESS;
             }
             case od::json_type::string: {
-                if (!Materialize && *key_end(v.raw_json_token().data() + 1) == '"') {
+                if (!Materialize && *key_end(v.raw_json_token().data() + 1, text_end) == '"') {
                     simdjson::ondemand::raw_json_string raw;
                     return v.get_raw_json_string().get(raw);
                 }

@@ -4,6 +4,7 @@
 // into the reader's buffer, valid until the next call unless the caller holds the buffer (hold()):
 // `vigil replay` hands lines to its workers where they lie, without copying them.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,7 +37,7 @@ public:
     /// the reader reads on into another buffer, so the lines in this one stay valid; the reader
     /// reuses a buffer once no share of it is left.
     [[nodiscard]] const void* buffer() const { return m_buffer.get(); }
-    [[nodiscard]] std::shared_ptr<const void> hold() const { return m_buffer; }
+    [[nodiscard]] std::shared_ptr<const void> hold() const;
 
     /// The longest line kept (the buffer holds at most about twice as much); default 64 MiB.
     void set_max_line(std::size_t bytes) { m_max_line = bytes; }
@@ -65,11 +66,18 @@ private:
     struct block {
         std::unique_ptr<char[]> bytes;
         std::size_t size = 0;  // bytes that take input; record_padding more follow
+        // The shares hold() handed out and not yet let go. Released by the thread that lets go of
+        // the last and read with acquire before the block is written again: an ordering that
+        // ThreadSanitizer sees (it does not see a fence after shared_ptr::use_count()).
+        std::atomic<std::uint32_t> holders{0};
+
+        [[nodiscard]] bool held() const { return holders.load(std::memory_order_acquire) != 0; }
     };
 
     bool fill();
+    void end_lines();
     std::shared_ptr<block> free_block(std::size_t size);
-    void terminate(std::size_t at) { m_buffer->bytes[at] = '\0'; }
+    bool last_line(std::string_view& line);
     bool keep_or_refuse(std::string_view& line);
     bool step_over_long_line(std::string_view& line);
 
@@ -78,6 +86,9 @@ private:
     std::vector<std::shared_ptr<block>> m_spare;  // earlier ones, reused when nobody holds them
     std::size_t m_begin = 0;  // first byte not yet returned
     std::size_t m_end = 0;    // end of the bytes read
+    // Where the whole lines of the buffer end: the zero that ends each, and its newline.
+    std::vector<std::pair<std::size_t, std::size_t>> m_ends;
+    std::size_t m_next_end = 0;  // the first of them not yet returned
     bool m_eof = false;
     bool m_first_line = true;
     std::string m_error;
