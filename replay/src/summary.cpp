@@ -212,14 +212,6 @@ ordered period_json(const summary& s) {
             {"records_after", s.after_period}};
 }
 
-// `from 2026-01-01T00:00:00Z until 2026-04-01T00:00:00Z`, either bound left out when open.
-std::string period_text(const period& p) {
-    std::string out;
-    if (p.from) out += "from " + format_rfc3339(*p.from);
-    if (p.until) out += std::string(out.empty() ? "" : " ") + "until " + format_rfc3339(*p.until);
-    return out;
-}
-
 ordered problems_json(const std::vector<problem>& list) {
     auto out = ordered::array();
     for (const auto& p : list) out.push_back({{"file", p.file}, {"line", p.line}, {"error", p.error}});
@@ -235,6 +227,13 @@ std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rule
     for (const auto& [policy, seen] : versions) {
         if (seen.size() > 1) out.insert(policy);
     }
+    return out;
+}
+
+std::string period_text(const period& p) {
+    std::string out;
+    if (p.from) out += "from " + format_rfc3339(*p.from);
+    if (p.until) out += std::string(out.empty() ? "" : " ") + "until " + format_rfc3339(*p.until);
     return out;
 }
 

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <numeric>
 
-#include "vigil/calendar.hpp"
 #include "vigil/check.hpp"
 #include "vigil/markup.hpp"
 #include "vigil/report.hpp"
@@ -199,11 +198,7 @@ private:
     // What the counts cover when the replay audited a period: its records, with the others read
     // for their conversations' sake.
     std::string audited_period_text() const {
-        std::string bounds;
-        if (m_s.audited.from) bounds += "from " + esc(format_rfc3339(*m_s.audited.from));
-        if (m_s.audited.until)
-            bounds += (bounds.empty() ? "" : " ") + ("until " + esc(format_rfc3339(*m_s.audited.until)));
-        return "<strong>The audited period runs " + bounds +
+        return "<strong>The audited period runs " + esc(replay::period_text(m_s.audited)) +
                "</strong>: every count and finding is of the records timed in it (and of those without a usable "
                "timestamp). " +
                plural(m_s.before_period, "record", "records") + " before it and " + num(m_s.after_period) +

@@ -263,6 +263,10 @@ struct summary {
 /// the summary and the report name the version of their rules.
 [[nodiscard]] std::set<std::string> policies_with_versions(const std::vector<rule_tally>& rules);
 
+/// How a person reads a period: `from 2026-01-01T00:00:00Z until 2026-04-01T00:00:00Z`, a bound
+/// left out when it is open.
+[[nodiscard]] std::string period_text(const period& p);
+
 /// How a person reads a rule's name: `policy/rule`, or `policy version/rule` when its policy is
 /// one of `versioned` (policies_with_versions).
 [[nodiscard]] std::string rule_name(const rule_tally& r, const std::set<std::string>& versioned);
