@@ -38,6 +38,13 @@ int fuzz_server_body(const std::uint8_t* data, std::size_t size);
 /// policy file it names (human-oversight.vigil when it names none of them), with both reports.
 int fuzz_test_file(const std::uint8_t* data, std::size_t size);
 
+/// The bytes, after a first byte that picks how, as what an editor sends `vigil lsp`: the raw
+/// stream after `initialize`, or the text of a policy file or a test file that the harness opens,
+/// formats, hovers over, asks quick fixes for, edits by a range and formats again. The server
+/// answers in whole JSON-RPC messages and stops with 0, 1 or 2; a session that shuts down exits
+/// with 0 and answers every request once; every range it gives lies inside the document.
+int fuzz_lsp(const std::uint8_t* data, std::size_t size);
+
 namespace fuzz_support {
 
 /// Prints `what` and aborts when `holds` is false: a broken contract, which libFuzzer reports

@@ -25,7 +25,8 @@ using harness = int (*)(const std::uint8_t*, std::size_t);
 const std::map<std::string, harness> harnesses = {{"policy", vigil::fuzz_policy},
                                                   {"record", vigil::fuzz_record},
                                                   {"server_body", vigil::fuzz_server_body},
-                                                  {"test_file", vigil::fuzz_test_file}};
+                                                  {"test_file", vigil::fuzz_test_file},
+                                                  {"lsp", vigil::fuzz_lsp}};
 
 // Runs every file of `folder` through `run`, in name order; returns how many there were.
 std::size_t run_all(const fs::path& folder, harness run) {

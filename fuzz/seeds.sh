@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=$1
-mkdir -p "$out/policy" "$out/record" "$out/server_body" "$out/test_file"
+mkdir -p "$out/policy" "$out/record" "$out/server_body" "$out/test_file" "$out/lsp"
 
 # seed TARGET: standard input becomes one seed of TARGET.
 seed() {
@@ -53,6 +53,15 @@ for log in examples/records.jsonl tests/golden/cli/malformed.jsonl $(find docs/t
 done
 raw_strings tests/server/*.cpp | from_stream server_body '^[[:space:]]*[[{]'
 
-for target in policy record server_body test_file; do
+# What an editor sends `vigil lsp`: the first byte picks how the rest is read (fuzz/lsp.cpp): 1 a
+# policy file, 2 a test file, 0 the stream of messages after `initialize`.
+find policies docs/examples -name '*.vigil' -print0 | while IFS= read -r -d '' f; do { printf '\001'; cat "$f"; } | seed lsp; done
+find policies -name '*.tests' -print0 | while IFS= read -r -d '' f; do { printf '\002'; cat "$f"; } | seed lsp; done
+for body in '{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}}' \
+    '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"untitled:a.vigil","text":"policy \"p\" {}"}}}'; do
+    printf '\000Content-Length: %d\r\n\r\n%s' "${#body}" "$body" | seed lsp
+done
+
+for target in policy record server_body test_file lsp; do
     echo "seeds: $(find "$out/$target" -type f | wc -l) for $target"
 done

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <optional>
 
@@ -22,6 +23,7 @@
 #include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/line_reader.hpp"
+#include "vigil/lsp.hpp"
 #include "vigil/parse.hpp"
 #include "vigil/profile.hpp"
 #include "vigil/sarif.hpp"
@@ -428,6 +430,11 @@ int run(int argc, char** argv) {
     auto* serve_cmd = add_serve_command(app, serve_opts);
     fmt_command_options fmt_opts;
     auto* fmt_cmd = add_fmt_command(app, fmt_opts);
+    auto* lsp_cmd = app.add_subcommand(
+        "lsp", "serve the Language Server Protocol on standard input and output, for editors (docs/editors.md)");
+    // Editors' language clients add `--stdio` when they talk over standard input and output.
+    bool lsp_stdio = true;
+    lsp_cmd->add_flag("--stdio", lsp_stdio, "talk over standard input and output, the only way it talks");
 
     try {
         app.parse(argc, argv);
@@ -450,6 +457,8 @@ int run(int argc, char** argv) {
         status = run_serve(serve_opts);
     else if (fmt_cmd->parsed())
         status = run_fmt(fmt_opts);
+    else if (lsp_cmd->parsed())
+        status = lsp::serve(std::cin, std::cout, std::cerr);
     else
         status = run_eval(eval_opts);
     return standard_output_written(status);

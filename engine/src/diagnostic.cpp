@@ -428,6 +428,15 @@ std::string render_text(const diagnostic& d, const source_map& sources) {
     return out;
 }
 
+std::string message_with_notes(const diagnostic& d) {
+    std::string out = d.message;
+    for (const note& n : d.notes) {
+        if (!n.where) out += "\nnote: " + n.message;
+    }
+    if (!d.help.empty()) out += "\nhelp: " + d.help;
+    return out;
+}
+
 nlohmann::json render_json(const diagnostic& d, const source_map& sources) {
     auto position = [&](const span& s) {
         const auto b = sources.locate(s.file, s.begin);

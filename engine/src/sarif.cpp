@@ -43,21 +43,11 @@ json physical_location(const span& where, const source_map& sources) {
     return {{"artifactLocation", {{"uri", artifact_uri(sources.file(where.file).name)}}}, {"region", region}};
 }
 
-// The message, then what render_text prints after the source line that has no place of its own.
-std::string message_text(const diagnostic& d) {
-    std::string out = d.message;
-    for (const note& n : d.notes) {
-        if (!n.where) out += "\nnote: " + n.message;
-    }
-    if (!d.help.empty()) out += "\nhelp: " + d.help;
-    return out;
-}
-
 json result_of(const diagnostic& d, const source_map& sources) {
     json out{{"ruleId", info(d.value).id},
              {"ruleIndex", static_cast<std::size_t>(d.value)},
              {"level", sarif_level(d.level)},
-             {"message", {{"text", message_text(d)}}},
+             {"message", {{"text", message_with_notes(d)}}},
              {"locations", json::array({{{"physicalLocation", physical_location(d.where, sources)}}})}};
     json related = json::array();
     for (const note& n : d.notes) {

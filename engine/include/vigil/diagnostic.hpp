@@ -134,6 +134,11 @@ struct result {
 /// and help. Tabs are expanded and columns count code points.
 [[nodiscard]] std::string render_text(const diagnostic& d, const source_map& sources);
 
+/// The message, then the notes that have no place of their own (`note: ...`) and the help
+/// (`help: ...`), one per line: what render_text prints beside the source line, for renderings
+/// that show places apart (SARIF's related locations, LSP's related information).
+[[nodiscard]] std::string message_with_notes(const diagnostic& d);
+
 /// The same information as JSON, for tools.
 [[nodiscard]] nlohmann::json render_json(const diagnostic& d, const source_map& sources);
 

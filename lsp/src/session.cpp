@@ -1,0 +1,675 @@
+// The language server's session: the documents the editor has open, and the answers to its
+// messages. It works on one thread, in the order the messages come: an editor waits for the
+// diagnostics of what it sent, and checking a policy file or running its cases takes milliseconds.
+
+#include <filesystem>
+#include <istream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "framing.hpp"
+#include "positions.hpp"
+#include "uri.hpp"
+#include "vigil/check.hpp"
+#include "vigil/format.hpp"
+#include "vigil/json_fault.hpp"
+#include "vigil/lsp.hpp"
+#include "vigil/parse.hpp"
+#include "vigil/policytest.hpp"
+#include "vigil/service.hpp"
+#include "vigil/test_parse.hpp"
+
+namespace vigil::lsp {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// JSON-RPC's error codes, and LSP's.
+constexpr int parse_error = -32700;
+constexpr int invalid_request = -32600;
+constexpr int method_not_found = -32601;
+constexpr int invalid_params = -32602;
+constexpr int internal_error = -32603;
+constexpr int server_not_initialized = -32002;
+constexpr int request_failed = -32803;
+
+// LSP's DiagnosticSeverity and DiagnosticTag.
+constexpr int severity_error = 1;
+constexpr int severity_warning = 2;
+constexpr int severity_information = 3;
+constexpr int tag_unnecessary = 1;
+
+// A request that cannot be answered: its error answer.
+struct failure {
+    int code;
+    std::string message;
+};
+
+enum class file_kind : std::uint8_t { policy, tests };
+
+struct document {
+    std::string uri;
+    std::optional<std::string> path;  // for a `file:` URI
+    std::string text;
+    json version;  // as the editor numbers it
+
+    [[nodiscard]] std::string name() const { return path ? *path : uri; }
+    [[nodiscard]] file_kind kind() const {
+        return fs::path(name()).extension() == ".tests" ? file_kind::tests : file_kind::policy;
+    }
+};
+
+// The member `key` of `object`, of the type `is` accepts; `where` names the object in the error.
+template <typename Is>
+const json& member(const json& object, const char* key, Is is, const std::string& where, const char* expected) {
+    if (!object.is_object()) throw failure{invalid_params, "`" + where + "` must be an object"};
+    const auto it = object.find(key);
+    if (it == object.end() || !is(*it)) {
+        throw failure{invalid_params, "`" + where + "." + key + "` must be " + expected};
+    }
+    return *it;
+}
+
+const json& object_member(const json& object, const char* key, const std::string& where) {
+    return member(
+        object, key, [](const json& j) { return j.is_object(); }, where, "an object");
+}
+
+std::string string_member(const json& object, const char* key, const std::string& where) {
+    return member(
+               object, key, [](const json& j) { return j.is_string(); }, where, "a string")
+        .get<std::string>();
+}
+
+// The path a file is known by, for comparing: two names of one file compare equal.
+std::string same_file_key(const std::string& path) {
+    std::error_code ec;
+    const fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    return ec ? fs::path(path).lexically_normal().string() : canonical.string();
+}
+
+int lsp_severity(severity s) {
+    switch (s) {
+        case severity::error:
+            return severity_error;
+        case severity::warning:
+            return severity_warning;
+        case severity::note:
+            return severity_information;
+    }
+    return severity_error;
+}
+
+// "did you mean `x`?": the `x` of a help that proposes a replacement.
+std::optional<std::string> proposed_word(std::string_view message) {
+    constexpr std::string_view ask = "did you mean `";
+    const auto at = message.rfind(ask);
+    if (at == std::string_view::npos) return std::nullopt;
+    const auto end = message.find("`?", at + ask.size());
+    if (end == std::string_view::npos) return std::nullopt;
+    return std::string(message.substr(at + ask.size(), end - at - ask.size()));
+}
+
+bool is_word_byte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+class session {
+public:
+    session(std::ostream& out, std::ostream& log) : m_out(out), m_log(log) {}
+
+    // Handles one message; false once the client has said `exit`.
+    bool handle(const std::string& body) {
+        json message;
+        try {
+            message = json::parse(body);
+        } catch (const json::parse_error&) {
+            const auto fault = locate_json_fault(body, "not JSON");
+            m_log << "vigil lsp: a message is not JSON: " << fault.message << '\n';
+            answer_error(nullptr, parse_error, "the message is not JSON: " + fault.message);
+            return true;
+        }
+        if (!message.is_object()) {
+            answer_error(nullptr, invalid_request, "a message must be a JSON object");
+            return true;
+        }
+        const auto method = message.find("method");
+        const auto id = message.find("id");
+        if (method == message.end()) {
+            // An answer to a request of ours: this server sends none.
+            if (id == message.end()) answer_error(nullptr, invalid_request, "a message needs a `method` or an `id`");
+            return true;
+        }
+        if (!method->is_string()) {
+            answer_error(id == message.end() ? json() : *id, invalid_request, "`method` must be a string");
+            return true;
+        }
+        const auto params = message.find("params");
+        const json no_params = json::object();
+        const json& given = params == message.end() ? no_params : *params;
+        if (id == message.end()) {
+            notified(method->get<std::string>(), given);
+        } else {
+            requested(*id, method->get<std::string>(), given);
+        }
+        return !m_exited;
+    }
+
+    [[nodiscard]] int exit_code() const { return m_shut_down ? 0 : 1; }
+
+private:
+    std::ostream& m_out;
+    std::ostream& m_log;
+    bool m_initialized = false;
+    bool m_shut_down = false;
+    bool m_exited = false;
+    encoding m_encoding = encoding::utf16;
+    std::map<std::string, document> m_documents;  // by URI
+    // The URIs other than its own that a document's check published diagnostics for (the files
+    // it imports), so that they are cleared when they no longer have any.
+    std::map<std::string, std::set<std::string>> m_published_for;
+
+    // ---- messages ----------------------------------------------------------------------------
+
+    void send(json message) {
+        message["jsonrpc"] = "2.0";
+        write_message(m_out, message);
+    }
+    void answer(const json& id, json result) { send({{"id", id}, {"result", std::move(result)}}); }
+    void answer_error(const json& id, int code, const std::string& message) {
+        send({{"id", id}, {"error", {{"code", code}, {"message", message}}}});
+    }
+    void notify(const char* method, json params) { send({{"method", method}, {"params", std::move(params)}}); }
+
+    void requested(const json& id, const std::string& method, const json& params) {
+        if (!m_initialized && method != "initialize") {
+            answer_error(id, server_not_initialized, "the server is not initialized: send `initialize` first");
+            return;
+        }
+        if (m_shut_down) {
+            answer_error(id, invalid_request, "the server is shut down: only `exit` is taken now");
+            return;
+        }
+        try {
+            answer(id, result_of(method, params));
+        } catch (const failure& f) {
+            if (f.code != request_failed) m_log << "vigil lsp: " << method << ": " << f.message << '\n';
+            answer_error(id, f.code, f.message);
+        } catch (const std::exception& e) {
+            // A bug, such as the layout changing what a file says: said, not hidden.
+            m_log << "vigil lsp: " << method << " failed: " << e.what() << '\n';
+            answer_error(id, internal_error, std::string("vigil failed: ") + e.what());
+        }
+    }
+
+    json result_of(const std::string& method, const json& params) {
+        if (method == "initialize") return initialize(params);
+        if (method == "shutdown") {
+            m_shut_down = true;
+            return nullptr;
+        }
+        if (method == "textDocument/formatting") return formatting(params);
+        if (method == "textDocument/hover") return hover(params);
+        if (method == "textDocument/codeAction") return code_actions(params);
+        throw failure{method_not_found, "unknown method `" + method + "`"};
+    }
+
+    void notified(const std::string& method, const json& params) {
+        if (method == "exit") {
+            m_exited = true;
+            return;
+        }
+        // Before `initialize`, and after `shutdown`, notifications are dropped, as LSP says.
+        if (!m_initialized || m_shut_down) return;
+        try {
+            if (method == "textDocument/didOpen") {
+                opened(params);
+            } else if (method == "textDocument/didChange") {
+                changed(params);
+            } else if (method == "textDocument/didClose") {
+                closed(params);
+            } else if (method == "textDocument/didSave" || method == "workspace/didChangeWatchedFiles") {
+                // A file on disk changed: the files that import it may read differently now.
+                check_all();
+            }
+            // Others (`initialized`, `$/cancelRequest`, `$/setTrace`, settings) need nothing.
+        } catch (const failure& f) {
+            // A notification has no answer: its mistake can only be logged.
+            m_log << "vigil lsp: " << method << ": " << f.message << '\n';
+        } catch (const std::exception& e) {
+            m_log << "vigil lsp: " << method << " failed: " << e.what() << '\n';
+        }
+    }
+
+    json initialize(const json& params) {
+        if (m_initialized) throw failure{invalid_request, "`initialize` was sent twice"};
+        m_initialized = true;
+        const json* offered = nullptr;
+        if (params.is_object() && params.contains("capabilities") && params["capabilities"].is_object()) {
+            const json& capabilities = params["capabilities"];
+            if (capabilities.contains("general") && capabilities["general"].is_object()) {
+                const json& general = capabilities["general"];
+                if (general.contains("positionEncodings")) offered = &general["positionEncodings"];
+            }
+        }
+        m_encoding = choose_encoding(offered ? *offered : json());
+        return {{"capabilities",
+                 {{"positionEncoding", encoding_name(m_encoding)},
+                  {"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", {{"includeText", false}}}}},
+                  {"documentFormattingProvider", true},
+                  {"hoverProvider", true},
+                  {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}}},
+                {"serverInfo", {{"name", "vigil"}}}};
+    }
+
+    // ---- documents -----------------------------------------------------------------------------
+
+    document& open_document(const json& params, std::string& uri) {
+        const json& text_document = object_member(params, "textDocument", "params");
+        uri = string_member(text_document, "uri", "params.textDocument");
+        const auto it = m_documents.find(uri);
+        if (it == m_documents.end()) throw failure{invalid_params, "`" + uri + "` is not open"};
+        return it->second;
+    }
+
+    void opened(const json& params) {
+        const json& text_document = object_member(params, "textDocument", "params");
+        document doc;
+        doc.uri = string_member(text_document, "uri", "params.textDocument");
+        doc.path = path_of_uri(doc.uri);
+        doc.text = string_member(text_document, "text", "params.textDocument");
+        doc.version = text_document.value("version", json());
+        const std::string uri = doc.uri;
+        m_documents[uri] = std::move(doc);
+        check_with_neighbour(m_documents[uri]);
+    }
+
+    void changed(const json& params) {
+        std::string uri;
+        document& doc = open_document(params, uri);
+        const json& changes = member(
+            params, "contentChanges", [](const json& j) { return j.is_array(); }, "params", "an array");
+        for (const json& change : changes) {
+            std::string text = string_member(change, "text", "params.contentChanges[]");
+            if (!change.contains("range")) {
+                doc.text = std::move(text);
+                continue;
+            }
+            // The server asks for whole texts; a client that sends ranges anyway is understood.
+            const auto [begin, end] = byte_range(doc, change["range"]);
+            doc.text.replace(begin, end - begin, text);
+        }
+        doc.version = params["textDocument"].value("version", json());
+        check_with_neighbour(doc);
+    }
+
+    void closed(const json& params) {
+        std::string uri;
+        open_document(params, uri);
+        m_documents.erase(uri);
+        publish(uri, json::array(), json());
+        for (const auto& other : m_published_for[uri]) {
+            if (!m_documents.contains(other)) publish(other, json::array(), json());
+        }
+        m_published_for.erase(uri);
+        // The files that import it read it from disk again, as it may not have been saved.
+        check_all();
+    }
+
+    std::pair<std::uint32_t, std::uint32_t> byte_range(const document& doc, const json& range) const {
+        source_map sources;
+        const file_id id = sources.add(doc.name(), doc.text);
+        position begin, end;
+        if (!range.is_object() || !read_position(range.value("start", json()), begin) ||
+            !read_position(range.value("end", json()), end)) {
+            throw failure{invalid_params, "a range must have a `start` and an `end` position"};
+        }
+        const std::uint32_t from = offset_of(sources.file(id), begin, m_encoding);
+        const std::uint32_t to = offset_of(sources.file(id), end, m_encoding);
+        return {from, std::max(from, to)};
+    }
+
+    const document* open_at_path(const std::string& path) const {
+        const std::string key = same_file_key(path);
+        for (const auto& [uri, doc] : m_documents) {
+            if (doc.path && same_file_key(*doc.path) == key) return &doc;
+        }
+        return nullptr;
+    }
+
+    // ---- diagnostics ---------------------------------------------------------------------------
+
+    // Diagnostics by the URI of the file they are in.
+    using placed = std::map<std::string, json>;
+
+    void check_all() {
+        for (auto& [uri, doc] : m_documents) check(doc);
+    }
+
+    // A policy file's cases are in the test file beside it: when one changes, both are checked.
+    void check_with_neighbour(document& doc) {
+        check(doc);
+        if (!doc.path) return;
+        fs::path other(*doc.path);
+        other.replace_extension(doc.kind() == file_kind::policy ? ".tests" : ".vigil");
+        for (auto& [uri, neighbour] : m_documents) {
+            if (&neighbour != &doc && neighbour.path && fs::path(*neighbour.path) == other) check(neighbour);
+        }
+    }
+
+    void check(const document& doc) {
+        placed by_uri;
+        by_uri[doc.uri] = json::array();
+        if (doc.kind() == file_kind::policy) {
+            check_policy(doc, by_uri);
+        } else {
+            check_tests(doc, by_uri);
+        }
+        std::set<std::string>& before = m_published_for[doc.uri];
+        for (const auto& uri : before) {
+            // An open file's diagnostics are those of its own check since it was opened.
+            if (!by_uri.contains(uri) && !m_documents.contains(uri)) publish(uri, json::array(), json());
+        }
+        before.clear();
+        for (auto& [uri, diagnostics] : by_uri) {
+            publish(uri, std::move(diagnostics), uri == doc.uri ? doc.version : json());
+            if (uri != doc.uri) before.insert(uri);
+        }
+    }
+
+    void publish(const std::string& uri, json diagnostics, const json& version) {
+        json params{{"uri", uri}, {"diagnostics", std::move(diagnostics)}};
+        if (!version.is_null()) params["version"] = version;
+        notify("textDocument/publishDiagnostics", std::move(params));
+    }
+
+    void check_policy(const document& doc, placed& by_uri) {
+        const policy_bundle bundle = load_policies({{doc.name(), doc.text}});
+        const bool shared = is_shared_definitions(doc);
+        for (const diagnostic& d : bundle.diagnostics) {
+            // A file of shared definitions is checked alone here, not with the files that import
+            // it: that it has no rule, and that they use its definitions, is no news.
+            if (shared && (d.value == code::empty_policy_set || d.value == code::unused_definition)) continue;
+            place(d, bundle.sources.get(), doc, by_uri);
+        }
+    }
+
+    // A policy file without a `policy`: definitions for others to import.
+    static bool is_shared_definitions(const document& doc) {
+        source_map sources;
+        const file_id id = sources.add(doc.name(), doc.text);
+        ast::node_id next_id = 1;
+        const auto parsed = parse(sources, id, next_id);
+        return parsed.value && parsed.value->policies.empty() && !parsed.value->definitions.empty();
+    }
+
+    void check_tests(const document& doc, placed& by_uri) {
+        if (!doc.path) {
+            // Without a path there is no policy file beside it to run the cases with.
+            check_test_syntax(doc, by_uri);
+            return;
+        }
+        fs::path policy(*doc.path);
+        policy.replace_extension(".vigil");
+        std::optional<std::string> policy_text;
+        if (const document* open = open_at_path(policy.string())) policy_text = open->text;
+        const auto result = policytest::run_text(*doc.path, doc.text, {{policy.string(), policy_text}});
+        for (const diagnostic& d : result.diagnostics) place(d, result.sources.get(), doc, by_uri);
+        if (result.status == policytest::file_status::policy_invalid ||
+            result.status == policytest::file_status::policy_unreadable) {
+            by_uri[doc.uri].push_back(policy_unusable(doc, policy.string(), result));
+        }
+        for (const auto& c : result.cases) {
+            for (const diagnostic& d : c.warnings) place(d, result.sources.get(), doc, by_uri);
+            if (!c.passed && !c.skipped) by_uri[doc.uri].push_back(failed_case(doc, c, *result.sources));
+        }
+    }
+
+    void check_test_syntax(const document& doc, placed& by_uri) {
+        source_map sources;
+        const file_id id = sources.add(doc.name(), doc.text);
+        auto parsed = parse_test_file(sources, id);
+        std::vector<diagnostic> found = std::move(parsed.diagnostics);
+        if (parsed.value) {
+            auto more = policytest::validate(*parsed.value);
+            found.insert(found.end(), more.begin(), more.end());
+        }
+        for (const diagnostic& d : found) place(d, &sources, doc, by_uri);
+    }
+
+    // The URI of the file a diagnostic is in: the document's, that of a file on disk, or nothing
+    // for a name that is no file (a pseudo-file for what could not be read).
+    std::optional<std::string> uri_of_file(const std::string& name, const document& doc) const {
+        if (name == doc.name()) return doc.uri;
+        std::error_code ec;
+        const fs::path absolute = fs::absolute(name, ec);
+        if (ec || !fs::is_regular_file(absolute, ec)) return std::nullopt;
+        if (const document* open = open_at_path(absolute.string())) return open->uri;
+        return uri_of_path(absolute.lexically_normal().string());
+    }
+
+    void place(const diagnostic& d, const source_map* sources, const document& doc, placed& by_uri) {
+        if (sources == nullptr) {
+            by_uri[doc.uri].push_back(at_start(doc, d, d.message));
+            return;
+        }
+        const std::string& file = sources->file(d.where.file).name;
+        const auto uri = uri_of_file(file, doc);
+        if (!uri) {
+            by_uri[doc.uri].push_back(at_start(doc, d, file + ": " + message_with_notes(d)));
+            return;
+        }
+        // An open file's own check speaks for it, from its text in the editor rather than on disk.
+        if (*uri != doc.uri && m_documents.contains(*uri)) return;
+        json& list = by_uri[*uri];
+        if (!list.is_array()) list = json::array();
+        list.push_back(lsp_diagnostic(d, *sources, doc));
+    }
+
+    json lsp_diagnostic(const diagnostic& d, const source_map& sources, const document& doc) const {
+        std::string message = message_with_notes(d);
+        json related = json::array();
+        for (const note& n : d.notes) {
+            if (!n.where) continue;
+            const auto uri = uri_of_file(sources.file(n.where->file).name, doc);
+            if (!uri) {
+                message += "\nnote: " + n.message;
+                continue;
+            }
+            related.push_back(
+                {{"location",
+                  {{"uri", *uri},
+                   {"range", range_json(sources.file(n.where->file), n.where->begin, n.where->end, m_encoding)}}},
+                 {"message", n.message}});
+        }
+        json out{{"range", range_json(sources.file(d.where.file), d.where.begin, d.where.end, m_encoding)},
+                 {"severity", lsp_severity(d.level)},
+                 {"code", info(d.value).id},
+                 {"source", "vigil"},
+                 {"message", message}};
+        if (!related.empty()) out["relatedInformation"] = std::move(related);
+        if (d.value == code::unused_definition) out["tags"] = {tag_unnecessary};
+        return out;
+    }
+
+    // A diagnostic about the document as a whole, on its first line.
+    json at_start(const document& doc, const diagnostic& d, const std::string& message) const {
+        return {{"range", first_line_range(doc.text, 0)},
+                {"severity", lsp_severity(d.level)},
+                {"code", info(d.value).id},
+                {"source", "vigil"},
+                {"message", message}};
+    }
+
+    // The range of the line that holds byte `offset` of `text`, from that byte to the line's end.
+    json first_line_range(const std::string& text, std::uint32_t offset) const {
+        source_map sources;
+        const file_id id = sources.add("", text);
+        auto end = static_cast<std::uint32_t>(text.find('\n', offset));
+        if (end == static_cast<std::uint32_t>(std::string::npos) || end > text.size()) {
+            end = static_cast<std::uint32_t>(text.size());
+        }
+        if (end > offset && text[end - 1] == '\r') --end;
+        return range_json(sources.file(id), offset, end, m_encoding);
+    }
+
+    json failed_case(const document& doc, const policytest::case_result& c, const source_map& sources) const {
+        std::string message = "case `" + c.name + "` failed";
+        for (const auto& difference : c.differences) message += "\n" + difference.line();
+        const std::string& text = sources.file(c.where.file).name == doc.name() ? doc.text : std::string();
+        return {{"range", first_line_range(text, text.empty() ? 0 : c.where.begin)},
+                {"severity", severity_error},
+                {"code", "failed-case"},
+                {"source", "vigil test"},
+                {"message", message}};
+    }
+
+    json policy_unusable(const document& doc, const std::string& policy, const policytest::file_result& result) const {
+        std::size_t errors = 0;
+        json related = json::array();
+        for (const diagnostic& d : result.policy_diagnostics) {
+            if (d.level != severity::error) continue;
+            ++errors;
+            if (!result.policy_sources) continue;
+            const auto uri = uri_of_file(result.policy_sources->file(d.where.file).name, doc);
+            if (!uri) continue;
+            related.push_back({{"location",
+                                {{"uri", *uri},
+                                 {"range", range_json(result.policy_sources->file(d.where.file), d.where.begin,
+                                                      d.where.end, m_encoding)}}},
+                               {"message", d.message}});
+        }
+        const bool unreadable = result.status == policytest::file_status::policy_unreadable;
+        json out{{"range", first_line_range(doc.text, 0)},
+                 {"severity", severity_error},
+                 {"code", "policy-unusable"},
+                 {"source", "vigil test"},
+                 {"message", "no case ran: `" + policy + "`" +
+                                 (unreadable ? " or a file it imports cannot be read"
+                                             : " does not check (" + std::to_string(errors) +
+                                                   (errors == 1 ? " error)" : " errors)"))}};
+        if (!related.empty()) out["relatedInformation"] = std::move(related);
+        return out;
+    }
+
+    // ---- requests on a document --------------------------------------------------------------
+
+    json formatting(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        source_map sources;
+        const file_id id = sources.add(doc.name(), doc.text);
+        const auto laid_out =
+            doc.kind() == file_kind::tests ? format_test_file(sources, id) : format_policy(sources, id);
+        if (!laid_out.value) {
+            std::string why = "the file does not parse, so it is not laid out";
+            for (const diagnostic& d : laid_out.diagnostics) {
+                if (d.level != severity::error) continue;
+                why += ": " + sources.position(d.where) + ": " + d.message;
+                break;
+            }
+            throw failure{request_failed, why};
+        }
+        if (*laid_out.value == doc.text) return json::array();
+        return json::array(
+            {{{"range", range_json(sources.file(id), 0, static_cast<std::uint32_t>(doc.text.size()), m_encoding)},
+              {"newText", *laid_out.value}}});
+    }
+
+    json hover(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        position at;
+        if (!read_position(params.value("position", json()), at)) {
+            throw failure{invalid_params, "`params.position` must be a position"};
+        }
+        if (doc.kind() != file_kind::policy) return nullptr;
+        source_map sources;
+        const file_id id = sources.add(doc.name(), doc.text);
+        const std::string& text = doc.text;
+        std::uint32_t begin = offset_of(sources.file(id), at, m_encoding);
+        std::uint32_t end = begin;
+        while (begin > 0 && is_word_byte(text[begin - 1])) --begin;
+        while (end < text.size() && is_word_byte(text[end])) ++end;
+        const std::string_view word = std::string_view(text).substr(begin, end - begin);
+        std::size_t after = end;
+        while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+        if (word.empty() || after >= text.size() || text[after] != '(') return nullptr;
+        for (const function_info& f : builtin_functions()) {
+            if (f.name != word) continue;
+            const std::string arguments = f.arity == 1 ? "1 argument" : std::to_string(f.arity) + " arguments";
+            return {{"contents",
+                     {{"kind", "markdown"},
+                      {"value", "`" + std::string(f.name) + "` (" + arguments + "): " + std::string(f.summary)}}},
+                    {"range", range_json(sources.file(id), begin, end, m_encoding)}};
+        }
+        return nullptr;
+    }
+
+    // Quick fixes for the diagnostics that propose a word ("did you mean `x`?"): the word the
+    // diagnostic underlines, the last of a path such as `signals.distres`, replaced by it.
+    json code_actions(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const json& context = object_member(params, "context", "params");
+        const json& diagnostics = member(
+            context, "diagnostics", [](const json& j) { return j.is_array(); }, "params.context", "an array");
+        json actions = json::array();
+        for (const json& d : diagnostics) {
+            if (!d.is_object() || d.value("source", "") != "vigil" || !d.contains("message") ||
+                !d["message"].is_string()) {
+                continue;
+            }
+            const auto word = proposed_word(d["message"].get<std::string>());
+            if (!word || !d.contains("range")) continue;
+            auto [begin, end] = byte_range(doc, d["range"]);
+            std::uint32_t from = end;
+            while (from > begin && is_word_byte(doc.text[from - 1])) --from;
+            if (from == end || doc.text.compare(from, end - from, *word) == 0) continue;
+            source_map sources;
+            const file_id id = sources.add(doc.name(), doc.text);
+            json edit{{"range", range_json(sources.file(id), from, end, m_encoding)}, {"newText", *word}};
+            actions.push_back({{"title", "Change to `" + *word + "`"},
+                               {"kind", "quickfix"},
+                               {"diagnostics", json::array({d})},
+                               {"isPreferred", true},
+                               {"edit", {{"changes", {{uri, json::array({std::move(edit)})}}}}}});
+        }
+        return actions;
+    }
+};
+
+}  // namespace
+
+int serve(std::istream& in, std::ostream& out, std::ostream& log) {
+    session s(out, log);
+    std::uint64_t offset = 0;
+    while (true) {
+        incoming next = read_message(in, offset);
+        switch (next.k) {
+            case incoming::kind::message:
+                if (!s.handle(next.body)) return s.exit_code();
+                break;
+            case incoming::kind::too_long:
+                log << "vigil lsp: " << next.problem << '\n';
+                break;
+            case incoming::kind::end:
+                log << "vigil lsp: the input ended without `exit`\n";
+                return 1;
+            case incoming::kind::broken:
+                log << "vigil lsp: " << next.problem << "; stopping, as no later message can be found\n";
+                return 2;
+        }
+    }
+}
+
+}  // namespace vigil::lsp
