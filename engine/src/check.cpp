@@ -1221,15 +1221,20 @@ const std::vector<std::string>& severity_levels() {
     return levels;
 }
 
-result<checked_set> check(loaded_set&& loaded) {
-    result<checked_set> out;
+checked_set check_for_tools(loaded_set&& loaded, std::vector<diagnostic>& diagnostics) {
     checked_set set;
     set.sources = loaded.sources;
     set.modules = std::move(loaded.modules);
     set.schemas = std::move(loaded.schemas);
     set.schema_files = std::move(loaded.schema_files);
     set.hash = hash_files(*set.sources, set.schema_files);
-    out.diagnostics = checker(set, loaded.complete).run();
+    diagnostics = checker(set, loaded.complete).run();
+    return set;
+}
+
+result<checked_set> check(loaded_set&& loaded) {
+    result<checked_set> out;
+    checked_set set = check_for_tools(std::move(loaded), out.diagnostics);
     if (!has_errors(out.diagnostics)) out.value.emplace(std::move(set));
     return out;
 }

@@ -2,6 +2,7 @@
 // messages. It works on one thread, in the order the messages come: an editor waits for the
 // diagnostics of what it sent, and checking a policy file or running its cases takes milliseconds.
 
+#include <cctype>
 #include <filesystem>
 #include <istream>
 #include <map>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "framing.hpp"
+#include "navigate.hpp"
 #include "positions.hpp"
 #include "uri.hpp"
 #include "vigil/check.hpp"
@@ -219,6 +221,7 @@ private:
         }
         if (method == "textDocument/formatting") return formatting(params);
         if (method == "textDocument/hover") return hover(params);
+        if (method == "textDocument/definition") return definition(params);
         if (method == "textDocument/codeAction") return code_actions(params);
         throw failure{method_not_found, "unknown method `" + method + "`"};
     }
@@ -267,6 +270,7 @@ private:
                   {"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", {{"includeText", false}}}}},
                   {"documentFormattingProvider", true},
                   {"hoverProvider", true},
+                  {"definitionProvider", true},
                   {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}}},
                 {"serverInfo", {{"name", "vigil"}}}};
     }
@@ -585,19 +589,30 @@ private:
               {"newText", *laid_out.value}}});
     }
 
-    json hover(const json& params) {
-        std::string uri;
-        const document& doc = open_document(params, uri);
+    // The byte of the document that `params.position` names.
+    std::uint32_t offset_at(const document& doc, const json& params) const {
         position at;
         if (!read_position(params.value("position", json()), at)) {
             throw failure{invalid_params, "`params.position` must be a position"};
         }
-        if (doc.kind() != file_kind::policy) return nullptr;
         source_map sources;
-        const file_id id = sources.add(doc.name(), doc.text);
+        return offset_of(sources.file(sources.add(doc.name(), doc.text)), at, m_encoding);
+    }
+
+    json hover(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const std::uint32_t offset = offset_at(doc, params);
+        if (doc.kind() != file_kind::policy) return nullptr;
+        if (json about = function_hover(doc, offset); !about.is_null()) return about;
+        return name_hover(doc, offset);
+    }
+
+    // A built-in function's name, followed by its `(`: what the function does.
+    json function_hover(const document& doc, std::uint32_t offset) const {
         const std::string& text = doc.text;
-        std::uint32_t begin = offset_of(sources.file(id), at, m_encoding);
-        std::uint32_t end = begin;
+        std::uint32_t begin = offset;
+        std::uint32_t end = offset;
         while (begin > 0 && is_word_byte(text[begin - 1])) --begin;
         while (end < text.size() && is_word_byte(text[end])) ++end;
         const std::string_view word = std::string_view(text).substr(begin, end - begin);
@@ -607,12 +622,83 @@ private:
         for (const function_info& f : builtin_functions()) {
             if (f.name != word) continue;
             const std::string arguments = f.arity == 1 ? "1 argument" : std::to_string(f.arity) + " arguments";
-            return {{"contents",
-                     {{"kind", "markdown"},
-                      {"value", "`" + std::string(f.name) + "` (" + arguments + "): " + std::string(f.summary)}}},
-                    {"range", range_json(sources.file(id), begin, end, m_encoding)}};
+            source_map sources;
+            const file_id id = sources.add(doc.name(), doc.text);
+            return markdown("`" + std::string(f.name) + "` (" + arguments + "): " + std::string(f.summary),
+                            range_json(sources.file(id), begin, end, m_encoding));
         }
         return nullptr;
+    }
+
+    // A name that a definition or a quantifier gives a meaning: that definition, or the variable's range.
+    json name_hover(const document& doc, std::uint32_t offset) const {
+        const auto a = analyse(doc);
+        if (!a) return nullptr;
+        const ast::expr* name = name_at(*a->module, offset);
+        if (name == nullptr) return nullptr;
+        const source_map& sources = *a->set.sources;
+        const json range = range_json(sources.file(name->where.file), name->where.begin, name->where.end, m_encoding);
+        const meaning m = meaning_of(a->set, *name);
+        if (m.definition != nullptr) {
+            std::string_view written = sources.text(m.definition->where);
+            while (!written.empty() && std::isspace(static_cast<unsigned char>(written.back())))
+                written.remove_suffix(1);
+            return markdown("```vigil\n" + std::string(written) + "\n```\n" + "defined at " +
+                                sources.position(m.definition->name_where),
+                            range);
+        }
+        if (m.quantifier != nullptr && m.quantifier->range) {
+            return markdown("`" + m.quantifier->variable + "`: each element of `" +
+                                std::string(sources.text(m.quantifier->range->where)) + "`",
+                            range);
+        }
+        return nullptr;
+    }
+
+    static json markdown(const std::string& text, json range) {
+        return {{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", std::move(range)}};
+    }
+
+    // Where the name or import under `params.position` is defined: a definition's name, a
+    // quantifier's variable, the start of an imported file. Nothing for a record field.
+    json definition(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const std::uint32_t offset = offset_at(doc, params);
+        if (doc.kind() != file_kind::policy) return nullptr;
+        const auto a = analyse(doc);
+        if (!a) return nullptr;
+        if (const ast::import_decl* i = import_at(*a->module, offset); i != nullptr && i->resolved) {
+            return location(*a->set.sources, span{*i->resolved, 0, 0}, doc);
+        }
+        const ast::expr* name = name_at(*a->module, offset);
+        if (name == nullptr) return nullptr;
+        const meaning m = meaning_of(a->set, *name);
+        if (m.definition != nullptr) return location(*a->set.sources, m.definition->name_where, doc);
+        if (m.quantifier != nullptr) return location(*a->set.sources, m.quantifier->variable_where, doc);
+        return nullptr;
+    }
+
+    json location(const source_map& sources, const span& where, const document& doc) const {
+        const auto uri = uri_of_file(sources.file(where.file).name, doc);
+        if (!uri) return nullptr;
+        return {{"uri", *uri}, {"range", range_json(sources.file(where.file), where.begin, where.end, m_encoding)}};
+    }
+
+    // The policy file with its imports as the checker binds them, mistakes or not.
+    struct analysed {
+        checked_set set;
+        const ast::module* module = nullptr;  // the document's
+    };
+
+    std::optional<analysed> analyse(const document& doc) const {
+        auto loaded = load({{doc.name(), doc.text}});
+        if (!loaded.value) return std::nullopt;
+        std::vector<diagnostic> ignored;
+        std::optional<analysed> a(analysed{check_for_tools(std::move(*loaded.value), ignored), nullptr});
+        a->module = module_named(a->set, doc.name());
+        if (a->module == nullptr) return std::nullopt;
+        return a;
     }
 
     // Quick fixes for the diagnostics that propose a word ("did you mean `x`?"): the word the

@@ -252,6 +252,48 @@ BOOST_AUTO_TEST_CASE(hovering_over_a_function_says_what_it_does) {
     BOOST_TEST(hover["range"] == range(2, 12, 2, 22));
 }
 
+BOOST_AUTO_TEST_CASE(names_lead_to_their_definitions_even_in_a_file_with_mistakes) {
+    scratch dir;
+    dir.write("shared.vigil", "let calm = signals.distress < 0.3\n");
+    const std::string text =
+        "import \"shared.vigil\"\n"
+        "\n"
+        "policy \"p\" {\n"
+        "  let asks = signals.intent == \"ask_if_ai\"\n"
+        "  rule r {\n"
+        "    severity hihg\n"
+        "    when asks and calm\n"
+        "    require any t in signals.topics: t == \"x\"\n"
+        "  }\n"
+        "}\n";
+    const std::string uri = dir.uri("p.vigil");
+    client c;
+    c.initialize();
+    c.open(uri, text);
+    const auto at = [&](int line, int character) {
+        return json{{"textDocument", {{"uri", uri}}}, {"position", position(line, character)}};
+    };
+    c.request(1, "textDocument/definition", at(6, 10));  // asks
+    c.request(2, "textDocument/definition", at(6, 22));  // calm, the cursor just after it
+    c.request(3, "textDocument/definition", at(7, 37));  // t, in the quantifier's body
+    c.request(4, "textDocument/definition", at(0, 9));   // the import
+    c.request(5, "textDocument/definition", at(7, 25));  // signals.topics: a record field
+    c.request(6, "textDocument/hover", at(6, 10));
+    c.request(7, "textDocument/hover", at(7, 37));
+    c.finish();
+    const auto out = run(c);
+    BOOST_TEST(out.answer(1)["result"] == (json{{"uri", uri}, {"range", range(3, 6, 3, 10)}}));
+    BOOST_TEST(out.answer(2)["result"] == (json{{"uri", dir.uri("shared.vigil")}, {"range", range(0, 4, 0, 8)}}));
+    BOOST_TEST(out.answer(3)["result"] == (json{{"uri", uri}, {"range", range(7, 16, 7, 17)}}));
+    BOOST_TEST(out.answer(4)["result"] == (json{{"uri", dir.uri("shared.vigil")}, {"range", range(0, 0, 0, 0)}}));
+    BOOST_TEST(out.answer(5)["result"].is_null());
+    BOOST_TEST(out.answer(6)["result"]["contents"]["value"] ==
+               "```vigil\nlet asks = signals.intent == \"ask_if_ai\"\n```\ndefined at " +
+                   (dir.dir / "p.vigil").string() + ":4:7");
+    BOOST_TEST(out.answer(6)["result"]["range"] == range(6, 9, 6, 13));
+    BOOST_TEST(out.answer(7)["result"]["contents"]["value"] == "`t`: each element of `signals.topics`");
+}
+
 BOOST_AUTO_TEST_CASE(a_proposed_word_is_a_quick_fix) {
     client c;
     c.initialize();
@@ -375,7 +417,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     client c;
     c.initialize();
     c.input += "Content-Length: 9\r\n\r\n{\"id\": 1,";
-    c.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "textDocument/definition"}, {"params", json::object()}});
+    c.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "textDocument/references"}, {"params", json::object()}});
     c.request(3, "textDocument/hover", {{"textDocument", {{"uri", "untitled:nothing.vigil"}}}});
     c.request(4, "textDocument/formatting", {{"textDocument", {{"uri", 5}}}});
     c.send(json::array({1, 2}));
@@ -389,7 +431,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     BOOST_TEST(not_json["error"]["message"].get<std::string>().find("the message is not JSON: invalid JSON at byte") ==
                0);
     BOOST_TEST(out.answer(2)["error"]["code"] == -32601);
-    BOOST_TEST(out.answer(2)["error"]["message"] == "unknown method `textDocument/definition`");
+    BOOST_TEST(out.answer(2)["error"]["message"] == "unknown method `textDocument/references`");
     BOOST_TEST(out.answer(3)["error"]["message"] == "`untitled:nothing.vigil` is not open");
     BOOST_TEST(out.answer(4)["error"]["code"] == -32602);
     BOOST_TEST(out.answer(4)["error"]["message"] == "`params.textDocument.uri` must be a string");
@@ -399,7 +441,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     // Nothing is read after `exit`: request 6 has no answer.
     BOOST_TEST(std::none_of(out.messages.begin(), out.messages.end(),
                             [](const json& m) { return m.value("id", json()) == 6; }));
-    BOOST_TEST(out.log.find("unknown method `textDocument/definition`") != std::string::npos);
+    BOOST_TEST(out.log.find("unknown method `textDocument/references`") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(after_shutdown_only_exit_is_taken) {

@@ -105,4 +105,9 @@ struct loaded_set {
 /// The value is present only when there are no errors.
 [[nodiscard]] result<checked_set> check(loaded_set&& loaded);
 
+/// Checks as check() does, for tools that look names up in a file being edited (the language
+/// server): the set comes back even when there are errors, with every name the checker could
+/// bind, and the errors and warnings go to `diagnostics`. A set with errors is never compiled.
+[[nodiscard]] checked_set check_for_tools(loaded_set&& loaded, std::vector<diagnostic>& diagnostics);
+
 }  // namespace vigil
