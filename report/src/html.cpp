@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 #include "vigil/check.hpp"
@@ -354,24 +355,37 @@ private:
     // period, the policies (by their hash).
     struct baseline_match {
         bool same_logs = false;
+        bool some_log_shared = false;
         bool same_period = false;
+        bool periods_overlap = false;
         bool same_policies = false;
 
         // The same records judged twice: their difference is exact, not a sample of anything.
         [[nodiscard]] bool same_records() const { return same_logs && same_period; }
+        // Records reported by both, which are then not two independent samples.
+        [[nodiscard]] bool some_records_shared() const { return some_log_shared && periods_overlap; }
     };
 
+    static bool overlap(const replay::period& a, const replay::period& b) {
+        constexpr auto open_from = std::numeric_limits<std::int64_t>::min();
+        constexpr auto open_until = std::numeric_limits<std::int64_t>::max();
+        const auto latest_from = std::max(a.from.value_or(open_from), b.from.value_or(open_from));
+        const auto earliest_until = std::min(a.until.value_or(open_until), b.until.value_or(open_until));
+        return latest_from < earliest_until;
+    }
+
     baseline_match match_of(const replay::summary& base) const {
-        const auto hashes = [](const replay::summary& s) {
-            std::vector<std::string> out;
-            for (const auto& f : s.files) out.push_back(f.sha256);
-            return out;
-        };
+        std::vector<std::string> mine, theirs;
+        for (const auto& f : m_s.files) mine.push_back(f.sha256);
+        for (const auto& f : base.files) theirs.push_back(f.sha256);
+        const bool all_hashed = std::none_of(mine.begin(), mine.end(), [](const auto& h) { return h.empty(); });
         baseline_match out;
-        out.same_logs =
-            hashes(base) == hashes(m_s) && std::none_of(m_s.files.begin(), m_s.files.end(),
-                                                        [](const replay::file_tally& f) { return f.sha256.empty(); });
+        out.same_logs = mine == theirs && all_hashed;
+        out.some_log_shared = std::any_of(mine.begin(), mine.end(), [&](const std::string& h) {
+            return !h.empty() && std::find(theirs.begin(), theirs.end(), h) != theirs.end();
+        });
         out.same_period = base.audited.from == m_s.audited.from && base.audited.until == m_s.audited.until;
+        out.periods_overlap = overlap(base.audited, m_s.audited);
         out.same_policies = base.policy_hash == m_s.policy_hash;
         return out;
     }
@@ -384,9 +398,10 @@ private:
                           "), the summary of a replay of " + plural(base.decided, "record", "records") + " decided";
         if (!base.first_log_time.empty())
             out += ", logs from " + esc(base.first_log_time) + " to " + esc(base.last_log_time);
-        const std::string logs = !match.same_logs    ? "other logs"
-                                 : match.same_period ? "the same logs"
-                                                     : "the same logs, audited over another period";
+        const std::string logs =
+            match.same_logs         ? match.same_period ? "the same logs" : "the same logs, audited over another period"
+            : match.some_log_shared ? "other logs, some of them the same"
+                                    : "other logs";
         out += ": <strong>" + logs + "</strong>, judged by <strong>" +
                (match.same_policies ? "the same policies" : "other policies") + "</strong> (policy hash " +
                code(base.policy_hash) + ").";
@@ -407,6 +422,12 @@ private:
                    "Both replays judged the same records: each change is exactly what the other judgement decided "
                    "otherwise on them, not a sample, so no test of chance applies and none is shown.</p>\n";
         }
+        if (match.some_records_shared()) {
+            return out +
+                   "Some records are reported by both replays (a log both read, over audited periods that overlap): "
+                   "they are not two independent samples, so no test of chance is shown. Compare periods that do "
+                   "not overlap.</p>\n";
+        }
         if (!sums_known) {
             return out +
                    "Rates of a few findings move by chance: read them with the counts above.</p>\n<p class=\"warn\">"
@@ -419,8 +440,8 @@ private:
                "more is in bold: chance alone gives one about 3 times in 1,000, so " +
                plural(comparisons, "comparison", "comparisons") + " (rules × outcomes) would mark about " +
                fixed(static_cast<double>(comparisons) * chance_share, 1) +
-               " by chance. Logs that overlap (a month and the quarter that holds it) are not independent samples, "
-               "and their <code>z</code> is too large.</p>\n";
+               " by chance. Logs that hold the same records in other files (split or compressed otherwise) are "
+               "not independent samples, and their <code>z</code> is too large.</p>\n";
     }
 
     // Which summary lacks the sums over conversations, and why.
@@ -473,7 +494,7 @@ private:
         });
         const bool known = decided[0] > 0 && decided[1] > 0;
         const bool sums_known = m_s.spread.has_value() && base.spread.has_value();
-        const bool with_z = !match.same_records() && sums_known;
+        const bool with_z = !match.same_records() && !match.some_records_shared() && sums_known;
         m_out += chance_note(match, sums_known, 2 * order.size());
         m_out += with_z ? table_head({"Severity", "Rule", "#Violations", "#Baseline", "#Change", "#z", "#Undetermined",
                                       "#Baseline", "#Change", "#z"})

@@ -442,8 +442,8 @@ BOOST_AUTO_TEST_CASE(a_change_against_another_period_has_its_z) {
 }
 
 // The same logs over the same period are the same records judged twice: their difference is
-// exact, so the report says so and shows no z. The same logs over another period are other
-// records, and have one.
+// exact, so the report says so and shows no z. The same logs over a period that does not overlap
+// are other records, and have one; over one that does, they share records, and have none.
 BOOST_AUTO_TEST_CASE(a_change_on_the_same_records_has_no_z) {
     const auto r = replay_fixture("baseline-same");
     const auto now = summary_of(r);
@@ -463,12 +463,32 @@ BOOST_AUTO_TEST_CASE(a_change_on_the_same_records_has_no_z) {
     const std::size_t table = same.find("<tbody>", same.find("id=\"baseline\""));
     BOOST_TEST(same.substr(table, same.find("</table>", table) - table).find("<strong>") == std::string::npos);
 
-    auto other_period = other_policies;
-    other_period.audited.from = *vigil::parse_rfc3339("2026-02-01T09:00:30Z");
-    const std::string later = html_with(other_period);
-    BOOST_TEST(later.find("<strong>the same logs, audited over another period</strong>") != std::string::npos);
-    BOOST_TEST(later.find("each change is exact") == std::string::npos);
-    BOOST_TEST(later.find("<th class=\"n\">z</th>") != std::string::npos);
+    const auto from = [](const char* time) { return vigil::parse_rfc3339(std::string("2026-02-01T") + time + "Z"); };
+    auto later_period = other_policies;
+    later_period.audited.from = from("09:00:30");
+    const std::string overlapping = html_with(later_period);
+    BOOST_TEST(overlapping.find("<strong>the same logs, audited over another period</strong>") != std::string::npos);
+    BOOST_TEST(overlapping.find("each change is exact") == std::string::npos);
+    BOOST_TEST(overlapping.find("Some records are reported by both replays") != std::string::npos);
+    BOOST_TEST(overlapping.find("<th class=\"n\">z</th>") == std::string::npos);
+
+    auto earlier_period = now;
+    earlier_period.audited.until = from("09:00:30");
+    const report::baseline b{later_period, "last.json", "00ff"};
+    const std::string apart =
+        report::render_html(earlier_period, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    BOOST_TEST(apart.find("<strong>the same logs, audited over another period</strong>") != std::string::npos);
+    BOOST_TEST(apart.find("Some records are reported by both replays") == std::string::npos);
+    BOOST_TEST(apart.find("<th class=\"n\">z</th>") != std::string::npos);
+
+    // Other logs, one of them read by both, over periods that overlap: records shared again.
+    auto shared = other_policies;
+    shared.files.push_back(shared.files[0]);
+    shared.files[0].sha256 = std::string(64, 'a');
+    const std::string part = html_with(shared);
+    BOOST_TEST(part.find("<strong>other logs, some of them the same</strong>") != std::string::npos);
+    BOOST_TEST(part.find("Some records are reported by both replays") != std::string::npos);
+    BOOST_TEST(part.find("<th class=\"n\">z</th>") == std::string::npos);
 }
 
 // A summary written before replay kept the sums over conversations still reads, as a baseline or
