@@ -443,8 +443,10 @@ private:
     // its rules by index where the summary names them.
     static void add_spread(const tally& total, summary& s) {
         const detail::group_counts* whole = total.whole_replay();
-        s.spread = conversation_spread{};
-        if (whole == nullptr) return;  // no record decided
+        if (whole == nullptr) {  // no record decided
+            s.spread = conversation_spread{};
+            return;
+        }
         s.spread = conversation_spread{whole->conversations, whole->nn};
         for (std::size_t r = 0; r < whole->by_rule.size() && r < whole->spread.size(); ++r) {
             const rule_tally& name = whole->by_rule[r];
