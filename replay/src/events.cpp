@@ -51,7 +51,7 @@ void append_missing_and_errors(std::string& text, const finding& f) {
 
 // Adds `from`'s counts of one rule to `into`, taking its names when `into` has none yet.
 void add_rule_counts(rule_tally& into, const rule_tally& from) {
-    if (into.rule.empty()) into = rule_tally{from.policy, from.version, from.rule, from.severity, 0, 0};
+    if (into.rule.empty()) into = rule_tally{from.policy, from.version, from.rule, from.severity, 0, 0, {}};
     into.violations += from.violations;
     into.undetermined += from.undetermined;
 }
@@ -101,6 +101,12 @@ void tally::merge(const tally& o) {
     for (const line_id id : o.first_outside) keep_smallest(first_outside, id, outside_shown);
     if (groups.size() < o.groups.size()) groups.resize(o.groups.size());
     for (std::size_t field = 0; field < o.groups.size(); ++field) groups[field].merge(o.groups[field]);
+}
+
+const group_counts* tally::whole_replay() const {
+    if (groups.empty()) return nullptr;
+    const auto at = groups.back().values.find(whole_replay_value);
+    return at == groups.back().values.end() ? nullptr : &at->second;
 }
 
 bool field_counts::check(std::string_view value) {
@@ -168,7 +174,7 @@ event_renderer::rule_entry& event_renderer::rule_of(const finding& f, tally& t) 
     if (r.counts != &t) {
         r.counts = &t;
         r.counter = &t.by_rule[{f.policy, f.policy_version, f.rule}];
-        if (r.counter->rule.empty()) *r.counter = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
+        if (r.counter->rule.empty()) *r.counter = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0, {}};
         r.severity = &t.by_severity[f.severity];
         r.fields.clear();
         r.fields += ",\"policy\":";
@@ -306,11 +312,10 @@ void event_renderer::add_cluster(const decision& d, bool record, std::vector<fie
     for (const finding& f : d.findings) {
         if (m_rule_names.size() <= f.rule_index) m_rule_names.resize(f.rule_index + 1);
         rule_tally& name = m_rule_names[f.rule_index];
-        if (name.rule.empty()) name = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0};
+        if (name.rule.empty()) name = rule_tally{f.policy, f.policy_version, f.rule, f.severity, 0, 0, {}};
     }
     for (std::size_t field = 0; field < open.size(); ++field) {
-        // A closing without a turn evaluated carries nothing (and has no findings).
-        const std::string_view value = field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
+        const std::string_view value = value_of(d, field);
         if (!fields[field].check(value)) continue;
         auto& values = open[field];  // one, unless the field changes within the conversation
         auto at = std::find_if(values.begin(), values.end(), [&](const cluster_counts& c) { return c.value == value; });
@@ -324,6 +329,12 @@ void event_renderer::add_cluster(const decision& d, bool record, std::vector<fie
             ++at->found[f.rule_index][f.result == outcome::violation ? 0 : 1];
         }
     }
+}
+
+std::string_view event_renderer::value_of(const decision& d, std::size_t field) const {
+    if (field == m_group_keys.size()) return whole_replay_value;
+    // A closing without a turn evaluated carries nothing (and has no findings).
+    return field < d.carried.size() ? std::string_view(d.carried[field]) : "null"sv;
 }
 
 void event_renderer::close_cluster(clusters& open, tally& t) const {

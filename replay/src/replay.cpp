@@ -300,7 +300,8 @@ public:
         if (!s.unreadable.empty()) return s;
 
         m_tallies.resize(m_threads);
-        for (auto& t : m_tallies) t.groups.resize(carried_fields(*m_set).size());
+        // The carried fields, and the whole replay after them (tally::groups).
+        for (auto& t : m_tallies) t.groups.resize(carried_fields(*m_set).size() + 1);
         m_worker_cpu.resize(m_threads);
         m_profiles.resize(m_opts.profile ? m_threads : 0);
         m_busy_ticks.resize(m_profiles.size());
@@ -350,6 +351,7 @@ public:
         s.undetermined = total.undetermined;
         s.by_severity = total.by_severity;
         for (const auto& entry : total.by_rule) s.by_rule.push_back(entry.second);
+        add_spread(total, s);
         s.breakdowns = breakdowns_of(total);
         s.peak_open = m_peak_open;
         if (m_timed) {
@@ -416,38 +418,44 @@ private:
     }
 
     // How many standard errors the rate of rule `r`'s findings (outcome `o`) per record of one
-    // value is from that of the other records. A rate is a ratio X/N of sums over conversations;
-    // its variance, with m conversations each giving (x, n), is m/(m-1) * sum((x - R n)^2) / N^2.
-    // Never less than if the records were independent, p(1-p)/N with p the rate of both sides
-    // together: a value whose conversations all have no finding would otherwise have no variance,
-    // and a few records without a finding would stand apart from a rate of 1 in 200.
+    // value is from that of the other records; 0 when it cannot be told (rate_difference_z).
     static double rate_z(const detail::group_counts& mine, const detail::group_counts& all, std::size_t r, int o) {
-        struct side {
-            double x = 0, n = 0, m = 0, xx = 0, xn = 0, nn = 0;
-        };
-        const auto as_side = [&](const detail::group_counts& g) {
-            side s{0, static_cast<double>(g.records), static_cast<double>(g.conversations), 0,
-                   0, static_cast<double>(g.nn)};
-            if (r < g.by_rule.size())
-                s.x = static_cast<double>(o == 0 ? g.by_rule[r].violations : g.by_rule[r].undetermined);
-            if (r < g.spread.size()) {
-                s.xx = static_cast<double>(g.spread[r].xx[o]);
-                s.xn = static_cast<double>(g.spread[r].xn[o]);
-            }
-            return s;
-        };
-        const side a = as_side(mine);
-        const side total = as_side(all);
-        const side b{total.x - a.x, total.n - a.n, total.m - a.m, total.xx - a.xx, total.xn - a.xn, total.nn - a.nn};
-        if (a.m < 2 || b.m < 2 || a.n <= 0 || b.n <= 0) return 0;
-        const double pooled = std::min(1.0, total.x / total.n);
-        const auto variance = [pooled](const side& s) {
-            const double rate = s.x / s.n;
-            const double squares = s.xx - 2 * rate * s.xn + rate * rate * s.nn;
-            return std::max(s.m / (s.m - 1) * squares / (s.n * s.n), pooled * (1 - pooled) / s.n);
-        };
-        const double error = std::sqrt(variance(a) + variance(b));
-        return error > 0 ? (a.x / a.n - b.x / b.n) / error : 0;
+        const rate_sums a = sums_of(mine, r, o);
+        const rate_sums total = sums_of(all, r, o);
+        const rate_sums rest{total.x - a.x,   total.n - a.n,   total.m - a.m,
+                             total.xx - a.xx, total.xn - a.xn, total.nn - a.nn};
+        return rate_difference_z(a, rest).value_or(0);
+    }
+
+    static rate_sums sums_of(const detail::group_counts& g, std::size_t r, int o) {
+        rate_sums s{0, static_cast<double>(g.records), static_cast<double>(g.conversations), 0,
+                    0, static_cast<double>(g.nn)};
+        if (r < g.by_rule.size())
+            s.x = static_cast<double>(o == 0 ? g.by_rule[r].violations : g.by_rule[r].undetermined);
+        if (r < g.spread.size()) {
+            s.xx = static_cast<double>(g.spread[r].xx[o]);
+            s.xn = static_cast<double>(g.spread[r].xn[o]);
+        }
+        return s;
+    }
+
+    // Each rule's sums over all the conversations, from the whole replay's group, which counts
+    // its rules by index where the summary names them.
+    static void add_spread(const tally& total, summary& s) {
+        const detail::group_counts* whole = total.whole_replay();
+        if (whole == nullptr) {  // no record decided
+            s.spread = conversation_spread{};
+            return;
+        }
+        s.spread = conversation_spread{whole->conversations, whole->nn};
+        for (std::size_t r = 0; r < whole->by_rule.size() && r < whole->spread.size(); ++r) {
+            const rule_tally& name = whole->by_rule[r];
+            if (name.rule.empty()) continue;
+            const auto at = std::find_if(s.by_rule.begin(), s.by_rule.end(), [&](const rule_tally& x) {
+                return x.policy == name.policy && x.version == name.version && x.rule == name.rule;
+            });
+            if (at != s.by_rule.end()) at->spread = whole->spread[r];
+        }
     }
 
     // ---- reader ---------------------------------------------------------------------------------

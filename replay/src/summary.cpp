@@ -50,6 +50,24 @@ ordered rule_json(const rule_tally& r) {
             {"severity", r.severity}, {"violation", r.violations},          {"undetermined", r.undetermined}};
 }
 
+// What the report needs for the standard error of a rule's rate: the sums over conversations.
+ordered rule_spread_json(const rule_spread& spread) {
+    ordered out;
+    for (int o = 0; o < 2; ++o)
+        out[std::string(outcome_name(static_cast<outcome>(o)))] = {{"ff", spread.xx[o]}, {"fn", spread.xn[o]}};
+    return out;
+}
+
+ordered summary_rules_json(const summary& s) {
+    auto out = ordered::array();
+    for (const auto& r : s.by_rule) {
+        ordered rule = rule_json(r);
+        if (s.spread) rule["conversation_sums"] = rule_spread_json(r.spread);
+        out.push_back(std::move(rule));
+    }
+    return out;
+}
+
 ordered profile_json(const std::vector<profile_entry>& entries) {
     auto out = ordered::array();
     for (const auto& e : entries) {
@@ -280,12 +298,12 @@ ordered to_json(const summary& s) {
     j["decisions"] = std::move(decisions);
     ordered by_severity;
     for (const auto& level : severities_down()) by_severity[level] = count_of(s.by_severity, level);
-    auto by_rule = ordered::array();
-    for (const auto& r : s.by_rule) by_rule.push_back(rule_json(r));
     j["findings"] = {{"total", s.violations + s.undetermined},
                      {"by_outcome", {{"violation", s.violations}, {"undetermined", s.undetermined}}},
                      {"by_severity", std::move(by_severity)},
-                     {"by_rule", std::move(by_rule)}};
+                     {"by_rule", summary_rules_json(s)}};
+    if (s.spread)
+        j["findings"]["conversation_sums"] = {{"conversations", s.spread->conversations}, {"nn", s.spread->nn}};
     j["groups"] = breakdowns_json(s.breakdowns);
     auto policy_files = ordered::array();
     for (const auto& f : s.policy_files) policy_files.push_back({{"path", f.path}, {"sha256", f.sha256}});

@@ -36,14 +36,6 @@ constexpr std::uint64_t line_of(line_id id) {
 constexpr std::size_t malformed_shown = 20;
 constexpr std::size_t outside_shown = 10;
 
-/// Sums over the conversations of one value, for the spread of one rule's rates: by outcome,
-/// sum of x^2 and of x*n, where x is a conversation's findings and n its records. Integers, so
-/// that workers' sums merge to the same totals in any order.
-struct rule_spread {
-    std::uint64_t xx[2] = {0, 0};
-    std::uint64_t xn[2] = {0, 0};
-};
-
 /// One value of a carried field: its records, and its findings by finding::rule_index. The turns
 /// of one conversation are not independent samples, so the spread of a rate is measured over
 /// conversations (each one a cluster of records).
@@ -105,11 +97,18 @@ struct alignas(64) tally {
     std::uint64_t before_period = 0, after_period = 0;             // records outside the audited period
     std::uint64_t outside = 0;           // records timed when no policy of the set is in effect ...
     std::vector<line_id> first_outside;  // ... the smallest ids, sorted
-    // Per carried field of the compiled set: by value, as JSON text.
+    // Per carried field of the compiled set: by value, as JSON text. Then one more, the whole
+    // replay: a field of one value (whole_replay_value) that every record has, so that the spread
+    // of a rule's rate over all the conversations is summed as that of one language is.
     std::vector<field_counts> groups;
 
     void merge(const tally& other);
+    /// The counts of the whole replay: the last of `groups` (none when they are not counted).
+    [[nodiscard]] const group_counts* whole_replay() const;
 };
+
+/// The value of the whole replay, the last field of tally::groups.
+constexpr std::string_view whole_replay_value = "*";
 
 /// Lines of the findings file as a worker renders them: runs of `text`, laid end to end in the
 /// order of `pieces`. The findings of one decision share the record's fields and the decision's
@@ -179,6 +178,7 @@ private:
     void count_outside(const conversation_event& e, tally& t) const;
     using clusters = std::vector<std::vector<cluster_counts>>;  // per carried field, per value
     void add_cluster(const decision& d, bool record, std::vector<field_counts>& fields, clusters& open);
+    [[nodiscard]] std::string_view value_of(const decision& d, std::size_t field) const;
     void close_cluster(clusters& open, tally& t) const;
     void render_record(const decision& d, line_id line, const record_key* key, std::string& text) const;
     rule_entry& rule_of(const finding& f, tally& t);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 #include "vigil/check.hpp"
@@ -317,6 +318,7 @@ private:
         std::string name;  // policy/rule
         std::string severity;
         std::uint64_t counts[2][2] = {{0, 0}, {0, 0}};  // [this, baseline][violations, undetermined]
+        replay::rule_spread spread[2];                  // [this, baseline]
     };
 
     static std::map<std::string, rule_rates> rates_by_rule(const replay::summary& now, const replay::summary& before) {
@@ -329,6 +331,13 @@ private:
                 if (entry.severity.empty()) entry.severity = r.severity;
                 entry.counts[side][0] += r.violations;
                 entry.counts[side][1] += r.undetermined;
+                // Adding the versions' sums of squares undercounts a conversation that met two
+                // versions (one crossing the day a policy changed): (a+b)^2 is more than a^2+b^2.
+                // Such conversations are few, and the floor of the error holds it up.
+                for (int o = 0; o < 2; ++o) {
+                    entry.spread[side].xx[o] += r.spread.xx[o];
+                    entry.spread[side].xn[o] += r.spread.xn[o];
+                }
             }
         }
         return out;
@@ -342,34 +351,131 @@ private:
         return (now < before ? "−" : "+") + magnitude;
     }
 
+    // What the baseline has in common with this replay: the logs (by their SHA-256), the audited
+    // period, the policies (by their hash).
+    struct baseline_match {
+        bool same_logs = false;
+        bool some_log_shared = false;
+        bool same_period = false;
+        bool periods_overlap = false;
+        bool same_policies = false;
+
+        // The same records judged twice: their difference is exact, not a sample of anything.
+        [[nodiscard]] bool same_records() const { return same_logs && same_period; }
+        // Records reported by both, which are then not two independent samples.
+        [[nodiscard]] bool some_records_shared() const { return some_log_shared && periods_overlap; }
+    };
+
+    static bool overlap(const replay::period& a, const replay::period& b) {
+        constexpr auto open_from = std::numeric_limits<std::int64_t>::min();
+        constexpr auto open_until = std::numeric_limits<std::int64_t>::max();
+        const auto latest_from = std::max(a.from.value_or(open_from), b.from.value_or(open_from));
+        const auto earliest_until = std::min(a.until.value_or(open_until), b.until.value_or(open_until));
+        return latest_from < earliest_until;
+    }
+
+    baseline_match match_of(const replay::summary& base) const {
+        std::vector<std::string> mine, theirs;
+        for (const auto& f : m_s.files) mine.push_back(f.sha256);
+        for (const auto& f : base.files) theirs.push_back(f.sha256);
+        const bool all_hashed = std::none_of(mine.begin(), mine.end(), [](const auto& h) { return h.empty(); });
+        baseline_match out;
+        out.same_logs = mine == theirs && all_hashed;
+        out.some_log_shared = std::any_of(mine.begin(), mine.end(), [&](const std::string& h) {
+            return !h.empty() && std::find(theirs.begin(), theirs.end(), h) != theirs.end();
+        });
+        out.same_period = base.audited.from == m_s.audited.from && base.audited.until == m_s.audited.until;
+        out.periods_overlap = overlap(base.audited, m_s.audited);
+        out.same_policies = base.policy_hash == m_s.policy_hash;
+        return out;
+    }
+
     // What the baseline is: the same logs or others, the same policies or others, so that a reader
     // knows whether the comparison shows a change of the policies or of what happened.
-    std::string baseline_intro(const baseline& b) const {
+    std::string baseline_intro(const baseline& b, const baseline_match& match) const {
         const replay::summary& base = b.summary;
-        const auto hashes = [](const replay::summary& s) {
-            std::vector<std::string> out;
-            for (const auto& f : s.files) out.push_back(f.sha256);
-            return out;
-        };
-        const bool same_logs =
-            hashes(base) == hashes(m_s) && std::none_of(m_s.files.begin(), m_s.files.end(),
-                                                        [](const replay::file_tally& f) { return f.sha256.empty(); });
-        const bool same_policies = base.policy_hash == m_s.policy_hash;
         std::string out = "<p>The baseline is " + code(b.path) + " (SHA-256 " + code(b.sha256) +
                           "), the summary of a replay of " + plural(base.decided, "record", "records") + " decided";
         if (!base.first_log_time.empty())
             out += ", logs from " + esc(base.first_log_time) + " to " + esc(base.last_log_time);
-        out += ": <strong>" + std::string(same_logs ? "the same logs" : "other logs") +
-               "</strong>, judged by <strong>" + (same_policies ? "the same policies" : "other policies") +
-               "</strong> (policy hash " + code(base.policy_hash) + ").";
-        if (same_logs && !same_policies) out += " The differences are what the change of the policies changes.";
-        if (!same_logs && same_policies) out += " The differences are what changed in the conversations.";
+        const std::string logs =
+            match.same_logs         ? match.same_period ? "the same logs" : "the same logs, audited over another period"
+            : match.some_log_shared ? "other logs, some of them the same"
+                                    : "other logs";
+        out += ": <strong>" + logs + "</strong>, judged by <strong>" +
+               (match.same_policies ? "the same policies" : "other policies") + "</strong> (policy hash " +
+               code(base.policy_hash) + ").";
+        if (match.same_records() && !match.same_policies)
+            out += " The differences are what the change of the policies changes.";
+        if (!match.same_records() && match.same_policies)
+            out += " The differences are what changed in the conversations.";
         return out + "</p>\n";
+    }
+
+    // Why the changes have no z, or how to read it.
+    std::string chance_note(const baseline_match& match, bool sums_known, std::size_t comparisons) const {
+        const std::string out =
+            "<p class=\"note\">Findings per 1,000 records decided, here and in the baseline, the largest change of "
+            "the violation rate first; a policy's versions counted together. ";
+        if (match.same_records()) {
+            return out +
+                   "Both replays judged the same records: each change is exactly what the other judgement decided "
+                   "otherwise on them, not a sample, so no test of chance applies and none is shown.</p>\n";
+        }
+        if (match.some_records_shared()) {
+            return out +
+                   "Some records are reported by both replays (a log both read, over audited periods that overlap): "
+                   "they are not two independent samples, so no test of chance is shown. Compare periods that do "
+                   "not overlap.</p>\n";
+        }
+        if (!sums_known) {
+            return out +
+                   "Rates of a few findings move by chance: read them with the counts above.</p>\n<p class=\"warn\">"
+                   "Whether a change stands apart from chance cannot be computed: " +
+                   missing_sums_html() + "</p>\n";
+        }
+        return out +
+               "<code>z</code>: the change in standard errors, the conversations of the two replays taken as two "
+               "independent samples (each conversation one sample, not each turn). A change of 3 standard errors or "
+               "more is in bold: chance alone gives one about 3 times in 1,000, so " +
+               plural(comparisons, "comparison", "comparisons") + " (rules × outcomes) would mark about " +
+               fixed(static_cast<double>(comparisons) * chance_share, 1) +
+               " by chance. Logs that hold the same records in other files (split or compressed otherwise) are "
+               "not independent samples, and their <code>z</code> is too large.</p>\n";
+    }
+
+    // Which summary lacks the sums over conversations, and why.
+    std::string missing_sums_html() const {
+        const bool here = !m_s.spread, there = !m_in.compared_with->summary.spread;
+        const std::string which = here && there ? "both summaries were"
+                                  : here        ? "this replay's summary was"
+                                                : "the baseline was";
+        return which +
+               " written by an older Vigil, which did not keep the sums over conversations that the standard error "
+               "of a rate needs (<code>findings.conversation_sums</code>). A replay of the logs by this version keeps "
+               "them.";
+    }
+
+    // One side of a rule's rate for rate_difference_z.
+    static replay::rate_sums sums_of(const rule_rates& r, int side, int outcome, const replay::summary& s) {
+        return {static_cast<double>(r.counts[side][outcome]),    static_cast<double>(s.decided),
+                static_cast<double>(s.spread->conversations),    static_cast<double>(r.spread[side].xx[outcome]),
+                static_cast<double>(r.spread[side].xn[outcome]), static_cast<double>(s.spread->nn)};
+    }
+
+    // The z of a change, in bold where it stands apart; a dash where it cannot be told (a side of
+    // fewer than two conversations, or no finding on either).
+    static std::string z_text(std::optional<double> z) {
+        if (!z) return "–";
+        std::string text = fixed(std::abs(*z), 1);
+        if (*z < 0 && text != "0.0") text = "−" + text;  // the sign of the change column
+        return std::abs(*z) >= replay::notable_z ? "<strong>" + text + "</strong>" : text;
     }
 
     void write_baseline_comparison(const baseline& b) {
         const replay::summary& base = b.summary;
-        m_out += "<h3 id=\"baseline\">Compared with the baseline</h3>\n" + baseline_intro(b);
+        const baseline_match match = match_of(base);
+        m_out += "<h3 id=\"baseline\">Compared with the baseline</h3>\n" + baseline_intro(b, match);
         const std::map<std::string, rule_rates> rates = rates_by_rule(m_s, base);
         const std::uint64_t decided[2] = {m_s.decided, base.decided};
         const auto per1000 = [&](const rule_rates& r, int side, int outcome) {
@@ -387,19 +493,24 @@ private:
             return std::abs(per1000(*x, 0, 0) - per1000(*x, 1, 0)) > std::abs(per1000(*y, 0, 0) - per1000(*y, 1, 0));
         });
         const bool known = decided[0] > 0 && decided[1] > 0;
-        m_out +=
-            "<p class=\"note\">Findings per 1,000 records decided, here and in the baseline, the largest change of "
-            "the violation rate first; a policy's versions counted together. Rates of a few findings move by "
-            "chance: read them with the counts above.</p>\n" +
-            table_head(
-                {"Severity", "Rule", "#Violations", "#Baseline", "#Change", "#Undetermined", "#Baseline", "#Change"});
-        for (const rule_rates* r : order) {
-            m_out += "<tr>" + cell(severity_span(r->severity)) + cell(code(r->name)) + number_cell(shown(*r, 0, 0)) +
-                     number_cell(shown(*r, 1, 0)) +
-                     number_cell(rate_change(per1000(*r, 0, 0), per1000(*r, 1, 0), known)) +
-                     number_cell(shown(*r, 0, 1)) + number_cell(shown(*r, 1, 1)) +
-                     number_cell(rate_change(per1000(*r, 0, 1), per1000(*r, 1, 1), known)) + "</tr>\n";
-        }
+        const bool sums_known = m_s.spread.has_value() && base.spread.has_value();
+        const bool with_z = !match.same_records() && !match.some_records_shared() && sums_known;
+        m_out += chance_note(match, sums_known, 2 * order.size());
+        m_out += with_z ? table_head({"Severity", "Rule", "#Violations", "#Baseline", "#Change", "#z", "#Undetermined",
+                                      "#Baseline", "#Change", "#z"})
+                        : table_head({"Severity", "Rule", "#Violations", "#Baseline", "#Change", "#Undetermined",
+                                      "#Baseline", "#Change"});
+        const auto change_cells = [&](const rule_rates& r, int outcome) {
+            std::string out = number_cell(shown(r, 0, outcome)) + number_cell(shown(r, 1, outcome)) +
+                              number_cell(rate_change(per1000(r, 0, outcome), per1000(r, 1, outcome), known));
+            if (with_z)
+                out += number_cell(
+                    z_text(replay::rate_difference_z(sums_of(r, 0, outcome, m_s), sums_of(r, 1, outcome, base))));
+            return out;
+        };
+        for (const rule_rates* r : order)
+            m_out += "<tr>" + cell(severity_span(r->severity)) + cell(code(r->name)) + change_cells(*r, 0) +
+                     change_cells(*r, 1) + "</tr>\n";
         m_out += table_end;
     }
 

@@ -171,12 +171,38 @@ void read_counts(const object_reader& root, replay::summary& s) {
 }
 
 replay::rule_tally rule_of(const object_reader& r) {
-    replay::rule_tally t{r.text("policy"),   r.text_or_null("version"), r.text("rule"),
-                         r.text("severity"), r.count("violation"),      r.count("undetermined")};
+    replay::rule_tally t{r.text("policy"),
+                         r.text_or_null("version"),
+                         r.text("rule"),
+                         r.text("severity"),
+                         r.count("violation"),
+                         r.count("undetermined"),
+                         {}};
     const auto& levels = severity_levels();
     if (std::find(levels.begin(), levels.end(), t.severity) == levels.end())
         throw bad_member("member `" + r.path() + ".severity` is `" + t.severity + "`, not a severity");
     return t;
+}
+
+replay::rule_spread rule_spread_of(const object_reader& r) {
+    const object_reader sums = r.object("conversation_sums");
+    replay::rule_spread out;
+    for (int o = 0; o < 2; ++o) {
+        const object_reader outcome = sums.object(std::string(outcome_name(static_cast<vigil::outcome>(o))));
+        out.xx[o] = outcome.count("ff");
+        out.xn[o] = outcome.count("fn");
+    }
+    return out;
+}
+
+// The sums over conversations behind the standard error of each rule's rate: absent from a
+// summary written before replay kept them, which still reads, without them.
+void read_spread(const object_reader& findings, replay::summary& s) {
+    if (!findings.has_object("conversation_sums")) return;
+    const object_reader sums = findings.object("conversation_sums");
+    s.spread = replay::conversation_spread{sums.count("conversations"), sums.count("nn")};
+    std::size_t i = 0;
+    findings.each("by_rule", [&](const object_reader& r) { s.by_rule.at(i++).spread = rule_spread_of(r); });
 }
 
 void read_findings_counts(const object_reader& root, replay::summary& s) {
@@ -187,6 +213,7 @@ void read_findings_counts(const object_reader& root, replay::summary& s) {
     const object_reader severities = findings.object("by_severity");
     for (const auto& level : severity_levels()) s.by_severity[level] = severities.count(level);
     findings.each("by_rule", [&](const object_reader& r) { s.by_rule.push_back(rule_of(r)); });
+    read_spread(findings, s);
     // The counts are those of one replay only if they add up: the rules' to the outcomes'.
     std::uint64_t violations = 0, undetermined = 0;
     for (const auto& r : s.by_rule) {

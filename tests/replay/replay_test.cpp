@@ -178,6 +178,10 @@ BOOST_AUTO_TEST_CASE(the_output_does_not_depend_on_the_number_of_threads) {
         BOOST_TEST((many.findings == one.findings), threads << " threads give other findings");
         BOOST_TEST(result_of(many.summary) == result_of(one.summary));
     }
+    // Including the sums over conversations of every rule, which the workers sum apart.
+    const auto sums = vigil::replay::to_json(one.summary)["findings"]["conversation_sums"];
+    BOOST_TEST(sums["conversations"].get<std::uint64_t>() > 1000u);
+    BOOST_TEST(sums["nn"].get<std::uint64_t>() > one.summary.decided);
     // The same holds with large batches and with tiny ones (an expiry every seven lines).
     BOOST_TEST(replay({the_log().plain}, 1, 16, 8192).findings == replay({the_log().plain}, 4, 16, 8192).findings);
     BOOST_TEST(replay({the_log().plain}, 1, 4, 7).findings == replay({the_log().plain}, 3, 4, 7).findings);
@@ -996,6 +1000,77 @@ policy "p" {
     fs::remove_all(dir);
 }
 
+// The summary keeps, for each rule and outcome, the sums over conversations behind the standard
+// error of its rate per record (the report's z against a baseline): f a conversation's findings
+// of the rule, n its records decided, both counted in the audited period only.
+BOOST_AUTO_TEST_CASE(the_summary_keeps_each_rules_sums_over_conversations) {
+    const auto set = compile_text(R"(
+policy "p" {
+  rule flagged {
+    forbid flag default false
+  }
+  rule scored {
+    forbid score > 5
+  }
+}
+)");
+    const auto record = [](const std::string& id, int turn, const std::string& time, const std::string& rest) {
+        const std::string place =
+            id.empty() ? std::string() : R"("conversation_id":")" + id + R"(","turn":)" + std::to_string(turn) + ",";
+        return "{" + place + R"("timestamp":"2026-03-01T)" + time + R"(Z","speaker":"ai","text":"x",)" + rest + "}";
+    };
+    const std::vector<std::string> lines = {
+        record("c2", 1, "09:55:00", R"("flag":true)"),  // before the period
+        record("c1", 1, "10:01:00", R"("flag":true)"),  // score missing: undetermined
+        record("c1", 2, "10:02:00", R"("flag":true,"score":1)"),
+        record("c2", 2, "10:05:00", R"("flag":true,"score":9)"),  // both rules violated
+        record("c1", 3, "10:06:00", R"("flag":false,"score":1)"),
+        record("c3", 1, "10:20:00", R"("flag":false)"),         // undetermined
+        record("", 0, "10:30:00", R"("flag":true,"score":1)"),  // alone: a conversation of its own
+        record("c4", 1, "11:10:00", R"("flag":true)"),          // after the period
+        record("c4", 2, "11:12:00", R"("flag":true)"),
+    };
+    const fs::path dir = scratch_dir("sums");
+    const std::string log = (dir / "sums.jsonl").string();
+    {
+        std::ofstream out(log);
+        for (const auto& line : lines) out << line << "\n";
+    }
+    const auto audit = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> until, std::size_t threads) {
+        vigil::replay::options opts;
+        opts.logs = {log};
+        opts.threads = threads;
+        opts.audited = {from, until};
+        return vigil::replay::run(set, opts, [](std::string_view) {});
+    };
+    const auto at = [](const char* time) { return *vigil::parse_rfc3339(std::string("2026-03-01T") + time + "Z"); };
+    const auto sums = [](std::uint64_t ff, std::uint64_t fn) { return json{{"ff", ff}, {"fn", fn}}; };
+
+    // In the period: c1 has 3 records, c2 1, c3 1 and the record alone 1, so n^2 sums to 12.
+    // flagged: c1 2, c2 1, alone 1 (f^2: 4 + 1 + 1; f*n: 6 + 1 + 1). scored violated: c2 1;
+    // undetermined: c1 1 and c3 1 (f*n: 3 + 1).
+    const auto period = audit(at("10:00:00"), at("11:00:00"), 1);
+    BOOST_TEST(period.decided == 6u);
+    json j = vigil::replay::to_json(period)["findings"];
+    BOOST_TEST(j["conversation_sums"] == (json{{"conversations", 4}, {"nn", 12}}));
+    BOOST_REQUIRE_EQUAL(j["by_rule"].size(), 2u);
+    BOOST_TEST(j["by_rule"][0]["rule"] == "flagged");
+    BOOST_TEST(j["by_rule"][0]["violation"] == 4);
+    BOOST_TEST(j["by_rule"][0]["conversation_sums"] == (json{{"violation", sums(6, 8)}, {"undetermined", sums(0, 0)}}));
+    BOOST_TEST(j["by_rule"][1]["conversation_sums"] == (json{{"violation", sums(1, 1)}, {"undetermined", sums(2, 4)}}));
+    for (const std::size_t threads : {2u, 3u})
+        BOOST_TEST(result_of(audit(at("10:00:00"), at("11:00:00"), threads)) == result_of(period), threads);
+
+    // The whole log: c2 and c4 have 2 records each, so n^2 sums to 9 + 4 + 1 + 4 + 1 = 19;
+    // flagged: c1 2, c2 2, c4 2, alone 1.
+    const auto whole = audit(std::nullopt, std::nullopt, 2);
+    j = vigil::replay::to_json(whole)["findings"];
+    BOOST_TEST(j["conversation_sums"] == (json{{"conversations", 5}, {"nn", 19}}));
+    BOOST_TEST(j["by_rule"][0]["conversation_sums"]["violation"] == sums(13, 15));
+    BOOST_TEST(result_of(audit(std::nullopt, std::nullopt, 1)) == result_of(whole));
+    fs::remove_all(dir);
+}
+
 // On a generated log: the findings of a period are those of the whole replay whose record is timed
 // in it, with every event line; whatever the number of threads.
 BOOST_AUTO_TEST_CASE(an_audited_period_keeps_the_findings_timed_in_it) {
@@ -1275,11 +1350,11 @@ BOOST_AUTO_TEST_CASE(the_summary_names_rules_where_a_value_stands_apart) {
     vigil::replay::summary s;
     s.decided = 2000;
     s.violations = 120;
-    s.by_rule = {{"p", "", "even", "high", 60, 0}, {"p", "", "skewed", "high", 60, 0}};
+    s.by_rule = {{"p", "", "even", "high", 60, 0, {}}, {"p", "", "skewed", "high", 60, 0, {}}};
     vigil::replay::breakdown b;
     b.field = "language";
     const auto rule = [](const char* name, std::uint64_t violations, double z) {
-        return vigil::replay::group_tally::rule{{"p", "", name, "high", violations, 0}, {z, 0}};
+        return vigil::replay::group_tally::rule{{"p", "", name, "high", violations, 0, {}}, {z, 0}};
     };
     b.groups = {{R"("en")", 1000, 100, 80, 0, {rule("even", 30, 0.1), rule("skewed", 50, 5.2)}},
                 {R"("vi")", 1000, 90, 40, 0, {rule("even", 30, -0.1), rule("skewed", 10, -5.2)}}};

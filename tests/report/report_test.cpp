@@ -15,6 +15,7 @@
 
 #include "replay/helpers.hpp"
 #include "support/golden.hpp"
+#include "vigil/calendar.hpp"
 #include "vigil/datagen.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/report.hpp"
@@ -379,6 +380,155 @@ BOOST_AUTO_TEST_CASE(a_baseline_puts_each_rules_rates_beside_another_replays) {
     const std::size_t table = other.find("id=\"baseline\"");
     BOOST_TEST(other.find("<code>", other.find("<tbody>", table)) ==
                other.find("<code>" + rule.policy + "/" + rule.rule, table));
+}
+
+// Another period's baseline: beside each change, its z, two independent samples of conversations;
+// in bold from 3 on. The sums are set by hand: 100 conversations of 10 records on each side.
+BOOST_AUTO_TEST_CASE(a_change_against_another_period_has_its_z) {
+    const auto r = replay_fixture("baseline-z");
+    auto now = summary_of(r);
+    const std::size_t rule = rule_index(now, "disclosed");
+    now.decided = 1000;
+    now.spread = vigil::replay::conversation_spread{100, 100 * 10 * 10};
+    for (auto& other : now.by_rule) other.spread = {};
+    auto base = now;
+    base.files[0].sha256 = std::string(64, 'a');
+    // Violations: 10 conversations with 3 here (30), with 1 in the baseline (10). Undetermined:
+    // 100 conversations with 1 here, 50 in the baseline.
+    auto& here = now.by_rule[rule];
+    here.violations = 30;
+    here.undetermined = 100;
+    here.spread = {{10 * 3 * 3, 100 * 1}, {10 * 3 * 10, 100 * 10}};
+    auto& there = base.by_rule[rule];
+    there.violations = 10;
+    there.undetermined = 50;
+    there.spread = {{10 * 1 * 1, 50 * 1}, {10 * 1 * 10, 50 * 10}};
+
+    // Violations: here sum((f - 0.03 n)^2) = 90 - 2 * 0.03 * 300 + 0.03^2 * 10000 = 81, a variance
+    // of 100/99 * 81 / 1000^2 = 8.182e-5; the baseline's, 100/99 * 9 / 1000^2, is below that of
+    // independent records, 0.02 * 0.98 / 1000 = 1.96e-5 (0.02: both sides together), which is
+    // taken instead. z = 0.02 / sqrt(8.182e-5 + 1.96e-5) = 1.986.
+    const auto sums = [](const vigil::replay::summary& s, std::size_t i, int o) {
+        const auto& x = s.by_rule[i];
+        return vigil::replay::rate_sums{static_cast<double>(o == 0 ? x.violations : x.undetermined),
+                                        1000,
+                                        100,
+                                        static_cast<double>(x.spread.xx[o]),
+                                        static_cast<double>(x.spread.xn[o]),
+                                        10000};
+    };
+    const auto violations = vigil::replay::rate_difference_z(sums(now, rule, 0), sums(base, rule, 0));
+    BOOST_REQUIRE(violations.has_value());
+    BOOST_TEST(*violations == 1.986, boost::test_tools::tolerance(0.001));
+    // Undetermined: every conversation of each side alike, so both take the variance of independent
+    // records, 0.075 * 0.925 / 1000: z = 0.05 / sqrt(2 * 6.9375e-5) = 4.245.
+    const auto undetermined = vigil::replay::rate_difference_z(sums(now, rule, 1), sums(base, rule, 1));
+    BOOST_REQUIRE(undetermined.has_value());
+    BOOST_TEST(*undetermined == 4.245, boost::test_tools::tolerance(0.001));
+
+    const report::baseline b{base, "last.json", "00ff"};
+    const std::string html =
+        report::render_html(now, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    BOOST_TEST(html.find("<strong>other logs</strong>, judged by <strong>the same policies</strong>") !=
+               std::string::npos);
+    const std::string row =
+        "<code>audit/disclosed</code></td><td class=\"n\">30.00</td><td class=\"n\">10.00</td>"
+        "<td class=\"n\">+20.00</td><td class=\"n\">2.0</td><td class=\"n\">100.00</td>"
+        "<td class=\"n\">50.00</td><td class=\"n\">+50.00</td><td class=\"n\"><strong>4.2</strong>"
+        "</td></tr>";
+    BOOST_TEST(html.find(row) != std::string::npos, html.substr(html.find("id=\"baseline\"")));
+    BOOST_TEST(html.find("<th class=\"n\">z</th>") != std::string::npos);
+    BOOST_TEST(html.find("4 comparisons (rules × outcomes) would mark about 0.0 by chance") != std::string::npos);
+}
+
+// The same logs over the same period are the same records judged twice: their difference is
+// exact, so the report says so and shows no z. The same logs over a period that does not overlap
+// are other records, and have one; over one that does, they share records, and have none.
+BOOST_AUTO_TEST_CASE(a_change_on_the_same_records_has_no_z) {
+    const auto r = replay_fixture("baseline-same");
+    const auto now = summary_of(r);
+    const auto html_with = [&](const vigil::replay::summary& base) {
+        const report::baseline b{base, "last.json", "00ff"};
+        return report::render_html(now, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    };
+    auto other_policies = now;
+    other_policies.policy_hash = "sha256:other";
+    other_policies.by_rule[rule_index(now, "disclosed")].violations = 0;
+    const std::string same = html_with(other_policies);
+    BOOST_TEST(same.find("<strong>the same logs</strong>, judged by <strong>other policies</strong>") !=
+               std::string::npos);
+    BOOST_TEST(same.find("each change is exact") != std::string::npos);
+    BOOST_TEST(same.find("no test of chance applies") != std::string::npos);
+    BOOST_TEST(same.find("<th class=\"n\">z</th>") == std::string::npos);
+    const std::size_t table = same.find("<tbody>", same.find("id=\"baseline\""));
+    BOOST_TEST(same.substr(table, same.find("</table>", table) - table).find("<strong>") == std::string::npos);
+
+    const auto from = [](const char* time) { return vigil::parse_rfc3339(std::string("2026-02-01T") + time + "Z"); };
+    auto later_period = other_policies;
+    later_period.audited.from = from("09:00:30");
+    const std::string overlapping = html_with(later_period);
+    BOOST_TEST(overlapping.find("<strong>the same logs, audited over another period</strong>") != std::string::npos);
+    BOOST_TEST(overlapping.find("each change is exact") == std::string::npos);
+    BOOST_TEST(overlapping.find("Some records are reported by both replays") != std::string::npos);
+    BOOST_TEST(overlapping.find("<th class=\"n\">z</th>") == std::string::npos);
+
+    auto earlier_period = now;
+    earlier_period.audited.until = from("09:00:30");
+    const report::baseline b{later_period, "last.json", "00ff"};
+    const std::string apart =
+        report::render_html(earlier_period, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    BOOST_TEST(apart.find("<strong>the same logs, audited over another period</strong>") != std::string::npos);
+    BOOST_TEST(apart.find("Some records are reported by both replays") == std::string::npos);
+    BOOST_TEST(apart.find("<th class=\"n\">z</th>") != std::string::npos);
+
+    // Other logs, one of them read by both, over periods that overlap: records shared again.
+    auto shared = other_policies;
+    shared.files.push_back(shared.files[0]);
+    shared.files[0].sha256 = std::string(64, 'a');
+    const std::string part = html_with(shared);
+    BOOST_TEST(part.find("<strong>other logs, some of them the same</strong>") != std::string::npos);
+    BOOST_TEST(part.find("Some records are reported by both replays") != std::string::npos);
+    BOOST_TEST(part.find("<th class=\"n\">z</th>") == std::string::npos);
+}
+
+// A summary written before replay kept the sums over conversations still reads, as a baseline or
+// as the report's own: the rates are shown, and the report says why no z is.
+BOOST_AUTO_TEST_CASE(a_summary_without_the_sums_over_conversations_reads_without_a_z) {
+    const auto r = replay_fixture("baseline-old");
+    using j = nlohmann::ordered_json;
+    const auto now = summary_of(r);
+    BOOST_REQUIRE(now.spread.has_value());
+    BOOST_TEST(now.spread->conversations > 1u);
+    const auto old_text = edited(r, [](j& s) {
+        s["findings"].erase("conversation_sums");
+        for (auto& rule : s["findings"]["by_rule"]) rule.erase("conversation_sums");
+        s["files"][0]["sha256"] = std::string(64, 'a');  // another period's logs
+    });
+    const auto old = report::read_summary(old_text, "last.json");
+    BOOST_REQUIRE_MESSAGE(!old.error, old.error->error);
+    BOOST_TEST(!old.summary.spread.has_value());
+    const auto html = [&](const vigil::replay::summary& mine, const vigil::replay::summary& base) {
+        const report::baseline b{base, "last.json", "00ff"};
+        return report::render_html(mine, tally_of(r), {"summary.json", "0123abcd", "findings.jsonl", &b}, {});
+    };
+    const std::string with_old = html(now, old.summary);
+    BOOST_TEST(with_old.find("Whether a change stands apart from chance cannot be computed: the baseline was written "
+                             "by an older Vigil") != std::string::npos);
+    BOOST_TEST(with_old.find("<th class=\"n\">z</th>") == std::string::npos);
+    const auto& rule = now.by_rule[rule_index(now, "disclosed")];
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.2f", 1000.0 * static_cast<double>(rule.violations) / now.decided);
+    BOOST_TEST(with_old.find("<code>audit/disclosed</code></td><td class=\"n\">" + std::string(rate)) !=
+               std::string::npos);
+    BOOST_TEST(html(old.summary, now).find("this replay's summary was written by an older Vigil") != std::string::npos);
+
+    // The sums are read back as the replay kept them; half of them is an error.
+    const auto& kept = now.by_rule[rule_index(now, "calm")].spread;
+    const auto again = nlohmann::json::parse(r.summary_text)["findings"]["by_rule"][rule_index(now, "calm")];
+    BOOST_TEST(again["conversation_sums"]["undetermined"]["ff"] == kept.xx[1]);
+    BOOST_TEST(again["conversation_sums"]["undetermined"]["fn"] == kept.xn[1]);
+    BOOST_TEST(summary_error(edited(r, [](j& s) { s["findings"]["by_rule"][1].erase("conversation_sums"); })) ==
+               "member `findings.by_rule[1].conversation_sums` is missing");
 }
 
 // docs/examples/report.html, the report the guide points to, is that of a replay of a generated

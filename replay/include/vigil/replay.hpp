@@ -115,6 +115,22 @@ struct place {
     std::uint64_t line = 0;
 };
 
+/// Sums over conversations of one rule's findings, by outcome (violation, undetermined): of f^2
+/// and of f*n, with f a conversation's findings of the rule and n its records decided. With
+/// conversation_spread, they give the standard error of the rule's rate per record when each
+/// conversation is one sample (rate_sums). Integers, so that sums merge to the same totals in
+/// any order.
+struct rule_spread {
+    std::uint64_t xx[2] = {0, 0};
+    std::uint64_t xn[2] = {0, 0};
+};
+
+/// The conversations with records decided, and the sum of n^2 over them (n as in rule_spread).
+struct conversation_spread {
+    std::uint64_t conversations = 0;
+    std::uint64_t nn = 0;
+};
+
 /// Findings of one rule of one version of its policy (the versions a policy has over time, see
 /// `effective`, are counted apart: a rule may change from one to the next).
 struct rule_tally {
@@ -124,7 +140,24 @@ struct rule_tally {
     std::string severity;
     std::size_t violations = 0;
     std::size_t undetermined = 0;
+    rule_spread spread;  // over the conversations of the whole replay; zero in a group_tally
 };
+
+/// One side of a comparison of rates per record, each conversation one sample: `x` findings in
+/// `n` records of `m` conversations, and over those conversations the sums of rule_spread and
+/// conversation_spread.
+struct rate_sums {
+    double x = 0, n = 0, m = 0, xx = 0, xn = 0, nn = 0;
+};
+
+/// How many standard errors the rate x/n of `a` is from that of `b`, two samples that share no
+/// conversation: the difference over the square root of the sum of their variances. Each is the
+/// cluster-robust variance of a ratio, m/(m-1) * sum((f - r n)^2) / n^2 with r = x/n, and never
+/// less than p(1-p)/n, with p the rate of both sides together: as if the records were
+/// independent, so that a side whose conversations all have no finding does not stand apart from
+/// a rare one. Empty when a side has fewer than two conversations or no record, or when neither
+/// has a finding.
+[[nodiscard]] std::optional<double> rate_difference_z(const rate_sums& a, const rate_sums& b);
 
 /// The records whose carried field (compile_options::carried_fields) had one value, and their
 /// findings: how an auditor compares languages, channels or tenants.
@@ -215,6 +248,9 @@ struct summary {
     std::uint64_t undetermined = 0;
     std::map<std::string, std::uint64_t> by_severity;  // findings (both outcomes) by severity
     std::vector<rule_tally> by_rule;                   // sorted by policy, version, then rule
+    /// The conversations with records decided (in the audited period), for the spread of
+    /// `by_rule`'s rates; empty in a summary read from JSON written before replay kept it.
+    std::optional<conversation_spread> spread;
     std::vector<breakdown> breakdowns;                 // one per carried field of the compiled set
     std::string policy_hash;
     std::vector<policy_file> policy_files;  // each with its SHA-256, as loaded (policy_files())
