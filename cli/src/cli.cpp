@@ -29,6 +29,7 @@
 #include "vigil/sarif.hpp"
 #include "vigil/server.hpp"
 #include "vigil/service.hpp"
+#include "vigil/wording.hpp"
 
 namespace vigil::cli {
 
@@ -37,12 +38,6 @@ namespace {
 std::size_t count_level(const std::vector<diagnostic>& diagnostics, severity level) {
     return static_cast<std::size_t>(std::count_if(diagnostics.begin(), diagnostics.end(),
                                                   [&](const diagnostic& d) { return d.level == level; }));
-}
-
-std::string plural(std::size_t n, const std::string& word) {
-    if (n == 1) return "1 " + word;
-    if (word.back() == 'y') return std::to_string(n) + " " + word.substr(0, word.size() - 1) + "ies";
-    return std::to_string(n) + " " + word + "s";
 }
 
 void print_diagnostics(std::FILE* out, const compiled_policies& policies, const std::string& format) {
@@ -90,11 +85,12 @@ int run_check(const check_options& options) {
             std::size_t rules = 0;
             const auto summary = summarize(*policies.set);
             for (const auto& p : summary) rules += p.rules;
-            std::fprintf(stdout, "checked %s in %s: %s, %s\n", plural(summary.size(), "policy").c_str(),
-                         plural(policies.sources->size(), "file").c_str(), plural(rules, "rule").c_str(),
-                         plural(warnings, "warning").c_str());
+            std::fprintf(stdout, "checked %s in %s: %s, %s\n", plural(summary.size(), "policy", "policies").c_str(),
+                         plural(policies.sources->size(), "file", "files").c_str(),
+                         plural(rules, "rule", "rules").c_str(), plural(warnings, "warning", "warnings").c_str());
         } else {
-            std::fprintf(stdout, "%s, %s\n", plural(errors, "error").c_str(), plural(warnings, "warning").c_str());
+            std::fprintf(stdout, "%s, %s\n", plural(errors, "error", "errors").c_str(),
+                         plural(warnings, "warning", "warnings").c_str());
         }
     }
     if (policies.unreadable) return exit_bad_input;
@@ -283,13 +279,14 @@ int run_eval(const eval_options& options) {
     const std::size_t records = tally.lines - tally.malformed.size() - tally.blank;
     const std::string blank = tally.blank > 0 ? " (" + std::to_string(tally.blank) + " blank)" : "";
     logger->info("{} in{}, {} decided: {} allow, {} allow_with_remedies, {} deny; {}, {} undetermined",
-                 plural(tally.lines, "line"), blank, plural(records, "record"), tally.by_kind[0], tally.by_kind[1],
-                 tally.by_kind[2], plural(tally.violations, "violation"), tally.undetermined);
+                 plural(tally.lines, "line", "lines"), blank, plural(records, "record", "records"), tally.by_kind[0],
+                 tally.by_kind[1], tally.by_kind[2], plural(tally.violations, "violation", "violations"),
+                 tally.undetermined);
     if (profiling) {
         for (const std::string& text : profiling->lines(*policies.set)) logger->info("{}", text);
     }
     if (!tally.malformed.empty()) {
-        logger->warn("{} malformed (line {})", plural(tally.malformed.size(), "line"),
+        logger->warn("{} malformed (line {})", plural(tally.malformed.size(), "line", "lines"),
                      malformed_summary(tally.malformed));
         return exit_bad_input;
     }

@@ -4,14 +4,11 @@
 #include <cstdint>
 
 #include "vigil/policytest.hpp"
+#include "vigil/wording.hpp"
 
 namespace vigil::policytest {
 
 namespace {
-
-std::string plural(std::size_t n, const std::string& word) {
-    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
 
 std::string render_all(const std::vector<diagnostic>& diagnostics, const source_map& sources) {
     std::string out;
@@ -32,7 +29,7 @@ std::string not_run_reason(const file_result& f) {
         case file_status::ran:
             return {};
         case file_status::malformed:
-            return "the test file has " + plural(count_errors(f.diagnostics), "error") +
+            return "the test file has " + plural(count_errors(f.diagnostics), "error", "errors") +
                    (has_errors(f.policy_diagnostics) ? " and the policies in `" + f.policy_path + "` do not check"
                                                      : "") +
                    "; no case was run";
@@ -77,9 +74,9 @@ std::string case_failure_summary(const case_result& c) {
     }
     std::string out;
     auto part = [&](std::string text) { out += (out.empty() ? "" : ", ") + text; };
-    if (expected) part(plural(expected, "expectation") + " not met");
-    if (unexpected) part(plural(unexpected, "unexpected violation"));
-    if (other) part(plural(other, "turn") + " not evaluated");
+    if (expected) part(plural(expected, "expectation", "expectations") + " not met");
+    if (unexpected) part(plural(unexpected, "unexpected violation", "unexpected violations"));
+    if (other) part(plural(other, "turn", "turns") + " not evaluated");
     return out;
 }
 

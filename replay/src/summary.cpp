@@ -12,16 +12,13 @@
 #include "vigil/check.hpp"
 #include "vigil/json_text.hpp"
 #include "vigil/replay.hpp"
+#include "vigil/wording.hpp"
 
 namespace vigil::replay {
 
 namespace {
 
 using ordered = nlohmann::ordered_json;
-
-std::string plural(std::uint64_t n, std::string_view word, std::string_view words) {
-    return std::to_string(n) + " " + std::string(n == 1 ? word : words);
-}
 
 std::string format(const char* fmt, double value) {
     char buf[64];
