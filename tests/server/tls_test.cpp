@@ -1,6 +1,7 @@
 // `vigil serve` over TLS and with client tokens (docs/server.md, TLS and client authentication):
 // the real binary on a loopback port with the certificates of tests/server/certs/ (README.md
-// there), driven by httplib's HTTPS client and by raw sockets for what a good client would not do.
+// there), driven by httplib's HTTPS client, by OpenSSL for a client of an old TLS version, and by
+// raw sockets for what a good client would not do.
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,10 +13,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <nlohmann/json.hpp>
 
 #include "child.hpp"
@@ -70,11 +74,8 @@ json error_of(const httplib::Result& res, int status, const std::string& code) {
     return body["error"];
 }
 
-/// Connects to the port, sends `bytes` (perhaps none) and waits up to `limit` for the server to
-/// close the connection: how long it took, or nothing when it stayed open. `received` gets what
-/// the server sent.
-std::optional<std::chrono::milliseconds> closed_after(int port, const std::string& bytes,
-                                                      std::chrono::milliseconds limit, std::string& received) {
+/// A socket connected to the port on loopback.
+int connect_to(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     BOOST_REQUIRE(fd >= 0);
     sockaddr_in at{};
@@ -82,6 +83,15 @@ std::optional<std::chrono::milliseconds> closed_after(int port, const std::strin
     at.sin_port = htons(static_cast<std::uint16_t>(port));
     at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     BOOST_REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) == 0);
+    return fd;
+}
+
+/// Connects to the port, sends `bytes` (perhaps none) and waits up to `limit` for the server to
+/// close the connection: how long it took, or nothing when it stayed open. `received` gets what
+/// the server sent.
+std::optional<std::chrono::milliseconds> closed_after(int port, const std::string& bytes,
+                                                      std::chrono::milliseconds limit, std::string& received) {
+    const int fd = connect_to(port);
     const auto start = std::chrono::steady_clock::now();
     if (!bytes.empty()) BOOST_REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
     std::optional<std::chrono::milliseconds> took;
@@ -102,6 +112,32 @@ std::optional<std::chrono::milliseconds> closed_after(int port, const std::strin
     }
     ::close(fd);
     return took;
+}
+
+/// Whether a client that speaks TLS `max_version` at most completes a handshake with the server.
+/// Its floor is TLS 1.0 and its security level 0, whatever the system's openssl.cnf says, so that
+/// OpenSSL lets it offer an old version and only the server can refuse it.
+bool handshake_at_most(int port, int max_version) {
+    const std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> context(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+    BOOST_REQUIRE(context);
+    SSL_CTX_set_security_level(context.get(), 0);
+    BOOST_REQUIRE(SSL_CTX_set_min_proto_version(context.get(), TLS1_VERSION) == 1);
+    BOOST_REQUIRE(SSL_CTX_set_max_proto_version(context.get(), max_version) == 1);
+    const std::unique_ptr<SSL, void (*)(SSL*)> tls(SSL_new(context.get()), SSL_free);
+    const int fd = connect_to(port);
+    SSL_set_fd(tls.get(), fd);
+    const bool done = SSL_connect(tls.get()) == 1;
+    ::close(fd);
+    return done;
+}
+
+/// The message of the first error the server logged (`vigil error: MESSAGE`), or nothing.
+std::string error_line(const std::string& out) {
+    const std::string_view mark = "vigil error: ";
+    const std::size_t at = out.find(mark);
+    if (at == std::string::npos) return {};
+    const std::size_t from = at + mark.size();
+    return out.substr(from, out.find('\n', from) - from);
 }
 
 std::vector<json> log_lines(const fs::path& path) {
@@ -217,14 +253,17 @@ BOOST_AUTO_TEST_CASE(mutual_tls_takes_only_clients_of_the_client_ca) {
 }
 
 // One option without its partner, a file that cannot be read or is not what it should be: exit 2,
-// a message naming the option, the file and what OpenSSL said, and nothing listening.
+// a message naming the option, the file and what OpenSSL said, and nothing listening. OpenSSL's
+// part is matched by its reason alone: its error codes and library names change between versions.
 BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
     temp_dir dir;
     write_text(dir.path() / "not-pem.txt", "this is not a certificate\n");
     fs::create_directory(dir.path() / "folder");
     struct bad_start {
         std::vector<std::string> args;
+        // The whole message, or, when it ends with `(OpenSSL: `, all of it before OpenSSL's errors.
         std::string message;
+        std::string openssl_reason = {};  // a reason OpenSSL gave, among its errors (empty: any)
     };
     const std::vector<bad_start> cases{
         {{"--tls-cert-file", cert("server.pem")},
@@ -238,21 +277,28 @@ BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
         {{"--tls-cert-file", "folder", "--tls-key-file", cert("server.key")},
          "--tls-cert-file `folder`: cannot read it: it is a directory, not a file"},
         {{"--tls-cert-file", "not-pem.txt", "--tls-key-file", cert("server.key")},
-         "--tls-cert-file `not-pem.txt`: not a PEM certificate chain (OpenSSL: error:0480006C:PEM routines::no "
-         "start line"},
+         "--tls-cert-file `not-pem.txt`: not a PEM certificate chain (OpenSSL: ",
+         "no start line"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", "missing.key"},
          "--tls-key-file `missing.key`: cannot read it: No such file or directory"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.pem")},
          "--tls-key-file `" + cert("server.pem") + "`: not a PEM private key (unencrypted) (OpenSSL: "},
+        // The server has no terminal to ask for a passphrase.
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("encrypted-server.key")},
+         "--tls-key-file `" + cert("encrypted-server.key") +
+             "`: the private key is encrypted, and the server has no terminal to ask for its passphrase: decrypt it "
+             "(`openssl pkey -in " +
+             cert("encrypted-server.key") + " -out KEY`) into a file only the server may read"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("client.key")},
          "--tls-key-file `" + cert("client.key") +
-             "`: not the private key of the certificate of --tls-cert-file (OpenSSL: error:05800074:x509 certificate "
-             "routines::key values mismatch)"},
+             "`: not the private key of the certificate of --tls-cert-file (OpenSSL: ",
+         "key values mismatch"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key"), "--tls-client-ca-file",
           "not-pem.txt"},
-         "--tls-client-ca-file `not-pem.txt`: not PEM CA certificates (OpenSSL: "},
+         "--tls-client-ca-file `not-pem.txt`: not PEM CA certificates (OpenSSL: ",
+         "no certificate or crl found"},
     };
-    for (const auto& [tls_options, message] : cases) {
+    for (const auto& [tls_options, message, openssl_reason] : cases) {
         std::vector<std::string> args{"serve", "--policy", (source_dir / "policies").string(), "--listen",
                                       "127.0.0.1:0"};
         args.insert(args.end(), tls_options.begin(), tls_options.end());
@@ -260,10 +306,30 @@ BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
             child c(args, dir.path(), dir.path() / "out");
             BOOST_TEST(c.wait(20s) == 2);
             const std::string out = c.output();
-            BOOST_TEST(out.find("vigil error: " + message) != std::string::npos, out);
+            const std::string error = error_line(out);
+            if (message.ends_with("(OpenSSL: ")) {
+                BOOST_TEST(error.rfind(message, 0) == 0u, out);
+                BOOST_TEST(error.find(openssl_reason, message.size()) != std::string::npos, out);
+                BOOST_TEST(error.ends_with(')'), out);
+            } else {
+                BOOST_TEST(error == message, out);
+            }
             BOOST_TEST(out.find("listening") == std::string::npos, out);
         }
     }
+}
+
+// TLS 1.2 at least: a client that offers TLS 1.1 at most is refused in the handshake, and the
+// refusal is logged. A TLS 1.2 client of the same making gets through, so the refusal is of the
+// version.
+BOOST_AUTO_TEST_CASE(a_client_of_tls_1_1_is_refused) {
+    served s(tls_args());
+    BOOST_TEST(handshake_at_most(s.port, TLS1_2_VERSION));
+    BOOST_TEST(!handshake_at_most(s.port, TLS1_1_VERSION), "a TLS 1.1 client completed the handshake");
+    BOOST_TEST(s.terminate() == 0);
+    BOOST_TEST(
+        s.process->output().find("TLS handshake with 127.0.0.1 failed: unsupported protocol") != std::string::npos,
+        s.process->output());
 }
 
 // With --watch, new connections take a changed certificate; a broken one leaves the running one.
