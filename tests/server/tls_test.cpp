@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,12 @@ const std::string record_1 =
     R"({"id":"t-1","conversation_id":"conv-1","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai","text":"Hello, I am an AI assistant.","ai":{"disclosed":true}})";
 const std::string record_2 =
     R"({"id":"t-2","conversation_id":"conv-1","turn":2,"timestamp":"2026-03-02T10:00:20Z","speaker":"user","text":"hi"})";
+
+// The first turn of a conversation of its own, so that every request is decided anew.
+std::string first_turn(const std::string& conversation) {
+    return R"({"id":")" + conversation + R"(-1","conversation_id":")" + conversation +
+           R"(","turn":1,"speaker":"user","text":"hi"})";
+}
 
 std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
     std::vector<std::string> args{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key")};
@@ -131,6 +139,67 @@ bool handshake_at_most(int port, int max_version) {
     return done;
 }
 
+/// One connection kept alive from one request to the next, written and read by hand: httplib
+/// would open another without a word when the server had closed it, and these tests must know
+/// that every request went on the same one.
+class kept_alive {
+public:
+    explicit kept_alive(int port) : m_fd(connect_to(port)) {}
+    ~kept_alive() { ::close(m_fd); }
+    kept_alive(const kept_alive&) = delete;
+    kept_alive& operator=(const kept_alive&) = delete;
+
+    /// The status of `POST /v1/decide` with `record` and the bearer `token`; the test fails when
+    /// the server closed the connection instead of answering.
+    int decide(const std::string& token, const std::string& record) {
+        const std::string request =
+            "POST /v1/decide HTTP/1.1\r\nHost: vigil\r\nAuthorization: Bearer " + token +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(record.size()) + "\r\n\r\n" +
+            record;
+        BOOST_REQUIRE(::send(m_fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
+        std::string answer;
+        std::size_t head_end = 0;
+        while ((head_end = answer.find("\r\n\r\n")) == std::string::npos) receive_some(answer);
+        const std::size_t whole = head_end + 4 + content_length(answer.substr(0, head_end));
+        while (answer.size() < whole) receive_some(answer);
+        BOOST_REQUIRE_EQUAL(answer.size(), whole);  // one answer to one request
+        return std::stoi(answer.substr(std::string_view("HTTP/1.1 ").size(), 3));
+    }
+
+private:
+    static std::size_t content_length(std::string head) {
+        for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::size_t at = head.find("\r\ncontent-length:");
+        BOOST_REQUIRE(at != std::string::npos);
+        return std::stoul(head.substr(at + std::string_view("\r\ncontent-length:").size()));
+    }
+
+    void receive_some(std::string& answer) {
+        pollfd ready{m_fd, POLLIN, 0};
+        BOOST_REQUIRE_MESSAGE(::poll(&ready, 1, 10'000) == 1, "no answer within 10 s");
+        char buffer[4096];
+        const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+        BOOST_REQUIRE_MESSAGE(n > 0, "the server closed the kept-alive connection");
+        answer.append(buffer, static_cast<std::size_t>(n));
+    }
+
+    int m_fd;
+};
+
+/// Writes a client tokens file as the server takes it: only its owner may read or write it (git
+/// keeps no such mode, so the tests make their files at run time).
+void write_secret(const fs::path& path, const std::string& text) {
+    write_text(path, text);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+}
+
+/// Waits until the server's output holds `text` (10 s at most).
+void await_log(served& s, const std::string& text) {
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return s.process->output().find(text) != std::string::npos; }, 10s),
+                          "the server did not log `" << text << "`:\n"
+                                                     << s.process->output());
+}
+
 /// The message of the first error the server logged (`vigil error: MESSAGE`), or nothing.
 std::string error_line(const std::string& out) {
     const std::string_view mark = "vigil error: ";
@@ -138,6 +207,14 @@ std::string error_line(const std::string& out) {
     if (at == std::string::npos) return {};
     const std::size_t from = at + mark.size();
     return out.substr(from, out.find('\n', from) - from);
+}
+
+/// How many times the server's output holds `text`.
+std::size_t count_in_log(served& s, const std::string& text) {
+    const std::string out = s.process->output();
+    std::size_t count = 0;
+    for (std::size_t at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++count;
+    return count;
 }
 
 std::vector<json> log_lines(const fs::path& path) {
@@ -371,9 +448,9 @@ BOOST_AUTO_TEST_SUITE(client_tokens)
 
 BOOST_AUTO_TEST_CASE(decide_endpoints_need_a_client_token_and_the_log_names_the_client) {
     temp_dir secrets;
-    write_text(secrets.path() / "clients",
-               "# who may ask for decisions\n\nchat-frontend  f7c1-token-of-the-frontend\n"
-               "   \t\nqa-bot\tq4-token-of-the-bot\r\n");
+    write_secret(secrets.path() / "clients",
+                 "# who may ask for decisions\n\nchat-frontend  f7c1-token-of-the-frontend\n"
+                 "   \t\nqa-bot\tq4-token-of-the-bot\r\n");
     served s({"--client-tokens-file", (secrets.path() / "clients").string(), "--decision-log", "decisions.jsonl"});
     BOOST_TEST(s.process->output().find("; client tokens: 2 clients;") != std::string::npos, s.process->output());
 
@@ -433,7 +510,7 @@ BOOST_AUTO_TEST_CASE(without_client_tokens_nothing_changes) {
     BOOST_TEST(!lines.front().contains("client"), lines.front().dump());
 
     temp_dir secrets;
-    write_text(secrets.path() / "clients", "frontend client-token\n");
+    write_secret(secrets.path() / "clients", "frontend client-token\n");
     write_text(secrets.path() / "token", "reload-token\n");
     served both({"--client-tokens-file", (secrets.path() / "clients").string(), "--token-file",
                  (secrets.path() / "token").string()});
@@ -459,7 +536,7 @@ BOOST_AUTO_TEST_CASE(a_client_tokens_file_that_cannot_be_read_stops_the_start) {
     const std::string policies = (source_dir / "policies").string();
     for (const auto& [text, message] : cases) {
         BOOST_TEST_CONTEXT(message) {
-            write_text(dir.path() / "tokens", text);
+            write_secret(dir.path() / "tokens", text);
             child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
                     dir.path(), dir.path() / "out");
             BOOST_TEST(c.wait(20s) == 2);
@@ -473,6 +550,87 @@ BOOST_AUTO_TEST_CASE(a_client_tokens_file_that_cannot_be_read_stops_the_start) {
     BOOST_TEST(c.wait(20s) == 2);
     BOOST_TEST(c.output().find("vigil error: --client-tokens-file `nowhere`: cannot read it: ") != std::string::npos,
                c.output());
+}
+
+// As OpenSSH refuses a private key that others can read: the tokens are secrets.
+BOOST_AUTO_TEST_CASE(a_client_tokens_file_others_may_read_or_write_stops_the_start) {
+    temp_dir dir;
+    const std::string policies = (source_dir / "policies").string();
+    for (const fs::perms mode : {fs::perms(0644), fs::perms(0640), fs::perms(0620), fs::perms(0604), fs::perms(0602)}) {
+        const std::string octal = (std::ostringstream() << '0' << std::oct << static_cast<unsigned>(mode)).str();
+        BOOST_TEST_CONTEXT("mode " << octal) {
+            write_secret(dir.path() / "tokens", "frontend client-token\n");
+            fs::permissions(dir.path() / "tokens", mode, fs::perm_options::replace);
+            child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
+                    dir.path(), dir.path() / "out");
+            BOOST_TEST(c.wait(20s) == 2);
+            BOOST_TEST(error_line(c.output()) == "--client-tokens-file `tokens`: its mode " + octal +
+                                                     " lets group or others read or write it, and its tokens are "
+                                                     "secrets: run `chmod 600 tokens`",
+                       c.output());
+            BOOST_TEST(c.output().find("listening") == std::string::npos, c.output());
+        }
+    }
+    // Its owner alone may read it: the server starts.
+    for (const fs::perms mode : {fs::perms(0600), fs::perms(0400)}) {
+        fs::permissions(dir.path() / "tokens", mode, fs::perm_options::replace);
+        child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
+                dir.path(), dir.path() / "out");
+        BOOST_TEST(c.wait_for_port(20s) > 0, c.output());
+    }
+}
+
+// With --watch, a changed tokens file is taken by the next request, also on a connection kept
+// alive from before: a token removed is refused, a token added let in.
+BOOST_AUTO_TEST_CASE(a_changed_client_tokens_file_is_taken_by_the_next_request) {
+    temp_dir secrets;
+    const fs::path clients = secrets.path() / "clients";
+    write_secret(clients, "frontend first-token\nqa-bot bot-token\n");
+    served s({"--watch", "--client-tokens-file", clients.string(), "--client-timeout", "60s"});
+    kept_alive connection(s.port);
+    BOOST_TEST(connection.decide("first-token", first_turn("a")) == 200);
+
+    write_secret(clients, "frontend second-token-of-the-frontend\nqa-bot bot-token\n");
+    await_log(s, "client tokens file changed: 2 clients, taken by the next request of every connection");
+    BOOST_TEST(connection.decide("first-token", first_turn("b")) == 401);
+    BOOST_TEST(connection.decide("second-token-of-the-frontend", first_turn("c")) == 200);
+    BOOST_TEST(connection.decide("bot-token", first_turn("d")) == 200);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// With --watch, a tokens file that cannot be used when it changes leaves the running clients, and
+// the reason is logged as at start; the next change is tried again.
+BOOST_AUTO_TEST_CASE(a_changed_client_tokens_file_that_cannot_be_used_keeps_the_running_clients) {
+    temp_dir secrets;
+    const fs::path clients = secrets.path() / "clients";
+    write_secret(clients, "frontend first-token\n");
+    served s({"--watch", "--client-tokens-file", clients.string()});
+    const httplib::Headers first{{"Authorization", "Bearer first-token"}};
+    const httplib::Headers second{{"Authorization", "Bearer second-token"}};
+    const std::string kept = "client tokens file changed but cannot be used, the running clients stay: ";
+
+    write_secret(clients, "frontend first-token\nlonely\n");
+    await_log(s, kept + "--client-tokens-file " + clients.string() + ":2: expected `NAME TOKEN`, got 1 word");
+    BOOST_TEST(s.http->Post("/v1/decide", first, first_turn("w1"), "application/json")->status == 200);
+
+    write_secret(clients, "frontend second-token\n");
+    fs::permissions(clients, fs::perms(0640), fs::perm_options::replace);
+    await_log(s, kept + "--client-tokens-file `" + clients.string() + "`: its mode 0640 lets group or others " +
+                     "read or write it, and its tokens are secrets: run `chmod 600 " + clients.string() + "`");
+    BOOST_TEST(s.http->Post("/v1/decide", first, first_turn("w2"), "application/json")->status == 200);
+    error_of(s.http->Post("/v1/decide", second, first_turn("w3"), "application/json"), 401, "unauthorized");
+
+    // A chmod changes no modification time, and is seen all the same.
+    fs::permissions(clients, fs::perms(0600), fs::perm_options::replace);
+    await_log(s, "client tokens file changed: 1 client, taken by the next request");
+    error_of(s.http->Post("/v1/decide", first, first_turn("w4"), "application/json"), 401, "unauthorized");
+    BOOST_TEST(s.http->Post("/v1/decide", second, first_turn("w5"), "application/json")->status == 200);
+
+    fs::remove(clients);
+    await_log(s, kept + "--client-tokens-file `" + clients.string() + "`: cannot read it: No such file or directory");
+    BOOST_TEST(s.http->Post("/v1/decide", second, first_turn("w6"), "application/json")->status == 200);
+    BOOST_TEST(count_in_log(s, "client tokens file changed: ") == 1u, s.process->output());
+    BOOST_TEST(s.terminate() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
