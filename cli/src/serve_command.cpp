@@ -73,8 +73,9 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
                     "a file whose first line is the bearer token POST /v1/policies/reload requires "
                     "(default: the VIGIL_TOKEN environment variable; none: no token)");
     cmd->add_option("--client-tokens-file", o.client_tokens_file,
-                    "a file of clients, `NAME TOKEN` a line: decide, batch and policies then require one's "
-                    "bearer token, and the decision log names the client of each decision");
+                    "a file of clients, `NAME TOKEN` a line, that only its owner may read (mode 600): decide, "
+                    "batch and policies then require one's bearer token, and the decision log names the client of "
+                    "each decision");
     // The partners are checked by the server, which names both options, not by CLI11's needs().
     cmd->add_option("--tls-cert-file", o.tls_cert_file,
                     "speak HTTPS only, with this PEM certificate chain (the server's certificate first)");
@@ -105,7 +106,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_command_options& o) {
             "PATH[:unless=FIELD]"))
         ->allow_extra_args(false)
         ->needs(decision_log);
-    cmd->add_flag("--watch", o.watch, "reload when a policy file changes");
+    cmd->add_flag("--watch", o.watch, "reload the policies, the TLS files and the client tokens file when they change");
     cmd->add_option("--idle", o.idle, "close a conversation fed nothing for this long (90s, 30m, 2h)")
         ->check(positive_duration("90s, 30m, 2h or 1d"))
         ->capture_default_str();

@@ -1,7 +1,14 @@
 #include "client_tokens.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "vigil/source.hpp"
 
 namespace vigil::server {
 
@@ -34,7 +41,51 @@ std::string where(std::string_view file, std::size_t line) {
     return std::string(file) + ":" + std::to_string(line) + ": ";
 }
 
+// The mode as `chmod` takes it, `0644`.
+std::string octal_mode(mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    return text;
+}
+
+bool others_may_touch(mode_t mode) {
+    return (mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0;
+}
+
 }  // namespace
+
+std::optional<client_list> read_client_tokens_file(const std::string& file, std::string& error) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> open(std::fopen(file.c_str(), "rb"), &std::fclose);
+    struct stat st {};
+    // The mode of the file opened, not of whatever the path names a moment later.
+    if (!open || ::fstat(::fileno(open.get()), &st) != 0) {
+        error = "`" + file + "`: cannot read it: " + std::strerror(errno);
+        return std::nullopt;
+    }
+    if (others_may_touch(st.st_mode)) {
+        error = "`" + file + "`: its mode " + octal_mode(st.st_mode) +
+                " lets group or others read or write it, and its tokens are secrets: run `chmod 600 " + file + "`";
+        return std::nullopt;
+    }
+    const std::optional<std::string> text = read_to_end(open.get(), error);
+    if (!text) {
+        error = "`" + file + "`: cannot read it: " + error;
+        return std::nullopt;
+    }
+    return parse_client_tokens(*text, file, error);
+}
+
+std::shared_ptr<const client_list> client_registry::current() const {
+    std::lock_guard lock(m_lock);
+    return m_clients;
+}
+
+void client_registry::replace(client_list next) {
+    auto installed = std::make_shared<const client_list>(std::move(next));
+    std::lock_guard lock(m_lock);
+    m_clients.swap(installed);
+    // The list replaced is freed after the lock: here, or by the last request that holds it.
+}
 
 std::optional<std::vector<client_token>> parse_client_tokens(std::string_view text, std::string_view file,
                                                              std::string& error) {

@@ -19,6 +19,7 @@ file_stamp stamp(const std::string& path) {
     if (::stat(path.c_str(), &st) == 0) {
         s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
         s.size = static_cast<std::int64_t>(st.st_size);
+        s.mode = static_cast<std::uint32_t>(st.st_mode);
     }
     return s;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// What the policy watcher compares from one look to the next: every file a policy set is read
-// from, with its modification time and size.
+// What the watcher compares from one look to the next: every file a policy set is read from (or
+// the TLS files, or the client tokens file), with its modification time, size and mode.
 
 #include <cstdint>
 #include <string>
@@ -12,6 +12,9 @@ struct file_stamp {
     std::string path;
     std::int64_t mtime_ns = -1;  // -1: the file is missing
     std::int64_t size = -1;
+    // A chmod changes no mtime: the mode shows a client tokens file that was refused for its mode
+    // and then made private.
+    std::uint32_t mode = 0;
     friend bool operator==(const file_stamp&, const file_stamp&) = default;
 };
 

@@ -337,15 +337,21 @@ std::string log_redaction::prepare(const compiled_set& set) {
     constexpr std::size_t kept = 4;
     auto next = std::make_shared<prepared_sets>();
     next->push_back(masks);
-    for (const auto& earlier : *m_prepared.load()) {
+    const std::lock_guard<std::mutex> lock(m_prepared_lock);  // against another prepare() too
+    for (const auto& earlier : *m_prepared) {
         if (next->size() < kept && earlier->policy_hash != masks->policy_hash) next->push_back(earlier);
     }
-    m_prepared.store(std::move(next));
+    m_prepared = std::move(next);
     return described;
 }
 
+std::shared_ptr<const log_redaction::prepared_sets> log_redaction::prepared_now() const {
+    const std::lock_guard<std::mutex> lock(m_prepared_lock);
+    return m_prepared;
+}
+
 std::shared_ptr<const log_redaction::set_masks> log_redaction::masks_for(const std::string& policy_hash) const {
-    const std::shared_ptr<const prepared_sets> sets = m_prepared.load();
+    const std::shared_ptr<const prepared_sets> sets = prepared_now();
     for (const auto& s : *sets) {
         if (s->policy_hash == policy_hash) return s;
     }

@@ -2,9 +2,9 @@
 // What the decision log leaves out of each line (options::decision_log_omit): the members of the
 // record, and the evidence and meta of its decision that show them.
 
-#include <atomic>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,10 +71,14 @@ private:
     static bool to_mask(const finding& f, const set_masks* masks, const std::vector<bool>& cut,
                         std::vector<bool>& which, std::vector<bool>& masked);
     [[nodiscard]] std::shared_ptr<const set_masks> masks_for(const std::string& policy_hash) const;
+    [[nodiscard]] std::shared_ptr<const prepared_sets> prepared_now() const;
 
     std::vector<log_omission> m_omit;
     std::vector<std::string> m_unless_pointers;  // per omission: its `unless` field as a JSON pointer
-    std::atomic<std::shared_ptr<const prepared_sets>> m_prepared{std::make_shared<const prepared_sets>()};
+    // Copied under the mutex, replaced whole. Not std::atomic<std::shared_ptr>: GCC 12's libstdc++
+    // guards it with a lock bit that ThreadSanitizer does not see (a race reported on every reload).
+    mutable std::mutex m_prepared_lock;
+    std::shared_ptr<const prepared_sets> m_prepared{std::make_shared<const prepared_sets>()};
 };
 
 }  // namespace vigil::server

@@ -230,8 +230,11 @@ struct server::impl {
     std::shared_ptr<spdlog::logger> log;
     std::vector<policy_input> inputs;
 
-    // The clients of --client-tokens-file (none: decide requests need no token).
-    std::vector<client_token> clients;
+    // The clients of --client-tokens-file (none: decide requests need no token); with --watch, a
+    // changed file replaces them while requests are answered.
+    client_registry clients;
+    // What the watcher compares for a reload of the clients; only the maintenance thread uses it.
+    change_detector clients_watcher;
     tls_files tls{opts.tls_cert_file, opts.tls_key_file, opts.tls_client_ca_file};
     // What the watcher compares for a certificate rotation; only the maintenance thread uses it.
     change_detector tls_watcher;
@@ -558,14 +561,18 @@ struct server::impl {
     };
 
     // Whether `req` may use an endpoint of `needed`; `client` is the name of the client whose token
-    // it sent (empty when none was needed). Otherwise `out` is the 401, and the refusal is logged.
-    bool authorized(const request& req, access needed, std::string_view& client, answer& out) {
+    // it sent (empty when none was needed), in the list `held`, which the caller keeps for as long
+    // as it uses the name. Otherwise `out` is the 401, and the refusal is logged.
+    bool authorized(const request& req, access needed, std::shared_ptr<const client_list>& held,
+                    std::string_view& client, answer& out) {
         if (needed == access::open) return true;
         if (needed == access::reload && !opts.token.empty()) return has_reload_token(req, out);
-        if (clients.empty()) return true;
+        // Taken anew by every request, so that a token revoked by a reload is refused at once.
+        held = clients.current();
+        if (!held) return true;
         const std::optional<std::string_view> token = bearer_token(req.authorization);
         if (token) {
-            if (const client_token* known = find_client(clients, *token)) {
+            if (const client_token* known = find_client(*held, *token)) {
                 client = known->name;
                 return true;
             }
@@ -684,22 +691,41 @@ struct server::impl {
 
     // ---- clients and TLS ------------------------------------------------------------------------
 
-    // Reads --client-tokens-file; false, logged, when it cannot be read or a line is not a client.
+    // Reads --client-tokens-file; false, logged, when it cannot be used (read_client_tokens_file).
     bool load_clients() {
         if (opts.client_tokens_file.empty()) return true;
+        clients_watcher.reset(stamp_files({}, {opts.client_tokens_file}));
         std::string error;
-        const std::optional<std::string> text = read_whole_file(opts.client_tokens_file, error);
-        if (!text) {
-            log->error("--client-tokens-file `{}`: cannot read it: {}", opts.client_tokens_file, error);
-            return false;
-        }
-        auto parsed = parse_client_tokens(*text, opts.client_tokens_file, error);
+        auto parsed = read_client_tokens_file(opts.client_tokens_file, error);
         if (!parsed) {
             log->error("--client-tokens-file {}", error);
             return false;
         }
-        clients = std::move(*parsed);
+        clients.replace(std::move(*parsed));
         return true;
+    }
+
+    // With --watch, as rotate_tls_if_changed(): once the file has changed (and then stayed the
+    // same for a look), the next request takes its clients; when it cannot be used, the running
+    // clients stay, and the next change is tried again. The file is stamped before it is read, so
+    // that a change made while it is read is seen next time.
+    void reload_clients_if_changed() {
+        if (opts.client_tokens_file.empty() || !clients_watcher.look(stamp_files({}, {opts.client_tokens_file})))
+            return;
+        std::string error;
+        auto parsed = read_client_tokens_file(opts.client_tokens_file, error);
+        if (!parsed)
+            return log->error(
+                "client tokens file changed but cannot be used, the running clients stay: "
+                "--client-tokens-file {}",
+                error);
+        const std::string described = describe_clients(*parsed);
+        clients.replace(std::move(*parsed));
+        log->info("client tokens file changed: {}, taken by the next request of every connection", described);
+    }
+
+    static std::string describe_clients(const client_list& list) {
+        return list.size() == 1 ? std::string("1 client") : std::to_string(list.size()) + " clients";
     }
 
     // Checks the TLS options and makes the context every connection will take; false, logged, when
@@ -767,6 +793,7 @@ struct server::impl {
                     }
                     if (due) (void)reload("watch");
                     rotate_tls_if_changed();
+                    reload_clients_if_changed();
                 }
             } catch (const std::exception& e) {
                 log->error("maintenance: {}", e.what());
@@ -857,8 +884,9 @@ struct server::impl {
         for (const route& r : routes) {
             if (r.path != req.path) continue;
             if (r.method != req.method) return refuse_method(req, r, out);
+            std::shared_ptr<const client_list> held;
             std::string_view client;
-            if (authorized(req, r.needs, client, out)) (this->*r.handle)(req, client, out);
+            if (authorized(req, r.needs, held, client, out)) (this->*r.handle)(req, client, out);
             return;
         }
         std::string message =
@@ -988,6 +1016,7 @@ int server::start() {
     m.log->info("listening on {}://{}:{} with {} threads; policy hash {}, {} policies, {} rules, {} files ({:.1f} ms)",
                 m.http.uses_tls() ? "https" : "http", host, m.http.port(), event_loop_threads(m.opts), m.info->hash,
                 m.info->policies.size(), m.info->rules, m.info->files.size(), ms);
+    const auto clients = m.clients.current();
     m.log->info(
         "decision log: {}; watch: {}; reload token: {}; tls: {}; client tokens: {}; idle: {} s; max session bytes: "
         "{}; max body: {}; max batch: {}; max turn gap: {}; max clock skew: {}; undetermined as: {}; client timeout: "
@@ -996,10 +1025,8 @@ int server::start() {
         : m.redaction.active()      ? "`" + m.opts.decision_log + "` without " + m.redaction.describe()
                                     : "`" + m.opts.decision_log + "`",
         m.opts.watch ? "on" : "off", m.opts.token.empty() ? "none" : "required", m.describe_tls(),
-        m.clients.empty()       ? std::string("off")
-        : m.clients.size() == 1 ? std::string("1 client")
-                                : std::to_string(m.clients.size()) + " clients",
-        m.opts.idle.count() / 1000.0, m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
+        clients ? impl::describe_clients(*clients) : std::string("off"), m.opts.idle.count() / 1000.0,
+        m.opts.max_session_bytes, m.opts.max_body, m.opts.max_batch,
         m.opts.max_turn_gap == 0 ? std::string("none") : std::to_string(m.opts.max_turn_gap),
         m.opts.max_clock_skew.count() == 0 ? std::string("none") : describe_ms(m.opts.max_clock_skew.count()),
         m.opts.undetermined_as_violation ? "violation" : "pass", m.opts.client_timeout.count() / 1000.0);

@@ -60,17 +60,26 @@ bool load_file(const char* option, const std::string& path, const char* what, st
 }
 
 // An encrypted key would make OpenSSL ask for its passphrase on the terminal, which a service
-// does not have: refuse it instead (the load then fails with OpenSSL's reason).
-int no_passphrase(char*, int, int, void*) {
-    return 0;
+// does not have: refuse it instead, noting in `*asked` (when given) that a passphrase was needed.
+// Not an empty passphrase (0): OpenSSL would try it and fail with `bad decrypt`, which misleads.
+int no_passphrase(char*, int, int, void* asked) {
+    if (asked != nullptr) *static_cast<bool*>(asked) = true;
+    return -1;
 }
 
-EVP_PKEY* read_private_key(const std::string& path) {
+EVP_PKEY* read_private_key(const std::string& path, bool& encrypted) {
     BIO* file = BIO_new_file(path.c_str(), "r");
     if (file == nullptr) return nullptr;
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(file, nullptr, no_passphrase, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(file, nullptr, no_passphrase, &encrypted);
     BIO_free(file);
     return key;
+}
+
+std::string encrypted_key_error(const std::string& path) {
+    return "--tls-key-file `" + path +
+           "`: the private key is encrypted, and the server has no terminal to ask for its passphrase: decrypt it "
+           "(`openssl pkey -in " +
+           path + " -out KEY`) into a file only the server may read";
 }
 
 }  // namespace
@@ -86,9 +95,12 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_files& files, std::stri
                    [&] { return SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()); }))
         return nullptr;
     EVP_PKEY* key = nullptr;
+    bool encrypted = false;
     if (!load_file("--tls-key-file", files.key, "not a PEM private key (unencrypted)", error,
-                   [&] { return (key = read_private_key(files.key)) != nullptr ? 1 : 0; }))
+                   [&] { return (key = read_private_key(files.key, encrypted)) != nullptr ? 1 : 0; })) {
+        if (encrypted) error = encrypted_key_error(files.key);
         return nullptr;
+    }
     // The context takes a reference of its own. OpenSSL checks the key against the certificate of
     // its type; the check after it finds a key with no certificate of its type.
     std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> owned(key, EVP_PKEY_free);

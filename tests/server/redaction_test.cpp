@@ -3,7 +3,9 @@
 // and meta of the decision lose what shows them.
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -223,6 +225,34 @@ BOOST_AUTO_TEST_CASE(messages_are_masked_by_what_applies_and_in_sets_not_prepare
     BOOST_TEST(not_prepared.prepare(*set).empty());
     BOOST_REQUIRE(not_prepared.apply(record, d, record_out, decision_out, omitted, error));
     BOOST_TEST(omitted.empty());
+}
+
+// A reload prepares its set while the server's threads log decisions: each of them sees the set
+// prepared, whole, however often it is prepared again (ThreadSanitizer checks the rest: ./dev tsan).
+BOOST_AUTO_TEST_CASE(prepared_again_while_threads_apply) {
+    const auto set = telling_set();
+    const std::string record = R"({"speaker":"ai","text":"SECRET","signals":{"distress":0.9}})";
+    const vigil::decision d = decided(set, record);
+    auto r = redaction({"text"});
+    BOOST_REQUIRE(!r.prepare(*set).empty());
+    std::atomic<bool> stop{false};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> appliers;
+    for (int t = 0; t < 2; ++t) {
+        appliers.emplace_back([&] {
+            std::string record_out, decision_out, error;
+            std::vector<std::string> omitted;
+            for (int i = 0; i < 200 || !stop.load(); ++i) {
+                if (!r.apply(record, d, record_out, decision_out, omitted, error) ||
+                    nlohmann::json::parse(decision_out)["findings"][0]["message"] != "said (omitted) at 0.9 to ai")
+                    ++wrong;
+            }
+        });
+    }
+    for (int i = 0; i < 200; ++i) (void)r.prepare(*set);
+    stop = true;
+    for (auto& t : appliers) t.join();
+    BOOST_TEST(wrong.load() == 0);
 }
 
 // A conversation's closing has no record: whatever `meta` path and `id` are given go, consent or not.

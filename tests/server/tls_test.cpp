@@ -1,6 +1,7 @@
 // `vigil serve` over TLS and with client tokens (docs/server.md, TLS and client authentication):
 // the real binary on a loopback port with the certificates of tests/server/certs/ (README.md
-// there), driven by httplib's HTTPS client and by raw sockets for what a good client would not do.
+// there), driven by httplib's HTTPS client, by OpenSSL for a client of an old TLS version, and by
+// raw sockets for what a good client would not do.
 
 #include <boost/test/unit_test.hpp>
 
@@ -11,11 +12,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <nlohmann/json.hpp>
 
 #include "child.hpp"
@@ -35,6 +41,12 @@ const std::string record_1 =
     R"({"id":"t-1","conversation_id":"conv-1","turn":1,"timestamp":"2026-03-02T10:00:00Z","speaker":"ai","text":"Hello, I am an AI assistant.","ai":{"disclosed":true}})";
 const std::string record_2 =
     R"({"id":"t-2","conversation_id":"conv-1","turn":2,"timestamp":"2026-03-02T10:00:20Z","speaker":"user","text":"hi"})";
+
+// The first turn of a conversation of its own, so that every request is decided anew.
+std::string first_turn(const std::string& conversation) {
+    return R"({"id":")" + conversation + R"(-1","conversation_id":")" + conversation +
+           R"(","turn":1,"speaker":"user","text":"hi"})";
+}
 
 std::vector<std::string> tls_args(std::vector<std::string> more = {}) {
     std::vector<std::string> args{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key")};
@@ -70,11 +82,8 @@ json error_of(const httplib::Result& res, int status, const std::string& code) {
     return body["error"];
 }
 
-/// Connects to the port, sends `bytes` (perhaps none) and waits up to `limit` for the server to
-/// close the connection: how long it took, or nothing when it stayed open. `received` gets what
-/// the server sent.
-std::optional<std::chrono::milliseconds> closed_after(int port, const std::string& bytes,
-                                                      std::chrono::milliseconds limit, std::string& received) {
+/// A socket connected to the port on loopback.
+int connect_to(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     BOOST_REQUIRE(fd >= 0);
     sockaddr_in at{};
@@ -82,6 +91,15 @@ std::optional<std::chrono::milliseconds> closed_after(int port, const std::strin
     at.sin_port = htons(static_cast<std::uint16_t>(port));
     at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     BOOST_REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) == 0);
+    return fd;
+}
+
+/// Connects to the port, sends `bytes` (perhaps none) and waits up to `limit` for the server to
+/// close the connection: how long it took, or nothing when it stayed open. `received` gets what
+/// the server sent.
+std::optional<std::chrono::milliseconds> closed_after(int port, const std::string& bytes,
+                                                      std::chrono::milliseconds limit, std::string& received) {
+    const int fd = connect_to(port);
     const auto start = std::chrono::steady_clock::now();
     if (!bytes.empty()) BOOST_REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
     std::optional<std::chrono::milliseconds> took;
@@ -102,6 +120,101 @@ std::optional<std::chrono::milliseconds> closed_after(int port, const std::strin
     }
     ::close(fd);
     return took;
+}
+
+/// Whether a client that speaks TLS `max_version` at most completes a handshake with the server.
+/// Its floor is TLS 1.0 and its security level 0, whatever the system's openssl.cnf says, so that
+/// OpenSSL lets it offer an old version and only the server can refuse it.
+bool handshake_at_most(int port, int max_version) {
+    const std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> context(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+    BOOST_REQUIRE(context);
+    SSL_CTX_set_security_level(context.get(), 0);
+    BOOST_REQUIRE(SSL_CTX_set_min_proto_version(context.get(), TLS1_VERSION) == 1);
+    BOOST_REQUIRE(SSL_CTX_set_max_proto_version(context.get(), max_version) == 1);
+    const std::unique_ptr<SSL, void (*)(SSL*)> tls(SSL_new(context.get()), SSL_free);
+    const int fd = connect_to(port);
+    SSL_set_fd(tls.get(), fd);
+    const bool done = SSL_connect(tls.get()) == 1;
+    ::close(fd);
+    return done;
+}
+
+/// One connection kept alive from one request to the next, written and read by hand: httplib
+/// would open another without a word when the server had closed it, and these tests must know
+/// that every request went on the same one.
+class kept_alive {
+public:
+    explicit kept_alive(int port) : m_fd(connect_to(port)) {}
+    ~kept_alive() { ::close(m_fd); }
+    kept_alive(const kept_alive&) = delete;
+    kept_alive& operator=(const kept_alive&) = delete;
+
+    /// The status of `POST /v1/decide` with `record` and the bearer `token`; the test fails when
+    /// the server closed the connection instead of answering.
+    int decide(const std::string& token, const std::string& record) {
+        const std::string request =
+            "POST /v1/decide HTTP/1.1\r\nHost: vigil\r\nAuthorization: Bearer " + token +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(record.size()) + "\r\n\r\n" +
+            record;
+        BOOST_REQUIRE(::send(m_fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
+        std::string answer;
+        std::size_t head_end = 0;
+        while ((head_end = answer.find("\r\n\r\n")) == std::string::npos) receive_some(answer);
+        const std::size_t whole = head_end + 4 + content_length(answer.substr(0, head_end));
+        while (answer.size() < whole) receive_some(answer);
+        BOOST_REQUIRE_EQUAL(answer.size(), whole);  // one answer to one request
+        return std::stoi(answer.substr(std::string_view("HTTP/1.1 ").size(), 3));
+    }
+
+private:
+    static std::size_t content_length(std::string head) {
+        for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::size_t at = head.find("\r\ncontent-length:");
+        BOOST_REQUIRE(at != std::string::npos);
+        return std::stoul(head.substr(at + std::string_view("\r\ncontent-length:").size()));
+    }
+
+    void receive_some(std::string& answer) {
+        pollfd ready{m_fd, POLLIN, 0};
+        BOOST_REQUIRE_MESSAGE(::poll(&ready, 1, 10'000) == 1, "no answer within 10 s");
+        char buffer[4096];
+        const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+        BOOST_REQUIRE_MESSAGE(n > 0, "the server closed the kept-alive connection");
+        answer.append(buffer, static_cast<std::size_t>(n));
+    }
+
+    int m_fd;
+};
+
+/// Writes a client tokens file as the server takes it: only its owner may read or write it (git
+/// keeps no such mode, so the tests make their files at run time).
+void write_secret(const fs::path& path, const std::string& text) {
+    write_text(path, text);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+}
+
+/// Waits until the server's output holds `text` (10 s at most).
+void await_log(served& s, const std::string& text) {
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return s.process->output().find(text) != std::string::npos; }, 10s),
+                          "the server did not log `" << text << "`:\n"
+                                                     << s.process->output());
+}
+
+/// The message of the first error the server logged (`vigil error: MESSAGE`), or nothing.
+std::string error_line(const std::string& out) {
+    const std::string_view mark = "vigil error: ";
+    const std::size_t at = out.find(mark);
+    if (at == std::string::npos) return {};
+    const std::size_t from = at + mark.size();
+    return out.substr(from, out.find('\n', from) - from);
+}
+
+/// How many times the server's output holds `text`.
+std::size_t count_in_log(served& s, const std::string& text) {
+    const std::string out = s.process->output();
+    std::size_t count = 0;
+    for (std::size_t at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++count;
+    return count;
 }
 
 std::vector<json> log_lines(const fs::path& path) {
@@ -217,14 +330,17 @@ BOOST_AUTO_TEST_CASE(mutual_tls_takes_only_clients_of_the_client_ca) {
 }
 
 // One option without its partner, a file that cannot be read or is not what it should be: exit 2,
-// a message naming the option, the file and what OpenSSL said, and nothing listening.
+// a message naming the option, the file and what OpenSSL said, and nothing listening. OpenSSL's
+// part is matched by its reason alone: its error codes and library names change between versions.
 BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
     temp_dir dir;
     write_text(dir.path() / "not-pem.txt", "this is not a certificate\n");
     fs::create_directory(dir.path() / "folder");
     struct bad_start {
         std::vector<std::string> args;
+        // The whole message, or, when it ends with `(OpenSSL: `, all of it before OpenSSL's errors.
         std::string message;
+        std::string openssl_reason = {};  // a reason OpenSSL gave, among its errors (empty: any)
     };
     const std::vector<bad_start> cases{
         {{"--tls-cert-file", cert("server.pem")},
@@ -238,21 +354,28 @@ BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
         {{"--tls-cert-file", "folder", "--tls-key-file", cert("server.key")},
          "--tls-cert-file `folder`: cannot read it: it is a directory, not a file"},
         {{"--tls-cert-file", "not-pem.txt", "--tls-key-file", cert("server.key")},
-         "--tls-cert-file `not-pem.txt`: not a PEM certificate chain (OpenSSL: error:0480006C:PEM routines::no "
-         "start line"},
+         "--tls-cert-file `not-pem.txt`: not a PEM certificate chain (OpenSSL: ",
+         "no start line"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", "missing.key"},
          "--tls-key-file `missing.key`: cannot read it: No such file or directory"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.pem")},
          "--tls-key-file `" + cert("server.pem") + "`: not a PEM private key (unencrypted) (OpenSSL: "},
+        // The server has no terminal to ask for a passphrase.
+        {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("encrypted-server.key")},
+         "--tls-key-file `" + cert("encrypted-server.key") +
+             "`: the private key is encrypted, and the server has no terminal to ask for its passphrase: decrypt it "
+             "(`openssl pkey -in " +
+             cert("encrypted-server.key") + " -out KEY`) into a file only the server may read"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("client.key")},
          "--tls-key-file `" + cert("client.key") +
-             "`: not the private key of the certificate of --tls-cert-file (OpenSSL: error:05800074:x509 certificate "
-             "routines::key values mismatch)"},
+             "`: not the private key of the certificate of --tls-cert-file (OpenSSL: ",
+         "key values mismatch"},
         {{"--tls-cert-file", cert("server.pem"), "--tls-key-file", cert("server.key"), "--tls-client-ca-file",
           "not-pem.txt"},
-         "--tls-client-ca-file `not-pem.txt`: not PEM CA certificates (OpenSSL: "},
+         "--tls-client-ca-file `not-pem.txt`: not PEM CA certificates (OpenSSL: ",
+         "no certificate or crl found"},
     };
-    for (const auto& [tls_options, message] : cases) {
+    for (const auto& [tls_options, message, openssl_reason] : cases) {
         std::vector<std::string> args{"serve", "--policy", (source_dir / "policies").string(), "--listen",
                                       "127.0.0.1:0"};
         args.insert(args.end(), tls_options.begin(), tls_options.end());
@@ -260,10 +383,30 @@ BOOST_AUTO_TEST_CASE(tls_files_that_cannot_serve_stop_the_start) {
             child c(args, dir.path(), dir.path() / "out");
             BOOST_TEST(c.wait(20s) == 2);
             const std::string out = c.output();
-            BOOST_TEST(out.find("vigil error: " + message) != std::string::npos, out);
+            const std::string error = error_line(out);
+            if (message.ends_with("(OpenSSL: ")) {
+                BOOST_TEST(error.rfind(message, 0) == 0u, out);
+                BOOST_TEST(error.find(openssl_reason, message.size()) != std::string::npos, out);
+                BOOST_TEST(error.ends_with(')'), out);
+            } else {
+                BOOST_TEST(error == message, out);
+            }
             BOOST_TEST(out.find("listening") == std::string::npos, out);
         }
     }
+}
+
+// TLS 1.2 at least: a client that offers TLS 1.1 at most is refused in the handshake, and the
+// refusal is logged. A TLS 1.2 client of the same making gets through, so the refusal is of the
+// version.
+BOOST_AUTO_TEST_CASE(a_client_of_tls_1_1_is_refused) {
+    served s(tls_args());
+    BOOST_TEST(handshake_at_most(s.port, TLS1_2_VERSION));
+    BOOST_TEST(!handshake_at_most(s.port, TLS1_1_VERSION), "a TLS 1.1 client completed the handshake");
+    BOOST_TEST(s.terminate() == 0);
+    BOOST_TEST(
+        s.process->output().find("TLS handshake with 127.0.0.1 failed: unsupported protocol") != std::string::npos,
+        s.process->output());
 }
 
 // With --watch, new connections take a changed certificate; a broken one leaves the running one.
@@ -305,9 +448,9 @@ BOOST_AUTO_TEST_SUITE(client_tokens)
 
 BOOST_AUTO_TEST_CASE(decide_endpoints_need_a_client_token_and_the_log_names_the_client) {
     temp_dir secrets;
-    write_text(secrets.path() / "clients",
-               "# who may ask for decisions\n\nchat-frontend  f7c1-token-of-the-frontend\n"
-               "   \t\nqa-bot\tq4-token-of-the-bot\r\n");
+    write_secret(secrets.path() / "clients",
+                 "# who may ask for decisions\n\nchat-frontend  f7c1-token-of-the-frontend\n"
+                 "   \t\nqa-bot\tq4-token-of-the-bot\r\n");
     served s({"--client-tokens-file", (secrets.path() / "clients").string(), "--decision-log", "decisions.jsonl"});
     BOOST_TEST(s.process->output().find("; client tokens: 2 clients;") != std::string::npos, s.process->output());
 
@@ -367,7 +510,7 @@ BOOST_AUTO_TEST_CASE(without_client_tokens_nothing_changes) {
     BOOST_TEST(!lines.front().contains("client"), lines.front().dump());
 
     temp_dir secrets;
-    write_text(secrets.path() / "clients", "frontend client-token\n");
+    write_secret(secrets.path() / "clients", "frontend client-token\n");
     write_text(secrets.path() / "token", "reload-token\n");
     served both({"--client-tokens-file", (secrets.path() / "clients").string(), "--token-file",
                  (secrets.path() / "token").string()});
@@ -393,7 +536,7 @@ BOOST_AUTO_TEST_CASE(a_client_tokens_file_that_cannot_be_read_stops_the_start) {
     const std::string policies = (source_dir / "policies").string();
     for (const auto& [text, message] : cases) {
         BOOST_TEST_CONTEXT(message) {
-            write_text(dir.path() / "tokens", text);
+            write_secret(dir.path() / "tokens", text);
             child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
                     dir.path(), dir.path() / "out");
             BOOST_TEST(c.wait(20s) == 2);
@@ -407,6 +550,87 @@ BOOST_AUTO_TEST_CASE(a_client_tokens_file_that_cannot_be_read_stops_the_start) {
     BOOST_TEST(c.wait(20s) == 2);
     BOOST_TEST(c.output().find("vigil error: --client-tokens-file `nowhere`: cannot read it: ") != std::string::npos,
                c.output());
+}
+
+// As OpenSSH refuses a private key that others can read: the tokens are secrets.
+BOOST_AUTO_TEST_CASE(a_client_tokens_file_others_may_read_or_write_stops_the_start) {
+    temp_dir dir;
+    const std::string policies = (source_dir / "policies").string();
+    for (const fs::perms mode : {fs::perms(0644), fs::perms(0640), fs::perms(0620), fs::perms(0604), fs::perms(0602)}) {
+        const std::string octal = (std::ostringstream() << '0' << std::oct << static_cast<unsigned>(mode)).str();
+        BOOST_TEST_CONTEXT("mode " << octal) {
+            write_secret(dir.path() / "tokens", "frontend client-token\n");
+            fs::permissions(dir.path() / "tokens", mode, fs::perm_options::replace);
+            child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
+                    dir.path(), dir.path() / "out");
+            BOOST_TEST(c.wait(20s) == 2);
+            BOOST_TEST(error_line(c.output()) == "--client-tokens-file `tokens`: its mode " + octal +
+                                                     " lets group or others read or write it, and its tokens are "
+                                                     "secrets: run `chmod 600 tokens`",
+                       c.output());
+            BOOST_TEST(c.output().find("listening") == std::string::npos, c.output());
+        }
+    }
+    // Its owner alone may read it: the server starts.
+    for (const fs::perms mode : {fs::perms(0600), fs::perms(0400)}) {
+        fs::permissions(dir.path() / "tokens", mode, fs::perm_options::replace);
+        child c({"serve", "--policy", policies, "--listen", "127.0.0.1:0", "--client-tokens-file", "tokens"},
+                dir.path(), dir.path() / "out");
+        BOOST_TEST(c.wait_for_port(20s) > 0, c.output());
+    }
+}
+
+// With --watch, a changed tokens file is taken by the next request, also on a connection kept
+// alive from before: a token removed is refused, a token added let in.
+BOOST_AUTO_TEST_CASE(a_changed_client_tokens_file_is_taken_by_the_next_request) {
+    temp_dir secrets;
+    const fs::path clients = secrets.path() / "clients";
+    write_secret(clients, "frontend first-token\nqa-bot bot-token\n");
+    served s({"--watch", "--client-tokens-file", clients.string(), "--client-timeout", "60s"});
+    kept_alive connection(s.port);
+    BOOST_TEST(connection.decide("first-token", first_turn("a")) == 200);
+
+    write_secret(clients, "frontend second-token-of-the-frontend\nqa-bot bot-token\n");
+    await_log(s, "client tokens file changed: 2 clients, taken by the next request of every connection");
+    BOOST_TEST(connection.decide("first-token", first_turn("b")) == 401);
+    BOOST_TEST(connection.decide("second-token-of-the-frontend", first_turn("c")) == 200);
+    BOOST_TEST(connection.decide("bot-token", first_turn("d")) == 200);
+    BOOST_TEST(s.terminate() == 0);
+}
+
+// With --watch, a tokens file that cannot be used when it changes leaves the running clients, and
+// the reason is logged as at start; the next change is tried again.
+BOOST_AUTO_TEST_CASE(a_changed_client_tokens_file_that_cannot_be_used_keeps_the_running_clients) {
+    temp_dir secrets;
+    const fs::path clients = secrets.path() / "clients";
+    write_secret(clients, "frontend first-token\n");
+    served s({"--watch", "--client-tokens-file", clients.string()});
+    const httplib::Headers first{{"Authorization", "Bearer first-token"}};
+    const httplib::Headers second{{"Authorization", "Bearer second-token"}};
+    const std::string kept = "client tokens file changed but cannot be used, the running clients stay: ";
+
+    write_secret(clients, "frontend first-token\nlonely\n");
+    await_log(s, kept + "--client-tokens-file " + clients.string() + ":2: expected `NAME TOKEN`, got 1 word");
+    BOOST_TEST(s.http->Post("/v1/decide", first, first_turn("w1"), "application/json")->status == 200);
+
+    write_secret(clients, "frontend second-token\n");
+    fs::permissions(clients, fs::perms(0640), fs::perm_options::replace);
+    await_log(s, kept + "--client-tokens-file `" + clients.string() + "`: its mode 0640 lets group or others " +
+                     "read or write it, and its tokens are secrets: run `chmod 600 " + clients.string() + "`");
+    BOOST_TEST(s.http->Post("/v1/decide", first, first_turn("w2"), "application/json")->status == 200);
+    error_of(s.http->Post("/v1/decide", second, first_turn("w3"), "application/json"), 401, "unauthorized");
+
+    // A chmod changes no modification time, and is seen all the same.
+    fs::permissions(clients, fs::perms(0600), fs::perm_options::replace);
+    await_log(s, "client tokens file changed: 1 client, taken by the next request");
+    error_of(s.http->Post("/v1/decide", first, first_turn("w4"), "application/json"), 401, "unauthorized");
+    BOOST_TEST(s.http->Post("/v1/decide", second, first_turn("w5"), "application/json")->status == 200);
+
+    fs::remove(clients);
+    await_log(s, kept + "--client-tokens-file `" + clients.string() + "`: cannot read it: No such file or directory");
+    BOOST_TEST(s.http->Post("/v1/decide", second, first_turn("w6"), "application/json")->status == 200);
+    BOOST_TEST(count_in_log(s, "client tokens file changed: ") == 1u, s.process->output());
+    BOOST_TEST(s.terminate() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -50,7 +50,7 @@ struct policy_bundle {
 /// The compiled set a service decides with. current() and replace() may be called from any number
 /// of threads at once: a reader gets either the old set or the new one, whole, and an old set
 /// lives until the last reader lets go of it. Copies of a store share one set (a session_table
-/// keeps such a copy). current() is one atomic shared_ptr load (std::atomic<std::shared_ptr>).
+/// keeps such a copy). current() copies the shared_ptr under a mutex held for that copy alone.
 class policy_store {
 public:
     explicit policy_store(std::shared_ptr<const compiled_set> initial);

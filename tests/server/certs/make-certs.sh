@@ -36,3 +36,6 @@ leaf other-client other-ca "chat-frontend" "extendedKeyUsage=clientAuth"
 # trusts only that CA tells which certificate the server presents.
 leaf rotated-server other-ca localhost "subjectAltName=DNS:localhost,IP:127.0.0.1
 extendedKeyUsage=serverAuth"
+# The server's key encrypted (passphrase `vigil-test`), which the server must refuse: it has no
+# terminal to ask for the passphrase.
+openssl pkey -in server.key -aes256 -passout pass:vigil-test -out encrypted-server.key
