@@ -58,16 +58,38 @@ struct failure {
 
 enum class file_kind : std::uint8_t { policy, tests };
 
-struct document {
-    std::string uri;
-    std::optional<std::string> path;  // for a `file:` URI
-    std::string text;
-    json version;  // as the editor numbers it
+class document {
+public:
+    document(std::string uri, std::string text) : m_uri(std::move(uri)), m_path(path_of_uri(m_uri)) {
+        set_text(std::move(text));
+    }
 
-    [[nodiscard]] std::string name() const { return path ? *path : uri; }
+    [[nodiscard]] const std::string& uri() const { return m_uri; }
+    /// The path of a `file:` URI.
+    [[nodiscard]] const std::optional<std::string>& path() const { return m_path; }
+    /// The path, or the URI for a document that has none.
+    [[nodiscard]] std::string name() const { return m_path ? *m_path : m_uri; }
     [[nodiscard]] file_kind kind() const {
         return fs::path(name()).extension() == ".tests" ? file_kind::tests : file_kind::policy;
     }
+    /// The text, with its line starts: what places in it are counted against.
+    [[nodiscard]] const source_file& file() const { return m_lines.file(m_id); }
+    /// The text alone in a source_map, for the parsers.
+    [[nodiscard]] const source_map& sources() const { return m_lines; }
+    [[nodiscard]] file_id id() const { return m_id; }
+    [[nodiscard]] const std::string& text() const { return file().text; }
+    void set_text(std::string text) {
+        m_lines = source_map();
+        m_id = m_lines.add(name(), std::move(text));
+    }
+
+    json version;  // as the editor numbers it
+
+private:
+    std::string m_uri;
+    std::optional<std::string> m_path;
+    source_map m_lines;
+    file_id m_id = 0;
 };
 
 // The member `key` of `object`, of the type `is` accepts; `where` names the object in the error.
@@ -287,14 +309,11 @@ private:
 
     void opened(const json& params) {
         const json& text_document = object_member(params, "textDocument", "params");
-        document doc;
-        doc.uri = string_member(text_document, "uri", "params.textDocument");
-        doc.path = path_of_uri(doc.uri);
-        doc.text = string_member(text_document, "text", "params.textDocument");
+        const std::string uri = string_member(text_document, "uri", "params.textDocument");
+        document doc(uri, string_member(text_document, "text", "params.textDocument"));
         doc.version = text_document.value("version", json());
-        const std::string uri = doc.uri;
-        m_documents[uri] = std::move(doc);
-        check_with_neighbour(m_documents[uri]);
+        m_documents.insert_or_assign(uri, std::move(doc));
+        check_with_neighbour(m_documents.at(uri));
     }
 
     void changed(const json& params) {
@@ -305,12 +324,14 @@ private:
         for (const json& change : changes) {
             std::string text = string_member(change, "text", "params.contentChanges[]");
             if (!change.contains("range")) {
-                doc.text = std::move(text);
+                doc.set_text(std::move(text));
                 continue;
             }
             // The server asks for whole texts; a client that sends ranges anyway is understood.
             const auto [begin, end] = byte_range(doc, change["range"]);
-            doc.text.replace(begin, end - begin, text);
+            std::string edited = doc.text();
+            edited.replace(begin, end - begin, text);
+            doc.set_text(std::move(edited));
         }
         doc.version = params["textDocument"].value("version", json());
         check_with_neighbour(doc);
@@ -330,22 +351,20 @@ private:
     }
 
     std::pair<std::uint32_t, std::uint32_t> byte_range(const document& doc, const json& range) const {
-        source_map sources;
-        const file_id id = sources.add(doc.name(), doc.text);
         position begin, end;
         if (!range.is_object() || !read_position(range.value("start", json()), begin) ||
             !read_position(range.value("end", json()), end)) {
             throw failure{invalid_params, "a range must have a `start` and an `end` position"};
         }
-        const std::uint32_t from = offset_of(sources.file(id), begin, m_encoding);
-        const std::uint32_t to = offset_of(sources.file(id), end, m_encoding);
+        const std::uint32_t from = offset_of(doc.file(), begin, m_encoding);
+        const std::uint32_t to = offset_of(doc.file(), end, m_encoding);
         return {from, std::max(from, to)};
     }
 
     const document* open_at_path(const std::string& path) const {
         const std::string key = same_file_key(path);
         for (const auto& [uri, doc] : m_documents) {
-            if (doc.path && same_file_key(*doc.path) == key) return &doc;
+            if (doc.path() && same_file_key(*doc.path()) == key) return &doc;
         }
         return nullptr;
     }
@@ -362,31 +381,31 @@ private:
     // A policy file's cases are in the test file beside it: when one changes, both are checked.
     void check_with_neighbour(document& doc) {
         check(doc);
-        if (!doc.path) return;
-        fs::path other(*doc.path);
+        if (!doc.path()) return;
+        fs::path other(*doc.path());
         other.replace_extension(doc.kind() == file_kind::policy ? ".tests" : ".vigil");
         for (auto& [uri, neighbour] : m_documents) {
-            if (&neighbour != &doc && neighbour.path && fs::path(*neighbour.path) == other) check(neighbour);
+            if (&neighbour != &doc && neighbour.path() && fs::path(*neighbour.path()) == other) check(neighbour);
         }
     }
 
     void check(const document& doc) {
         placed by_uri;
-        by_uri[doc.uri] = json::array();
+        by_uri[doc.uri()] = json::array();
         if (doc.kind() == file_kind::policy) {
             check_policy(doc, by_uri);
         } else {
             check_tests(doc, by_uri);
         }
-        std::set<std::string>& before = m_published_for[doc.uri];
+        std::set<std::string>& before = m_published_for[doc.uri()];
         for (const auto& uri : before) {
             // An open file's diagnostics are those of its own check since it was opened.
             if (!by_uri.contains(uri) && !m_documents.contains(uri)) publish(uri, json::array(), json());
         }
         before.clear();
         for (auto& [uri, diagnostics] : by_uri) {
-            publish(uri, std::move(diagnostics), uri == doc.uri ? doc.version : json());
-            if (uri != doc.uri) before.insert(uri);
+            publish(uri, std::move(diagnostics), uri == doc.uri() ? doc.version : json());
+            if (uri != doc.uri()) before.insert(uri);
         }
     }
 
@@ -397,7 +416,7 @@ private:
     }
 
     void check_policy(const document& doc, placed& by_uri) {
-        const policy_bundle bundle = load_policies({{doc.name(), doc.text}});
+        const policy_bundle bundle = load_policies({{doc.name(), doc.text()}});
         const bool shared = is_shared_definitions(doc);
         for (const diagnostic& d : bundle.diagnostics) {
             // A file of shared definitions is checked alone here, not with the files that import
@@ -409,39 +428,36 @@ private:
 
     // A policy file without a `policy`: definitions for others to import.
     static bool is_shared_definitions(const document& doc) {
-        source_map sources;
-        const file_id id = sources.add(doc.name(), doc.text);
         ast::node_id next_id = 1;
-        const auto parsed = parse(sources, id, next_id);
+        const auto parsed = parse(doc.sources(), doc.id(), next_id);
         return parsed.value && parsed.value->policies.empty() && !parsed.value->definitions.empty();
     }
 
     void check_tests(const document& doc, placed& by_uri) {
-        if (!doc.path) {
+        if (!doc.path()) {
             // Without a path there is no policy file beside it to run the cases with.
             check_test_syntax(doc, by_uri);
             return;
         }
-        fs::path policy(*doc.path);
+        fs::path policy(*doc.path());
         policy.replace_extension(".vigil");
         std::optional<std::string> policy_text;
-        if (const document* open = open_at_path(policy.string())) policy_text = open->text;
-        const auto result = policytest::run_text(*doc.path, doc.text, {{policy.string(), policy_text}});
+        if (const document* open = open_at_path(policy.string())) policy_text = open->text();
+        const auto result = policytest::run_text(*doc.path(), doc.text(), {{policy.string(), policy_text}});
         for (const diagnostic& d : result.diagnostics) place(d, result.sources.get(), doc, by_uri);
         if (result.status == policytest::file_status::policy_invalid ||
             result.status == policytest::file_status::policy_unreadable) {
-            by_uri[doc.uri].push_back(policy_unusable(doc, policy.string(), result));
+            by_uri[doc.uri()].push_back(policy_unusable(doc, policy.string(), result));
         }
         for (const auto& c : result.cases) {
             for (const diagnostic& d : c.warnings) place(d, result.sources.get(), doc, by_uri);
-            if (!c.passed && !c.skipped) by_uri[doc.uri].push_back(failed_case(doc, c, *result.sources));
+            if (!c.passed && !c.skipped) by_uri[doc.uri()].push_back(failed_case(doc, c, *result.sources));
         }
     }
 
     void check_test_syntax(const document& doc, placed& by_uri) {
-        source_map sources;
-        const file_id id = sources.add(doc.name(), doc.text);
-        auto parsed = parse_test_file(sources, id);
+        const source_map& sources = doc.sources();
+        auto parsed = parse_test_file(sources, doc.id());
         std::vector<diagnostic> found = std::move(parsed.diagnostics);
         if (parsed.value) {
             auto more = policytest::validate(*parsed.value);
@@ -453,27 +469,27 @@ private:
     // The URI of the file a diagnostic is in: the document's, that of a file on disk, or nothing
     // for a name that is no file (a pseudo-file for what could not be read).
     std::optional<std::string> uri_of_file(const std::string& name, const document& doc) const {
-        if (name == doc.name()) return doc.uri;
+        if (name == doc.name()) return doc.uri();
         std::error_code ec;
         const fs::path absolute = fs::absolute(name, ec);
         if (ec || !fs::is_regular_file(absolute, ec)) return std::nullopt;
-        if (const document* open = open_at_path(absolute.string())) return open->uri;
+        if (const document* open = open_at_path(absolute.string())) return open->uri();
         return uri_of_path(absolute.lexically_normal().string());
     }
 
     void place(const diagnostic& d, const source_map* sources, const document& doc, placed& by_uri) {
         if (sources == nullptr) {
-            by_uri[doc.uri].push_back(at_start(doc, d, d.message));
+            by_uri[doc.uri()].push_back(at_start(doc, d, d.message));
             return;
         }
         const std::string& file = sources->file(d.where.file).name;
         const auto uri = uri_of_file(file, doc);
         if (!uri) {
-            by_uri[doc.uri].push_back(at_start(doc, d, file + ": " + message_with_notes(d)));
+            by_uri[doc.uri()].push_back(at_start(doc, d, file + ": " + message_with_notes(d)));
             return;
         }
         // An open file's own check speaks for it, from its text in the editor rather than on disk.
-        if (*uri != doc.uri && m_documents.contains(*uri)) return;
+        if (*uri != doc.uri() && m_documents.contains(*uri)) return;
         json& list = by_uri[*uri];
         if (!list.is_array()) list = json::array();
         list.push_back(lsp_diagnostic(d, *sources, doc));
@@ -484,16 +500,12 @@ private:
         json related = json::array();
         for (const note& n : d.notes) {
             if (!n.where) continue;
-            const auto uri = uri_of_file(sources.file(n.where->file).name, doc);
-            if (!uri) {
+            json place = location(sources, *n.where, doc);
+            if (place.is_null()) {
                 message += "\nnote: " + n.message;
                 continue;
             }
-            related.push_back(
-                {{"location",
-                  {{"uri", *uri},
-                   {"range", range_json(sources.file(n.where->file), n.where->begin, n.where->end, m_encoding)}}},
-                 {"message", n.message}});
+            related.push_back({{"location", std::move(place)}, {"message", n.message}});
         }
         json out{{"range", range_json(sources.file(d.where.file), d.where.begin, d.where.end, m_encoding)},
                  {"severity", lsp_severity(d.level)},
@@ -507,30 +519,28 @@ private:
 
     // A diagnostic about the document as a whole, on its first line.
     json at_start(const document& doc, const diagnostic& d, const std::string& message) const {
-        return {{"range", first_line_range(doc.text, 0)},
+        return {{"range", line_range(doc, 0)},
                 {"severity", lsp_severity(d.level)},
                 {"code", info(d.value).id},
                 {"source", "vigil"},
                 {"message", message}};
     }
 
-    // The range of the line that holds byte `offset` of `text`, from that byte to the line's end.
-    json first_line_range(const std::string& text, std::uint32_t offset) const {
-        source_map sources;
-        const file_id id = sources.add("", text);
-        auto end = static_cast<std::uint32_t>(text.find('\n', offset));
-        if (end == static_cast<std::uint32_t>(std::string::npos) || end > text.size()) {
-            end = static_cast<std::uint32_t>(text.size());
-        }
+    // The range from byte `offset` of the document to the end of its line.
+    json line_range(const document& doc, std::uint32_t offset) const {
+        const std::string& text = doc.text();
+        offset = std::min(offset, static_cast<std::uint32_t>(text.size()));
+        auto end = static_cast<std::uint32_t>(std::min(text.find('\n', offset), text.size()));
         if (end > offset && text[end - 1] == '\r') --end;
-        return range_json(sources.file(id), offset, end, m_encoding);
+        return range_json(doc.file(), offset, end, m_encoding);
     }
 
     json failed_case(const document& doc, const policytest::case_result& c, const source_map& sources) const {
         std::string message = "case `" + c.name + "` failed";
         for (const auto& difference : c.differences) message += "\n" + difference.line();
-        const std::string& text = sources.file(c.where.file).name == doc.name() ? doc.text : std::string();
-        return {{"range", first_line_range(text, text.empty() ? 0 : c.where.begin)},
+        // The case's first line, which names it.
+        const std::uint32_t begin = sources.file(c.where.file).name == doc.name() ? c.where.begin : 0;
+        return {{"range", line_range(doc, begin)},
                 {"severity", severity_error},
                 {"code", "failed-case"},
                 {"source", "vigil test"},
@@ -544,16 +554,11 @@ private:
             if (d.level != severity::error) continue;
             ++errors;
             if (!result.policy_sources) continue;
-            const auto uri = uri_of_file(result.policy_sources->file(d.where.file).name, doc);
-            if (!uri) continue;
-            related.push_back({{"location",
-                                {{"uri", *uri},
-                                 {"range", range_json(result.policy_sources->file(d.where.file), d.where.begin,
-                                                      d.where.end, m_encoding)}}},
-                               {"message", d.message}});
+            json place = location(*result.policy_sources, d.where, doc);
+            if (!place.is_null()) related.push_back({{"location", std::move(place)}, {"message", d.message}});
         }
         const bool unreadable = result.status == policytest::file_status::policy_unreadable;
-        json out{{"range", first_line_range(doc.text, 0)},
+        json out{{"range", line_range(doc, 0)},
                  {"severity", severity_error},
                  {"code", "policy-unusable"},
                  {"source", "vigil test"},
@@ -570,10 +575,9 @@ private:
     json formatting(const json& params) {
         std::string uri;
         const document& doc = open_document(params, uri);
-        source_map sources;
-        const file_id id = sources.add(doc.name(), doc.text);
+        const source_map& sources = doc.sources();
         const auto laid_out =
-            doc.kind() == file_kind::tests ? format_test_file(sources, id) : format_policy(sources, id);
+            doc.kind() == file_kind::tests ? format_test_file(sources, doc.id()) : format_policy(sources, doc.id());
         if (!laid_out.value) {
             std::string why = "the file does not parse, so it is not laid out";
             for (const diagnostic& d : laid_out.diagnostics) {
@@ -583,9 +587,9 @@ private:
             }
             throw failure{request_failed, why};
         }
-        if (*laid_out.value == doc.text) return json::array();
+        if (*laid_out.value == doc.text()) return json::array();
         return json::array(
-            {{{"range", range_json(sources.file(id), 0, static_cast<std::uint32_t>(doc.text.size()), m_encoding)},
+            {{{"range", range_json(doc.file(), 0, static_cast<std::uint32_t>(doc.text().size()), m_encoding)},
               {"newText", *laid_out.value}}});
     }
 
@@ -595,8 +599,7 @@ private:
         if (!read_position(params.value("position", json()), at)) {
             throw failure{invalid_params, "`params.position` must be a position"};
         }
-        source_map sources;
-        return offset_of(sources.file(sources.add(doc.name(), doc.text)), at, m_encoding);
+        return offset_of(doc.file(), at, m_encoding);
     }
 
     json hover(const json& params) {
@@ -610,7 +613,7 @@ private:
 
     // A built-in function's name, followed by its `(`: what the function does.
     json function_hover(const document& doc, std::uint32_t offset) const {
-        const std::string& text = doc.text;
+        const std::string& text = doc.text();
         std::uint32_t begin = offset;
         std::uint32_t end = offset;
         while (begin > 0 && is_word_byte(text[begin - 1])) --begin;
@@ -622,10 +625,8 @@ private:
         for (const function_info& f : builtin_functions()) {
             if (f.name != word) continue;
             const std::string arguments = f.arity == 1 ? "1 argument" : std::to_string(f.arity) + " arguments";
-            source_map sources;
-            const file_id id = sources.add(doc.name(), doc.text);
             return markdown("`" + std::string(f.name) + "` (" + arguments + "): " + std::string(f.summary),
-                            range_json(sources.file(id), begin, end, m_encoding));
+                            range_json(doc.file(), begin, end, m_encoding));
         }
         return nullptr;
     }
@@ -679,6 +680,7 @@ private:
         return nullptr;
     }
 
+    // `where` as an LSP location; null when its file is no file the editor can open.
     json location(const source_map& sources, const span& where, const document& doc) const {
         const auto uri = uri_of_file(sources.file(where.file).name, doc);
         if (!uri) return nullptr;
@@ -692,7 +694,7 @@ private:
     };
 
     std::optional<analysed> analyse(const document& doc) const {
-        auto loaded = load({{doc.name(), doc.text}});
+        auto loaded = load({{doc.name(), doc.text()}});
         if (!loaded.value) return std::nullopt;
         std::vector<diagnostic> ignored;
         std::optional<analysed> a(analysed{check_for_tools(std::move(*loaded.value), ignored), nullptr});
@@ -719,11 +721,9 @@ private:
             if (!word || !d.contains("range")) continue;
             auto [begin, end] = byte_range(doc, d["range"]);
             std::uint32_t from = end;
-            while (from > begin && is_word_byte(doc.text[from - 1])) --from;
-            if (from == end || doc.text.compare(from, end - from, *word) == 0) continue;
-            source_map sources;
-            const file_id id = sources.add(doc.name(), doc.text);
-            json edit{{"range", range_json(sources.file(id), from, end, m_encoding)}, {"newText", *word}};
+            while (from > begin && is_word_byte(doc.text()[from - 1])) --from;
+            if (from == end || doc.text().compare(from, end - from, *word) == 0) continue;
+            json edit{{"range", range_json(doc.file(), from, end, m_encoding)}, {"newText", *word}};
             actions.push_back({{"title", "Change to `" + *word + "`"},
                                {"kind", "quickfix"},
                                {"diagnostics", json::array({d})},
