@@ -109,6 +109,7 @@ void as_document(const std::string& text, bool tests) {
         notification("textDocument/didOpen",
                      {{"textDocument", {{"uri", uri}, {"languageId", "vigil"}, {"version", 1}, {"text", text}}}}));
     input += framed(request(1, "textDocument/formatting", {{"textDocument", {{"uri", uri}}}}));
+    input += framed(request(7, "textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}}));
     input += framed(
         request(2, "textDocument/hover", {{"textDocument", {{"uri", uri}}}, {"position", position_in(text, seed)}}));
     const served opened = serve(input + stop);
@@ -119,6 +120,15 @@ void as_document(const std::string& text, bool tests) {
         }
     }
     for (const json& d : published) require_inside(d.at("range"), text, "a diagnostic's range is outside the text");
+    for (const json& m : opened.messages) {
+        if (!m.contains("id") || m["id"] != 7 || !m.contains("result")) continue;
+        for (const json& symbol : m["result"]) {
+            require_inside(symbol.at("range"), text, "a symbol's range is outside the text");
+            for (const json& child : symbol.value("children", json::array())) {
+                require_inside(child.at("range"), text, "a symbol's range is outside the text");
+            }
+        }
+    }
     require(opened.code == 0, "a session that shut down did not exit with 0");
     input += framed(request(3, "textDocument/codeAction",
                             {{"textDocument", {{"uri", uri}}},
@@ -131,9 +141,15 @@ void as_document(const std::string& text, bool tests) {
          {"contentChanges",
           {{{"range", {{"start", position_in(text, seed / 3)}, {"end", position_in(text, seed)}}}, {"text", ""}}}}}));
     input += framed(request(4, "textDocument/formatting", {{"textDocument", {{"uri", uri}}}}));
+    input += framed(request(5, "textDocument/definition",
+                            {{"textDocument", {{"uri", uri}}}, {"position", position_in(text, seed / 5)}}));
+    input += framed(request(6, "textDocument/references",
+                            {{"textDocument", {{"uri", uri}}},
+                             {"position", position_in(text, seed / 11)},
+                             {"context", {{"includeDeclaration", true}}}}));
     const served edited = serve(input + stop);
     require(edited.code == 0, "a session that shut down did not exit with 0");
-    for (const int id : {0, 1, 2, 3, 4, 1000}) {
+    for (const int id : {0, 1, 2, 3, 4, 5, 6, 7, 1000}) {
         const auto answers = std::count_if(edited.messages.begin(), edited.messages.end(),
                                            [&](const json& m) { return m.contains("id") && m["id"] == id; });
         require(answers == 1, "a request was not answered exactly once");

@@ -1,91 +1,80 @@
 #include "navigate.hpp"
 
+#include <functional>
+
 namespace vigil::lsp {
 
 namespace {
+
+using name_visitor = std::function<void(const ast::expr&)>;
 
 bool holds(const span& where, std::uint32_t offset) {
     return where.begin <= offset && offset <= where.end;
 }
 
-const ast::expr* name_in(const ast::expr* e, std::uint32_t offset);
-
-const ast::expr* first_name_in(std::initializer_list<const ast::expr*> exprs, std::uint32_t offset) {
-    for (const ast::expr* e : exprs) {
-        if (const ast::expr* found = name_in(e, offset)) return found;
-    }
-    return nullptr;
+void visit_names(const ast::expr* e, const name_visitor& visit) {
+    if (e == nullptr) return;
+    std::visit(ast::overloaded{
+                   [](const ast::literal&) {},
+                   [&](const ast::ident&) { visit(*e); },
+                   [&](const ast::select& s) { visit_names(s.operand.get(), visit); },
+                   [&](const ast::index& i) {
+                       visit_names(i.operand.get(), visit);
+                       visit_names(i.subscript.get(), visit);
+                   },
+                   [&](const ast::list& l) {
+                       for (const auto& item : l.items) visit_names(item.get(), visit);
+                   },
+                   [&](const ast::unary& u) { visit_names(u.operand.get(), visit); },
+                   [&](const ast::binary& b) {
+                       visit_names(b.lhs.get(), visit);
+                       visit_names(b.rhs.get(), visit);
+                   },
+                   [&](const ast::call& c) {
+                       for (const auto& arg : c.args) visit_names(arg.get(), visit);
+                   },
+                   [&](const ast::quantifier& q) {
+                       visit_names(q.range.get(), visit);
+                       visit_names(q.body.get(), visit);
+                   },
+               },
+               e->kind);
 }
 
-const ast::expr* name_in(const ast::expr* e, std::uint32_t offset) {
-    if (e == nullptr || !holds(e->where, offset)) return nullptr;
-    return std::visit(ast::overloaded{
-                          [&](const ast::literal&) -> const ast::expr* { return nullptr; },
-                          [&](const ast::ident&) -> const ast::expr* { return e; },
-                          [&](const ast::select& s) { return name_in(s.operand.get(), offset); },
-                          [&](const ast::index& i) {
-                              return first_name_in({i.operand.get(), i.subscript.get()}, offset);
-                          },
-                          [&](const ast::list& l) -> const ast::expr* {
-                              for (const auto& item : l.items) {
-                                  if (const ast::expr* found = name_in(item.get(), offset)) return found;
-                              }
-                              return nullptr;
-                          },
-                          [&](const ast::unary& u) { return name_in(u.operand.get(), offset); },
-                          [&](const ast::binary& b) {
-                              return first_name_in({b.lhs.get(), b.rhs.get()}, offset);
-                          },
-                          [&](const ast::call& c) -> const ast::expr* {
-                              for (const auto& arg : c.args) {
-                                  if (const ast::expr* found = name_in(arg.get(), offset)) return found;
-                              }
-                              return nullptr;
-                          },
-                          [&](const ast::quantifier& q) {
-                              return first_name_in({q.range.get(), q.body.get()}, offset);
-                          },
-                      },
-                      e->kind);
+void visit_names(const std::vector<ast::definition>& definitions, const name_visitor& visit) {
+    for (const auto& d : definitions) visit_names(d.value.get(), visit);
 }
 
-const ast::expr* name_in_definitions(const std::vector<ast::definition>& definitions, std::uint32_t offset) {
-    for (const auto& d : definitions) {
-        if (const ast::expr* found = name_in(d.value.get(), offset)) return found;
-    }
-    return nullptr;
-}
-
-const ast::expr* name_in_rule(const ast::rule& r, std::uint32_t offset) {
-    if (!holds(r.where, offset)) return nullptr;
-    for (const auto& c : r.clauses) {
-        if (const ast::expr* found = name_in(c.condition.get(), offset)) return found;
-    }
+void visit_names(const ast::rule& r, const name_visitor& visit) {
+    for (const auto& c : r.clauses) visit_names(c.condition.get(), visit);
     if (r.then) {
-        if (const ast::expr* found = first_name_in({r.then->filter.get(), r.then->condition.get()}, offset)) {
-            return found;
-        }
+        visit_names(r.then->filter.get(), visit);
+        visit_names(r.then->condition.get(), visit);
     }
     if (r.message) {
-        for (const auto& part : r.message->parts) {
-            if (const ast::expr* found = name_in(part.value.get(), offset)) return found;
-        }
+        for (const auto& part : r.message->parts) visit_names(part.value.get(), visit);
     }
-    return nullptr;
+}
+
+// Every name of `m`, in the order written.
+void visit_names(const ast::module& m, const name_visitor& visit) {
+    visit_names(m.definitions, visit);
+    for (const auto& p : m.policies) {
+        visit_names(p.definitions, visit);
+        for (const auto& r : p.rules) visit_names(r, visit);
+    }
 }
 
 }  // namespace
 
 const ast::expr* name_at(const ast::module& m, std::uint32_t offset) {
-    if (const ast::expr* found = name_in_definitions(m.definitions, offset)) return found;
-    for (const auto& p : m.policies) {
-        if (!holds(p.where, offset)) continue;
-        if (const ast::expr* found = name_in_definitions(p.definitions, offset)) return found;
-        for (const auto& r : p.rules) {
-            if (const ast::expr* found = name_in_rule(r, offset)) return found;
-        }
-    }
-    return nullptr;
+    // Names are leaves of the tree: at most one holds a byte, or two that touch at the cursor
+    // (`a+b` with the cursor after `a`), of which the first is the one just typed.
+    const ast::expr* found = nullptr;
+    visit_names(m, [&](const ast::expr& name) {
+        if (found == nullptr && holds(name.where, offset)) found = &name;
+    });
+    return found;
 }
 
 const ast::import_decl* import_at(const ast::module& m, std::uint32_t offset) {
@@ -106,6 +95,28 @@ meaning meaning_of(const checked_set& set, const ast::expr& name) {
     const auto it = set.bindings.find(name.id);
     if (it == set.bindings.end()) return {};
     return {it->second.definition, it->second.quantifier};
+}
+
+const ast::definition* definition_named_at(const ast::module& m, std::uint32_t offset) {
+    for (const auto& d : m.definitions) {
+        if (holds(d.name_where, offset)) return &d;
+    }
+    for (const auto& p : m.policies) {
+        for (const auto& d : p.definitions) {
+            if (holds(d.name_where, offset)) return &d;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<span> uses_of(const checked_set& set, const ast::definition& definition) {
+    std::vector<span> out;
+    for (const auto& m : set.modules) {
+        visit_names(m, [&](const ast::expr& name) {
+            if (meaning_of(set, name).definition == &definition) out.push_back(name.where);
+        });
+    }
+    return out;
 }
 
 }  // namespace vigil::lsp

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "vigil/ast.hpp"
 #include "vigil/check.hpp"
@@ -27,5 +28,12 @@ struct meaning {
     const ast::quantifier* quantifier = nullptr;
 };
 [[nodiscard]] meaning meaning_of(const checked_set& set, const ast::expr& name);
+
+/// The definition of `m` whose own name (after `let`) holds byte `offset`, or null.
+[[nodiscard]] const ast::definition* definition_named_at(const ast::module& m, std::uint32_t offset);
+
+/// Every name of the set's files that stands for `definition`, file by file in load order, each in
+/// the order written: the uses a rename would change.
+[[nodiscard]] std::vector<span> uses_of(const checked_set& set, const ast::definition& definition);
 
 }  // namespace vigil::lsp

@@ -2,6 +2,7 @@
 // messages. It works on one thread, in the order the messages come: an editor waits for the
 // diagnostics of what it sent, and checking a policy file or running its cases takes milliseconds.
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <istream>
@@ -49,6 +50,11 @@ constexpr int severity_error = 1;
 constexpr int severity_warning = 2;
 constexpr int severity_information = 3;
 constexpr int tag_unnecessary = 1;
+
+// LSP's SymbolKind.
+constexpr int symbol_module = 2;
+constexpr int symbol_function = 12;
+constexpr int symbol_variable = 13;
 
 // A request that cannot be answered: its error answer.
 struct failure {
@@ -244,6 +250,8 @@ private:
         if (method == "textDocument/formatting") return formatting(params);
         if (method == "textDocument/hover") return hover(params);
         if (method == "textDocument/definition") return definition(params);
+        if (method == "textDocument/references") return references(params);
+        if (method == "textDocument/documentSymbol") return symbols(params);
         if (method == "textDocument/codeAction") return code_actions(params);
         throw failure{method_not_found, "unknown method `" + method + "`"};
     }
@@ -293,6 +301,8 @@ private:
                   {"documentFormattingProvider", true},
                   {"hoverProvider", true},
                   {"definitionProvider", true},
+                  {"referencesProvider", true},
+                  {"documentSymbolProvider", true},
                   {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}}},
                 {"serverInfo", {{"name", "vigil"}}}};
     }
@@ -678,6 +688,74 @@ private:
         if (m.definition != nullptr) return location(*a->set.sources, m.definition->name_where, doc);
         if (m.quantifier != nullptr) return location(*a->set.sources, m.quantifier->variable_where, doc);
         return nullptr;
+    }
+
+    // Every use of the definition under `params.position` (on its name after `let`, or on a use),
+    // in the document and the files it imports, after its own name when the client asks for it.
+    json references(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const std::uint32_t offset = offset_at(doc, params);
+        if (doc.kind() != file_kind::policy) return nullptr;
+        const auto a = analyse(doc);
+        if (!a) return nullptr;
+        const ast::definition* definition = definition_named_at(*a->module, offset);
+        if (definition == nullptr) {
+            const ast::expr* name = name_at(*a->module, offset);
+            if (name != nullptr) definition = meaning_of(a->set, *name).definition;
+        }
+        if (definition == nullptr) return nullptr;
+        const json* context = params.contains("context") ? &params["context"] : nullptr;
+        const bool with_declaration =
+            context != nullptr && context->is_object() && context->value("includeDeclaration", false) == true;
+        json out = json::array();
+        if (with_declaration) out.push_back(location(*a->set.sources, definition->name_where, doc));
+        for (const span& use : uses_of(a->set, *definition)) out.push_back(location(*a->set.sources, use, doc));
+        // A place in a file the editor cannot open has no location.
+        out.erase(std::remove(out.begin(), out.end(), json()), out.end());
+        return out;
+    }
+
+    // The outline of a policy file: its definitions, and its policies with their definitions and
+    // rules, as far as the file parses.
+    json symbols(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        if (doc.kind() != file_kind::policy) return json::array();
+        ast::node_id next_id = 1;
+        const auto parsed = parse(doc.sources(), doc.id(), next_id);
+        json out = json::array();
+        if (!parsed.value) return out;
+        for (const auto& d : parsed.value->definitions) out.push_back(definition_symbol(doc, d));
+        for (const auto& p : parsed.value->policies) {
+            json children = json::array();
+            for (const auto& d : p.definitions) children.push_back(definition_symbol(doc, d));
+            for (const auto& r : p.rules) {
+                json rule = symbol(doc, r.name, symbol_function, r.where, r.name_where);
+                if (r.severity) rule["detail"] = r.severity->value;
+                children.push_back(std::move(rule));
+            }
+            json policy = symbol(doc, p.name, symbol_module, p.where, p.name_where);
+            if (p.version) policy["detail"] = "version " + p.version->value;
+            policy["children"] = std::move(children);
+            out.push_back(std::move(policy));
+        }
+        return out;
+    }
+
+    json definition_symbol(const document& doc, const ast::definition& d) const {
+        return symbol(doc, d.name, symbol_variable, d.where, d.name_where);
+    }
+
+    json symbol(const document& doc, const std::string& name, int kind, span where, span name_where) const {
+        // The name's range must lie inside the whole's, which an item cut short by a syntax error
+        // may not keep.
+        where.begin = std::min(where.begin, name_where.begin);
+        where.end = std::max(where.end, name_where.end);
+        return {{"name", name.empty() ? std::string("(unnamed)") : name},
+                {"kind", kind},
+                {"range", range_json(doc.file(), where.begin, where.end, m_encoding)},
+                {"selectionRange", range_json(doc.file(), name_where.begin, name_where.end, m_encoding)}};
     }
 
     // `where` as an LSP location; null when its file is no file the editor can open.

@@ -294,6 +294,76 @@ BOOST_AUTO_TEST_CASE(names_lead_to_their_definitions_even_in_a_file_with_mistake
     BOOST_TEST(out.answer(7)["result"]["contents"]["value"] == "`t`: each element of `signals.topics`");
 }
 
+BOOST_AUTO_TEST_CASE(the_uses_of_a_definition_are_found_in_the_file_and_its_imports) {
+    scratch dir;
+    dir.write("shared.vigil", "let calm = signals.distress < 0.3\nlet calmer = calm and signals.distress < 0.1\n");
+    const std::string text =
+        "import \"shared.vigil\"\n"
+        "\n"
+        "policy \"p\" {\n"
+        "  rule r {\n"
+        "    when calmer and calmer\n"
+        "    require true\n"
+        "  }\n"
+        "}\n";
+    const std::string uri = dir.uri("p.vigil");
+    client c;
+    c.initialize();
+    c.open(uri, text);
+    c.request(
+        1, "textDocument/references",
+        {{"textDocument", {{"uri", uri}}}, {"position", position(4, 12)}, {"context", {{"includeDeclaration", true}}}});
+    c.request(2, "textDocument/references",
+              {{"textDocument", {{"uri", uri}}},
+               {"position", position(4, 22)},
+               {"context", {{"includeDeclaration", false}}}});
+    c.request(3, "textDocument/references", {{"textDocument", {{"uri", uri}}}, {"position", position(5, 12)}});
+    c.finish();
+    const auto out = run(c);
+    const std::string shared = dir.uri("shared.vigil");
+    BOOST_TEST(out.answer(1)["result"] == json::array({{{"uri", shared}, {"range", range(1, 4, 1, 10)}},
+                                                       {{"uri", uri}, {"range", range(4, 9, 4, 15)}},
+                                                       {{"uri", uri}, {"range", range(4, 20, 4, 26)}}}));
+    BOOST_TEST(out.answer(2)["result"].size() == 2u);
+    BOOST_TEST(out.answer(3)["result"].is_null());  // `true`: no definition
+}
+
+BOOST_AUTO_TEST_CASE(the_outline_lists_policies_rules_and_definitions_as_far_as_the_file_parses) {
+    const std::string text =
+        "let shared = 1\n"
+        "policy \"care\" {\n"
+        "  version \"2.1\"\n"
+        "  let calm = true\n"
+        "  rule r {\n"
+        "    severity high\n"
+        "    require calm\n"
+        "  }\n"
+        "  rule broken {\n"
+        "    when (\n"
+        "  }\n"
+        "}\n";
+    client c;
+    c.initialize();
+    c.open("untitled:p.vigil", text);
+    c.request(1, "textDocument/documentSymbol", {{"textDocument", {{"uri", "untitled:p.vigil"}}}});
+    c.finish();
+    const json symbols = run(c).answer(1)["result"];
+    BOOST_REQUIRE_EQUAL(symbols.size(), 2u);
+    BOOST_TEST(symbols[0]["name"] == "shared");
+    BOOST_TEST(symbols[0]["kind"] == 13);
+    BOOST_TEST(symbols[0]["selectionRange"] == range(0, 4, 0, 10));
+    BOOST_TEST(symbols[1]["name"] == "care");
+    BOOST_TEST(symbols[1]["detail"] == "version 2.1");
+    const json& children = symbols[1]["children"];
+    BOOST_REQUIRE_EQUAL(children.size(), 3u);
+    BOOST_TEST(children[0]["name"] == "calm");
+    BOOST_TEST(children[1]["name"] == "r");
+    BOOST_TEST(children[1]["kind"] == 12);
+    BOOST_TEST(children[1]["detail"] == "high");
+    BOOST_TEST(children[1]["range"]["start"] == position(4, 2));
+    BOOST_TEST(children[2]["name"] == "broken");
+}
+
 BOOST_AUTO_TEST_CASE(a_proposed_word_is_a_quick_fix) {
     client c;
     c.initialize();
@@ -417,7 +487,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     client c;
     c.initialize();
     c.input += "Content-Length: 9\r\n\r\n{\"id\": 1,";
-    c.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "textDocument/references"}, {"params", json::object()}});
+    c.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "textDocument/rename"}, {"params", json::object()}});
     c.request(3, "textDocument/hover", {{"textDocument", {{"uri", "untitled:nothing.vigil"}}}});
     c.request(4, "textDocument/formatting", {{"textDocument", {{"uri", 5}}}});
     c.send(json::array({1, 2}));
@@ -431,7 +501,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     BOOST_TEST(not_json["error"]["message"].get<std::string>().find("the message is not JSON: invalid JSON at byte") ==
                0);
     BOOST_TEST(out.answer(2)["error"]["code"] == -32601);
-    BOOST_TEST(out.answer(2)["error"]["message"] == "unknown method `textDocument/references`");
+    BOOST_TEST(out.answer(2)["error"]["message"] == "unknown method `textDocument/rename`");
     BOOST_TEST(out.answer(3)["error"]["message"] == "`untitled:nothing.vigil` is not open");
     BOOST_TEST(out.answer(4)["error"]["code"] == -32602);
     BOOST_TEST(out.answer(4)["error"]["message"] == "`params.textDocument.uri` must be a string");
@@ -441,7 +511,7 @@ BOOST_AUTO_TEST_CASE(bad_messages_get_json_rpc_errors_and_the_session_goes_on) {
     // Nothing is read after `exit`: request 6 has no answer.
     BOOST_TEST(std::none_of(out.messages.begin(), out.messages.end(),
                             [](const json& m) { return m.value("id", json()) == 6; }));
-    BOOST_TEST(out.log.find("unknown method `textDocument/references`") != std::string::npos);
+    BOOST_TEST(out.log.find("unknown method `textDocument/rename`") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(after_shutdown_only_exit_is_taken) {
