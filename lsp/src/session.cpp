@@ -673,44 +673,40 @@ private:
     // Where the name or import under `params.position` is defined: a definition's name, a
     // quantifier's variable, the start of an imported file. Nothing for a record field.
     json definition(const json& params) {
-        std::string uri;
-        const document& doc = open_document(params, uri);
-        const std::uint32_t offset = offset_at(doc, params);
-        if (doc.kind() != file_kind::policy) return nullptr;
-        const auto a = analyse(doc);
-        if (!a) return nullptr;
-        if (const ast::import_decl* i = import_at(*a->module, offset); i != nullptr && i->resolved) {
-            return location(*a->set.sources, span{*i->resolved, 0, 0}, doc);
+        const auto at = policy_place(params);
+        if (!at) return nullptr;
+        const checked_set& set = at->analysed.set;
+        const ast::module& module = *at->analysed.module;
+        if (const ast::import_decl* i = import_at(module, at->offset); i != nullptr && i->resolved) {
+            return location(*set.sources, span{*i->resolved, 0, 0}, *at->doc);
         }
-        const ast::expr* name = name_at(*a->module, offset);
+        const ast::expr* name = name_at(module, at->offset);
         if (name == nullptr) return nullptr;
-        const meaning m = meaning_of(a->set, *name);
-        if (m.definition != nullptr) return location(*a->set.sources, m.definition->name_where, doc);
-        if (m.quantifier != nullptr) return location(*a->set.sources, m.quantifier->variable_where, doc);
+        const meaning m = meaning_of(set, *name);
+        if (m.definition != nullptr) return location(*set.sources, m.definition->name_where, *at->doc);
+        if (m.quantifier != nullptr) return location(*set.sources, m.quantifier->variable_where, *at->doc);
         return nullptr;
     }
 
     // Every use of the definition under `params.position` (on its name after `let`, or on a use),
     // in the document and the files it imports, after its own name when the client asks for it.
     json references(const json& params) {
-        std::string uri;
-        const document& doc = open_document(params, uri);
-        const std::uint32_t offset = offset_at(doc, params);
-        if (doc.kind() != file_kind::policy) return nullptr;
-        const auto a = analyse(doc);
-        if (!a) return nullptr;
-        const ast::definition* definition = definition_named_at(*a->module, offset);
+        const auto at = policy_place(params);
+        if (!at) return nullptr;
+        const checked_set& set = at->analysed.set;
+        const document& doc = *at->doc;
+        const ast::definition* definition = definition_named_at(*at->analysed.module, at->offset);
         if (definition == nullptr) {
-            const ast::expr* name = name_at(*a->module, offset);
-            if (name != nullptr) definition = meaning_of(a->set, *name).definition;
+            const ast::expr* name = name_at(*at->analysed.module, at->offset);
+            if (name != nullptr) definition = meaning_of(set, *name).definition;
         }
         if (definition == nullptr) return nullptr;
         const json* context = params.contains("context") ? &params["context"] : nullptr;
         const bool with_declaration =
             context != nullptr && context->is_object() && context->value("includeDeclaration", false) == true;
         json out = json::array();
-        if (with_declaration) out.push_back(location(*a->set.sources, definition->name_where, doc));
-        for (const span& use : uses_of(a->set, *definition)) out.push_back(location(*a->set.sources, use, doc));
+        if (with_declaration) out.push_back(location(*set.sources, definition->name_where, doc));
+        for (const span& use : uses_of(set, *definition)) out.push_back(location(*set.sources, use, doc));
         // A place in a file the editor cannot open has no location.
         out.erase(std::remove(out.begin(), out.end(), json()), out.end());
         return out;
@@ -766,16 +762,34 @@ private:
     }
 
     // The policy file with its imports as the checker binds them, mistakes or not.
-    struct analysed {
+    struct analysis {
         checked_set set;
         const ast::module* module = nullptr;  // the document's
     };
 
-    std::optional<analysed> analyse(const document& doc) const {
+    // The policy file a request names, analysed, and the byte its `params.position` names; nothing
+    // for a test file, or a file whose set cannot be loaded.
+    struct place_in_policy {
+        const document* doc = nullptr;
+        std::uint32_t offset = 0;
+        analysis analysed;
+    };
+
+    std::optional<place_in_policy> policy_place(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const std::uint32_t offset = offset_at(doc, params);
+        if (doc.kind() != file_kind::policy) return std::nullopt;
+        auto a = analyse(doc);
+        if (!a) return std::nullopt;
+        return place_in_policy{&doc, offset, std::move(*a)};
+    }
+
+    std::optional<analysis> analyse(const document& doc) const {
         auto loaded = load({{doc.name(), doc.text()}});
         if (!loaded.value) return std::nullopt;
         std::vector<diagnostic> ignored;
-        std::optional<analysed> a(analysed{check_for_tools(std::move(*loaded.value), ignored), nullptr});
+        std::optional<analysis> a(analysis{check_for_tools(std::move(*loaded.value), ignored), nullptr});
         a->module = module_named(a->set, doc.name());
         if (a->module == nullptr) return std::nullopt;
         return a;
