@@ -40,7 +40,7 @@ int fuzz_test_file(const std::uint8_t* data, std::size_t size);
 
 /// The bytes, after a first byte that picks how, as what an editor sends `vigil lsp`: the raw
 /// stream after `initialize`, or the text of a policy file or a test file that the harness opens,
-/// formats, outlines, hovers over, asks quick fixes for, edits by a range, formats again and asks
+/// formats, outlines, completes at a place, hovers over, asks quick fixes for, edits by a range, formats again and asks
 /// the definition and the uses of what stands at a place. The server
 /// answers in whole JSON-RPC messages and stops with 0, 1 or 2; a session that shuts down exits
 /// with 0 and answers every request once; every range it gives lies inside the document.

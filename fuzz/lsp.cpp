@@ -110,6 +110,8 @@ void as_document(const std::string& text, bool tests) {
                      {{"textDocument", {{"uri", uri}, {"languageId", "vigil"}, {"version", 1}, {"text", text}}}}));
     input += framed(request(1, "textDocument/formatting", {{"textDocument", {{"uri", uri}}}}));
     input += framed(request(7, "textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}}));
+    input += framed(request(8, "textDocument/completion",
+                            {{"textDocument", {{"uri", uri}}}, {"position", position_in(text, seed / 13)}}));
     input += framed(
         request(2, "textDocument/hover", {{"textDocument", {{"uri", uri}}}, {"position", position_in(text, seed)}}));
     const served opened = serve(input + stop);
@@ -149,7 +151,7 @@ void as_document(const std::string& text, bool tests) {
                              {"context", {{"includeDeclaration", true}}}}));
     const served edited = serve(input + stop);
     require(edited.code == 0, "a session that shut down did not exit with 0");
-    for (const int id : {0, 1, 2, 3, 4, 5, 6, 7, 1000}) {
+    for (const int id : {0, 1, 2, 3, 4, 5, 6, 7, 8, 1000}) {
         const auto answers = std::count_if(edited.messages.begin(), edited.messages.end(),
                                            [&](const json& m) { return m.contains("id") && m["id"] == id; });
         require(answers == 1, "a request was not answered exactly once");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,9 +53,9 @@ bool schema_allows(const schema_view& schema, std::string_view path) {
     return true;
 }
 
-// The field paths `root` lists, level by level, up to max_listed_fields.
-std::vector<std::string> listed_fields(const schema_view& schema) {
-    std::vector<std::string> out;
+// The field paths `root` lists, level by level, up to max_listed_fields, each with its schema.
+std::vector<std::pair<std::string, const json*>> listed_fields(const schema_view& schema) {
+    std::vector<std::pair<std::string, const json*>> out;
     struct pending {
         const json* node;
         std::string path;
@@ -73,7 +74,7 @@ std::vector<std::string> listed_fields(const schema_view& schema) {
         for (auto field = properties->begin(); field != properties->end() && out.size() < max_listed_fields; ++field) {
             std::string path = next.path.empty() ? field.key() : next.path + "." + field.key();
             if (!is_field_path(path)) continue;  // no caller can name it
-            out.push_back(path);
+            out.emplace_back(path, &field.value());
             todo.push_back({&field.value(), std::move(path), next.depth + 1});
         }
     }
@@ -92,11 +93,29 @@ bool record_schemas_allow(const compiled_set& set, std::string_view path) {
 std::vector<std::string> record_schema_fields(const compiled_set& set) {
     std::vector<std::string> out;
     for (const auto& [key, schema] : set.checked.schemas) {
-        const std::vector<std::string> fields = listed_fields(schema_view(&schema));
-        out.insert(out.end(), fields.begin(), fields.end());
+        for (auto& [path, node] : listed_fields(schema_view(&schema))) out.push_back(std::move(path));
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<schema_field> schema_fields(const checked_set& set) {
+    std::vector<schema_field> out;
+    std::set<std::string> listed;
+    for (const auto& [key, schema] : set.schemas) {
+        const schema_view view(&schema);
+        for (auto& [path, node] : listed_fields(view)) {
+            if (!listed.insert(path).second) continue;
+            const json* resolved = view.resolve(node);
+            std::string description;
+            if (resolved != nullptr && resolved->is_object()) {
+                const auto it = resolved->find("description");
+                if (it != resolved->end() && it->is_string()) description = it->get<std::string>();
+            }
+            out.push_back({std::move(path), type_name(view.type_of(resolved)), std::move(description)});
+        }
+    }
     return out;
 }
 

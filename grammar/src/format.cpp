@@ -46,33 +46,17 @@ std::vector<span> message_spans(const ast::module& module) {
     return spans;
 }
 
-// The words that start an item in a file, a policy and a rule: rules.hpp's file_item,
-// policy_item and rule_item.
+// Whether `word` starts an item at `depth` of blocks (0 a file, 1 a policy, 2 a rule).
 bool starts_item_at(std::size_t depth, std::string_view word) {
-    static constexpr std::string_view file_items[] = {"import", "let", "policy"};
-    static constexpr std::string_view policy_items[] = {"version", "owner",     "description", "reference",
-                                                        "schema",  "effective", "let",         "rule"};
-    static constexpr std::string_view rule_items[] = {"severity", "description", "tags",   "reference",
-                                                      "when",     "require",     "forbid", "unless",
-                                                      "message",  "remedy",      "then"};
-    switch (depth) {
-        case 0:
-            return one_of(word, file_items);
-        case 1:
-            return one_of(word, policy_items);
-        case 2:
-            return one_of(word, rule_items);
-        default:
-            return false;
-    }
+    if (depth > 2) return false;
+    const auto words = item_words(static_cast<item_level>(depth));
+    return std::find(words.begin(), words.end(), word) != words.end();
 }
 
-// The reserved words of expressions that are operators, after which a `-` negates and a `[`
-// opens a list (`true`, `false` and `null` are values).
+// After an operator word, a `-` negates and a `[` opens a list.
 bool is_operator_word(std::string_view word) {
-    static constexpr std::string_view words[] = {"and",  "or",      "not",     "in",  "contains", "starts", "ends",
-                                                 "with", "matches", "default", "any", "all",      "none",   "count"};
-    return one_of(word, words);
+    const auto words = operator_words();
+    return std::find(words.begin(), words.end(), word) != words.end();
 }
 
 // Lays out the tokens of one file. An item (`let ...`, `when ...`, `rule x {`) starts a line,

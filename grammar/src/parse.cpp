@@ -53,6 +53,31 @@ void hint_at_json(const source_map& sources, file_id file, std::vector<diagnosti
 
 }  // namespace
 
+std::span<const std::string_view> item_words(item_level level) {
+    // rules.hpp's file_item, policy_item and rule_item.
+    static constexpr std::string_view file_items[] = {"import", "let", "policy"};
+    static constexpr std::string_view policy_items[] = {"version", "owner",     "description", "reference",
+                                                        "schema",  "effective", "let",         "rule"};
+    static constexpr std::string_view rule_items[] = {"severity", "description", "tags",   "reference",
+                                                      "when",     "require",     "forbid", "unless",
+                                                      "message",  "remedy",      "then"};
+    switch (level) {
+        case item_level::file:
+            return file_items;
+        case item_level::policy:
+            return policy_items;
+        case item_level::rule:
+            return rule_items;
+    }
+    return {};
+}
+
+std::span<const std::string_view> operator_words() {
+    static constexpr std::string_view words[] = {"and",  "or",      "not",     "in",  "contains", "starts", "ends",
+                                                 "with", "matches", "default", "any", "all",      "none",   "count"};
+    return words;
+}
+
 result<ast::module> parse(const source_map& sources, file_id file, ast::node_id& next_id) {
     grammar::builder state(sources, file, next_id);
     const bool ok = run<grammar::rules::file>(sources, file, state);

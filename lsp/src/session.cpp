@@ -56,6 +56,13 @@ constexpr int symbol_module = 2;
 constexpr int symbol_function = 12;
 constexpr int symbol_variable = 13;
 
+// LSP's CompletionItemKind.
+constexpr int item_function = 3;
+constexpr int item_field = 5;
+constexpr int item_variable = 6;
+constexpr int item_value = 12;
+constexpr int item_keyword = 14;
+
 // A request that cannot be answered: its error answer.
 struct failure {
     int code;
@@ -252,6 +259,7 @@ private:
         if (method == "textDocument/definition") return definition(params);
         if (method == "textDocument/references") return references(params);
         if (method == "textDocument/documentSymbol") return symbols(params);
+        if (method == "textDocument/completion") return completion(params);
         if (method == "textDocument/codeAction") return code_actions(params);
         throw failure{method_not_found, "unknown method `" + method + "`"};
     }
@@ -303,6 +311,7 @@ private:
                   {"definitionProvider", true},
                   {"referencesProvider", true},
                   {"documentSymbolProvider", true},
+                  {"completionProvider", {{"triggerCharacters", {"."}}}},
                   {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}}},
                 {"serverInfo", {{"name", "vigil"}}}};
     }
@@ -752,6 +761,82 @@ private:
                 {"kind", kind},
                 {"range", range_json(doc.file(), where.begin, where.end, m_encoding)},
                 {"selectionRange", range_json(doc.file(), name_where.begin, name_where.end, m_encoding)}};
+    }
+
+    // What may be written at `params.position`. After `a.b.`, the fields that the record schemas
+    // list below `a.b`; elsewhere the record's top-level fields, the definitions the file sees,
+    // the built-in functions, the words that start items and the operators, the severities and
+    // the remedies. The editor keeps those that begin with what is typed.
+    json completion(const json& params) {
+        std::string uri;
+        const document& doc = open_document(params, uri);
+        const std::uint32_t offset = offset_at(doc, params);
+        json items = json::array();
+        if (doc.kind() != file_kind::policy) return items;
+        const std::string& text = doc.text();
+        std::uint32_t begin = offset;
+        while (begin > 0 && (is_word_byte(text[begin - 1]) || text[begin - 1] == '.')) --begin;
+        const std::string typed = text.substr(begin, offset - begin);
+        const auto a = analyse(doc);
+        const std::vector<schema_field> fields = a ? schema_fields(a->set) : std::vector<schema_field>();
+        if (const auto dot = typed.rfind('.'); dot != std::string::npos) {
+            const std::string parent = typed.substr(0, dot + 1);
+            for (const schema_field& f : fields) {
+                if (f.path.starts_with(parent) && f.path.find('.', parent.size()) == std::string::npos) {
+                    items.push_back(field_item(f, f.path.substr(parent.size())));
+                }
+            }
+            return items;
+        }
+        for (const schema_field& f : fields) {
+            if (f.path.find('.') == std::string::npos) items.push_back(field_item(f, f.path));
+        }
+        if (a) {
+            for (const ast::definition* d : visible_definitions(a->set, *a->module, offset)) {
+                items.push_back({{"label", d->name},
+                                 {"kind", item_variable},
+                                 {"detail", std::string(a->set.sources->text(d->where).substr(0, 80))}});
+            }
+        }
+        for (const function_info& f : builtin_functions()) {
+            items.push_back({{"label", f.name}, {"kind", item_function}, {"detail", f.summary}});
+        }
+        for (const auto level : {item_level::file, item_level::policy, item_level::rule}) {
+            for (const std::string_view word : item_words(level)) items.push_back(word_item(word, item_keyword));
+        }
+        for (const std::string_view word : operator_words()) items.push_back(word_item(word, item_keyword));
+        for (const std::string& word : severity_levels()) items.push_back(word_item(word, item_value));
+        for (const std::string& word : remedy_kinds()) items.push_back(word_item(word, item_value));
+        // `description` and `reference` start items at two levels, `let` at two.
+        std::set<std::string> seen;
+        items.erase(
+            std::remove_if(items.begin(), items.end(),
+                           [&](const json& item) { return !seen.insert(item["label"].get<std::string>()).second; }),
+            items.end());
+        return items;
+    }
+
+    static json field_item(const schema_field& f, const std::string& label) {
+        json item{{"label", label}, {"kind", item_field}, {"detail", f.type}};
+        if (!f.description.empty()) item["documentation"] = f.description;
+        return item;
+    }
+
+    static json word_item(std::string_view word, int kind) { return {{"label", word}, {"kind", kind}}; }
+
+    // The definitions a name at `offset` may stand for: those of every file of the set, and those
+    // of the policy of the document that holds `offset`.
+    static std::vector<const ast::definition*> visible_definitions(const checked_set& set, const ast::module& mine,
+                                                                   std::uint32_t offset) {
+        std::vector<const ast::definition*> out;
+        for (const auto& m : set.modules) {
+            for (const auto& d : m.definitions) out.push_back(&d);
+        }
+        for (const auto& p : mine.policies) {
+            if (offset < p.where.begin || offset > p.where.end) continue;
+            for (const auto& d : p.definitions) out.push_back(&d);
+        }
+        return out;
     }
 
     // `where` as an LSP location; null when its file is no file the editor can open.

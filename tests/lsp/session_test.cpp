@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <boost/test/unit_test.hpp>
@@ -362,6 +363,52 @@ BOOST_AUTO_TEST_CASE(the_outline_lists_policies_rules_and_definitions_as_far_as_
     BOOST_TEST(children[1]["detail"] == "high");
     BOOST_TEST(children[1]["range"]["start"] == position(4, 2));
     BOOST_TEST(children[2]["name"] == "broken");
+}
+
+BOOST_AUTO_TEST_CASE(completion_offers_the_fields_below_a_path_or_every_name_the_file_can_use) {
+    const std::string schema = std::string(VIGIL_SOURCE_DIR) + "/policies/schema/interaction-record.v1.json";
+    const std::string text =
+        "policy \"p\" {\n"
+        "  schema \"" +
+        schema +
+        "\"\n"
+        "  let calm = signals.distress < 0.3\n"
+        "  rule r {\n"
+        "    when signals.\n"
+        "    require true\n"
+        "  }\n"
+        "}\n";
+    client c;
+    c.initialize();
+    c.open("untitled:p.vigil", text);
+    c.request(1, "textDocument/completion",
+              {{"textDocument", {{"uri", "untitled:p.vigil"}}}, {"position", position(4, 17)}});
+    c.request(2, "textDocument/completion",
+              {{"textDocument", {{"uri", "untitled:p.vigil"}}}, {"position", position(4, 9)}});
+    c.finish();
+    const auto out = run(c);
+    const auto labels = [](const json& items) {
+        std::map<std::string, json> by_label;
+        for (const json& item : items) by_label.emplace(item["label"].get<std::string>(), item);
+        BOOST_TEST(by_label.size() == items.size());  // each once
+        return by_label;
+    };
+    const auto below = labels(out.answer(1)["result"]);
+    BOOST_REQUIRE(below.contains("distress"));
+    BOOST_TEST(below.at("distress")["kind"] == 5);
+    BOOST_TEST(below.at("distress")["detail"] == "number");
+    BOOST_TEST(below.contains("emotions"));
+    BOOST_TEST(!below.contains("text"));  // a top-level field, not one of `signals`
+    BOOST_TEST(!below.contains("calm"));
+    const auto anywhere = labels(out.answer(2)["result"]);
+    BOOST_TEST(anywhere.at("signals")["kind"] == 5);
+    BOOST_TEST(!anywhere.contains("distress"));
+    BOOST_TEST(anywhere.at("calm")["kind"] == 6);
+    BOOST_TEST(anywhere.at("count_last")["kind"] == 3);
+    BOOST_TEST(anywhere.at("require")["kind"] == 14);
+    BOOST_TEST(anywhere.at("matches")["kind"] == 14);
+    BOOST_TEST(anywhere.at("critical")["kind"] == 12);
+    BOOST_TEST(anywhere.at("handoff")["kind"] == 5);  // a field first; the remedy of that name is not added twice
 }
 
 BOOST_AUTO_TEST_CASE(a_proposed_word_is_a_quick_fix) {

@@ -105,6 +105,16 @@ struct loaded_set {
 /// The value is present only when there are no errors.
 [[nodiscard]] result<checked_set> check(loaded_set&& loaded);
 
+/// A record field that a declared schema lists, for tools (the language server's completion).
+struct schema_field {
+    std::string path;         // `signals.distress`
+    std::string type;         // as messages name it: "number", "text", "list", ...; "any" where unsaid
+    std::string description;  // the schema's `description`, when it has one
+};
+
+/// Every field path the set's record schemas list, shallow ones first, each once.
+[[nodiscard]] std::vector<schema_field> schema_fields(const checked_set& set);
+
 /// Checks as check() does, for tools that look names up in a file being edited (the language
 /// server): the set comes back even when there are errors, with every name the checker could
 /// bind, and the errors and warnings go to `diagnostics`. A set with errors is never compiled.

@@ -1,9 +1,12 @@
 #pragma once
 // Text to AST. This is the only module that includes PEGTL.
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +26,17 @@ namespace vigil {
 /// Parses a single expression (the whole text must be one expression); used by tests and tools.
 [[nodiscard]] result<ast::expr_ptr> parse_expression(const source_map& sources, file_id file,
                                                      ast::node_id& next_id);
+
+/// Where an item stands: in a file, in a policy's block or in a rule's.
+enum class item_level : std::uint8_t { file, policy, rule };
+
+/// The words that start an item at `level`, as the grammar reads them: `import`, `let`, `policy`
+/// in a file; `version` ... `rule` in a policy; `severity` ... `then` in a rule.
+[[nodiscard]] std::span<const std::string_view> item_words(item_level level);
+
+/// The reserved words of expressions that are operators: `and`, `or`, `not`, `in`, ... `count`
+/// (`true`, `false` and `null` are values).
+[[nodiscard]] std::span<const std::string_view> operator_words();
 
 /// A file given on the command line (or through the API): a path, or a name plus text.
 struct policy_input {

@@ -2,9 +2,9 @@
 // The language server: `vigil lsp` speaks the Language Server Protocol (version 3.17) to one
 // editor over a pair of streams. It shows the mistakes of a policy file and of a test file as they
 // are typed (the diagnostics `vigil check` and `vigil test` report), marks the test cases that fail
-// with how they failed, lays a file out as `vigil fmt` does, leads from a name to its definition
-// and from a definition to its uses, outlines a file, and says what a name or a built-in function
-// stands for. docs/editors.md teaches it.
+// with how they failed, completes names and fields, lays a file out as `vigil fmt` does, leads from
+// a name to its definition and from a definition to its uses, outlines a file, and says what a name
+// or a built-in function stands for. docs/editors.md teaches it.
 
 #include <iosfwd>
 
