@@ -85,6 +85,26 @@ replayed replay(const std::vector<std::string>& logs, std::size_t threads, std::
     return r;
 }
 
+// Writes `lines` as the log `name` in the scratch directory `dir`, one a line; returns its path.
+std::string write_log(const fs::path& dir, const std::string& name, const std::vector<std::string>& lines) {
+    const std::string log = (dir / name).string();
+    std::ofstream out(log);
+    for (const auto& line : lines) out << line << "\n";
+    return log;
+}
+
+// A replay of `log` that audits the period [from, until) with `threads` workers.
+replayed audit_period(const compiled& set, const std::string& log, std::optional<std::int64_t> from,
+                      std::optional<std::int64_t> until, std::size_t threads) {
+    vigil::replay::options opts;
+    opts.logs = {log};
+    opts.threads = threads;
+    opts.audited = {from, until};
+    replayed r;
+    r.summary = vigil::replay::run(set, opts, [&](std::string_view chunk) { r.findings.append(chunk); });
+    return r;
+}
+
 // The summary without how the run went.
 std::string result_of(const vigil::replay::summary& s) {
     auto j = vigil::replay::to_json(s);
@@ -947,19 +967,9 @@ policy "p" {
         record("e", 1, "11:30:00", R"("speaker":"ai","text":"hi","ai":{"disclosed":false})"),
     };
     const fs::path dir = scratch_dir("period");
-    const std::string log = (dir / "period.jsonl").string();
-    {
-        std::ofstream out(log);
-        for (const auto& line : lines) out << line << "\n";
-    }
+    const std::string log = write_log(dir, "period.jsonl", lines);
     const auto audit = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> until, std::size_t threads) {
-        vigil::replay::options opts;
-        opts.logs = {log};
-        opts.threads = threads;
-        opts.audited = {from, until};
-        replayed r;
-        r.summary = vigil::replay::run(set, opts, [&](std::string_view chunk) { r.findings.append(chunk); });
-        return r;
+        return audit_period(set, log, from, until, threads);
     };
     const auto at = [](const char* time) { return *vigil::parse_rfc3339(std::string("2026-03-01T") + time + "Z"); };
     const auto r = audit(at("10:00:00"), at("11:00:00"), 2);
@@ -982,15 +992,8 @@ policy "p" {
 
     // The same records in a log of their own are misjudged: the disclosure and the distress are
     // not in it, and c's handoff is not either.
-    const std::string alone = (dir / "alone.jsonl").string();
-    {
-        std::ofstream out(alone);
-        for (std::size_t i : {2, 3, 4, 5, 6}) out << lines[i] << "\n";
-    }
-    vigil::replay::options only;
-    only.logs = {alone};
-    std::string cut;
-    (void)vigil::replay::run(set, only, [&](std::string_view chunk) { cut.append(chunk); });
+    const std::string alone = write_log(dir, "alone.jsonl", {lines[2], lines[3], lines[4], lines[5], lines[6]});
+    const std::string cut = audit_period(set, alone, std::nullopt, std::nullopt, 1).findings;
     BOOST_TEST(cut.find("\"a\",\"turn\":3") != std::string::npos, cut);
 
     // Open bounds, and no bound: every record reported.
@@ -1031,17 +1034,9 @@ policy "p" {
         record("c4", 2, "11:12:00", R"("flag":true)"),
     };
     const fs::path dir = scratch_dir("sums");
-    const std::string log = (dir / "sums.jsonl").string();
-    {
-        std::ofstream out(log);
-        for (const auto& line : lines) out << line << "\n";
-    }
+    const std::string log = write_log(dir, "sums.jsonl", lines);
     const auto audit = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> until, std::size_t threads) {
-        vigil::replay::options opts;
-        opts.logs = {log};
-        opts.threads = threads;
-        opts.audited = {from, until};
-        return vigil::replay::run(set, opts, [](std::string_view) {});
+        return audit_period(set, log, from, until, threads).summary;
     };
     const auto at = [](const char* time) { return *vigil::parse_rfc3339(std::string("2026-03-01T") + time + "Z"); };
     const auto sums = [](std::uint64_t ff, std::uint64_t fn) { return json{{"ff", ff}, {"fn", fn}}; };
