@@ -117,7 +117,11 @@ bool read_position(const nlohmann::json& j, position& out) {
     if (line == j.end() || character == j.end() || !line->is_number_unsigned() || !character->is_number_unsigned()) {
         return false;
     }
-    out = {line->get<std::uint32_t>(), character->get<std::uint32_t>()};
+    // A number past what a file can hold stands for its end, not for a place it wraps around to.
+    const auto clamped = [](const nlohmann::json& n) {
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(n.get<std::uint64_t>(), UINT32_MAX));
+    };
+    out = {clamped(*line), clamped(*character)};
     return true;
 }
 

@@ -115,6 +115,14 @@ BOOST_AUTO_TEST_CASE(positions_past_a_line_or_inside_a_character_are_clamped) {
     BOOST_TEST(position_of(file, 14, encoding::utf16).character == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(a_position_beyond_any_file_stands_for_its_end_not_a_wrapped_place) {
+    position p;
+    BOOST_REQUIRE(read_position(nlohmann::json{{"line", 4294967297ull}, {"character", 4294967298ull}}, p));
+    BOOST_TEST(p.line == 4294967295u);
+    BOOST_TEST(p.character == 4294967295u);
+    BOOST_TEST(!read_position(nlohmann::json{{"line", -1}, {"character", 0}}, p));
+}
+
 BOOST_AUTO_TEST_CASE(invalid_utf8_counts_one_unit_a_byte_as_an_editor_shows_it) {
     const auto file = file_of("a\xff\xc3z");
     BOOST_TEST(position_of(file, 4, encoding::utf16).character == 4u);
